@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UsageError, type CliCommand } from '../cliCommand';
+import { launchRun } from '../../core/runs/launchRun';
+import { applyOverrides, parseAssignment, readParamsFile } from '../../core/runs/paramsFile';
+import { resolveInterpreter } from '../../core/runs/resolveInterpreter';
+import { RunStore } from '../../core/runs/RunStore';
+import type { ParamsMode } from '../../core/runs/buildChildCommand';
+import type { Params } from '../../core/runs/runTypes';
+import { formatDuration } from '../../core/runs/formatRun';
+
+const usage = `mlw run <script> [options] [-- script arguments]
+
+Runs a Python training script as a tracked run under .mlw/runs/<run-id>/ of the workspace:
+params, metrics (through the mlw_run helper or "mlw: name=value step=N" lines), git state,
+output, artifacts. Output is streamed; the exit code is the script's (128+N when killed by
+signal N, 130 after Ctrl-C).
+
+Options:
+  --param k=v          a param (repeatable; numbers and true/false are typed)
+  --params-file FILE   params from a YAML or JSON file (nested keys flattened with dots), before --param
+  --params-mode MODE   how params reach the script: args (--k=v, default), env (MLW_PARAM_K), both
+  --experiment NAME    experiment (default: Default)
+  --name NAME          run name (default: <script>-<id suffix>)
+  --tag k=v            a tag (repeatable)
+  --data FILE          a data input to hash into the run (repeatable)
+  --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
+  --cwd DIR            working directory (default: the workspace)
+  --no-git             do not record git state
+  --json               print the final run as JSON on stdout (script output goes to stderr)
+
+Example:
+  mlw run train.py --param lr=0.01 --param epochs=5 --experiment iris -- --verbose`;
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run a training script as a tracked experiment run',
+  usage,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        param: { type: 'string', multiple: true },
+        'params-file': { type: 'string' },
+        'params-mode': { type: 'string' },
+        experiment: { type: 'string' },
+        name: { type: 'string' },
+        tag: { type: 'string', multiple: true },
+        data: { type: 'string', multiple: true },
+        python: { type: 'string' },
+        cwd: { type: 'string' },
+        'no-git': { type: 'boolean' },
+      },
+    });
+    const [script, ...extra] = positionals;
+    if (!script) throw new UsageError('missing the script to run');
+    const mode = values['params-mode'] ?? 'args';
+    if (mode !== 'args' && mode !== 'env' && mode !== 'both') throw new UsageError(`--params-mode must be args, env or both, not ${mode}`);
+    const cwd = path.resolve(ctx.workspace, values.cwd ?? '.');
+    let params: Params = values['params-file'] ? await readParamsFile(path.resolve(ctx.workspace, values['params-file'])) : {};
+    try {
+      params = applyOverrides(params, values.param ?? []);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const tags: Record<string, string> = {};
+    for (const t of values.tag ?? []) {
+      const [k, v] = parseAssignment(t.includes('=') ? t : `${t}=`);
+      tags[k] = v === null ? '' : String(v);
+    }
+    const interpreter = await resolveInterpreter(values.python, process.env, cwd);
+
+    const toStdout = ctx.json ? ctx.err : ctx.out;
+    const pending = { stdout: '', stderr: '' };
+    const emit = (text: string, stream: 'stdout' | 'stderr') => {
+      const lines = (pending[stream] + text).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      for (const l of lines) (stream === 'stdout' ? toStdout : ctx.err)(l.endsWith('\r') ? l.slice(0, -1) : l);
+    };
+    const store = new RunStore(ctx.workspace, ctx.logger);
+    const handle = await launchRun(
+      {
+        store,
+        script,
+        args: extra,
+        interpreter,
+        params,
+        paramsMode: mode as ParamsMode,
+        experiment: values.experiment,
+        name: values.name,
+        cwd,
+        dataInputs: values.data,
+        tags,
+        git: !values['no-git'],
+        onOutput: emit,
+      },
+      ctx.logger,
+      ctx.signal,
+    );
+    ctx.err(`mlw: run ${handle.id} (${handle.run.name}) started, experiment "${handle.run.experiment}"`);
+    const run = await handle.done;
+    for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) emit('\n', stream);
+    const how = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? `signal ${run.signal}` : run.error ?? '';
+    ctx.err(`mlw: run ${run.id} ${run.status} after ${formatDuration(run.durationMs)} (${how}) -> ${path.relative(ctx.workspace, handle.dir) || handle.dir}`);
+    if (ctx.json) ctx.out(JSON.stringify(run, null, 2));
+    if (ctx.signal.aborted) return 130;
+    if (run.exitCode !== null) return run.exitCode;
+    if (run.signal) return 128 + (os.constants.signals[run.signal as NodeJS.Signals] ?? 0);
+    return run.status === 'finished' ? 0 : 1;
+  },
+};

@@ -1,0 +1,232 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closeSync, fstatSync, openSync, promises as fsp, readSync, type Dirent } from 'node:fs';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { writeFileAtomic } from './atomicWrite';
+import { fileRecord, sha256File } from './hashFile';
+import { makeRun, normalizeRun } from './makeRun';
+import { processLiveness } from './processLiveness';
+import { isSafeRunId, newRunId } from './runId';
+import { ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE, type FileRecord, type Run } from './runTypes';
+import { PathEscapeError, resolveInside, sanitizeName } from './safePath';
+
+export const STORE_DIR = path.join('.mlw', 'runs');
+
+export interface ListRunsOptions {
+  /** Longest stretch (ms) of synchronous reading before yielding to the event loop (default 8). */
+  sliceMs?: number;
+  signal?: AbortSignal;
+}
+
+interface CacheEntry {
+  mtimeMs: number;
+  size: number;
+  run: Run;
+}
+
+/**
+ * Runs kept under `<workspace>/.mlw/runs/<run-id>/`. Each process writes only the folders of the
+ * runs it owns, so concurrent runs never touch each other's files; run.json is replaced
+ * atomically. Reads report a `running` run whose owner process is gone as `interrupted`.
+ */
+export class RunStore {
+  readonly dir: string;
+  /** The workspace folder: default working directory of runs. */
+  readonly workspace: string;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+  constructor(
+    workspace: string,
+    private readonly logger: Logger = silentLogger,
+    options: { dir?: string } = {},
+  ) {
+    this.workspace = path.resolve(workspace);
+    this.dir = path.resolve(options.dir ?? path.join(this.workspace, STORE_DIR));
+  }
+
+  /** Creates the store folder, with a .gitignore so that runs never make the repository dirty. */
+  async ensure(): Promise<void> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    const ignore = path.join(this.dir, '.gitignore');
+    await fsp.writeFile(ignore, '# ML Workbench runs: not versioned\n*\n', { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+  }
+
+  /** Folder of run `id`. Throws for ids that are not one safe path segment. */
+  runDir(id: string): string {
+    if (!isSafeRunId(id)) throw new PathEscapeError(`Invalid run id: ${JSON.stringify(id)}`);
+    return path.join(this.dir, id);
+  }
+
+  /** Creates a new run folder and its run.json. A given id must not exist yet. */
+  async createRun(fields: Partial<Run> = {}): Promise<Run> {
+    await this.ensure();
+    const run = makeRun({ ...fields, id: fields.id ?? newRunId() });
+    if (fields.name !== undefined) run.name = fields.name.replace(/[\u0000-\u001f]/g, ' ').slice(0, 200);
+    const dir = this.runDir(run.id);
+    await fsp.mkdir(dir); // EEXIST: never reuse another run's folder
+    await this.writeRun(run);
+    return run;
+  }
+
+  /** Replaces run.json atomically. Only the process that owns the run should call this. */
+  async writeRun(run: Run): Promise<void> {
+    this.runDir(run.id); // validates the id
+    const dir = await resolveInside(this.dir, run.id); // and the folder must not be a link out of the store
+    await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(run, null, 1) + '\n');
+  }
+
+  /** Reads, changes and writes back run.json. */
+  async updateRun(id: string, change: (run: Run) => void): Promise<Run> {
+    const run = await this.readRawRun(id);
+    if (!run) throw new Error(`No such run: ${id}`);
+    change(run);
+    await this.writeRun(run);
+    return run;
+  }
+
+  /** run.json as stored, without liveness checks. */
+  async readRawRun(id: string): Promise<Run | undefined> {
+    let text: string;
+    try {
+      text = await fsp.readFile(path.join(this.runDir(id), RUN_FILE), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw e;
+    }
+    return this.parse(id, text);
+  }
+
+  /** A run as it should be shown: status `interrupted` when its owner died while it was queued or running. */
+  async readRun(id: string): Promise<Run | undefined> {
+    const run = await this.readRawRun(id);
+    return run && this.withLiveStatus(run);
+  }
+
+  private parse(id: string, text: string): Run | undefined {
+    try {
+      const run = normalizeRun(JSON.parse(text));
+      if (run && run.id === id) return run;
+      this.logger.warn(`Run folder ${id}: run.json names another run or is not a run`);
+    } catch {
+      this.logger.warn(`Run folder ${id}: run.json is not valid JSON`);
+    }
+    return undefined;
+  }
+
+  /** Applies the owner-liveness check to a run read from disk. */
+  async withLiveStatus(run: Run): Promise<Run> {
+    if ((run.status !== 'running' && run.status !== 'queued') || !run.owner) return run;
+    const owner = run.owner.launcher;
+    let heartbeat: number | undefined;
+    if (owner.host !== os.hostname() || owner.startTicks === undefined) {
+      heartbeat = await fsp.stat(path.join(this.runDir(run.id), HEARTBEAT_FILE)).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+    }
+    if (processLiveness(owner, heartbeat) === 'alive') return run;
+    return { ...run, status: 'interrupted', error: run.error ?? `The process that ${run.status === 'queued' ? 'queued' : 'launched'} this run (pid ${owner.pid} on ${owner.host}) is gone.` };
+  }
+
+  /** Marks the run as owned by a live process: touches its heartbeat file. */
+  async touchHeartbeat(id: string): Promise<void> {
+    await fsp.writeFile(path.join(this.runDir(id), HEARTBEAT_FILE), String(Date.now()));
+  }
+
+  /**
+   * Every run in the store, newest first. run.json files are read with synchronous calls in
+   * time slices of `sliceMs` (default 8 ms), yielding to the event loop between slices: on a
+   * local disk that is ~10x faster than thousands of promise-based reads (which each cost four
+   * thread-pool round trips), and the caller's event loop is never blocked for long. Runs whose
+   * run.json has not changed since the last call come from a cache after one fstat.
+   */
+  async listRuns(options: ListRunsOptions = {}): Promise<Run[]> {
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(this.dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    // Symbolic links are not followed: a run folder that points elsewhere is not a run.
+    const ids = entries.filter((e) => e.isDirectory() && isSafeRunId(e.name)).map((e) => e.name);
+    const live = new Set(ids);
+    for (const id of this.cache.keys()) if (!live.has(id)) this.cache.delete(id);
+    const sliceMs = options.sliceMs ?? 8;
+    const out: Run[] = [];
+    let sliceStart = performance.now();
+    for (const id of ids) {
+      if (performance.now() - sliceStart > sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        options.signal?.throwIfAborted();
+        sliceStart = performance.now();
+      }
+      const run = this.readCachedSync(id);
+      if (run) out.push(run.status === 'running' || run.status === 'queued' ? await this.withLiveStatus(run) : run);
+    }
+    return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  private readCachedSync(id: string): Run | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path.join(this.dir, id, RUN_FILE), 'r');
+    } catch {
+      return undefined; // a folder being created, or not a run
+    }
+    try {
+      const st = fstatSync(fd);
+      const hit = this.cache.get(id);
+      if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.run;
+      if (this.readBuffer.length < st.size) this.readBuffer = Buffer.allocUnsafe(Math.max(st.size, this.readBuffer.length * 2));
+      let n = 0;
+      for (let r; n < st.size && (r = readSync(fd, this.readBuffer, n, st.size - n, n)) > 0; ) n += r;
+      const run = this.parse(id, this.readBuffer.toString('utf8', 0, n));
+      if (run) this.cache.set(id, { mtimeMs: st.mtimeMs, size: st.size, run });
+      return run;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Deletes a run folder. */
+  async deleteRun(id: string): Promise<void> {
+    await fsp.rm(this.runDir(id), { recursive: true, force: true });
+    this.cache.delete(id);
+  }
+
+  /**
+   * Records an artifact of run `id`. With `copy`, the file is copied to
+   * `<run>/artifacts/<sanitized name>` (never outside the run folder, whatever the name).
+   */
+  async addArtifact(id: string, source: string, options: { copy?: boolean; name?: string; signal?: AbortSignal } = {}): Promise<FileRecord> {
+    const run = await this.readRawRun(id);
+    if (!run) throw new Error(`No such run: ${id}`);
+    const cwd = run.cwd || process.cwd();
+    const record = await fileRecord(source, cwd, options.signal);
+    if (options.copy) {
+      const rel = path.posix.join(ARTIFACTS_DIR, sanitizeName(options.name ?? path.basename(source), 'artifact'));
+      const dest = await resolveInside(this.runDir(id), rel);
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      await resolveInside(this.runDir(id), rel); // the artifacts folder itself must not be a link out
+      await fsp.copyFile(path.resolve(cwd, source), dest);
+      const copied = await sha256File(dest, options.signal);
+      if (copied.sha256 !== record.sha256) throw new Error(`Artifact changed while it was copied: ${source}`);
+      record.stored = rel;
+    }
+    await this.updateRun(id, (r) => {
+      r.artifacts = r.artifacts.filter((a) => a.path !== record.path || a.stored !== record.stored);
+      r.artifacts.push(record);
+    });
+    return record;
+  }
+
+  /** A file inside run `id`'s folder, refusing names that would leave it. */
+  async runFile(id: string, relative: string): Promise<string> {
+    return resolveInside(this.runDir(id), relative);
+  }
+}

@@ -1,0 +1,280 @@
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { readGitInfo } from '../git/readGitInfo';
+import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from './buildChildCommand';
+import { fileRecord } from './hashFile';
+import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
+import { MetricsWriter } from './MetricsWriter';
+import { parseMetricLine } from './parseMetricLine';
+import { findExecutable, resolveInterpreter } from './resolveInterpreter';
+import { newRunId } from './runId';
+import { finishRun, type ChildOutcome } from './finishRun';
+import { STOP_FILE } from './stopRunById';
+import type { RunStore } from './RunStore';
+import { snapshotFiles, type FileSnapshot, type ScanOptions } from './scanArtifacts';
+import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, type Params, type Run } from './runTypes';
+
+export interface LaunchOptions {
+  store: RunStore;
+  /** A Python script, run as `<interpreter> <script> ...`. Give this or `command`. */
+  script?: string;
+  /** A full argument vector (program first) run as is, e.g. `['bash', 'train.sh']`. */
+  command?: string[];
+  /** Extra arguments after the script / command (before the param arguments). */
+  args?: string[];
+  /** Interpreter path or name for `script`; default `$MLW_PYTHON`, else `python3` on PATH. */
+  interpreter?: string;
+  params?: Params;
+  /** Default 'args'. */
+  paramsMode?: ParamsMode;
+  /** Default 'flags' (`--key=value`). */
+  paramArgStyle?: ParamArgStyle;
+  experiment?: string;
+  name?: string;
+  /** Working directory of the child; default the store's workspace. */
+  cwd?: string;
+  /** Environment additions for the child (`undefined` removes a variable). */
+  env?: Record<string, string | undefined>;
+  /** Input files hashed (sha256) at launch. */
+  dataInputs?: string[];
+  tags?: Record<string, string>;
+  notes?: string;
+  /** Start this queued run (made by RunQueue) instead of creating a new one. */
+  runId?: string;
+  /** Called with every chunk of the child's output. */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** Folder holding mlw_run.py, put first on PYTHONPATH; default the shipped `python/` folder. */
+  helperDir?: string;
+  /** Record new or changed model files (*.onnx, *.pt, ...) under cwd as artifacts. Default true. */
+  scanArtifacts?: boolean | ScanOptions;
+  /** Record git commit, branch, dirty state and patch. Default true. */
+  git?: boolean;
+  /** Grace period when `signal` aborts the run. Default 5000 ms. */
+  stopGraceMs?: number;
+}
+
+export interface RunHandle {
+  readonly id: string;
+  readonly dir: string;
+  /** The run as written when the child started. */
+  readonly run: Run;
+  readonly pid: number | undefined;
+  /** Settles with the final run once the child has exited and everything is recorded. Never rejects. */
+  readonly done: Promise<Run>;
+  /** SIGTERM (to the child's process group), then SIGKILL after `graceMs`. The run ends as `stopped`. */
+  stop(graceMs?: number): Promise<Run>;
+}
+
+const OUTPUT_TAIL_CHARS = 4000;
+
+async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: string[]; interpreter: string | null }> {
+  if (!!o.script === !!o.command) throw new Error('launchRun needs either a script or a command');
+  const params = paramArgs(o.params ?? {}, o.paramArgStyle);
+  const withParams = o.paramsMode === 'env' ? [] : params;
+  if (o.script) {
+    const interpreter = await resolveInterpreter(o.interpreter, { ...process.env, ...o.env }, cwd);
+    const script = path.resolve(cwd, o.script);
+    if (!(await fsp.stat(script).then((s) => s.isFile(), () => false))) throw new Error(`Script not found: ${script}`);
+    return { argv: [interpreter, o.script, ...(o.args ?? []), ...withParams], interpreter };
+  }
+  const [program, ...rest] = o.command ?? [];
+  const exe = program && (await findExecutable(program, { ...process.env, ...o.env }, cwd));
+  if (!exe) throw new Error(`Command not found: ${program ?? '(empty command)'}`);
+  return { argv: [exe, ...rest, ...(o.args ?? []), ...withParams], interpreter: null };
+}
+
+/** Splits a stream of decoded text into lines, keeping the unfinished last line for later. */
+function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
+  let pending = '';
+  return {
+    push(text) {
+      const parts = (pending + text).split('\n');
+      pending = parts.pop() ?? '';
+      for (const l of parts) onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
+      if (pending.length > 1 << 20) pending = ''; // a "line" of a megabyte is not a metric line
+    },
+    end() {
+      if (pending) onLine(pending);
+      pending = '';
+    },
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    if (process.platform !== 'win32') process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/**
+ * Starts a training run: records it in the store (status running, git state, hashed inputs),
+ * spawns the child from an argument vector (never through a shell) in its own process group,
+ * streams its output to stdout.log and `onOutput`, turns `mlw: k=v` lines into metrics, and
+ * when the child ends records status, exit code or signal, artifacts, metric summary, times.
+ *
+ * Throws (before any run exists) when the interpreter, script or a data input is missing.
+ */
+export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger, signal?: AbortSignal): Promise<RunHandle> {
+  signal?.throwIfAborted();
+  const store = o.store;
+  const cwd = path.resolve(o.cwd ?? store.workspace);
+  const { argv, interpreter } = await prepareCommand(o, cwd);
+  for (const input of o.dataInputs ?? []) {
+    if (!(await fsp.stat(path.resolve(cwd, input)).then((s) => s.isFile(), () => false))) throw new Error(`Data input not found: ${path.resolve(cwd, input)}`);
+  }
+  const params = o.params ?? {};
+  const fields: Partial<Run> = {
+    experiment: o.experiment ?? 'Default',
+    command: argv,
+    interpreter,
+    cwd,
+    params,
+    status: 'running',
+    startTime: Date.now(),
+    tags: { ...(o.tags ?? {}) },
+    notes: o.notes ?? '',
+    owner: { launcher: processIdentity() },
+  };
+  let run: Run;
+  if (o.runId) {
+    run = await store.updateRun(o.runId, (r) => {
+      if (r.status !== 'queued') throw new Error(`Run ${o.runId} is ${r.status}, not queued`);
+      Object.assign(r, fields, { name: o.name ?? r.name, tags: { ...r.tags, ...fields.tags } });
+    });
+  } else {
+    const base = o.script ? path.basename(o.script).replace(/\.[^.]*$/, '') : path.basename(argv[0]);
+    const id = newRunId();
+    run = await store.createRun({ ...fields, id, name: o.name ?? `${base}-${id.slice(-4)}` });
+  }
+  const dir = store.runDir(run.id);
+  await store.touchHeartbeat(run.id);
+  try {
+    run.dataInputs = [];
+    for (const input of o.dataInputs ?? []) run.dataInputs.push(await fileRecord(input, cwd, signal));
+    if (o.git !== false) {
+      const git = await readGitInfo(cwd, { logger, signal, ignorePaths: [store.dir] });
+      if (git) {
+        if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
+        run.git = { commit: git.commit, branch: git.branch, dirty: git.dirty, diffHash: git.diffHash, patchFile: git.patch ? PATCH_FILE : null };
+      }
+    }
+  } catch (e) {
+    run.status = signal?.aborted ? 'stopped' : 'failed';
+    run.error = (e as Error).message;
+    run.endTime = Date.now();
+    run.durationMs = run.endTime - (run.startTime ?? run.endTime);
+    await store.writeRun(run);
+    throw e;
+  }
+  await store.writeRun(run);
+
+  const scan: ScanOptions | undefined = o.scanArtifacts === false ? undefined : o.scanArtifacts === true || o.scanArtifacts === undefined ? {} : o.scanArtifacts;
+  const before: FileSnapshot | undefined = scan ? await snapshotFiles(cwd, scan) : undefined;
+  const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
+  const log = createWriteStream(path.join(dir, OUTPUT_FILE), { flags: 'a' });
+  const env = buildChildEnv({
+    base: process.env,
+    extra: o.env,
+    runId: run.id,
+    runDir: dir,
+    experiment: run.experiment,
+    name: run.name,
+    params,
+    paramsMode: o.paramsMode ?? 'args',
+    helperDir: o.helperDir ?? defaultHelperDir(),
+  });
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32', // own process group: stop() reaches data-loader workers too
+    windowsHide: true,
+  });
+
+  let tail = '';
+  let stopRequested = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const heartbeat = setInterval(() => void store.touchHeartbeat(run.id).catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+  const metricLines = lineSplitter((line) => {
+    const parsed = parseMetricLine(line);
+    if (parsed) void writer.append(parsed.values.map((p) => ({ k: p.k, v: p.v, s: parsed.step })));
+  });
+  const onData = (stream: 'stdout' | 'stderr') => {
+    const decoder = new StringDecoder('utf8');
+    return (chunk: Buffer) => {
+      log.write(chunk);
+      const text = decoder.write(chunk);
+      tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+      if (stream === 'stdout') metricLines.push(text);
+      try {
+        o.onOutput?.(text, stream);
+      } catch (e) {
+        logger.warn(`Run ${run.id}: output callback failed: ${(e as Error).message}`);
+      }
+    };
+  };
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
+
+  const outcome = new Promise<ChildOutcome>((resolve) => {
+    let exit: ChildOutcome | undefined;
+    child.once('error', (e) => resolve({ code: null, signal: null, error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Cannot start ${argv[0]}: not found` : e.message }));
+    child.once('exit', (code, sig) => {
+      exit = { code, signal: sig };
+      // Wait for the pipes to drain; a grandchild holding them open must not hold the run open.
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve(exit as ChildOutcome);
+      }, 2000).unref();
+    });
+    child.once('close', (code, sig) => resolve(exit ?? { code, signal: sig }));
+  });
+
+  if (child.pid !== undefined) {
+    run.pid = child.pid;
+    run.owner = { launcher: run.owner?.launcher ?? processIdentity(), child: processIdentity(child.pid) };
+    await store.writeRun(run).catch((e) => logger.warn(`Run ${run.id}: cannot record pid: ${(e as Error).message}`));
+  }
+  logger.info(`Run ${run.id} started: ${argv.join(' ')} (pid ${child.pid ?? '?'})`);
+
+  const done: Promise<Run> = outcome.then(async (result) => {
+    clearInterval(heartbeat);
+    if (killTimer) clearTimeout(killTimer);
+    signal?.removeEventListener('abort', onAbort);
+    metricLines.end();
+    await new Promise<void>((resolve) => log.end(resolve));
+    const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(() => true, () => false);
+    const final = await finishRun({ store, run, writer, outcome: result, stopRequested: stopRequested || stoppedElsewhere, tail, cwd, before, scan, logger });
+    logger.info(`Run ${run.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : final.signal ? ` (${final.signal})` : ''}`);
+    return final;
+  });
+
+  const stop = (graceMs = o.stopGraceMs ?? 5000): Promise<Run> => {
+    if (!stopRequested) {
+      stopRequested = true;
+      killGroup(child, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+      killTimer.unref();
+    }
+    return done;
+  };
+  const onAbort = () => void stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+
+  return { id: run.id, dir, run: { ...run }, pid: child.pid, done, stop };
+}

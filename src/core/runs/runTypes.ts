@@ -1,0 +1,122 @@
+/**
+ * The shape of an experiment run, shared by the run store, the launcher, the MLflow reader,
+ * the CLI and (through the extension) the runs views. Plain data only.
+ *
+ * On disk, a run is a folder `.mlw/runs/<run-id>/`:
+ *   run.json       this `Run` object (written atomically: tmp file + rename)
+ *   metrics.jsonl  append-only, one line per point: {"k":name,"v":value,"s":step,"t":epoch ms}
+ *   logged.jsonl   append-only, what the script declared through the Python helper:
+ *                  {"type":"param","k":..,"v":..} | {"type":"tag","k":..,"v":..} | {"type":"artifact","path":..,"copied":bool}
+ *   stdout.log     the child's stdout and stderr, interleaved as received
+ *   git.patch      `git diff HEAD` at launch, when the tree was dirty
+ *   heartbeat      touched by the process that owns a running run (see processLiveness.ts)
+ *   artifacts/     files copied into the run (log_artifact(path, copy=True))
+ */
+
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted';
+
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted'];
+
+/** A parameter value after flattening (nested keys joined with dots). */
+export type ParamValue = string | number | boolean | null;
+export type Params = Record<string, ParamValue>;
+
+/** A file that went into or came out of a run. `path` is relative to the run's cwd when inside it, else absolute. */
+export interface FileRecord {
+  path: string;
+  sha256: string;
+  size: number;
+  /** For artifacts copied into the run: their path relative to the run folder (e.g. `artifacts/model.onnx`). */
+  stored?: string;
+}
+
+export interface GitInfo {
+  commit: string | null;
+  branch: string | null;
+  /** Tracked changes or untracked files outside `.mlw/`. */
+  dirty: boolean;
+  /** sha256 of `git diff HEAD` (null when clean). */
+  diffHash: string | null;
+  /** Name of the saved patch inside the run folder (null when clean). */
+  patchFile: string | null;
+}
+
+/** Summary of one metric, written into run.json when the run ends so listing needs no metrics file. */
+export interface MetricSummary {
+  last: number;
+  /** Step of the last point. */
+  step: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+/** Who owns a running run: enough to tell later whether it is still alive (see processLiveness.ts). */
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Linux /proc/sys/kernel/random/boot_id; changes on reboot. */
+  bootId?: string;
+  /** Linux /proc/<pid>/stat start time (clock ticks since boot): tells a reused pid apart. */
+  startTicks?: number;
+}
+
+export interface RunOwner {
+  /** The process that records the run's outcome (launcher, or the Python helper in standalone mode). */
+  launcher: ProcessIdentity;
+  /** The training process, once spawned. */
+  child?: ProcessIdentity;
+}
+
+export type RunSource = 'mlw' | 'mlflow';
+
+export interface Run {
+  schema: 1;
+  id: string;
+  source: RunSource;
+  name: string;
+  experiment: string;
+  /** Full argument vector, interpreter first. Never a shell string. */
+  command: string[];
+  interpreter: string | null;
+  cwd: string;
+  params: Params;
+  status: RunStatus;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | null;
+  /** Epoch milliseconds. */
+  startTime: number | null;
+  endTime: number | null;
+  durationMs: number | null;
+  git: GitInfo | null;
+  dataInputs: FileRecord[];
+  artifacts: FileRecord[];
+  tags: Record<string, string>;
+  notes: string;
+  /** Last/min/max per metric; filled when the run ends. */
+  metrics?: Record<string, MetricSummary>;
+  owner?: RunOwner;
+  /** Launcher-side failure (interpreter vanished, spawn error), or why a run was interrupted. */
+  error?: string;
+  /** Last lines of output of a failed run, so the failure is visible without opening stdout.log. */
+  outputTail?: string;
+  /** Enqueue time for queued runs (epoch ms). */
+  createdTime?: number;
+}
+
+export const RUN_FILE = 'run.json';
+export const METRICS_FILE = 'metrics.jsonl';
+export const LOGGED_FILE = 'logged.jsonl';
+export const OUTPUT_FILE = 'stdout.log';
+export const PATCH_FILE = 'git.patch';
+export const HEARTBEAT_FILE = 'heartbeat';
+export const ARTIFACTS_DIR = 'artifacts';
+
+/** One metric point as written to metrics.jsonl. */
+export interface MetricPoint {
+  k: string;
+  v: number;
+  s: number;
+  t: number;
+}
