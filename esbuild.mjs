@@ -1,0 +1,57 @@
+// Bundles the extension host code, the `mlw` CLI, the model server entry and one browser app per webview.
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+/** Native and host-provided modules stay outside the bundle. ssh2's optional native crypto binding falls back to JS. */
+const nodeExternal = ['vscode', 'onnxruntime-node', 'cpu-features', '*.node'];
+
+const nodeEntries = {
+  extension: 'src/extension.ts',
+  mlw: 'src/cli/mlw.ts',
+};
+
+const webviewApps = readdirSync('webview-ui', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(`webview-ui/${d.name}/main.ts`))
+  .map((d) => d.name);
+
+const builds = [
+  {
+    ...common,
+    entryPoints: nodeEntries,
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternal,
+    define: { MLW_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+  },
+  {
+    ...common,
+    entryPoints: Object.fromEntries(webviewApps.map((a) => [a, `webview-ui/${a}/main.ts`])),
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    loader: { '.css': 'text' },
+  },
+];
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+  console.log('esbuild: watching');
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`esbuild: built extension, CLI and ${webviewApps.length} webview app(s) in ${Date.now() - t0} ms`);
+}

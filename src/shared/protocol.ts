@@ -1,0 +1,55 @@
+/**
+ * Messages between the extension and its webviews. Imports nothing: both the extension bundle
+ * and the browser bundles compile it. Every panel follows one handshake: the webview posts
+ * `ready`, the extension answers with the whole state, later messages are small updates.
+ * Messages arriving from a webview are untrusted: `parse*` functions validate them.
+ */
+
+// ---- Environment panel ----------------------------------------------------------------------
+
+export type CheckStatus = 'ok' | 'warning' | 'missing';
+
+export interface EnvironmentCheck {
+  id: string;
+  label: string;
+  status: CheckStatus;
+  detail: string;
+  /** How to fix it, when status is not ok. */
+  fix?: string;
+}
+
+export interface EnvironmentReport {
+  generatedAt: string;
+  checks: EnvironmentCheck[];
+}
+
+export type EnvironmentToWebview =
+  | { type: 'state'; report: EnvironmentReport; trusted: boolean }
+  | { type: 'busy' };
+
+export type EnvironmentFromWebview =
+  | { type: 'ready' }
+  | { type: 'recheck' }
+  | { type: 'openSettings'; query: string }
+  | { type: 'copyReport' };
+
+// ---- validation -----------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isShortString = (v: unknown, max = 200): v is string => typeof v === 'string' && v.length <= max;
+
+/** Returns the message when it is a well-formed EnvironmentFromWebview, else undefined. */
+export function parseEnvironmentMessage(raw: unknown): EnvironmentFromWebview | undefined {
+  if (!isObj(raw)) return undefined;
+  switch (raw.type) {
+    case 'ready':
+    case 'recheck':
+    case 'copyReport':
+      return { type: raw.type };
+    case 'openSettings':
+      return isShortString(raw.query) && /^[\w.@ :-]*$/.test(raw.query) ? { type: 'openSettings', query: raw.query } : undefined;
+    default:
+      return undefined;
+  }
+}
