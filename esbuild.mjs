@@ -19,6 +19,7 @@ const nodeExternal = ['vscode', 'onnxruntime-node', 'cpu-features', '*.node'];
 const nodeEntries = {
   extension: 'src/extension.ts',
   mlw: 'src/cli/mlw.ts',
+  server: 'src/core/serve/main.ts',
 };
 
 const webviewApps = readdirSync('webview-ui', { withFileTypes: true })

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerCommands, type CommandTable } from './commands';
 import { EnvironmentPanel } from './features/environment/environmentPanel';
 import { ModelsTree } from './features/models/modelsTree';
+import { OnnxInspectorProvider } from './features/models/onnxInspectorProvider';
 import { openSettings } from './vscode/config';
 
 const loadStart = performance.now();
@@ -20,6 +21,8 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('mlWorkbench.runs', { treeDataProvider: empty }),
     vscode.window.createTreeView('mlWorkbench.deployments', { treeDataProvider: empty }),
   );
+
+  context.subscriptions.push(OnnxInspectorProvider.register(context, log));
 
   const commands: CommandTable = {
     'mlWorkbench.showLog': { run: () => log.show() },

@@ -1,5 +1,11 @@
 import type { CliCommand } from './cliCommand';
+import { benchCommand } from './commands/bench';
 import { doctorCommand } from './commands/doctor';
+import { inspectCommand } from './commands/inspect';
+import { profileCommand } from './commands/profile';
+import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
+import { serveCommand } from './commands/serve';
 
 /** Every `mlw` subcommand, in the order `mlw --help` lists them. */
-export const commandList: CliCommand[] = [doctorCommand];
+export const commandList: CliCommand[] = [inspectCommand, benchCommand, runCommand, runsCommand, serveCommand, profileCommand, doctorCommand];

@@ -46,12 +46,15 @@ export function parseGlobal(argv: string[]): { workspace?: string; json: boolean
     else break;
   }
   out.command = argv[i];
-  // Global flags may also follow the command: `mlw runs --json`.
-  for (const a of argv.slice(i + 1)) {
-    if (a === '--json') out.json = true;
-    else if (a === '--verbose') out.verbose = true;
+  // Global flags may also follow the command (`mlw runs --json`), but not after `--`: those belong to the script.
+  const after = argv.slice(i + 1);
+  const dashdash = after.indexOf('--');
+  after.forEach((a, j) => {
+    const own = dashdash < 0 || j < dashdash;
+    if (own && a === '--json') out.json = true;
+    else if (own && a === '--verbose') out.verbose = true;
     else out.rest.push(a);
-  }
+  });
   return out;
 }
 
@@ -70,7 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`mlw: unknown command "${g.command}". Run mlw --help for the list.`);
     return 2;
   }
-  if (g.help || g.rest.includes('--help') || g.rest.includes('-h')) {
+  const own = g.rest.indexOf('--') < 0 ? g.rest : g.rest.slice(0, g.rest.indexOf('--'));
+  if (g.help || own.includes('--help') || own.includes('-h')) {
     console.log(command.usage);
     return 0;
   }

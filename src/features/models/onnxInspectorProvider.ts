@@ -1,0 +1,148 @@
+import * as vscode from 'vscode';
+import { tensorStatistics, type TensorRef } from '../../core/onnx';
+import type { Logger } from '../../core/logger';
+import {
+  parseInspectorMessage,
+  tensorKey,
+  type InspectorFromWebview,
+  type InspectorToWebview,
+} from '../../shared/inspectorProtocol';
+import { connectWebview, type WebviewConnection } from '../../vscode/webviewHost';
+import { loadInspectorState, toLoadError } from './inspectorState';
+
+/** A read-only .onnx document: only its URI; the model is read per editor, lazily. */
+class OnnxDocument implements vscode.CustomDocument {
+  constructor(readonly uri: vscode.Uri) {}
+  dispose(): void {}
+}
+
+/** The read-only custom editor for *.onnx files: summary page and graph view. */
+export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvider<OnnxDocument> {
+  static readonly viewType = 'mlWorkbench.onnxInspector';
+
+  static register(context: vscode.ExtensionContext, log: Logger): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(OnnxInspectorProvider.viewType, new OnnxInspectorProvider(context.extensionUri, log), {
+      // The graph layout of a large model costs seconds; keep it while the tab is hidden.
+      webviewOptions: { retainContextWhenHidden: true },
+      supportsMultipleEditorsPerDocument: true,
+    });
+  }
+
+  private constructor(private readonly extensionUri: vscode.Uri, private readonly log: Logger) {}
+
+  openCustomDocument(uri: vscode.Uri): OnnxDocument {
+    return new OnnxDocument(uri);
+  }
+
+  resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel): void {
+    new InspectorSession(document.uri, panel, this.extensionUri, this.log);
+  }
+}
+
+/** One open inspector: loads the model, answers the webview, reloads when the file changes on disk. */
+class InspectorSession {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly conn: WebviewConnection<InspectorToWebview>;
+  private tensors = new Map<string, TensorRef>();
+  private loadController: AbortController | undefined;
+  private readonly lifetime = new AbortController();
+  private generation = 0;
+  private ready = false;
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly uri: vscode.Uri, panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly log: Logger) {
+    this.conn = connectWebview<InspectorToWebview, InspectorFromWebview>(
+      panel.webview,
+      extensionUri,
+      {
+        app: 'inspector',
+        title: 'ONNX Inspector',
+        parse: (raw) => parseInspectorMessage(raw, { hasTensor: (graphId, name) => this.tensors.has(tensorKey(graphId, name)) }),
+      },
+      (m) => this.onMessage(m),
+      log,
+      this.disposables,
+    );
+    const folder = vscode.Uri.joinPath(uri, '..');
+    const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name));
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => this.scheduleReload()),
+      watcher.onDidCreate(() => this.scheduleReload()),
+      watcher.onDidDelete(() => this.scheduleReload()),
+    );
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  }
+
+  private async onMessage(message: InspectorFromWebview): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        await this.load(false);
+        break;
+      case 'reload':
+        await this.load(true);
+        break;
+      case 'reopenWith':
+        await vscode.commands.executeCommand('workbench.action.reopenWithEditor', this.uri);
+        break;
+      case 'requestTensorStats':
+        await this.sendStats(message.requestId, message.graphId, message.tensor);
+        break;
+    }
+  }
+
+  /** Reads the model and sends it; a newer load (or closing the editor) aborts an older one. */
+  private async load(reload: boolean): Promise<void> {
+    this.loadController?.abort();
+    const controller = new AbortController();
+    this.loadController = controller;
+    const generation = ++this.generation;
+    const fileName = this.uri.path.slice(this.uri.path.lastIndexOf('/') + 1);
+    if (!reload) await this.conn.post({ type: 'loading', fileName });
+    try {
+      const loaded = await loadInspectorState(this.uri.fsPath, AbortSignal.any([controller.signal, this.lifetime.signal]));
+      if (generation !== this.generation) return;
+      this.tensors = loaded.tensors;
+      this.log.info(`ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`);
+      await this.conn.post({ type: 'state', state: loaded.state, reload });
+    } catch (e) {
+      if (generation !== this.generation || controller.signal.aborted || this.lifetime.signal.aborted) return;
+      this.tensors = new Map();
+      const error = toLoadError(this.uri.fsPath, e);
+      this.log.warn(`ONNX inspector: cannot read ${this.uri.fsPath}: ${error.message}`);
+      await this.conn.post({ type: 'loadError', error });
+    }
+  }
+
+  private async sendStats(requestId: number, graphId: string, tensor: string): Promise<void> {
+    const ref = this.tensors.get(tensorKey(graphId, tensor));
+    if (!ref) return; // the parser checked; the model may have been reloaded since
+    try {
+      const stats = await tensorStatistics(ref, { signal: this.lifetime.signal, maxValues: 16 });
+      await this.conn.post({ type: 'tensorStats', requestId, graphId, tensor, stats });
+    } catch (e) {
+      if (this.lifetime.signal.aborted) return;
+      this.log.warn(`ONNX inspector: statistics of ${tensor} failed: ${(e as Error).message}`);
+      await this.conn.post({ type: 'tensorStatsError', requestId, graphId, tensor, message: (e as Error).message });
+    }
+  }
+
+  /** Writers touch a file several times in a row: wait for it to settle. */
+  private scheduleReload(): void {
+    if (!this.ready) return;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = undefined;
+      this.load(true).catch((e: unknown) => this.log.error(e instanceof Error ? e : new Error(String(e))));
+    }, 300);
+  }
+
+  private dispose(): void {
+    this.lifetime.abort();
+    this.loadController?.abort();
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { layoutGraph, layoutSteps, nodeAt, type GraphLayout } from '../../../src/shared/graphLayout';
+
+function assertNoOverlap(l: GraphLayout, hGap: number): void {
+  for (let k = 0; k < l.layerCount; k++) {
+    for (let i = l.layerStart[k] + 1; i < l.layerStart[k + 1]; i++) {
+      const a = l.layerNodes[i - 1];
+      const b = l.layerNodes[i];
+      assert.ok(l.x[b] - l.x[a] >= (l.w[a] + l.w[b]) / 2 + hGap - 1e-6, `nodes ${a} and ${b} overlap in layer ${k}`);
+    }
+  }
+}
+
+describe('layoutGraph', () => {
+  it('puts every edge target below its source (longest-path layers)', () => {
+    // 0 -> 1 -> 2 -> 3, and 0 -> 3 (a long edge)
+    const l = layoutGraph({ nodeCount: 4, sources: [0, 1, 2, 0], targets: [1, 2, 3, 3] });
+    assert.deepEqual(Array.from(l.layer), [0, 1, 2, 3]);
+    assert.equal(l.layerCount, 4);
+    for (let v = 1; v < 4; v++) assert.ok(l.y[v] > l.y[v - 1]);
+  });
+
+  it('keeps a chain straight and centres a diamond', () => {
+    const l = layoutGraph({ nodeCount: 4, sources: [0, 0, 1, 2], targets: [1, 2, 3, 3] });
+    assert.deepEqual(Array.from(l.layer), [0, 1, 1, 2]);
+    assert.ok(Math.abs(l.x[0] - l.x[3]) < 1e-6, 'top and bottom of the diamond aligned');
+    assert.ok(Math.abs((l.x[1] + l.x[2]) / 2 - l.x[0]) < 1e-6, 'branches centred under the top');
+    assertNoOverlap(l, 24);
+  });
+
+  it('pulls nodes without inputs down next to their consumer', () => {
+    // 0 -> 1 -> 2 -> 3; 4 (a Constant) -> 3
+    const l = layoutGraph({ nodeCount: 5, sources: [0, 1, 2, 4], targets: [1, 2, 3, 3] });
+    assert.equal(l.layer[4], 2);
+  });
+
+  it('keeps a chain straight when constants feed it (no drift)', () => {
+    // chain 0 -> 2 -> 4 -> ...; constant 2k+1 feeds chain node 2k+2
+    const sources: number[] = [];
+    const targets: number[] = [];
+    for (let k = 0; k < 50; k++) {
+      sources.push(2 * k, 2 * k + 1);
+      targets.push(2 * k + 2, 2 * k + 2);
+    }
+    const l = layoutGraph({ nodeCount: 101, sources, targets });
+    for (let k = 2; k <= 50; k++) assert.ok(Math.abs(l.x[2 * k] - l.x[2]) < 1e-6, `chain node ${2 * k} moved`);
+    for (let k = 0; k < 50; k++) assert.equal(l.layer[2 * k + 1], l.layer[2 * k + 2] - 1);
+    assertNoOverlap(l, 24);
+    assert.ok(l.width < 400, `width ${l.width}`);
+  });
+
+  it('survives cycles, self loops, bad indices and an empty graph', () => {
+    const l = layoutGraph({ nodeCount: 3, sources: [0, 1, 2, 1, 7, -1], targets: [1, 2, 0, 1, 0, 2] });
+    assert.equal(l.nodeCount, 3);
+    assert.ok(Array.from(l.x).every(Number.isFinite));
+    const empty = layoutGraph({ nodeCount: 0, sources: [], targets: [] });
+    assert.equal(empty.layerCount, 0);
+    assert.equal(empty.width, 0);
+  });
+
+  it('orders layers by barycentre so parallel chains do not cross', () => {
+    // two chains a0->a1->a2 and b0->b1->b2, with layer 1 listed in the opposite order
+    const l = layoutGraph({ nodeCount: 6, sources: [0, 5, 3, 4], targets: [5, 2, 4, 1] });
+    // 0 -> 5 -> 2 and 3 -> 4 -> 1
+    const left0 = l.x[0] < l.x[3];
+    assert.equal(l.x[5] < l.x[4], left0);
+    assert.equal(l.x[2] < l.x[1], left0);
+    assertNoOverlap(l, 24);
+  });
+
+  it('respects node widths and finds nodes by point', () => {
+    const widths = [200, 60, 60, 300];
+    const l = layoutGraph({ nodeCount: 4, sources: [0, 0, 1, 2], targets: [1, 2, 3, 3], widths, hGap: 10 });
+    assertNoOverlap(l, 10);
+    for (let v = 0; v < 4; v++) {
+      assert.equal(nodeAt(l, l.x[v], l.y[v] + l.nodeHeight / 2), v);
+      assert.equal(nodeAt(l, l.x[v] + l.w[v] / 2 + 1, l.y[v] + 1) === v, false);
+    }
+    assert.equal(nodeAt(l, -50, -50), -1);
+    assert.ok(Math.min(...Array.from(l.x, (x, v) => x - l.w[v] / 2)) >= -1e-6, 'origin at 0');
+  });
+
+  it('yields progress in steps on a large graph and gives the same result as layoutGraph', () => {
+    const n = 20000;
+    const sources: number[] = [];
+    const targets: number[] = [];
+    for (let v = 1; v < n; v++) {
+      sources.push(v - 1);
+      targets.push(v);
+      if (v % 7 === 0) {
+        sources.push(v - 5);
+        targets.push(v);
+      }
+    }
+    const steps = layoutSteps({ nodeCount: n, sources, targets });
+    let yields = 0;
+    let last = 0;
+    let r = steps.next();
+    while (!r.done) {
+      yields++;
+      assert.ok(r.value.fraction >= 0 && r.value.fraction <= 1);
+      last = r.value.fraction;
+      r = steps.next();
+    }
+    assert.ok(yields > 10, `yielded ${yields} times`);
+    assert.ok(last > 0.5);
+    const whole = layoutGraph({ nodeCount: n, sources, targets });
+    assert.deepEqual(Array.from(r.value.x.subarray(0, 100)), Array.from(whole.x.subarray(0, 100)));
+    for (let e = 0; e < sources.length; e++) assert.ok(whole.layer[targets[e]] > whole.layer[sources[e]]);
+  });
+});
