@@ -55,6 +55,8 @@ export async function startCodeServer(opts) {
     'telemetry.telemetryLevel': 'off',
     'update.mode': 'none',
     'window.commandCenter': false,
+    'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
     ...opts.settings,
   };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import * as http from 'node:http';
 import type { EnvironmentCheck, EnvironmentReport } from '../../shared/protocol';
 import type { Logger } from '../logger';
 
@@ -77,25 +78,49 @@ function checkOnnxRuntime(): EnvironmentCheck {
   }
 }
 
-function dockerSocket(host: string | undefined): string | undefined {
-  const value = host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  return value.startsWith('unix://') ? value.slice('unix://'.length) : undefined;
+/** Where the engine listens: a unix socket path or a tcp host:port, from the setting, DOCKER_HOST or the default socket. */
+function dockerEndpoint(host: string | undefined): { where: string; socketPath?: string; host?: string; port?: number } {
+  const where = host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  if (where.startsWith('unix://')) return { where, socketPath: where.slice('unix://'.length) };
+  const m = /^tcp:\/\/([^:/]+):(\d+)/.exec(where);
+  return m ? { where, host: m[1], port: Number(m[2]) } : { where };
+}
+
+/** GET /version from the Engine API over plain HTTP: the full Docker client is not needed for a ping. */
+function engineVersion(ep: { socketPath?: string; host?: string; port?: number }, signal?: AbortSignal): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: ep.socketPath, host: ep.host, port: ep.port, path: '/version', timeout: 3000, signal }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => {
+        try {
+          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+          resolve(JSON.parse(body) as Record<string, string>);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 3 s')));
+    req.on('error', reject);
+  });
 }
 
 async function checkDocker(host: string | undefined, signal?: AbortSignal): Promise<EnvironmentCheck> {
-  const socket = dockerSocket(host);
-  const where = host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  if (socket && !existsSync(socket)) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no engine socket at ${socket}`, fix: 'Start Docker (or Podman) or set mlWorkbench.docker.host.' };
+  const ep = dockerEndpoint(host);
+  const fix = 'Start Docker (or Podman) or set mlWorkbench.docker.host.';
+  if (ep.socketPath && !existsSync(ep.socketPath)) {
+    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no engine socket at ${ep.socketPath}`, fix };
+  }
+  if (!ep.socketPath && !ep.host) {
+    return { id: 'docker', label: 'Docker Engine', status: 'warning', detail: `${ep.where}: only unix:// and tcp:// addresses are checked here`, fix };
   }
   try {
-    const { default: Docker } = await import('dockerode');
-    const docker = socket ? new Docker({ socketPath: socket, timeout: 3000 }) : new Docker({ timeout: 3000 });
-    signal?.throwIfAborted();
-    const v = (await docker.version()) as { Version?: string; ApiVersion?: string; Os?: string; Arch?: string };
-    return { id: 'docker', label: 'Docker Engine', status: 'ok', detail: `${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}, ${v.Os ?? '?'}/${v.Arch ?? '?'}) at ${where}` };
+    const v = await engineVersion(ep, signal);
+    return { id: 'docker', label: 'Docker Engine', status: 'ok', detail: `${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}, ${v.Os ?? '?'}/${v.Arch ?? '?'}) at ${ep.where}` };
   } catch (e) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no answer from ${where}: ${(e as Error).message}`, fix: 'Start Docker (or Podman) or set mlWorkbench.docker.host.' };
+    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no answer from ${ep.where}: ${(e as Error).message}`, fix };
   }
 }
 

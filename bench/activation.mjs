@@ -1,0 +1,15 @@
+// Activation time of the extension inside a real VS Code extension host (code-server), measured by
+// the integration suite's first test (await ext.activate() on a not-yet-active extension).
+// Run by hand: npm run build && npx tsc -p tsconfig.test.json && node bench/activation.mjs [rounds]
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const rounds = Number(process.argv[2] ?? 5);
+const figures = [];
+for (let i = 0; i < rounds; i++) {
+  execFileSync(process.execPath, ['test/integration/launch.mjs'], { stdio: 'ignore', env: { ...process.env, MLW_TEST_VSCODE: 'code-server' } });
+  figures.push(JSON.parse(readFileSync('.test-artifacts/activation.json', 'utf8')).activationMs);
+  console.log(`round ${i + 1}: ${figures.at(-1).toFixed(1)} ms`);
+}
+figures.sort((a, b) => a - b);
+console.log(`activation over ${rounds} launches: min ${figures[0].toFixed(1)} ms, median ${figures[Math.floor(rounds / 2)].toFixed(1)} ms, max ${figures.at(-1).toFixed(1)} ms (goal <= 100 ms)`);

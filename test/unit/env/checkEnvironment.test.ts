@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { checkEnvironment } from '../../../src/core/env/checkEnvironment';
+import { silentLogger } from '../../../src/core/logger';
+import { SYSTEM_PYTHON, needs } from '../../support/requires';
+import { existsSync } from 'node:fs';
+
+const byId = async (opts: Parameters<typeof checkEnvironment>[0]) => new Map((await checkEnvironment(opts)).checks.map((c) => [c.id, c]));
+
+test('a missing interpreter is reported as missing, with the path and a fix', async () => {
+  const checks = await byId({ python: '/nonexistent/python3', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger });
+  const py = checks.get('python');
+  assert.equal(py?.status, 'missing');
+  assert.match(py!.detail, /interpreter not found: \/nonexistent\/python3/);
+  assert.match(py!.fix ?? '', /mlWorkbench\.pythonPath/);
+  assert.ok(![...checks.keys()].some((k) => k.startsWith('python.')), 'no package checks without an interpreter');
+});
+
+test('Debian python3 reports its version and the ML packages it can import', async (t) => {
+  if (!needs(t, 'Debian python3', existsSync(SYSTEM_PYTHON), 'apt-get install python3')) return;
+  const checks = await byId({ python: SYSTEM_PYTHON, dockerHost: 'unix:///nonexistent.sock', logger: silentLogger });
+  assert.equal(checks.get('python')?.status, 'ok');
+  assert.match(checks.get('python')!.detail, /Python 3\.\d+/);
+  for (const m of ['numpy', 'yaml']) assert.ok(checks.get(`python.${m}`), `no check for ${m}`);
+});
+
+test('onnxruntime-node loads and names its CPU provider', async () => {
+  const checks = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger });
+  assert.equal(checks.get('onnxruntime')?.status, 'ok');
+  assert.match(checks.get('onnxruntime')!.detail, /cpu/);
+});
+
+test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with a fix', async () => {
+  const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', logger: silentLogger })).get('docker');
+  assert.equal(noSocket?.status, 'missing');
+  assert.match(noSocket!.detail, /no engine socket at \/nonexistent\/docker\.sock/);
+  // A port that was just free: the connection is refused for real.
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const refused = (await byId({ python: '/nonexistent', dockerHost: `tcp://127.0.0.1:${port}`, logger: silentLogger })).get('docker');
+  assert.equal(refused?.status, 'missing');
+  assert.match(refused!.detail, new RegExp(`no answer from tcp://127.0.0.1:${port}: .*ECONNREFUSED`));
+  assert.match(refused!.fix ?? '', /mlWorkbench\.docker\.host/);
+});
