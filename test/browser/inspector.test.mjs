@@ -1,0 +1,60 @@
+// The ONNX inspector in the real workbench: a corpus model opens in the custom editor by default,
+// shows its signature, and its graph can be searched to a node whose details appear.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCodeServer, launchChromium, hasChromium, artifactsDir } from '../harness/codeServer.mjs';
+import { makeWorkspace, hasCorpusModels } from '../harness/workspace.mjs';
+import { toolsReady } from '../../scripts/install-tools.mjs';
+
+const shots = join(artifactsDir, 'screenshots');
+const missing = [!toolsReady() && 'code-server (npm run tools)', !hasChromium() && 'Chromium (apt-get install chromium)', !hasCorpusModels() && 'libonnx-testdata (apt-get install libonnx-testdata)'].filter(Boolean);
+if (missing.length && process.env.CI === 'true') throw new Error(`CI=true and missing: ${missing.join(', ')}`);
+const skip = missing.length ? `missing ${missing.join(', ')}` : false;
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(shots, { recursive: true });
+  server = await startCodeServer({ workspace: makeWorkspace('browser-inspector'), name: 'inspector' });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.workbenchUrl());
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('opening a .onnx file shows the inspector with its signature, then its graph and a node', { skip, timeout: 180_000 }, async () => {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await input.fill('conv2d.onnx');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'conv2d.onnx' }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'conv2d.onnx' }).waitFor({ timeout: 30_000 });
+  const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  const signature = frame.getByRole('table', { name: 'Inputs and outputs' });
+  await signature.waitFor({ timeout: 60_000 });
+  const text = await signature.innerText();
+  // test_Conv2d: input [2,3,7,5] -> output [2,4,5,4], as python3-onnx reports it.
+  assert.match(text, /2\D+3\D+7\D+5/);
+  assert.match(text, /2\D+4\D+5\D+4/);
+  assert.match(await frame.getByRole('table', { name: 'Opset imports' }).innerText(), /6/);
+  await page.screenshot({ path: join(shots, '10-inspector-summary.png') });
+
+  await frame.getByRole('tab', { name: 'Graph' }).click();
+  await frame.getByRole('img', { name: /Model graph/ }).waitFor({ timeout: 30_000 });
+  await frame.getByRole('searchbox', { name: 'Find node or tensor' }).fill('Conv');
+  const panel = frame.getByRole('complementary', { name: 'Selected node' });
+  await panel.getByRole('heading', { name: 'Conv' }).waitFor({ timeout: 30_000 });
+  assert.match(await panel.innerText(), /kernel_shape|strides|pads/);
+  await page.screenshot({ path: join(shots, '11-inspector-graph.png') });
+});
