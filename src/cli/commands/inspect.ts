@@ -43,7 +43,7 @@ export function formatSummary(s: ModelSummary): string {
 }
 
 /** Says in one line why a file is not an ONNX model, or undefined when its first bytes look like one. */
-async function notOnnxReason(path: string): Promise<string | undefined> {
+export async function notOnnxReason(path: string): Promise<string | undefined> {
   const handle = await open(path, 'r');
   try {
     const size = (await handle.stat()).size;

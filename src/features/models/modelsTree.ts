@@ -5,6 +5,8 @@ import { setting } from '../../vscode/config';
 import { Disposable } from '../../vscode/disposable';
 import { formatBytes } from '../../core/format/formatBytes';
 import { modelKindOf, type ModelKind } from '../../core/models/modelKind';
+import { formatValueType } from './formatValueType';
+import type { ModelSummaryCache } from './modelSummaryCache';
 
 export interface ModelFile {
   uri: vscode.Uri;
@@ -12,7 +14,10 @@ export interface ModelFile {
   size: number;
 }
 
-export type ModelNode = { type: 'model'; file: ModelFile };
+export type ModelNode =
+  | { type: 'model'; file: ModelFile }
+  | { type: 'value'; parent: ModelFile; role: 'input' | 'output'; name: string; valueType: string }
+  | { type: 'error'; parent: ModelFile; message: string };
 
 /** The Models view: every model file in the workspace, kept current by a file-system watcher. */
 export class ModelsTree extends Disposable implements vscode.TreeDataProvider<ModelNode> {
@@ -21,7 +26,7 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   private files: ModelFile[] | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly logger: Logger) {
+  constructor(private readonly logger: Logger, private readonly summaries: ModelSummaryCache) {
     super();
     const watcher = this.track(vscode.workspace.createFileSystemWatcher(setting('modelGlob')));
     const soon = () => this.scheduleRefresh();
@@ -61,13 +66,45 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   }
 
   async getChildren(node?: ModelNode): Promise<ModelNode[]> {
-    if (node) return [];
-    return (await this.modelFiles()).map((file) => ({ type: 'model', file }));
+    if (!node) return (await this.modelFiles()).map((file) => ({ type: 'model', file }));
+    if (node.type !== 'model' || node.file.kind !== 'onnx') return [];
+    const parent = node.file;
+    try {
+      const summary = await this.summaries.get(parent.uri);
+      return [
+        ...summary.inputs.map((v): ModelNode => ({ type: 'value', parent, role: 'input', name: v.name, valueType: formatValueType(v) })),
+        ...summary.outputs.map((v): ModelNode => ({ type: 'value', parent, role: 'output', name: v.name, valueType: formatValueType(v) })),
+      ];
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.logger.warn(`Models view: cannot read ${parent.uri.fsPath}: ${message}`);
+      return [{ type: 'error', parent, message }];
+    }
   }
 
   getTreeItem(node: ModelNode): vscode.TreeItem {
+    if (node.type === 'value') {
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+      item.id = `${node.parent.uri.toString()}#${node.role}:${node.name}`;
+      item.description = node.valueType;
+      item.tooltip = `${node.role} ${node.name}: ${node.valueType}`;
+      item.iconPath = new vscode.ThemeIcon(node.role === 'input' ? 'arrow-right' : 'arrow-left');
+      item.contextValue = `model.${node.role}`;
+      return item;
+    }
+    if (node.type === 'error') {
+      const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+      item.id = `${node.parent.uri.toString()}#error`;
+      item.tooltip = node.message;
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+      item.contextValue = 'model.error';
+      return item;
+    }
     const { uri, kind, size } = node.file;
-    const item = new vscode.TreeItem(path.basename(uri.fsPath), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      path.basename(uri.fsPath),
+      kind === 'onnx' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     const rel = vscode.workspace.asRelativePath(path.dirname(uri.fsPath), false);
     item.resourceUri = uri;
     item.id = uri.toString();
@@ -75,7 +112,10 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
     item.tooltip = new vscode.MarkdownString(`**${path.basename(uri.fsPath)}**  \n${kind} model · ${formatBytes(size)}  \n\`${uri.fsPath}\``);
     item.iconPath = new vscode.ThemeIcon(kind === 'onnx' ? 'symbol-structure' : 'file-binary');
     item.contextValue = `model.${kind}`;
-    item.command = { command: 'vscode.open', title: 'Open', arguments: [uri] };
+    item.command =
+      kind === 'onnx'
+        ? { command: 'vscode.openWith', title: 'Open in ONNX Inspector', arguments: [uri, 'mlWorkbench.onnxInspector'] }
+        : { command: 'vscode.open', title: 'Open', arguments: [uri] };
     return item;
   }
 }

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { summarizeModel } from '../../core/onnx';
+import { loadFeeds, tryModel, type TryModelResult } from '../../core/onnx/runtime';
+import { UsageError, type CliCommand } from '../cliCommand';
+import { parseDims } from './bench';
+import { notOnnxReason } from './inspect';
+
+export function formatTryResult(r: TryModelResult): string {
+  const lines = [`${r.model}: one run in ${r.runMs.toFixed(2)} ms`, ''];
+  for (const i of r.inputs) lines.push(`input  ${i.name}: ${i.type}[${i.shape.join(',')}]`);
+  for (const o of r.outputs) {
+    lines.push(`output ${o.name}: ${o.dtype}[${o.shape.join(',')}]  first: ${o.first.map(String).join(', ')}${o.elements > o.first.length ? ', …' : ''}`);
+    if (o.min !== undefined) lines.push(`       min ${o.min}  max ${o.max}  mean ${o.mean}${o.nanCount ? `  NaN ${o.nanCount}` : ''}`);
+    o.topK?.forEach((row, i) => lines.push(`       row ${i} top-${row.length} (${o.scores}): ${row.map((e) => `#${e.index} ${(e.prob * 100).toFixed(1)}%`).join('  ')}`));
+  }
+  if (r.skippedOutputs.length) lines.push(`skipped non-tensor outputs: ${r.skippedOutputs.join(', ')}`);
+  return lines.join('\n');
+}
+
+export const tryCommand: CliCommand = {
+  name: 'try',
+  summary: 'Run an ONNX model once on random inputs or on values from .json/.npy files',
+  usage: `mlw try <model.onnx> [--input FILE ...] [--batch N] [--dim name=value ...] [--seed N] [--top K] [--json]
+
+Runs the model once with onnxruntime-node and shows each output's shape, type, first values,
+statistics and, for classifier-like outputs ([N,C] or [C] floats), the top-K classes.
+  --input FILE   feeds from a .json file ({input: nested array}) or .npy files (name=file.npy), repeatable
+  --batch N      batch size for a symbolic first dimension of random inputs (default 1)
+  --dim n=v      value of a symbolic dimension, repeatable
+  --seed N       seed of the random inputs (default 1)
+  --top K        classes shown per row (default 5)`,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        input: { type: 'string', multiple: true },
+        batch: { type: 'string' },
+        dim: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        top: { type: 'string' },
+      },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
+    const path = resolve(ctx.workspace, positionals[0]);
+    const int = (v: string | undefined, name: string) => {
+      if (v === undefined) return undefined;
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+      return Number(v);
+    };
+    const reason = await notOnnxReason(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? 'file not found' : e.message));
+    if (reason !== undefined) {
+      ctx.err(`mlw try: ${path} is not an ONNX model: ${reason}`);
+      return 1;
+    }
+    const feeds = values.input?.length ? await loadFeeds(await summarizeModel(path), values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f)))) : {};
+    const result = await tryModel(path, feeds, { batchSize: int(values.batch, 'batch'), dims: parseDims(values.dim ?? []), seed: int(values.seed, 'seed'), topK: int(values.top, 'top') });
+    ctx.out(ctx.json ? JSON.stringify(result, null, 2) : formatTryResult(result));
+    return 0;
+  },
+};

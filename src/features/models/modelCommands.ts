@@ -1,0 +1,168 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { CommandTable } from '../../commands';
+import type { Logger } from '../../core/logger';
+import type { ModelSummary } from '../../core/onnx';
+import { compareModels } from '../../core/onnx/compareModels';
+import type { BenchmarkResult } from '../../core/onnx/runtime/benchmarkModel';
+import { UserError } from '../../vscode/userError';
+import { BenchmarkPanel, benchmarkView } from './benchmarkPanel';
+import { formatValueType } from './formatValueType';
+import type { ModelSummaryCache } from './modelSummaryCache';
+import { runMlwJson } from '../../vscode/runMlw';
+import { tryModelCommand } from './tryModelCommand';
+
+export const INSPECTOR_VIEW_TYPE = 'mlWorkbench.onnxInspector';
+const ONNX_FILTER = { 'ONNX models': ['onnx'] };
+
+export interface BenchmarkCommandOptions {
+  batch: number;
+  runs: number;
+}
+
+export interface ModelCommandDeps {
+  context: vscode.ExtensionContext;
+  log: Logger;
+  summaries: ModelSummaryCache;
+}
+
+const isOnnx = (uri: vscode.Uri): boolean => uri.path.toLowerCase().endsWith('.onnx');
+
+/** The model a command is about: its argument (a Uri or a Models view node), the active inspector or editor, else a picker. */
+async function targetModel(arg: unknown, title: string): Promise<vscode.Uri> {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === 'object' && arg !== null) {
+    const node = arg as { file?: { uri?: unknown }; parent?: { uri?: unknown } };
+    const uri = node.file?.uri ?? node.parent?.uri;
+    if (uri instanceof vscode.Uri) return uri;
+  }
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (input instanceof vscode.TabInputCustom && input.viewType === INSPECTOR_VIEW_TYPE) return input.uri;
+  const editorUri = vscode.window.activeTextEditor?.document.uri;
+  if (editorUri && isOnnx(editorUri)) return editorUri;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: ONNX_FILTER, openLabel: title, title });
+  if (!picked?.[0]) throw new vscode.CancellationError();
+  return picked[0];
+}
+
+/** Signature text: one line per input and output with its type, as in the Models view. */
+export function signatureText(summary: ModelSummary): string {
+  const lines = [`${path.basename(summary.path)}`];
+  lines.push('inputs:', ...summary.inputs.map((v) => `  ${v.name}: ${formatValueType(v)}`));
+  lines.push('outputs:', ...summary.outputs.map((v) => `  ${v.name}: ${formatValueType(v)}`));
+  return lines.join('\n');
+}
+
+function positiveInteger(text: string | undefined, max: number): string | undefined {
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 1 && n <= max ? undefined : `Enter a whole number from 1 to ${max}.`;
+}
+
+async function askNumber(title: string, prompt: string, value: number, max: number): Promise<number> {
+  const text = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: (t) => positiveInteger(t, max) });
+  if (text === undefined) throw new vscode.CancellationError();
+  return Number(text);
+}
+
+function isBenchmarkOptions(v: unknown): v is BenchmarkCommandOptions {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return Number.isSafeInteger(o.batch) && Number.isSafeInteger(o.runs) && (o.batch as number) >= 1 && (o.runs as number) >= 1;
+}
+
+const stateKey = (uri: vscode.Uri): string => `mlWorkbench.lastBenchmark:${uri.toString()}`;
+
+/** The commands on ONNX models: open, copy signature, reveal, compare, benchmark. */
+export function modelCommands({ context, log, summaries }: ModelCommandDeps): CommandTable {
+  const benchmark = async (arg?: unknown, opts?: unknown): Promise<BenchmarkResult> => {
+    const uri = await targetModel(arg, 'Benchmark Model');
+    if (!isOnnx(uri)) throw new UserError(`Only ONNX models can be benchmarked: ${uri.fsPath}`);
+    const name = path.basename(uri.fsPath);
+    let options: BenchmarkCommandOptions;
+    if (isBenchmarkOptions(opts)) options = opts;
+    else {
+      const batch = await askNumber(`Benchmark ${name}`, 'Batch size (the value of a leading symbolic dimension)', 1, 65_536);
+      const runs = await askNumber(`Benchmark ${name}`, 'Timed runs', 100, 1_000_000);
+      options = { batch, runs };
+    }
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Benchmarking ${name} (batch ${options.batch}, ${options.runs} runs)…`, cancellable: true },
+      (_progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        const args = ['bench', uri.fsPath, '--runs', String(options.runs), '--batch', String(options.batch)];
+        return runMlwJson<BenchmarkResult>(context.extensionUri, args, 'The benchmark', controller.signal).finally(() => sub.dispose());
+      },
+    );
+    log.info(`Benchmark of ${uri.fsPath}: p50 ${result.p50.toFixed(3)} ms over ${result.latenciesMs.length} runs`);
+    const previous = context.workspaceState.get<BenchmarkResult>(stateKey(uri));
+    await context.workspaceState.update(stateKey(uri), result);
+    BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () => vscode.commands.executeCommand('mlWorkbench.benchmarkModel', uri, options));
+    return result;
+  };
+
+  return {
+    'mlWorkbench.openModel': {
+      run: async (arg?: unknown) => {
+        const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: ONNX_FILTER, openLabel: 'Open Model', title: 'Open ONNX Model' }))?.[0];
+        if (!uri) return undefined;
+        await vscode.commands.executeCommand('vscode.openWith', uri, INSPECTOR_VIEW_TYPE);
+        return uri;
+      },
+    },
+    'mlWorkbench.copySignature': {
+      run: async (arg?: unknown) => {
+        const uri = await targetModel(arg, 'Copy Signature');
+        const text = signatureText(await summaries.get(uri));
+        await vscode.env.clipboard.writeText(text);
+        void vscode.window.setStatusBarMessage(`Copied the signature of ${path.basename(uri.fsPath)}`, 3000);
+        return text;
+      },
+    },
+    'mlWorkbench.revealModel': {
+      run: async (arg?: unknown) => {
+        const uri = await targetModel(arg, 'Reveal Model');
+        if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+        else await vscode.commands.executeCommand('revealFileInOS', uri);
+      },
+    },
+    'mlWorkbench.compareModels': {
+      run: async (arg?: unknown, other?: unknown) => {
+        const a = await targetModel(arg, 'Compare Model');
+        let b = other instanceof vscode.Uri ? other : undefined;
+        if (!b) {
+          const picked = await vscode.window.showOpenDialog({
+            canSelectMany: false,
+            filters: ONNX_FILTER,
+            defaultUri: vscode.Uri.joinPath(a, '..'),
+            openLabel: 'Compare',
+            title: `Compare ${path.basename(a.fsPath)} With…`,
+          });
+          if (!picked?.[0]) throw new vscode.CancellationError();
+          b = picked[0];
+        }
+        const [sa, sb] = await Promise.all([summaries.get(a), summaries.get(b)]);
+        const comparison = compareModels(sa, sb);
+        const rel = (u: vscode.Uri) => vscode.workspace.asRelativePath(u, false);
+        const content = [
+          `# ${path.basename(a.fsPath)} → ${path.basename(b.fsPath)}`,
+          '',
+          `- A: \`${rel(a)}\``,
+          `- B: \`${rel(b)}\``,
+          `- Signature: ${comparison.sameSignature ? 'same' : '**different**'}`,
+          '',
+          ...(comparison.lines.length ? comparison.lines.map((l) => `- ${l}`) : ['No differences.']),
+          '',
+        ].join('\n');
+        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
+        await vscode.window.showTextDocument(doc, { preview: true });
+        return comparison;
+      },
+    },
+    'mlWorkbench.benchmarkModel': { trust: 'Benchmarking models', run: benchmark },
+    'mlWorkbench.tryModel': {
+      trust: 'Running models',
+      run: async (arg?: unknown, opts?: unknown) => tryModelCommand(context.extensionUri, await targetModel(arg, 'Try Model'), typeof opts === 'object' && opts !== null ? opts : undefined),
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { TryModelResult } from '../../core/onnx/runtime/tryModel';
+import { formatTryResult } from '../../cli/commands/try';
+import { runMlwJson } from '../../vscode/runMlw';
+
+export interface TryModelOptions {
+  /** .json or .npy files with input values; random inputs when empty. */
+  inputs?: string[];
+  batch?: number;
+}
+
+async function pickInputs(model: vscode.Uri): Promise<string[] | undefined> {
+  const choice = await vscode.window.showQuickPick(
+    [{ label: '$(symbol-numeric) Random inputs', id: 'random' }, { label: '$(file) Values from .json or .npy files…', id: 'files' }],
+    { title: `Try ${path.basename(model.fsPath)}: inputs` },
+  );
+  if (!choice) return undefined;
+  if (choice.id === 'random') return [];
+  const files = await vscode.window.showOpenDialog({ canSelectMany: true, defaultUri: vscode.Uri.joinPath(model, '..'), filters: { 'Input values': ['json', 'npy'] } });
+  return files?.map((f) => f.fsPath);
+}
+
+/** "ML: Try Model": one inference on random or given inputs, outputs shown with shapes, values and top-k. */
+export async function tryModelCommand(extensionUri: vscode.Uri, model: vscode.Uri, options?: TryModelOptions): Promise<TryModelResult | undefined> {
+  const inputs = options?.inputs ?? (options ? [] : await pickInputs(model));
+  if (inputs === undefined) return undefined;
+  const args = ['try', model.fsPath, ...inputs.flatMap((f) => ['--input', f]), ...(options?.batch ? ['--batch', String(options.batch)] : [])];
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Running ${path.basename(model.fsPath)} once…`, cancellable: true },
+    (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return runMlwJson<TryModelResult>(extensionUri, args, 'Try Model', ac.signal);
+    },
+  );
+  if (!options) {
+    const doc = await vscode.workspace.openTextDocument({ content: formatTryResult(result), language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+  return result;
+}

@@ -1,0 +1,179 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import type { Logger } from '../../core/logger';
+import { readRunMetrics } from '../../core/runs/listWorkspaceRuns';
+import { readMetrics } from '../../core/runs/readMetrics';
+import { METRICS_FILE, OUTPUT_FILE, RUN_FILE, type Run } from '../../core/runs/runTypes';
+import { parseRunsMessage, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
+import { connectWebview } from '../../vscode/webviewHost';
+import type { RunsTree, WorkspaceRun } from './runsTree';
+import { toRunSeries, toRunView } from './runView';
+
+const STDOUT_TAIL_BYTES = 64 * 1024;
+const TICK_MS = 500;
+
+const finite = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (Number.isFinite(v) ? v : (null as unknown as number)));
+
+/** Last `max` bytes of a file from `from` on, and the size read up to. */
+async function readTail(file: string, from: number, max: number): Promise<{ text: string; size: number; reset: boolean }> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch {
+    return { text: '', size: from, reset: false };
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const reset = size < from;
+    const start = Math.max(reset ? 0 : from, size - max);
+    const buf = Buffer.alloc(size - start);
+    if (buf.length) await handle.read(buf, 0, buf.length, start);
+    return { text: buf.toString('utf8'), size, reset };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One dashboard per run: charts of every metric, params and metadata, output tail; live while the run runs. */
+export class RunDashboardPanel {
+  private static readonly open = new Map<string, RunDashboardPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly post: (m: RunsToWebview) => Thenable<boolean>;
+  private metricsOffset = 0;
+  private stdoutOffset = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private busy = false;
+  private run: Run;
+
+  static show(entry: WorkspaceRun, tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunDashboardPanel {
+    const existing = RunDashboardPanel.open.get(entry.run.id);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel('mlWorkbench.runDashboard', `Run: ${entry.run.name}`, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activitybar.svg');
+    const p = new RunDashboardPanel(panel, entry, tree, extensionUri, logger);
+    RunDashboardPanel.open.set(entry.run.id, p);
+    return p;
+  }
+
+  /** Closes the dashboard of a run (e.g. when the run is deleted). */
+  static close(runId: string): void {
+    RunDashboardPanel.open.get(runId)?.panel.dispose();
+  }
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly entry: WorkspaceRun,
+    private readonly tree: RunsTree,
+    extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+  ) {
+    this.run = entry.run;
+    const conn = connectWebview<RunsToWebview, RunsFromWebview>(
+      panel.webview, extensionUri, { app: 'runs', title: `Run: ${entry.run.name}`, parse: parseRunsMessage },
+      (m) => this.onMessage(m), logger, this.disposables,
+    );
+    this.post = conn.post;
+    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  }
+
+  private get runDir(): string {
+    return this.tree.store(this.entry.workspace).runDir(this.run.id);
+  }
+
+  private async onMessage(message: RunsFromWebview): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        await this.load();
+        break;
+      case 'stop':
+        await vscode.commands.executeCommand('mlWorkbench.stopRun', this.run.id);
+        break;
+      case 'rerun':
+        await vscode.commands.executeCommand('mlWorkbench.rerun', this.run.id);
+        break;
+      case 'openLog':
+        if (this.run.source === 'mlw') await vscode.window.showTextDocument(vscode.Uri.file(path.join(this.runDir, OUTPUT_FILE)), { preview: true });
+        break;
+      case 'openDashboard':
+        await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', message.runId);
+        break;
+    }
+  }
+
+  /** Sends the whole state, then tails the run while it is running. */
+  private async load(): Promise<void> {
+    this.stopTailing();
+    const fresh = await this.tree.find(this.run.id);
+    if (fresh) this.run = fresh.run;
+    if (this.run.source !== 'mlw') {
+      const series = await readRunMetrics(this.entry.workspace, this.run);
+      await this.post({ type: 'dashboard', run: toRunView(this.run, series), series: toRunSeries(series), stdout: '', live: false });
+      return;
+    }
+    const metrics = await readMetrics(this.runDir);
+    this.metricsOffset = metrics.offset;
+    const out = await readTail(path.join(this.runDir, OUTPUT_FILE), 0, STDOUT_TAIL_BYTES);
+    this.stdoutOffset = out.size;
+    const live = this.run.status === 'running';
+    await this.post({ type: 'dashboard', run: toRunView(this.run, metrics.series), series: toRunSeries(metrics.series), stdout: out.text, live });
+    if (live) this.startTailing();
+  }
+
+  private startTailing(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.runDir), `{${METRICS_FILE},${RUN_FILE}}`));
+    const now = () => void this.tick();
+    this.watcher.onDidChange(now);
+    this.watcher.onDidCreate(now);
+  }
+
+  private stopTailing(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.watcher?.dispose();
+    this.watcher = undefined;
+  }
+
+  /** Posts what was appended to metrics.jsonl and stdout.log since the last tick; stops when the run ends. */
+  private async tick(): Promise<void> {
+    if (this.busy || !this.timer) return;
+    this.busy = true;
+    try {
+      const store = this.tree.store(this.entry.workspace);
+      const run = await store.readRun(this.run.id);
+      const metrics = await readMetrics(this.runDir, { sinceByteOffset: this.metricsOffset });
+      this.metricsOffset = metrics.offset;
+      const out = await readTail(path.join(this.runDir, OUTPUT_FILE), this.stdoutOffset, STDOUT_TAIL_BYTES);
+      this.stdoutOffset = out.size;
+      if (metrics.points > 0 || metrics.reset || out.text) {
+        const points: Record<string, { steps: number[]; values: number[] }> = {};
+        for (const s of metrics.series.values()) points[s.name] = { steps: finite(s.steps), values: finite(s.values) };
+        await this.post({ type: 'append', runId: this.run.id, points, stdout: out.text || undefined, reset: metrics.reset || undefined });
+      }
+      if (!run) {
+        this.stopTailing();
+        return;
+      }
+      if (run.status !== 'running') {
+        this.run = run;
+        this.stopTailing();
+        await this.post({ type: 'status', run: toRunView(run), live: false });
+      }
+    } catch (e) {
+      this.logger.warn(`Run dashboard ${this.run.id}: ${(e as Error).message}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private dispose(): void {
+    this.stopTailing();
+    RunDashboardPanel.open.delete(this.run.id);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

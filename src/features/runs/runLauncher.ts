@@ -1,0 +1,117 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import { formatDuration } from '../../core/runs/formatRun';
+import { launchRun, type LaunchOptions, type RunHandle } from '../../core/runs/launchRun';
+import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
+import type { Params, Run } from '../../core/runs/runTypes';
+import { openSettings, setting } from '../../vscode/config';
+import { UserError } from '../../vscode/userError';
+import type { RunsTree } from './runsTree';
+import { keyMetrics } from './runsTree';
+
+/** What to start: a script (or a whole command) in a workspace folder. */
+export interface LaunchSpec {
+  workspace: string;
+  script?: string;
+  command?: string[];
+  args?: string[];
+  interpreter?: string;
+  params: Params;
+  cwd?: string;
+  experiment?: string;
+  name?: string;
+}
+
+/**
+ * Starts runs from the editor: output streamed to the "ML Workbench: Runs" channel, a
+ * cancellable progress notification (Cancel stops the run), a message when the run ends.
+ * Keeps the handles of the runs it started so that Stop reaches them directly.
+ */
+export class RunLauncher implements vscode.Disposable {
+  readonly output = vscode.window.createOutputChannel('ML Workbench: Runs');
+  private readonly active = new Map<string, RunHandle>();
+
+  constructor(
+    private readonly tree: RunsTree,
+    private readonly helperDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The interpreter from the setting, else python3; a missing one is a UserError with a way out. */
+  async interpreter(cwd: string, explicit = setting('pythonPath')): Promise<string> {
+    try {
+      return await resolveInterpreter(explicit || undefined, process.env, cwd);
+    } catch (e) {
+      if (!(e instanceof InterpreterNotFoundError)) throw e;
+      throw new UserError(`Python interpreter not found: ${e.interpreter}. Set mlWorkbench.pythonPath to the Python that should run experiments.`, [
+        { title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') },
+      ]);
+    }
+  }
+
+  handle(id: string): RunHandle | undefined {
+    return this.active.get(id);
+  }
+
+  /** Launches the run; with `wait`, resolves with the final run, else with the run as started. */
+  async start(spec: LaunchSpec, wait = false): Promise<Run> {
+    const store = this.tree.store(spec.workspace);
+    const options: LaunchOptions = {
+      store,
+      script: spec.script,
+      command: spec.command,
+      args: spec.args,
+      interpreter: spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter ?? setting('pythonPath')) : undefined,
+      params: spec.params,
+      cwd: spec.cwd ?? spec.workspace,
+      experiment: spec.experiment,
+      name: spec.name,
+      helperDir: this.helperDir,
+      onOutput: (text) => this.output.append(text),
+    };
+    const handle = await launchRun(options, this.logger);
+    this.active.set(handle.id, handle);
+    const run = handle.run;
+    this.output.appendLine(`\n▶ ${run.name} (${run.id}): ${run.command.join(' ')}`);
+    this.output.show(true);
+    this.tree.refresh();
+
+    const progress = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running ${run.name}`, cancellable: true },
+      async (p, token) => {
+        p.report({ message: `pid ${handle.pid ?? '?'} · Cancel stops the run` });
+        const sub = token.onCancellationRequested(() => void handle.stop());
+        try {
+          return await handle.done;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const finished = Promise.resolve(progress).then((final) => {
+      this.active.delete(handle.id);
+      this.tree.refresh();
+      this.output.appendLine(`■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`);
+      this.announce(final);
+      return final;
+    });
+    return wait ? finished : run;
+  }
+
+  private announce(run: Run): void {
+    const metrics = keyMetrics(run);
+    const text = `Run ${run.name} ${run.status} after ${formatDuration(run.durationMs)}${metrics ? ` · ${metrics}` : ''}`;
+    const show = run.status === 'failed' ? vscode.window.showErrorMessage : run.status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void Promise.resolve(show(run.error && run.status === 'failed' ? `${text}: ${run.error}` : text, 'Open Dashboard', 'Show Output')).then((choice) => {
+      if (choice === 'Open Dashboard') void vscode.commands.executeCommand('mlWorkbench.openRunDashboard', run.id);
+      else if (choice === 'Show Output') this.output.show();
+    });
+  }
+
+  /** Stops every run still going (extension shutdown). */
+  dispose(): void {
+    for (const h of this.active.values()) void h.stop(2000);
+    this.active.clear();
+    this.output.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+import { formatDuration, formatTime } from '../../core/runs/formatRun';
+import type { MetricSeries } from '../../core/runs/readMetrics';
+import type { Run } from '../../core/runs/runTypes';
+import type { RunSeries, RunView } from '../../shared/runsProtocol';
+
+/** JSON has no NaN or Infinity: such points are sent as null and dropped by the charts. */
+const finite = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (Number.isFinite(v) ? v : (null as unknown as number)));
+
+/** The metric series as the webview wants them. */
+export function toRunSeries(series: Map<string, MetricSeries>): RunSeries[] {
+  return [...series.values()].map((s) => ({ name: s.name, steps: finite(s.steps), values: finite(s.values) }));
+}
+
+/** What the dashboard shows about a run. */
+export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView {
+  const meta: Array<[string, string]> = [
+    ['Id', run.id],
+    ['Status', run.status],
+    ['Experiment', run.experiment],
+    ['Source', run.source === 'mlflow' ? 'MLflow' : 'ML Workbench'],
+    ['Command', run.command.join(' ')],
+    ['Working directory', run.cwd],
+    ['Started', formatTime(run.startTime)],
+    ['Ended', formatTime(run.endTime)],
+    ['Duration', formatDuration(run.durationMs ?? (run.status === 'running' && run.startTime ? Date.now() - run.startTime : null))],
+  ];
+  if (run.exitCode !== null) meta.push(['Exit code', String(run.exitCode)]);
+  if (run.signal) meta.push(['Signal', run.signal]);
+  if (run.git) meta.push(['Git', `${run.git.branch ?? '(detached)'} @ ${run.git.commit?.slice(0, 10) ?? '?'}${run.git.dirty ? ' (dirty)' : ''}`]);
+  for (const a of run.artifacts.slice(0, 20)) meta.push(['Artifact', a.path]);
+  for (const [k, v] of Object.entries(run.tags).slice(0, 20)) meta.push([`Tag ${k}`, v]);
+  if (run.notes) meta.push(['Notes', run.notes]);
+  if (run.error) meta.push(['Error', run.error]);
+  const finalMetrics: Record<string, number> = {};
+  for (const [k, m] of Object.entries(run.metrics ?? {})) finalMetrics[k] = m.last;
+  if (series) {
+    for (const s of series.values()) if (s.values.length && finalMetrics[s.name] === undefined) finalMetrics[s.name] = s.values[s.values.length - 1];
+  }
+  for (const k of Object.keys(finalMetrics)) if (!Number.isFinite(finalMetrics[k])) delete finalMetrics[k];
+  return { id: run.id, name: run.name, experiment: run.experiment, status: run.status, source: run.source, params: { ...run.params }, meta, finalMetrics };
+}

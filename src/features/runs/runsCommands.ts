@@ -1,0 +1,165 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { CommandTable } from '../../commands';
+import type { Logger } from '../../core/logger';
+import { formatTime } from '../../core/runs/formatRun';
+import { applyOverrides, findParamsFile, readParamsFile } from '../../core/runs/paramsFile';
+import { paramToString } from '../../core/runs/buildChildCommand';
+import { stopRunById } from '../../core/runs/stopRunById';
+import type { Params } from '../../core/runs/runTypes';
+import { setting } from '../../vscode/config';
+import { UserError } from '../../vscode/userError';
+import { RunComparePanel } from './runComparePanel';
+import { RunDashboardPanel } from './runDashboardPanel';
+import type { RunLauncher } from './runLauncher';
+import { rerunSpec } from './rerunSpec';
+import { splitAssignments } from './splitAssignments';
+import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
+
+/** Options of `mlWorkbench.runExperiment` when called with a script URI (tests, other extensions). */
+export interface RunExperimentOptions {
+  params?: Record<string, string>;
+  wait?: boolean;
+}
+
+function isNode(v: unknown): v is RunsNode {
+  return typeof v === 'object' && v !== null && ((v as RunsNode).type === 'run' || (v as RunsNode).type === 'experiment');
+}
+
+/** The Runs view's commands: run, stop, delete, rerun, dashboard, compare. */
+export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri: vscode.Uri, logger: Logger): CommandTable {
+  /** The run a command is about: the tree node, a run id, or one picked from a list. */
+  async function runFor(arg: unknown, title: string, filter: (e: WorkspaceRun) => boolean = () => true): Promise<WorkspaceRun> {
+    if (isNode(arg) && arg.type === 'run') return (await tree.find(arg.entry.run.id)) ?? arg.entry;
+    if (typeof arg === 'string') {
+      const hit = await tree.find(arg);
+      if (!hit) throw new UserError(`No run with id ${arg} in this workspace.`);
+      return hit;
+    }
+    const candidates = (await tree.runs()).filter(filter);
+    if (candidates.length === 0) throw new UserError('No matching runs in this workspace.');
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((e) => ({ label: e.run.name, description: `${e.run.status} · ${e.run.experiment}`, detail: formatTime(e.run.startTime), entry: e })),
+      { title, matchOnDescription: true },
+    );
+    if (!picked) throw new vscode.CancellationError();
+    return picked.entry;
+  }
+
+  async function pickScript(): Promise<vscode.Uri> {
+    const active = vscode.window.activeTextEditor?.document;
+    const uris = await vscode.workspace.findFiles('**/*.py', setting('excludeGlob'), 2000);
+    const first = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri : undefined;
+    const ordered = [...(first ? [first] : []), ...uris.filter((u) => u.toString() !== first?.toString()).sort((a, b) => a.fsPath.localeCompare(b.fsPath))];
+    if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace.');
+    const picked = await vscode.window.showQuickPick(
+      ordered.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      { title: 'Run Experiment: pick the training script', matchOnDescription: true },
+    );
+    if (!picked) throw new vscode.CancellationError();
+    return picked.uri;
+  }
+
+  async function runExperiment(arg?: unknown, options?: unknown): Promise<unknown> {
+    const given = arg instanceof vscode.Uri ? arg : undefined;
+    const opts: RunExperimentOptions = typeof options === 'object' && options !== null ? (options as RunExperimentOptions) : {};
+    const script = given ?? (await pickScript());
+    if (script.scheme !== 'file') throw new UserError('Only scripts on the local file system can be run.');
+    const folder = vscode.workspace.getWorkspaceFolder(script) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new UserError('Open a folder to run experiments: runs are kept in the workspace under .mlw/runs.');
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === script.toString());
+    if (doc?.isDirty) await doc.save();
+    const workspace = folder.uri.fsPath;
+    await launcher.interpreter(workspace); // fail early, before asking for params
+    const paramsFile = await findParamsFile(path.dirname(script.fsPath));
+    let params: Params = paramsFile ? await readParamsFile(paramsFile) : {};
+    if (given) {
+      params = applyOverrides(params, Object.entries(opts.params ?? {}).map(([k, v]) => `${k}=${v}`));
+    } else {
+      const text = await vscode.window.showInputBox({
+        title: `Run ${path.basename(script.fsPath)}: params`,
+        prompt: paramsFile ? `From ${vscode.workspace.asRelativePath(paramsFile)}; edit to override (k=v, k=v)` : 'Params passed as --key=value (k=v, k=v); empty for none',
+        value: Object.entries(params).map(([k, v]) => `${k}=${paramToString(v)}`).join(', '),
+        validateInput: (t) => {
+          try {
+            applyOverrides({}, splitAssignments(t));
+            return undefined;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      });
+      if (text === undefined) throw new vscode.CancellationError();
+      params = applyOverrides({}, splitAssignments(text));
+    }
+    return launcher.start({ workspace, script: script.fsPath, params, cwd: workspace }, opts.wait === true);
+  }
+
+  return {
+    'mlWorkbench.runExperiment': { trust: 'Running experiments', run: runExperiment },
+    'mlWorkbench.stopRun': {
+      run: async (arg) => {
+        const { run, workspace } = await runFor(arg, 'Stop which run?', (e) => e.run.status === 'running' && e.run.source === 'mlw');
+        if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here.');
+        if (run.status !== 'running') throw new UserError(`Run ${run.name} is ${run.status}, not running.`);
+        const handle = launcher.handle(run.id);
+        if (handle) await handle.stop();
+        else await stopRunById(tree.store(workspace), run.id, { logger });
+        tree.refresh();
+      },
+    },
+    'mlWorkbench.deleteRun': {
+      run: async (arg) => {
+        const { run, workspace } = await runFor(arg, 'Delete which run?', (e) => e.run.source === 'mlw');
+        if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here: delete them with MLflow.');
+        if (run.status === 'running') {
+          throw new UserError(`Run ${run.name} is still running: stop it first.`, [{ title: 'Stop Run', run: () => vscode.commands.executeCommand('mlWorkbench.stopRun', run.id) }]);
+        }
+        const choice = await vscode.window.showWarningMessage(
+          `Delete run "${run.name}"?`,
+          { modal: true, detail: `Its folder .mlw/runs/${run.id} (metrics, output, copied artifacts) is removed. This cannot be undone.` },
+          'Delete',
+        );
+        if (choice !== 'Delete') return;
+        RunDashboardPanel.close(run.id);
+        await tree.store(workspace).deleteRun(run.id);
+        tree.refresh();
+      },
+    },
+    'mlWorkbench.rerun': {
+      trust: 'Running experiments',
+      run: async (arg) => {
+        const { run, workspace } = await runFor(arg, 'Rerun which run?', (e) => e.run.source === 'mlw');
+        return launcher.start(rerunSpec(run, workspace));
+      },
+    },
+    'mlWorkbench.openRunDashboard': {
+      run: async (arg) => {
+        const entry = await runFor(arg, 'Open the dashboard of which run?');
+        RunDashboardPanel.show(entry, tree, extensionUri, logger);
+      },
+    },
+    'mlWorkbench.compareRuns': {
+      run: async (arg, selected) => {
+        let entries: WorkspaceRun[] = [];
+        const nodes = Array.isArray(selected) ? selected.filter(isNode) : [];
+        if (nodes.length >= 2) entries = nodes.flatMap((n) => (n.type === 'run' ? [n.entry] : n.runs));
+        else if (isNode(arg) && arg.type === 'experiment') entries = arg.runs;
+        if (entries.length < 2) {
+          const all = await tree.runs();
+          if (all.length < 2) throw new UserError('Comparing needs at least two runs.');
+          const preselected = isNode(arg) && arg.type === 'run' ? arg.entry.run.id : undefined;
+          const picked = await vscode.window.showQuickPick(
+            all.map((e) => ({ label: e.run.name, description: `${e.run.status} · ${e.run.experiment}`, picked: e.run.id === preselected, entry: e })),
+            { title: 'Compare runs: pick two or more', canPickMany: true, matchOnDescription: true },
+          );
+          if (!picked) throw new vscode.CancellationError();
+          if (picked.length < 2) throw new UserError('Pick at least two runs to compare.');
+          entries = picked.map((p) => p.entry);
+        }
+        const unique = [...new Map(entries.map((e) => [`${e.run.source}:${e.run.id}`, e])).values()];
+        RunComparePanel.show(unique, tree, extensionUri, logger);
+      },
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import { formatDuration, formatMetric, formatTime } from '../../core/runs/formatRun';
+import { listWorkspaceRuns } from '../../core/runs/listWorkspaceRuns';
+import { RunStore } from '../../core/runs/RunStore';
+import type { Run, RunStatus } from '../../core/runs/runTypes';
+import { Disposable } from '../../vscode/disposable';
+
+/** A run together with the workspace folder it belongs to. */
+export interface WorkspaceRun {
+  run: Run;
+  /** File-system path of the workspace folder. */
+  workspace: string;
+}
+
+export type RunsNode =
+  | { type: 'experiment'; name: string; runs: WorkspaceRun[] }
+  | { type: 'run'; entry: WorkspaceRun };
+
+const ICONS: Record<RunStatus, [string, string | undefined]> = {
+  queued: ['clock', undefined],
+  running: ['loading~spin', undefined],
+  finished: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  stopped: ['debug-stop', undefined],
+  interrupted: ['warning', 'list.warningForeground'],
+};
+
+/** Up to two metrics shown in a run's description: the last value of each. */
+export function keyMetrics(run: Run): string {
+  const metrics = Object.entries(run.metrics ?? {});
+  const preferred = ['loss', 'val_loss', 'accuracy', 'acc', 'val_accuracy'];
+  metrics.sort(([a], [b]) => {
+    const ia = preferred.indexOf(a);
+    const ib = preferred.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+  return metrics
+    .slice(0, 2)
+    .map(([k, m]) => `${k} ${formatMetric(m.last)}`)
+    .join(' · ');
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/**
+ * The Runs view: experiments, then their runs (ML Workbench and MLflow), kept current by
+ * file-system watchers on run.json files and the MLflow store.
+ */
+export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunsNode> {
+  private readonly changed = this.track(new vscode.EventEmitter<RunsNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly stores = new Map<string, RunStore>();
+  private cached: WorkspaceRun[] | undefined;
+  private loading: Promise<WorkspaceRun[]> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly logger: Logger) {
+    super();
+    const soon = () => this.scheduleRefresh();
+    for (const glob of ['**/.mlw/runs/**/run.json', '**/mlruns/**']) {
+      const watcher = this.track(vscode.workspace.createFileSystemWatcher(glob));
+      this.track(watcher.onDidCreate(soon));
+      this.track(watcher.onDidChange(soon));
+      this.track(watcher.onDidDelete(soon));
+    }
+    this.track(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
+    this.track({ dispose: () => clearTimeout(this.refreshTimer) });
+  }
+
+  /**
+   * Coalesces bursts of file events (run.json rewrites, an MLflow run appending metrics) into one
+   * reload at most every 300 ms; the timer is not pushed back, so a steady stream still refreshes.
+   */
+  scheduleRefresh(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh();
+    }, 300);
+  }
+
+  refresh(): void {
+    this.cached = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** The store of a workspace folder (one per folder, so its read cache is reused). */
+  store(workspace: string): RunStore {
+    let s = this.stores.get(workspace);
+    if (!s) {
+      s = new RunStore(workspace, this.logger);
+      this.stores.set(workspace, s);
+    }
+    return s;
+  }
+
+  /** Every run of every workspace folder. */
+  async runs(): Promise<WorkspaceRun[]> {
+    if (this.cached) return this.cached;
+    if (!this.loading) {
+      this.loading = (async () => {
+        const out: WorkspaceRun[] = [];
+        for (const folder of vscode.workspace.workspaceFolders ?? []) {
+          if (folder.uri.scheme !== 'file') continue;
+          const workspace = folder.uri.fsPath;
+          try {
+            const runs = await listWorkspaceRuns(workspace, { store: this.store(workspace), logger: this.logger });
+            for (const run of runs) out.push({ run, workspace });
+          } catch (e) {
+            this.logger.warn(`Runs view: cannot list runs of ${workspace}: ${(e as Error).message}`);
+          }
+        }
+        return out;
+      })().finally(() => (this.loading = undefined));
+    }
+    const runs = await this.loading;
+    this.cached = runs;
+    return runs;
+  }
+
+  /** A run by id, read fresh from disk when it is one of ours. */
+  async find(id: string): Promise<WorkspaceRun | undefined> {
+    const all = await this.runs();
+    const hit = all.find((e) => e.run.id === id);
+    if (hit?.run.source === 'mlw') {
+      const fresh = await this.store(hit.workspace).readRun(id).catch(() => undefined);
+      if (fresh) return { run: fresh, workspace: hit.workspace };
+    }
+    if (hit) return hit;
+    this.cached = undefined; // maybe created since the last listing
+    return (await this.runs()).find((e) => e.run.id === id);
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (node?.type === 'experiment') return node.runs.map((entry) => ({ type: 'run', entry }));
+    if (node) return [];
+    const groups = new Map<string, WorkspaceRun[]>();
+    for (const e of await this.runs()) {
+      const key = e.run.source === 'mlflow' ? `${e.run.experiment} (MLflow)` : e.run.experiment;
+      let list = groups.get(key);
+      if (!list) groups.set(key, (list = []));
+      list.push(e);
+    }
+    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, runs]) => ({ type: 'experiment', name, runs }));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.type === 'experiment') {
+      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `experiment:${node.name}`;
+      item.iconPath = new vscode.ThemeIcon('beaker');
+      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+      item.contextValue = 'experiment';
+      return item;
+    }
+    const { run } = node.entry;
+    const item = new vscode.TreeItem(run.name || run.id, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${run.source}:${run.id}`;
+    const [icon, color] = ICONS[run.status] ?? ['circle-outline', undefined];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const metrics = keyMetrics(run);
+    item.description = [run.status === 'running' ? 'running' : metrics || run.status, run.source === 'mlflow' ? 'MLflow' : ''].filter(Boolean).join(' · ');
+    item.contextValue = `run.${run.status}`;
+    item.tooltip = this.tooltip(run);
+    item.command = { command: 'mlWorkbench.openRunDashboard', title: 'Open Run Dashboard', arguments: [node] };
+    return item;
+  }
+
+  private tooltip(run: Run): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escapeMd(run.name)}** — ${run.status}${run.source === 'mlflow' ? ' (MLflow)' : ''}\n\n`);
+    md.appendMarkdown(`Started ${escapeMd(formatTime(run.startTime))} · ${escapeMd(formatDuration(run.durationMs))}\n\n`);
+    const params = Object.entries(run.params);
+    if (params.length) {
+      md.appendMarkdown('| Param | Value |\n|---|---|\n');
+      for (const [k, v] of params.slice(0, 30)) md.appendMarkdown(`| ${escapeMd(k)} | ${escapeMd(String(v))} |\n`);
+      if (params.length > 30) md.appendMarkdown(`\n…and ${params.length - 30} more\n`);
+    }
+    const metrics = Object.entries(run.metrics ?? {});
+    if (metrics.length) {
+      md.appendMarkdown('\n| Metric | Last | Min | Max |\n|---|---|---|---|\n');
+      for (const [k, m] of metrics.slice(0, 20)) md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${formatMetric(m.min)} | ${formatMetric(m.max)} |\n`);
+    }
+    if (run.error) md.appendMarkdown(`\n${escapeMd(run.error)}\n`);
+    md.appendMarkdown(`\n\`${run.id}\``);
+    return md;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Messages between the extension and the benchmark webview. Imports nothing: both the extension bundle and
+ * the browser bundle compile it. Handshake: the webview posts `ready`, the extension answers with `state`.
+ */
+
+export interface BenchmarkFigures {
+  sessionCreateMs: number;
+  firstRunMs: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+  stddev: number;
+  throughput: number;
+  peakRssBytes: number;
+}
+
+export interface BenchmarkRun extends BenchmarkFigures {
+  path: string;
+  startedAt: string;
+  runs: number;
+  batchSize: number;
+  latenciesMs: number[];
+}
+
+export interface FigureComparison {
+  figure: keyof BenchmarkFigures;
+  a: number;
+  b: number;
+  percent: number;
+}
+
+export interface BenchmarkView {
+  fileName: string;
+  current: BenchmarkRun;
+  /** The previous benchmark of the same model, with the figure-by-figure comparison against it. */
+  previous?: BenchmarkRun;
+  comparison?: { figures: FigureComparison[]; speedup: number; faster: 'a' | 'b' | 'same'; configDifferences: string[] };
+}
+
+export type BenchmarkToWebview = { type: 'state'; view: BenchmarkView };
+
+export type BenchmarkFromWebview = { type: 'ready' } | { type: 'rerun' };
+
+export function parseBenchmarkMessage(raw: unknown): BenchmarkFromWebview | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const type = (raw as Record<string, unknown>).type;
+  return type === 'ready' || type === 'rerun' ? { type } : undefined;
+}

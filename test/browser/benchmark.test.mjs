@@ -1,0 +1,68 @@
+// The benchmark of an ONNX model in the real workbench: run from the inspector's editor title button,
+// the benchmark webview shows its figures table and two canvases; a second run adds the comparison.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCodeServer, launchChromium, hasChromium, artifactsDir } from '../harness/codeServer.mjs';
+import { makeWorkspace, hasCorpusModels } from '../harness/workspace.mjs';
+import { toolsReady } from '../../scripts/install-tools.mjs';
+
+const shots = join(artifactsDir, 'screenshots');
+const missing = [!toolsReady() && 'code-server (npm run tools)', !hasChromium() && 'Chromium (apt-get install chromium)', !hasCorpusModels() && 'libonnx-testdata (apt-get install libonnx-testdata)'].filter(Boolean);
+if (missing.length && process.env.CI === 'true') throw new Error(`CI=true and missing: ${missing.join(', ')}`);
+const skip = missing.length ? `missing ${missing.join(', ')}` : false;
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(shots, { recursive: true });
+  server = await startCodeServer({ workspace: makeWorkspace('browser-benchmark'), name: 'benchmark' });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.workbenchUrl());
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function benchmarkFromTitleButton(runs) {
+  await page.locator('.editor-actions [aria-label="Benchmark Model"]').first().click();
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await page.keyboard.press('Enter'); // batch size 1
+  await page.locator('.quick-input-widget', { hasText: 'Timed runs' }).waitFor();
+  await input.fill(String(runs));
+  await page.keyboard.press('Enter');
+}
+
+test('benchmarking a model shows its figures, histogram and runs over time, then a comparison', { skip, timeout: 180_000 }, async () => {
+  await page.keyboard.press('Control+P');
+  const quick = page.locator('.quick-input-widget .quick-input-box input');
+  await quick.waitFor();
+  await quick.fill('conv2d.onnx');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'conv2d.onnx' }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'conv2d.onnx' }).waitFor({ timeout: 30_000 });
+
+  await benchmarkFromTitleButton(50);
+  await page.locator('.tabs-container .tab', { hasText: 'Benchmark: conv2d.onnx' }).waitFor({ timeout: 60_000 });
+  const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  const figures = frame.getByRole('table', { name: 'Benchmark figures' });
+  await figures.waitFor({ timeout: 60_000 });
+  assert.match(await figures.innerText(), /p50[\s\S]*ms[\s\S]*Throughput/);
+  await frame.getByRole('img', { name: 'Latency histogram' }).waitFor();
+  await frame.getByRole('img', { name: 'Latency of each run over time' }).waitFor();
+  await page.screenshot({ path: join(shots, '20-benchmark.png') });
+
+  await frame.getByText('Run Again').click();
+  await frame.getByRole('columnheader', { name: 'Previous' }).waitFor({ timeout: 60_000 });
+  assert.match(await figures.innerText(), /Change/);
+  await page.screenshot({ path: join(shots, '21-benchmark-compare.png') });
+});

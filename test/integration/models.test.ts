@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { summarizeModel } from '../../src/core/onnx';
+import { EXTENSION_ID } from './activation.test';
+
+interface BenchmarkReply {
+  p50: number;
+  latenciesMs: number[];
+}
+
+function workspaceUri(...parts: string[]): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace is open');
+  return vscode.Uri.joinPath(folder.uri, ...parts);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+describe('ONNX models', () => {
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('opens a .onnx file in the ONNX inspector custom editor', async () => {
+    const uri = workspaceUri('models', 'conv2d.onnx');
+    await vscode.commands.executeCommand('vscode.open', uri);
+    const tab = await waitFor('the inspector tab', () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString()),
+    );
+    assert.ok(tab.input instanceof vscode.TabInputCustom);
+    assert.equal(tab.input.viewType, 'mlWorkbench.onnxInspector');
+  });
+
+  it('benchmarks a model in a child process and returns the parsed result', async function () {
+    this.timeout(120_000);
+    const uri = workspaceUri('models', 'conv2d.onnx');
+    const result = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, { batch: 1, runs: 20 });
+    assert.ok(result, 'the command returned a result (see the log when it did not)');
+    assert.ok(result.p50 > 0, `p50 ${result.p50}`);
+    assert.equal(result.latenciesMs.length, 20);
+    await waitFor('the benchmark panel', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mlWorkbench.benchmark')),
+    );
+    // A second benchmark of the same model is compared with the first one (kept in workspaceState).
+    const again = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, { batch: 1, runs: 5 });
+    assert.equal(again?.latenciesMs.length, 5);
+  });
+
+  it('tries a model once in a child process: outputs with their shapes', async function () {
+    this.timeout(60_000);
+    const result = await vscode.commands.executeCommand<{ outputs: { name: string; shape: number[]; dtype: string }[] }>('mlWorkbench.tryModel', workspaceUri('models', 'conv2d.onnx'), {});
+    assert.ok(result, 'Try Model returned nothing');
+    // test_Conv2d: [2,3,7,5] -> [2,4,5,4] (as python3-onnx reports it)
+    assert.deepEqual(result.outputs.map((o) => o.shape), [[2, 4, 5, 4]]);
+    assert.equal(result.outputs[0].dtype, 'float32');
+  });
+
+  it('shows the signature of a model path in a Python string on hover', async () => {
+    const model = workspaceUri('models', 'linear.onnx');
+    const summary = await summarizeModel(model.fsPath);
+    assert.ok(summary.inputs.length > 0);
+    const script = workspaceUri('load_linear.py');
+    const source = 'import onnxruntime as ort\n\nsession = ort.InferenceSession("models/linear.onnx")\n';
+    await vscode.workspace.fs.writeFile(script, new TextEncoder().encode(source));
+    try {
+      const doc = await vscode.workspace.openTextDocument(script);
+      assert.equal(doc.languageId, 'python');
+      const position = doc.positionAt(source.indexOf('linear.onnx') + 2);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, position);
+      const text = hoverText(hovers);
+      assert.match(text, /linear\.onnx/);
+      assert.ok(text.includes(summary.inputs[0].name), `hover names input ${summary.inputs[0].name}: ${text}`);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+      assert.ok(lenses.some((l) => l.command?.title === 'Inspect model'), 'an Inspect model CodeLens');
+    } finally {
+      await vscode.workspace.fs.delete(script);
+    }
+  });
+});
