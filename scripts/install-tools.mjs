@@ -1,7 +1,7 @@
 // Installs the test and demo tools that must not be project dependencies into .tools/ (git-ignored):
 // code-server 4.139.1 (VS Code 1.139 served to a browser) and the Node 24 it needs. Reused when present.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +9,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const toolsDir = process.env.MLW_TOOLS_DIR ?? join(root, '.tools');
 export const node24 = join(toolsDir, 'node_modules', 'node', 'bin', 'node');
 export const codeServerEntry = join(toolsDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+
+/** npm's own entry script, to run it on a chosen Node. */
+function npmCli() {
+  const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'npm')).find((p) => existsSync(p));
+  if (!onPath) throw new Error('npm is not on PATH');
+  return realpathSync(onPath);
+}
 
 function installedVersion(pkg) {
   const file = join(toolsDir, 'node_modules', pkg, 'package.json');
@@ -34,8 +41,10 @@ export function installTools({ quiet = false } = {}) {
   // approved install scripts with Node 24 first on PATH.
   execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: toolsDir, stdio });
   execFileSync('npm', ['rebuild', 'node'], { cwd: toolsDir, stdio });
-  const env = { ...process.env, PATH: `${dirname(node24)}:${process.env.PATH}` };
-  execFileSync('npm', ['rebuild', 'code-server', 'argon2'], { cwd: toolsDir, stdio, env });
+  // Run npm itself on Node 24, with none of the outer `npm run`'s variables (they point scripts at Node 20).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|NODE$|INIT_CWD$)/i.test(k)));
+  env.PATH = `${dirname(node24)}:${process.env.PATH}`;
+  execFileSync(node24, [npmCli(), 'rebuild', 'code-server', 'argon2'], { cwd: toolsDir, stdio, env });
   if (!toolsReady()) throw new Error(`tools: install finished but ${codeServerEntry} or ${node24} is missing`);
   console.log(`tools: ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { realpathSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 
@@ -43,6 +43,7 @@ export interface ReadGitInfoOptions {
  */
 export async function readGitInfo(cwd: string, options: ReadGitInfoOptions = {}): Promise<GitSnapshot | undefined> {
   const logger = options.logger ?? silentLogger;
+  const { simpleGit } = await import('simple-git'); // loaded on first use, not at activation
   const git = simpleGit({ baseDir: cwd, abort: options.signal, maxConcurrentProcesses: 2, timeout: { block: 30_000 } });
   let root: string;
   try {

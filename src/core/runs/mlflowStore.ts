@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { makeRun } from './makeRun';
@@ -40,7 +39,8 @@ const MAX_ARTIFACTS = 500;
 
 async function readYaml(file: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const data = parseYaml(await fsp.readFile(file, 'utf8'));
+    const { parse } = await import('yaml'); // loaded on first use, not at activation
+    const data = parse(await fsp.readFile(file, 'utf8'));
     return data && typeof data === 'object' ? (data as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { ParamValue, Params } from './runTypes';
 
 /** The params files looked for, in order, when none is named. */
@@ -37,7 +36,8 @@ export async function readParamsFile(file: string): Promise<Params> {
   const text = await fsp.readFile(file, 'utf8');
   let data: unknown;
   try {
-    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    // yaml is loaded on first use: it is large, and the extension host loads this module at activation.
+    data = /\.json$/i.test(file) ? JSON.parse(text) : (await import('yaml')).parse(text);
   } catch (e) {
     throw new ParamsError(`Cannot parse ${file}: ${(e as Error).message}`);
   }
