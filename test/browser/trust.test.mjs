@@ -34,10 +34,8 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(server.workbenchUrl());
   await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
-  // The trust prompt: choose Restricted Mode.
-  const no = page.getByRole('button', { name: /No, I don't trust the authors/ });
-  await no.waitFor({ timeout: 60_000 });
-  await no.click();
+  // No trust prompt (startupPrompt: never): the folder opens in Restricted Mode, as the status bar says.
+  await page.locator('.part.statusbar', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
 });
 
 after(async () => {

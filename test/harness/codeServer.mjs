@@ -50,6 +50,7 @@ export async function startCodeServer(opts) {
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'security.workspace.trust.enabled': opts.trusted === false,
+    'security.workspace.trust.startupPrompt': 'never',
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'telemetry.telemetryLevel': 'off',

@@ -69,7 +69,9 @@ export interface RunHandle {
   stop(graceMs?: number): Promise<Run>;
 }
 
-const OUTPUT_TAIL_CHARS = 4000;
+/** Kept per stream: stdout and stderr arrive through two pipes in no fixed order, and a crash's stderr must survive a chatty stdout. */
+const STDOUT_TAIL_CHARS = 2500;
+const STDERR_TAIL_CHARS = 1500;
 
 async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: string[]; interpreter: string | null }> {
   if (!!o.script === !!o.command) throw new Error('launchRun needs either a script or a command');
@@ -116,6 +118,10 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
       /* already gone */
     }
   }
+}
+
+function joinTails(t: { stdout: string; stderr: string }): string {
+  return t.stderr ? `${t.stdout}${t.stdout.endsWith('\n') || !t.stdout ? '' : '\n'}--- stderr ---\n${t.stderr}` : t.stdout;
 }
 
 /**
@@ -203,7 +209,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     windowsHide: true,
   });
 
-  let tail = '';
+  const tails = { stdout: '', stderr: '' };
   let stopRequested = false;
   let killTimer: NodeJS.Timeout | undefined;
   const heartbeat = setInterval(() => void store.touchHeartbeat(run.id).catch(() => undefined), HEARTBEAT_INTERVAL_MS);
@@ -217,7 +223,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     return (chunk: Buffer) => {
       log.write(chunk);
       const text = decoder.write(chunk);
-      tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+      tails[stream] = (tails[stream] + text).slice(-(stream === 'stdout' ? STDOUT_TAIL_CHARS : STDERR_TAIL_CHARS));
       if (stream === 'stdout') metricLines.push(text);
       try {
         o.onOutput?.(text, stream);
@@ -258,7 +264,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     metricLines.end();
     await new Promise<void>((resolve) => log.end(resolve));
     const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(() => true, () => false);
-    const final = await finishRun({ store, run, writer, outcome: result, stopRequested: stopRequested || stoppedElsewhere, tail, cwd, before, scan, logger });
+    const final = await finishRun({ store, run, writer, outcome: result, stopRequested: stopRequested || stoppedElsewhere, tail: joinTails(tails), cwd, before, scan, logger });
     logger.info(`Run ${run.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : final.signal ? ` (${final.signal})` : ''}`);
     return final;
   });

@@ -77,7 +77,7 @@ describe('launchRun', () => {
 
   it('records a failing script as failed with its exit code and the tail of its output', async () => {
     const store = new RunStore(tempDir());
-    const code = `for (let i = 0; i < 500; i++) console.log('progress line ' + i); console.error('FATAL: out of memory'); process.exit(3);`;
+    const code = `for (let i = 0; i < 500; i++) console.log('progress line ' + i); console.error('FATAL: out of memory'); process.exitCode = 3;`;
     const run = await (await launchRun(nodeRun(store, code))).done;
     assert.equal(run.status, 'failed');
     assert.equal(run.exitCode, 3);
