@@ -6,7 +6,8 @@ import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
+import { sweepCommand } from './commands/sweep';
 import { tryCommand } from './commands/try';
 
 /** Every `mlw` subcommand, in the order `mlw --help` lists them. */
-export const commandList: CliCommand[] = [inspectCommand, tryCommand, benchCommand, runCommand, runsCommand, serveCommand, profileCommand, doctorCommand];
+export const commandList: CliCommand[] = [inspectCommand, tryCommand, benchCommand, runCommand, sweepCommand, runsCommand, serveCommand, profileCommand, doctorCommand];

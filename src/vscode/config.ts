@@ -8,6 +8,7 @@ export interface Settings {
   'docker.host': string;
   modelGlob: string;
   excludeGlob: string;
+  'runs.parallelism': number;
 }
 
 export function setting<K extends keyof Settings>(key: K): Settings[K] {

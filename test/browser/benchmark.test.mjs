@@ -2,34 +2,22 @@
 // the benchmark webview shows its figures table and two canvases; a second run adds the comparison.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCodeServer, launchChromium, hasChromium, artifactsDir } from '../harness/codeServer.mjs';
-import { makeWorkspace, hasCorpusModels } from '../harness/workspace.mjs';
-import { toolsReady } from '../../scripts/install-tools.mjs';
+import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
 
-const shots = join(artifactsDir, 'screenshots');
-const missing = [!toolsReady() && 'code-server (npm run tools)', !hasChromium() && 'Chromium (apt-get install chromium)', !hasCorpusModels() && 'libonnx-testdata (apt-get install libonnx-testdata)'].filter(Boolean);
-if (missing.length && process.env.CI === 'true') throw new Error(`CI=true and missing: ${missing.join(', ')}`);
-const skip = missing.length ? `missing ${missing.join(', ')}` : false;
+const skip = browserTestSkip();
 
-let server;
-let browser;
+let session;
 let page;
 
 before(async () => {
   if (skip) return;
-  mkdirSync(shots, { recursive: true });
-  server = await startCodeServer({ workspace: makeWorkspace('browser-benchmark'), name: 'benchmark' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  session = await openWorkbench('browser-benchmark');
+  page = session.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.close();
 });
 
 async function benchmarkFromTitleButton(runs) {

@@ -2,47 +2,22 @@
 // from source. Screenshots go to .test-artifacts/screenshots (git-ignored).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCodeServer, launchChromium, hasChromium, artifactsDir } from '../harness/codeServer.mjs';
-import { makeWorkspace, hasCorpusModels } from '../harness/workspace.mjs';
-import { toolsReady } from '../../scripts/install-tools.mjs';
+import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
 
-const shots = join(artifactsDir, 'screenshots');
-const missing = [!toolsReady() && 'code-server (npm run tools)', !hasChromium() && 'Chromium (apt-get install chromium)', !hasCorpusModels() && 'libonnx-testdata (apt-get install libonnx-testdata)'].filter(Boolean);
-if (missing.length && process.env.CI === 'true') throw new Error(`CI=true and missing: ${missing.join(', ')}`);
-const skip = missing.length ? `missing ${missing.join(', ')}` : false;
+const skip = browserTestSkip();
 
-let server;
-let browser;
+let session;
 let page;
-
-async function openWorkbench(workspace) {
-  server = await startCodeServer({ workspace, name: 'browser' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
-}
-
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
 
 before(async () => {
   if (skip) return;
-  mkdirSync(shots, { recursive: true });
-  await openWorkbench(makeWorkspace('browser', { models: false }));
+  session = await openWorkbench('browser', { models: false });
+  page = session.page;
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session?.close();
 });
 
 test('the ML Workbench container shows Runs, Models and Deployments with welcome content', { skip, timeout: 120_000 }, async () => {
@@ -61,7 +36,7 @@ test('the ML Workbench container shows Runs, Models and Deployments with welcome
 });
 
 test('ML: Check Environment from the palette opens the report webview', { skip, timeout: 120_000 }, async () => {
-  await runCommand('ML: Check Environment');
+  await session.runCommand('ML: Check Environment');
   const tab = page.locator('.tabs-container .tab', { hasText: 'ML Environment' });
   await tab.waitFor({ timeout: 30_000 });
   const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');

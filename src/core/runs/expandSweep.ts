@@ -1,4 +1,5 @@
 import type { ParamValue, Params } from './runTypes';
+import { seededRandom } from '../random/seededRandom';
 
 export interface GridSweep {
   /** Every combination of the listed values; the first key varies slowest. A scalar is a single value. */
@@ -37,17 +38,6 @@ export class SweepError extends Error {
 /** Largest number of param sets one sweep may expand to. */
 export const MAX_SWEEP_SIZE = 10_000;
 
-/** mulberry32: a small, fast, seedable 32-bit generator; plenty for choosing hyper-parameters. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expandGrid(grid: GridSweep['grid'], base: Params): Params[] {
   const keys = Object.keys(grid);

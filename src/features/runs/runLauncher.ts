@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { formatDuration } from '../../core/runs/formatRun';
 import { launchRun, type LaunchOptions, type RunHandle } from '../../core/runs/launchRun';
+import { RunQueue } from '../../core/runs/RunQueue';
+import type { SweepSpec } from '../../core/runs/expandSweep';
 import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import type { Params, Run } from '../../core/runs/runTypes';
 import { openSettings, setting } from '../../vscode/config';
@@ -96,6 +98,76 @@ export class RunLauncher implements vscode.Disposable {
       return final;
     });
     return wait ? finished : run;
+  }
+
+  /**
+   * Launches one run per param set of `sweep` (spec.params are the base), at most `parallelism`
+   * at a time, under one cancellable progress notification (Cancel stops every run of the sweep).
+   * With `wait`, resolves with the final runs, else with the ids of the queued runs.
+   */
+  async startSweep(spec: LaunchSpec, sweep: SweepSpec, parallelism: number, wait = false): Promise<Run[] | string[]> {
+    const store = this.tree.store(spec.workspace);
+    const interpreter = spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter ?? setting('pythonPath')) : undefined;
+    const queue = new RunQueue({
+      parallelism,
+      logger: this.logger,
+      launch: async (options, logger, signal) => {
+        const handle = await launchRun(options, logger, signal);
+        this.active.set(handle.id, handle);
+        this.output.appendLine(`\n▶ ${handle.run.name} (${handle.id}): ${handle.run.command.join(' ')}`);
+        void handle.done.then((final) => {
+          this.active.delete(handle.id);
+          this.output.appendLine(`■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`);
+        });
+        return handle;
+      },
+      onChange: () => this.tree.refresh(),
+    });
+    const ids = await queue.enqueueSweep(
+      {
+        store,
+        script: spec.script,
+        command: spec.command,
+        args: spec.args,
+        interpreter,
+        cwd: spec.cwd ?? spec.workspace,
+        experiment: spec.experiment,
+        name: spec.name,
+        helperDir: this.helperDir,
+        onOutput: (text) => this.output.append(text),
+      },
+      { ...sweep, base: { ...spec.params, ...(sweep.base ?? {}) } },
+    );
+    this.output.show(true);
+    this.tree.refresh();
+    const all = Promise.all(ids.map((id) => queue.result(id) as Promise<Run>));
+    const progress = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sweep of ${ids.length} runs`, cancellable: true },
+      async (p, token) => {
+        p.report({ message: `${Math.max(1, Math.floor(parallelism))} at a time · Cancel stops the sweep` });
+        let ended = 0;
+        const sub = token.onCancellationRequested(() => void queue.cancelAll());
+        for (const id of ids) void queue.result(id)?.then(() => p.report({ message: `${++ended}/${ids.length} runs ended`, increment: 100 / ids.length }));
+        try {
+          return await all;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const finished = Promise.resolve(progress).then((runs) => {
+      this.tree.refresh();
+      const ok = runs.filter((r) => r.status === 'finished').length;
+      const text = `Sweep ended: ${ok}/${runs.length} runs finished`;
+      const show = ok === runs.length ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+      void Promise.resolve(show(text, 'Compare Runs', 'Show Output')).then((choice) => {
+        const nodes = runs.map((r) => ({ type: 'run', entry: { run: r, workspace: spec.workspace } }));
+        if (choice === 'Compare Runs') void vscode.commands.executeCommand('mlWorkbench.compareRuns', nodes[0], nodes);
+        else if (choice === 'Show Output') this.output.show();
+      });
+      return runs;
+    });
+    return wait ? finished : ids;
   }
 
   private announce(run: Run): void {

@@ -6,7 +6,10 @@ import { formatTime } from '../../core/runs/formatRun';
 import { applyOverrides, findParamsFile, readParamsFile } from '../../core/runs/paramsFile';
 import { paramToString } from '../../core/runs/buildChildCommand';
 import { stopRunById } from '../../core/runs/stopRunById';
-import type { Params } from '../../core/runs/runTypes';
+import { SweepError } from '../../core/runs/expandSweep';
+import { parseGridText } from '../../core/runs/parseSweepArgs';
+import { checkoutCommit, CheckoutRefusedError } from '../../core/git/checkoutCommit';
+import type { ParamValue, Params } from '../../core/runs/runTypes';
 import { setting } from '../../vscode/config';
 import { UserError } from '../../vscode/userError';
 import { RunComparePanel } from './runComparePanel';
@@ -22,8 +25,20 @@ export interface RunExperimentOptions {
   wait?: boolean;
 }
 
+/** Options of `mlWorkbench.runSweep` when called with a script URI (tests, other extensions): no pickers. */
+export interface RunSweepOptions {
+  grid: Record<string, Array<string | number>>;
+  wait?: boolean;
+  parallelism?: number;
+}
+
 function isNode(v: unknown): v is RunsNode {
   return typeof v === 'object' && v !== null && ((v as RunsNode).type === 'run' || (v as RunsNode).type === 'experiment');
+}
+
+/** A grid value given as a string: typed like a params override (`0.1` is a number). */
+function inferGridValue(text: string): ParamValue {
+  return applyOverrides({}, [`v=${text}`]).v;
 }
 
 /** The Runs view's commands: run, stop, delete, rerun, dashboard, compare. */
@@ -46,7 +61,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     return picked.entry;
   }
 
-  async function pickScript(): Promise<vscode.Uri> {
+  async function pickScript(title = 'Run Experiment: pick the training script'): Promise<vscode.Uri> {
     const active = vscode.window.activeTextEditor?.document;
     const uris = await vscode.workspace.findFiles('**/*.py', setting('excludeGlob'), 2000);
     const first = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri : undefined;
@@ -54,7 +69,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace.');
     const picked = await vscode.window.showQuickPick(
       ordered.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
-      { title: 'Run Experiment: pick the training script', matchOnDescription: true },
+      { title, matchOnDescription: true },
     );
     if (!picked) throw new vscode.CancellationError();
     return picked.uri;
@@ -95,8 +110,106 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     return launcher.start({ workspace, script: script.fsPath, params, cwd: workspace }, opts.wait === true);
   }
 
+  async function runSweep(arg?: unknown, options?: unknown): Promise<unknown> {
+    const given = arg instanceof vscode.Uri ? arg : undefined;
+    const opts = typeof options === 'object' && options !== null ? (options as Partial<RunSweepOptions>) : {};
+    const script = given ?? (await pickScript('Run Sweep: pick the training script'));
+    if (script.scheme !== 'file') throw new UserError('Only scripts on the local file system can be run.');
+    const folder = vscode.workspace.getWorkspaceFolder(script) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new UserError('Open a folder to run sweeps: runs are kept in the workspace under .mlw/runs.');
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === script.toString());
+    if (doc?.isDirty) await doc.save();
+    const workspace = folder.uri.fsPath;
+    await launcher.interpreter(workspace);
+    const paramsFile = await findParamsFile(path.dirname(script.fsPath));
+    const base: Params = paramsFile ? await readParamsFile(paramsFile) : {};
+    let grid: Record<string, ParamValue[]>;
+    if (given && opts.grid) {
+      grid = Object.fromEntries(Object.entries(opts.grid).map(([k, vs]) => [k, vs.map((v) => (typeof v === 'number' ? v : inferGridValue(v)))]));
+    } else {
+      const numeric = Object.entries(base).filter(([, v]) => typeof v === 'number').slice(0, 2);
+      const text = await vscode.window.showInputBox({
+        title: `Sweep ${path.basename(script.fsPath)}: grid`,
+        prompt: 'Values to try per param: k=v1,v2; k2=v3,v4 (every combination runs; other params from the params file)',
+        placeHolder: 'lr=0.1,0.01; epochs=3,5',
+        value: numeric.map(([k, v]) => `${k}=${paramToString(v)}`).join('; '),
+        validateInput: (t) => {
+          try {
+            const g = parseGridText(t);
+            const n = Object.values(g).reduce((a, vs) => a * vs.length, 1);
+            return n > 1 ? undefined : { message: `${n} combination: add more values to sweep`, severity: vscode.InputBoxValidationSeverity.Info };
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      });
+      if (text === undefined) throw new vscode.CancellationError();
+      try {
+        grid = parseGridText(text);
+      } catch (e) {
+        if (e instanceof SweepError) throw new UserError(e.message);
+        throw e;
+      }
+    }
+    const parallelism = opts.parallelism ?? setting('runs.parallelism');
+    try {
+      return await launcher.startSweep({ workspace, script: script.fsPath, params: base, cwd: workspace }, { grid }, parallelism, opts.wait === true);
+    } catch (e) {
+      if (e instanceof SweepError) throw new UserError(e.message);
+      throw e;
+    }
+  }
+
   return {
     'mlWorkbench.runExperiment': { trust: 'Running experiments', run: runExperiment },
+    'mlWorkbench.runSweep': { trust: 'Running experiments', run: runSweep },
+    'mlWorkbench.openRunArtifacts': {
+      run: async (arg) => {
+        const { run, workspace } = await runFor(arg, 'Open the artifacts of which run?');
+        const runDir = run.source === 'mlw' ? tree.store(workspace).runDir(run.id) : undefined;
+        const files = [];
+        for (const a of run.artifacts ?? []) {
+          const file = a.stored && runDir ? path.join(runDir, a.stored) : path.resolve(run.cwd || workspace, a.path);
+          const exists = await vscode.workspace.fs.stat(vscode.Uri.file(file)).then(
+            () => true,
+            () => false,
+          );
+          if (exists) files.push({ label: path.basename(a.path), description: a.stored ? `${a.path} (copied into the run)` : a.path, detail: `${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}`, file });
+        }
+        const reveal = { label: '$(folder-opened) Reveal Run Folder', description: runDir ? vscode.workspace.asRelativePath(runDir) : undefined, file: runDir };
+        if (files.length === 0) {
+          if (!runDir) throw new UserError(`Run ${run.name} has no artifacts on disk.`);
+          await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(runDir));
+          return;
+        }
+        const picked = await vscode.window.showQuickPick([...files, ...(runDir ? [{ label: '', kind: vscode.QuickPickItemKind.Separator, file: undefined }, reveal] : [])], {
+          title: `Artifacts of ${run.name}`,
+          matchOnDescription: true,
+        });
+        if (!picked?.file) throw new vscode.CancellationError();
+        if (picked === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(picked.file));
+        else await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(picked.file));
+      },
+    },
+    'mlWorkbench.checkoutRunCode': {
+      trust: 'Checking out run code',
+      run: async (arg) => {
+        const { run, workspace } = await runFor(arg, 'Check out the code of which run?', (e) => !!e.run.git?.commit);
+        const commit = run.git?.commit;
+        if (!commit) throw new UserError(`Run ${run.name} has no recorded git commit: it was not started inside a git repository with commits.`);
+        const branch = `run/${run.id}`;
+        try {
+          await checkoutCommit(run.cwd || workspace, commit, branch, { logger, ignorePaths: run.source === 'mlw' ? [tree.store(workspace).dir] : undefined });
+        } catch (e) {
+          if (!(e instanceof CheckoutRefusedError)) throw e;
+          const actions = e.reason === 'dirty' ? [{ title: 'Open Source Control', run: () => vscode.commands.executeCommand('workbench.view.scm') }] : [];
+          throw new UserError(`Cannot check out the code of run ${run.name}: ${e.message}`, actions);
+        }
+        const note = run.git?.dirty ? ' The run was started with uncommitted changes; they are saved in its git.patch.' : '';
+        void vscode.window.showInformationMessage(`Checked out ${branch} at ${commit.slice(0, 12)}, the code of run ${run.name}.${note}`);
+        return branch;
+      },
+    },
     'mlWorkbench.stopRun': {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Stop which run?', (e) => e.run.status === 'running' && e.run.source === 'mlw');

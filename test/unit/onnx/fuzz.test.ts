@@ -20,22 +20,12 @@ import { hasCorpus, needs } from '../../support/requires';
 import { listCorpusModels } from './corpus';
 import { attrGraph, attrTensor, f32, graph, model, valueInfo } from './protoWriter';
 import { tempDir, type TempDir } from './tempFiles';
+import { seededRandom as prng } from '../../../src/core/random/seededRandom';
 
 const CASES = Number(process.env.MLW_FUZZ_CASES ?? 3000);
 const TIME_BOUND_MS = Number(process.env.MLW_FUZZ_BOUND_MS ?? 200);
 const SEED = Number(process.env.MLW_FUZZ_SEED ?? 20240611);
 
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticSeeds(): Uint8Array[] {
   const body = graph({

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelSummary, ValueSummary } from '../modelSummary';
 import { allocate, ortTypeOf, type OrtType } from './ortTypes';
 import { parseNpy } from './readNpy';
+import { seededRandom } from '../../random/seededRandom';
 
 export type Feeds = Record<string, ort.Tensor>;
 
@@ -30,17 +31,6 @@ export interface InputPlan {
   resolved: Record<string, number>;
 }
 
-/** Mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function checkCount(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${value}`);

@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import * as path from 'node:path';
+import { UsageError, type CliCommand } from '../cliCommand';
+import { RunQueue } from '../../core/runs/RunQueue';
+import { expandSweep, SweepError, type RandomRange, type SweepSpec } from '../../core/runs/expandSweep';
+import { parseGridEntry, parseRandomEntry } from '../../core/runs/parseSweepArgs';
+import { resolveInterpreter } from '../../core/runs/resolveInterpreter';
+import { RunStore } from '../../core/runs/RunStore';
+import { paramToString } from '../../core/runs/buildChildCommand';
+import { formatDuration, formatMetric, textTable } from '../../core/runs/formatRun';
+import type { ParamValue, Run } from '../../core/runs/runTypes';
+
+const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
+
+Runs a Python training script once per param set of a sweep, as tracked runs of one
+experiment under .mlw/runs/. Prints a table of the runs with their params and final metrics.
+Exit code 0 when every run finished, 1 otherwise (130 after Ctrl-C).
+
+Options:
+  --grid k=v1,v2,...   a grid parameter (repeatable): every combination runs
+  --random k=min:max[:log]
+                       a random parameter (repeatable), sampled uniformly (in log space with :log)
+  --count N            number of runs of a random sweep
+  --seed S             seed of a random sweep (default 0): same seed, same param sets
+  --parallel N         runs at once (default 1)
+  --experiment NAME    experiment (default: sweep-<id>)
+  --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
+  --json               print the final runs as JSON on stdout (script output goes to stderr)
+
+Example:
+  mlw sweep train.py --grid lr=0.1,0.01 --grid epochs=3,5 --parallel 2`;
+
+function positiveInt(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} must be a positive integer, not ${text}`);
+  return n;
+}
+
+export const sweepCommand: CliCommand = {
+  name: 'sweep',
+  summary: 'Run a grid or random hyper-parameter sweep of a training script',
+  usage,
+  async run(args, ctx) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        grid: { type: 'string', multiple: true },
+        random: { type: 'string', multiple: true },
+        count: { type: 'string' },
+        seed: { type: 'string' },
+        parallel: { type: 'string' },
+        experiment: { type: 'string' },
+        python: { type: 'string' },
+      },
+    });
+    const [script, ...extra] = positionals;
+    if (!script) throw new UsageError('missing the script to run');
+    const grid = values.grid ?? [];
+    const random = values.random ?? [];
+    if (grid.length && random.length) throw new UsageError('give --grid or --random, not both');
+    if (!grid.length && !random.length) throw new UsageError('give at least one --grid or --random parameter');
+    const parallelism = positiveInt(values.parallel, '--parallel', 1);
+    let spec: SweepSpec;
+    try {
+      if (grid.length) {
+        if (values.count !== undefined || values.seed !== undefined) throw new UsageError('--count and --seed apply to --random sweeps only');
+        const g: Record<string, ParamValue[]> = {};
+        for (const entry of grid) {
+          const [k, v] = parseGridEntry(entry);
+          g[k] = v;
+        }
+        spec = { grid: g };
+      } else {
+        if (values.count === undefined) throw new UsageError('a --random sweep needs --count N');
+        const seed = values.seed === undefined ? 0 : Number(values.seed);
+        if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not ${values.seed}`);
+        const r: Record<string, RandomRange> = {};
+        for (const entry of random) {
+          const [k, v] = parseRandomEntry(entry);
+          r[k] = v;
+        }
+        spec = { random: r, count: positiveInt(values.count, '--count', 1), seed };
+      }
+      expandSweep(spec); // validate before anything is recorded
+    } catch (e) {
+      if (e instanceof SweepError) throw new UsageError(e.message);
+      throw e;
+    }
+
+    const cwd = ctx.workspace;
+    const interpreter = await resolveInterpreter(values.python, process.env, cwd);
+    const store = new RunStore(ctx.workspace, ctx.logger);
+    const toStdout = ctx.json ? ctx.err : ctx.out;
+    const pending = { stdout: '', stderr: '' };
+    const emit = (text: string, stream: 'stdout' | 'stderr') => {
+      const lines = (pending[stream] + text).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      for (const l of lines) (stream === 'stdout' ? toStdout : ctx.err)(l.endsWith('\r') ? l.slice(0, -1) : l);
+    };
+    const queue = new RunQueue({
+      parallelism,
+      logger: ctx.logger,
+      onChange: (id, status) => {
+        if (status !== 'queued') ctx.err(`mlw: run ${id} ${status}`);
+      },
+    });
+    const ids = await queue.enqueueSweep(
+      {
+        store,
+        script,
+        args: extra,
+        interpreter,
+        experiment: values.experiment,
+        cwd,
+        onOutput: emit,
+      },
+      spec,
+    );
+    ctx.err(`mlw: sweep of ${ids.length} runs, ${parallelism} at a time`);
+    const onAbort = () => void queue.cancelAll();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let runs: Run[];
+    try {
+      runs = await Promise.all(ids.map((id) => queue.result(id) as Promise<Run>));
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+
+    for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) emit('\n', stream);
+    if (ctx.json) ctx.out(JSON.stringify(runs, null, 2));
+    else {
+      const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params ?? {})))];
+      const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
+      ctx.out(
+        textTable(
+          ['RUN', 'STATUS', 'DURATION', ...paramKeys, ...metricKeys],
+          runs.map((r) => [
+            r.id,
+            r.status,
+            formatDuration(r.durationMs),
+            ...paramKeys.map((k) => (r.params && k in r.params ? paramToString(r.params[k]) : '')),
+            ...metricKeys.map((k) => (r.metrics?.[k] ? formatMetric(r.metrics[k].last) : '')),
+          ]),
+        ),
+      );
+      ctx.err(`mlw: ${runs.filter((r) => r.status === 'finished').length}/${runs.length} runs finished -> ${path.join('.mlw', 'runs')}`);
+    }
+    if (ctx.signal.aborted) return 130;
+    return runs.every((r) => r.status === 'finished') ? 0 : 1;
+  },
+};

@@ -1,0 +1,48 @@
+// What every browser test needs: the check of its system components (fail under CI=true, skip
+// elsewhere), a workbench with the extension loaded, the palette, and the screenshots folder.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCodeServer, launchChromium, hasChromium, artifactsDir } from './codeServer.mjs';
+import { makeWorkspace, hasCorpusModels } from './workspace.mjs';
+import { toolsReady } from '../../scripts/install-tools.mjs';
+
+export const shots = join(artifactsDir, 'screenshots');
+
+/** `skip` option for node:test: false when code-server, Chromium and the ONNX corpus are here. */
+export function browserTestSkip() {
+  const missing = [
+    !toolsReady() && 'code-server (npm run tools)',
+    !hasChromium() && 'Chromium (apt-get install chromium)',
+    !hasCorpusModels() && 'libonnx-testdata (apt-get install libonnx-testdata)',
+  ].filter(Boolean);
+  if (missing.length && process.env.CI === 'true') throw new Error(`CI=true and missing: ${missing.join(', ')}`);
+  return missing.length ? `missing ${missing.join(', ')}` : false;
+}
+
+/**
+ * Starts code-server on a fresh sample workspace and opens the workbench in Chromium.
+ * @param {string} name @param {{ models?: boolean, trusted?: boolean }} [opts]
+ */
+export async function openWorkbench(name, opts = {}) {
+  mkdirSync(shots, { recursive: true });
+  const server = await startCodeServer({ workspace: makeWorkspace(name, { models: opts.models }), name, trusted: opts.trusted });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.workbenchUrl());
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  return {
+    page,
+    async runCommand(title) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Enter');
+    },
+    async close() {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}
