@@ -67,6 +67,16 @@ describe('ONNX models', () => {
     assert.equal(again?.latenciesMs.length, 5);
   });
 
+  it('benchmarks with chosen threads and graph optimisation level', async function () {
+    this.timeout(60_000);
+    const r = await vscode.commands.executeCommand<{ latenciesMs: number[]; config: { intraOpThreads: number | string; graphOptimizationLevel: string } }>(
+      'mlWorkbench.benchmarkModel', workspaceUri('models', 'conv2d.onnx'), { batch: 1, runs: 5, threads: 1, opt: 'basic' },
+    );
+    assert.equal(r.latenciesMs.length, 5);
+    assert.equal(r.config.intraOpThreads, 1);
+    assert.equal(r.config.graphOptimizationLevel, 'basic');
+  });
+
   it('tries a model once in a child process: outputs with their shapes', async function () {
     this.timeout(60_000);
     const result = await vscode.commands.executeCommand<{ outputs: { name: string; shape: number[]; dtype: string }[] }>('mlWorkbench.tryModel', workspaceUri('models', 'conv2d.onnx'), {});

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger';
 import type { ModelSummary } from '../../core/onnx';
 import { compareModels } from '../../core/onnx/compareModels';
 import type { BenchmarkResult } from '../../core/onnx/runtime/benchmarkModel';
+import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from '../../core/onnx/runtime/graphOptimizationLevel';
 import { UserError } from '../../vscode/userError';
 import { BenchmarkPanel, benchmarkView } from './benchmarkPanel';
 import { formatValueType } from './formatValueType';
@@ -18,6 +19,11 @@ const ONNX_FILTER = { 'ONNX models': ['onnx'] };
 export interface BenchmarkCommandOptions {
   batch: number;
   runs: number;
+  /** Intra-op threads; onnxruntime's default when absent. */
+  threads?: number;
+  opt?: GraphOptimizationLevel;
+  /** Values of symbolic dimensions, e.g. { sequence: 128 }. */
+  dims?: Record<string, number>;
 }
 
 export interface ModelCommandDeps {
@@ -67,7 +73,41 @@ async function askNumber(title: string, prompt: string, value: number, max: numb
 function isBenchmarkOptions(v: unknown): v is BenchmarkCommandOptions {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
-  return Number.isSafeInteger(o.batch) && Number.isSafeInteger(o.runs) && (o.batch as number) >= 1 && (o.runs as number) >= 1;
+  const dims = o.dims as Record<string, unknown> | undefined;
+  return (
+    Number.isSafeInteger(o.batch) && Number.isSafeInteger(o.runs) && (o.batch as number) >= 1 && (o.runs as number) >= 1 &&
+    (o.threads === undefined || (Number.isSafeInteger(o.threads) && (o.threads as number) >= 1)) &&
+    (o.opt === undefined || (GRAPH_OPTIMIZATION_LEVELS as readonly unknown[]).includes(o.opt)) &&
+    (dims === undefined || (typeof dims === 'object' && Object.entries(dims).every(([k, v]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(v) && (v as number) >= 0)))
+  );
+}
+
+/** Symbolic dimensions the model's inputs use, other than a leading one (which the batch size fills). */
+function symbolicDims(summary: ModelSummary): string[] {
+  const names = new Set<string>();
+  for (const input of summary.inputs) {
+    input.shape?.forEach((d, i) => {
+      if (i > 0 && typeof d === 'string' && d) names.add(d);
+    });
+  }
+  return [...names];
+}
+
+/** Threads, optimisation level and symbolic dimension values, asked only when the user wants them. */
+async function askAdvanced(name: string, summary: ModelSummary): Promise<Pick<BenchmarkCommandOptions, 'threads' | 'opt' | 'dims'>> {
+  const dimNames = symbolicDims(summary);
+  const go = await vscode.window.showQuickPick(
+    [{ label: '$(play) Run', id: 'run' }, { label: '$(settings) More options…', description: `threads, graph optimisation${dimNames.length ? ', ' + dimNames.join(', ') : ''}`, id: 'more' }],
+    { title: `Benchmark ${name}` },
+  );
+  if (!go) throw new vscode.CancellationError();
+  if (go.id === 'run') return {};
+  const threads = await askNumber(`Benchmark ${name}`, 'Intra-op threads', 1, 256);
+  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], { title: `Benchmark ${name}: graph optimisation level` });
+  if (!level) throw new vscode.CancellationError();
+  const dims: Record<string, number> = {};
+  for (const d of dimNames) dims[d] = await askNumber(`Benchmark ${name}`, `Value of the symbolic dimension "${d}"`, 1, 1 << 20);
+  return { threads, opt: level as GraphOptimizationLevel, dims };
 }
 
 const stateKey = (uri: vscode.Uri): string => `mlWorkbench.lastBenchmark:${uri.toString()}`;
@@ -83,14 +123,19 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     else {
       const batch = await askNumber(`Benchmark ${name}`, 'Batch size (the value of a leading symbolic dimension)', 1, 65_536);
       const runs = await askNumber(`Benchmark ${name}`, 'Timed runs', 100, 1_000_000);
-      options = { batch, runs };
+      options = { batch, runs, ...(await askAdvanced(name, await summaries.get(uri))) };
     }
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Benchmarking ${name} (batch ${options.batch}, ${options.runs} runs)…`, cancellable: true },
       (_progress, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
-        const args = ['bench', uri.fsPath, '--runs', String(options.runs), '--batch', String(options.batch)];
+        const args = [
+          'bench', uri.fsPath, '--runs', String(options.runs), '--batch', String(options.batch),
+          ...(options.threads ? ['--threads', String(options.threads)] : []),
+          ...(options.opt ? ['--opt', options.opt] : []),
+          ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
+        ];
         return runMlwJson<BenchmarkResult>(context.extensionUri, args, 'The benchmark', controller.signal).finally(() => sub.dispose());
       },
     );

@@ -7,8 +7,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
-export const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './graphOptimizationLevel';
+export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel };
 
 export interface SessionOptions {
   /** Default 'all'. */

@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { isCI } from '../../support/requires';
+
+const bundle = path.resolve(__dirname, '../../../../dist/extension.js');
+
+// Activation must stay cheap: the native runtime and the Docker client load only when a command needs them.
+test('the extension bundle loads neither onnxruntime-node nor dockerode at module load', (t) => {
+  if (!existsSync(bundle)) {
+    if (isCI) throw new Error(`${bundle} is missing: npm run build`);
+    t.skip('dist/extension.js is missing: npm run build');
+    return;
+  }
+  const text = readFileSync(bundle, 'utf8');
+  const topLevel = text.split('\n').filter((l) => /^(var|const|let) \w+ = (__toESM\()?require\("onnxruntime-node"\)/.test(l));
+  assert.deepEqual(topLevel, [], 'a module-level require of onnxruntime-node');
+  assert.ok(!text.includes('node_modules/dockerode/'), 'dockerode is bundled into the extension host');
+});
