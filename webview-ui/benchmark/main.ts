@@ -153,6 +153,13 @@ function overTime(runs: BenchmarkRun[]): HTMLElement {
   return canvas;
 }
 
+/** What the earlier result is called: "previous" for the same model, else the other model's file name. */
+function previousLabel(view: BenchmarkView): string {
+  const prev = view.previous;
+  if (!prev || prev.path === view.current.path) return 'previous';
+  return prev.path.split(/[\\/]/).pop() ?? prev.path;
+}
+
 function legend(view: BenchmarkView): HTMLElement | null {
   if (!view.previous) return null;
   const c = colors();
@@ -161,12 +168,12 @@ function legend(view: BenchmarkView): HTMLElement | null {
     s.style.cssText = `display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;background:${color}`;
     return s;
   };
-  return h('p', { class: 'muted' }, swatch(c.a), `previous (${new Date(view.previous.startedAt).toLocaleString()})`, swatch(c.b), `this run (${new Date(view.current.startedAt).toLocaleString()})`);
+  return h('p', { class: 'muted' }, swatch(c.a), `${previousLabel(view)} (${new Date(view.previous.startedAt).toLocaleString()})`, swatch(c.b), `this run (${new Date(view.current.startedAt).toLocaleString()})`);
 }
 
 function figuresTable(view: BenchmarkView): HTMLElement {
   const prev = view.previous;
-  const head = h('tr', {}, h('th', {}, 'Figure'), ...(prev ? [h('th', { class: 'num' }, 'Previous')] : []), h('th', { class: 'num' }, prev ? 'This run' : 'Value'), ...(prev ? [h('th', { class: 'num' }, 'Change')] : []));
+  const head = h('tr', {}, h('th', {}, 'Figure'), ...(prev ? [h('th', { class: 'num' }, previousLabel(view) === 'previous' ? 'Previous' : previousLabel(view))] : []), h('th', { class: 'num' }, prev ? 'This run' : 'Value'), ...(prev ? [h('th', { class: 'num' }, 'Change')] : []));
   const rows = FIGURES.map((f) => {
     const cmp = view.comparison?.figures.find((x) => x.figure === f.key);
     let change = '';
@@ -193,8 +200,8 @@ function render(view: BenchmarkView): void {
   const cmp = view.comparison;
   const verdict = cmp
     ? cmp.faster === 'same'
-      ? 'Same p50 latency as the previous benchmark (within 1 %).'
-      : `${cmp.faster === 'b' ? 'Faster' : 'Slower'} than the previous benchmark: ${cmp.speedup.toFixed(2)}× p50 speed-up.`
+      ? `Same p50 latency as ${previousLabel(view) === 'previous' ? 'the previous benchmark' : previousLabel(view)} (within 1 %).`
+      : `${cmp.faster === 'b' ? 'Faster' : 'Slower'} than ${previousLabel(view) === 'previous' ? 'the previous benchmark' : previousLabel(view)}: ${cmp.speedup.toFixed(2)}× p50 speed-up.`
     : null;
   root.replaceChildren(
     h('h1', {}, `Benchmark: ${view.fileName}`),

@@ -111,6 +111,7 @@ async function askAdvanced(name: string, summary: ModelSummary): Promise<Pick<Be
 }
 
 const stateKey = (uri: vscode.Uri): string => `mlWorkbench.lastBenchmark:${uri.toString()}`;
+const LAST_BENCHMARK_KEY = 'mlWorkbench.lastBenchmark';
 
 /** The commands on ONNX models: open, copy signature, reveal, compare, benchmark. */
 export function modelCommands({ context, log, summaries }: ModelCommandDeps): CommandTable {
@@ -140,8 +141,10 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
       },
     );
     log.info(`Benchmark of ${uri.fsPath}: p50 ${result.p50.toFixed(3)} ms over ${result.latenciesMs.length} runs`);
-    const previous = context.workspaceState.get<BenchmarkResult>(stateKey(uri));
+    // Compared with this model's previous benchmark, else with the last benchmark of another model.
+    const previous = context.workspaceState.get<BenchmarkResult>(stateKey(uri)) ?? context.workspaceState.get<BenchmarkResult>(LAST_BENCHMARK_KEY);
     await context.workspaceState.update(stateKey(uri), result);
+    await context.workspaceState.update(LAST_BENCHMARK_KEY, result);
     BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () => vscode.commands.executeCommand('mlWorkbench.benchmarkModel', uri, options));
     return result;
   };
