@@ -28,6 +28,9 @@ async function benchmarkFromTitleButton(runs) {
   await page.locator('.quick-input-widget', { hasText: 'Timed runs' }).waitFor();
   await input.fill(String(runs));
   await page.keyboard.press('Enter');
+  // Then: run now, or set threads, optimisation level and symbolic dims first.
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'More options' }).waitFor();
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^\s*Run\s*$/ }).first().click();
 }
 
 test('benchmarking a model shows its figures, histogram and runs over time, then a comparison', { skip, timeout: 180_000 }, async () => {
