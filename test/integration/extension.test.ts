@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
+import { waitFor } from './support';
 
 interface Manifest {
   contributes: {
@@ -18,15 +19,6 @@ async function activated(): Promise<vscode.Extension<unknown>> {
   return ext;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('extension manifest and registration', () => {
   it('registers every declared command, and declares every registered one', async () => {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { summarizeModel } from '../../src/core/onnx';
 import { EXTENSION_ID } from './activation.test';
+import { waitFor } from './support';
 
 interface BenchmarkReply {
   p50: number;
@@ -14,15 +15,6 @@ function workspaceUri(...parts: string[]): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, ...parts);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers

@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
+import { storedRuns, waitFor as waitForShort } from './support';
+
+const waitFor = <T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>) => waitForShort(what, probe, 30_000);
 
 interface StoredRun {
   id: string;
@@ -11,26 +13,7 @@ interface StoredRun {
   metrics?: Record<string, { last: number }>;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
-async function storedRuns(workspace: string): Promise<StoredRun[]> {
-  const dir = path.join(workspace, '.mlw', 'runs');
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const runs: StoredRun[] = [];
-  for (const name of names) {
-    const text = await fsp.readFile(path.join(dir, name, 'run.json'), 'utf8').catch(() => undefined);
-    if (text) runs.push(JSON.parse(text) as StoredRun);
-  }
-  return runs;
-}
 
 describe('experiment runs', () => {
   before(async () => {
@@ -46,12 +29,12 @@ describe('experiment runs', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workspace is open');
     const workspace = folder.uri.fsPath;
-    const before = new Set((await storedRuns(workspace)).map((r) => r.id));
+    const before = new Set((await storedRuns<StoredRun>(workspace)).map((r) => r.id));
 
     await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), { params: { epochs: '5' }, wait: true });
 
     const run = await waitFor('a finished run with a loss metric', async () =>
-      (await storedRuns(workspace)).find((r) => !before.has(r.id) && r.status === 'finished' && r.metrics?.loss !== undefined),
+      (await storedRuns<StoredRun>(workspace)).find((r) => !before.has(r.id) && r.status === 'finished' && r.metrics?.loss !== undefined),
     );
     assert.ok(run.metrics?.loss && run.metrics.loss.last > 0 && run.metrics.loss.last < 1, `loss ${JSON.stringify(run.metrics)}`);
 
@@ -68,7 +51,7 @@ describe('experiment runs', () => {
     assert.ok(folder);
     const second = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), { params: { lr: '0.2' }, wait: true })) as StoredRun;
     assert.equal(second?.status, 'finished');
-    const runs = (await storedRuns(folder.uri.fsPath)).filter((r) => r.status === 'finished').slice(0, 2);
+    const runs = (await storedRuns<StoredRun>(folder.uri.fsPath)).filter((r) => r.status === 'finished').slice(0, 2);
     assert.equal(runs.length, 2);
     const nodes = runs.map((run) => ({ type: 'run', entry: { run, workspace: folder.uri.fsPath } }));
     await vscode.commands.executeCommand('mlWorkbench.compareRuns', nodes[0], nodes);
@@ -88,7 +71,7 @@ describe('experiment runs', () => {
     await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', started.id);
     await new Promise((r) => setTimeout(r, 1000));
     await vscode.commands.executeCommand('mlWorkbench.stopRun', started.id);
-    const stopped = await waitFor('the run to be stopped', async () => (await storedRuns(folder.uri.fsPath)).find((r) => r.id === started.id && r.status === 'stopped'));
+    const stopped = await waitFor('the run to be stopped', async () => (await storedRuns<StoredRun>(folder.uri.fsPath)).find((r) => r.id === started.id && r.status === 'stopped'));
     assert.ok(stopped.metrics?.loss, 'metrics printed as mlw: lines were recorded');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

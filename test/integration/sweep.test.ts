@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
+import { storedRuns } from './support';
 
 interface StoredRun {
   id: string;
@@ -12,16 +11,6 @@ interface StoredRun {
   tags: Record<string, string>;
 }
 
-async function storedRuns(workspace: string): Promise<StoredRun[]> {
-  const dir = path.join(workspace, '.mlw', 'runs');
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const runs: StoredRun[] = [];
-  for (const name of names) {
-    const text = await fsp.readFile(path.join(dir, name, 'run.json'), 'utf8').catch(() => undefined);
-    if (text) runs.push(JSON.parse(text) as StoredRun);
-  }
-  return runs;
-}
 
 describe('sweeps', () => {
   before(async () => {
@@ -41,13 +30,13 @@ describe('sweeps', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test workspace is open');
     const workspace = folder.uri.fsPath;
-    const before = new Set((await storedRuns(workspace)).map((r) => r.id));
+    const before = new Set((await storedRuns<StoredRun>(workspace)).map((r) => r.id));
 
     const result = (await vscode.commands.executeCommand('mlWorkbench.runSweep', vscode.Uri.joinPath(folder.uri, 'train.py'), { grid: { lr: [0.3, 0.05] }, wait: true })) as StoredRun[] | undefined;
     assert.ok(Array.isArray(result), 'the command returns the final runs');
     assert.equal(result.length, 2);
 
-    const runs = (await storedRuns(workspace)).filter((r) => !before.has(r.id));
+    const runs = (await storedRuns<StoredRun>(workspace)).filter((r) => !before.has(r.id));
     assert.equal(runs.length, 2, JSON.stringify(runs.map((r) => r.id)));
     assert.ok(runs.every((r) => r.status === 'finished'), JSON.stringify(runs.map((r) => r.status)));
     assert.deepEqual(runs.map((r) => r.params.lr).sort(), [0.05, 0.3]);
