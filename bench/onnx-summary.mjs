@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMPILED = join(ROOT, 'out/src/core/onnx/summarizeModel.js');
+const WRITER = join(ROOT, 'out/test/unit/onnx/protoWriter.js');
 const require = createRequire(import.meta.url);
 
 // ---------------------------------------------------------------- child modes
@@ -79,63 +80,56 @@ if (mode === '--measure-protobufjs') {
 }
 
 // ---------------------------------------------------------------- generator
-function varint(value) {
-  const out = [];
-  let v = BigInt(value);
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return out;
-}
-const key = (field, wire) => varint(field * 8 + wire);
-const lenField = (field, bytes) => [...key(field, 2), ...varint(bytes.length), ...bytes];
-const strField = (field, s) => lenField(field, [...Buffer.from(s)]);
-const msgField = (field, parts) => lenField(field, parts);
-
+/**
+ * Writes the model with the tests' protobuf writer (test/unit/onnx/protoWriter.ts, compiled to out/), piece by
+ * piece: each initializer's fields and raw_data length, then its 4 MiB of data, so 1 GiB is never in memory.
+ */
 function writeModel(path, tensors, tensorMiB) {
+  const { ProtoWriter, node, valueInfo } = require(WRITER);
+  const varint = ProtoWriter.varintBytes;
+  const FLOAT = 1;
   const side = Math.round(Math.sqrt((tensorMiB * 1024 * 1024) / 4));
   const dataBytes = side * side * 4;
   const fd = openSync(path, 'w');
-  const write = (arr) => writeSync(fd, arr instanceof Uint8Array ? arr : Uint8Array.from(arr));
+  const write = (bytes) => writeSync(fd, bytes instanceof ProtoWriter ? bytes.finish() : Uint8Array.from(bytes));
   // Nodes: a chain of MatMuls using every weight.
-  const nodes = [];
+  const graphHead = new ProtoWriter();
   for (let i = 0; i < tensors; i++) {
-    nodes.push(...msgField(1, [...strField(1, i === 0 ? 'x' : `h${i - 1}`), ...strField(1, `w${i}`), ...strField(2, `h${i}`), ...strField(3, `mm${i}`), ...strField(4, 'MatMul')]));
+    graphHead.message(1, node({ opType: 'MatMul', inputs: [i === 0 ? 'x' : `h${i - 1}`, `w${i}`], outputs: [`h${i}`], name: `mm${i}` }));
   }
-  const valueInfo = (name) =>
-    [...strField(1, name), ...msgField(2, msgField(1, [...key(1, 0), ...varint(1), ...msgField(2, [...msgField(1, strField(2, 'N')), ...msgField(1, [...key(1, 0), ...varint(side)])])]))];
-  const graphHead = [...nodes, ...strField(2, 'bench')];
-  const graphTail = [...msgField(11, valueInfo('x')), ...msgField(12, valueInfo(`h${tensors - 1}`))];
+  graphHead.bytes(2, 'bench');
+  const graphTail = new ProtoWriter().message(11, valueInfo('x', FLOAT, ['N', side])).message(12, valueInfo(`h${tensors - 1}`, FLOAT, ['N', side]));
+  // TensorProto dims, data_type, name, then the key and length of raw_data; the data follows.
   const tensorHeads = [];
   for (let i = 0; i < tensors; i++) {
-    const head = [...lenField(1, [...varint(side), ...varint(side)]), ...key(2, 0), ...varint(1), ...strField(8, `w${i}`), ...key(9, 2), ...varint(dataBytes)];
-    tensorHeads.push(head);
+    tensorHeads.push(new ProtoWriter().packedVarints(1, [side, side]).varint(2, FLOAT).bytes(8, `w${i}`).key(9, 2).raw(varint(dataBytes)).finish());
   }
-  const tensorLen = (head) => head.length + dataBytes;
-  let graphLen = graphHead.length + graphTail.length;
-  for (const head of tensorHeads) graphLen += key(5, 2).length + varint(tensorLen(head)).length + tensorLen(head);
-  write([...key(1, 0), ...varint(8), ...strField(2, 'mlw-bench'), ...strField(3, '1'), ...key(7, 2), ...varint(graphLen)]);
-  write(graphHead);
+  const head = graphHead.finish();
+  const tail = graphTail.finish();
+  const tensorLen = (h) => h.length + dataBytes;
+  let graphLen = head.length + tail.length;
+  for (const h of tensorHeads) graphLen += 1 + varint(tensorLen(h)).length + tensorLen(h); // key(5, 2) is one byte
+  write(new ProtoWriter().varint(1, 8).bytes(2, 'mlw-bench').bytes(3, '1').key(7, 2).raw(varint(graphLen)));
+  writeSync(fd, head);
   const data = new Uint8Array(dataBytes);
   const view = new Float32Array(data.buffer);
   for (let i = 0; i < view.length; i++) view[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
-  for (const head of tensorHeads) {
-    write([...key(5, 2), ...varint(tensorLen(head)), ...head]);
+  for (const h of tensorHeads) {
+    write(new ProtoWriter().key(5, 2).raw(varint(tensorLen(h))).raw(h));
     writeSync(fd, data);
   }
-  write(graphTail);
-  write(msgField(8, [...strField(1, ''), ...key(2, 0), ...varint(17)]));
+  writeSync(fd, tail);
+  write(new ProtoWriter().message(8, (o) => o.bytes(1, '').varint(2, 17)));
   closeSync(fd);
   return { side, dataBytes };
 }
 
 // ---------------------------------------------------------------- main
-if (!existsSync(COMPILED)) {
-  console.error(`missing ${COMPILED}: run "npx tsc -p tsconfig.test.json" first`);
-  process.exit(1);
+for (const file of [COMPILED, WRITER]) {
+  if (!existsSync(file)) {
+    console.error(`missing ${file}: run "npx tsc -p tsconfig.test.json" first`);
+    process.exit(1);
+  }
 }
 const tensors = Number(process.env.MLW_BENCH_TENSORS ?? 256);
 const tensorMiB = Number(process.env.MLW_BENCH_TENSOR_MIB ?? 4);

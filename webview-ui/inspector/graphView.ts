@@ -17,7 +17,7 @@ interface Level {
 export class GraphView {
   readonly element: HTMLElement;
   private readonly canvas: GraphCanvas;
-  private readonly runner = new LayoutRunner();
+  private readonly runner: LayoutRunner;
   private readonly crumbs = h('nav', { class: 'insp-crumbs', 'aria-label': 'Graph and subgraphs' });
   private readonly status = h('span', { class: 'muted insp-status', 'aria-live': 'polite' });
   private readonly search = h('input', { type: 'search', class: 'insp-search', placeholder: 'Find node or tensor', 'aria-label': 'Find node or tensor' });
@@ -28,7 +28,9 @@ export class GraphView {
   private nextRequest = 1;
   private readonly pending = new Map<number, HTMLElement>();
 
-  constructor(private readonly postStats: (requestId: number, graphId: string, tensor: string) => void) {
+  /** `layoutWorkerUrl`: the layout worker bundle's URI; without it, layouts run on the page thread. */
+  constructor(private readonly postStats: (requestId: number, graphId: string, tensor: string) => void, layoutWorkerUrl?: string) {
+    this.runner = new LayoutRunner(layoutWorkerUrl);
     this.canvas = new GraphCanvas((box) => this.select(box));
     const tool = (label: string, title: string, run: () => void): HTMLButtonElement => {
       const b = h('button', { type: 'button', class: 'insp-button secondary small', title, 'aria-label': title }, label);
@@ -66,6 +68,11 @@ export class GraphView {
     this.pending.clear();
     this.stack = [];
     this.push(graph, graph.name || 'main graph');
+  }
+
+  /** The view is dropped: stop its layout and its worker. */
+  dispose(): void {
+    this.runner.dispose();
   }
 
   onStats(requestId: number, stats: InspectorTensorStats): void {
@@ -108,12 +115,20 @@ export class GraphView {
         this.canvas.setProgress(text);
         this.status.textContent = text;
       },
-      (layout, ms) => {
+      (layout, ms, place) => {
         level.layout = layout;
         if (this.stack[this.stack.length - 1] !== level) return;
         this.canvas.setLayout(layout);
-        this.status.textContent = `${formatCount(n)} boxes, ${formatCount(level.draw.sources.length)} edges · layout ${ms.toFixed(0)} ms`;
+        const where = place === 'worker' ? 'in a worker' : 'on the page';
+        this.status.textContent = `${formatCount(n)} boxes, ${formatCount(level.draw.sources.length)} edges · layout ${ms.toFixed(0)} ms ${where}`;
+        this.status.title = place === 'page' && this.runner.fallbackReason ? `No layout worker: ${this.runner.fallbackReason}` : '';
         this.find(0);
+      },
+      (message) => {
+        if (this.stack[this.stack.length - 1] !== level) return;
+        const text = `Layout failed: ${message}`;
+        this.canvas.setProgress(text);
+        this.status.textContent = text;
       },
     );
   }

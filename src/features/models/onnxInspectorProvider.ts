@@ -57,6 +57,8 @@ class InspectorSession {
       {
         app: 'inspector',
         title: 'ONNX Inspector',
+        // The graph layout runs in this worker (webview-ui/inspector/layoutWorker.ts).
+        workers: ['inspectorLayout.worker'],
         parse: (raw) => parseInspectorMessage(raw, { hasTensor: (graphId, name) => this.tensors.has(tensorKey(graphId, name)) }),
       },
       (m) => this.onMessage(m),

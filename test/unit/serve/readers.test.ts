@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readNpy, writeNpy } from '../../../src/core/serve/npyReader';
+import { parseNpy } from '../../../src/core/onnx/runtime/readNpy';
 import { parseCsvRecords, readCsv } from '../../../src/core/serve/csvReader';
 import { nestedToSamples, readSamplesFile } from '../../../src/core/serve/sampleReader';
 
@@ -44,6 +45,29 @@ test('npy: v1 and v2 headers, little-endian f4/f8/i4/i8, C order', () => {
   assert.deepEqual(Array.from(readNpy(npy(1, '|u1', '(3,)', Buffer.from([0, 128, 255]))).data), [0, 128, 255]);
   assert.deepEqual(Array.from(readNpy(npy(1, '|b1', '(2,)', Buffer.from([1, 0]))).data), [1, 0]);
   assert.deepEqual(readNpy(npy(1, '<f4', '()', Buffer.alloc(4))).shape, []);
+});
+
+test('npy: the server and the ONNX runtime path read a file the same way (one reader), numbers widened here', () => {
+  // float16 bits of 1.5, -2 and 65504 (the largest half)
+  const f2 = Buffer.alloc(6);
+  [0x3e00, 0xc000, 0x7bff].forEach((bits, i) => f2.writeUInt16LE(bits, i * 2));
+  const file = npy(1, '<f2', '(3,)', f2);
+  const server = readNpy(file);
+  const runtime = parseNpy(file);
+  assert.deepEqual(Array.from(server.data), [1.5, -2, 65504]);
+  assert.equal(runtime.type, 'float16');
+  assert.deepEqual(Array.from(runtime.values as Uint16Array), [0x3e00, 0xc000, 0x7bff]);
+
+  const u8 = Buffer.alloc(16);
+  u8.writeBigUInt64LE(2n ** 53n, 0);
+  u8.writeBigUInt64LE(7n, 8);
+  assert.deepEqual(Array.from(readNpy(npy(2, '<u8', '(2,)', u8)).data), [2 ** 53, 7]);
+  assert.deepEqual(Array.from(parseNpy(npy(2, '<u8', '(2,)', u8)).values as BigUint64Array), [2n ** 53n, 7n]);
+
+  // Both report the same errors, the runtime path with the file name in front.
+  const bad = npy(1, '<f4', '(4,)', Buffer.alloc(8));
+  assert.throws(() => readNpy(bad), /^Error: truncated .npy data: needs 16 bytes, has 8$/);
+  assert.throws(() => parseNpy(bad, 'x.npy'), /^Error: x.npy: truncated .npy data: needs 16 bytes, has 8$/);
 });
 
 test('npy: errors for what it does not read', () => {
