@@ -12,7 +12,8 @@
  * (a) concurrency 1: server throughput vs an in-process session.run loop (goal >= 85 %), and the latency the server
  *     adds at p99 (goal <= 1 ms). Latencies come from our own keep-alive client loop with hrtime (autocannon's
  *     histogram has 1 ms resolution), so they include the client's own HTTP cost. A no-op Node http server is
- *     measured alongside: no Node HTTP server can beat it, which bounds what (a) can reach for a tiny model.
+ *     measured alongside: no Node HTTP server can beat it, which bounds what (a) can reach for a tiny model; so is a
+ *     minimal Node HTTP server that runs one session.run per request and nothing else ("node + run").
  * (b) concurrency 32: dynamic batching on (--max-batch 32) vs off (--max-batch 1) (goal >= 2x).
  * (c) 10,000 requests, 10 % malformed (10 kinds): zero 5xx, server alive, RSS before and after.
  */
@@ -120,7 +121,20 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** A no-op Node http server in a child process: the ceiling of any Node HTTP server on this machine. */
 async function startBare() {
   const code = `require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(200,{'Content-Type':'application/json','Content-Length':2});s.end('{}')})}).listen(0,'127.0.0.1',function(){console.log(JSON.stringify({event:'ready',url:'http://127.0.0.1:'+this.address().port}))})`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startScript(code, []);
+}
+
+/**
+ * The least a Node HTTP server that runs the model can do: read the body, one session.run on a fixed tensor, write
+ * the outputs as a JSON array. No parsing, validation, batching, metrics or drift: the ceiling of what (a) can reach.
+ */
+async function startBareOrt(model, width) {
+  const code = `const ort=require(process.argv[1]);(async()=>{const s=await ort.InferenceSession.create(process.argv[2],{logSeverityLevel:3,graphOptimizationLevel:'all'});const x=new ort.Tensor('float32',new Float32Array(${width}).fill(0.1),[1,${width}]);require('http').createServer((q,r)=>{q.resume();q.on('end',async()=>{const o=await s.run({input:x});const b=JSON.stringify(Array.from(o.logits.data));r.writeHead(200,{'Content-Type':'application/json','Content-Length':Buffer.byteLength(b)});r.end(b)})}).listen(0,'127.0.0.1',function(){console.log(JSON.stringify({event:'ready',url:'http://127.0.0.1:'+this.address().port}))})})()`;
+  return startScript(code, [require.resolve('onnxruntime-node'), model]);
+}
+
+async function startScript(code, args) {
+  const child = spawn(process.execPath, ['-e', code, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve) => readline.createInterface({ input: child.stdout }).on('line', (l) => resolve(JSON.parse(l).url)));
   return { url, stop: () => child.kill('SIGTERM') };
 }
@@ -141,16 +155,19 @@ async function benchA() {
       const x = new ort.Tensor('float32', Float32Array.from(inferBody(width).data), [1, width]);
       for (let i = 0; i < 200; i++) await session.run({ input: x });
       const server = await startChild([`${name}=${model}`]);
+      const bareOrt = await startBareOrt(model, width);
       try {
         const url = `${server.url}/v2/models/${name}/infer`;
         const { body } = inferBody(width);
         await cannon({ url, body, connections: 1, duration: 1 }); // warm-up
-        const rows = { base: [], baseP99: [], srv: [], srvP50: [], srvP99: [], bare: [], ratio: [], added: [] };
+        await cannon({ url: bareOrt.url, body, connections: 1, duration: 1 });
+        const rows = { base: [], baseP99: [], srv: [], srvP50: [], srvP99: [], bare: [], bareOrt: [], ratio: [], added: [] };
         for (let r = 0; r < ROUNDS; r++) {
           const base = await inProcess(session, x, 1);
           const srv = await cannon({ url, body, connections: 1, duration: 1 });
           const lat = await clientLatency(url, body, 1);
           const b = await cannon({ url: bare.url, body, connections: 1, duration: 1 });
+          const bo = await cannon({ url: bareOrt.url, body, connections: 1, duration: 1 });
           const baseP99 = percentile(base.lat.sort((p, q) => p - q), 0.99);
           rows.base.push(base.rps);
           rows.baseP99.push(baseP99);
@@ -158,16 +175,19 @@ async function benchA() {
           rows.srvP50.push(percentile(lat, 0.5));
           rows.srvP99.push(percentile(lat, 0.99));
           rows.bare.push(b.requests.average);
+          rows.bareOrt.push(bo.requests.average);
           rows.ratio.push(srv.requests.average / base.rps);
           rows.added.push(percentile(lat, 0.99) - baseP99);
         }
         const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
         console.log(`  ${name.padEnd(5)} in-process  ${fmt(m.base)} runs/s (p99 ${fmt(m.baseP99)} us)`);
         console.log(`        server      ${fmt(m.srv)} req/s = ${fmt(m.ratio * 100, 1)} % of in-process (goal >= 85 %); slices: ${rows.ratio.map((v) => fmt(v * 100)).join(', ')} %`);
-        console.log(`        bare node   ${fmt(m.bare)} req/s (no-op http server: the ceiling of any Node HTTP server here); server = ${fmt((m.srv / m.bare) * 100, 1)} % of it`);
+        console.log(`        bare node   ${fmt(m.bare)} req/s = ${fmt((m.bare / m.base) * 100, 1)} % of in-process (no-op http server: the ceiling of any Node HTTP server here); server = ${fmt((m.srv / m.bare) * 100, 1)} % of it`);
+        console.log(`        node + run  ${fmt(m.bareOrt)} req/s = ${fmt((m.bareOrt / m.base) * 100, 1)} % of in-process (http + one session.run, nothing else); server = ${fmt((m.srv / m.bareOrt) * 100, 1)} % of it`);
         console.log(`        latency     p50 ${fmt(m.srvP50)} us, p99 ${fmt(m.srvP99)} us (client-measured) -> added p99 ${fmt(m.added)} us (goal <= 1000 us)`);
       } finally {
         await server.stop();
+        bareOrt.stop();
         await session.release();
       }
     }

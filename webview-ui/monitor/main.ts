@@ -1,8 +1,9 @@
-import type { MonitorFromWebview, MonitorPoint, MonitorStatus, MonitorToWebview } from '../../src/shared/serveProtocol';
+import type { DriftState, MonitorFromWebview, MonitorPoint, MonitorStatus, MonitorToWebview } from '../../src/shared/serveProtocol';
 import { connectHost } from '../shared/vscodeApi';
 import { h } from '../shared/dom';
+import { renderDrift } from './drift';
 
-/** Server monitor: four small line charts fed one point per second by the extension. */
+/** Server monitor: four small line charts fed one point per second by the extension, and the drift section. */
 const root = document.getElementById('app') as HTMLElement;
 const host = connectHost<MonitorToWebview, MonitorFromWebview>(onMessage);
 const WINDOW_MS = 120_000;
@@ -25,6 +26,9 @@ interface Chart {
 let points: MonitorPoint[] = [];
 let charts: Chart[] = [];
 let statusEl: HTMLElement | undefined;
+let urlEl: HTMLElement | undefined;
+let driftEl: HTMLElement | undefined;
+let drift: DriftState | undefined;
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -40,7 +44,15 @@ function makeChart(title: string, unit: (v: number) => string, series: Series[],
   return { title, unit, series, canvas, latest: h('span', { class: 'mono muted' }), minMax };
 }
 
-function build(title: string, url: string): void {
+function showDrift(): void {
+  if (!driftEl || !drift) return;
+  renderDrift(driftEl, drift, {
+    buildProfile: (model) => host.post({ type: 'buildProfile', model }),
+    openSettings: () => host.post({ type: 'openSettings' }),
+  });
+}
+
+function build(title: string, url: string, canSendTestRequest: boolean, canOpenLog: boolean): void {
   const blue = cssVar('--vscode-charts-blue', '#3794ff');
   const green = cssVar('--vscode-charts-green', '#89d185');
   const orange = cssVar('--vscode-charts-orange', '#d18616');
@@ -64,6 +76,8 @@ function build(title: string, url: string): void {
   grid.style.display = 'grid';
   grid.style.gridTemplateColumns = 'repeat(auto-fit, minmax(360px, 1fr))';
   grid.style.gap = '16px';
+  urlEl = h('span', { class: 'mono' }, url);
+  driftEl = h('div', { 'aria-live': 'polite' }, h('h2', {}, 'Input drift'), h('p', { class: 'muted' }, 'Reading drift statistics…'));
   for (const c of charts) {
     const legend = h('div', { class: 'muted' }, ...c.series.flatMap((s) => {
       const swatch = h('span', {}, '■ ');
@@ -74,15 +88,18 @@ function build(title: string, url: string): void {
   }
   root.replaceChildren(
     h('h1', {}, `Monitor: ${title}`),
-    h('p', { class: 'muted' }, h('span', { class: 'mono' }, url), ' · /metrics polled every second · ', statusEl),
-    h('div', { class: 'toolbar' }, test, log),
+    h('p', { class: 'muted' }, urlEl, ' · /metrics polled every second · ', statusEl),
+    h('div', { class: 'toolbar' }, ...(canSendTestRequest ? [test] : []), ...(canOpenLog ? [log] : [])),
     grid,
+    driftEl,
   );
+  showDrift();
   root.setAttribute('aria-busy', 'false');
   draw();
 }
 
-function setStatus(status: MonitorStatus, message?: string): void {
+function setStatus(status: MonitorStatus, message?: string, url?: string): void {
+  if (url && urlEl) urlEl.textContent = url;
   if (!statusEl) return;
   statusEl.textContent = message ? `${status} (${message})` : status;
   statusEl.className = `status ${status === 'live' ? 'status-ok' : status === 'stopped' ? 'status-missing' : 'status-warning'}`;
@@ -149,6 +166,18 @@ function drawChart(c: Chart, now: number): void {
       pen = true;
     }
     ctx.stroke();
+    // A value with no neighbour draws no line: mark it with a dot so that a lone second of traffic shows.
+    ctx.fillStyle = s.color;
+    visible.forEach((p, i) => {
+      const v = s.value(p);
+      if (v === null || !Number.isFinite(v)) return;
+      const prev = i > 0 ? s.value(visible[i - 1]) : null;
+      const next = i + 1 < visible.length ? s.value(visible[i + 1]) : null;
+      if (prev !== null || next !== null) return;
+      ctx.beginPath();
+      ctx.arc(x(p.t), y(v), 2, 0, 2 * Math.PI);
+      ctx.fill();
+    });
   }
   const last = points[points.length - 1];
   c.latest.textContent = last
@@ -168,7 +197,7 @@ function onMessage(message: MonitorToWebview): void {
   switch (message.type) {
     case 'init':
       points = message.points.slice();
-      build(message.title, message.url);
+      build(message.title, message.url, message.canSendTestRequest, message.canOpenLog);
       setStatus(message.status);
       break;
     case 'point':
@@ -177,7 +206,11 @@ function onMessage(message: MonitorToWebview): void {
       draw();
       break;
     case 'status':
-      setStatus(message.status, message.message);
+      setStatus(message.status, message.message, message.url);
+      break;
+    case 'drift':
+      drift = message.drift;
+      showDrift();
       break;
   }
 }

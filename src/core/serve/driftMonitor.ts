@@ -25,6 +25,10 @@ export interface FeatureStats {
   /** Null without a reference or before any observation. */
   psi: number | null;
   ks: number | null;
+  /** The reference profile's figures for this feature (absent without a reference). */
+  reference_count?: number;
+  reference_mean?: number | null;
+  reference_std?: number | null;
 }
 
 export interface InputStats {
@@ -36,6 +40,8 @@ export interface InputStats {
   /** Requests whose layout did not match the reference's and were left out. */
   skipped: number;
   reference: boolean;
+  /** Rows (samples) in the reference data; absent without a reference. */
+  reference_rows?: number;
   features: FeatureStats[];
 }
 
@@ -144,6 +150,7 @@ class InputTracker {
         max: c ? this.max[f] : null,
         psi: ref && c ? num(psi(ref.fractions, this.bins[f])) : null,
         ks: ref && c ? num(ksStatistic(ref.sample, this.reservoirs[f].sorted())) : null,
+        ...(ref ? { reference_count: ref.count, reference_mean: num(ref.mean), reference_std: num(ref.std) } : {}),
       });
     }
     return {
@@ -153,6 +160,7 @@ class InputTracker {
       observed: this.observed,
       skipped: this.skipped,
       reference: this.reference !== undefined,
+      ...(this.reference ? { reference_rows: this.reference.rows } : {}),
       features,
     };
   }

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger';
 import { HEADER_LENGTH, splitBody } from './binaryExtension';
 import { HttpError, badRequest } from './httpError';
-import { parseInferRequest } from './inferRequest';
+import { parseInferRequest, type InferRequest } from './inferRequest';
 import { encodeInferResponse } from './inferResponse';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus';
 import { readBody } from './requestBody';
@@ -102,6 +102,8 @@ export class InferenceServer {
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly sent = new WeakMap<ServerResponse, number>();
+  /** Answered requests whose inputs wait for the drift monitor. */
+  private readonly toObserve: { model: ServedModel; inputs: InferRequest['inputs'] }[] = [];
 
   constructor(private readonly options: HandlerOptions) {
     this.metrics = new ServerMetrics(() => this.models.values());
@@ -203,7 +205,23 @@ export class InferenceServer {
     if (encoded.headerLength !== undefined) headers['Inference-Header-Content-Length'] = String(encoded.headerLength);
     this.send(res, 200, encoded.body, encoded.contentType, headers);
     // Drift statistics after the response is on its way: they never add to the latency.
-    setImmediate(() => model.drift?.observe(request.inputs));
+    this.observeLater(model, request.inputs);
+  }
+
+  /** Queues a request's inputs for the drift monitor; one setImmediate handles every request answered in this turn. */
+  private observeLater(model: ServedModel, inputs: InferRequest['inputs']): void {
+    if (!model.drift) return;
+    this.toObserve.push({ model, inputs });
+    if (this.toObserve.length > 1) return;
+    setImmediate(() => {
+      for (const p of this.toObserve.splice(0)) {
+        try {
+          p.model.drift?.observe(p.inputs);
+        } catch (e) {
+          this.options.logger.warn(`drift statistics of model '${p.model.name}': ${(e as Error).message}`);
+        }
+      }
+    });
   }
 
   private stats(model: ServedModel): object {

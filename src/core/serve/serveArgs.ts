@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '../logger';
 import { parseProfile, type DriftProfile } from './driftProfile';
+import { sidecarProfilePath } from './driftReport';
 import { parseModelArg, resolveModelSources } from './modelSources';
 import { parseByteSize } from './requestBody';
 import { DEFAULTS, startServer, type ServerOptions } from './startServer';
@@ -30,7 +31,8 @@ Prometheus metrics on /metrics and drift statistics on /v2/models/{name}/stats.
   --max-delay-ms MS       longest wait for batch companions (default ${DEFAULTS.maxQueueDelayMs})
   --body-limit SIZE       larger request bodies get 413, e.g. 64mb (default 64mb)
   --reference [name=]profile.json
-                          drift reference from \`mlw profile\`; without name= it applies to every model (repeatable)
+                          drift reference from \`mlw profile\`; without name= it applies to every model (repeatable).
+                          A model without one uses <model>.profile.json beside its file when that exists
   --access-log stdout|stderr|off|FILE
                           one JSON line per request (default stdout)
   --threads N             ONNX Runtime intra-op threads per model
@@ -42,7 +44,10 @@ export class ServeArgsError extends Error {}
 export interface ServeArgs {
   options: ServerOptions;
   accessLog: string;
+  /** What the arguments led to that the log should say (e.g. a profile found beside a model, or one that is unreadable). */
+  notices: { level: 'info' | 'warn'; message: string }[];
 }
+
 
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -89,6 +94,25 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
     }
     references[name ?? '*'] = profile;
   }
+  const notices: ServeArgs['notices'] = [];
+  if (!references['*']) {
+    for (const m of models) {
+      if (references[m.name]) continue;
+      const file = sidecarProfilePath(m.path);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        continue; // no profile beside the model: drift statistics without a reference
+      }
+      try {
+        references[m.name] = parseProfile(JSON.parse(text), file);
+        notices.push({ level: 'info', message: `model '${m.name}': drift reference ${file}` });
+      } catch (e) {
+        notices.push({ level: 'warn', message: `model '${m.name}': ignoring ${file}: ${(e as Error).message}` });
+      }
+    }
+  }
   const port = intOption(values.port, 'port', 0);
   if (port !== undefined && port > 65535) throw new ServeArgsError('--port must be <= 65535');
   const delay = values['max-delay-ms'] === undefined ? undefined : Number(values['max-delay-ms']);
@@ -114,6 +138,7 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       drainTimeoutMs: intOption(values['drain-timeout-ms'], 'drain-timeout-ms', 0),
     },
     accessLog: values['access-log'] ?? 'stdout',
+    notices,
   };
 }
 
@@ -127,7 +152,8 @@ export interface ServeIo {
 
 /** Starts the server from arguments, prints the JSON events, and drains when the signal aborts. Returns an exit code. */
 export async function runServe(args: string[], io: ServeIo, cwd = process.cwd()): Promise<number> {
-  const { options, accessLog } = await parseServeArgs(args, cwd);
+  const { options, accessLog, notices } = await parseServeArgs(args, cwd);
+  for (const n of notices) io.logger[n.level](n.message);
   let log: ((e: AccessLogEntry) => void) | undefined;
   let file: ReturnType<typeof createWriteStream> | undefined;
   if (accessLog === 'stdout') log = (e) => io.out(JSON.stringify({ event: 'request', ...e }));
@@ -139,7 +165,7 @@ export async function runServe(args: string[], io: ServeIo, cwd = process.cwd())
   }
   const server = await startServer({ ...options, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) }, io.logger);
   try {
-    const models = [...server.handler.models.values()].map((m) => ({ name: m.name, path: m.path, batching: m.batcher?.isBatching ?? false }));
+    const models = [...server.handler.models.values()].map((m) => ({ name: m.name, path: m.path, batching: m.batcher?.isBatching ?? false, reference: m.drift?.hasReference ?? false }));
     io.out(JSON.stringify({ event: 'ready', url: server.url, models }));
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {

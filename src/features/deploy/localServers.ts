@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../core/logger';
 import { UserError } from '../../vscode/userError';
+import { watchDrift } from './monitorPanel';
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'failed';
 
@@ -119,6 +120,7 @@ export class LocalServer {
             this.state = 'ready';
             this.log.info(`Ready at ${this.url}: ${this.models.map((m) => m.name).join(', ')}`);
             this.changed(this);
+            watchDrift(this); // the one-time drift warning, even with no monitor open
             if (!settled) {
               settled = true;
               resolve(this.url ?? '');

@@ -6,7 +6,7 @@
 import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { profileCommand } from '../../../src/cli/commands/profile';
@@ -14,6 +14,7 @@ import { serveCommand } from '../../../src/cli/commands/serve';
 import { UsageError, type CliContext } from '../../../src/cli/cliCommand';
 import { readNpy } from '../../../src/core/serve/npyReader';
 import { parseProfile } from '../../../src/core/serve/driftProfile';
+import { driftedFeatures, driftWarning, parseModelDrift, sidecarProfilePath } from '../../../src/core/serve/driftReport';
 import { startServer, type RunningServer } from '../../../src/core/serve/startServer';
 import { silentLogger } from '../../../src/core/logger';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
@@ -166,6 +167,48 @@ test('the server reports PSI and KS per feature on /stats and /metrics', async (
   const ks = Number(/^mlw_drift_ks\{model="shifted",input="input",feature="3"\} (.+)$/m.exec(metrics)?.[1]);
   assert.ok(Math.abs(psi - shifted[3].psi) < 1e-9 && Math.abs(ks - shifted[3].ks) < 1e-9, `${psi} ${ks}`);
   assert.match(metrics, /^mlw_drift_psi\{model="same",input="input",feature="15"\} 0\.\d+/m);
+
+  // The reference side of each row, and what the monitor makes of the answer.
+  const raw = (await request(`${server.url}/v2/models/shifted/stats`)).json;
+  assert.equal(raw.drift.inputs[0].reference_rows, 2000);
+  assert.equal(raw.drift.inputs[0].features[3].reference_count, 2000);
+  assert.ok(Math.abs(raw.drift.inputs[0].features[3].reference_mean) < 0.1 && Math.abs(raw.drift.inputs[0].features[3].reference_std - 1) < 0.1);
+  const drift = parseModelDrift('shifted', raw);
+  assert.equal(drift.reference, true);
+  assert.equal(drift.observed, 500);
+  assert.equal(drift.referenceRows, 2000);
+  assert.equal(drift.features.length, 16);
+  const drifted = driftedFeatures(drift, 0.2);
+  assert.deepEqual(drifted.map((f) => f.index), [3]);
+  assert.match(driftWarning('shifted', drifted, 0.2), /^Input drift on model shifted: feature input\[3\] PSI \d+\.\d\d > 0\.2$/);
+  assert.deepEqual(driftedFeatures(parseModelDrift('same', same), 0.2), []);
+});
+
+test('mlw serve picks up <model>.profile.json beside the model; a broken one is reported and ignored', async (t) => {
+  if (!ready(t, true)) return;
+  generate();
+  const models = path.join(dir, 'sidecar');
+  mkdirSync(models, { recursive: true });
+  copyFileSync(torchModel('mlp'), path.join(models, 'good.onnx'));
+  copyFileSync(torchModel('mlp'), path.join(models, 'broken.onnx'));
+  copyFileSync(torchModel('mlp'), path.join(models, 'plain.onnx'));
+  copyFileSync(path.join(dir, 'profile.json'), path.join(models, 'good.profile.json'));
+  assert.equal(sidecarProfilePath(path.join(models, 'good.onnx')), path.join(models, 'good.profile.json'));
+  writeFileSync(path.join(models, 'broken.profile.json'), '{"format":"something else"}');
+  const warnings: string[] = [];
+  const abort = new AbortController();
+  const c = { ...ctx(abort.signal), logger: { ...silentLogger, warn: (m: string) => warnings.push(m) } };
+  const done = serveCommand.run(['sidecar', '--port', '0', '--access-log', 'off'], c);
+  while (!c.lines.some((l) => l.includes('"ready"'))) await new Promise((r) => setTimeout(r, 10));
+  const ready_ = JSON.parse(c.lines.find((l) => l.includes('"ready"'))!);
+  assert.deepEqual(ready_.models.map((m: { name: string; reference: boolean }) => [m.name, m.reference]), [['broken', false], ['good', true], ['plain', false]]);
+  assert.ok(warnings.some((w) => /model 'broken': ignoring .*broken\.profile\.json: .*not an ML Workbench drift profile/.test(w)), warnings.join('\n'));
+  const stats = (await request(`${ready_.url}/v2/models/plain/stats`)).json;
+  const plain = parseModelDrift('plain', stats);
+  assert.equal(plain.reference, false);
+  assert.deepEqual(plain.features, []);
+  abort.abort();
+  assert.equal(await done, 0);
 });
 
 test('mlw serve: JSON events on stdout, serves, and drains when the signal aborts', async (t) => {
@@ -178,7 +221,7 @@ test('mlw serve: JSON events on stdout, serves, and drains when the signal abort
   while (!c.lines.some((l) => l.includes('"ready"'))) await new Promise((r) => setTimeout(r, 10));
   const events = c.lines.map((l) => JSON.parse(l));
   assert.equal(events[0].event, 'listening');
-  assert.deepEqual(events[1], { event: 'ready', url: events[0].url, models: [{ name: 'm', path: torchModel('mlp'), batching: true }] });
+  assert.deepEqual(events[1], { event: 'ready', url: events[0].url, models: [{ name: 'm', path: torchModel('mlp'), batching: true, reference: true }] });
   const r = await postJson(`${events[0].url}/v2/models/m/infer`, { inputs: [{ name: 'input', shape: [1, 16], datatype: 'FP32', data: new Array(16).fill(0) }] });
   assert.equal(r.status, 200);
   assert.equal((await request(`${events[0].url}/v2/models/m/stats`)).json.drift.reference, true);
