@@ -93,7 +93,7 @@ __all__ = [
 ]
 
 _FLUSH_LINES = 8192
-_FLUSH_SECONDS = 1.0
+_FLUSH_SECONDS = 0.25  # buffered points reach the file (and a live chart) within this, plus a write
 _HEARTBEAT_SECONDS = 15.0
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _time = time.time

@@ -3,6 +3,7 @@
  * Imports nothing: both the extension bundle and the browser bundle compile it. Handshake: the
  * webview posts `ready`, the extension answers with the whole state (`dashboard` or `compare`),
  * later messages are small updates (`append`, `status`). Messages from the webview are untrusted.
+ * Whole series travel as typed arrays (PackedSeries); appended points as plain arrays (null for NaN).
  */
 
 export type RunParamValue = string | number | boolean | null;
@@ -12,6 +13,22 @@ export interface RunSeries {
   name: string;
   steps: number[];
   values: number[];
+}
+
+/**
+ * One metric series as typed arrays (NaN = no value), each on its own compact buffer. VS Code
+ * (1.57+) passes typed arrays to a webview as binary buffers and recreates them there, so a
+ * million points cost a copy instead of JSON text and a million boxed numbers on each side.
+ */
+export interface PackedSeries {
+  name: string;
+  steps: Float64Array;
+  values: Float64Array;
+}
+
+/** Compact copies of the series (a subarray would drag its whole backing buffer along). */
+export function packSeries(series: Iterable<{ name: string; steps: ArrayLike<number>; values: ArrayLike<number> }>): PackedSeries[] {
+  return Array.from(series, (s) => ({ name: s.name, steps: Float64Array.from(s.steps), values: Float64Array.from(s.values) }));
 }
 
 /** What the webview shows about a run. */
@@ -28,11 +45,32 @@ export interface RunView {
   finalMetrics: Record<string, number>;
 }
 
+/** Whether smaller or larger values of a metric are better (guessed from its name by the extension). */
+export type RunMetricGoal = 'min' | 'max';
+
+/** One deployment record of the model a run produced (from the workspace's lineage log). */
+export interface RunDeploymentView {
+  /** Local time, `YYYY-MM-DD HH:MM:SS`. */
+  at: string;
+  kind: string;
+  /** Image reference, pushed reference, container id or endpoint. */
+  target: string;
+  /** Digest, image id, model path and hash: whatever the record holds. */
+  detail: string;
+}
+
+/** Final (last), min and max of one metric of a run (absent when it has no finite value). */
+export interface RunMetricStats {
+  final?: number;
+  min?: number;
+  max?: number;
+}
+
 export type RunsToWebview =
-  | { type: 'dashboard'; run: RunView; series: RunSeries[]; stdout: string; live: boolean }
+  | { type: 'dashboard'; run: RunView; series: PackedSeries[]; stdout: string; live: boolean; deployments?: RunDeploymentView[] }
   | { type: 'append'; runId: string; points: Record<string, { steps: number[]; values: number[] }>; stdout?: string; reset?: boolean }
   | { type: 'status'; run: RunView; live: boolean }
-  | { type: 'compare'; runs: Array<{ run: RunView; series: RunSeries[] }> }
+  | { type: 'compare'; runs: Array<{ run: RunView; series: PackedSeries[]; stats: Record<string, RunMetricStats> }>; goals: Record<string, RunMetricGoal> }
   | { type: 'error'; message: string };
 
 export type RunsFromWebview =

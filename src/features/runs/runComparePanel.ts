@@ -1,12 +1,26 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { readRunMetrics } from '../../core/runs/listWorkspaceRuns';
-import { parseRunsMessage, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
+import { lowerIsBetter, summarizeMetrics } from '../../core/runs/summarizeMetrics';
+import type { MetricSummary } from '../../core/runs/runTypes';
+import { packSeries, parseRunsMessage, type RunMetricGoal, type RunMetricStats, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
 import { connectWebview } from '../../vscode/webviewHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
-import { toRunSeries, toRunView } from './runView';
+import { toRunView } from './runView';
 
-/** One "Compare Runs" panel: overlaid curves per metric and a params / final metrics table. */
+const finite = (v: number): number | undefined => (Number.isFinite(v) ? v : undefined);
+
+function toStats(summaries: Record<string, MetricSummary>): Record<string, RunMetricStats> {
+  const out: Record<string, RunMetricStats> = {};
+  for (const [k, m] of Object.entries(summaries)) out[k] = { final: finite(m.last), min: finite(m.min), max: finite(m.max) };
+  return out;
+}
+
+/**
+ * One "Compare Runs" panel for any number of runs: overlaid (downsampled) curves per metric, a
+ * sortable and filterable table of params and final/best metrics, a scatter of a param against a
+ * metric and parallel coordinates over the sweep's numeric params.
+ */
 export class RunComparePanel {
   private static current: RunComparePanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -61,10 +75,17 @@ export class RunComparePanel {
       this.entries.map(async (e) => {
         const fresh = (await this.tree.find(e.run.id)) ?? e;
         const series = await readRunMetrics(fresh.workspace, fresh.run, this.tree.store(fresh.workspace)).catch(() => new Map());
-        return { run: toRunView(fresh.run, series), series: toRunSeries(series) };
+        // Finished runs carry their summaries in run.json; others are summarized here, not in the webview.
+        const summaries = fresh.run.status !== 'running' && fresh.run.metrics ? fresh.run.metrics : summarizeMetrics(series);
+        return { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
       }),
     );
-    await this.post({ type: 'compare', runs });
+    const goals: Record<string, RunMetricGoal> = {};
+    for (const r of runs) {
+      for (const s of r.series) goals[s.name] ??= lowerIsBetter(s.name) ? 'min' : 'max';
+      for (const k of Object.keys(r.run.finalMetrics)) goals[k] ??= lowerIsBetter(k) ? 'min' : 'max';
+    }
+    await this.post({ type: 'compare', runs, goals });
   }
 
   private dispose(): void {

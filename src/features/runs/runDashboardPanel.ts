@@ -3,15 +3,17 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../core/logger';
 import { readRunMetrics } from '../../core/runs/listWorkspaceRuns';
+import { readLineage } from '../../core/deploy/lineage';
 import { readMetrics } from '../../core/runs/readMetrics';
+import { runDeployments } from '../../core/runs/runDeployments';
 import { METRICS_FILE, OUTPUT_FILE, RUN_FILE, type Run } from '../../core/runs/runTypes';
-import { parseRunsMessage, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
+import { packSeries, parseRunsMessage, type RunDeploymentView, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
 import { connectWebview } from '../../vscode/webviewHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
-import { toRunSeries, toRunView } from './runView';
+import { toRunView } from './runView';
 
 const STDOUT_TAIL_BYTES = 64 * 1024;
-const TICK_MS = 500;
+const TICK_MS = 250;
 
 const finite = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (Number.isFinite(v) ? v : (null as unknown as number)));
 
@@ -110,9 +112,10 @@ export class RunDashboardPanel {
     this.stopTailing();
     const fresh = await this.tree.find(this.run.id);
     if (fresh) this.run = fresh.run;
+    const deployments = await this.deployments();
     if (this.run.source !== 'mlw') {
       const series = await readRunMetrics(this.entry.workspace, this.run);
-      await this.post({ type: 'dashboard', run: toRunView(this.run, series), series: toRunSeries(series), stdout: '', live: false });
+      await this.post({ type: 'dashboard', run: toRunView(this.run, series), series: packSeries(series.values()), stdout: '', live: false, deployments });
       return;
     }
     const metrics = await readMetrics(this.runDir);
@@ -120,8 +123,18 @@ export class RunDashboardPanel {
     const out = await readTail(path.join(this.runDir, OUTPUT_FILE), 0, STDOUT_TAIL_BYTES);
     this.stdoutOffset = out.size;
     const live = this.run.status === 'running';
-    await this.post({ type: 'dashboard', run: toRunView(this.run, metrics.series), series: toRunSeries(metrics.series), stdout: out.text, live });
+    await this.post({ type: 'dashboard', run: toRunView(this.run, metrics.series), series: packSeries(metrics.series.values()), stdout: out.text, live, deployments });
     if (live) this.startTailing();
+  }
+
+  /** Images, pushes and containers of the model this run produced (the workspace's lineage log). */
+  private async deployments(): Promise<RunDeploymentView[]> {
+    try {
+      return runDeployments(await readLineage(this.entry.workspace), this.run.id);
+    } catch (e) {
+      this.logger.warn(`Run dashboard ${this.run.id}: cannot read the lineage log: ${(e as Error).message}`);
+      return [];
+    }
   }
 
   private startTailing(): void {

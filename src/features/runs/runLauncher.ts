@@ -6,7 +6,8 @@ import { RunQueue } from '../../core/runs/RunQueue';
 import type { SweepSpec } from '../../core/runs/expandSweep';
 import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import type { Params, Run } from '../../core/runs/runTypes';
-import { openSettings, setting } from '../../vscode/config';
+import { openSettings } from '../../vscode/config';
+import { describeSource, pythonInterpreter, type InterpreterChoice } from '../../vscode/pythonInterpreter';
 import { UserError } from '../../vscode/userError';
 import type { RunsTree } from './runsTree';
 import { keyMetrics } from './runsTree';
@@ -39,13 +40,21 @@ export class RunLauncher implements vscode.Disposable {
     private readonly logger: Logger,
   ) {}
 
-  /** The interpreter from the setting, else python3; a missing one is a UserError with a way out. */
-  async interpreter(cwd: string, explicit = setting('pythonPath')): Promise<string> {
+  /**
+   * The interpreter for a run: `explicit` (e.g. the one a rerun recorded), else mlWorkbench.pythonPath
+   * when set, else the Python extension's selection, else `$MLW_PYTHON` / python3 on PATH (see
+   * pythonInterpreter.ts). A missing one is a UserError with a way out.
+   */
+  async interpreter(cwd: string, explicit?: string): Promise<string> {
+    const choice: InterpreterChoice = explicit ? { command: explicit, source: 'setting' } : await pythonInterpreter(vscode.Uri.file(cwd), this.logger);
     try {
-      return await resolveInterpreter(explicit || undefined, process.env, cwd);
+      const found = await resolveInterpreter(choice.command, process.env, cwd);
+      this.logger.info(`Python interpreter: ${found} (${explicit ? 'recorded with the run' : describeSource(choice.source)})`);
+      return found;
     } catch (e) {
       if (!(e instanceof InterpreterNotFoundError)) throw e;
-      throw new UserError(`Python interpreter not found: ${e.interpreter}. Set mlWorkbench.pythonPath to the Python that should run experiments.`, [
+      const from = explicit ? 'recorded with the run' : describeSource(choice.source);
+      throw new UserError(`Python interpreter not found: ${e.interpreter} (${from}). Set mlWorkbench.pythonPath, or select an interpreter in the Python extension.`, [
         { title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') },
       ]);
     }
@@ -63,7 +72,7 @@ export class RunLauncher implements vscode.Disposable {
       script: spec.script,
       command: spec.command,
       args: spec.args,
-      interpreter: spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter ?? setting('pythonPath')) : undefined,
+      interpreter: spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter) : undefined,
       params: spec.params,
       cwd: spec.cwd ?? spec.workspace,
       experiment: spec.experiment,
@@ -107,7 +116,7 @@ export class RunLauncher implements vscode.Disposable {
    */
   async startSweep(spec: LaunchSpec, sweep: SweepSpec, parallelism: number, wait = false): Promise<Run[] | string[]> {
     const store = this.tree.store(spec.workspace);
-    const interpreter = spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter ?? setting('pythonPath')) : undefined;
+    const interpreter = spec.script ? await this.interpreter(spec.cwd ?? spec.workspace, spec.interpreter) : undefined;
     const queue = new RunQueue({
       parallelism,
       logger: this.logger,

@@ -1,15 +1,7 @@
 import { formatDuration, formatTime } from '../../core/runs/formatRun';
 import type { MetricSeries } from '../../core/runs/readMetrics';
 import type { Run } from '../../core/runs/runTypes';
-import type { RunSeries, RunView } from '../../shared/runsProtocol';
-
-/** JSON has no NaN or Infinity: such points are sent as null and dropped by the charts. */
-const finite = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (Number.isFinite(v) ? v : (null as unknown as number)));
-
-/** The metric series as the webview wants them. */
-export function toRunSeries(series: Map<string, MetricSeries>): RunSeries[] {
-  return [...series.values()].map((s) => ({ name: s.name, steps: finite(s.steps), values: finite(s.values) }));
-}
+import type { RunView } from '../../shared/runsProtocol';
 
 /** What the dashboard shows about a run. */
 export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView {

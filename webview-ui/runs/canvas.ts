@@ -1,0 +1,84 @@
+import { logTicks, niceTicks, prefersLog } from '../../src/shared/niceTicks';
+import { cssVar } from './charts';
+
+/** Colors and font of the canvas views, read from the VS Code theme's CSS variables. */
+export interface CanvasTheme {
+  fg: string;
+  muted: string;
+  grid: string;
+  focus: string;
+  font: string;
+}
+
+export function canvasTheme(): CanvasTheme {
+  const family = cssVar('--vscode-font-family', 'system-ui, sans-serif');
+  return {
+    fg: cssVar('--vscode-foreground', '#ccc'),
+    muted: cssVar('--vscode-descriptionForeground', '#999'),
+    grid: cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)'),
+    focus: cssVar('--vscode-focusBorder', '#007fd4'),
+    font: `11px ${family}`,
+  };
+}
+
+/** Sizes a canvas to `width` × `height` CSS pixels at the device pixel ratio; returns its context in CSS pixels. */
+export function sizeCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
+}
+
+/** Linear map from a data range to pixels; a zero-width range is widened so points sit in the middle. */
+export function linear(d0: number, d1: number, p0: number, p1: number): (v: number) => number {
+  if (!(d1 > d0)) {
+    const pad = d0 === 0 ? 1 : Math.abs(d0) * 0.1;
+    d0 -= pad;
+    d1 += pad;
+  }
+  const k = (p1 - p0) / (d1 - d0);
+  return (v) => p0 + (v - d0) * k;
+}
+
+/** Range of the finite numbers, padded by 5 % so points do not sit on the frame. */
+export function paddedExtent(values: number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  if (!finite.length) return [0, 1];
+  let lo = Math.min(...finite);
+  let hi = Math.max(...finite);
+  const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(lo) * 0.1 || 1;
+  lo -= pad;
+  hi += pad;
+  return [lo, hi];
+}
+
+/** A data axis mapped to pixels: linear, or log10 when the values ask for it (see prefersLog). */
+export interface Axis {
+  map: (v: number) => number;
+  ticks: number[];
+  log: boolean;
+  lo: number;
+  hi: number;
+}
+
+export function makeAxis(values: number[], p0: number, p1: number, opts: { pad: boolean; tickCount: number }): Axis {
+  const finite = values.filter(Number.isFinite);
+  const log = prefersLog(finite);
+  if (log) {
+    let lo = Math.log10(Math.min(...finite));
+    let hi = Math.log10(Math.max(...finite));
+    if (opts.pad) {
+      const pad = (hi - lo) * 0.05;
+      lo -= pad;
+      hi += pad;
+    }
+    const m = linear(lo, hi, p0, p1);
+    return { map: (v) => m(Math.log10(v)), ticks: logTicks(10 ** lo, 10 ** hi), log, lo: 10 ** lo, hi: 10 ** hi };
+  }
+  const [lo, hi] = opts.pad ? paddedExtent(finite) : finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 1];
+  return { map: linear(lo, hi, p0, p1), ticks: niceTicks(lo, hi, opts.tickCount), log, lo, hi };
+}
