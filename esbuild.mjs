@@ -1,6 +1,7 @@
 // Bundles the extension host code, the `mlw` CLI, the model server entry and one browser app per webview.
 import * as esbuild from 'esbuild';
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -20,6 +21,17 @@ const nodeEntries = {
   extension: 'src/extension.ts',
   mlw: 'src/cli/mlw.ts',
   server: 'src/core/serve/main.ts',
+  // The Docker client (dockerode with ssh2, grpc-js and protobufjs, ~1.7 MB) is a bundle of its own, so the
+  // extension host parses it only when a Docker command first runs, not at activation.
+  dockerode: createRequire(import.meta.url).resolve('dockerode'),
+};
+
+/** `import('dockerode')` in the extension and CLI bundles becomes `require('./dockerode.js')`, the sibling bundle. */
+const dockerodeBundle = {
+  name: 'dockerode-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^dockerode$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: './dockerode.js', external: true }));
+  },
 };
 
 const webviewApps = readdirSync('webview-ui', { withFileTypes: true })
@@ -35,11 +47,16 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
+    plugins: [dockerodeBundle],
     define: { MLW_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },
   {
     ...common,
-    entryPoints: Object.fromEntries(webviewApps.map((a) => [a, `webview-ui/${a}/main.ts`])),
+    entryPoints: {
+      ...Object.fromEntries(webviewApps.map((a) => [a, `webview-ui/${a}/main.ts`])),
+      // Web Workers started by a webview app (see `workers` in src/vscode/webviewHost.ts).
+      'inspectorLayout.worker': 'webview-ui/inspector/layoutWorker.ts',
+    },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'iife',

@@ -26,7 +26,10 @@ const present = readdirSync(ortBin).flatMap((os) => readdirSync(join(ortBin, os)
 for (const target of wanted) {
   if (!present.includes(targets[target])) throw new Error(`onnxruntime-node has no binaries for ${target}`);
   const ignoreFile = join('dist-vsix', `.vscodeignore-${target}`);
-  writeFileSync(ignoreFile, `${base}\n# this platform's onnxruntime binaries\n!${ortBin}/${targets[target]}/**\n`);
+  // "Containerize Model" copies Linux binaries of the same CPU into the image (Docker Desktop runs a Linux VM).
+  const linux = `linux/${targets[target].split('/')[1]}`;
+  const containerLine = linux === targets[target] ? '' : `# Linux binaries for the model server image\n!${ortBin}/${linux}/**\n`;
+  writeFileSync(ignoreFile, `${base}\n# this platform's onnxruntime binaries\n!${ortBin}/${targets[target]}/**\n${containerLine}`);
   const out = join('dist-vsix', `ml-workbench-${target}-${version}.vsix`);
   rmSync(out, { force: true });
   execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], { stdio: 'inherit' });

@@ -11,8 +11,8 @@ import { MonitorPanel } from './monitorPanel';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The model file to serve: the argument, else the active ONNX editor, else a quick pick of workspace .onnx files. */
-async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
+/** The model file to act on: the argument, else the active ONNX editor, else a quick pick of workspace .onnx files. */
+export async function pickModel(arg: unknown, title = 'Serve Model', placeHolder = 'ONNX model to serve locally'): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'string' && arg) return vscode.Uri.file(arg);
   const fromItem = (arg as { file?: { uri?: unknown } } | undefined)?.file?.uri;
@@ -22,7 +22,7 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
   const uris = await vscode.workspace.findFiles('**/*.onnx', setting('excludeGlob'), 1000);
   if (active && active.path.endsWith('.onnx') && uris.length <= 1) return active;
   if (uris.length === 0 && !active?.path.endsWith('.onnx')) {
-    throw new UserError('There are no .onnx files in this workspace to serve.', [{ title: 'Open File…', run: () => vscode.commands.executeCommand('workbench.action.files.openFile') }]);
+    throw new UserError(`There are no .onnx files in this workspace (${title}).`, [{ title: 'Open File…', run: () => vscode.commands.executeCommand('workbench.action.files.openFile') }]);
   }
   const items = uris
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
@@ -32,7 +32,7 @@ async function pickModel(arg: unknown): Promise<vscode.Uri | undefined> {
     const [current] = i >= 0 ? items.splice(i, 1) : [{ label: path.basename(active.fsPath), description: vscode.workspace.asRelativePath(active, false), uri: active }];
     items.unshift({ ...current, description: `${current.description} · active editor` });
   }
-  const picked = await vscode.window.showQuickPick(items, { title: 'Serve Model', placeHolder: 'ONNX model to serve locally' });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder });
   return picked?.uri;
 }
 
@@ -70,7 +70,7 @@ export async function fetchModelMetadata(baseUrl: string, model: string): Promis
 export function registerDeployCommands(servers: LocalServers, tree: DeploymentsTree, view: vscode.TreeView<DeploymentNode>, logger: Logger): CommandTable {
   /** The server a command is about: a tree node, a URL, or a pick among the servers matching `filter`. */
   async function pickServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string): Promise<LocalServer | undefined> {
-    if (isDeploymentNode(arg) && arg.type !== 'localGroup') return arg.server;
+    if (isDeploymentNode(arg) && (arg.type === 'server' || arg.type === 'model')) return arg.server;
     if (typeof arg === 'string') {
       const s = servers.byUrl(arg);
       if (!s) throw new UserError(`No local server at ${arg}.`);

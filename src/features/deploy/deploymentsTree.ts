@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
+import type { ContainerInfo } from '../../core/docker/dockerEngine';
+import type { LineageRecord } from '../../core/deploy/lineage';
 import { Disposable } from '../../vscode/disposable';
 import type { LocalServer, LocalServers, ServedModelInfo, ServerState } from './localServers';
+import type { ContainerWatcher } from './containerWatcher';
+import type { DockerService } from './dockerService';
+import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containerNodes';
 
 export type DeploymentNode =
   | { type: 'localGroup' }
   | { type: 'server'; server: LocalServer }
-  | { type: 'model'; server: LocalServer; model: ServedModelInfo };
+  | { type: 'model'; server: LocalServer; model: ServedModelInfo }
+  | { type: 'containersGroup' }
+  | { type: 'container'; container: ContainerInfo }
+  | { type: 'lineageStep'; container: ContainerInfo; index: number; label: string; description: string; tooltip: string; icon: string }
+  | { type: 'dockerUnavailable'; message: string };
 
 const STATE_ICON: Record<ServerState, vscode.ThemeIcon> = {
   starting: new vscode.ThemeIcon('loading~spin'),
@@ -15,26 +24,44 @@ const STATE_ICON: Record<ServerState, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
 };
 
+const NODE_TYPES = new Set(['localGroup', 'server', 'model', 'containersGroup', 'container', 'lineageStep', 'dockerUnavailable']);
+
 export function isDeploymentNode(v: unknown): v is DeploymentNode {
   if (typeof v !== 'object' || v === null) return false;
-  const t = (v as { type?: unknown }).type;
-  return t === 'localGroup' || t === 'server' || t === 'model';
+  return NODE_TYPES.has((v as { type?: unknown }).type as string);
 }
 
-/** The Deployments view: a "Local servers" group with one item per model server and its models below. */
+/**
+ * The Deployments view: "Local servers" (model server processes, their models below) and
+ * "Containers" (managed containers on the Docker engine, their lineage below).
+ */
 export class DeploymentsTree extends Disposable implements vscode.TreeDataProvider<DeploymentNode> {
   private readonly changed = this.track(new vscode.EventEmitter<DeploymentNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly group: DeploymentNode = { type: 'localGroup' };
+  private readonly containersGroup: DeploymentNode = { type: 'containersGroup' };
   private readonly serverNodes = new Map<LocalServer, DeploymentNode>();
+  private readonly containerNodes = new Map<string, DeploymentNode & { type: 'container' }>();
+  private lineage: LineageRecord[] = [];
 
-  constructor(private readonly servers: LocalServers) {
+  constructor(
+    private readonly servers: LocalServers,
+    private readonly containers: ContainerWatcher,
+    private readonly docker: DockerService,
+    private readonly readLineage: () => Promise<LineageRecord[]>,
+  ) {
     super();
     this.track(servers.onDidChange(() => this.refresh()));
+    this.track(containers.onDidChange(() => void this.reloadLineage()));
   }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  private async reloadLineage(): Promise<void> {
+    this.lineage = await this.readLineage().catch(() => this.lineage);
+    this.refresh();
   }
 
   nodeFor(server: LocalServer): DeploymentNode {
@@ -46,15 +73,48 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     return node;
   }
 
+  /** The node of a container by id (full or prefix), as last listed. */
+  containerNode(id: string): (DeploymentNode & { type: 'container' }) | undefined {
+    const c = this.containers.byId(id);
+    return c ? this.containerNodeFor(c) : undefined;
+  }
+
+  private containerNodeFor(c: ContainerInfo): DeploymentNode & { type: 'container' } {
+    const node = this.containerNodes.get(c.id);
+    if (node) {
+      node.container = c;
+      return node;
+    }
+    const created = { type: 'container' as const, container: c };
+    this.containerNodes.set(c.id, created);
+    return created;
+  }
+
   getChildren(node?: DeploymentNode): DeploymentNode[] {
-    if (!node) return this.servers.all.length ? [this.group] : [];
+    if (!node) {
+      const roots: DeploymentNode[] = [];
+      if (this.servers.all.length) roots.push(this.group);
+      if (this.containers.containers.length) roots.push(this.containersGroup);
+      // With nothing else to show, the view's welcome content says it (context key mlWorkbench.dockerUnavailable).
+      else if (this.docker.unavailable && roots.length) roots.push({ type: 'dockerUnavailable', message: this.docker.unavailable });
+      return roots;
+    }
     switch (node.type) {
       case 'localGroup':
         for (const s of this.serverNodes.keys()) if (!this.servers.all.includes(s)) this.serverNodes.delete(s);
         return this.servers.all.map((s) => this.nodeFor(s));
       case 'server':
         return node.server.models.map((model) => ({ type: 'model', server: node.server, model }));
+      case 'containersGroup': {
+        const ids = new Set(this.containers.containers.map((c) => c.id));
+        for (const id of this.containerNodes.keys()) if (!ids.has(id)) this.containerNodes.delete(id);
+        return this.containers.containers.map((c) => this.containerNodeFor(c));
+      }
+      case 'container':
+        return lineageSteps(node.container, this.lineage).map((s, index) => ({ type: 'lineageStep', container: node.container, index, ...s }));
       case 'model':
+      case 'lineageStep':
+      case 'dockerUnavailable':
         return [];
     }
   }
@@ -62,11 +122,17 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   getParent(node: DeploymentNode): DeploymentNode | undefined {
     switch (node.type) {
       case 'localGroup':
+      case 'containersGroup':
+      case 'dockerUnavailable':
         return undefined;
       case 'server':
         return this.group;
       case 'model':
         return this.nodeFor(node.server);
+      case 'container':
+        return this.containersGroup;
+      case 'lineageStep':
+        return this.containerNodeFor(node.container);
     }
   }
 
@@ -104,6 +170,48 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.description = node.model.batching ? 'dynamic batching' : undefined;
         item.tooltip = `${node.model.path}\n${node.server.url ?? ''}/v2/models/${node.model.name}`;
         item.contextValue = node.server.state === 'ready' ? 'servedModel.ready' : 'servedModel';
+        return item;
+      }
+      case 'containersGroup': {
+        const item = new vscode.TreeItem('Containers', vscode.TreeItemCollapsibleState.Expanded);
+        item.id = 'containers';
+        item.iconPath = new vscode.ThemeIcon('package');
+        const running = this.containers.containers.filter((c) => c.state === 'running').length;
+        item.description = `${running} running`;
+        item.tooltip = this.docker.unavailable ? `Docker engine: ${this.docker.unavailable}` : 'Containers built and started by ML Workbench';
+        item.contextValue = 'containers';
+        return item;
+      }
+      case 'container': {
+        const c = node.container;
+        const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `container:${c.id}`;
+        item.iconPath = containerIcon(c);
+        item.description = containerDescription(c);
+        item.tooltip = containerTooltip(c, this.lineage);
+        const endpoint = containerEndpoint(c);
+        item.contextValue = `container.${c.state}${endpoint && c.state === 'running' ? '.endpoint' : ''}`;
+        item.accessibilityInformation = { label: `${c.name}, ${item.description}` };
+        return item;
+      }
+      case 'lineageStep': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `container:${node.container.id}:lineage:${node.index}`;
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.contextValue = 'lineageStep';
+        item.command = { command: 'mlWorkbench.showLineage', title: 'Show Lineage', arguments: [this.containerNodeFor(node.container)] };
+        return item;
+      }
+      case 'dockerUnavailable': {
+        const item = new vscode.TreeItem('Docker engine not found', vscode.TreeItemCollapsibleState.None);
+        item.id = 'dockerUnavailable';
+        item.description = 'Retry';
+        item.tooltip = `${node.message}\nClick to look for the engine again; set mlWorkbench.docker.host to point at it.`;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.contextValue = 'dockerUnavailable';
+        item.command = { command: 'mlWorkbench.retryDocker', title: 'Retry' };
         return item;
       }
     }

@@ -17,4 +17,7 @@ test('the extension bundle loads neither onnxruntime-node nor dockerode at modul
   const topLevel = text.split('\n').filter((l) => /^(var|const|let) \w+ = (__toESM\()?require\("onnxruntime-node"\)/.test(l));
   assert.deepEqual(topLevel, [], 'a module-level require of onnxruntime-node');
   assert.ok(!text.includes('node_modules/dockerode/'), 'dockerode is bundled into the extension host');
+  // Docker commands load it from its own bundle beside the extension's, on first use.
+  assert.ok(text.includes('import("./dockerode.js")'), 'the extension does not load dockerode from dist/dockerode.js');
+  assert.ok(existsSync(path.join(path.dirname(bundle), 'dockerode.js')), 'dist/dockerode.js is missing');
 });

@@ -1,0 +1,134 @@
+/**
+ * Containerize a model (or a folder of models): render the Dockerfile, stream the build context, build and tag.
+ * The image runs the project's own model server and serves each model under its file name.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { sha256File } from '../runs/hashFile';
+import { defaultModelName } from '../serve/modelSources';
+import { contextEntries, packContext } from './buildContext';
+import { LABELS, type DockerEngine } from './dockerEngine';
+import { imageNameFor, imageTags } from './imageName';
+import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerfile, renderDockerignore } from './renderDockerfile';
+import type { ServerAssets } from './serverAssets';
+
+export { DEFAULT_BASE_IMAGE, renderDockerignore } from './renderDockerfile';
+/** The port the server listens on inside the container (EXPOSE). */
+export const CONTAINER_PORT = DEFAULT_CONTAINER_PORT;
+
+export interface ContainerizeResult {
+  /** name:tag */
+  image: string;
+  tags: string[];
+  imageId: string;
+  modelHash: string;
+  modelName: string;
+  containerPort: number;
+  dockerfile: string;
+  buildMs: number;
+}
+
+export interface ModelPlan {
+  modelName: string;
+  modelHash: string;
+  /** Context path (models/...) -> file on disk, and the served name. */
+  files: { name: string; file: string; served: string }[];
+  serveTarget: string;
+}
+
+/** A name the server accepts (letters, digits, '_', '.', '-', starting with a letter or digit). */
+export function servedModelName(base: string): string {
+  const name = base.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return /^[A-Za-z0-9]/.test(name) ? name : `m${name}`;
+}
+
+/**
+ * Which files go into the image and under which names: a file is served under its file name; a folder serves
+ * its *.onnx files and each <sub>/model.onnx (named after <sub>), as `mlw serve <folder>` does. Names the
+ * server would refuse get '_' for the offending characters. The model hash is the file's sha256 (for a folder:
+ * sha256 over "name sha256" lines).
+ */
+export async function planModel(modelPath: string, signal?: AbortSignal): Promise<ModelPlan> {
+  const abs = path.resolve(modelPath);
+  const st = await stat(abs).catch(() => undefined);
+  if (!st) throw new Error(`Model not found: ${modelPath}`);
+  const files: ModelPlan['files'] = [];
+  if (st.isDirectory()) {
+    const entries = (await readdir(abs, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (e.isFile() && /\.onnx$/i.test(e.name)) {
+        const served = servedModelName(defaultModelName(e.name));
+        files.push({ name: `models/${served}.onnx`, file: path.join(abs, e.name), served });
+      } else if (e.isDirectory() && (await stat(path.join(abs, e.name, 'model.onnx')).then((s) => s.isFile(), () => false))) {
+        const served = servedModelName(e.name);
+        files.push({ name: `models/${served}/model.onnx`, file: path.join(abs, e.name, 'model.onnx'), served });
+      }
+    }
+    if (files.length === 0) throw new Error(`No .onnx models in folder ${modelPath}`);
+  } else {
+    const served = servedModelName(defaultModelName(abs));
+    files.push({ name: `models/${served}.onnx`, file: abs, served });
+  }
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.served)) throw new Error(`Two models in ${modelPath} would both be served as "${f.served}": rename one`);
+    seen.add(f.served);
+  }
+  const hashes: string[] = [];
+  for (const f of files) hashes.push(`${f.served} ${(await sha256File(f.file, signal)).sha256}`);
+  const modelHash = st.isDirectory() ? createHash('sha256').update(hashes.join('\n')).digest('hex') : hashes[0].split(' ')[1];
+  const modelName = st.isDirectory() ? imageNameFor(abs) : files[0].served;
+  return { modelName, modelHash, files, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
+}
+
+export async function containerizeModel(opts: {
+  engine: DockerEngine;
+  modelPath: string;
+  assets: ServerAssets;
+  tag?: string;
+  baseImage?: string;
+  runId?: string;
+  /** A user-kept Dockerfile to use instead of the rendered one. */
+  dockerfilePath?: string;
+  containerPort?: number;
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+}): Promise<ContainerizeResult> {
+  const t0 = Date.now();
+  const plan = await planModel(opts.modelPath, opts.signal);
+  const containerPort = opts.containerPort ?? DEFAULT_CONTAINER_PORT;
+  const baseImage = opts.baseImage || DEFAULT_BASE_IMAGE;
+  const tags = imageTags({ modelPath: opts.modelPath, modelHash: plan.modelHash, tag: opts.tag });
+  const dockerfile = opts.dockerfilePath
+    ? await readFile(opts.dockerfilePath, 'utf8')
+    : renderDockerfile({
+        baseImage,
+        modelFiles: plan.files.map((f) => f.name),
+        modelName: plan.modelName,
+        modelHash: plan.modelHash,
+        runId: opts.runId,
+        containerPort,
+        serveTarget: plan.serveTarget,
+      });
+  // Binaries for the engine's architecture, not this machine's (e.g. Docker Desktop on an arm64 Mac runs linux/arm64).
+  const arch = await opts.engine.nodeArch().catch(() => process.arch);
+  const entries = await contextEntries({ dockerfile, dockerignore: renderDockerignore(), assets: opts.assets, models: plan.files, arch });
+  opts.onLog?.(`Build context: ${entries.length} files, ${(entries.reduce((n, e) => n + e.size, 0) / 1e6).toFixed(1)} MB; tags ${tags.join(', ')}`);
+  const labels: Record<string, string> = {
+    [LABELS.modelName]: plan.modelName,
+    [LABELS.modelHash]: plan.modelHash,
+    [LABELS.model]: path.basename(opts.modelPath),
+    [LABELS.servedModels]: plan.files.map((f) => f.served).join(','),
+    ...(opts.runId ? { [LABELS.runId]: opts.runId } : {}),
+  };
+  const { imageId } = await opts.engine.build({
+    context: await packContext(entries),
+    tags,
+    buildArgs: { BASE_IMAGE: baseImage },
+    labels,
+    signal: opts.signal,
+    onLog: opts.onLog,
+  });
+  return { image: tags[0], tags, imageId, modelHash: plan.modelHash, modelName: plan.modelName, containerPort, dockerfile, buildMs: Date.now() - t0 };
+}

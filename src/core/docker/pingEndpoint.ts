@@ -1,0 +1,59 @@
+/**
+ * GET /_ping on an engine endpoint with a short timeout. Unix sockets and tcp/https go through node:http(s)
+ * (no dockerode load); ssh endpoints go through dockerode, which tunnels over ssh2.
+ */
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import type { EngineEndpoint } from './findEngine';
+
+/** TLS material of an https endpoint; throws a readable error when a file is missing. */
+export function tlsFiles(endpoint: EngineEndpoint): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {
+  if (endpoint.protocol !== 'https' || !endpoint.tlsDir) return undefined;
+  const read = (name: string) => {
+    try {
+      return readFileSync(path.join(endpoint.tlsDir!, name));
+    } catch {
+      throw new Error(`TLS file ${path.join(endpoint.tlsDir!, name)} is missing (set DOCKER_CERT_PATH)`);
+    }
+  };
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+}
+
+/** Options for `new Docker(...)`. Every connection key is set so dockerode never mixes in DOCKER_HOST from the environment. */
+export function dockerodeOptions(endpoint: EngineEndpoint, timeoutMs?: number): Record<string, unknown> {
+  const base: Record<string, unknown> = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
+  if (endpoint.socketPath) return { ...base, socketPath: endpoint.socketPath };
+  if (endpoint.protocol === 'ssh') {
+    return { ...base, host: endpoint.host, port: endpoint.port, protocol: 'ssh', username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
+  }
+  return { ...base, host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol ?? 'http', ...(tlsFiles(endpoint) ?? {}) };
+}
+
+function httpPing(endpoint: EngineEndpoint, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tls = tlsFiles(endpoint);
+    const opts: https.RequestOptions = endpoint.socketPath
+      ? { socketPath: endpoint.socketPath, path: '/_ping', method: 'GET' }
+      : { host: endpoint.host, port: endpoint.port, path: '/_ping', method: 'GET', ...(tls ?? {}) };
+    const req = (tls ? https : http).request({ ...opts, timeout: timeoutMs }, (res) => {
+      res.resume();
+      if (res.statusCode === 200) resolve();
+      else reject(new Error(`answered HTTP ${res.statusCode} to /_ping`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ? `${e.code}: ${e.message}` : e.message)));
+    req.end();
+  });
+}
+
+export async function pingEndpoint(endpoint: EngineEndpoint, timeoutMs = 1500): Promise<void> {
+  if (endpoint.protocol !== 'ssh') return httpPing(endpoint, timeoutMs);
+  const { default: Docker } = await import('dockerode');
+  const docker = new Docker(dockerodeOptions(endpoint, timeoutMs) as ConstructorParameters<typeof Docker>[0]);
+  await Promise.race([
+    docker.ping(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
+  ]);
+}
