@@ -7,15 +7,19 @@ import { ModelSummaryCache } from './features/models/modelSummaryCache';
 import { modelCommands } from './features/models/modelCommands';
 import { ModelPathProviders } from './features/models/modelPathProviders';
 import { openSettings } from './vscode/config';
-import { LocalServers } from './features/deploy/localServers';
-import { DeploymentsTree } from './features/deploy/deploymentsTree';
-import { registerDeployCommands } from './features/deploy/deployCommands';
+import { registerDeployments } from './features/deploy/registerDeployments';
 import { registerRuns } from './features/runs/registerRuns';
+import { scaffoldCommands } from './features/scaffold/registerScaffold';
 
 const loadStart = performance.now();
 
+/** What `activate` returns to other extensions and to the integration suite: how long activation took. */
+export interface ExtensionApi {
+  activation: { moduleLoadMs: number; activateMs: number };
+}
+
 /** Composition root: builds the services and registers the features. Nothing else lives here. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('ML Workbench', { log: true });
   context.subscriptions.push(log);
@@ -27,10 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     models,
     vscode.window.createTreeView('mlWorkbench.models', { treeDataProvider: models, showCollapseAll: true }),
   );
-  const localServers = new LocalServers(context.extensionUri, log);
-  const deployments = new DeploymentsTree(localServers);
-  const deploymentsView = vscode.window.createTreeView('mlWorkbench.deployments', { treeDataProvider: deployments });
-  context.subscriptions.push(localServers, deployments, deploymentsView);
+  const deployments = registerDeployments(context, log);
 
   context.subscriptions.push(OnnxInspectorProvider.register(context, log));
   context.subscriptions.push(ModelPathProviders.register(modelSummaries, log));
@@ -43,12 +44,15 @@ export function activate(context: vscode.ExtensionContext): void {
     ...modelCommands({ context, log, summaries: modelSummaries }),
     'mlWorkbench.refreshRuns': { run: () => runs.refresh() },
     'mlWorkbench.refreshDeployments': { run: () => deployments.refresh() },
-    ...registerDeployCommands(localServers, deployments, deploymentsView, log),
+    ...deployments.commands,
+    ...scaffoldCommands(log),
   };
   context.subscriptions.push(...registerCommands(commands, log));
 
   const t1 = performance.now();
-  log.info(`ML Workbench ${context.extension.packageJSON.version} activated in ${(t1 - t0).toFixed(1)} ms (module load ${(t0 - loadStart).toFixed(1)} ms)`);
+  const activation = { moduleLoadMs: t0 - loadStart, activateMs: t1 - t0 };
+  log.info(`ML Workbench ${context.extension.packageJSON.version} activated in ${activation.activateMs.toFixed(1)} ms (module load ${activation.moduleLoadMs.toFixed(1)} ms)`);
+  return { activation };
 }
 
 export function deactivate(): void {

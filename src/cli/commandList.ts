@@ -1,7 +1,10 @@
 import type { CliCommand } from './cliCommand';
 import { benchCommand } from './commands/bench';
+import { containerizeCommand } from './commands/containerize';
+import { deployCommand } from './commands/deploy';
 import { doctorCommand } from './commands/doctor';
 import { inspectCommand } from './commands/inspect';
+import { newCommand } from './commands/new';
 import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
@@ -10,4 +13,4 @@ import { sweepCommand } from './commands/sweep';
 import { tryCommand } from './commands/try';
 
 /** Every `mlw` subcommand, in the order `mlw --help` lists them. */
-export const commandList: CliCommand[] = [inspectCommand, tryCommand, benchCommand, runCommand, sweepCommand, runsCommand, serveCommand, profileCommand, doctorCommand];
+export const commandList: CliCommand[] = [newCommand, inspectCommand, tryCommand, benchCommand, runCommand, sweepCommand, runsCommand, serveCommand, containerizeCommand, deployCommand, profileCommand, doctorCommand];

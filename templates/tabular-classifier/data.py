@@ -1,0 +1,24 @@
+"""The data: scikit-learn's bundled breast-cancer table (no download), framed as case flagging.
+
+Each row is a case with 30 numeric features; the positive class (1, "flag") is the rarer one
+(malignant in the original data, 37 % of rows), like the fraudulent minority of a fraud table.
+"""
+from collections import namedtuple
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import train_test_split
+
+Split = namedtuple("Split", "x_train y_train x_test y_test feature_names mean std")
+
+
+def load_data(test_size=0.25, seed=42):
+    """A stratified train/test split as float32 features and 0/1 labels, plus the training
+    set's per-feature mean and std (the model standardises its inputs with them)."""
+    raw = load_breast_cancer()
+    x = raw.data.astype(np.float32)
+    y = (raw.target == 0).astype(np.float32)  # 1 = flag (malignant), the minority class
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=test_size, random_state=seed, stratify=y)
+    mean = x_train.mean(axis=0)
+    std = x_train.std(axis=0) + 1e-6
+    return Split(x_train, y_train, x_test, y_test, list(raw.feature_names), mean, std)

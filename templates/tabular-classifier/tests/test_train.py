@@ -1,0 +1,38 @@
+import os
+import unittest
+
+import numpy as np
+import torch
+
+from tests.support import NullTracker, scratch_dir
+from export_onnx import read_metadata
+from model import Classifier, WithProbability
+from params import load_params
+from train import train
+
+
+class ModelTest(unittest.TestCase):
+    def test_outputs_are_probabilities(self):
+        model = WithProbability(Classifier(30, 8, np.zeros(30), np.ones(30)))
+        p = model(torch.randn(5, 30))
+        self.assertEqual(tuple(p.shape), (5, 1))
+        self.assertTrue(bool(((p >= 0) & (p <= 1)).all()))
+
+
+class TrainTest(unittest.TestCase):
+    def test_a_short_training_learns_and_exports_onnx_with_the_run_id(self):
+        out = scratch_dir()
+        params = load_params(["--epochs=8"])
+        tracker = NullTracker()
+        metrics = train(params, tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))
+        self.assertGreater(metrics["accuracy"], 0.85)
+        self.assertGreater(metrics["roc_auc"], 0.9)
+        for name in ("precision", "recall", "f1"):
+            self.assertIn(name, metrics)
+        losses = [m["loss"] for m, step in tracker.metrics if "loss" in m]
+        self.assertEqual(len(losses), 8)
+        self.assertLess(losses[-1], losses[0])
+        self.assertEqual(tracker.params["epochs"], 8)
+        meta = read_metadata(os.path.join(out, "model.onnx"))
+        self.assertEqual(meta["mlw.run_id"], "test-run")
+        self.assertEqual(meta["template"], "tabular-classifier")
