@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { summarizeModel } from '../onnx/summarizeModel';
 import { sha256File } from '../runs/hashFile';
 import { defaultModelName } from '../serve/modelSources';
 import { contextEntries, packContext } from './buildContext';
@@ -34,7 +35,29 @@ export interface ModelPlan {
   modelHash: string;
   /** Context path (models/...) -> file on disk, and the served name. */
   files: { name: string; file: string; served: string }[];
+  /** External data files the models reference, placed beside them at the same relative location. */
+  dataFiles: { name: string; file: string }[];
   serveTarget: string;
+}
+
+/**
+ * The external data files (`data_location = EXTERNAL`) of each model, at the same location relative to the
+ * model's copy in the context. A file that is missing or escapes the model's folder is an error here rather
+ * than a server that fails to start in the container. A file the ONNX reader cannot parse is left to the server.
+ */
+async function externalDataFiles(files: ModelPlan['files'], signal?: AbortSignal): Promise<ModelPlan['dataFiles']> {
+  const out = new Map<string, string>();
+  for (const f of files) {
+    signal?.throwIfAborted();
+    const summary = await summarizeModel(f.file).catch(() => undefined);
+    for (const ext of summary?.externalData ?? []) {
+      if (ext.error || ext.size === undefined) throw new Error(`${path.basename(f.file)} keeps weights in external data "${ext.location}" that cannot be packed: ${ext.error ?? 'file not found'}`);
+      const name = path.posix.join(path.posix.dirname(f.name), ext.location.split(path.sep).join('/'));
+      if (!name.startsWith('models/')) throw new Error(`${path.basename(f.file)}: external data "${ext.location}" lies outside the model's folder`);
+      out.set(name, path.resolve(path.dirname(f.file), ext.location));
+    }
+  }
+  return [...out].map(([name, file]) => ({ name, file }));
 }
 
 /** A name the server accepts (letters, digits, '_', '.', '-', starting with a letter or digit). */
@@ -75,11 +98,15 @@ export async function planModel(modelPath: string, signal?: AbortSignal): Promis
     if (seen.has(f.served)) throw new Error(`Two models in ${modelPath} would both be served as "${f.served}": rename one`);
     seen.add(f.served);
   }
+  const dataFiles = await externalDataFiles(files, signal);
   const hashes: string[] = [];
   for (const f of files) hashes.push(`${f.served} ${(await sha256File(f.file, signal)).sha256}`);
-  const modelHash = st.isDirectory() ? createHash('sha256').update(hashes.join('\n')).digest('hex') : hashes[0].split(' ')[1];
+  for (const d of dataFiles) hashes.push(`${d.name} ${(await sha256File(d.file, signal)).sha256}`);
+  // One plain model file keeps the file's own hash, so it matches `sha256sum model.onnx`.
+  const single = !st.isDirectory() && dataFiles.length === 0;
+  const modelHash = single ? hashes[0].split(' ')[1] : createHash('sha256').update(hashes.join('\n')).digest('hex');
   const modelName = st.isDirectory() ? imageNameFor(abs) : files[0].served;
-  return { modelName, modelHash, files, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
+  return { modelName, modelHash, files, dataFiles, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
 }
 
 export async function containerizeModel(opts: {
@@ -113,7 +140,7 @@ export async function containerizeModel(opts: {
       });
   // Binaries for the engine's architecture, not this machine's (e.g. Docker Desktop on an arm64 Mac runs linux/arm64).
   const arch = await opts.engine.nodeArch().catch(() => process.arch);
-  const entries = await contextEntries({ dockerfile, dockerignore: renderDockerignore(), assets: opts.assets, models: plan.files, arch });
+  const entries = await contextEntries({ dockerfile, dockerignore: renderDockerignore(), assets: opts.assets, models: [...plan.files, ...plan.dataFiles], arch });
   opts.onLog?.(`Build context: ${entries.length} files, ${(entries.reduce((n, e) => n + e.size, 0) / 1e6).toFixed(1)} MB; tags ${tags.join(', ')}`);
   const labels: Record<string, string> = {
     [LABELS.modelName]: plan.modelName,

@@ -6,7 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -16,7 +17,7 @@ import { locateServerAssets } from '../../../src/core/docker/serverAssets';
 import { parseDockerHost } from '../../../src/core/docker/findEngine';
 import { runLocal, type RunLocalResult } from '../../../src/core/deploy/runLocal';
 import { pushImage } from '../../../src/core/deploy/pushImage';
-import { CORPUS_DIR, hasCorpus, needs } from '../../support/requires';
+import { CORPUS_DIR, hasCorpus, needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
 import { engineMissing, REPO_ROOT, startTestEngine, type TestEngine } from './engineHarness';
 
 const MODEL = path.join(CORPUS_DIR, 'pytorch-converted', 'test_Conv2d', 'model.onnx');
@@ -160,4 +161,49 @@ test('stops gracefully and removes, leaving no managed container', async (t) => 
   await engine!.remove(running.container.id);
   running = undefined;
   assert.deepEqual(await engine!.listContainers({ all: true, managedOnly: true }), []);
+});
+
+// A model whose weights live in an external data file (as large exports do): the file goes into the image
+// beside the model and the served answers equal in-process onnxruntime-node's.
+const EXTERNAL_MODEL = `
+import sys, numpy as np, onnx
+from onnx import helper, numpy_helper, TensorProto
+W = (np.arange(16 * 4, dtype=np.float32).reshape(16, 4) / 9).astype(np.float32)
+B = np.linspace(-1, 1, 4).astype(np.float32)
+g = helper.make_graph([helper.make_node('MatMul', ['x', 'W'], ['y']), helper.make_node('Add', ['y', 'B'], ['z'])], 'g',
+    [helper.make_tensor_value_info('x', TensorProto.FLOAT, ['N', 16])], [helper.make_tensor_value_info('z', TensorProto.FLOAT, ['N', 4])],
+    [numpy_helper.from_array(W, 'W'), numpy_helper.from_array(B, 'B')])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)])
+m.ir_version = 8
+onnx.save_model(m, sys.argv[1], save_as_external_data=True, all_tensors_to_one_file=True, location='weights/linear.bin', size_threshold=0)
+`;
+
+test('a model with external data is packed with its weights file and serves the same answers', async (t) => {
+  if (!ready(t) || !needs(t, 'python3-onnx', pythonHas('onnx'), `${SYSTEM_PYTHON} with onnx: apt-get install python3-onnx`)) return;
+  const dir = path.join(work, 'external');
+  mkdirSync(path.join(dir, 'weights'), { recursive: true });
+  const modelPath = path.join(dir, 'linear.onnx');
+  execFileSync(SYSTEM_PYTHON, ['-c', EXTERNAL_MODEL, modelPath]);
+  assert.ok(existsSync(path.join(dir, 'weights', 'linear.bin')), 'the export wrote its weights file');
+  const image = await containerizeModel({ engine: engine!, modelPath, assets: locateServerAssets(REPO_ROOT), baseImage: env!.baseImage, tag: 'linear-external:test' });
+  const run = await runLocal({ engine: engine!, image: image.image, modelName: image.modelName, containerPort: image.containerPort });
+  try {
+    assert.ok(run.smoke.ok, run.smoke.summary);
+    const x = Float32Array.from({ length: 2 * 16 }, (_, i) => Math.cos(i));
+    const res = await fetch(`${run.endpoint}/v2/models/${image.modelName}/infer`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [2, 16], data: [...x] }] }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    const served = ((await res.json()) as { outputs: { data: number[] }[] }).outputs[0].data;
+    const session = await ort.InferenceSession.create(modelPath, { logSeverityLevel: 3 });
+    const want = (await session.run({ x: new ort.Tensor('float32', x, [2, 16]) })).z.data as Float32Array;
+    await session.release();
+    assert.equal(served.length, want.length);
+    served.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `z[${i}] ${v} vs ${want[i]}`));
+  } finally {
+    await engine!.remove(run.container.id, { force: true });
+    await engine!.removeImage(image.image, { force: true }).catch(() => undefined);
+  }
 });

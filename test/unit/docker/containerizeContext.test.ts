@@ -9,6 +9,8 @@ import { planModel, servedModelName } from '../../../src/core/docker/containeriz
 import { imageNameFor, imageTags, parseImageTag } from '../../../src/core/docker/imageName';
 import { DEFAULT_BASE_IMAGE, healthCheckScript, renderDockerfile, renderDockerignore } from '../../../src/core/docker/renderDockerfile';
 import { locateServerAssets, ServerAssetsMissingError } from '../../../src/core/docker/serverAssets';
+import { DataType } from '../../../src/core/onnx/dataTypes';
+import { model } from '../onnx/protoWriter';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlw-context-'));
@@ -77,6 +79,23 @@ test('planModel: a file is served under its name; a folder serves its models; th
   writeFileSync(path.join(dir, 'resnet', 'model.onnx'), 'model-r2');
   assert.notEqual((await planModel(dir)).modelHash, folder.modelHash);
   await assert.rejects(planModel(path.join(dir, 'missing.onnx')), /Model not found/);
+});
+
+test('planModel packs external data files beside the model and refuses missing or escaping ones', async () => {
+  const dir = path.join(tmp, 'external');
+  mkdirSync(path.join(dir, 'weights'), { recursive: true });
+  const withData = (location: string) => model({ graph: { initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4], external: { location, offset: '0', length: '16' } }] } });
+  writeFileSync(path.join(dir, 'big.onnx'), withData('weights/w.bin'));
+  writeFileSync(path.join(dir, 'weights', 'w.bin'), Buffer.alloc(16, 1));
+  const plan = await planModel(path.join(dir, 'big.onnx'));
+  assert.deepEqual(plan.dataFiles, [{ name: 'models/weights/w.bin', file: path.join(dir, 'weights', 'w.bin') }]);
+  const before = plan.modelHash;
+  writeFileSync(path.join(dir, 'weights', 'w.bin'), Buffer.alloc(16, 2));
+  assert.notEqual((await planModel(path.join(dir, 'big.onnx'))).modelHash, before, 'the hash covers the external data');
+  writeFileSync(path.join(dir, 'lost.onnx'), withData('nowhere.bin'));
+  await assert.rejects(planModel(path.join(dir, 'lost.onnx')), /external data "nowhere\.bin" that cannot be packed/);
+  writeFileSync(path.join(dir, 'escape.onnx'), withData('../outside.bin'));
+  await assert.rejects(planModel(path.join(dir, 'escape.onnx')), /external data "\.\.\/outside\.bin"/);
 });
 
 test('server assets are found in the repository, with a clear error elsewhere', () => {
