@@ -30,7 +30,9 @@ async function benchmarkFromTitleButton(runs) {
   await page.keyboard.press('Enter');
   // Then: run now, or set threads, optimisation level and symbolic dims first.
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'More options' }).waitFor();
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /^\s*Run\s*$/ }).first().click();
+  // "Run" is the first, focused row: Enter picks it (a click can land while the list is still re-rendering).
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: /^\s*Run\s*$/ }).first().waitFor();
+  await page.keyboard.press('Enter');
 }
 
 test('benchmarking a model shows its figures, histogram and runs over time, then a comparison', { skip, timeout: 180_000 }, async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browserTestSkip, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { startCodeServer, launchChromium } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 import { dockerEngineMissing, engineRequest, startDockerEngine } from '../harness/dockerEngine.mjs';
@@ -38,10 +38,7 @@ before(async () => {
   // code-server (and so the extension host) inherits this process's environment.
   process.env.DOCKER_HOST = engine.dockerHost;
   server = await startCodeServer({ workspace, name: 'browser-containerize' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  ({ browser, page } = await openWorkbenchPage(server));
 });
 
 after(async () => {
@@ -50,13 +47,8 @@ after(async () => {
   await engine?.stop();
 });
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+function runCommand(title) {
+  return runPaletteCommand(page, title);
 }
 
 async function contextMenu(row, item) {

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserTestSkip, shots } from '../harness/browserSession.mjs';
-import { startCodeServer, launchChromium, artifactsDir, repoRoot } from '../harness/codeServer.mjs';
+import { browserTestSkip, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
+import { startCodeServer, artifactsDir, repoRoot } from '../harness/codeServer.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
 
@@ -64,10 +64,7 @@ before(async () => {
   rmSync(start, { recursive: true, force: true });
   mkdirSync(start, { recursive: true });
   server = await startCodeServer({ workspace: start, name: 'golden-path', settings });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  ({ browser, page } = await openWorkbenchPage(server));
 });
 
 after(async () => {

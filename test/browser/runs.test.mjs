@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserTestSkip, shots } from '../harness/browserSession.mjs';
-import { launchChromium, repoRoot, startCodeServer } from '../harness/codeServer.mjs';
+import { browserTestSkip, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
+import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
@@ -59,10 +59,7 @@ before(async () => {
   lineage({ ...model, at: '2026-11-28T10:00:00.000Z', kind: 'image', image: 'iris:1', imageId: `sha256:${'c'.repeat(64)}`, digest: `sha256:${'d'.repeat(64)}` });
   lineage({ ...model, at: '2026-11-28T10:01:00.000Z', kind: 'push', reference: '127.0.0.1:5000/iris:1', digest: `sha256:${'e'.repeat(64)}` });
   server = await startCodeServer({ workspace: ws, name: 'browser-runs' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  ({ browser, page } = await openWorkbenchPage(server));
 });
 
 after(async () => {

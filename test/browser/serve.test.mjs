@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, openWorkbench, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { artifactsDir } from '../harness/codeServer.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
@@ -89,13 +89,8 @@ async function rowAction(row, label) {
   await button.click();
 }
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
+function runCommand(title) {
+  return runPaletteCommand(page, title);
 }
 
 /** Waits until `read()` satisfies `ok`, polling; fails with the last value. */

@@ -26,23 +26,32 @@ export function browserTestSkip() {
 export async function openWorkbench(name, opts = {}) {
   mkdirSync(shots, { recursive: true });
   const server = await startCodeServer({ workspace: makeWorkspace(name, { models: opts.models }), name, trusted: opts.trusted });
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl());
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  const { browser, page } = await openWorkbenchPage(server);
   return {
     page,
-    async runCommand(title) {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor();
-      await input.fill(`>${title}`);
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press('Enter');
-    },
+    runCommand: (title) => runPaletteCommand(page, title),
     async close() {
       await browser.close();
       await server.stop();
     },
   };
+}
+
+/** Opens a running code-server's workbench in a new Chromium page and waits until it is drawn. */
+export async function openWorkbenchPage(server) {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.workbenchUrl());
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
+  return { browser, page };
+}
+
+/** Runs a command by its title from the command palette. */
+export async function runPaletteCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
 }
