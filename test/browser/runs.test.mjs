@@ -4,7 +4,7 @@
 // draws the scatter of a param against a metric. Screenshots go to .test-artifacts/screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserTestSkip, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
@@ -27,6 +27,7 @@ function pythonSkip() {
 const skip = browserTestSkip() || pythonSkip();
 
 let server;
+let workspace;
 let browser;
 let page;
 /** The two runs as the store holds them: name -> run.json. */
@@ -45,6 +46,8 @@ before(async () => {
   if (skip) return;
   const ws = makeWorkspace('browser-runs', { models: false });
   copyFileSync(join(repoRoot, 'test', 'fixtures', 'python', 'train_iris.py'), join(ws, 'train_iris.py'));
+  copyFileSync(join(repoRoot, 'test', 'fixtures', 'python', 'slow.py'), join(ws, 'slow.py'));
+  workspace = ws;
   train(ws, 'iris-fast', { lr: 0.05, epochs: 30, hidden: 16 });
   train(ws, 'iris-slow', { lr: 0.005, epochs: 30, hidden: 8 });
   const dir = join(ws, '.mlw', 'runs');
@@ -177,4 +180,32 @@ test('Compare Runs sorts by a metric, filters, highlights differing params and d
   assert.match(await frame.locator('.runs-canvas-box .runs-readout').first().innerText(), /iris-(fast|slow): lr = 0\.0\d+, accuracy \(best\) = 0\.\d+/);
   await frame.getByRole('img', { name: /Parallel coordinates of 2 runs over/ }).waitFor();
   await page.screenshot({ path: join(shots, '34-compare-scatter.png') });
+});
+
+test('Compare Runs follows runs that are still going, keeping the filter and its focus', { skip, timeout: 180_000 }, async () => {
+  // Two runs of a script that logs "tick" every 50 ms for 40 s, started outside VS Code.
+  const live = ['live-a', 'live-b'].map((name) =>
+    spawn(process.execPath, [join(repoRoot, 'dist', 'mlw.js'), 'run', 'slow.py', '--experiment', 'live', '--name', name, '--python', PYTHON, '--no-git', '--', '--seconds', '40'], { cwd: workspace, stdio: 'ignore' }),
+  );
+  try {
+    const experiment = page.locator('.part.sidebar').getByRole('treeitem').filter({ hasText: 'live' }).filter({ hasText: '2 runs' });
+    await experiment.waitFor({ timeout: 60_000 });
+    await experiment.hover();
+    await experiment.locator('.action-label[aria-label="Compare Runs"]').click();
+    const frame = webview();
+    const table = frame.getByRole('table', { name: 'Runs compared' });
+    await table.locator('th', { hasText: /^tick/ }).waitFor({ timeout: 60_000 });
+    const filter = frame.locator('.runs-filter');
+    await filter.fill('live');
+    const row = table.locator('tbody tr', { hasText: 'live-a' });
+    const first = await row.innerText();
+    let later = first;
+    for (let i = 0; i < 40 && later === first; i++, await page.waitForTimeout(250)) later = await row.innerText();
+    assert.notEqual(later, first, 'the compare table updates while the run goes on');
+    assert.equal(await filter.inputValue(), 'live', 'a reload keeps the filter');
+    assert.ok(await filter.evaluate((el) => el === document.activeElement), 'a reload keeps the focus in the filter');
+    await page.screenshot({ path: join(shots, '35-compare-live.png') });
+  } finally {
+    for (const child of live) child.kill('SIGTERM');
+  }
 });

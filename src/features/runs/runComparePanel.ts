@@ -8,6 +8,11 @@ import { connectWebview } from '../../vscode/webviewHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
 
+/** While a compared run is still running, the panel reloads this often. */
+const LIVE_MS = 2_000;
+
+type ComparedRun = Extract<RunsToWebview, { type: 'compare' }>['runs'][number];
+
 const finite = (v: number): number | undefined => (Number.isFinite(v) ? v : undefined);
 
 function toStats(summaries: Record<string, MetricSummary>): Record<string, RunMetricStats> {
@@ -26,11 +31,15 @@ export class RunComparePanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly post: (m: RunsToWebview) => Thenable<boolean>;
   private ready = false;
+  private liveTimer: NodeJS.Timeout | undefined;
+  /** Payloads of compared runs that have ended: their files no longer change, so they are read once. */
+  private readonly ended = new Map<string, ComparedRun>();
 
   static show(entries: WorkspaceRun[], tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunComparePanel {
     const cur = RunComparePanel.current;
     if (cur) {
       cur.entries = entries;
+      cur.ended.clear();
       cur.panel.title = RunComparePanel.title(entries);
       cur.panel.reveal();
       if (cur.ready) void cur.load();
@@ -71,15 +80,26 @@ export class RunComparePanel {
   }
 
   private async load(): Promise<void> {
+    clearTimeout(this.liveTimer);
+    let running = false;
     const runs = await Promise.all(
-      this.entries.map(async (e) => {
+      this.entries.map(async (e): Promise<ComparedRun> => {
+        const known = this.ended.get(e.run.id);
+        if (known) return known;
         const fresh = (await this.tree.find(e.run.id)) ?? e;
         const series = await readRunMetrics(fresh.workspace, fresh.run, this.tree.store(fresh.workspace)).catch(() => new Map());
         // Finished runs carry their summaries in run.json; others are summarized here, not in the webview.
-        const summaries = fresh.run.status !== 'running' && fresh.run.metrics ? fresh.run.metrics : summarizeMetrics(series);
-        return { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
+        const live = fresh.run.status === 'running' || fresh.run.status === 'queued';
+        const summaries = !live && fresh.run.metrics ? fresh.run.metrics : summarizeMetrics(series);
+        const payload = { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
+        if (live) running = true;
+        else this.ended.set(e.run.id, payload);
+        return payload;
       }),
     );
+    if (this.disposed) return;
+    // Live: reload while any compared run is still going (the webview keeps sort, filter, focus and scroll).
+    if (running) this.liveTimer = setTimeout(() => void this.load().catch(() => undefined), LIVE_MS);
     const goals: Record<string, RunMetricGoal> = {};
     for (const r of runs) {
       for (const s of r.series) goals[s.name] ??= lowerIsBetter(s.name) ? 'min' : 'max';
@@ -88,7 +108,11 @@ export class RunComparePanel {
     await this.post({ type: 'compare', runs, goals });
   }
 
+  private disposed = false;
+
   private dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.liveTimer);
     RunComparePanel.current = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
