@@ -17,13 +17,11 @@ import {
   realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, closeSync, readSync,
 } from 'node:fs';
 import * as http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { freePort, repoRoot } from './codeServer.mjs';
 
 export const BASE_IMAGE = 'local/mlw-node-base:test';
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SBIN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 function which(name) {
@@ -42,17 +40,6 @@ export function dockerEngineMissing({ needRegistry = true } = {}) {
   }
   if (missing.length === 0) return undefined;
   return `missing ${missing.join(', ')}: apt-get install -y --no-install-recommends docker.io docker-registry busybox-static iproute2, and run as root`;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

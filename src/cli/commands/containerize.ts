@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { containerizeModel, planModel } from '../../core/docker/containerizeModel';
+import { containerizeModel, modelDockerfile, planModel, type ModelPlan } from '../../core/docker/containerizeModel';
 import { DockerEngine } from '../../core/docker/dockerEngine';
 import { findEngine } from '../../core/docker/findEngine';
-import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerfile, renderDockerignore } from '../../core/docker/renderDockerfile';
+import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerignore } from '../../core/docker/renderDockerfile';
 import { locateServerAssets } from '../../core/docker/serverAssets';
 import { appendLineage } from '../../core/deploy/lineage';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
@@ -66,18 +66,19 @@ is served under its file name. Tags: <name>:<version or latest> and <name>:<firs
     const dockerfilePath = values.dockerfile ? path.resolve(ctx.workspace, values.dockerfile) : undefined;
     if (dockerfilePath && !existsSync(dockerfilePath)) throw new UsageError(`Dockerfile not found: ${values.dockerfile}`);
     const assets = locateServerAssets(packageRoot());
+    let plan: ModelPlan | undefined;
     if (values.keep) {
       const dir = path.resolve(ctx.workspace, values.keep);
       const target = path.join(dir, 'Dockerfile');
       if (existsSync(target) && !values.force) throw new UsageError(`${target} exists: build from it with --dockerfile, or regenerate it with --force`);
-      const plan = await planModel(modelPath, ctx.signal);
+      plan = await planModel(modelPath, ctx.signal);
       await mkdir(dir, { recursive: true });
-      await writeFile(target, renderDockerfile({ baseImage, modelFiles: plan.files.map((f) => f.name), modelName: plan.modelName, modelHash: plan.modelHash, runId: values['run-id'], containerPort: DEFAULT_CONTAINER_PORT, serveTarget: plan.serveTarget }));
+      await writeFile(target, modelDockerfile(plan, { baseImage, runId: values['run-id'], containerPort: DEFAULT_CONTAINER_PORT }));
       await writeFile(path.join(dir, '.dockerignore'), renderDockerignore());
       if (!ctx.json) ctx.err(`Wrote ${target} and .dockerignore`);
     }
     const engine = await connectEngine(values['docker-host']);
-    const result = await containerizeModel({ engine, modelPath, assets, tag: values.tag, baseImage, runId: values['run-id'], dockerfilePath, signal: ctx.signal, onLog: buildLogger(ctx) });
+    const result = await containerizeModel({ engine, modelPath, plan, assets, tag: values.tag, baseImage, runId: values['run-id'], dockerfilePath, signal: ctx.signal, onLog: buildLogger(ctx) });
     await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'image', modelPath, modelHash: result.modelHash, runId: values['run-id'], image: result.image, imageId: result.imageId }).catch((e: Error) => ctx.logger.warn(`lineage not recorded: ${e.message}`));
     if (ctx.json) ctx.out(JSON.stringify({ ...result, engine: engine.endpoint.description }, null, 2));
     else {

@@ -14,10 +14,6 @@ import { imageNameFor, imageTags } from './imageName';
 import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerfile, renderDockerignore } from './renderDockerfile';
 import type { ServerAssets } from './serverAssets';
 
-export { DEFAULT_BASE_IMAGE, renderDockerignore } from './renderDockerfile';
-/** The port the server listens on inside the container (EXPOSE). */
-export const CONTAINER_PORT = DEFAULT_CONTAINER_PORT;
-
 export interface ContainerizeResult {
   /** name:tag */
   image: string;
@@ -109,6 +105,19 @@ export async function planModel(modelPath: string, signal?: AbortSignal): Promis
   return { modelName, modelHash, files, dataFiles, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
 }
 
+/** The generated Dockerfile for a planned model. */
+export function modelDockerfile(plan: ModelPlan, opts: { baseImage: string; runId?: string; containerPort: number }): string {
+  return renderDockerfile({
+    baseImage: opts.baseImage,
+    modelFiles: plan.files.map((f) => f.name),
+    modelName: plan.modelName,
+    modelHash: plan.modelHash,
+    runId: opts.runId,
+    containerPort: opts.containerPort,
+    serveTarget: plan.serveTarget,
+  });
+}
+
 export async function containerizeModel(opts: {
   engine: DockerEngine;
   modelPath: string;
@@ -119,25 +128,19 @@ export async function containerizeModel(opts: {
   /** A user-kept Dockerfile to use instead of the rendered one. */
   dockerfilePath?: string;
   containerPort?: number;
+  /** planModel(modelPath) when the caller already has it (the model is not hashed again). */
+  plan?: ModelPlan;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
 }): Promise<ContainerizeResult> {
   const t0 = Date.now();
-  const plan = await planModel(opts.modelPath, opts.signal);
+  const plan = opts.plan ?? (await planModel(opts.modelPath, opts.signal));
   const containerPort = opts.containerPort ?? DEFAULT_CONTAINER_PORT;
   const baseImage = opts.baseImage || DEFAULT_BASE_IMAGE;
   const tags = imageTags({ modelPath: opts.modelPath, modelHash: plan.modelHash, tag: opts.tag });
   const dockerfile = opts.dockerfilePath
     ? await readFile(opts.dockerfilePath, 'utf8')
-    : renderDockerfile({
-        baseImage,
-        modelFiles: plan.files.map((f) => f.name),
-        modelName: plan.modelName,
-        modelHash: plan.modelHash,
-        runId: opts.runId,
-        containerPort,
-        serveTarget: plan.serveTarget,
-      });
+    : modelDockerfile(plan, { baseImage, runId: opts.runId, containerPort });
   // Binaries for the engine's architecture, not this machine's (e.g. Docker Desktop on an arm64 Mac runs linux/arm64).
   const arch = await opts.engine.nodeArch().catch(() => process.arch);
   const entries = await contextEntries({ dockerfile, dockerignore: renderDockerignore(), assets: opts.assets, models: [...plan.files, ...plan.dataFiles], arch });

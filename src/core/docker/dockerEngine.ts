@@ -72,11 +72,6 @@ export class DockerEngine {
     return ({ amd64: 'x64', arm64: 'arm64', aarch64: 'arm64', arm: 'arm', ppc64le: 'ppc64', s390x: 's390x' } as Record<string, string>)[arch] ?? arch;
   }
 
-  /** Engine API version, e.g. "1.41". */
-  async apiVersion(): Promise<string> {
-    return (await this.docker.version()).ApiVersion;
-  }
-
   async build(opts: {
     context: NodeJS.ReadableStream;
     tags: string[];
