@@ -44,6 +44,16 @@ export interface DriftFeatureRow {
   referenceStd: number | null;
 }
 
+/** The feature's label: its column name, else input[index]. */
+export function featureLabel(row: Pick<DriftFeatureRow, 'input' | 'index' | 'name'>): string {
+  return row.name ?? `${row.input}[${row.index}]`;
+}
+
+/** Whether a feature counts as drifted: PSI over the threshold with at least `minCount` observed values. */
+export function isDriftedFeature(f: Pick<DriftFeatureRow, 'psi' | 'count'>, threshold: number, minCount: number): boolean {
+  return f.psi !== null && f.psi > threshold && f.count >= minCount;
+}
+
 /** Drift of one served model. */
 export interface ModelDrift {
   model: string;

@@ -1,5 +1,5 @@
-import type { DriftFeatureRow, DriftState, ModelDrift } from '../../src/shared/serveProtocol';
-import { h } from '../shared/dom';
+import { featureLabel as label, isDriftedFeature, type DriftFeatureRow, type DriftState, type ModelDrift } from '../../src/shared/serveProtocol';
+import { cssVar, h } from '../shared/dom';
 
 /**
  * The monitor's drift section: per model, a PSI bar chart with the threshold line and a table of every input feature
@@ -12,16 +12,11 @@ export interface DriftActions {
   openSettings(): void;
 }
 
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
-
-const label = (f: DriftFeatureRow) => f.name ?? `${f.input}[${f.index}]`;
 const num = (v: number | null, digits: number) => (v === null ? '–' : v.toFixed(digits));
 const int = (v: number | null) => (v === null ? '–' : Math.round(v).toLocaleString('en-US'));
 
 function isDrifted(f: DriftFeatureRow, state: DriftState): boolean {
-  return f.psi !== null && f.psi > state.threshold && f.count >= state.minCount;
+  return isDriftedFeature(f, state.threshold, state.minCount);
 }
 
 function psiChart(m: ModelDrift, state: DriftState): HTMLCanvasElement {

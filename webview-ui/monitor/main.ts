@@ -1,6 +1,6 @@
 import type { DriftState, MonitorFromWebview, MonitorPoint, MonitorStatus, MonitorToWebview } from '../../src/shared/serveProtocol';
 import { connectHost } from '../shared/vscodeApi';
-import { h } from '../shared/dom';
+import { cssVar, h } from '../shared/dom';
 import { renderDrift } from './drift';
 
 /** Server monitor: four small line charts fed one point per second by the extension, and the drift section. */
@@ -29,10 +29,6 @@ let statusEl: HTMLElement | undefined;
 let urlEl: HTMLElement | undefined;
 let driftEl: HTMLElement | undefined;
 let drift: DriftState | undefined;
-
-function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
 
 const fmt = (digits: number, suffix: string) => (v: number) => `${v.toFixed(digits)}${suffix}`;
 

@@ -18,3 +18,8 @@ export function el(tag: string, props: Partial<Record<string, string>> = {}, ...
   for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
   return e;
 }
+
+/** A VS Code theme colour (or other CSS variable) as the page currently resolves it, else `fallback`. */
+export function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}

@@ -3,7 +3,7 @@
  * (untrusted: any base URL) JSON, the rows over a PSI threshold, and the warning text. Pure functions, no I/O.
  */
 import * as path from 'node:path';
-import type { DriftFeatureRow, ModelDrift } from '../../shared/serveProtocol';
+import { featureLabel, isDriftedFeature, type DriftFeatureRow, type ModelDrift } from '../../shared/serveProtocol';
 
 /** PSI above 0.2 is the usual rule of thumb for a significant shift (0.1-0.2 moderate). */
 export const DEFAULT_DRIFT_THRESHOLD = 0.2;
@@ -54,15 +54,12 @@ export function parseModelDrift(model: string, raw: unknown): ModelDrift {
   return { model, reference: anyReference, observed, referenceRows, features, notes };
 }
 
-/** The feature's label: its column name, else input[index]. */
-export function featureLabel(row: Pick<DriftFeatureRow, 'input' | 'index' | 'name'>): string {
-  return row.name ?? `${row.input}[${row.index}]`;
-}
+export { featureLabel };
 
 /** Rows over the threshold that have enough observed values, worst first. */
 export function driftedFeatures(drift: ModelDrift, threshold: number, minCount = MIN_DRIFT_COUNT): DriftFeatureRow[] {
   return drift.features
-    .filter((f) => f.psi !== null && f.psi > threshold && f.count >= minCount)
+    .filter((f) => isDriftedFeature(f, threshold, minCount))
     .sort((a, b) => (b.psi ?? 0) - (a.psi ?? 0));
 }
 

@@ -48,7 +48,6 @@ export interface ServeArgs {
   notices: { level: 'info' | 'warn'; message: string }[];
 }
 
-
 function intOption(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

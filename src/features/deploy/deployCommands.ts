@@ -67,6 +67,22 @@ export async function fetchModelMetadata(baseUrl: string, model: string): Promis
   return parseModelMetadata(body);
 }
 
+/**
+ * Posts one request built from the model's metadata (random data) and shows request and answer beside the editor.
+ * `failure` makes the error for an answer other than HTTP 200.
+ */
+export async function sendTestRequest(base: string, model: string, failure: (meta: ModelMetadata, status: number, body: unknown) => Error): Promise<unknown> {
+  const meta = await fetchModelMetadata(base, model);
+  const request = buildInferRequest(meta, 'random');
+  const url = `${base}${inferPath(meta.name)}`;
+  const { status, body, ms } = await fetchJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) });
+  if (status !== 200) throw failure(meta, status, body);
+  const content = JSON.stringify({ request: { url, ms: Math.round(ms * 10) / 10, body: request }, response: body }, null, 2);
+  const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
+  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  return body;
+}
+
 export function registerDeployCommands(servers: LocalServers, tree: DeploymentsTree, view: vscode.TreeView<DeploymentNode>, logger: Logger): CommandTable {
   /** The server a command is about: a tree node, a URL, or a pick among the servers matching `filter`. */
   async function pickServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string): Promise<LocalServer | undefined> {
@@ -177,20 +193,11 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
       run: async (arg) => {
         const target = await pickServedModel(arg);
         if (!target) return undefined;
-        const base = target.server.url!;
-        const meta = await fetchModelMetadata(base, target.model);
-        const request = buildInferRequest(meta, 'random');
-        const url = `${base}${inferPath(meta.name)}`;
-        const { status, body, ms } = await fetchJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) });
-        if (status !== 200) {
-          throw new UserError(`Test request to ${meta.name} failed with HTTP ${status}: ${errorOf(body)}`, [
+        return sendTestRequest(target.server.url!, target.model, (meta, status, body) =>
+          new UserError(`Test request to ${meta.name} failed with HTTP ${status}: ${errorOf(body)}`, [
             { title: 'Open Server Log', run: () => target.server.log.show() },
-          ]);
-        }
-        const content = JSON.stringify({ request: { url, ms: Math.round(ms * 10) / 10, body: request }, response: body }, null, 2);
-        const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
-        await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
-        return body;
+          ]),
+        );
       },
     },
   };

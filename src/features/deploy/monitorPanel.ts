@@ -13,6 +13,7 @@ import {
   type MonitorStatus,
   type MonitorToWebview,
 } from '../../shared/serveProtocol';
+import { openSettings, SECTION } from '../../vscode/config';
 import { connectWebview } from '../../vscode/webviewHost';
 import type { LocalServer } from './localServers';
 
@@ -55,7 +56,7 @@ interface MonitorTarget extends MonitorActions {
 const warned = new Set<string>();
 
 export function driftThreshold(): number {
-  const v = vscode.workspace.getConfiguration('mlWorkbench').get<number>(DRIFT_THRESHOLD_SETTING, DEFAULT_DRIFT_THRESHOLD);
+  const v = vscode.workspace.getConfiguration(SECTION).get<number>(DRIFT_THRESHOLD_SETTING, DEFAULT_DRIFT_THRESHOLD);
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : DEFAULT_DRIFT_THRESHOLD;
 }
 
@@ -182,7 +183,7 @@ export class MonitorPanel {
     this.post = conn.post;
     panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`mlWorkbench.${DRIFT_THRESHOLD_SETTING}`) && this.drift) this.publishDrift({ ...this.drift, threshold: driftThreshold() });
+      if (e.affectsConfiguration(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`) && this.drift) this.publishDrift({ ...this.drift, threshold: driftThreshold() });
     }, undefined, this.disposables);
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     void this.poll();
@@ -209,7 +210,7 @@ export class MonitorPanel {
         this.target.openLog?.();
         break;
       case 'openSettings':
-        await vscode.commands.executeCommand('workbench.action.openSettings', `mlWorkbench.${DRIFT_THRESHOLD_SETTING}`);
+        await openSettings(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`);
         break;
       case 'buildProfile':
         await this.buildProfile(message.model);
