@@ -3,14 +3,12 @@
  * that differ, a text filter and a stable sort. Pure functions; the webview and unit tests use them.
  */
 
-export type CompareParamValue = string | number | boolean | null;
+import type { RunMetricGoal, RunMetricStats, RunParamValue } from './runsProtocol';
+
+export type CompareParamValue = RunParamValue;
 
 /** Final, min and max of one metric of one run (undefined when the run has no finite value). */
-export interface MetricStats {
-  final?: number;
-  min?: number;
-  max?: number;
-}
+export type MetricStats = RunMetricStats;
 
 export interface CompareRow {
   id: string;
@@ -24,7 +22,7 @@ export interface CompareRow {
 export type MetricAgg = 'final' | 'best';
 
 /** Whether smaller or larger values of a metric are better. */
-export type MetricGoal = 'min' | 'max';
+export type MetricGoal = RunMetricGoal;
 
 export type SortKey = { kind: 'name' } | { kind: 'status' } | { kind: 'param'; key: string } | { kind: 'metric'; key: string };
 export type SortDir = 'ascending' | 'descending';

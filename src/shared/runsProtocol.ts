@@ -8,13 +8,6 @@
 
 export type RunParamValue = string | number | boolean | null;
 
-/** One metric series, as plain arrays (steps and values share an index). */
-export interface RunSeries {
-  name: string;
-  steps: number[];
-  values: number[];
-}
-
 /**
  * One metric series as typed arrays (NaN = no value), each on its own compact buffer. VS Code
  * (1.57+) passes typed arrays to a webview as binary buffers and recreates them there, so a

@@ -19,7 +19,7 @@ interface PythonExtensionApi {
   };
 }
 
-export const PYTHON_EXTENSION_ID = 'ms-python.python';
+const PYTHON_EXTENSION_ID = 'ms-python.python';
 const DEFAULT_TIMEOUT_MS = 3000;
 
 class Timeout extends Error {}

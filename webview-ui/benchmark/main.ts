@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { BenchmarkFigures, BenchmarkFromWebview, BenchmarkRun, BenchmarkToWebview, BenchmarkView } from '../../src/shared/benchmarkProtocol';
 import { connectHost } from '../shared/vscodeApi';
 import { el, h } from '../shared/dom';
+import { sizeCanvas } from '../shared/sizeCanvas';
 
 const root = document.getElementById('app') as HTMLElement;
 const host = connectHost<BenchmarkToWebview, BenchmarkFromWebview>(onMessage);
@@ -47,14 +48,7 @@ function colors(): { fg: string; muted: string; grid: string; a: string; b: stri
 /** A canvas sized for the device pixel ratio; returns the 2D context in CSS pixels. */
 function makeCanvas(label: string, width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } {
   const canvas = h('canvas', { role: 'img', 'aria-label': label });
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  ctx.scale(dpr, dpr);
-  return { canvas, ctx };
+  return { canvas, ctx: sizeCanvas(canvas, width, height) };
 }
 
 const PAD = { left: 56, right: 12, top: 12, bottom: 28 };

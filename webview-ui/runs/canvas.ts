@@ -1,5 +1,5 @@
 import { logTicks, niceTicks, prefersLog } from '../../src/shared/niceTicks';
-import { cssVar } from './charts';
+import { cssVar } from '../shared/dom';
 
 /** Colors and font of the canvas views, read from the VS Code theme's CSS variables. */
 export interface CanvasTheme {
@@ -19,18 +19,6 @@ export function canvasTheme(): CanvasTheme {
     focus: cssVar('--vscode-focusBorder', '#007fd4'),
     font: `11px ${family}`,
   };
-}
-
-/** Sizes a canvas to `width` × `height` CSS pixels at the device pixel ratio; returns its context in CSS pixels. */
-export function sizeCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D {
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
 }
 
 /** Linear map from a data range to pixels; a zero-width range is widened so points sit in the middle. */

@@ -1,8 +1,5 @@
 import uPlot from 'uplot';
-
-export function cssVar(name: string, fallback: string): string {
-  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-}
+import { cssVar } from '../shared/dom';
 
 const PALETTE: Array<[string, string]> = [
   ['--vscode-charts-blue', '#3794ff'],

@@ -1,6 +1,7 @@
 import { formatTick } from '../../src/shared/niceTicks';
 import { h } from '../shared/dom';
-import { canvasTheme, linear, makeAxis, sizeCanvas } from './canvas';
+import { canvasTheme, linear, makeAxis } from './canvas';
+import { sizeCanvas } from '../shared/sizeCanvas';
 
 export interface PcLine {
   id: string;

@@ -1,7 +1,8 @@
 import { formatParam, type CompareParamValue } from '../../src/shared/compareRuns';
 import { formatTick, niceTicks } from '../../src/shared/niceTicks';
 import { h } from '../shared/dom';
-import { canvasTheme, linear, makeAxis, paddedExtent, sizeCanvas } from './canvas';
+import { canvasTheme, linear, makeAxis, paddedExtent } from './canvas';
+import { sizeCanvas } from '../shared/sizeCanvas';
 
 export interface ScatterPoint {
   id: string;

@@ -47,13 +47,13 @@ export class RunLauncher implements vscode.Disposable {
    */
   async interpreter(cwd: string, explicit?: string): Promise<string> {
     const choice: InterpreterChoice = explicit ? { command: explicit, source: 'setting' } : await pythonInterpreter(vscode.Uri.file(cwd), this.logger);
+    const from = explicit ? 'recorded with the run' : describeSource(choice.source);
     try {
       const found = await resolveInterpreter(choice.command, process.env, cwd);
-      this.logger.info(`Python interpreter: ${found} (${explicit ? 'recorded with the run' : describeSource(choice.source)})`);
+      this.logger.info(`Python interpreter: ${found} (${from})`);
       return found;
     } catch (e) {
       if (!(e instanceof InterpreterNotFoundError)) throw e;
-      const from = explicit ? 'recorded with the run' : describeSource(choice.source);
       throw new UserError(`Python interpreter not found: ${e.interpreter} (${from}). Set mlWorkbench.pythonPath, or select an interpreter in the Python extension.`, [
         { title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') },
       ]);
