@@ -41,7 +41,6 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, a
   ].join('; ');
   const attr = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const workerMeta = workerUris.map((w) => `<meta name="mlw-worker" data-worker="${attr(w.name)}" content="${attr(w.uri)}">\n`).join('');
-  const escapedTitle = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -49,7 +48,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, a
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${workerMeta}<link rel="stylesheet" href="${style}" nonce="${nonce}">
-<title>${escapedTitle}</title>
+<title>${attr(title)}</title>
 </head>
 <body data-app="${app}">
 <main id="app" aria-busy="true"><p class="muted">Loading…</p></main>

@@ -6,7 +6,7 @@ import { suggestProjectName, validateProjectName } from '../../core/scaffold/pro
 import { ScaffoldConflictError } from '../../core/scaffold/renderTemplate';
 import { scaffoldProject } from '../../core/scaffold/scaffoldProject';
 import { checkInterpreter, describeInterpreterCheck } from '../../core/scaffold/checkInterpreter';
-import { resolveInterpreter } from '../../core/runs/resolveInterpreter';
+import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 
 const usage = `mlw new <template> <folder> [options]
 mlw new --list [--json]
@@ -87,7 +87,11 @@ export const newCommand: CliCommand = {
     }
     let check;
     if (!values['no-check']) {
-      const interpreter = await resolveInterpreter(values.python, process.env, dir).catch(() => values.python ?? process.env.MLW_PYTHON ?? 'python3');
+      // Not found: check the name that was tried, so the report says it is missing.
+      const interpreter = await resolveInterpreter(values.python, process.env, dir).catch((e: unknown) => {
+        if (e instanceof InterpreterNotFoundError) return e.interpreter;
+        throw e;
+      });
       check = await checkInterpreter(interpreter, result.template.requires, { signal: ctx.signal });
     }
     if (ctx.json) {

@@ -4,7 +4,7 @@ import { silentLogger } from '../logger';
 import { defaultHelperDir } from '../runs/buildChildCommand';
 import { initGitRepo, type GitInitResult } from './initGitRepo';
 import { readTemplate, type ProjectTemplate } from './projectTemplates';
-import { planProject, writeProject, type ConflictPolicy } from './renderTemplate';
+import { planProject, writeProject, type ConflictPolicy, type PlannedFile } from './renderTemplate';
 
 export interface ScaffoldOptions {
   template: string;
@@ -19,6 +19,8 @@ export interface ScaffoldOptions {
   /** Overrides for tests: where the templates and the run helper are. */
   templatesRoot?: string;
   helperDir?: string;
+  /** The files as planProject made them, for a caller that checked them for conflicts first; planned here otherwise. */
+  files?: PlannedFile[];
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -40,7 +42,7 @@ export async function scaffoldProject(options: ScaffoldOptions): Promise<Scaffol
   const dir = path.resolve(options.dir);
   const name = options.name ?? path.basename(dir);
   const template = await readTemplate(options.template, options.templatesRoot);
-  const files = await planProject(template, { name, helperDir: options.helperDir ?? defaultHelperDir() });
+  const files = options.files ?? (await planProject(template, { name, helperDir: options.helperDir ?? defaultHelperDir() }));
   options.signal?.throwIfAborted();
   const { written, skipped } = await writeProject(files, dir, options.onConflict ?? 'fail');
   logger.info(`Wrote ${written.length} files of the ${template.id} template into ${dir}${skipped.length ? ` (kept ${skipped.length} existing)` : ''}`);

@@ -5,6 +5,7 @@ import { promises as fsp } from 'node:fs';
 import type { Logger } from '../../core/logger';
 import { listTemplates, readTemplate, isTemplateId, type ProjectTemplate } from '../../core/scaffold/projectTemplates';
 import { suggestProjectName, validateProjectName } from '../../core/scaffold/projectName';
+import { defaultHelperDir } from '../../core/runs/buildChildCommand';
 import { findConflicts, planProject, type ConflictPolicy } from '../../core/scaffold/renderTemplate';
 import { scaffoldProject, type ScaffoldResult } from '../../core/scaffold/scaffoldProject';
 import { checkInterpreter, describeInterpreterCheck, type InterpreterCheck } from '../../core/scaffold/checkInterpreter';
@@ -150,12 +151,14 @@ export async function newProject(arg: unknown, log: Logger): Promise<ScaffoldRes
   if (!name) return undefined;
   const invalid = validateProjectName(name);
   if (invalid) throw new UserError(`"${name}" is not a valid project name: ${invalid}`);
-  const python = opts.python ?? (await pickInterpreter(`${TITLE} (4/${STEPS}): Python interpreter`, 4, STEPS));
+  const python = opts.python ?? (await pickInterpreter(`${TITLE} (4/${STEPS}): Python interpreter`, 4, STEPS, log));
   if (!python) return undefined;
   const dir = path.join(parent, name);
 
   let policy: ConflictPolicy = opts.onConflict ?? 'fail';
-  const conflicts = await findConflicts(await planProject(template, { name }), dir);
+  // Planned once, with the run helper the project vendors, so every file that exists is asked about.
+  const files = await planProject(template, { name, helperDir: defaultHelperDir() });
+  const conflicts = await findConflicts(files, dir);
   if (conflicts.length && !opts.onConflict) {
     const answer = await askConflicts(dir, conflicts);
     if (!answer) return undefined;
@@ -167,7 +170,7 @@ export async function newProject(arg: unknown, log: Logger): Promise<ScaffoldRes
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
       progress.report({ message: `writing the ${template.id} template…` });
-      const made = await scaffoldProject({ template: template.id, dir, name, onConflict: policy, logger: log, signal: abort.signal });
+      const made = await scaffoldProject({ template: template.id, dir, name, files, onConflict: policy, logger: log, signal: abort.signal });
       await rememberInterpreter(dir, python);
       return made;
     } finally {

@@ -1,28 +1,11 @@
 import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
+import type { Logger } from '../../core/logger';
 import { setting } from '../../vscode/config';
+import { pythonExtensionInterpreter } from '../../vscode/pythonInterpreter';
 
 /** Debian's interpreter, which sees the python3-torch / python3-sklearn packages (a pyenv python3 on PATH does not). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
-
-interface PythonExtensionApi {
-  environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined };
-  settings?: { getExecutionDetails(resource?: vscode.Uri): { execCommand?: string[] } | undefined };
-}
-
-/** The interpreter the Python extension has selected, when it is installed; never throws. */
-export async function pythonExtensionInterpreter(): Promise<string | undefined> {
-  const ext = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
-  if (!ext) return undefined;
-  try {
-    const api = ext.isActive ? ext.exports : await ext.activate();
-    const fromEnvs = api?.environments?.getActiveEnvironmentPath()?.path;
-    if (fromEnvs) return fromEnvs;
-    return api?.settings?.getExecutionDetails()?.execCommand?.[0];
-  } catch {
-    return undefined;
-  }
-}
 
 interface InterpreterItem extends vscode.QuickPickItem {
   value?: string;
@@ -34,7 +17,7 @@ interface InterpreterItem extends vscode.QuickPickItem {
  * mlWorkbench.pythonPath setting, the Python extension's choice, Debian's /usr/bin/python3,
  * `python3` on PATH, or a file picked with Browse. Undefined when cancelled.
  */
-export async function pickInterpreter(title: string, step: number, totalSteps: number): Promise<string | undefined> {
+export async function pickInterpreter(title: string, step: number, totalSteps: number, log: Logger): Promise<string | undefined> {
   const items: InterpreterItem[] = [];
   const seen = new Set<string>();
   const add = (value: string | undefined, label: string, detail: string) => {
@@ -43,7 +26,7 @@ export async function pickInterpreter(title: string, step: number, totalSteps: n
     items.push({ label, description: value, detail, value });
   };
   add(setting('pythonPath') || undefined, '$(gear) From the mlWorkbench.pythonPath setting', 'The interpreter runs use now');
-  add(await pythonExtensionInterpreter(), '$(symbol-namespace) Selected in the Python extension', 'The interpreter the Python extension uses for this workspace');
+  add(await pythonExtensionInterpreter(undefined, log), '$(symbol-namespace) Selected in the Python extension', 'The interpreter the Python extension uses for this workspace');
   if (existsSync(SYSTEM_PYTHON)) add(SYSTEM_PYTHON, '$(terminal-debian) System Python', "Debian/Ubuntu's interpreter: sees apt packages such as python3-torch and python3-sklearn");
   add('python3', '$(terminal) python3 on PATH', 'Whatever python3 the PATH finds when a run starts');
   items.push({ label: '$(folder-opened) Browse…', detail: 'Pick a python executable, e.g. in a virtual environment (.venv/bin/python)', browse: true });
