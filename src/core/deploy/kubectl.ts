@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import * as path from 'node:path';
+import { LogDemuxer } from '../docker/logLines';
 
 /** The kubectl executable on PATH, or undefined. */
 export async function findKubectl(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
@@ -26,17 +27,20 @@ export function runKubectl(kubectl: string, args: string[], opts: { signal?: Abo
   return new Promise((resolve, reject) => {
     const child = spawn(kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
     const out: string[] = [];
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        out.push(line);
-        opts.onLog?.(line);
-      }
+    const onLine = (_stream: string, line: string) => {
+      if (!line.trim()) return;
+      out.push(line);
+      opts.onLog?.(line);
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    // One line splitter per pipe: a line cut across two chunks comes out whole.
+    const stdout = new LogDemuxer(onLine, false);
+    const stderr = new LogDemuxer(onLine, false);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (e) => reject(opts.signal?.aborted ? new Error(`kubectl ${args[0]} was cancelled`) : e));
     child.on('close', (code) => {
+      stdout.end();
+      stderr.end();
       if (code === 0) resolve(out.join('\n'));
       else reject(new Error(`kubectl ${args.join(' ')} failed (exit ${code}):\n${out.slice(-20).join('\n')}`));
     });

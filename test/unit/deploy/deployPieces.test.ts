@@ -98,3 +98,13 @@ test('kubectl: found on PATH, applied with an argument array, failures carry the
   assert.deepEqual(lines, ['deployment.apps/x configured']);
   await assert.rejects(rolloutStatus({ kubectl: kubectl!, name: 'x', timeoutSeconds: 5 }), /rollout status deployment\/x --timeout=5s failed \(exit 1\):\nerror: deployment "x" exceeded/);
 });
+
+test('kubectl: a line written in two pieces is reported once, whole', async () => {
+  const bin = path.join(tmp, 'bin-slow');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(path.join(bin, 'kubectl'), `#!/bin/sh\nprintf 'deployment "y" successfully '\nsleep 0.3\necho 'rolled out'\n`);
+  chmodSync(path.join(bin, 'kubectl'), 0o755);
+  const lines: string[] = [];
+  await rolloutStatus({ kubectl: path.join(bin, 'kubectl'), name: 'y', timeoutSeconds: 5, onLog: (l) => lines.push(l) });
+  assert.deepEqual(lines, ['deployment "y" successfully rolled out']);
+});
