@@ -278,7 +278,10 @@ export class DockerEngine {
   /** Follows the engine's container and image events until the signal aborts or the stream ends. */
   async events(opts: { signal: AbortSignal; onEvent: (e: { type: string; action: string; id: string }) => void }): Promise<void> {
     if (opts.signal.aborted) return;
-    const stream = (await this.docker.getEvents({ filters: { type: ['container', 'image'] }, abortSignal: opts.signal } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+    // `since` the call (whole seconds): events that happen while the stream is still connecting are replayed,
+    // not lost; a few from earlier in that second may come too.
+    const since = Math.floor(Date.now() / 1000);
+    const stream = (await this.docker.getEvents({ since, filters: { type: ['container', 'image'] }, abortSignal: opts.signal } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
     const onAbort = () => stream.destroy?.();
     opts.signal.addEventListener('abort', onAbort, { once: true });
     try {
