@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browserTestSkip, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { startCodeServer, launchChromium } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 import { dockerEngineMissing, engineRequest, startDockerEngine } from '../harness/dockerEngine.mjs';
@@ -52,13 +52,7 @@ function runCommand(title) {
 }
 
 async function contextMenu(row, item) {
-  await row.click({ button: 'right' });
-  const entry = page.getByRole('menuitem', { name: item, exact: true });
-  await entry.waitFor({ timeout: 10_000 });
-  // VS Code's menus act on keyboard or mouse-up; hovering focuses the item, Enter runs it.
-  await entry.hover();
-  await page.keyboard.press('Enter');
-  await entry.waitFor({ state: 'hidden', timeout: 10_000 });
+  await chooseFromContextMenu(page, row, item);
   await page.mouse.move(1000, 820); // away from the trees, so no hover covers the screenshots
 }
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserTestSkip, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
 import { startCodeServer, artifactsDir, repoRoot } from '../harness/codeServer.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
@@ -292,13 +292,12 @@ async function goldenPath() {
   // 6. Containerize on the real engine, and see the container healthy in the Deployments view.
   if (containerize.docker) {
     await clearNotifications();
-    await modelRow.click({ button: 'right' });
-    await page.getByRole('menuitem', { name: 'Containerize Model', exact: true }).click();
+    await chooseFromContextMenu(page, modelRow, 'Containerize Model');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 60_000 });
     assert.match(await dialog.innerText(), /model\.onnx/);
     await shot('56-golden-containerize-review');
-    await dialog.locator('.monaco-button', { hasText: 'Build' }).first().click();
+    await dialog.locator('.monaco-button', { hasText: /^Build$/ }).click();
     const built = await notification(/Built \S+:latest/, 240_000);
     await built.locator('.monaco-button', { hasText: 'Run Locally' }).click();
     const healthy = sidebarRow(/healthy · \S+:latest · :\d+/);

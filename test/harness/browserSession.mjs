@@ -55,3 +55,16 @@ export async function runPaletteCommand(page, title) {
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 }
+
+/**
+ * Picks `item` from a tree row's context menu. VS Code's menus act on keyboard or mouse-up: a
+ * click right after the menu opens can be ignored, so the item is hovered (focused) and Enter runs it.
+ */
+export async function chooseFromContextMenu(page, row, item) {
+  await row.click({ button: 'right' });
+  const entry = page.getByRole('menuitem', { name: item, exact: true });
+  await entry.waitFor({ timeout: 10_000 });
+  await entry.hover();
+  await page.keyboard.press('Enter');
+  await entry.waitFor({ state: 'hidden', timeout: 10_000 });
+}
