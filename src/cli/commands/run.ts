@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError, type CliCommand } from '../cliCommand';
+import { scriptOutput } from '../scriptOutput';
 import { launchRun } from '../../core/runs/launchRun';
 import { applyOverrides, parseAssignment, readParamsFile } from '../../core/runs/paramsFile';
 import { resolveInterpreter } from '../../core/runs/resolveInterpreter';
@@ -72,13 +73,7 @@ export const runCommand: CliCommand = {
     }
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
 
-    const toStdout = ctx.json ? ctx.err : ctx.out;
-    const pending = { stdout: '', stderr: '' };
-    const emit = (text: string, stream: 'stdout' | 'stderr') => {
-      const lines = (pending[stream] + text).split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const l of lines) (stream === 'stdout' ? toStdout : ctx.err)(l.endsWith('\r') ? l.slice(0, -1) : l);
-    };
+    const output = scriptOutput(ctx);
     const store = new RunStore(ctx.workspace, ctx.logger);
     const handle = await launchRun(
       {
@@ -94,14 +89,14 @@ export const runCommand: CliCommand = {
         dataInputs: values.data,
         tags,
         git: !values['no-git'],
-        onOutput: emit,
+        onOutput: output.emit,
       },
       ctx.logger,
       ctx.signal,
     );
     ctx.err(`mlw: run ${handle.id} (${handle.run.name}) started, experiment "${handle.run.experiment}"`);
     const run = await handle.done;
-    for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) emit('\n', stream);
+    output.flush();
     const how = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? `signal ${run.signal}` : run.error ?? '';
     ctx.err(`mlw: run ${run.id} ${run.status} after ${formatDuration(run.durationMs)} (${how}) -> ${path.relative(ctx.workspace, handle.dir) || handle.dir}`);
     if (ctx.json) ctx.out(JSON.stringify(run, null, 2));

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { UsageError, type CliCommand } from '../cliCommand';
+import { scriptOutput } from '../scriptOutput';
 import { RunQueue } from '../../core/runs/RunQueue';
 import { expandSweep, SweepError, type RandomRange, type SweepSpec } from '../../core/runs/expandSweep';
 import { parseGridEntry, parseRandomEntry } from '../../core/runs/parseSweepArgs';
@@ -92,13 +93,7 @@ export const sweepCommand: CliCommand = {
     const cwd = ctx.workspace;
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
     const store = new RunStore(ctx.workspace, ctx.logger);
-    const toStdout = ctx.json ? ctx.err : ctx.out;
-    const pending = { stdout: '', stderr: '' };
-    const emit = (text: string, stream: 'stdout' | 'stderr') => {
-      const lines = (pending[stream] + text).split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const l of lines) (stream === 'stdout' ? toStdout : ctx.err)(l.endsWith('\r') ? l.slice(0, -1) : l);
-    };
+    const output = scriptOutput(ctx);
     const queue = new RunQueue({
       parallelism,
       logger: ctx.logger,
@@ -114,7 +109,7 @@ export const sweepCommand: CliCommand = {
         interpreter,
         experiment: values.experiment,
         cwd,
-        onOutput: emit,
+        onOutput: output.emit,
       },
       spec,
     );
@@ -128,7 +123,7 @@ export const sweepCommand: CliCommand = {
       ctx.signal.removeEventListener('abort', onAbort);
     }
 
-    for (const stream of ['stdout', 'stderr'] as const) if (pending[stream]) emit('\n', stream);
+    output.flush();
     if (ctx.json) ctx.out(JSON.stringify(runs, null, 2));
     else {
       const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params ?? {})))];
