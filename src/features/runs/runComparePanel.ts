@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { readRunMetrics } from '../../core/runs/listWorkspaceRuns';
+import { mergeMetrics, readMetrics, type MetricSeries } from '../../core/runs/readMetrics';
 import { lowerIsBetter, summarizeMetrics } from '../../core/runs/summarizeMetrics';
 import type { MetricSummary } from '../../core/runs/runTypes';
 import { packSeries, parseRunsMessage, type RunMetricGoal, type RunMetricStats, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
@@ -34,12 +35,15 @@ export class RunComparePanel {
   private liveTimer: NodeJS.Timeout | undefined;
   /** Payloads of compared runs that have ended: their files no longer change, so they are read once. */
   private readonly ended = new Map<string, ComparedRun>();
+  /** Metrics of compared runs still going, and how far their metrics.jsonl was read: each reload reads only what was appended. */
+  private readonly liveMetrics = new Map<string, { offset: number; series: Map<string, MetricSeries> }>();
 
   static show(entries: WorkspaceRun[], tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunComparePanel {
     const cur = RunComparePanel.current;
     if (cur) {
       cur.entries = entries;
       cur.ended.clear();
+      cur.liveMetrics.clear();
       cur.panel.title = RunComparePanel.title(entries);
       cur.panel.reveal();
       if (cur.ready) void cur.load();
@@ -87,9 +91,10 @@ export class RunComparePanel {
         const known = this.ended.get(e.run.id);
         if (known) return known;
         const fresh = (await this.tree.find(e.run.id)) ?? e;
-        const series = await readRunMetrics(fresh.workspace, fresh.run, this.tree.store(fresh.workspace)).catch(() => new Map());
+        const series = await this.readSeries(fresh).catch(() => new Map<string, MetricSeries>());
         // Finished runs carry their summaries in run.json; others are summarized here, not in the webview.
         const live = fresh.run.status === 'running' || fresh.run.status === 'queued';
+        if (!live) this.liveMetrics.delete(e.run.id);
         const summaries = !live && fresh.run.metrics ? fresh.run.metrics : summarizeMetrics(series);
         const payload = { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
         if (live) running = true;
@@ -106,6 +111,16 @@ export class RunComparePanel {
       for (const k of Object.keys(r.run.finalMetrics)) goals[k] ??= lowerIsBetter(k) ? 'min' : 'max';
     }
     await this.post({ type: 'compare', runs, goals });
+  }
+
+  /** A run's metrics: MLflow runs read whole, ours from where the last reload stopped (again from the start if the file was replaced). */
+  private async readSeries(entry: WorkspaceRun): Promise<Map<string, MetricSeries>> {
+    if (entry.run.source === 'mlflow') return readRunMetrics(entry.workspace, entry.run);
+    const prev = this.liveMetrics.get(entry.run.id);
+    const read = await readMetrics(this.tree.store(entry.workspace).runDir(entry.run.id), { sinceByteOffset: prev?.offset });
+    const series = prev && !read.reset ? mergeMetrics(prev.series, read.series) : read.series;
+    this.liveMetrics.set(entry.run.id, { offset: read.offset, series });
+    return series;
   }
 
   private disposed = false;
