@@ -72,10 +72,14 @@ async function fetchDrift(url: string, models: readonly string[]): Promise<{ mod
   return { models: out };
 }
 
+function warnKey(target: { key: string }, model: string): string {
+  return `${target.key}\u0000${model}`;
+}
+
 /** Shows the drift warning once per target and model; "Open Monitor" runs `open`. */
 function warnOnce(target: { key: string; label: string }, drift: readonly ModelDrift[], threshold: number, open: () => unknown, logger: Pick<Logger, 'warn'>): void {
   for (const m of drift) {
-    const id = `${target.key}\u0000${m.model}`;
+    const id = warnKey(target, m.model);
     if (warned.has(id)) continue;
     const drifted = driftedFeatures(m, threshold);
     if (drifted.length === 0) continue;
@@ -101,23 +105,29 @@ function localTarget(server: LocalServer, onTestRequest: () => unknown): Monitor
 
 /**
  * Hook for a LocalServer that just became ready: polls its models' drift every 5 s and shows the one-time warning
- * even while no monitor is open. Ends by itself once the server leaves the ready state or changes URL (a restart
- * calls it again).
+ * even while no monitor is open. Ends by itself once no model is left that could warn (none has a reference
+ * profile, or each has warned), or once the server leaves the ready state or changes URL (a restart calls it again).
  */
 export function watchDrift(server: LocalServer, logger?: Logger): void {
   const url = server.url;
   if (!url) return;
   const target = { key: `local:${server.id}`, label: server.label };
   const log: Pick<Logger, 'warn'> = logger ?? { warn: (m: string) => server.log.warn(m) };
+  // Models that could still warn: those with a reference profile and no warning shown yet.
+  let pending = server.models.map((m) => m.name);
   const timer = setInterval(() => {
-    if (server.state !== 'ready' || server.url !== url) {
+    if (server.state !== 'ready' || server.url !== url || pending.length === 0) {
       clearInterval(timer);
       return;
     }
     if (MonitorPanel.isOpen(target.key)) return; // the panel watches it
-    const models = server.models.map((m) => m.name);
-    fetchDrift(url, models)
-      .then((d) => warnOnce(target, d.models, driftThreshold(), () => vscode.commands.executeCommand('mlWorkbench.openServerMonitor', url), log))
+    fetchDrift(url, pending)
+      .then((d) => {
+        if (d.unavailable) pending = [];
+        warnOnce(target, d.models, driftThreshold(), () => vscode.commands.executeCommand('mlWorkbench.openServerMonitor', url), log);
+        const left = new Set(d.models.filter((m) => m.reference && !warned.has(warnKey(target, m.model))).map((m) => m.model));
+        pending = pending.filter((m) => left.has(m));
+      })
       .catch(() => undefined);
   }, WATCH_MS);
   timer.unref?.();
