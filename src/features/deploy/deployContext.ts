@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
 import type { LineageRecord } from '../../core/deploy/lineage';
 import { UserError } from '../../vscode/userError';
 import type { RegistryCredentials } from '../../vscode/secrets';
@@ -39,11 +40,24 @@ export async function recordLineage(ctx: DeployContext, record: LineageRecord): 
   }
 }
 
+/** Each folder's lineage as last read, with the file's size and mtime then: unchanged files are not read again. */
+const lineageCache = new Map<string, { stamp: string; records: LineageRecord[] }>();
+
+async function folderLineage(folder: string): Promise<LineageRecord[]> {
+  const { readLineage, lineageFile } = await import('../../core/deploy/lineage');
+  const st = await fsp.stat(lineageFile(folder)).catch(() => undefined);
+  const stamp = st ? `${st.size}:${st.mtimeMs}` : 'none';
+  const cached = lineageCache.get(folder);
+  if (cached?.stamp === stamp) return cached.records;
+  const records = await readLineage(folder).catch(() => [] as LineageRecord[]);
+  lineageCache.set(folder, { stamp, records });
+  return records;
+}
+
 /** Every lineage record of every workspace folder, oldest first. */
 export async function readAllLineage(): Promise<LineageRecord[]> {
-  const { readLineage } = await import('../../core/deploy/lineage');
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
-  const all = await Promise.all(folders.map((f) => readLineage(f.uri.fsPath).catch(() => [] as LineageRecord[])));
+  const all = await Promise.all(folders.map((f) => folderLineage(f.uri.fsPath)));
   return all.flat().sort((a, b) => a.at.localeCompare(b.at));
 }
 
