@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
 import { storedRuns, waitFor as waitForShort } from './support';
@@ -74,6 +76,39 @@ describe('experiment runs', () => {
     const stopped = await waitFor('the run to be stopped', async () => (await storedRuns<StoredRun>(folder.uri.fsPath)).find((r) => r.id === started.id && r.status === 'stopped'));
     assert.ok(stopped.metrics?.loss, 'metrics printed as mlw: lines were recorded');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('takes the interpreter from mlWorkbench.pythonPath first, else from $MLW_PYTHON', async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    assert.equal(vscode.extensions.getExtension('ms-python.python'), undefined, 'no Python extension here: the order skips it');
+    // Two names for the same interpreter, so the run's recorded interpreter says which rule chose it.
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mlw-interp-'));
+    const fromSetting = path.join(dir, 'python-from-setting');
+    const fromEnv = path.join(dir, 'python-from-env');
+    await fsp.symlink('/usr/bin/python3', fromSetting);
+    await fsp.symlink('/usr/bin/python3', fromEnv);
+    const script = vscode.Uri.joinPath(folder.uri, 'hello.py');
+    await fsp.writeFile(script.fsPath, 'print("mlw: answer=42")\n');
+    const config = vscode.workspace.getConfiguration('mlWorkbench');
+    const savedEnv = process.env.MLW_PYTHON;
+    try {
+      process.env.MLW_PYTHON = fromEnv; // the extension host's environment is this process's
+      await config.update('pythonPath', fromSetting, vscode.ConfigurationTarget.Global);
+      const bySetting = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & { interpreter: string };
+      assert.equal(bySetting.status, 'finished');
+      assert.equal(bySetting.interpreter, fromSetting, 'the setting wins over $MLW_PYTHON');
+
+      await config.update('pythonPath', undefined, vscode.ConfigurationTarget.Global);
+      const byEnv = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & { interpreter: string };
+      assert.equal(byEnv.status, 'finished');
+      assert.equal(byEnv.interpreter, fromEnv, 'without the setting (and no Python extension), $MLW_PYTHON');
+    } finally {
+      if (savedEnv === undefined) delete process.env.MLW_PYTHON;
+      else process.env.MLW_PYTHON = savedEnv;
+      await config.update('pythonPath', '/usr/bin/python3', vscode.ConfigurationTarget.Global);
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows the run in the Runs view and refreshes it on demand', async () => {
