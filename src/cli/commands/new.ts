@@ -5,7 +5,7 @@ import { listTemplates, TEMPLATE_IDS, isTemplateId } from '../../core/scaffold/p
 import { suggestProjectName, validateProjectName } from '../../core/scaffold/projectName';
 import { ScaffoldConflictError } from '../../core/scaffold/renderTemplate';
 import { scaffoldProject } from '../../core/scaffold/scaffoldProject';
-import { checkInterpreter, describeInterpreterCheck } from '../../core/scaffold/checkInterpreter';
+import { checkInterpreter, describeInterpreterCheck } from '../../core/env/checkInterpreter';
 import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 
 const usage = `mlw new <template> <folder> [options]

@@ -1,28 +1,23 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as http from 'node:http';
 import type { EnvironmentCheck, EnvironmentReport } from '../../shared/protocol';
+import { findEngine, type EngineEndpoint, type FindEngineOptions } from '../docker/findEngine';
+import { engineVersion } from '../docker/pingEndpoint';
 import type { Logger } from '../logger';
+import { checkInterpreter, MODULE_PACKAGES } from './checkInterpreter';
 
 export interface EnvironmentOptions {
   /** Python interpreter to probe; `python3` on PATH when empty. */
   python?: string;
-  /** Docker socket path or DOCKER_HOST value; process.env.DOCKER_HOST or the default socket when empty. */
+  /** The mlWorkbench.docker.host setting; empty means unset (then DOCKER_HOST, the Docker context, the default sockets). */
   dockerHost?: string;
+  /** Overrides for the engine discovery (environment, home folder, system sockets); tests use them. */
+  dockerDiscovery?: Omit<FindEngineOptions, 'dockerHost'>;
   logger: Logger;
   signal?: AbortSignal;
 }
 
-const PYTHON_PROBE = [
-  'import importlib, json, sys',
-  'mods = {}',
-  "for m in ('numpy', 'sklearn', 'torch', 'onnx', 'yaml'):",
-  '    try:',
-  '        mods[m] = getattr(importlib.import_module(m), "__version__", "?")',
-  '    except Exception:',
-  '        mods[m] = None',
-  "print(json.dumps({'version': sys.version.split()[0], 'executable': sys.executable, 'modules': mods}))",
-].join('\n');
+/** The modules the report lists for the interpreter. */
+const REPORTED_MODULES = ['numpy', 'sklearn', 'torch', 'onnx', 'yaml'];
 
 function run(file: string, args: string[], timeoutMs: number, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -33,33 +28,24 @@ function run(file: string, args: string[], timeoutMs: number, signal?: AbortSign
   });
 }
 
+/** The interpreter and each reported module, through the same probe New ML Project runs. */
 async function checkPython(python: string, signal?: AbortSignal): Promise<EnvironmentCheck[]> {
-  try {
-    const { stdout } = await run(python, ['-c', PYTHON_PROBE], 30_000, signal);
-    const info = JSON.parse(stdout) as { version: string; executable: string; modules: Record<string, string | null> };
-    const checks: EnvironmentCheck[] = [
-      { id: 'python', label: 'Python interpreter', status: 'ok', detail: `${info.executable} (Python ${info.version})` },
-    ];
-    const hints: Record<string, string> = {
-      numpy: 'pip install numpy  (Debian: apt-get install python3-numpy)',
-      sklearn: 'pip install scikit-learn  (Debian: apt-get install python3-sklearn)',
-      torch: 'pip install torch  (Debian: apt-get install python3-torch)',
-      onnx: 'pip install onnx  (Debian: apt-get install python3-onnx)',
-      yaml: 'pip install pyyaml  (Debian: apt-get install python3-yaml)',
-    };
-    for (const [mod, version] of Object.entries(info.modules)) {
-      checks.push(
-        version
-          ? { id: `python.${mod}`, label: `Python package ${mod}`, status: 'ok', detail: version }
-          : { id: `python.${mod}`, label: `Python package ${mod}`, status: 'warning', detail: `not importable by ${info.executable}`, fix: hints[mod] },
-      );
-    }
-    return checks;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const detail = err.code === 'ENOENT' ? `interpreter not found: ${python}` : `could not run ${python}: ${err.message.split('\n')[0]}`;
-    return [{ id: 'python', label: 'Python interpreter', status: 'missing', detail, fix: 'Install Python 3 or set mlWorkbench.pythonPath to an interpreter.' }];
+  const check = await checkInterpreter(python, REPORTED_MODULES, { signal, timeoutMs: 30_000 });
+  if (check.error) {
+    return [{ id: 'python', label: 'Python interpreter', status: 'missing', detail: check.error, fix: 'Install Python 3 or set mlWorkbench.pythonPath to an interpreter.' }];
   }
+  const executable = check.executable ?? python;
+  const checks: EnvironmentCheck[] = [{ id: 'python', label: 'Python interpreter', status: 'ok', detail: `${executable} (Python ${check.pythonVersion})` }];
+  for (const mod of REPORTED_MODULES) {
+    const label = `Python package ${mod}`;
+    const packages = MODULE_PACKAGES[mod];
+    checks.push(
+      mod in check.found
+        ? { id: `python.${mod}`, label, status: 'ok', detail: check.found[mod] || '?' }
+        : { id: `python.${mod}`, label, status: 'warning', detail: `not importable by ${executable}`, fix: `pip install ${packages.pip}  (Debian: apt-get install ${packages.debian})` },
+    );
+  }
+  return checks;
 }
 
 function checkOnnxRuntime(): EnvironmentCheck {
@@ -78,49 +64,24 @@ function checkOnnxRuntime(): EnvironmentCheck {
   }
 }
 
-/** Where the engine listens: a unix socket path or a tcp host:port, from the setting, DOCKER_HOST or the default socket. */
-function dockerEndpoint(host: string | undefined): { where: string; socketPath?: string; host?: string; port?: number } {
-  const where = host || process.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  if (where.startsWith('unix://')) return { where, socketPath: where.slice('unix://'.length) };
-  const m = /^tcp:\/\/([^:/]+):(\d+)/.exec(where);
-  return m ? { where, host: m[1], port: Number(m[2]) } : { where };
-}
-
-/** GET /version from the Engine API over plain HTTP: the full Docker client is not needed for a ping. */
-function engineVersion(ep: { socketPath?: string; host?: string; port?: number }, signal?: AbortSignal): Promise<Record<string, string>> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath: ep.socketPath, host: ep.host, port: ep.port, path: '/version', timeout: 3000, signal }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => {
-        try {
-          if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
-          resolve(JSON.parse(body) as Record<string, string>);
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out after 3 s')));
-    req.on('error', reject);
-  });
-}
-
-async function checkDocker(host: string | undefined, signal?: AbortSignal): Promise<EnvironmentCheck> {
-  const ep = dockerEndpoint(host);
+/** The engine the extension would use (findEngine: setting, DOCKER_HOST, context, default and Podman sockets), and its version. */
+async function checkDocker(host: string | undefined, discovery: Omit<FindEngineOptions, 'dockerHost'> | undefined): Promise<EnvironmentCheck> {
   const fix = 'Start Docker (or Podman) or set mlWorkbench.docker.host.';
-  if (ep.socketPath && !existsSync(ep.socketPath)) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no engine socket at ${ep.socketPath}`, fix };
-  }
-  if (!ep.socketPath && !ep.host) {
-    return { id: 'docker', label: 'Docker Engine', status: 'warning', detail: `${ep.where}: only unix:// and tcp:// addresses are checked here`, fix };
+  let endpoint: EngineEndpoint;
+  try {
+    endpoint = await findEngine({ env: process.env, ...discovery, dockerHost: host || undefined });
+  } catch (e) {
+    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: (e as Error).message, fix };
   }
   try {
-    const v = await engineVersion(ep, signal);
-    return { id: 'docker', label: 'Docker Engine', status: 'ok', detail: `${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}, ${v.Os ?? '?'}/${v.Arch ?? '?'}) at ${ep.where}` };
+    const v = await engineVersion(endpoint);
+    const detail = `${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}, ${v.Os ?? '?'}/${v.Arch ?? '?'}) at ${endpoint.description} (${endpoint.source})`;
+    if (host && endpoint.source !== 'setting') {
+      return { id: 'docker', label: 'Docker Engine', status: 'warning', detail: `${detail}; the engine of mlWorkbench.docker.host (${host}) did not answer`, fix };
+    }
+    return { id: 'docker', label: 'Docker Engine', status: 'ok', detail };
   } catch (e) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no answer from ${ep.where}: ${(e as Error).message}`, fix };
+    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no answer from ${endpoint.description}: ${(e as Error).message}`, fix };
   }
 }
 
@@ -140,7 +101,7 @@ export async function checkEnvironment(opts: EnvironmentOptions): Promise<Enviro
   const node: EnvironmentCheck = { id: 'node', label: 'Node.js runtime', status: 'ok', detail: `${process.version} (${process.platform}-${process.arch})` };
   const [pythonChecks, docker, git] = await Promise.all([
     checkPython(python, opts.signal),
-    checkDocker(opts.dockerHost, opts.signal),
+    checkDocker(opts.dockerHost, opts.dockerDiscovery),
     checkGit(opts.signal),
   ]);
   const checks = [node, checkOnnxRuntime(), ...pythonChecks, docker, git];

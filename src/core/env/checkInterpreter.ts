@@ -16,6 +16,8 @@ export interface InterpreterCheck {
   ok: boolean;
   /** e.g. "3.11.2"; undefined when the interpreter did not run. */
   pythonVersion?: string;
+  /** sys.executable: the interpreter's own path (a bare name or a venv shim resolved); undefined when it did not run. */
+  executable?: string;
   /** Module -> version ("" when the module has no __version__). */
   found: Record<string, string>;
   /** Modules that failed to import, with the first line of the error. */
@@ -28,7 +30,7 @@ export interface InterpreterCheck {
 
 const PROBE = `
 import importlib, json, sys
-out = {"python": "%d.%d.%d" % sys.version_info[:3], "found": {}, "missing": {}}
+out = {"python": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "found": {}, "missing": {}}
 for name in sys.argv[1:]:
     try:
         m = importlib.import_module(name)
@@ -74,12 +76,13 @@ export function checkInterpreter(interpreter: string, modules: string[], options
           });
           return;
         }
-        const data = JSON.parse(line.slice('MLW-PROBE '.length)) as { python: string; found: Record<string, string>; missing: Record<string, string> };
+        const data = JSON.parse(line.slice('MLW-PROBE '.length)) as { python: string; executable: string; found: Record<string, string>; missing: Record<string, string> };
         const missing = Object.entries(data.missing).map(([module, error]) => ({ module, error }));
         resolve({
           interpreter,
           ok: missing.length === 0,
           pythonVersion: data.python,
+          executable: data.executable || undefined,
           found: data.found,
           missing,
           advice: installAdvice(interpreter, missing.map((m) => m.module)),

@@ -3,6 +3,7 @@ import { checkEnvironment } from '../../core/env/checkEnvironment';
 import type { Logger } from '../../core/logger';
 import { parseEnvironmentMessage, type EnvironmentFromWebview, type EnvironmentReport, type EnvironmentToWebview } from '../../shared/protocol';
 import { openSettings, setting } from '../../vscode/config';
+import { pythonInterpreter } from '../../vscode/pythonInterpreter';
 import { connectWebview } from '../../vscode/webviewHost';
 
 /** "ML: Check Environment": one panel that probes Python, ONNX Runtime, Docker and git. */
@@ -54,7 +55,9 @@ export class EnvironmentPanel {
   }
 
   private async probe(): Promise<EnvironmentReport> {
-    this.report = await checkEnvironment({ python: setting('pythonPath'), dockerHost: setting('docker.host'), logger: this.logger });
+    // The interpreter runs would use: the setting, else the Python extension's choice, else $MLW_PYTHON / python3.
+    const { command } = await pythonInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri, this.logger);
+    this.report = await checkEnvironment({ python: command ?? process.env.MLW_PYTHON, dockerHost: setting('docker.host'), logger: this.logger });
     return this.report;
   }
 

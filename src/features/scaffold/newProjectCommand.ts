@@ -8,7 +8,7 @@ import { suggestProjectName, validateProjectName } from '../../core/scaffold/pro
 import { defaultHelperDir } from '../../core/runs/buildChildCommand';
 import { findConflicts, planProject, type ConflictPolicy } from '../../core/scaffold/renderTemplate';
 import { scaffoldProject, type ScaffoldResult } from '../../core/scaffold/scaffoldProject';
-import { checkInterpreter, describeInterpreterCheck, type InterpreterCheck } from '../../core/scaffold/checkInterpreter';
+import { checkInterpreter, describeInterpreterCheck, type InterpreterCheck } from '../../core/env/checkInterpreter';
 import { SECTION } from '../../vscode/config';
 import { UserError } from '../../vscode/userError';
 import { pickInterpreter } from './pickInterpreter';

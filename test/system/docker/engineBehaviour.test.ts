@@ -15,6 +15,8 @@ import { EngineUnavailableError, findEngine, parseDockerHost } from '../../../sr
 import { packContext } from '../../../src/core/docker/buildContext';
 import { locateServerAssets } from '../../../src/core/docker/serverAssets';
 import { pushImage } from '../../../src/core/deploy/pushImage';
+import { checkEnvironment } from '../../../src/core/env/checkEnvironment';
+import { silentLogger } from '../../../src/core/logger';
 import { CORPUS_DIR, hasCorpus, needs } from '../../support/requires';
 import { engineMissing, REPO_ROOT, startTestEngine, type TestEngine } from './engineHarness';
 
@@ -109,6 +111,20 @@ test('an engine that is down: the clear message, listing what was tried', async 
   assert.ok(err instanceof EngineUnavailableError);
   assert.match(err.message, new RegExp(`^No Docker engine answered\\. Tried: unix://${dead.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\[DOCKER_HOST\\] \\(no such socket\\)`));
   assert.match(err.message, /Start Docker \(or Podman\), or point the mlWorkbench\.docker\.host setting or DOCKER_HOST at a running engine\./);
+});
+
+test('ML: Check Environment finds the engine the way the extension does and reports its version', async (t) => {
+  if (!ready(t)) return;
+  const home = mkdtempSync(path.join(work, 'home-'));
+  const discovery = { homeDir: home, env: { DOCKER_HOST: env!.dockerHost }, systemDockerSocket: path.join(home, 'docker.sock'), systemPodmanSocket: path.join(home, 'podman.sock') };
+  const docker = async (dockerHost: string) => (await checkEnvironment({ python: '/nonexistent', dockerHost, dockerDiscovery: discovery, logger: silentLogger })).checks.find((c) => c.id === 'docker');
+  const found = await docker('');
+  assert.equal(found?.status, 'ok', found?.detail);
+  assert.match(found!.detail, /^\d+\.\d+\.\d+\S* \(API 1\.\d+, linux\/\w+\) at unix:\/\/\S+ \(DOCKER_HOST\)$/);
+  // The setting names an engine that is not there: the one that answered is reported, with a warning.
+  const fallback = await docker(`unix://${path.join(work, 'gone.sock')}`);
+  assert.equal(fallback?.status, 'warning');
+  assert.match(fallback!.detail, /\(DOCKER_HOST\); the engine of mlWorkbench\.docker\.host \(unix:\/\/\S+gone\.sock\) did not answer/);
 });
 
 test('the event stream reports container events until aborted; restart keeps the container running', async (t) => {

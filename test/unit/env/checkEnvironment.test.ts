@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { checkEnvironment } from '../../../src/core/env/checkEnvironment';
 import { silentLogger } from '../../../src/core/logger';
 import { SYSTEM_PYTHON, needs } from '../../support/requires';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const byId = async (opts: Parameters<typeof checkEnvironment>[0]) => new Map((await checkEnvironment(opts)).checks.map((c) => [c.id, c]));
 
@@ -12,7 +14,7 @@ test('a missing interpreter is reported as missing, with the path and a fix', as
   const checks = await byId({ python: '/nonexistent/python3', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger });
   const py = checks.get('python');
   assert.equal(py?.status, 'missing');
-  assert.match(py!.detail, /interpreter not found: \/nonexistent\/python3/);
+  assert.match(py!.detail, /\/nonexistent\/python3 was not found/);
   assert.match(py!.fix ?? '', /mlWorkbench\.pythonPath/);
   assert.ok(![...checks.keys()].some((k) => k.startsWith('python.')), 'no package checks without an interpreter');
 });
@@ -31,10 +33,14 @@ test('onnxruntime-node loads and names its CPU provider', async () => {
   assert.match(checks.get('onnxruntime')!.detail, /cpu/);
 });
 
-test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with a fix', async () => {
-  const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', logger: silentLogger })).get('docker');
+/** Engine discovery that sees only what the test gives it: no DOCKER_HOST, no context, no system sockets. */
+const isolated = { env: {}, homeDir: mkdtempSync(path.join(os.tmpdir(), 'mlw-env-home-')), systemDockerSocket: '/nonexistent/system.sock', systemPodmanSocket: '/nonexistent/podman.sock' };
+
+test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with what was tried and a fix', async () => {
+  const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', dockerDiscovery: isolated, logger: silentLogger })).get('docker');
   assert.equal(noSocket?.status, 'missing');
-  assert.match(noSocket!.detail, /no engine socket at \/nonexistent\/docker\.sock/);
+  assert.match(noSocket!.detail, /No Docker engine answered\. Tried: unix:\/\/\/nonexistent\/docker\.sock \[setting\] \(no such socket\)/);
+  assert.match(noSocket!.detail, /\/nonexistent\/system\.sock \[default socket\]/, 'the default socket was tried too');
   // A port that was just free: the connection is refused for real.
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -42,8 +48,8 @@ test('a Docker socket that does not exist, and a TCP engine address nobody liste
       s.close(() => resolve(p));
     });
   });
-  const refused = (await byId({ python: '/nonexistent', dockerHost: `tcp://127.0.0.1:${port}`, logger: silentLogger })).get('docker');
+  const refused = (await byId({ python: '/nonexistent', dockerHost: `tcp://127.0.0.1:${port}`, dockerDiscovery: isolated, logger: silentLogger })).get('docker');
   assert.equal(refused?.status, 'missing');
-  assert.match(refused!.detail, new RegExp(`no answer from tcp://127.0.0.1:${port}: .*ECONNREFUSED`));
+  assert.match(refused!.detail, new RegExp(`tcp://127.0.0.1:${port} \\[setting\\] \\(ECONNREFUSED`));
   assert.match(refused!.fix ?? '', /mlWorkbench\.docker\.host/);
 });

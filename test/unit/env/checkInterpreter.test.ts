@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { checkInterpreter, describeInterpreterCheck } from '../../../src/core/scaffold/checkInterpreter';
+import { checkInterpreter, describeInterpreterCheck } from '../../../src/core/env/checkInterpreter';
 import { needs, SYSTEM_PYTHON } from '../../support/requires';
 
 describe('checkInterpreter', () => {

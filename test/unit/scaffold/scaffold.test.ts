@@ -9,7 +9,7 @@ import { planProject, writeProject, findConflicts, ScaffoldConflictError, NAME_P
 import { suggestProjectName, validateProjectName } from '../../../src/core/scaffold/projectName';
 import { scaffoldProject } from '../../../src/core/scaffold/scaffoldProject';
 import { initGitRepo, FALLBACK_IDENTITY } from '../../../src/core/scaffold/initGitRepo';
-import { installAdvice } from '../../../src/core/scaffold/checkInterpreter';
+import { installAdvice } from '../../../src/core/env/checkInterpreter';
 import { REPO_ROOT, tempDir } from '../runs/runsTestSupport';
 
 const HELPER_DIR = path.join(REPO_ROOT, 'python');
