@@ -40,6 +40,10 @@ test('opening a .onnx file shows the inspector with its signature, then its grap
 
   await frame.getByRole('tab', { name: 'Graph' }).click();
   await frame.getByRole('img', { name: /Model graph/ }).waitFor({ timeout: 30_000 });
+  // The layout ran in the Web Worker: the page's CSP let the blob: worker start.
+  const status = frame.locator('.insp-status', { hasText: /layout \d+ ms/ });
+  await status.waitFor({ timeout: 30_000 });
+  assert.match(await status.innerText(), /boxes, \d+ edges · layout \d+ ms in a worker/);
   await frame.getByRole('searchbox', { name: 'Find node or tensor' }).fill('Conv');
   const panel = frame.getByRole('complementary', { name: 'Selected node' });
   await panel.getByRole('heading', { name: 'Conv' }).waitFor({ timeout: 30_000 });

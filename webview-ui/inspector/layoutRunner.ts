@@ -8,6 +8,7 @@
  * file). If any step fails, the reason is logged and layouts run on the page, as before.
  */
 import { layoutSteps, type GraphLayout, type LayoutProgress } from '../../src/shared/graphLayout';
+import { runInSlices } from './runInSlices';
 import { parseFromLayoutWorker, type ToLayoutWorker } from './layoutWorkerProtocol';
 
 export interface RunnerInput {
@@ -145,37 +146,17 @@ export class LayoutRunner {
 
   /** The page-thread fallback: the same generator in slices of ~14 ms, one per macrotask. */
   private startOnPage(job: Job): void {
-    const steps = layoutSteps(job.input);
-    const slice = (): void => {
-      if (job.id !== this.run) return; // cancelled
-      const end = performance.now() + SLICE_MS;
-      let last: LayoutProgress | undefined;
-      let layout: GraphLayout | undefined;
-      try {
-        for (;;) {
-          const r = steps.next();
-          if (r.done) {
-            layout = r.value;
-            break;
-          }
-          last = r.value;
-          if (performance.now() >= end) break;
-        }
-      } catch (e) {
-        this.run++;
-        const text = e instanceof Error ? e.message : String(e);
-        this.log(`ONNX inspector: graph layout failed: ${text}`);
-        job.onFail(text);
-        return;
-      }
-      if (layout) {
+    runInSlices(layoutSteps(job.input), SLICE_MS, () => job.id === this.run, {
+      progress: job.onProgress,
+      done: (layout) => {
         this.run++;
         job.onDone(layout, performance.now() - job.t0, 'page');
-        return;
-      }
-      if (last) job.onProgress(last);
-      setTimeout(slice, 0);
-    };
-    slice();
+      },
+      failed: (text) => {
+        this.run++;
+        this.log(`ONNX inspector: graph layout failed: ${text}`);
+        job.onFail(text);
+      },
+    });
   }
 }

@@ -3,8 +3,9 @@
  * the page's thread. It works in slices of ~40 ms and yields between them, so a `cancel` or a newer `layout`
  * message is seen quickly; it posts progress after each slice and the finished layout with its buffers moved.
  */
-import { layoutSteps, type GraphLayout, type LayoutProgress } from '../../src/shared/graphLayout';
+import { layoutSteps } from '../../src/shared/graphLayout';
 import { layoutTransfer, parseToLayoutWorker, type FromLayoutWorker } from './layoutWorkerProtocol';
+import { runInSlices } from './runInSlices';
 
 /** The little of the worker global scope used here (the webview tsconfig has the DOM lib, not WebWorker). */
 interface WorkerScope {
@@ -16,30 +17,6 @@ const scope = self as unknown as WorkerScope;
 const SLICE_MS = 40;
 let current = 0;
 
-function run(id: number, steps: Generator<LayoutProgress, GraphLayout, void>, t0: number): void {
-  if (id !== current) return; // cancelled or superseded
-  const end = performance.now() + SLICE_MS;
-  let last: LayoutProgress | undefined;
-  try {
-    for (;;) {
-      const r = steps.next();
-      if (r.done) {
-        current = 0;
-        scope.postMessage({ type: 'done', id, layout: r.value, ms: performance.now() - t0 }, layoutTransfer(r.value));
-        return;
-      }
-      last = r.value;
-      if (performance.now() >= end) break;
-    }
-  } catch (e) {
-    current = 0;
-    scope.postMessage({ type: 'failed', id, message: e instanceof Error ? e.message : String(e) });
-    return;
-  }
-  if (last) scope.postMessage({ type: 'progress', id, progress: last });
-  setTimeout(() => run(id, steps, t0), 0);
-}
-
 scope.addEventListener('message', (event) => {
   const message = parseToLayoutWorker(event.data);
   if (!message) return;
@@ -47,7 +24,19 @@ scope.addEventListener('message', (event) => {
     if (message.id === current) current = 0;
     return;
   }
-  current = message.id;
+  const id = message.id;
+  const t0 = performance.now();
+  current = id;
   const { nodeCount, sources, targets, widths } = message;
-  run(message.id, layoutSteps({ nodeCount, sources, targets, widths }), performance.now());
+  runInSlices(layoutSteps({ nodeCount, sources, targets, widths }), SLICE_MS, () => id === current, {
+    progress: (progress) => scope.postMessage({ type: 'progress', id, progress }),
+    done: (layout) => {
+      current = 0;
+      scope.postMessage({ type: 'done', id, layout, ms: performance.now() - t0 }, layoutTransfer(layout));
+    },
+    failed: (text) => {
+      current = 0;
+      scope.postMessage({ type: 'failed', id, message: text });
+    },
+  });
 });
