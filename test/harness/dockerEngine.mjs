@@ -11,26 +11,16 @@
 // (other test processes, a developer's engine) can run side by side and teardown never touches theirs.
 // One engine is shared by every caller of the same process; the last stop() tears it down.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync,
-  realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, openSync, closeSync, readSync,
-} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { freePort, repoRoot } from './codeServer.mjs';
+import { join } from 'node:path';
+import { baseRootfsTarball } from './baseImageRootfs.mjs';
+import { freePort } from './codeServer.mjs';
+import { SBIN_PATH, which } from './which.mjs';
 
 export const BASE_IMAGE = 'local/mlw-node-base:test';
-const SBIN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-function which(name) {
-  for (const dir of `${process.env.PATH ?? ''}:${SBIN_PATH}`.split(':')) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
 /** What is missing for startDockerEngine, or undefined when it can run. For needs(): `needs(t, 'docker engine', !missing, missing)`. */
 export function dockerEngineMissing({ needRegistry = true } = {}) {
   const missing = [];
@@ -108,95 +98,6 @@ function deleteBridge(name) {
   } catch {
     /* already gone */
   }
-}
-
-/** Shared libraries of an ELF file as ldd lists them (absolute paths, including the dynamic loader). */
-function sharedLibraries(file) {
-  let out = '';
-  try {
-    out = execFileSync('ldd', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return []; // statically linked
-  }
-  const libs = [];
-  for (const line of out.split('\n')) {
-    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
-    // System libraries only: libonnxruntime.so next to the binding ships with the package, not the base image.
-    if (m && !m[1].startsWith(dirname(file))) libs.push(m[1]);
-  }
-  return libs;
-}
-
-/** The node binary to put in the base image: process.execPath when it is an ELF file, else /usr/bin/node. */
-function nodeBinary() {
-  for (const p of [process.execPath, '/usr/bin/node', which('node')]) {
-    if (!p || !existsSync(p)) continue;
-    const real = realpathSync(p);
-    const head = Buffer.alloc(4);
-    const fd = openSync(real, 'r');
-    try {
-      readSync(fd, head, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
-    if (head.toString('latin1') === '\x7fELF') return real;
-  }
-  throw new Error('no node ELF binary found for the test base image');
-}
-
-function onnxRuntimeLibraries() {
-  const base = join(repoRoot, 'node_modules', 'onnxruntime-node', 'bin');
-  if (!existsSync(base)) return [];
-  const arch = process.arch;
-  const out = [];
-  for (const napi of readdirSync(base)) {
-    const dir = join(base, napi, 'linux', arch);
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) if (/\.so(\.|$)|\.node$/.test(f)) out.push(join(dir, f));
-  }
-  return out;
-}
-
-/** Builds (or reuses from the cache) the base image's rootfs tarball. Returns its path. */
-function baseRootfsTarball() {
-  const node = nodeBinary();
-  const busybox = realpathSync(which('busybox'));
-  const libs = new Set([...sharedLibraries(node), ...sharedLibraries(busybox), ...onnxRuntimeLibraries().flatMap(sharedLibraries)]);
-  const key = createHash('sha256');
-  for (const f of [node, busybox, ...[...libs].sort()]) {
-    const s = statSync(f);
-    key.update(`${f}:${s.size}:${s.mtimeMs}\n`);
-  }
-  const cacheDir = join(repoRoot, '.test-artifacts', 'docker');
-  mkdirSync(cacheDir, { recursive: true });
-  const tarball = join(cacheDir, `mlw-node-base-${key.digest('hex').slice(0, 16)}.tar`);
-  if (existsSync(tarball)) return tarball;
-
-  const rootfs = mkdtempSync(join(tmpdir(), 'mlw-rootfs-'));
-  try {
-    for (const d of ['bin', 'usr/bin', 'usr/local/bin', 'etc', 'tmp', 'home', 'root', 'proc', 'sys', 'dev', 'app']) mkdirSync(join(rootfs, d), { recursive: true });
-    chmodSync(join(rootfs, 'tmp'), 0o1777);
-    copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
-    chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
-    const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const a of applets) if (a !== 'busybox' && !existsSync(join(rootfs, 'bin', a))) symlinkSync('busybox', join(rootfs, 'bin', a));
-    copyFileSync(node, join(rootfs, 'usr', 'local', 'bin', 'node'));
-    chmodSync(join(rootfs, 'usr', 'local', 'bin', 'node'), 0o755);
-    for (const lib of libs) {
-      const to = join(rootfs, lib);
-      mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(realpathSync(lib), to);
-      chmodSync(to, 0o755);
-    }
-    writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
-    writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnode:x:1000:\nnogroup:x:65534:\n');
-    const tmp = `${tarball}.${process.pid}.tmp`;
-    execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tmp, '.']);
-    renameSync(tmp, tarball);
-  } finally {
-    rmSync(rootfs, { recursive: true, force: true });
-  }
-  return tarball;
 }
 
 async function importBaseImage(socketPath) {
