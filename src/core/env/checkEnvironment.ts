@@ -39,10 +39,11 @@ async function checkPython(python: string, signal?: AbortSignal): Promise<Enviro
   for (const mod of REPORTED_MODULES) {
     const label = `Python package ${mod}`;
     const packages = MODULE_PACKAGES[mod];
+    const why = check.missing.find((m) => m.module === mod)?.error;
     checks.push(
       mod in check.found
         ? { id: `python.${mod}`, label, status: 'ok', detail: check.found[mod] || '?' }
-        : { id: `python.${mod}`, label, status: 'warning', detail: `not importable by ${executable}`, fix: `pip install ${packages.pip}  (Debian: apt-get install ${packages.debian})` },
+        : { id: `python.${mod}`, label, status: 'warning', detail: `not importable by ${executable}${why ? ` (${why})` : ''}`, fix: `pip install ${packages.pip}  (Debian: apt-get install ${packages.debian})` },
     );
   }
   return checks;
