@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { EnvironmentCheck, EnvironmentReport } from '../../shared/protocol';
-import { findEngine, type EngineEndpoint, type FindEngineOptions } from '../docker/findEngine';
+import { EngineUnavailableError, findEngine, type EngineEndpoint, type FindEngineOptions } from '../docker/findEngine';
 import { engineVersion } from '../docker/pingEndpoint';
 import type { Logger } from '../logger';
 import { checkInterpreter, MODULE_PACKAGES } from './checkInterpreter';
@@ -72,7 +72,9 @@ async function checkDocker(host: string | undefined, discovery: Omit<FindEngineO
   try {
     endpoint = await findEngine({ env: process.env, ...discovery, dockerHost: host || undefined });
   } catch (e) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: (e as Error).message, fix };
+    // The list of what was tried, without the error's own advice: the fix line gives it.
+    const detail = e instanceof EngineUnavailableError ? `No engine answered. Tried: ${e.tried.join('; ')}` : (e as Error).message;
+    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail, fix };
   }
   try {
     const v = await engineVersion(endpoint);

@@ -39,7 +39,7 @@ const isolated = { env: {}, homeDir: mkdtempSync(path.join(os.tmpdir(), 'mlw-env
 test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with what was tried and a fix', async () => {
   const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', dockerDiscovery: isolated, logger: silentLogger })).get('docker');
   assert.equal(noSocket?.status, 'missing');
-  assert.match(noSocket!.detail, /No Docker engine answered\. Tried: unix:\/\/\/nonexistent\/docker\.sock \[setting\] \(no such socket\)/);
+  assert.match(noSocket!.detail, /No engine answered\. Tried: unix:\/\/\/nonexistent\/docker\.sock \[setting\] \(no such socket\)/);
   assert.match(noSocket!.detail, /\/nonexistent\/system\.sock \[default socket\]/, 'the default socket was tried too');
   // A port that was just free: the connection is refused for real.
   const port = await new Promise<number>((resolve) => {
