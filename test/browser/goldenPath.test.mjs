@@ -329,6 +329,15 @@ async function goldenPath() {
   assert.ok(compared.includes(run1.name) && compared.includes(run2.name), compared);
   assert.match(compared, /0\.02/);
   await compare.locator('section.runs-chart[data-metric="loss"] canvas').first().waitFor({ timeout: 30_000 });
+  // The test scores are logged once per run: bars with their values, not lone dots on a step axis.
+  const rocBars = compare.locator('section.runs-chart[data-metric="roc_auc"]').getByRole('listitem');
+  await rocBars.first().waitFor({ timeout: 30_000 });
+  const bars = await rocBars.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label')));
+  for (const run of [run1, run2]) {
+    const bar = bars.find((b) => b.startsWith(`${run.name}: `));
+    assert.ok(bar, `a roc_auc bar for ${run.name}: ${bars}`);
+    assert.ok(Math.abs(Number(bar.split(': ')[1]) - run.metrics.roc_auc.last) < 1e-5, `${bar} vs ${run.metrics.roc_auc.last}`);
+  }
   await shot('58-golden-compare');
   console.log(`golden path: tabular-classifier done at ${elapsed()}`);
 

@@ -164,8 +164,10 @@ test('Compare Runs sorts by a metric, filters, highlights differing params and d
   // Scatter of lr (x) against best accuracy (y): a canvas with a dot per run.
   await frame.locator('#runs-x').selectOption('lr');
   await frame.locator('#runs-y').selectOption('accuracy');
+  // The views are drawn when they scroll into view (their label names what they show once drawn).
+  await frame.getByRole('region', { name: 'Scatter' }).scrollIntoViewIfNeeded();
   const scatter = frame.getByRole('img', { name: /Scatter of accuracy \(best\) against lr for 2 runs/ });
-  await scatter.scrollIntoViewIfNeeded(); // the views are drawn when they scroll into view
+  await scatter.scrollIntoViewIfNeeded();
   const paintedPixels = () => scatter.evaluate((c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let n = 0;

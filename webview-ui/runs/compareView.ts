@@ -64,6 +64,7 @@ export class CompareView {
       spec: (m) => this.chartSpec(m),
       log: () => this.view.log,
       empty: () => 'No metrics were logged.',
+      scalarBars: true,
     });
     this.scatter = new ScatterPlot(open);
     this.pc = new ParallelCoordinates(open);

@@ -2,6 +2,7 @@ import type uPlot from 'uplot';
 import { alignCurves, type Curve, type CurveStyle } from '../../src/shared/downsampleCurves';
 import { h } from '../shared/dom';
 import { makeChart, type ChartSeries } from './charts';
+import { isScalarMetric, scalarBars } from './scalarBars';
 
 /** What one chart draws: its curves at full resolution, and how each is smoothed / filtered for log scale. */
 export interface ChartSpec {
@@ -15,6 +16,8 @@ export interface MetricChartsSource {
   spec(metric: string): ChartSpec | undefined;
   log(): boolean;
   empty(): string;
+  /** Draw metrics logged once per run as bars (compare); else a lone point stays a chart that grows into a curve (dashboard). */
+  scalarBars?: boolean;
 }
 
 interface Drawn {
@@ -38,6 +41,8 @@ const bucketsFor = (width: number): number => Math.ceil(Math.max(50, width - AXI
  */
 export class MetricCharts {
   private readonly drawn = new Map<string, Drawn>();
+  /** Metrics drawn as bars (one value per run; see scalarBars.ts), by name. */
+  private readonly bars = new Map<string, HTMLElement>();
   /** Curves hidden by the compare filter (index into each chart's series). */
   private hidden = new Set<number>();
 
@@ -60,6 +65,15 @@ export class MetricCharts {
     for (const name of names) {
       const spec = this.source.spec(name);
       if (!spec) continue;
+      if (this.barsWanted(spec)) {
+        const box = h('section', { class: 'runs-chart', 'data-metric': name },
+          h('h3', {}, name, h('span', { class: 'runs-chart-note' }, ' · one value per run')),
+          scalarBars(spec.series, spec.curves, this.hidden),
+        );
+        this.el.append(box);
+        this.bars.set(name, box);
+        continue;
+      }
       const target = h('div', { class: 'runs-plot' });
       const readout = h('div', { class: 'runs-readout mono', 'aria-live': 'polite' });
       const title = h('h3', {}, name);
@@ -81,7 +95,7 @@ export class MetricCharts {
     for (const name of changed) {
       const chart = this.drawn.get(name);
       const spec = this.source.spec(name);
-      if (!chart || !spec) added = true;
+      if (!chart || !spec || this.bars.has(name)) added = true; // new, or bars that may have become a curve
       else chart.plot.setData(this.data(spec, chart.buckets).data);
     }
     if (added) this.draw();
@@ -90,6 +104,9 @@ export class MetricCharts {
   /** Shows only the curves whose index is in `visible` (the compare filter). */
   filter(visible: Set<number>, count: number): void {
     this.hidden = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => !visible.has(i)));
+    for (const box of this.bars.values()) {
+      for (const row of box.querySelectorAll<HTMLElement>('.runs-bar-row')) row.hidden = this.hidden.has(Number(row.dataset.index));
+    }
     for (const { plot } of this.drawn.values()) {
       const toggle: number[] = [];
       for (let i = 1; i < plot.series.length; i++) if (plot.series[i].show !== !this.hidden.has(i - 1)) toggle.push(i);
@@ -114,5 +131,10 @@ export class MetricCharts {
   destroy(): void {
     for (const c of this.drawn.values()) c.plot.destroy();
     this.drawn.clear();
+    this.bars.clear();
+  }
+
+  private barsWanted(spec: ChartSpec): boolean {
+    return this.source.scalarBars === true && isScalarMetric(spec.curves);
   }
 }
