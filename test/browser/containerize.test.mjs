@@ -4,12 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { startCodeServer, launchChromium } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
-import { dockerEngineMissing, engineRequest, startDockerEngine } from '../harness/dockerEngine.mjs';
+import { dockerEngineMissing, engineRequest, startAuthRegistry, startDockerEngine } from '../harness/dockerEngine.mjs';
 
 function skipReason() {
   const browser = browserTestSkip();
@@ -265,6 +265,70 @@ async function pushAndDeploy() {
   assert.deepEqual(lineage.map((r) => r.kind), hasKubectl ? ['image', 'container', 'push'] : ['image', 'container', 'push', 'kubernetes']);
   assert.equal(lineage[2].digest, digest);
 }
+
+test('a registry that wants a login: asked for user and password, a typo is re-entered, the next push asks nothing', { skip, timeout: 240_000 }, async () => {
+  const login = { username: 'mlw-user', password: `pw-${Date.now().toString(36)}` };
+  const auth = await startAuthRegistry(login);
+  try {
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    const pushTo = async (target) => {
+      await runCommand('ML: Push Image…');
+      await page.locator('.quick-input-widget', { hasText: 'Target reference' }).waitFor({ timeout: 30_000 });
+      await input.fill(target);
+      await page.waitForTimeout(300); // validated as typed
+      await page.keyboard.press('Enter');
+    };
+    const answer = async (title, text) => {
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 60_000 });
+      await input.fill(text);
+      await page.keyboard.press('Enter');
+    };
+    const tagged = async (tag) => {
+      const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+      const r = await fetch(`http://${auth.registry}/v2/team/conv2d/manifests/${tag}`, {
+        method: 'HEAD',
+        headers: { Authorization: `Basic ${basic}`, Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+      });
+      return r.status === 200;
+    };
+
+    // First push: the registry answers 401, so the user is asked; the password box hides what is typed.
+    await runCommand('Notifications: Clear All Notifications');
+    await pushTo(`${auth.registry}/team/conv2d:1.0`);
+    await answer(`Log in to ${auth.registry} (1/2)`, login.username);
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: '(2/2)' }).waitFor({ timeout: 30_000 });
+    assert.equal(await input.getAttribute('type'), 'password');
+    await answer(`Log in to ${auth.registry} (2/2)`, `${login.password}-typo`);
+    // The typo is refused by the registry: the message offers to enter the credentials again.
+    await runCommand('Notifications: Show Notifications');
+    const refused = page.locator('.notifications-center .notification-list-item', { hasText: 'Re-enter Credentials' }).first();
+    await refused.waitFor({ timeout: 120_000 });
+    assert.match(await refused.innerText(), new RegExp(auth.registry.replace(/\./g, '\\.')));
+    await page.screenshot({ path: join(shots, '45-push-login-refused.png') });
+    await refused.locator('.monaco-button', { hasText: 'Re-enter Credentials' }).click();
+    await answer(`Log in to ${auth.registry} (1/2)`, login.username);
+    await answer(`Log in to ${auth.registry} (2/2)`, login.password);
+    for (let i = 0; i < 240 && !(await tagged('1.0')); i++) await page.waitForTimeout(500);
+    assert.ok(await tagged('1.0'), 'the image is in the registry after the credentials were re-entered');
+
+    // Second push: the saved credentials are used; no login box appears.
+    await pushTo(`${auth.registry}/team/conv2d:1.1`);
+    const loginBox = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Log in to' });
+    for (let i = 0; i < 240 && !(await tagged('1.1')); i++) {
+      assert.equal(await loginBox.isVisible(), false, 'no login asked for the second push');
+      await page.waitForTimeout(500);
+    }
+    assert.ok(await tagged('1.1'), 'the second tag is pushed');
+
+    // The password lives in secret storage only: not in the workspace, its settings or the extension's log.
+    const found = spawnSync('grep', ['-rl', '--', login.password, workspace, join(server.userDataDir, 'logs'), join(server.userDataDir, 'User', 'settings.json')], { encoding: 'utf8' });
+    assert.ok(found.status === 0 || found.status === 1, `grep could not search: ${found.stderr}`);
+    const leaks = found.stdout.trim().split('\n').filter(Boolean);
+    assert.deepEqual(leaks, [], `the password appears in ${leaks.join(', ')}`);
+  } finally {
+    await auth.stop();
+  }
+});
 
 test('a kept Dockerfile is built as edited, and a failing step is named in the error', { skip, timeout: 180_000 }, async () => {
   const kept = join(workspace, 'models', 'docker', 'conv2d', 'Dockerfile');
