@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { RegistryAuth } from '../core/docker/dockerEngine';
+import type { PasswordAuth } from '../core/docker/dockerEngine';
 
 const PREFIX = 'mlWorkbench.registry:';
 /** Some hosts (a browser workbench without a keychain) never answer; credentials are then asked again. */
@@ -26,11 +26,11 @@ export class RegistryCredentials {
     return () => this.warn(`VS Code's secret storage did not answer (${what}) within ${SECRET_TIMEOUT_MS / 1000} s; registry credentials are not kept in this session.`);
   }
 
-  async get(registry: string): Promise<RegistryAuth | undefined> {
+  async get(registry: string): Promise<PasswordAuth | undefined> {
     const raw = await within(this.secrets.get(PREFIX + registry), undefined, this.timedOut('read'));
     if (!raw) return undefined;
     try {
-      const v = JSON.parse(raw) as Partial<RegistryAuth>;
+      const v = JSON.parse(raw) as Partial<PasswordAuth>;
       if (typeof v.username === 'string' && typeof v.password === 'string') return { username: v.username, password: v.password, serveraddress: v.serveraddress ?? registry };
     } catch {
       // a damaged entry is as good as none
@@ -38,7 +38,7 @@ export class RegistryCredentials {
     return undefined;
   }
 
-  store(registry: string, auth: RegistryAuth): Promise<void> {
+  store(registry: string, auth: PasswordAuth): Promise<void> {
     return within(this.secrets.store(PREFIX + registry, JSON.stringify(auth)), undefined, this.timedOut('store'));
   }
 

@@ -10,7 +10,7 @@ import { locateServerAssets } from '../../core/docker/serverAssets';
 import { applyManifests, findKubectl, rolloutStatus } from '../../core/deploy/kubectl';
 import { kubernetesName, renderKubernetesManifests } from '../../core/deploy/kubernetesManifests';
 import { appendLineage, findPush, readLineage } from '../../core/deploy/lineage';
-import { credentialHelperFor, helperNotSupportedMessage, pushImage, readDockerConfigAuth } from '../../core/deploy/pushImage';
+import { dockerLoginAuth, pushImage } from '../../core/deploy/pushImage';
 import { runLocal } from '../../core/deploy/runLocal';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
@@ -21,8 +21,8 @@ mlw deploy k8s <image> [--name N] [--replicas N] [--cpu C] [--memory M] [--kserv
 
 local  runs the image (a model is containerized first) on 127.0.0.1, waits until the server is ready and sends a
        smoke request built from the model's signature. --port N picks the host port (default: a free one).
-push   tags and pushes the image. Credentials: --username with the password on stdin, else the Docker config file
-       (~/.docker/config.json auths; credential helpers are not run).
+push   tags and pushes the image. Credentials: --username with the password on stdin, else what docker login left:
+       the credential helper of ~/.docker/config.json (credHelpers, credsStore), else its inline auths.
 k8s    writes a Deployment and a Service (and with --kserve a KServe InferenceService) to --out (default deploy/k8s);
        --apply applies them with kubectl to the current context and waits for the rollout.`;
 
@@ -90,9 +90,10 @@ async function deployPush(args: string[], ctx: CliContext): Promise<number> {
     if (!values['password-stdin']) throw new UsageError('--username needs --password-stdin (the password is read from stdin, never from the command line)');
     auth = { username: values.username, password: await readStdin(), serveraddress: registry };
   } else {
-    auth = readDockerConfigAuth(registry);
-    const helper = auth ? undefined : credentialHelperFor(registry);
-    if (helper) ctx.err(`${helperNotSupportedMessage(registry, helper)} (--username U --password-stdin). Trying without credentials.`);
+    const login = await dockerLoginAuth(registry);
+    if (login.problem) ctx.err(`${login.problem}. ${login.auth ? 'Using the credentials in the Docker config file.' : 'Trying without credentials (or give --username U --password-stdin).'}`);
+    auth = login.auth;
+    if (auth) ctx.err(`Credentials for ${registry}: ${login.source}`);
   }
   const engine = await connectEngine(values['docker-host']);
   const facts = await imageFacts(engine, image, ctx.workspace);

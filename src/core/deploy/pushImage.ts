@@ -3,7 +3,7 @@ import type { DockerEngine, RegistryAuth } from '../docker/dockerEngine';
 import { parseImageTag } from '../docker/imageName';
 
 export { RegistryAuthError, RegistryUnreachableError } from '../docker/engineErrors';
-export { readDockerConfigAuth, credentialHelperFor, helperNotSupportedMessage } from './dockerConfigAuth';
+export { dockerLoginAuth, readDockerConfigAuth, credentialHelperFor } from './dockerConfigAuth';
 
 /**
  * Pushes `image` as `target` (e.g. 127.0.0.1:5000/team/model:1.0; without a tag: the image's tag, else latest).

@@ -25,11 +25,21 @@ export const LABELS = {
   servedModels: 'dev.mlworkbench.servedModels',
 } as const;
 
-export interface RegistryAuth {
+/** A user name and a password (or an access token used as one). */
+export interface PasswordAuth {
   username: string;
   password: string;
   serveraddress: string;
 }
+
+/** An identity token (the OAuth refresh token some registries hand `docker login`). */
+export interface TokenAuth {
+  identitytoken: string;
+  serveraddress: string;
+}
+
+/** Registry credentials in the shape the Engine API's X-Registry-Auth header takes. */
+export type RegistryAuth = PasswordAuth | TokenAuth;
 
 /** "host:5000/team/model:1.0" -> { repository: "host:5000/team/model", tag: "1.0" }; digests stay in the repository part. */
 export function splitReference(reference: string): { repository: string; tag?: string } {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { RegistryAuth } from '../../core/docker/dockerEngine';
+import type { PasswordAuth, RegistryAuth } from '../../core/docker/dockerEngine';
 import { RegistryAuthError, RegistryUnreachableError, registryOf } from '../../core/docker/engineErrors';
 import { UserError } from '../../vscode/userError';
 import { pickBuiltImage } from './containerCommands';
@@ -20,7 +20,7 @@ function registryPrefix(target: string): string | undefined {
   return parts.length > 1 ? parts.slice(0, -1).join('/') : undefined;
 }
 
-async function askCredentials(registry: string): Promise<RegistryAuth | undefined> {
+async function askCredentials(registry: string): Promise<PasswordAuth | undefined> {
   const username = await vscode.window.showInputBox({ title: `Log in to ${registry} (1/2)`, prompt: `User name for ${registry}`, ignoreFocusOut: true });
   if (!username) return undefined;
   const password = await vscode.window.showInputBox({ title: `Log in to ${registry} (2/2)`, prompt: `Password or access token for ${username}@${registry}; kept in VS Code's secret storage`, password: true, ignoreFocusOut: true });
@@ -52,14 +52,15 @@ export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?
 
 async function push(ctx: DeployContext, built: BuiltImage, reference: string, registry: string, askedNow: boolean): Promise<{ reference: string; digest: string } | undefined> {
   const engine = await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.pushImage', built.image, reference));
-  const { pushImage, readDockerConfigAuth, credentialHelperFor, helperNotSupportedMessage } = await import('../../core/deploy/pushImage');
+  const { pushImage, dockerLoginAuth } = await import('../../core/deploy/pushImage');
   let auth: RegistryAuth | undefined = askedNow ? await ctx.credentials.get(registry) : undefined;
   let source = askedNow ? 'entered now' : '';
   if (!auth) {
-    auth = readDockerConfigAuth(registry);
-    source = auth ? 'Docker config' : '';
-    const helper = auth ? undefined : credentialHelperFor(registry);
-    if (helper) ctx.log.info(helperNotSupportedMessage(registry, helper));
+    // What `docker login` left: the credential helper's (credsStore / credHelpers), else the config file's.
+    const login = await dockerLoginAuth(registry);
+    if (login.problem) ctx.log.warn(login.problem);
+    auth = login.auth;
+    source = login.source ?? '';
   }
   if (!auth) {
     auth = await ctx.credentials.get(registry);

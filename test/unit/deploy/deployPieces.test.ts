@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubernetesName, renderKubernetesManifests } from '../../../src/core/deploy/kubernetesManifests';
 import { appendLineage, findPush, lineageFile, readLineage } from '../../../src/core/deploy/lineage';
-import { credentialHelperFor, readDockerConfigAuth } from '../../../src/core/deploy/pushImage';
+import { credentialHelperFor, dockerLoginAuth, readDockerConfigAuth } from '../../../src/core/deploy/pushImage';
 import { applyManifests, findKubectl, rolloutStatus } from '../../../src/core/deploy/kubectl';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlw-deploy-'));
@@ -63,7 +63,7 @@ test('lineage: appended records read back in order; a torn last line and foreign
   assert.equal(findPush(await readLineage(ws), 'other:1'), undefined);
 });
 
-test('registry credentials from auths; helpers are named, not run', () => {
+test('registry credentials from auths; the helper configured for a registry is named', () => {
   const home = path.join(tmp, 'home');
   mkdirSync(path.join(home, '.docker'), { recursive: true });
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -81,7 +81,41 @@ test('registry credentials from auths; helpers are named, not run', () => {
   assert.equal(credentialHelperFor('ghcr.io', { homeDir: home, env: {} }), 'gh');
   assert.equal(credentialHelperFor('quay.io', { homeDir: home, env: {} }), 'desktop');
   assert.equal(readDockerConfigAuth('docker.io', { homeDir: path.join(tmp, 'nohome'), env: {} }), undefined);
-  assert.deepEqual(readDockerConfigAuth('127.0.0.1:5000', { env: { DOCKER_CONFIG: path.join(home, '.docker') } })?.username, 'local');
+  assert.deepEqual(readDockerConfigAuth('127.0.0.1:5000', { env: { DOCKER_CONFIG: path.join(home, '.docker') } }), { username: 'local', password: 'pw', serveraddress: '127.0.0.1:5000' });
+});
+
+test('a credential helper that is not installed is reported, and the inline credentials are used instead', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlw-nohelper-'));
+  try {
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'reg.example:5000': { auth: Buffer.from('u:p').toString('base64') } }, credsStore: 'mlw-no-such-helper' }));
+    const login = await dockerLoginAuth('reg.example:5000', { env: { PATH: process.env.PATH, DOCKER_CONFIG: dir } });
+    assert.match(login.problem ?? '', /docker-credential-mlw-no-such-helper is not on PATH/);
+    assert.deepEqual(login.auth, { username: 'u', password: 'p', serveraddress: 'reg.example:5000' });
+    assert.equal(login.source, 'Docker config');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an identity token in the config file is passed as one; a helper that hangs is cut off with a clear message', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlw-token-'));
+  try {
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'https://myreg.azurecr.io': { identitytoken: 'refresh-token-1' } } }));
+    assert.deepEqual(readDockerConfigAuth('myreg.azurecr.io', { env: { DOCKER_CONFIG: dir } }), { identitytoken: 'refresh-token-1', serveraddress: 'https://myreg.azurecr.io' });
+    // A stand-in helper that never answers, like one waiting for a keychain to be unlocked (a fault the real one
+    // cannot be made to show here).
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(path.join(bin, 'docker-credential-standin-hang'), '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ credsStore: 'standin-hang' }));
+    const t0 = Date.now();
+    const login = await dockerLoginAuth('reg.example:5000', { env: { PATH: `${bin}:${process.env.PATH}`, DOCKER_CONFIG: dir }, timeoutMs: 500 });
+    assert.ok(Date.now() - t0 < 5_000, 'the helper was cut off');
+    assert.match(login.problem ?? '', /docker-credential-standin-hang did not answer within 0\.5 s/);
+    assert.equal(login.auth, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('kubectl: found on PATH, applied with an argument array, failures carry the output', async () => {
