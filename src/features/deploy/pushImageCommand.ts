@@ -53,18 +53,15 @@ export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?
 async function push(ctx: DeployContext, built: BuiltImage, reference: string, registry: string, askedNow: boolean): Promise<{ reference: string; digest: string } | undefined> {
   const engine = await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.pushImage', built.image, reference));
   const { pushImage, dockerLoginAuth } = await import('../../core/deploy/pushImage');
-  let auth: RegistryAuth | undefined = askedNow ? await ctx.credentials.get(registry) : undefined;
-  let source = askedNow ? 'entered now' : '';
+  // Credentials typed into ML Workbench come first (so "Re-enter Credentials" wins over a stale docker login),
+  // then what `docker login` left: the credential helper's (credHelpers / credsStore), else the config file's.
+  let auth: RegistryAuth | undefined = await ctx.credentials.get(registry);
+  let source = auth ? (askedNow ? 'entered now' : 'saved credentials') : '';
   if (!auth) {
-    // What `docker login` left: the credential helper's (credsStore / credHelpers), else the config file's.
     const login = await dockerLoginAuth(registry);
     if (login.problem) ctx.log.warn(login.problem);
     auth = login.auth;
-    source = login.source ?? '';
-  }
-  if (!auth) {
-    auth = await ctx.credentials.get(registry);
-    source = auth ? 'saved credentials' : 'no credentials';
+    source = login.source ?? 'no credentials';
   }
   ctx.log.info(`Pushing ${built.image} to ${reference} (${source})`);
   let result: { reference: string; digest: string };
