@@ -12,7 +12,9 @@ Probes what ML Workbench needs and says how to fix what is missing.
 Exit code: 0 when nothing is missing, 1 otherwise.`,
   async run(args, ctx) {
     const { values } = parseArgs({ args, options: { python: { type: 'string' } }, allowPositionals: false });
-    const report = await checkEnvironment({ python: values.python ?? process.env.MLW_PYTHON, logger: ctx.logger, signal: ctx.signal });
+    // Each problem is in the report (its table, or the JSON): the logger's copy of it would print it twice.
+    const logger = { ...ctx.logger, warn: () => undefined };
+    const report = await checkEnvironment({ python: values.python ?? process.env.MLW_PYTHON, logger, signal: ctx.signal });
     if (ctx.json) ctx.out(JSON.stringify(report, null, 2));
     else {
       const width = Math.max(...report.checks.map((c) => c.label.length));

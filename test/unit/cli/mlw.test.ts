@@ -42,6 +42,15 @@ test('doctor --json prints one JSON report', () => {
   assert.equal(r.status, 1, 'a missing component gives exit 1');
 });
 
+test('doctor prints each problem once, in its table', () => {
+  const r = spawnSync(process.execPath, [MLW, 'doctor', '--python', '/nonexistent/python'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 1);
+  const all = `${r.stdout}\n${r.stderr}`;
+  assert.equal(all.split('/nonexistent/python was not found').length - 1, 1, all);
+  assert.match(r.stdout, /^MISS\s+Python interpreter\s+\/nonexistent\/python was not found/m);
+  assert.match(r.stdout, /^\s+fix: Install Python 3/m);
+});
+
 test('global flags after the command are taken, but not those after --', () => {
   const g = parseGlobal(['--workspace', '/w', 'run', 'train.py', '--json', '--', '--verbose', '--json']);
   assert.equal(g.workspace, '/w');
