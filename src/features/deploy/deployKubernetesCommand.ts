@@ -39,6 +39,7 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
     title: 'Deploy to Kubernetes (1/3)',
     prompt: 'Name of the Deployment and Service',
     value: kubernetesName(`${built.modelName}-server`),
+    ignoreFocusOut: true,
     validateInput: (v) => (/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : 'Lower-case letters, digits and "-", starting with a letter, at most 63 characters'),
   });
   if (!name) return undefined;
@@ -46,6 +47,7 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
     title: 'Deploy to Kubernetes (2/3)',
     prompt: 'Replicas',
     value: '1',
+    ignoreFocusOut: true,
     validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? undefined : 'A whole number from 1 to 100'),
   });
   if (!replicasText) return undefined;
@@ -54,7 +56,7 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
       { label: 'Deployment and Service', kserve: false },
       { label: 'Also a KServe InferenceService', description: 'the image as a custom predictor', kserve: true },
     ],
-    { title: 'Deploy to Kubernetes (3/3)' },
+    { title: 'Deploy to Kubernetes (3/3)', ignoreFocusOut: true },
   );
   if (!kserve) return undefined;
 

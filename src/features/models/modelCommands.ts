@@ -65,7 +65,7 @@ function positiveInteger(text: string | undefined, max: number): string | undefi
 }
 
 async function askNumber(title: string, prompt: string, value: number, max: number): Promise<number> {
-  const text = await vscode.window.showInputBox({ title, prompt, value: String(value), validateInput: (t) => positiveInteger(t, max) });
+  const text = await vscode.window.showInputBox({ title, prompt, value: String(value), ignoreFocusOut: true, validateInput: (t) => positiveInteger(t, max) });
   if (text === undefined) throw new vscode.CancellationError();
   return Number(text);
 }
@@ -98,12 +98,12 @@ async function askAdvanced(name: string, summary: ModelSummary): Promise<Pick<Be
   const dimNames = symbolicDims(summary);
   const go = await vscode.window.showQuickPick(
     [{ label: '$(play) Run', id: 'run' }, { label: '$(settings) More options…', description: `threads, graph optimisation${dimNames.length ? ', ' + dimNames.join(', ') : ''}`, id: 'more' }],
-    { title: `Benchmark ${name}` },
+    { title: `Benchmark ${name}`, ignoreFocusOut: true },
   );
   if (!go) throw new vscode.CancellationError();
   if (go.id === 'run') return {};
   const threads = await askNumber(`Benchmark ${name}`, 'Intra-op threads', 1, 256);
-  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], { title: `Benchmark ${name}: graph optimisation level` });
+  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], { title: `Benchmark ${name}: graph optimisation level`, ignoreFocusOut: true });
   if (!level) throw new vscode.CancellationError();
   const dims: Record<string, number> = {};
   for (const d of dimNames) dims[d] = await askNumber(`Benchmark ${name}`, `Value of the symbolic dimension "${d}"`, 1, 1 << 20);

@@ -93,6 +93,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     } else {
       const text = await vscode.window.showInputBox({
         title: `Run ${path.basename(script.fsPath)}: params`,
+        ignoreFocusOut: true,
         prompt: paramsFile ? `From ${vscode.workspace.asRelativePath(paramsFile)}; edit to override (k=v, k=v)` : 'Params passed as --key=value (k=v, k=v); empty for none',
         value: Object.entries(params).map(([k, v]) => `${k}=${paramToString(v)}`).join(', '),
         validateInput: (t) => {
@@ -130,6 +131,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
       const numeric = Object.entries(base).filter(([, v]) => typeof v === 'number').slice(0, 2);
       const text = await vscode.window.showInputBox({
         title: `Sweep ${path.basename(script.fsPath)}: grid`,
+        ignoreFocusOut: true,
         prompt: 'Values to try per param: k=v1,v2; k2=v3,v4 (every combination runs; other params from the params file)',
         placeHolder: 'lr=0.1,0.01; epochs=3,5',
         value: numeric.map(([k, v]) => `${k}=${paramToString(v)}`).join('; '),
