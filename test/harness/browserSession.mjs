@@ -20,12 +20,15 @@ export function browserTestSkip() {
 }
 
 /**
- * Starts code-server on a fresh sample workspace and opens the workbench in Chromium.
- * @param {string} name @param {{ models?: boolean, trusted?: boolean }} [opts]
+ * Starts code-server on a fresh sample workspace and opens the workbench in Chromium. `prepare` can add
+ * to the workspace before the window opens (settings a cloned repository would bring, for instance).
+ * @param {string} name @param {{ models?: boolean, trusted?: boolean, prepare?: (workspace: string) => void }} [opts]
  */
 export async function openWorkbench(name, opts = {}) {
   mkdirSync(shots, { recursive: true });
-  const server = await startCodeServer({ workspace: makeWorkspace(name, { models: opts.models }), name, trusted: opts.trusted });
+  const workspace = makeWorkspace(name, { models: opts.models });
+  opts.prepare?.(workspace);
+  const server = await startCodeServer({ workspace, name, trusted: opts.trusted });
   const { browser, page } = await openWorkbenchPage(server);
   return {
     page,
