@@ -9,17 +9,13 @@ import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerignore } from '
 import { locateServerAssets } from '../../core/docker/serverAssets';
 import { appendLineage } from '../../core/deploy/lineage';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
+import { findUpwards } from '../../core/findUpwards';
 
 /** The package root: the first folder above this file holding dist/server.js (dist/mlw.js sits next to it). */
 export function packageRoot(from = __dirname): string {
   if (process.env.MLW_PACKAGE_ROOT) return process.env.MLW_PACKAGE_ROOT;
-  let dir = from;
-  for (;;) {
-    if (existsSync(path.join(dir, 'dist', 'server.js')) && existsSync(path.join(dir, 'node_modules', 'onnxruntime-node'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return path.resolve(from, '..');
-    dir = up;
-  }
+  const isRoot = (dir: string) => existsSync(path.join(dir, 'dist', 'server.js')) && existsSync(path.join(dir, 'node_modules', 'onnxruntime-node'));
+  return findUpwards(from, isRoot) ?? path.resolve(from, '..');
 }
 
 /** Finds and connects to the engine (--docker-host, else DOCKER_HOST, the Docker context, default and Podman sockets). */

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
+import { findUpwards } from '../findUpwards';
 import type { Params, ParamValue } from './runTypes';
 
 /** How launch params reach the script: as arguments, as environment variables, or both. */
@@ -29,16 +30,8 @@ let cachedHelperDir: string | null | undefined;
  */
 export function defaultHelperDir(): string | undefined {
   if (cachedHelperDir === undefined) {
-    cachedHelperDir = null;
-    let dir = __dirname;
-    for (let i = 0; i < 6; i++) {
-      const candidate = path.join(dir, 'python');
-      if (existsSync(path.join(candidate, 'mlw_run.py'))) {
-        cachedHelperDir = candidate;
-        break;
-      }
-      dir = path.dirname(dir);
-    }
+    const dir = findUpwards(__dirname, (d) => existsSync(path.join(d, 'python', 'mlw_run.py')), 5);
+    cachedHelperDir = dir ? path.join(dir, 'python') : null;
   }
   return cachedHelperDir ?? undefined;
 }

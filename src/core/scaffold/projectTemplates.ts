@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { existsSync, promises as fsp } from 'node:fs';
+import { findUpwards } from '../findUpwards';
 
 /** The template ids, in the order pickers list them. */
 export const TEMPLATE_IDS = ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender'] as const;
@@ -41,16 +42,9 @@ let cachedRoot: string | null | undefined;
  */
 export function defaultTemplatesRoot(): string | undefined {
   if (cachedRoot === undefined) {
-    cachedRoot = null;
-    let dir = __dirname;
-    for (let i = 0; i < 6; i++) {
-      const candidate = path.join(dir, 'templates');
-      if (existsSync(path.join(candidate, COMMON_DIR)) && existsSync(path.join(candidate, TEMPLATE_IDS[0], 'template.json'))) {
-        cachedRoot = candidate;
-        break;
-      }
-      dir = path.dirname(dir);
-    }
+    const isRoot = (t: string) => existsSync(path.join(t, COMMON_DIR)) && existsSync(path.join(t, TEMPLATE_IDS[0], 'template.json'));
+    const dir = findUpwards(__dirname, (d) => isRoot(path.join(d, 'templates')), 5);
+    cachedRoot = dir ? path.join(dir, 'templates') : null;
   }
   return cachedRoot ?? undefined;
 }
