@@ -1,5 +1,6 @@
 import { featureLabel as label, isDriftedFeature, type DriftFeatureRow, type DriftState, type ModelDrift } from '../../src/shared/serveProtocol';
 import { cssVar, h } from '../shared/dom';
+import { fitCanvas } from '../shared/sizeCanvas';
 
 /**
  * The monitor's drift section: per model, a PSI bar chart with the threshold line and a table of every input feature
@@ -29,15 +30,10 @@ function psiChart(m: ModelDrift, state: DriftState): HTMLCanvasElement {
 }
 
 function drawPsi(canvas: HTMLCanvasElement, m: ModelDrift, state: DriftState): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth;
-  const hgt = canvas.clientHeight;
-  if (w === 0 || hgt === 0) return;
-  canvas.width = Math.round(w * dpr);
-  canvas.height = Math.round(hgt * dpr);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const fitted = fitCanvas(canvas);
+  if (!fitted) return;
+  const { ctx, width: w, height: hgt } = fitted;
+  ctx.clearRect(0, 0, w, hgt);
   const fg = cssVar('--vscode-descriptionForeground', '#888');
   const ok = cssVar('--vscode-charts-blue', '#3794ff');
   const warn = cssVar('--vscode-editorWarning-foreground', '#d29922');

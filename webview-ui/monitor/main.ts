@@ -1,6 +1,7 @@
 import type { DriftState, MonitorFromWebview, MonitorPoint, MonitorStatus, MonitorToWebview } from '../../src/shared/serveProtocol';
 import { connectHost } from '../shared/vscodeApi';
 import { cssVar, h } from '../shared/dom';
+import { fitCanvas } from '../shared/sizeCanvas';
 import { renderDrift } from './drift';
 
 /** Server monitor: four small line charts fed one point per second by the extension, and the drift section. */
@@ -102,17 +103,9 @@ function setStatus(status: MonitorStatus, message?: string, url?: string): void 
 }
 
 function drawChart(c: Chart, now: number): void {
-  const dpr = window.devicePixelRatio || 1;
-  const w = c.canvas.clientWidth;
-  const hgt = c.canvas.clientHeight;
-  if (w === 0 || hgt === 0) return;
-  if (c.canvas.width !== Math.round(w * dpr) || c.canvas.height !== Math.round(hgt * dpr)) {
-    c.canvas.width = Math.round(w * dpr);
-    c.canvas.height = Math.round(hgt * dpr);
-  }
-  const ctx = c.canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const fitted = fitCanvas(c.canvas);
+  if (!fitted) return;
+  const { ctx, width: w, height: hgt } = fitted;
   ctx.clearRect(0, 0, w, hgt);
   const fg = cssVar('--vscode-descriptionForeground', '#888');
   const grid = cssVar('--vscode-panel-border', 'rgba(128,128,128,.35)');
