@@ -70,3 +70,17 @@ export function makeAxis(values: number[], p0: number, p1: number, opts: { pad: 
   const [lo, hi] = opts.pad ? paddedExtent(finite) : finite.length ? [Math.min(...finite), Math.max(...finite)] : [0, 1];
   return { map: linear(lo, hi, p0, p1), ticks: niceTicks(lo, hi, opts.tickCount), log, lo, hi };
 }
+
+/**
+ * Keyboard selection in a canvas view of `count` items: the index selected after `key` (arrows step and wrap
+ * around, Escape clears to -1; with `ends`, Home and End jump to the first and last), or undefined for a key the
+ * selection does not take.
+ */
+export function nextSelection(key: string, selected: number, count: number, ends = false): number | undefined {
+  if (key === 'ArrowRight' || key === 'ArrowDown') return (selected + 1) % count;
+  if (key === 'ArrowLeft' || key === 'ArrowUp') return selected <= 0 ? count - 1 : selected - 1;
+  if (key === 'Escape') return -1;
+  if (ends && key === 'Home') return 0;
+  if (ends && key === 'End') return count - 1;
+  return undefined;
+}

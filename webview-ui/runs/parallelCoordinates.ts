@@ -1,6 +1,6 @@
 import { formatTick } from '../../src/shared/niceTicks';
 import { h } from '../shared/dom';
-import { canvasTheme, linear, makeAxis } from './canvas';
+import { canvasTheme, linear, makeAxis, nextSelection } from './canvas';
 import { sizeCanvas } from '../shared/sizeCanvas';
 
 export interface PcLine {
@@ -134,17 +134,14 @@ export class ParallelCoordinates {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.lines.length;
-    if (!n) return;
-    let i = this.selected;
-    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') i = (i + 1) % n;
-    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') i = i <= 0 ? n - 1 : i - 1;
-    else if (e.key === 'Escape') i = -1;
-    else if (e.key === 'Enter' && this.lines[i]) {
-      this.open(this.lines[i].id);
+    if (!this.lines.length) return;
+    if (e.key === 'Enter' && this.lines[this.selected]) {
+      this.open(this.lines[this.selected].id);
       e.preventDefault();
       return;
-    } else return;
+    }
+    const i = nextSelection(e.key, this.selected, this.lines.length);
+    if (i === undefined) return;
     e.preventDefault();
     this.select(i);
   }

@@ -1,7 +1,7 @@
 import { formatParam, type CompareParamValue } from '../../src/shared/compareRuns';
 import { formatTick, niceTicks } from '../../src/shared/niceTicks';
 import { h } from '../shared/dom';
-import { canvasTheme, linear, makeAxis, paddedExtent } from './canvas';
+import { canvasTheme, linear, makeAxis, nextSelection, paddedExtent } from './canvas';
 import { sizeCanvas } from '../shared/sizeCanvas';
 
 export interface ScatterPoint {
@@ -146,19 +146,14 @@ export class ScatterPlot {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.points.length;
-    if (!n) return;
-    let i = this.selected;
-    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') i = (i + 1) % n;
-    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') i = i <= 0 ? n - 1 : i - 1;
-    else if (e.key === 'Home') i = 0;
-    else if (e.key === 'End') i = n - 1;
-    else if (e.key === 'Escape') i = -1;
-    else if (e.key === 'Enter' && this.points[i]) {
-      this.open(this.points[i].id);
+    if (!this.points.length) return;
+    if (e.key === 'Enter' && this.points[this.selected]) {
+      this.open(this.points[this.selected].id);
       e.preventDefault();
       return;
-    } else return;
+    }
+    const i = nextSelection(e.key, this.selected, this.points.length, true);
+    if (i === undefined) return;
     e.preventDefault();
     this.select(i);
   }
