@@ -1,5 +1,6 @@
 """Shared by the tests: the project folder on sys.path, logging off, a scratch folder."""
 import os
+import shutil
 import sys
 import tempfile
 
@@ -37,5 +38,8 @@ class NullTracker:
         return values[-1] if values else None
 
 
-def scratch_dir():
-    return tempfile.mkdtemp(prefix="tests-")
+def scratch_dir(test):
+    """A fresh folder for one test, removed again when that test ends."""
+    path = tempfile.mkdtemp(prefix="tests-")
+    test.addCleanup(shutil.rmtree, path, ignore_errors=True)
+    return path

@@ -19,7 +19,7 @@ class ModelTest(unittest.TestCase):
 
 class TrainTest(unittest.TestCase):
     def test_a_short_training_learns_and_exports_onnx_with_the_run_id(self):
-        out = scratch_dir()
+        out = scratch_dir(self)
         tracker = NullTracker()
         metrics = train(load_params(["--epochs=4", "--channels=8"]), tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))
         self.assertGreater(metrics["accuracy"], 0.8)

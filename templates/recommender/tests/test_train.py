@@ -22,7 +22,7 @@ class ModelTest(unittest.TestCase):
 
 class TrainTest(unittest.TestCase):
     def test_training_beats_the_mean_baseline_and_exports_onnx_with_the_run_id(self):
-        out = scratch_dir()
+        out = scratch_dir(self)
         tracker = NullTracker()
         metrics = train(load_params([]), tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))
         self.assertLess(metrics["rmse"], metrics["baseline_rmse"] * 0.85)

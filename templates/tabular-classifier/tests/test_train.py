@@ -21,7 +21,7 @@ class ModelTest(unittest.TestCase):
 
 class TrainTest(unittest.TestCase):
     def test_a_short_training_learns_and_exports_onnx_with_the_run_id(self):
-        out = scratch_dir()
+        out = scratch_dir(self)
         params = load_params(["--epochs=8"])
         tracker = NullTracker()
         metrics = train(params, tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))

@@ -21,7 +21,7 @@ class ModelTest(unittest.TestCase):
 
 class TrainTest(unittest.TestCase):
     def test_training_beats_chance_and_exports_onnx_with_the_run_id(self):
-        out = scratch_dir()
+        out = scratch_dir(self)
         tracker = NullTracker()
         metrics = train(load_params([]), tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))
         self.assertGreater(metrics["accuracy"], 0.6)

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { checkEnvironment } from '../../../src/core/env/checkEnvironment';
 import { silentLogger } from '../../../src/core/logger';
 import { SYSTEM_PYTHON, needs } from '../../support/requires';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -35,6 +35,7 @@ test('onnxruntime-node loads and names its CPU provider', async () => {
 
 /** Engine discovery that sees only what the test gives it: no DOCKER_HOST, no context, no system sockets. */
 const isolated = { env: {}, homeDir: mkdtempSync(path.join(os.tmpdir(), 'mlw-env-home-')), systemDockerSocket: '/nonexistent/system.sock', systemPodmanSocket: '/nonexistent/podman.sock' };
+after(() => rmSync(isolated.homeDir, { recursive: true, force: true }));
 
 test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with what was tried and a fix', async () => {
   const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', dockerDiscovery: isolated, logger: silentLogger })).get('docker');
