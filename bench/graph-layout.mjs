@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Benchmark: the inspector's graph layout (src/shared/graphLayout.ts).
+ * Benchmark: the inspector's graph layout (webview-ui/lib/graphLayout.ts).
  *
  * 1. Layout time on synthetic model-like DAGs. Goal: first paint of a 5,000-node graph <= 1.5 s (the
  *    layout is most of it).
@@ -25,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { layoutGraph, layoutSteps } = require(join(ROOT, 'out/src/shared/graphLayout.js'));
+const { layoutGraph, layoutSteps } = require(join(ROOT, 'out/webview-ui/lib/graphLayout.js'));
 
 const RUNS = Number(process.env.MLW_BENCH_RUNS ?? 5);
 const SIZES = (process.env.MLW_BENCH_SIZES ?? '5000,20000,100000').split(',').map(Number);
@@ -105,7 +105,7 @@ function wideGraph(n, width, seed = 2) {
   return { nodeCount: n, sources: Int32Array.from(sources), targets: Int32Array.from(targets), widths };
 }
 
-/** The corpus model with the most boxes, as the inspector builds them (webview-ui/inspector/graphModel.ts). */
+/** The corpus model with the most boxes, as the inspector builds them (webview-ui/lib/graphModel.ts). */
 async function largestCorpusGraph() {
   if (!existsSync(CORPUS)) return undefined;
   const { loadInspectorState } = require(join(ROOT, 'out/src/features/models/inspectorState.js'));
@@ -114,7 +114,7 @@ async function largestCorpusGraph() {
   let buildDrawGraph;
   try {
     const outfile = join(dir, 'graphModel.cjs');
-    esbuild.buildSync({ entryPoints: [join(ROOT, 'webview-ui/inspector/graphModel.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
+    esbuild.buildSync({ entryPoints: [join(ROOT, 'webview-ui/lib/graphModel.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
     ({ buildDrawGraph } = require(outfile));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,8 +3,8 @@
  * colour when zoomed far out. Pan by dragging or arrow keys, zoom with the wheel or +/-, 0 fits.
  * Colours come from the VS Code theme variables and are re-read when the theme changes.
  */
-import { nodeAt, type GraphLayout } from '../../src/shared/graphLayout';
-import type { Category, DrawGraph } from './graphModel';
+import { nodeAt, type GraphLayout } from '../lib/graphLayout';
+import type { Category, DrawGraph } from '../lib/graphModel';
 
 interface Theme {
   background: string;

@@ -1,10 +1,10 @@
 /** The graph tab: breadcrumb, search, zoom buttons, the canvas and the side panel. */
-import type { GraphLayout } from '../../src/shared/graphLayout';
+import type { GraphLayout } from '../lib/graphLayout';
 import type { InspectorGraph, InspectorTensorStats } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
 import { GraphCanvas } from './graphCanvas';
-import { buildDrawGraph, searchBoxes, type DrawGraph } from './graphModel';
-import { formatCount } from './format';
+import { buildDrawGraph, searchBoxes, type DrawGraph } from '../lib/graphModel';
+import { formatCount } from '../lib/format';
 import { LayoutRunner } from './layoutRunner';
 import { renderBoxPanel, showStats, showStatsError } from './nodePanel';
 

@@ -7,7 +7,7 @@
  * and started from a blob: URL; the page's CSP allows exactly that (worker-src blob:, connect-src of that one
  * file). If any step fails, the reason is logged and layouts run on the page, as before.
  */
-import { layoutSteps, type GraphLayout, type LayoutProgress } from '../../src/shared/graphLayout';
+import { layoutSteps, type GraphLayout, type LayoutProgress } from '../lib/graphLayout';
 import { runInSlices } from './runInSlices';
 import { parseFromLayoutWorker, type ToLayoutWorker } from './layoutWorkerProtocol';
 

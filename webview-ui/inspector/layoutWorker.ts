@@ -3,7 +3,7 @@
  * the page's thread. It works in slices of ~40 ms and yields between them, so a `cancel` or a newer `layout`
  * message is seen quickly; it posts progress after each slice and the finished layout with its buffers moved.
  */
-import { layoutSteps } from '../../src/shared/graphLayout';
+import { layoutSteps } from '../lib/graphLayout';
 import { layoutTransfer, parseToLayoutWorker, type FromLayoutWorker } from './layoutWorkerProtocol';
 import { runInSlices } from './runInSlices';
 

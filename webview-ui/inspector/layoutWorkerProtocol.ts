@@ -2,7 +2,7 @@
  * Messages between the inspector page and its layout worker (layoutWorker.ts). Both sides are our own code in
  * the same webview, but each side still checks what it receives: a malformed message is dropped, not trusted.
  */
-import type { GraphLayout, LayoutProgress } from '../../src/shared/graphLayout';
+import type { GraphLayout, LayoutProgress } from '../lib/graphLayout';
 
 /** Page -> worker: lay out a graph (a new job cancels the one before), or cancel one. */
 export type ToLayoutWorker =

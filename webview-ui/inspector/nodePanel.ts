@@ -1,8 +1,8 @@
 /** The side panel of the graph view: what the selected box is, its attributes, tensors and subgraphs. */
 import type { InspectorGraph, InspectorTensorStats } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
-import type { DrawGraph } from './graphModel';
-import { formatBytes, formatCount, formatNumber, formatShape, formatValueType } from './format';
+import type { DrawGraph } from '../lib/graphModel';
+import { formatBytes, formatCount, formatNumber, formatShape, formatValueType } from '../lib/format';
 
 export interface NodePanelActions {
   /** Ask the extension for the statistics of an initializer; the answer goes to `showStats` on `target`. */

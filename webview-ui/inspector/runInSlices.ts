@@ -2,7 +2,7 @@
  * Drives a layout generator in time slices, one per macrotask, so whatever thread runs it (the layout worker
  * or the page) still handles messages and input between slices. Stops as soon as `live()` turns false.
  */
-import type { GraphLayout, LayoutProgress } from '../../src/shared/graphLayout';
+import type { GraphLayout, LayoutProgress } from '../lib/graphLayout';
 
 export interface SliceHandlers {
   /** The latest progress, after each slice that did not finish. */

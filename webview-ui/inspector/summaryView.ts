@@ -1,7 +1,7 @@
 /** The summary page: header, signature, opsets, metadata, parameters, operators, functions, external data, warnings. */
 import type { InspectorLoadError, InspectorState, InspectorValue } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
-import { formatBytes, formatCount, formatShape } from './format';
+import { formatBytes, formatCount, formatShape } from '../lib/format';
 
 type Row = (Node | string)[];
 

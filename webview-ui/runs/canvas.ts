@@ -1,4 +1,4 @@
-import { logTicks, niceTicks, prefersLog } from '../../src/shared/niceTicks';
+import { logTicks, niceTicks, prefersLog } from '../lib/niceTicks';
 import { cssVar } from '../shared/dom';
 
 /** Colors and font of the canvas views, read from the VS Code theme's CSS variables. */

@@ -1,5 +1,5 @@
-import type { MetricAgg, SortDir, SortKey } from '../../src/shared/compareRuns';
-import { normalizeCurve, type Curve } from '../../src/shared/downsampleCurves';
+import type { MetricAgg, SortDir, SortKey } from '../lib/compareRuns';
+import { normalizeCurve, type Curve } from '../lib/downsampleCurves';
 import type { PackedSeries, RunParamValue } from '../../src/shared/runsProtocol';
 import { h } from '../shared/dom';
 

@@ -1,4 +1,4 @@
-import { formatParam, metricValue, type CompareRow, type MetricAgg, type MetricGoal, type SortDir, type SortKey } from '../../src/shared/compareRuns';
+import { formatParam, metricValue, type CompareRow, type MetricAgg, type MetricGoal, type SortDir, type SortKey } from '../lib/compareRuns';
 import { h } from '../shared/dom';
 import { color } from './charts';
 import { formatValue } from './common';

@@ -1,7 +1,7 @@
 import {
   differingParams, filterRows, metricKeys, metricStats, metricValue, numericParams, paramKeys, sortRows,
   type CompareRow, type MetricAgg, type MetricGoal, type SortKey,
-} from '../../src/shared/compareRuns';
+} from '../lib/compareRuns';
 import type { RunMetricStats, RunView } from '../../src/shared/runsProtocol';
 import { h } from '../shared/dom';
 import { color } from './charts';

@@ -1,5 +1,5 @@
 import type uPlot from 'uplot';
-import { alignCurves, type Curve, type CurveStyle } from '../../src/shared/downsampleCurves';
+import { alignCurves, type Curve, type CurveStyle } from '../lib/downsampleCurves';
 import { h } from '../shared/dom';
 import { makeChart, type ChartSeries } from './charts';
 import { isScalarMetric, scalarBars } from './scalarBars';

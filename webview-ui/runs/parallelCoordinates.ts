@@ -1,4 +1,4 @@
-import { formatTick } from '../../src/shared/niceTicks';
+import { formatTick } from '../lib/niceTicks';
 import { h } from '../shared/dom';
 import { canvasTheme, linear, makeAxis, nextSelection } from './canvas';
 import { sizeCanvas } from '../shared/sizeCanvas';

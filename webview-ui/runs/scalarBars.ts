@@ -3,7 +3,7 @@
  * lone dot at step 0. Such a metric is drawn as horizontal bars instead, one per run, on one scale that
  * includes zero, each with its value written out.
  */
-import type { Curve } from '../../src/shared/downsampleCurves';
+import type { Curve } from '../lib/downsampleCurves';
 import { h } from '../shared/dom';
 import type { ChartSeries } from './charts';
 import { formatValue } from './common';

@@ -1,5 +1,5 @@
-import { formatParam, type CompareParamValue } from '../../src/shared/compareRuns';
-import { formatTick, niceTicks } from '../../src/shared/niceTicks';
+import { formatParam, type CompareParamValue } from '../lib/compareRuns';
+import { formatTick, niceTicks } from '../lib/niceTicks';
 import { h } from '../shared/dom';
 import { canvasTheme, linear, makeAxis, nextSelection, paddedExtent } from './canvas';
 import { sizeCanvas } from '../shared/sizeCanvas';

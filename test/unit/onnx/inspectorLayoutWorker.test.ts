@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
-import { layoutGraph, type LayoutInput } from '../../../src/shared/graphLayout';
+import { layoutGraph, type LayoutInput } from '../../../webview-ui/lib/graphLayout';
 import { parseFromLayoutWorker, parseToLayoutWorker, type FromLayoutWorker } from '../../../webview-ui/inspector/layoutWorkerProtocol';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');

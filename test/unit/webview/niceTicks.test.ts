@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTick, logTicks, niceTicks, prefersLog } from '../../../src/shared/niceTicks';
+import { formatTick, logTicks, niceTicks, prefersLog } from '../../../webview-ui/lib/niceTicks';
 
 describe('niceTicks', () => {
   it('covers the range with round steps', () => {

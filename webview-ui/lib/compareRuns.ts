@@ -3,7 +3,7 @@
  * that differ, a text filter and a stable sort. Pure functions; the webview and unit tests use them.
  */
 
-import type { RunMetricGoal, RunMetricStats, RunParamValue } from './runsProtocol';
+import type { RunMetricGoal, RunMetricStats, RunParamValue } from '../../src/shared/runsProtocol';
 
 export type CompareParamValue = RunParamValue;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { layoutGraph, layoutSteps, nodeAt, type GraphLayout } from '../../../src/shared/graphLayout';
+import { layoutGraph, layoutSteps, nodeAt, type GraphLayout } from '../../../webview-ui/lib/graphLayout';
 
 function assertNoOverlap(l: GraphLayout, hGap: number): void {
   for (let k = 0; k < l.layerCount; k++) {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignCurves, normalizeCurve, smoothValues, type Curve } from '../../../src/shared/downsampleCurves';
+import { alignCurves, normalizeCurve, smoothValues, type Curve } from '../../../webview-ui/lib/downsampleCurves';
 
 const curve = (xs: number[], ys: Array<number | null>): Curve => ({ xs: Float64Array.from(xs), ys: Float64Array.from(ys, (v) => (v === null ? NaN : v)) });
 const plain = (c: Curve) => ({ xs: Array.from(c.xs), ys: Array.from(c.ys, (v) => (Number.isNaN(v) ? null : v)) });

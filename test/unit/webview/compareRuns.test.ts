@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { differingParams, filterRows, metricStats, metricValue, numericParams, paramKeys, sortRows, type CompareRow } from '../../../src/shared/compareRuns';
+import { differingParams, filterRows, metricStats, metricValue, numericParams, paramKeys, sortRows, type CompareRow } from '../../../webview-ui/lib/compareRuns';
 
 const row = (id: string, params: CompareRow['params'], loss: number[], acc?: number[]): CompareRow => ({
   id,
