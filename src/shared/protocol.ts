@@ -1,27 +1,15 @@
 /**
- * Messages between the extension and its webviews. Imports nothing: both the extension bundle
- * and the browser bundles compile it. Every panel follows one handshake: the webview posts
- * `ready`, the extension answers with the whole state, later messages are small updates.
- * Messages arriving from a webview are untrusted: `parse*` functions validate them.
+ * Messages between the extension and its webviews. Both the extension bundle and the browser bundles
+ * compile it, so it imports types only, from src/core files that import nothing themselves. Every panel
+ * follows one handshake: the webview posts `ready`, the extension answers with the whole state, later
+ * messages are small updates. Messages arriving from a webview are untrusted: `parse*` functions validate them.
  */
+import type { EnvironmentReport } from '../core/env/environmentReport';
 
 // ---- Environment panel ----------------------------------------------------------------------
 
-export type CheckStatus = 'ok' | 'warning' | 'missing';
-
-export interface EnvironmentCheck {
-  id: string;
-  label: string;
-  status: CheckStatus;
-  detail: string;
-  /** How to fix it, when status is not ok. */
-  fix?: string;
-}
-
-export interface EnvironmentReport {
-  generatedAt: string;
-  checks: EnvironmentCheck[];
-}
+/** The report is core's own type, sent as checkEnvironment returns it. */
+export type { CheckStatus, EnvironmentCheck, EnvironmentReport } from '../core/env/environmentReport';
 
 export type EnvironmentToWebview =
   | { type: 'state'; report: EnvironmentReport; trusted: boolean }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import type { EnvironmentCheck, EnvironmentReport } from '../../shared/protocol';
+import type { EnvironmentCheck, EnvironmentReport } from './environmentReport';
 import { EngineUnavailableError, findEngine, type EngineEndpoint, type FindEngineOptions } from '../docker/findEngine';
 import { engineVersion } from '../docker/pingEndpoint';
 import type { Logger } from '../logger';
