@@ -1,12 +1,15 @@
 /**
- * Messages between the extension and the run dashboard / compare webview (app `runs`).
- * Imports nothing: both the extension bundle and the browser bundle compile it. Handshake: the
- * webview posts `ready`, the extension answers with the whole state (`dashboard` or `compare`),
- * later messages are small updates (`append`, `status`). Messages from the webview are untrusted.
+ * Messages between the extension and the run dashboard / compare webview (app `runs`). Both the
+ * extension bundle and the browser bundle compile it, so it imports types only (core's run shapes from
+ * src/core/runs/runTypes.ts, which imports nothing). Handshake: the webview posts `ready`, the extension
+ * answers with the whole state (`dashboard` or `compare`), later messages are small updates (`append`,
+ * `status`). Messages from the webview are untrusted.
  * Whole series travel as typed arrays (PackedSeries); appended points as plain arrays (null for NaN).
  */
+import type { ParamValue, RunDeployment, RunSource, RunStatus } from '../core/runs/runTypes';
 
-export type RunParamValue = string | number | boolean | null;
+/** A run's flattened parameter value, as the run store holds it. */
+export type RunParamValue = ParamValue;
 
 /**
  * One metric series as typed arrays (NaN = no value), each on its own compact buffer. VS Code
@@ -29,8 +32,8 @@ export interface RunView {
   id: string;
   name: string;
   experiment: string;
-  status: string;
-  source: string;
+  status: RunStatus;
+  source: RunSource;
   params: Record<string, RunParamValue>;
   /** Label/value rows: command, times, duration, git, exit code... */
   meta: Array<[string, string]>;
@@ -41,16 +44,8 @@ export interface RunView {
 /** Whether smaller or larger values of a metric are better (guessed from its name by the extension). */
 export type RunMetricGoal = 'min' | 'max';
 
-/** One deployment record of the model a run produced (from the workspace's lineage log). */
-export interface RunDeploymentView {
-  /** Local time, `YYYY-MM-DD HH:MM:SS`. */
-  at: string;
-  kind: string;
-  /** Image reference, pushed reference, container id or endpoint. */
-  target: string;
-  /** Digest, image id, model path and hash: whatever the record holds. */
-  detail: string;
-}
+/** One deployment record of the model a run produced, as core's runDeployments returns it. */
+export type RunDeploymentView = RunDeployment;
 
 /** Final (last), min and max of one metric of a run (absent when it has no finite value). */
 export interface RunMetricStats {

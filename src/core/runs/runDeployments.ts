@@ -1,6 +1,6 @@
 import type { LineageRecord } from '../deploy/lineage';
-import type { RunDeploymentView } from '../../shared/runsProtocol';
 import { formatTime } from './formatRun';
+import type { RunDeployment } from './runTypes';
 
 const short = (id: string | undefined, n = 12): string | undefined => (id ? id.replace(/^sha256:/, '').slice(0, n) : undefined);
 
@@ -8,11 +8,11 @@ const short = (id: string | undefined, n = 12): string | undefined => (id ? id.r
  * What the run dashboard lists under "Deployments": the lineage records of the model this run
  * produced (records whose runId is the run's), newest first, as when / kind / target / details.
  */
-export function runDeployments(records: LineageRecord[], runId: string): RunDeploymentView[] {
+export function runDeployments(records: LineageRecord[], runId: string): RunDeployment[] {
   return records
     .filter((r) => r.runId === runId)
     .sort((a, b) => b.at.localeCompare(a.at))
-    .map((r): RunDeploymentView => {
+    .map((r): RunDeployment => {
       const at = Number.isFinite(Date.parse(r.at)) ? formatTime(Date.parse(r.at)) : r.at;
       const model = `model ${r.modelPath} (sha256 ${r.modelHash.slice(0, 12)})`;
       const parts = (...p: Array<string | undefined | false>) => p.filter(Boolean).join(' · ');

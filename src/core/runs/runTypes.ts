@@ -105,6 +105,17 @@ export interface Run {
   createdTime?: number;
 }
 
+/** One deployment of the model a run produced, from the workspace's lineage log (see runDeployments.ts). */
+export interface RunDeployment {
+  /** Local time, `YYYY-MM-DD HH:MM:SS`. */
+  at: string;
+  kind: string;
+  /** Image reference, pushed reference, container id or endpoint. */
+  target: string;
+  /** Digest, image id, model path and hash: whatever the record holds. */
+  detail: string;
+}
+
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const LOGGED_FILE = 'logged.jsonl';
