@@ -1,4 +1,5 @@
-import { featureLabel as label, isDriftedFeature, type DriftFeatureRow, type DriftState, type ModelDrift } from '../../src/shared/serveProtocol';
+import { featureLabel as label, isDriftedFeature, type DriftFeatureRow, type ModelDrift } from '../../src/core/serve/modelDrift';
+import type { DriftState } from '../../src/shared/serveProtocol';
 import { cssVar, h } from '../shared/dom';
 import { fitCanvas } from '../shared/sizeCanvas';
 

@@ -3,7 +3,7 @@
  * (untrusted: any base URL) JSON, the rows over a PSI threshold, and the warning text. Pure functions, no I/O.
  */
 import * as path from 'node:path';
-import { featureLabel, isDriftedFeature, type DriftFeatureRow, type ModelDrift } from '../../shared/serveProtocol';
+import { featureLabel, isDriftedFeature, type DriftFeatureRow, type ModelDrift } from './modelDrift';
 
 /** PSI above 0.2 is the usual rule of thumb for a significant shift (0.1-0.2 moderate). */
 export const DEFAULT_DRIFT_THRESHOLD = 0.2;
