@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { startCodeServer, artifactsDir, repoRoot } from '../harness/codeServer.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
@@ -79,14 +79,7 @@ const quickRow = (text) => quickInput().locator('.monaco-list-row', { hasText: t
 const sidebarRow = (text) => page.locator('.part.sidebar [role="treeitem"]', { hasText: text }).first();
 const webview = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
 
-async function runCommand(title) {
-  await page.keyboard.press('F1');
-  const input = quickInput().locator('.quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await quickRow(title).waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Enter');
-}
+const runCommand = (title) => runPaletteCommand(page, title);
 
 /** Shows the ML Workbench side bar (a click on its icon while it is shown would hide it). */
 async function showMlWorkbench() {

@@ -49,12 +49,26 @@ export async function openWorkbenchPage(server) {
   return { browser, page };
 }
 
-/** Runs a command by its title from the command palette. */
+/** True once the quick input is shown and takes input: not display:none, not inert (it is inert while it animates closed). */
+function quickInputOpen() {
+  const widget = document.querySelector('.quick-input-widget');
+  return !!widget && !widget.inert && widget.style.display !== 'none' && !!widget.querySelector('.quick-input-box input');
+}
+
+/**
+ * Runs a command by its title from the command palette. F1 pressed while the previous quick input
+ * still animates closed can leave the new one inert, so the palette is opened again until it takes input.
+ */
 export async function runPaletteCommand(page, title) {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
+  for (let attempt = 1; ; attempt++) {
+    await page.waitForFunction(() => !document.querySelector('.quick-input-widget-closing'), undefined, { timeout: 2_000 }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    const open = await page.waitForFunction(quickInputOpen, undefined, { timeout: 5_000 }).then(() => true, () => false);
+    if (open) break;
+    if (attempt === 3) throw new Error(`the command palette did not open for "${title}" after ${attempt} tries`);
+    await page.keyboard.press('Escape');
+  }
+  await page.locator('.quick-input-widget .quick-input-box input').fill(`>${title}`);
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
 }
