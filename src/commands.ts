@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { CommandId } from './commandIds';
 import { UserError } from './vscode/userError';
 
 /** A command handler; `trust` names the action when it must not run in Restricted Mode. */
@@ -7,7 +8,13 @@ export interface CommandSpec {
   trust?: string;
 }
 
-export type CommandTable = Record<string, CommandSpec>;
+/** The commands a feature registers, keyed by the ids in `commandIds.ts`. */
+export type CommandTable = Partial<Record<CommandId, CommandSpec>>;
+
+/** Runs one of ML Workbench's own commands (from a notification's button, say), with its error policy. */
+export function runCommand(id: CommandId, ...args: unknown[]): Thenable<unknown> {
+  return vscode.commands.executeCommand(id, ...args);
+}
 
 function isCancellation(e: unknown): boolean {
   return e instanceof vscode.CancellationError || (e instanceof Error && e.name === 'AbortError');
@@ -19,7 +26,7 @@ function isCancellation(e: unknown): boolean {
  * stack and shown with "Show Log". Nothing reaches the extension host as an unhandled rejection.
  */
 export function registerCommands(table: CommandTable, log: vscode.LogOutputChannel): vscode.Disposable[] {
-  return Object.entries(table).map(([id, spec]) =>
+  return (Object.entries(table) as [CommandId, CommandSpec][]).map(([id, spec]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         if (spec.trust && !vscode.workspace.isTrusted) {

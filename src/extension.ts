@@ -1,53 +1,33 @@
 import * as vscode from 'vscode';
-import { registerCommands, type CommandTable } from './commands';
-import { EnvironmentPanel } from './features/environment/environmentPanel';
-import { ModelsTree } from './features/models/modelsTree';
-import { OnnxInspectorProvider } from './features/models/onnxInspectorProvider';
-import { ModelSummaryCache } from './features/models/modelSummaryCache';
-import { modelCommands } from './features/models/modelCommands';
-import { ModelPathProviders } from './features/models/modelPathProviders';
-import { openSettings } from './vscode/config';
-import { registerDeployments } from './features/deploy/registerDeployments';
-import { registerRuns } from './features/runs/registerRuns';
-import { scaffoldCommands } from './features/scaffold/registerScaffold';
+import { registerCommands } from './commands';
+import type { FeatureContext } from './features/feature';
+import * as deployments from './features/deployments';
+import * as environment from './features/environment';
+import * as models from './features/models';
+import * as runs from './features/runs';
+import * as scaffold from './features/scaffold';
 
 const loadStart = performance.now();
+
+/** Every feature, each a folder under features/ whose index exports `activate(ctx): Feature`. */
+const FEATURES = [environment, models, runs, deployments, scaffold];
 
 /** What `activate` returns to other extensions and to the integration suite: how long activation took. */
 export interface ExtensionApi {
   activation: { moduleLoadMs: number; activateMs: number };
 }
 
-/** Composition root: builds the services and registers the features. Nothing else lives here. */
+/** Composition root: activates each feature, registers its commands with one error and trust policy, and owns what it returns. */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('ML Workbench', { log: true });
   context.subscriptions.push(log);
 
-  const modelSummaries = new ModelSummaryCache();
-  const models = new ModelsTree(log, modelSummaries);
-  const runs = registerRuns(context, log);
-  context.subscriptions.push(
-    models,
-    vscode.window.createTreeView('mlWorkbench.models', { treeDataProvider: models, showCollapseAll: true }),
-  );
-  const deployments = registerDeployments(context, log);
-
-  context.subscriptions.push(OnnxInspectorProvider.register(context, log));
-  context.subscriptions.push(ModelPathProviders.register(modelSummaries, log));
-
-  const commands: CommandTable = {
-    'mlWorkbench.showLog': { run: () => log.show() },
-    'mlWorkbench.checkEnvironment': { run: () => EnvironmentPanel.show(context.extensionUri, log) },
-    'mlWorkbench.openSettings': { run: () => openSettings() },
-    'mlWorkbench.refreshModels': { run: () => models.refresh() },
-    ...modelCommands({ context, log, summaries: modelSummaries }),
-    'mlWorkbench.refreshRuns': { run: () => runs.refresh() },
-    'mlWorkbench.refreshDeployments': { run: () => deployments.refresh() },
-    ...deployments.commands,
-    ...scaffoldCommands(log),
-  };
-  context.subscriptions.push(...registerCommands(commands, log));
+  const ctx: FeatureContext = { extension: context, log };
+  for (const feature of FEATURES) {
+    const { commands, disposables } = feature.activate(ctx);
+    context.subscriptions.push(...disposables, ...registerCommands(commands, log));
+  }
 
   const t1 = performance.now();
   const activation = { moduleLoadMs: t0 - loadStart, activateMs: t1 - t0 };

@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
 import { waitFor } from './support';
-import { suggestTarget } from '../../src/features/deploy/pushImageCommand';
-import { runIdFromPath } from '../../src/features/deploy/deployContext';
-import { keptFolder } from '../../src/features/deploy/containerizeCommand';
-import { containerDescription, containerEndpoint, lineageSteps } from '../../src/features/deploy/containerNodes';
-import { lineageMarkdown } from '../../src/features/deploy/lineageDocument';
+import { suggestTarget } from '../../src/features/deployments/containers/pushImageCommand';
+import { runIdFromPath } from '../../src/features/deployments/deployContext';
+import { keptFolder } from '../../src/features/deployments/containers/containerizeCommand';
+import { containerDescription, containerEndpoint, lineageSteps } from '../../src/features/deployments/containers/containerNodes';
+import { lineageMarkdown } from '../../src/features/deployments/targets/lineageDocument';
 
 interface Manifest {
   contributes: {

@@ -10,21 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { EngineEndpoint } from './engineEndpoint';
 import { pingEndpoint } from './pingEndpoint';
 
-export interface EngineEndpoint {
-  socketPath?: string;
-  host?: string;
-  port?: number;
-  protocol?: 'http' | 'https' | 'ssh';
-  username?: string;
-  /** Folder with ca.pem, cert.pem and key.pem for https (DOCKER_CERT_PATH, a context's TLS folder or ~/.docker). */
-  tlsDir?: string;
-  /** 'setting' | 'DOCKER_HOST' | 'context <name>' | 'default socket' | 'podman socket' */
-  source: string;
-  /** e.g. unix:///var/run/docker.sock */
-  description: string;
-}
+export type { EngineEndpoint };
 
 export class EngineUnavailableError extends Error {
   constructor(readonly tried: string[]) {

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import type { EngineEndpoint } from './findEngine';
+import type { EngineEndpoint } from './engineEndpoint';
 
 /** TLS material of an https endpoint; throws a readable error when a file is missing. */
 export function tlsFiles(endpoint: EngineEndpoint): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Logger } from '../../core/logger';
-import type { BenchmarkResult } from '../../core/onnx/runtime/benchmarkModel';
-import { compareBenchmarks, COMPARED_FIGURES } from '../../core/onnx/runtime/compareBenchmarks';
+import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
+import { compareBenchmarks, COMPARED_FIGURES } from '../../core/ort/compareBenchmarks';
 import { parseBenchmarkMessage, type BenchmarkFromWebview, type BenchmarkRun, type BenchmarkToWebview, type BenchmarkView } from '../../shared/benchmarkProtocol';
 import { connectWebview, webviewRoots, type WebviewConnection } from '../../vscode/webviewHost';
 

@@ -4,16 +4,17 @@ import type { CommandTable } from '../../commands';
 import type { Logger } from '../../core/logger';
 import type { ModelSummary } from '../../core/onnx';
 import { compareModels } from '../../core/onnx/compareModels';
-import type { BenchmarkResult } from '../../core/onnx/runtime/benchmarkModel';
-import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from '../../core/onnx/runtime/graphOptimizationLevel';
+import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
+import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from '../../core/ort/graphOptimizationLevel';
 import { UserError } from '../../vscode/userError';
 import { BenchmarkPanel, benchmarkView } from './benchmarkPanel';
 import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
 import { runMlwJson } from '../../vscode/runMlw';
 import { tryModelCommand } from './tryModelCommand';
+import { Command, View } from '../../commandIds';
+import { runCommand } from '../../commands';
 
-export const INSPECTOR_VIEW_TYPE = 'mlWorkbench.onnxInspector';
 const ONNX_FILTER = { 'ONNX models': ['onnx'] };
 
 export interface BenchmarkCommandOptions {
@@ -43,7 +44,7 @@ async function targetModel(arg: unknown, title: string): Promise<vscode.Uri> {
     if (uri instanceof vscode.Uri) return uri;
   }
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (input instanceof vscode.TabInputCustom && input.viewType === INSPECTOR_VIEW_TYPE) return input.uri;
+  if (input instanceof vscode.TabInputCustom && input.viewType === View.onnxInspector) return input.uri;
   const editorUri = vscode.window.activeTextEditor?.document.uri;
   if (editorUri && isOnnx(editorUri)) return editorUri;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: ONNX_FILTER, openLabel: title, title });
@@ -145,20 +146,20 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     const previous = context.workspaceState.get<BenchmarkResult>(stateKey(uri)) ?? context.workspaceState.get<BenchmarkResult>(LAST_BENCHMARK_KEY);
     await context.workspaceState.update(stateKey(uri), result);
     await context.workspaceState.update(LAST_BENCHMARK_KEY, result);
-    BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () => vscode.commands.executeCommand('mlWorkbench.benchmarkModel', uri, options));
+    BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () => runCommand(Command.benchmarkModel, uri, options));
     return result;
   };
 
   return {
-    'mlWorkbench.openModel': {
+    [Command.openModel]: {
       run: async (arg?: unknown) => {
         const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: ONNX_FILTER, openLabel: 'Open Model', title: 'Open ONNX Model' }))?.[0];
         if (!uri) return undefined;
-        await vscode.commands.executeCommand('vscode.openWith', uri, INSPECTOR_VIEW_TYPE);
+        await vscode.commands.executeCommand('vscode.openWith', uri, View.onnxInspector);
         return uri;
       },
     },
-    'mlWorkbench.copySignature': {
+    [Command.copySignature]: {
       run: async (arg?: unknown) => {
         const uri = await targetModel(arg, 'Copy Signature');
         const text = signatureText(await summaries.get(uri));
@@ -167,14 +168,14 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
         return text;
       },
     },
-    'mlWorkbench.revealModel': {
+    [Command.revealModel]: {
       run: async (arg?: unknown) => {
         const uri = await targetModel(arg, 'Reveal Model');
         if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
         else await vscode.commands.executeCommand('revealFileInOS', uri);
       },
     },
-    'mlWorkbench.compareModels': {
+    [Command.compareModels]: {
       run: async (arg?: unknown, other?: unknown) => {
         const a = await targetModel(arg, 'Compare Model');
         let b = other instanceof vscode.Uri ? other : undefined;
@@ -207,8 +208,8 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
         return comparison;
       },
     },
-    'mlWorkbench.benchmarkModel': { trust: 'Benchmarking models', run: benchmark },
-    'mlWorkbench.tryModel': {
+    [Command.benchmarkModel]: { trust: 'Benchmarking models', run: benchmark },
+    [Command.tryModel]: {
       trust: 'Running models',
       run: async (arg?: unknown, opts?: unknown) => tryModelCommand(context.extensionUri, await targetModel(arg, 'Try Model'), typeof opts === 'object' && opts !== null ? opts : undefined),
     },

@@ -5,6 +5,7 @@ import { formatBytes } from '../../core/format/formatBytes';
 import type { Logger } from '../../core/logger';
 import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
+import { View } from '../../commandIds';
 
 const LANGUAGES = ['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'yaml', 'json', 'jsonc'];
 const MAX_DOCUMENT_CHARS = 2_000_000;
@@ -89,7 +90,7 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
       md.appendMarkdown(`$(warning) Cannot read the model: ${(e instanceof Error ? e.message : String(e)).replace(/[\\`*_[\]<>]/g, '\\$&')}\n\n`);
       this.log.debug(`Model hover: ${resolved.uri.fsPath}: ${String(e)}`);
     }
-    const args = encodeURIComponent(JSON.stringify([resolved.uri, 'mlWorkbench.onnxInspector']));
+    const args = encodeURIComponent(JSON.stringify([resolved.uri, View.onnxInspector]));
     md.appendMarkdown(`[Inspect model](command:vscode.openWith?${args})`);
     md.supportThemeIcons = true;
     return new vscode.Hover(md, resolved.range);
@@ -105,7 +106,7 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
             title: 'Inspect model',
             tooltip: `Open ${vscode.workspace.asRelativePath(r.uri, false)} in the ONNX Inspector`,
             command: 'vscode.openWith',
-            arguments: [r.uri, 'mlWorkbench.onnxInspector'],
+            arguments: [r.uri, View.onnxInspector],
           }),
       );
   }

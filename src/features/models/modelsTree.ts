@@ -7,6 +7,7 @@ import { formatBytes } from '../../core/format/formatBytes';
 import { modelKindOf, type ModelKind } from '../../core/models/modelKind';
 import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
+import { View } from '../../commandIds';
 
 export interface ModelFile {
   uri: vscode.Uri;
@@ -114,7 +115,7 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
     item.contextValue = `model.${kind}`;
     item.command =
       kind === 'onnx'
-        ? { command: 'vscode.openWith', title: 'Open in ONNX Inspector', arguments: [uri, 'mlWorkbench.onnxInspector'] }
+        ? { command: 'vscode.openWith', title: 'Open in ONNX Inspector', arguments: [uri, View.onnxInspector] }
         : { command: 'vscode.open', title: 'Open', arguments: [uri] };
     return item;
   }

@@ -9,6 +9,7 @@ import {
 } from '../../shared/inspectorProtocol';
 import { connectWebview, type WebviewConnection } from '../../vscode/webviewHost';
 import { loadInspectorState, toLoadError } from './inspectorState';
+import { View } from '../../commandIds';
 
 /** A read-only .onnx document: only its URI; the model is read per editor, lazily. */
 class OnnxDocument implements vscode.CustomDocument {
@@ -18,7 +19,7 @@ class OnnxDocument implements vscode.CustomDocument {
 
 /** The read-only custom editor for *.onnx files: summary page and graph view. */
 export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvider<OnnxDocument> {
-  static readonly viewType = 'mlWorkbench.onnxInspector';
+  static readonly viewType = View.onnxInspector;
 
   static register(context: vscode.ExtensionContext, log: Logger): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(OnnxInspectorProvider.viewType, new OnnxInspectorProvider(context.extensionUri, log), {

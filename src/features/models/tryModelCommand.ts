@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { TryModelResult } from '../../core/onnx/runtime/tryModel';
-import { formatTryResult } from '../../core/onnx/runtime/formatTryResult';
+import type { TryModelResult } from '../../core/ort/tryModel';
+import { formatTryResult } from '../../core/ort/formatTryResult';
 import { runMlwJson } from '../../vscode/runMlw';
 
 export interface TryModelOptions {

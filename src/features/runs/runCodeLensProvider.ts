@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { Command } from '../../commandIds';
 
 const MAIN_GUARD = /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/;
 
@@ -9,7 +10,7 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider {
     for (let i = 0; i < document.lineCount; i++) {
       const line = document.lineAt(i);
       if (MAIN_GUARD.test(line.text)) {
-        lenses.push(new vscode.CodeLens(line.range, { title: '$(beaker) Run as Experiment', command: 'mlWorkbench.runExperiment', arguments: [document.uri] }));
+        lenses.push(new vscode.CodeLens(line.range, { title: '$(beaker) Run as Experiment', command: Command.runExperiment, arguments: [document.uri] }));
       }
     }
     return lenses;

@@ -8,6 +8,8 @@ import { packSeries, parseRunsMessage, type RunMetricGoal, type RunMetricStats, 
 import { connectWebview } from '../../vscode/webviewHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
+import { Command } from '../../commandIds';
+import { runCommand } from '../../commands';
 
 /** While a compared run is still running, the panel reloads this often. */
 const LIVE_MS = 2_000;
@@ -79,7 +81,7 @@ export class RunComparePanel {
       this.ready = true;
       await this.load();
     } else if (message.type === 'openDashboard') {
-      await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', message.runId);
+      await runCommand(Command.openRunDashboard, message.runId);
     }
   }
 

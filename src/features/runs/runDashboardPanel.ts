@@ -11,6 +11,8 @@ import { packSeries, parseRunsMessage, type RunDeploymentView, type RunsFromWebv
 import { connectWebview } from '../../vscode/webviewHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
+import { Command } from '../../commandIds';
+import { runCommand } from '../../commands';
 
 const STDOUT_TAIL_BYTES = 64 * 1024;
 const TICK_MS = 250;
@@ -93,16 +95,16 @@ export class RunDashboardPanel {
         await this.load();
         break;
       case 'stop':
-        await vscode.commands.executeCommand('mlWorkbench.stopRun', this.run.id);
+        await runCommand(Command.stopRun, this.run.id);
         break;
       case 'rerun':
-        await vscode.commands.executeCommand('mlWorkbench.rerun', this.run.id);
+        await runCommand(Command.rerun, this.run.id);
         break;
       case 'openLog':
         if (this.run.source === 'mlw') await vscode.window.showTextDocument(vscode.Uri.file(path.join(this.runDir, OUTPUT_FILE)), { preview: true });
         break;
       case 'openDashboard':
-        await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', message.runId);
+        await runCommand(Command.openRunDashboard, message.runId);
         break;
     }
   }

@@ -11,6 +11,8 @@ import { describeSource, pythonInterpreter, type InterpreterChoice } from '../..
 import { UserError } from '../../vscode/userError';
 import type { RunsTree } from './runsTree';
 import { keyMetrics } from './runsTree';
+import { Command } from '../../commandIds';
+import { runCommand } from '../../commands';
 
 /** What to start: a script (or a whole command) in a workspace folder. */
 export interface LaunchSpec {
@@ -171,7 +173,7 @@ export class RunLauncher implements vscode.Disposable {
       const show = ok === runs.length ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
       void Promise.resolve(show(text, 'Compare Runs', 'Show Output')).then((choice) => {
         const nodes = runs.map((r) => ({ type: 'run', entry: { run: r, workspace: spec.workspace } }));
-        if (choice === 'Compare Runs') void vscode.commands.executeCommand('mlWorkbench.compareRuns', nodes[0], nodes);
+        if (choice === 'Compare Runs') void runCommand(Command.compareRuns, nodes[0], nodes);
         else if (choice === 'Show Output') this.output.show();
       });
       return runs;
@@ -184,7 +186,7 @@ export class RunLauncher implements vscode.Disposable {
     const text = `Run ${run.name} ${run.status} after ${formatDuration(run.durationMs)}${metrics ? ` · ${metrics}` : ''}`;
     const show = run.status === 'failed' ? vscode.window.showErrorMessage : run.status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void Promise.resolve(show(run.error && run.status === 'failed' ? `${text}: ${run.error}` : text, 'Open Dashboard', 'Show Output')).then((choice) => {
-      if (choice === 'Open Dashboard') void vscode.commands.executeCommand('mlWorkbench.openRunDashboard', run.id);
+      if (choice === 'Open Dashboard') void runCommand(Command.openRunDashboard, run.id);
       else if (choice === 'Show Output') this.output.show();
     });
   }

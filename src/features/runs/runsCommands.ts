@@ -18,6 +18,8 @@ import type { RunLauncher } from './runLauncher';
 import { rerunSpec } from './rerunSpec';
 import { splitAssignments } from './splitAssignments';
 import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
+import { Command } from '../../commandIds';
+import { runCommand } from '../../commands';
 
 /** Options of `mlWorkbench.runExperiment` when called with a script URI (tests, other extensions). */
 export interface RunExperimentOptions {
@@ -163,9 +165,9 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
   }
 
   return {
-    'mlWorkbench.runExperiment': { trust: 'Running experiments', run: runExperiment },
-    'mlWorkbench.runSweep': { trust: 'Running experiments', run: runSweep },
-    'mlWorkbench.openRunArtifacts': {
+    [Command.runExperiment]: { trust: 'Running experiments', run: runExperiment },
+    [Command.runSweep]: { trust: 'Running experiments', run: runSweep },
+    [Command.openRunArtifacts]: {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Open the artifacts of which run?');
         const runDir = run.source === 'mlw' ? tree.store(workspace).runDir(run.id) : undefined;
@@ -193,7 +195,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         else await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(picked.file));
       },
     },
-    'mlWorkbench.checkoutRunCode': {
+    [Command.checkoutRunCode]: {
       trust: 'Checking out run code',
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Check out the code of which run?', (e) => !!e.run.git?.commit);
@@ -212,7 +214,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         return branch;
       },
     },
-    'mlWorkbench.stopRun': {
+    [Command.stopRun]: {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Stop which run?', (e) => e.run.status === 'running' && e.run.source === 'mlw');
         if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here.');
@@ -223,12 +225,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         tree.refresh();
       },
     },
-    'mlWorkbench.deleteRun': {
+    [Command.deleteRun]: {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Delete which run?', (e) => e.run.source === 'mlw');
         if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here: delete them with MLflow.');
         if (run.status === 'running') {
-          throw new UserError(`Run ${run.name} is still running: stop it first.`, [{ title: 'Stop Run', run: () => vscode.commands.executeCommand('mlWorkbench.stopRun', run.id) }]);
+          throw new UserError(`Run ${run.name} is still running: stop it first.`, [{ title: 'Stop Run', run: () => runCommand(Command.stopRun, run.id) }]);
         }
         const choice = await vscode.window.showWarningMessage(
           `Delete run "${run.name}"?`,
@@ -241,20 +243,20 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         tree.refresh();
       },
     },
-    'mlWorkbench.rerun': {
+    [Command.rerun]: {
       trust: 'Running experiments',
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Rerun which run?', (e) => e.run.source === 'mlw');
         return launcher.start(rerunSpec(run, workspace));
       },
     },
-    'mlWorkbench.openRunDashboard': {
+    [Command.openRunDashboard]: {
       run: async (arg) => {
         const entry = await runFor(arg, 'Open the dashboard of which run?');
         RunDashboardPanel.show(entry, tree, extensionUri, logger);
       },
     },
-    'mlWorkbench.compareRuns': {
+    [Command.compareRuns]: {
       run: async (arg, selected) => {
         let entries: WorkspaceRun[] = [];
         const nodes = Array.isArray(selected) ? selected.filter(isNode) : [];

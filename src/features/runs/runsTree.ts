@@ -5,6 +5,7 @@ import { listWorkspaceRuns } from '../../core/runs/listWorkspaceRuns';
 import { RunStore } from '../../core/runs/RunStore';
 import type { Run, RunStatus } from '../../core/runs/runTypes';
 import { Disposable } from '../../vscode/disposable';
+import { Command } from '../../commandIds';
 
 /** A run together with the workspace folder it belongs to. */
 export interface WorkspaceRun {
@@ -165,7 +166,7 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     item.description = [run.status === 'running' ? 'running' : metrics || run.status, run.source === 'mlflow' ? 'MLflow' : ''].filter(Boolean).join(' · ');
     item.contextValue = `run.${run.status}`;
     item.tooltip = this.tooltip(run);
-    item.command = { command: 'mlWorkbench.openRunDashboard', title: 'Open Run Dashboard', arguments: [node] };
+    item.command = { command: Command.openRunDashboard, title: 'Open Run Dashboard', arguments: [node] };
     return item;
   }
 

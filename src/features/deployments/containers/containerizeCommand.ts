@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import type { ContainerizeResult } from '../../core/docker/containerizeModel';
-import { UserError } from '../../vscode/userError';
-import { pickModel } from './deployCommands';
+import type { ContainerizeResult } from '../../../core/docker/containerizeModel';
+import { UserError } from '../../../vscode/userError';
+import { pickModel } from '../serving/servingCommands';
 import { baseImageSetting } from './dockerService';
-import { ReadonlyDocuments } from './readonlyDocuments';
-import { recordLineage, runIdFromPath, withCancellableProgress, type DeployContext } from './deployContext';
+import { ReadonlyDocuments } from '../readonlyDocuments';
+import { recordLineage, runIdFromPath, withCancellableProgress, type DeployContext } from '../deployContext';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 
 /** Where "Keep in Workspace" puts a model's Dockerfile and .dockerignore: <model folder>/docker/<model name>/. */
 export function keptFolder(modelPath: string): string {
@@ -91,15 +93,15 @@ export async function containerizeModelCommand(ctx: DeployContext, arg: unknown)
   if (uri.scheme !== 'file') throw new UserError(`Only models on the local file system can be containerized (${uri.toString()}).`);
   const modelPath = uri.fsPath;
   const modelFile = path.basename(modelPath);
-  const engine = await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.containerizeModel', uri));
+  const engine = await ctx.docker.engine(() => runCommand(Command.containerizeModel, uri));
   const baseImage = await baseImageSetting();
   const plan = await review(ctx, modelPath, baseImage);
   if (!plan) return undefined;
 
   const [{ containerizeModel }, { locateServerAssets }, { BuildFailedError }] = await Promise.all([
-    import('../../core/docker/containerizeModel'),
-    import('../../core/docker/serverAssets'),
-    import('../../core/docker/engineErrors'),
+    import('../../../core/docker/containerizeModel'),
+    import('../../../core/docker/serverAssets'),
+    import('../../../core/docker/engineErrors'),
   ]);
   const assets = locateServerAssets(ctx.context.extensionUri.fsPath);
   const runId = runIdFromPath(modelPath);
@@ -144,8 +146,8 @@ export async function containerizeModelCommand(ctx: DeployContext, arg: unknown)
   void vscode.window
     .showInformationMessage(`Built ${result.image} in ${(result.buildMs / 1000).toFixed(1)} s.`, 'Run Locally', 'Push Image…')
     .then((choice) => {
-      if (choice === 'Run Locally') return vscode.commands.executeCommand('mlWorkbench.runContainer', result.image);
-      if (choice === 'Push Image…') return vscode.commands.executeCommand('mlWorkbench.pushImage', result.image);
+      if (choice === 'Run Locally') return runCommand(Command.runContainer, result.image);
+      if (choice === 'Push Image…') return runCommand(Command.pushImage, result.image);
       return undefined;
     });
   return result;

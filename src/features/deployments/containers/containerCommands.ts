@@ -1,21 +1,23 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { ContainerInfo } from '../../core/docker/dockerEngine';
-import type { CommandTable } from '../../commands';
-import { UserError } from '../../vscode/userError';
-import { isDeploymentNode } from './deploymentsTree';
+import type { ContainerInfo } from '../../../core/docker/dockerEngine';
+import type { CommandTable } from '../../../commands';
+import { UserError } from '../../../vscode/userError';
+import { isDeploymentNode } from '../deploymentsTree';
 import { containerEndpoint, LABEL_MODEL, LABEL_MODEL_HASH, LABEL_MODEL_NAME, LABEL_RUN_ID } from './containerNodes';
 import { ContainerLogs } from './containerLogs';
-import { showLineage } from './lineageDocument';
+import { showLineage } from '../targets/lineageDocument';
 import { openContainerMonitor } from './containerMonitor';
-import { recordLineage, withCancellableProgress, type DeployContext } from './deployContext';
+import { recordLineage, withCancellableProgress, type DeployContext } from '../deployContext';
 import type { BuiltImage } from './builtImages';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 
 /** The image a command is about: a name, a built-image record, a container item, or a pick among the images built here. */
 export async function pickBuiltImage(ctx: DeployContext, arg: unknown, title: string): Promise<BuiltImage | undefined> {
   if (typeof arg === 'string' && arg) {
     const known = ctx.images.find(arg);
-    if (!known) throw new UserError(`${arg} was not built from this workspace: containerize the model first.`, [{ title: 'Containerize Model', run: () => vscode.commands.executeCommand('mlWorkbench.containerizeModel') }]);
+    if (!known) throw new UserError(`${arg} was not built from this workspace: containerize the model first.`, [{ title: 'Containerize Model', run: () => runCommand(Command.containerizeModel) }]);
     return known;
   }
   if (isDeploymentNode(arg) && arg.type === 'container') {
@@ -28,7 +30,7 @@ export async function pickBuiltImage(ctx: DeployContext, arg: unknown, title: st
     return { image: c.image, imageId: c.image, modelName: c.labels[LABEL_MODEL_NAME] ?? c.name, modelPath: c.labels[LABEL_MODEL] ?? '', modelHash: c.labels[LABEL_MODEL_HASH] ?? '', runId: c.labels[LABEL_RUN_ID], containerPort: port, builtAt: c.createdAt };
   }
   const all = ctx.images.all;
-  if (all.length === 0) throw new UserError('No image has been built from this workspace yet.', [{ title: 'Containerize Model', run: () => vscode.commands.executeCommand('mlWorkbench.containerizeModel') }]);
+  if (all.length === 0) throw new UserError('No image has been built from this workspace yet.', [{ title: 'Containerize Model', run: () => runCommand(Command.containerizeModel) }]);
   if (all.length === 1) return all[0];
   const picked = await vscode.window.showQuickPick(
     all.map((b) => ({ label: b.image, description: `${path.basename(b.modelPath)} · ${new Date(b.builtAt).toLocaleString()}`, detail: b.pushed?.[0] ? `pushed to ${b.pushed[0].reference}` : undefined, b })),
@@ -51,7 +53,7 @@ async function pickContainer(ctx: DeployContext, arg: unknown, filter: (c: Conta
   await ctx.docker.engine();
   await ctx.watcher.refresh();
   const candidates = ctx.watcher.containers.filter(filter);
-  if (candidates.length === 0) throw new UserError(`No container to ${what}.`, [{ title: 'Run Container', run: () => vscode.commands.executeCommand('mlWorkbench.runContainer') }]);
+  if (candidates.length === 0) throw new UserError(`No container to ${what}.`, [{ title: 'Run Container', run: () => runCommand(Command.runContainer) }]);
   if (candidates.length === 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
     candidates.map((c) => ({ label: c.name, description: `${c.image} · ${c.state}`, detail: containerEndpoint(c), c })),
@@ -63,8 +65,8 @@ async function pickContainer(ctx: DeployContext, arg: unknown, filter: (c: Conta
 async function runContainer(ctx: DeployContext, arg: unknown): Promise<string | undefined> {
   const built = await pickBuiltImage(ctx, arg, 'Run Container');
   if (!built) return undefined;
-  const engine = await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.runContainer', built.image));
-  const { runLocal } = await import('../../core/deploy/runLocal');
+  const engine = await ctx.docker.engine(() => runCommand(Command.runContainer, built.image));
+  const { runLocal } = await import('../../../core/deploy/runLocal');
   const run = await withCancellableProgress(`Starting ${built.image}`, async (progress, signal) => {
     progress.report({ message: 'starting the container and waiting until it is ready…' });
     return runLocal({
@@ -84,9 +86,9 @@ async function runContainer(ctx: DeployContext, arg: unknown): Promise<string | 
   const smoke = run.smoke.ok ? `smoke request answered in ${Math.round(run.smoke.ms)} ms` : `the smoke request FAILED: ${run.smoke.summary}`;
   const show = run.smoke.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
   void show(`${built.modelName} is served from container ${run.container.name} at ${run.endpoint} (ready in ${run.readyMs} ms; ${smoke}).`, 'Copy Endpoint', 'Open Monitor', 'Open Logs').then((choice) => {
-    if (choice === 'Copy Endpoint') return vscode.commands.executeCommand('mlWorkbench.copyEndpoint', run.container.id);
-    if (choice === 'Open Monitor') return vscode.commands.executeCommand('mlWorkbench.openContainerMonitor', run.container.id);
-    if (choice === 'Open Logs') return vscode.commands.executeCommand('mlWorkbench.containerLogs', run.container.id);
+    if (choice === 'Copy Endpoint') return runCommand(Command.copyEndpoint, run.container.id);
+    if (choice === 'Open Monitor') return runCommand(Command.openContainerMonitor, run.container.id);
+    if (choice === 'Open Logs') return runCommand(Command.containerLogs, run.container.id);
     return undefined;
   });
   return run.endpoint;
@@ -100,11 +102,11 @@ export function containerCommands(ctx: DeployContext): CommandTable {
   const running = (c: ContainerInfo) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
 
   return {
-    'mlWorkbench.runContainer': { trust: 'Running containers', run: (arg) => runContainer(ctx, arg) },
-    'mlWorkbench.containerLogs': {
+    [Command.runContainer]: { trust: 'Running containers', run: (arg) => runContainer(ctx, arg) },
+    [Command.containerLogs]: {
       run: (arg) => withContainer(arg, () => true, 'show the logs of', (c) => logs.open(c)),
     },
-    'mlWorkbench.stopContainer': {
+    [Command.stopContainer]: {
       run: (arg) => withContainer(arg, running, 'stop', async (c) => {
         const engine = await ctx.docker.engine();
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Stopping ${c.name}` }, () => engine.stop(c.id, { timeoutSeconds: 10 }));
@@ -112,7 +114,7 @@ export function containerCommands(ctx: DeployContext): CommandTable {
         await ctx.watcher.refresh();
       }),
     },
-    'mlWorkbench.restartContainer': {
+    [Command.restartContainer]: {
       trust: 'Running containers',
       run: (arg) => withContainer(arg, () => true, 'restart', async (c) => {
         const engine = await ctx.docker.engine();
@@ -121,7 +123,7 @@ export function containerCommands(ctx: DeployContext): CommandTable {
         await ctx.watcher.refresh();
       }),
     },
-    'mlWorkbench.removeContainer': {
+    [Command.removeContainer]: {
       run: (arg) => withContainer(arg, () => true, 'remove', async (c) => {
         const confirmArg = (arg as { confirmed?: boolean } | undefined)?.confirmed === true;
         if (!confirmArg) {
@@ -140,10 +142,10 @@ export function containerCommands(ctx: DeployContext): CommandTable {
         return c.id;
       }),
     },
-    'mlWorkbench.openContainerMonitor': {
+    [Command.openContainerMonitor]: {
       run: (arg) => withContainer(arg, (c) => c.state === 'running' && !!containerEndpoint(c), 'monitor', (c) => openContainerMonitor(ctx, c, () => logs.open(c))),
     },
-    'mlWorkbench.copyEndpoint': {
+    [Command.copyEndpoint]: {
       run: (arg) => withContainer(arg, (c) => !!containerEndpoint(c), 'copy the endpoint of', async (c) => {
         const endpoint = containerEndpoint(c);
         if (!endpoint) throw new UserError(`${c.name} publishes no port.`);
@@ -152,14 +154,14 @@ export function containerCommands(ctx: DeployContext): CommandTable {
         return endpoint;
       }),
     },
-    'mlWorkbench.showLineage': {
+    [Command.showLineage]: {
       run: (arg) => withContainer(arg, () => true, 'show the lineage of', (c) => showLineage(ctx, c)),
     },
-    'mlWorkbench.retryDocker': {
+    [Command.retryDocker]: {
       run: async () => {
         ctx.docker.reset();
         await ctx.watcher.refresh();
-        if (ctx.docker.unavailable) await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.retryDocker'));
+        if (ctx.docker.unavailable) await ctx.docker.engine(() => runCommand(Command.retryDocker));
         ctx.tree.refresh();
       },
     },

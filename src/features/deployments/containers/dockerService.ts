@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../../core/logger';
-import type { DockerEngine } from '../../core/docker/dockerEngine';
-import { openSettings, SECTION, setting } from '../../vscode/config';
-import { Disposable } from '../../vscode/disposable';
-import { UserError } from '../../vscode/userError';
+import type { Logger } from '../../../core/logger';
+import type { DockerEngine } from '../../../core/docker/dockerEngine';
+import { openSettings, SECTION, setting } from '../../../vscode/config';
+import { Disposable } from '../../../vscode/disposable';
+import { UserError } from '../../../vscode/userError';
 
 /** The context key the Deployments view's welcome content reads. */
 export const DOCKER_UNAVAILABLE_KEY = 'mlWorkbench.dockerUnavailable';
@@ -12,7 +12,7 @@ export const DOCKER_UNAVAILABLE_KEY = 'mlWorkbench.dockerUnavailable';
 export async function baseImageSetting(): Promise<string> {
   const configured = vscode.workspace.getConfiguration(SECTION).get<string>('docker.baseImage')?.trim();
   if (configured) return configured;
-  const { DEFAULT_BASE_IMAGE } = await import('../../core/docker/renderDockerfile');
+  const { DEFAULT_BASE_IMAGE } = await import('../../../core/docker/renderDockerfile');
   return DEFAULT_BASE_IMAGE;
 }
 
@@ -81,7 +81,7 @@ export class DockerService extends Disposable {
   }
 
   private async connect(): Promise<DockerEngine> {
-    const [{ findEngine }, { DockerEngine }] = await Promise.all([import('../../core/docker/findEngine'), import('../../core/docker/dockerEngine')]);
+    const [{ findEngine }, { DockerEngine }] = await Promise.all([import('../../../core/docker/findEngine'), import('../../../core/docker/dockerEngine')]);
     const t0 = Date.now();
     const endpoint = await findEngine({ dockerHost: setting('docker.host') || undefined, env: process.env });
     const engine = await DockerEngine.connect(endpoint);

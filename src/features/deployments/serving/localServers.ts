@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../../core/logger';
-import { UserError } from '../../vscode/userError';
-import { watchDrift } from './monitorPanel';
+import type { Logger } from '../../../core/logger';
+import { UserError } from '../../../vscode/userError';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
+import { DriftWatch } from './driftWatch';
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'failed';
 
@@ -120,7 +122,6 @@ export class LocalServer {
             this.state = 'ready';
             this.log.info(`Ready at ${this.url}: ${this.models.map((m) => m.name).join(', ')}`);
             this.changed(this);
-            watchDrift(this); // the one-time drift warning, even with no monitor open
             if (!settled) {
               settled = true;
               resolve(this.url ?? '');
@@ -196,14 +197,23 @@ export class LocalServer {
   }
 }
 
+/** The identity a local server has in the monitor and the drift watch. */
+export function localMonitorKey(server: LocalServer): { key: string; label: string } {
+  return { key: `local:${server.id}`, label: server.label };
+}
+
 /** Every model server the extension started; stopped when the extension deactivates. */
 export class LocalServers implements vscode.Disposable {
   private readonly servers: LocalServer[] = [];
   private nextId = 1;
   private readonly emitter = new vscode.EventEmitter<LocalServer | undefined>();
   readonly onDidChange = this.emitter.event;
+  /** The one-time drift warning of each ready server, even with no monitor open. */
+  readonly drift: DriftWatch;
 
-  constructor(readonly extensionUri: vscode.Uri, private readonly logger: Logger) {}
+  constructor(readonly extensionUri: vscode.Uri, private readonly logger: Logger) {
+    this.drift = new DriftWatch(logger);
+  }
 
   get all(): readonly LocalServer[] {
     return this.servers;
@@ -223,11 +233,19 @@ export class LocalServers implements vscode.Disposable {
     const id = this.nextId++;
     const log = vscode.window.createOutputChannel(`ML Server ${id}: ${path.basename(modelPath)}`, { log: true });
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'server.js').fsPath;
-    const server = new LocalServer(id, modelPath, log, script, (s) => this.emitter.fire(s));
+    const server = new LocalServer(id, modelPath, log, script, (s) => this.changed(s));
     this.servers.push(server);
     this.logger.info(`Serving ${modelPath} (server ${id})`);
     await server.launch(token);
     return server;
+  }
+
+  private changed(server: LocalServer): void {
+    const url = server.url;
+    if (server.state === 'ready' && url) {
+      this.drift.watch(localMonitorKey(server), url, server.models.map((m) => m.name), () => server.state === 'ready' && server.url === url, () => runCommand(Command.openServerMonitor, url));
+    }
+    this.emitter.fire(server);
   }
 
   async restart(server: LocalServer, token?: vscode.CancellationToken): Promise<LocalServer> {
@@ -254,6 +272,7 @@ export class LocalServers implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.drift.dispose();
     void this.stopAll().then(() => {
       for (const s of this.servers) s.log.dispose();
     });

@@ -4,13 +4,14 @@ import { promises as fsp } from 'node:fs';
 import type { LineageRecord } from '../../core/deploy/lineage';
 import { UserError } from '../../vscode/userError';
 import type { RegistryCredentials } from '../../vscode/secrets';
-import type { BuiltImages } from './builtImages';
-import type { ContainerWatcher } from './containerWatcher';
+import type { BuiltImages } from './containers/builtImages';
+import type { ContainerWatcher } from './containers/containerWatcher';
 import type { DeploymentNode, DeploymentsTree } from './deploymentsTree';
-import type { DockerService } from './dockerService';
+import type { DockerService } from './containers/dockerService';
+import type { DriftWatch } from './serving/driftWatch';
 import type { ReadonlyDocuments } from './readonlyDocuments';
 
-/** What the container and deploy commands share; built once in extension.ts. */
+/** What the container and deployment-target commands share; built once by the Deployments feature. */
 export interface DeployContext {
   context: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
@@ -19,6 +20,7 @@ export interface DeployContext {
   images: BuiltImages;
   credentials: RegistryCredentials;
   watcher: ContainerWatcher;
+  drift: DriftWatch;
   tree: DeploymentsTree;
   view: vscode.TreeView<DeploymentNode>;
 }

@@ -1,8 +1,8 @@
-import type { ContainerInfo } from '../../core/docker/dockerEngine';
-import type { LineageRecord } from '../../core/deploy/lineage';
-import { containerEndpoint, LABEL_MODEL, LABEL_MODEL_HASH, LABEL_RUN_ID, lineageOf } from './containerNodes';
-import { readAllLineage, type DeployContext } from './deployContext';
-import { ReadonlyDocuments } from './readonlyDocuments';
+import type { ContainerInfo } from '../../../core/docker/dockerEngine';
+import type { LineageRecord } from '../../../core/deploy/lineage';
+import { containerEndpoint, LABEL_MODEL, LABEL_MODEL_HASH, LABEL_RUN_ID, lineageOf } from '../containers/containerNodes';
+import { readAllLineage, type DeployContext } from '../deployContext';
+import { ReadonlyDocuments } from '../readonlyDocuments';
 
 function cell(v: string | undefined): string {
   return (v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');

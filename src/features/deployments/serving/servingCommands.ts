@@ -1,13 +1,15 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { CommandTable } from '../../commands';
-import type { Logger } from '../../core/logger';
-import { buildInferRequest, curlExample, inferPath, parseModelMetadata, type ModelMetadata } from '../../core/serve/inferExample';
-import { setting } from '../../vscode/config';
-import { UserError } from '../../vscode/userError';
-import { isDeploymentNode, type DeploymentNode, type DeploymentsTree } from './deploymentsTree';
-import type { LocalServer, LocalServers } from './localServers';
-import { MonitorPanel } from './monitorPanel';
+import type { CommandTable } from '../../../commands';
+import type { Logger } from '../../../core/logger';
+import { buildInferRequest, curlExample, inferPath, parseModelMetadata, type ModelMetadata } from '../../../core/serve/inferExample';
+import { setting } from '../../../vscode/config';
+import { UserError } from '../../../vscode/userError';
+import { isDeploymentNode, type DeploymentNode, type DeploymentsTree } from '../deploymentsTree';
+import { localMonitorKey, type LocalServer, type LocalServers } from './localServers';
+import { MonitorPanel, type MonitorTarget } from './monitorPanel';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -83,7 +85,20 @@ export async function sendTestRequest(base: string, model: string, failure: (met
   return body;
 }
 
-export function registerDeployCommands(servers: LocalServers, tree: DeploymentsTree, view: vscode.TreeView<DeploymentNode>, logger: Logger): CommandTable {
+/** What the monitor shows and does for a server the extension started. */
+function localMonitorTarget(server: LocalServer, onTestRequest: () => unknown): MonitorTarget {
+  return {
+    ...localMonitorKey(server),
+    url: () => (server.state === 'ready' && server.url ? server.url : { stopped: `server is ${server.state}` }),
+    modelNames: () => server.models.map((m) => m.name),
+    modelPath: (model) => server.models.find((m) => m.name === model)?.path,
+    sendTestRequest: onTestRequest,
+    openLog: () => server.log.show(),
+    restart: () => runCommand(Command.restartServer, server.url),
+  };
+}
+
+export function servingCommands(servers: LocalServers, tree: DeploymentsTree, view: vscode.TreeView<DeploymentNode>, logger: Logger): CommandTable {
   /** The server a command is about: a tree node, a URL, or a pick among the servers matching `filter`. */
   async function pickServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string): Promise<LocalServer | undefined> {
     if (isDeploymentNode(arg) && (arg.type === 'server' || arg.type === 'model')) return arg.server;
@@ -93,7 +108,7 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
       return s;
     }
     const candidates = servers.all.filter(filter);
-    if (candidates.length === 0) throw new UserError(`No local model server to ${what}.`, [{ title: 'Serve a Model', run: () => vscode.commands.executeCommand('mlWorkbench.serveModel') }]);
+    if (candidates.length === 0) throw new UserError(`No local model server to ${what}.`, [{ title: 'Serve a Model', run: () => runCommand(Command.serveModel) }]);
     if (candidates.length === 1) return candidates[0];
     const picked = await vscode.window.showQuickPick(
       candidates.map((s) => ({ label: s.label, description: s.url ?? s.state, detail: s.modelPath, s })),
@@ -118,8 +133,8 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
       .showInformationMessage(`${server.label} is served at ${server.url}`, 'Send Test Request', 'Copy curl Example')
       .then((choice) => {
         const node = tree.nodeFor(server);
-        if (choice === 'Send Test Request') return vscode.commands.executeCommand('mlWorkbench.sendTestRequest', node);
-        if (choice === 'Copy curl Example') return vscode.commands.executeCommand('mlWorkbench.copyCurlExample', node);
+        if (choice === 'Send Test Request') return runCommand(Command.sendTestRequest, node);
+        if (choice === 'Copy curl Example') return runCommand(Command.copyCurlExample, node);
         return undefined;
       });
   }
@@ -151,14 +166,14 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
   }
 
   return {
-    'mlWorkbench.serveModel': { trust: 'Serving models', run: serveModel },
-    'mlWorkbench.stopServer': {
+    [Command.serveModel]: { trust: 'Serving models', run: serveModel },
+    [Command.stopServer]: {
       run: (arg) => withServer(arg, (s) => s.running, 'stop', async (s) => {
         await servers.stop(s);
         logger.info(`Stopped server ${s.id} (${s.label})`);
       }),
     },
-    'mlWorkbench.restartServer': {
+    [Command.restartServer]: {
       trust: 'Serving models',
       run: (arg) => withServer(arg, () => true, 'restart', (s) =>
         vscode.window.withProgress(
@@ -167,18 +182,18 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
         ),
       ),
     },
-    'mlWorkbench.removeServer': {
+    [Command.removeServer]: {
       run: (arg) => withServer(arg, (s) => !s.running, 'remove', async (s) => servers.remove(s)),
     },
-    'mlWorkbench.openServerMonitor': {
+    [Command.openServerMonitor]: {
       run: (arg) => withServer(arg, (s) => s.state === 'ready', 'monitor', (s) => {
-        MonitorPanel.show(s, servers.extensionUri, logger, () => vscode.commands.executeCommand('mlWorkbench.sendTestRequest', tree.nodeFor(s)));
+        MonitorPanel.show(localMonitorTarget(s, () => runCommand(Command.sendTestRequest, tree.nodeFor(s))), servers.drift, servers.extensionUri, logger);
       }),
     },
-    'mlWorkbench.openServerLog': {
+    [Command.openServerLog]: {
       run: (arg) => withServer(arg, () => true, 'show the log of', async (s) => s.log.show()),
     },
-    'mlWorkbench.copyCurlExample': {
+    [Command.copyCurlExample]: {
       run: async (arg) => {
         const target = await pickServedModel(arg);
         if (!target) return undefined;
@@ -189,7 +204,7 @@ export function registerDeployCommands(servers: LocalServers, tree: DeploymentsT
         return curl;
       },
     },
-    'mlWorkbench.sendTestRequest': {
+    [Command.sendTestRequest]: {
       run: async (arg) => {
         const target = await pickServedModel(arg);
         if (!target) return undefined;

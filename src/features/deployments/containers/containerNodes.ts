@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { ContainerInfo } from '../../core/docker/dockerEngine';
-import type { LineageRecord } from '../../core/deploy/lineage';
+import type { ContainerInfo } from '../../../core/docker/dockerEngine';
+import type { LineageRecord } from '../../../core/deploy/lineage';
 
 /** Labels the core puts on every container and image it creates. */
 export const LABEL_MODEL = 'dev.mlworkbench.model';

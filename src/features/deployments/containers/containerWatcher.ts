@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { Logger } from '../../core/logger';
-import type { ContainerInfo } from '../../core/docker/dockerEngine';
-import { Disposable } from '../../vscode/disposable';
+import type { Logger } from '../../../core/logger';
+import type { ContainerInfo } from '../../../core/docker/dockerEngine';
+import { Disposable } from '../../../vscode/disposable';
 import { isConnectionError, type DockerService } from './dockerService';
 
 const DEBOUNCE_MS = 300;

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { UserError } from '../../vscode/userError';
-import { pickBuiltImage } from './containerCommands';
-import { ReadonlyDocuments } from './readonlyDocuments';
-import { recordLineage, withCancellableProgress, workspaceRootFor, type DeployContext } from './deployContext';
+import { UserError } from '../../../vscode/userError';
+import { pickBuiltImage } from '../containers/containerCommands';
+import { ReadonlyDocuments } from '../readonlyDocuments';
+import { recordLineage, withCancellableProgress, workspaceRootFor, type DeployContext } from '../deployContext';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 
 async function saveManifests(ctx: DeployContext, modelPath: string, name: string, yaml: string): Promise<string> {
   const file = path.join(workspaceRootFor(modelPath || undefined), 'deploy', 'k8s', `${name}.yaml`);
@@ -31,10 +33,13 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
       'Push Image First…',
       'Continue',
     );
-    if (choice === 'Push Image First…') return vscode.commands.executeCommand('mlWorkbench.pushImage', built.image);
+    if (choice === 'Push Image First…') {
+      await runCommand(Command.pushImage, built.image);
+      return undefined;
+    }
     if (choice !== 'Continue') return undefined;
   }
-  const { renderKubernetesManifests, kubernetesName } = await import('../../core/deploy/kubernetesManifests');
+  const { renderKubernetesManifests, kubernetesName } = await import('../../../core/deploy/kubernetesManifests');
   const name = await vscode.window.showInputBox({
     title: 'Deploy to Kubernetes (1/3)',
     prompt: 'Name of the Deployment and Service',
@@ -65,7 +70,7 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
   ctx.docs.set(review, yaml);
   await ctx.docs.show(review, 'yaml', { preview: true });
 
-  const { findKubectl, applyManifests, rolloutStatus } = await import('../../core/deploy/kubectl');
+  const { findKubectl, applyManifests, rolloutStatus } = await import('../../../core/deploy/kubectl');
   const kubectl = await findKubectl(process.env);
   const choice = await vscode.window.showInformationMessage(
     `Deploy ${built.modelName} as "${name}"?`,

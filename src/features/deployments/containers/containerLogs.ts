@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { ContainerInfo } from '../../core/docker/dockerEngine';
-import { Disposable } from '../../vscode/disposable';
-import { ReadonlyDocuments } from './readonlyDocuments';
-import type { DeployContext } from './deployContext';
+import type { ContainerInfo } from '../../../core/docker/dockerEngine';
+import { Disposable } from '../../../vscode/disposable';
+import { ReadonlyDocuments } from '../readonlyDocuments';
+import type { DeployContext } from '../deployContext';
 
 const TAIL = 1000;
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;

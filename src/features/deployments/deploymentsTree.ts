@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import type { ContainerInfo } from '../../core/docker/dockerEngine';
 import type { LineageRecord } from '../../core/deploy/lineage';
 import { Disposable } from '../../vscode/disposable';
-import type { LocalServer, LocalServers, ServedModelInfo, ServerState } from './localServers';
-import type { ContainerWatcher } from './containerWatcher';
-import type { DockerService } from './dockerService';
-import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containerNodes';
+import type { LocalServer, LocalServers, ServedModelInfo, ServerState } from './serving/localServers';
+import type { ContainerWatcher } from './containers/containerWatcher';
+import type { DockerService } from './containers/dockerService';
+import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containers/containerNodes';
+import { Command } from '../../commandIds';
 
 export type DeploymentNode =
   | { type: 'localGroup' }
@@ -160,7 +161,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         if (s.error) md.appendText(`\nError: ${s.error}`);
         item.tooltip = md;
         item.contextValue = `localServer.${s.state}`;
-        item.command = { command: 'mlWorkbench.openServerLog', title: 'Open Server Log', arguments: [node] };
+        item.command = { command: Command.openServerLog, title: 'Open Server Log', arguments: [node] };
         return item;
       }
       case 'model': {
@@ -201,7 +202,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.tooltip = node.tooltip;
         item.iconPath = new vscode.ThemeIcon(node.icon);
         item.contextValue = 'lineageStep';
-        item.command = { command: 'mlWorkbench.showLineage', title: 'Show Lineage', arguments: [this.containerNodeFor(node.container)] };
+        item.command = { command: Command.showLineage, title: 'Show Lineage', arguments: [this.containerNodeFor(node.container)] };
         return item;
       }
       case 'dockerUnavailable': {
@@ -211,7 +212,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.tooltip = `${node.message}\nClick to look for the engine again; set mlWorkbench.docker.host to point at it.`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = 'dockerUnavailable';
-        item.command = { command: 'mlWorkbench.retryDocker', title: 'Retry' };
+        item.command = { command: Command.retryDocker, title: 'Retry' };
         return item;
       }
     }

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
-import type { PasswordAuth, RegistryAuth } from '../../core/docker/dockerEngine';
-import { RegistryAuthError, RegistryUnreachableError, registryOf } from '../../core/docker/engineErrors';
-import { UserError } from '../../vscode/userError';
+import type { PasswordAuth, RegistryAuth } from '../../../core/docker/dockerEngine';
+import { RegistryAuthError, RegistryUnreachableError, registryOf } from '../../../core/docker/engineErrors';
+import { UserError } from '../../../vscode/userError';
 import { pickBuiltImage } from './containerCommands';
-import { recordLineage, withCancellableProgress, type DeployContext } from './deployContext';
+import { recordLineage, withCancellableProgress, type DeployContext } from '../deployContext';
 import type { BuiltImage } from './builtImages';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 
 const LAST_REGISTRY_KEY = 'mlWorkbench.lastRegistry';
 
@@ -51,8 +53,8 @@ export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?
 }
 
 async function push(ctx: DeployContext, built: BuiltImage, reference: string, registry: string, askedNow: boolean): Promise<{ reference: string; digest: string } | undefined> {
-  const engine = await ctx.docker.engine(() => vscode.commands.executeCommand('mlWorkbench.pushImage', built.image, reference));
-  const { pushImage, dockerLoginAuth } = await import('../../core/deploy/pushImage');
+  const engine = await ctx.docker.engine(() => runCommand(Command.pushImage, built.image, reference));
+  const { pushImage, dockerLoginAuth } = await import('../../../core/deploy/pushImage');
   // Credentials typed into ML Workbench come first (so "Re-enter Credentials" wins over a stale docker login),
   // then what `docker login` left: the credential helper's (credHelpers / credsStore), else the config file's.
   let auth: RegistryAuth | undefined = await ctx.credentials.get(registry);
@@ -100,13 +102,13 @@ async function push(ctx: DeployContext, built: BuiltImage, reference: string, re
             const entered = await askCredentials(registry);
             if (!entered) return;
             await ctx.credentials.store(registry, entered);
-            await vscode.commands.executeCommand('mlWorkbench.pushImage', built.image, reference);
+            await runCommand(Command.pushImage, built.image, reference);
           },
         },
       ]);
     }
     if (e instanceof RegistryUnreachableError || (e instanceof Error && e.name === 'RegistryUnreachableError')) {
-      throw new UserError((e as Error).message, [{ title: 'Try Another Registry', run: () => vscode.commands.executeCommand('mlWorkbench.pushImage', built.image) }]);
+      throw new UserError((e as Error).message, [{ title: 'Try Another Registry', run: () => runCommand(Command.pushImage, built.image) }]);
     }
     throw e;
   }
@@ -116,7 +118,7 @@ async function push(ctx: DeployContext, built: BuiltImage, reference: string, re
   ctx.tree.refresh();
   void vscode.window.showInformationMessage(`Pushed ${built.image} as ${result.reference}.`, 'Deploy to Kubernetes…', 'Copy Reference').then((choice) => {
     if (choice === 'Copy Reference') return vscode.env.clipboard.writeText(result.reference);
-    if (choice === 'Deploy to Kubernetes…') return vscode.commands.executeCommand('mlWorkbench.deployKubernetes', result.reference);
+    if (choice === 'Deploy to Kubernetes…') return runCommand(Command.deployKubernetes, result.reference);
     return undefined;
   });
   return result;

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { Command, View } from '../../commandIds';
+import { RegistryCredentials } from '../../vscode/secrets';
+import type { Feature, FeatureContext } from '../feature';
+import { BuiltImages } from './containers/builtImages';
+import { containerCommands } from './containers/containerCommands';
+import { containerizeModelCommand } from './containers/containerizeCommand';
+import { ContainerWatcher } from './containers/containerWatcher';
+import { DockerService } from './containers/dockerService';
+import { pushImageCommand } from './containers/pushImageCommand';
+import { readAllLineage, type DeployContext } from './deployContext';
+import { DeploymentsTree } from './deploymentsTree';
+import { ReadonlyDocuments } from './readonlyDocuments';
+import { LocalServers } from './serving/localServers';
+import { servingCommands } from './serving/servingCommands';
+import { deployKubernetesCommand } from './targets/deployKubernetesCommand';
+
+/**
+ * Deployments: one view over local model servers (`serving/`), containers on the Docker engine and their
+ * registry pushes (`containers/`), and deployment targets with their lineage (`targets/`). Nothing here
+ * touches the engine until the view is shown or a command runs.
+ */
+export function activate({ extension, log }: FeatureContext): Feature {
+  const localServers = new LocalServers(extension.extensionUri, log);
+  const docker = new DockerService(log);
+  const watcher = new ContainerWatcher(docker, log);
+  const docs = ReadonlyDocuments.register();
+  const tree = new DeploymentsTree(localServers, watcher, docker, readAllLineage);
+  const view = vscode.window.createTreeView(View.deployments, { treeDataProvider: tree });
+  // Follow the engine only while someone looks at the view.
+  watcher.setVisible(view.visible);
+
+  const ctx: DeployContext = {
+    context: extension, log, docker, docs, watcher, tree, view, drift: localServers.drift,
+    images: new BuiltImages(extension.workspaceState),
+    credentials: new RegistryCredentials(extension.secrets, (m) => log.warn(m)),
+  };
+  return {
+    commands: {
+      [Command.refreshDeployments]: {
+        run: async () => {
+          tree.refresh();
+          if (view.visible) await watcher.refresh();
+        },
+      },
+      ...servingCommands(localServers, tree, view, log),
+      ...containerCommands(ctx),
+      [Command.containerizeModel]: { trust: 'Building container images', run: (arg) => containerizeModelCommand(ctx, arg) },
+      [Command.pushImage]: { trust: 'Pushing images', run: (arg, target) => pushImageCommand(ctx, arg, target) },
+      [Command.deployKubernetes]: { trust: 'Deploying to Kubernetes', run: (arg) => deployKubernetesCommand(ctx, arg) },
+    },
+    disposables: [localServers, docker, watcher, docs, tree, view, view.onDidChangeVisibility((e) => watcher.setVisible(e.visible))],
+  };
+}

@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { Command, View } from '../../commandIds';
+import type { Feature, FeatureContext } from '../feature';
+import { modelCommands } from './modelCommands';
+import { ModelPathProviders } from './modelPathProviders';
+import { ModelsTree } from './modelsTree';
+import { ModelSummaryCache } from './modelSummaryCache';
+import { OnnxInspectorProvider } from './onnxInspectorProvider';
+
+/** Models: the Models view, the ONNX inspector (a custom editor), hovers and links on model paths, and the model commands. */
+export function activate({ extension, log }: FeatureContext): Feature {
+  const summaries = new ModelSummaryCache();
+  const tree = new ModelsTree(log, summaries);
+  return {
+    commands: {
+      [Command.refreshModels]: { run: () => tree.refresh() },
+      ...modelCommands({ context: extension, log, summaries }),
+    },
+    disposables: [
+      tree,
+      vscode.window.createTreeView(View.models, { treeDataProvider: tree, showCollapseAll: true }),
+      OnnxInspectorProvider.register(extension, log),
+      ModelPathProviders.register(summaries, log),
+    ],
+  };
+}
