@@ -1,22 +1,19 @@
 /**
- * Messages between the ONNX inspector custom editor and its webview. Imports nothing: both the extension
- * bundle and the browser bundle compile it. Handshake: the webview posts `ready`, the extension answers with
+ * Messages between the ONNX inspector custom editor and its webview. Both the extension bundle and the
+ * browser bundle compile it, so it imports types only, from src/core/onnx/modelSummary.ts (whose imports
+ * hold no Node code). Handshake: the webview posts `ready`, the extension answers with
  * the whole `state` (or a `loadError`); a change on disk sends a new `state` with `reload: true`.
  * Messages from the webview are untrusted: `parseInspectorMessage` validates them, and a tensor request is
  * only accepted for a tensor the loaded model has (the extension then looks the reference up itself).
  */
+import type { ModelSummary, ValueSummary } from '../core/onnx/modelSummary';
+import type { OnnxDim } from '../core/onnx/onnxModel';
 
-export type InspectorDim = number | string | null;
+/** A dimension: a size, a symbolic name, or null for unknown (core's OnnxDim). */
+export type InspectorDim = OnnxDim;
 
-export interface InspectorValue {
-  name: string;
-  /** ONNX type text: `tensor(float)`, `seq(tensor(int64))`, ... */
-  type: string;
-  elemTypeName?: string;
-  /** Sizes, symbolic names, null for unknown; undefined when the rank is unknown. */
-  shape?: InspectorDim[];
-  docString?: string;
-}
+/** A graph input, output or value info, as core summarizes it (type text, element type, shape). */
+export type InspectorValue = ValueSummary;
 
 export interface InspectorTensor {
   name: string;
@@ -60,35 +57,8 @@ export interface InspectorGraph {
   valueInfo: InspectorValue[];
 }
 
-export interface InspectorSummary {
-  path: string;
-  fileSize: number;
-  bytesRead: number;
-  irVersion: number;
-  producerName: string;
-  producerVersion: string;
-  domain: string;
-  modelVersion: number;
-  docString: string;
-  graphName: string;
-  opsetImports: { domain: string; version: number }[];
-  metadataProps: { key: string; value: string }[];
-  inputs: InspectorValue[];
-  outputs: InspectorValue[];
-  initializerCount: number;
-  sparseInitializerCount: number;
-  parameterCount: number;
-  parameterBytes: number;
-  parametersByDtype: { dtype: string; tensors: number; elements: number; bytes: number }[];
-  attributeTensorCount: number;
-  operators: { domain: string; opType: string; count: number }[];
-  nodeCount: number;
-  subgraphCount: number;
-  functions: { name: string; domain: string; overload?: string; nodeCount: number; inputs: string[]; outputs: string[] }[];
-  externalData: { location: string; size?: number; tensors: number; bytes: number; error?: string }[];
-  trainingInfoCount: number;
-  warnings: string[];
-}
+/** The model summary exactly as core's summarizeOnnxModel returns it. */
+export type InspectorSummary = ModelSummary;
 
 export interface InspectorState {
   fileName: string;
