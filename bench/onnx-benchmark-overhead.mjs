@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const rt = require(join(root, 'out/src/core/onnx/runtime/index.js'));
+const rt = require(join(root, 'out/src/core/ort/index.js'));
 const { summarizeModel } = require(join(root, 'out/src/core/onnx/index.js'));
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/format/formatBytes';
-import { benchmarkModel, GRAPH_OPTIMIZATION_LEVELS, loadFeeds, type BenchmarkResult, type GraphOptimizationLevel } from '../../core/onnx/runtime';
+import { benchmarkModel, GRAPH_OPTIMIZATION_LEVELS, loadFeeds, type BenchmarkResult, type GraphOptimizationLevel } from '../../core/ort';
 import { summarizeModel } from '../../core/onnx';
 import { UsageError, type CliCommand } from '../cliCommand';
 

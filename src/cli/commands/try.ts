@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarizeModel } from '../../core/onnx';
-import { loadFeeds, tryModel } from '../../core/onnx/runtime';
-import { formatTryResult } from '../../core/onnx/runtime/formatTryResult';
+import { loadFeeds, tryModel } from '../../core/ort';
+import { formatTryResult } from '../../core/ort/formatTryResult';
 import { UsageError, type CliCommand } from '../cliCommand';
 import { parseDims } from './bench';
 import { notOnnxReason } from './inspect';

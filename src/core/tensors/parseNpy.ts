@@ -1,6 +1,6 @@
 /**
  * The one reader of NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), used by the ONNX runtime path
- * (exact typed arrays for tensors: src/core/onnx/runtime/readNpy.ts) and by the model server's drift profiles
+ * (exact typed arrays for tensors: src/core/ort/readNpy.ts) and by the model server's drift profiles
  * (numbers: src/core/serve/npyReader.ts).
  *
  * Layout: the magic "\x93NUMPY", major and minor version bytes, the header length (uint16 LE in v1, uint32 LE in

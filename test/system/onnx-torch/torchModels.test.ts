@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { summarizeModel, type ModelSummary } from '../../../src/core/onnx';
-import { createSession, QUIET_RUN_OPTIONS, readNpy, tryModel, type NpyArray } from '../../../src/core/onnx/runtime';
+import { createSession, QUIET_RUN_OPTIONS, readNpy, tryModel, type NpyArray } from '../../../src/core/ort';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');

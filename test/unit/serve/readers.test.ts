@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readNpy, writeNpy } from '../../../src/core/serve/npyReader';
-import { parseNpy } from '../../../src/core/onnx/runtime/readNpy';
+import { parseNpy } from '../../../src/core/ort/readNpy';
 import { parseCsvRecords, readCsv } from '../../../src/core/serve/csvReader';
 import { nestedToSamples, readSamplesFile } from '../../../src/core/serve/sampleReader';
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readTensorData, readTensorFile, summarizeModel } from '../../../src/core/onnx';
-import { benchmarkModel, compareBenchmarks, createSession, loadFeeds, OrtSessionError, readNpy, tensorFromData, tryModel, type BenchmarkProgress } from '../../../src/core/onnx/runtime';
+import { benchmarkModel, compareBenchmarks, createSession, loadFeeds, OrtSessionError, readNpy, tensorFromData, tryModel, type BenchmarkProgress } from '../../../src/core/ort';
 import { hasCorpus, needs } from '../../support/requires';
 import { buildClassifier, CORPUS_CONV, CORPUS_SOFTMAX, HAS_PY_ONNX } from './fixtures';
 

@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ModelSummary, ValueSummary } from '../modelSummary';
+import type { ModelSummary, ValueSummary } from '../onnx/modelSummary';
 import { allocate, ortTypeOf, type OrtType } from './ortTypes';
 import { parseNpy } from './readNpy';
-import { seededRandom } from '../../random/seededRandom';
+import { seededRandom } from '../random/seededRandom';
 
 export type Feeds = Record<string, ort.Tensor>;
 

@@ -1,7 +1,7 @@
 /** Latency statistics, benchmark comparison, top-k and tensor comparison: pure functions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareBenchmarks, compareTensors, latencyStats, percentile, topKOfRow, type BenchmarkResult } from '../../../src/core/onnx/runtime';
+import { compareBenchmarks, compareTensors, latencyStats, percentile, topKOfRow, type BenchmarkResult } from '../../../src/core/ort';
 import { DataType } from '../../../src/core/onnx';
 
 test('percentile interpolates like NumPy and stats are ordered', () => {

@@ -1,7 +1,7 @@
 /** ONNX element types <-> onnxruntime-node tensor types, and TensorData (from readTensorData) -> ort.Tensor. */
 import * as ort from 'onnxruntime-node';
-import { DataType, dataTypeName } from '../dataTypes';
-import type { TensorData } from '../readTensorData';
+import { DataType, dataTypeName } from '../onnx/dataTypes';
+import type { TensorData } from '../onnx/readTensorData';
 
 export type OrtType = ort.Tensor.Type;
 

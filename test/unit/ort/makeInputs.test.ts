@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, type ValueSummary } from '../../../src/core/onnx';
-import { flattenNested, loadFeeds, makeInputs, planInputs } from '../../../src/core/onnx/runtime';
+import { flattenNested, loadFeeds, makeInputs, planInputs } from '../../../src/core/ort';
 import { npy } from './npyFixture';
 
 const input = (name: string, elemType: number, shape?: (number | string | null)[]): ValueSummary => ({ name, type: 'tensor', kind: 'tensor', elemType, ...(shape ? { shape } : {}) });

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type * as ort from 'onnxruntime-node';
-import { parseNpy as parseNpyData } from '../../tensors/parseNpy';
+import { parseNpy as parseNpyData } from '../tensors/parseNpy';
 import type { OrtType } from './ortTypes';
 
 export interface NpyArray {

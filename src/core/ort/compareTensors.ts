@@ -2,9 +2,9 @@
  * Compares an output tensor with expected values (e.g. a test data set's output_N.pb): same shape, and every
  * element within |actual − expected| ≤ atol + rtol·|expected|. NaN equals NaN; infinities must match exactly.
  */
-import { decodeFloat16 } from '../float16';
-import { DataType } from '../dataTypes';
-import type { TensorData } from '../readTensorData';
+import { decodeFloat16 } from '../onnx/float16';
+import { DataType } from '../onnx/dataTypes';
+import type { TensorData } from '../onnx/readTensorData';
 
 export interface Tolerance {
   rtol: number;

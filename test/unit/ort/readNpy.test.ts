@@ -1,7 +1,7 @@
 /** The .npy reader on hand-built files: versions 1 and 2, the supported dtypes, and clear errors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseNpy } from '../../../src/core/onnx/runtime';
+import { parseNpy } from '../../../src/core/ort';
 import { npy } from './npyFixture';
 
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { runTestDataSet, type TestDataResult, type TestDataStatus } from '../../../src/core/onnx/runtime';
+import { runTestDataSet, type TestDataResult, type TestDataStatus } from '../../../src/core/ort';
 import { CORPUS_DIR, hasCorpus, needs } from '../../support/requires';
 
 /** Pass floor for the full Debian corpus (1,072 models); 962 pass on ORT 1.30. */

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as ort from 'onnxruntime-node';
-import { summarizeModel } from '../summarizeModel';
+import { summarizeModel } from '../onnx/summarizeModel';
 import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type SessionOptions } from './createSession';
 import { makeInputs, type Feeds, type InputOptions } from './makeInputs';
 
