@@ -1,18 +1,14 @@
 /**
- * Messages between the extension and the benchmark webview. Imports nothing: both the extension bundle and
- * the browser bundle compile it. Handshake: the webview posts `ready`, the extension answers with `state`.
+ * Messages between the extension and the benchmark webview. Both the extension bundle and the browser bundle
+ * compile it, so it imports types only, from src/core/ort/latencyStats.ts (which imports nothing). Handshake:
+ * the webview posts `ready`, the extension answers with `state`.
  */
+import type { LatencyStats } from '../core/ort/latencyStats';
 
-export interface BenchmarkFigures {
+/** The compared figures of a benchmark: core's latency statistics and the figures around them (as in BenchmarkResult). */
+export interface BenchmarkFigures extends LatencyStats {
   sessionCreateMs: number;
   firstRunMs: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-  stddev: number;
   throughput: number;
   peakRssBytes: number;
 }
