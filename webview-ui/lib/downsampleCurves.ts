@@ -135,9 +135,11 @@ function joinExact(curves: Curve[], styles: Array<CurveStyle | undefined>): Alig
 /**
  * Puts the curves on one x axis. When a curve has more than `2 * buckets` points, all curves are
  * reduced to min/max per bucket: the x range is cut into `buckets` equal buckets (one per pixel
- * column), each with two x slots (start and middle of the bucket); per curve, the bucket's lowest and
- * highest points go into the two slots in the order they were logged, so spikes and the envelope
- * survive while a chart of 100 runs × 10,000 steps draws 2 × buckets points per run.
+ * column), each with two x slots (at a third and two thirds of the bucket); per curve, the bucket's lowest
+ * and highest points go into the two slots in the order they were logged, so spikes and the envelope
+ * survive while a chart of 100 runs × 10,000 steps draws 2 × buckets + 2 points per run. Two more slots sit
+ * exactly at the first and the last step of all curves: a curve starting (ending) there keeps its first
+ * (last) value, so the chart spans the whole run and ends on the value the run ended with.
  * `styles[i]` smooths curve i and/or keeps its positive values only, before the reduction.
  */
 export function alignCurves(curves: Curve[], buckets: number, styles: Array<CurveStyle | undefined> = []): AlignedCurves {
@@ -154,12 +156,15 @@ export function alignCurves(curves: Curve[], buckets: number, styles: Array<Curv
     hi = Math.max(hi, c.xs[c.xs.length - 1]);
   }
   const width = hi > lo ? (hi - lo) / b : 1;
-  const xs = new Array<number>(2 * b);
+  // Slot 0 at the first step, slots 1 + 2k and 2 + 2k inside bucket k, slot 2b + 1 at the last step.
+  const xs = new Array<number>(2 * b + 2);
+  xs[0] = lo;
   for (let k = 0; k < b; k++) {
-    xs[2 * k] = lo + k * width;
-    xs[2 * k + 1] = lo + (k + 0.5) * width;
+    xs[1 + 2 * k] = lo + (k + 1 / 3) * width;
+    xs[2 + 2 * k] = lo + (k + 2 / 3) * width;
   }
-  const slots = new Float64Array(2 * b);
+  xs[2 * b + 1] = hi;
+  const slots = new Float64Array(2 * b + 2);
   const ys = curves.map((c, ci) => {
     slots.fill(NaN);
     const n = c.xs.length;
@@ -186,6 +191,8 @@ export function alignCurves(curves: Curve[], buckets: number, styles: Array<Curv
           } else v = acc;
         }
         if (positive && !(v > 0)) continue;
+        if (i === 0 && c.xs[0] === lo) slots[0] = v;
+        if (i === n - 1 && c.xs[i] === hi) slots[2 * b + 1] = v;
         if (v < minV) {
           minV = v;
           minAt = i;
@@ -196,17 +203,18 @@ export function alignCurves(curves: Curve[], buckets: number, styles: Array<Curv
         }
       }
       if (minAt < 0) continue;
-      if (minAt === maxAt) slots[2 * k] = minV;
+      const at = 1 + 2 * k;
+      if (minAt === maxAt) slots[at] = minV;
       else if (minAt < maxAt) {
-        slots[2 * k] = minV;
-        slots[2 * k + 1] = maxV;
+        slots[at] = minV;
+        slots[at + 1] = maxV;
       } else {
-        slots[2 * k] = maxV;
-        slots[2 * k + 1] = minV;
+        slots[at] = maxV;
+        slots[at + 1] = minV;
       }
     }
-    const col = new Array<number | null>(2 * b);
-    for (let j = 0; j < 2 * b; j++) col[j] = orNull(slots[j]);
+    const col = new Array<number | null>(2 * b + 2);
+    for (let j = 0; j < 2 * b + 2; j++) col[j] = orNull(slots[j]);
     return col;
   });
   return { xs, ys, downsampled: true };
