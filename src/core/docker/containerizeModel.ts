@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { summarizeModel } from '../onnx/summarizeModel';
-import { sha256File } from '../runs/hashFile';
+import { sha256File } from '../sha256File';
 import { defaultModelName } from '../serve/modelSources';
 import { contextEntries, packContext } from './buildContext';
 import { LABELS, type DockerEngine } from './dockerEngine';

@@ -4,7 +4,8 @@ import { closeSync, fstatSync, openSync, promises as fsp, readSync, type Dirent 
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { writeFileAtomic } from './atomicWrite';
-import { fileRecord, sha256File } from './hashFile';
+import { sha256File } from '../sha256File';
+import { fileRecord } from './hashFile';
 import { makeRun, normalizeRun } from './makeRun';
 import { processLiveness } from './processLiveness';
 import { isSafeRunId, newRunId } from './runId';

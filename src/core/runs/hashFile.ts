@@ -1,19 +1,7 @@
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import { sha256File } from '../sha256File';
 import type { FileRecord } from './runTypes';
-
-/** sha256 (hex) and size of a file, streamed so large data files do not sit in memory. */
-export async function sha256File(file: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const stream = createReadStream(file, { highWaterMark: 1024 * 1024, signal });
-  for await (const chunk of stream) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
 
 /** Path as recorded in a run: relative to `cwd` when inside it, else absolute. Always with forward slashes when relative. */
 export function recordedPath(file: string, cwd: string): string {
