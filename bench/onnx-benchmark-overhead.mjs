@@ -42,7 +42,7 @@ function exportTorchCnn() {
 }
 
 async function measure(model) {
-  const session = await rt.createSession(model, { intraOpThreads: threads });
+  const { session } = await rt.createSession(model, { intraOpThreads: threads });
   const feeds = rt.makeInputs(await summarizeModel(model), { seed: 1 });
   // Warm up and size the rounds to ~ROUND_MS of runs.
   for (let i = 0; i < 50; i++) await session.run(feeds);

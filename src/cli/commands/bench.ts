@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/format/formatBytes';
-import { benchmarkModel, GRAPH_OPTIMIZATION_LEVELS, loadFeeds, type BenchmarkResult, type GraphOptimizationLevel } from '../../core/ort';
+import { benchmarkModel, GRAPH_OPTIMIZATION_LEVELS, loadFeeds, parseExecutionProviders, type BenchmarkResult, type ExecutionProvider, type GraphOptimizationLevel } from '../../core/ort';
 import { summarizeModel } from '../../core/onnx';
 import { UsageError, type CliCommand } from '../cliCommand';
 
@@ -10,6 +10,16 @@ function integer(value: string | undefined, name: string, min: number): number |
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${value}'`);
   return n;
+}
+
+/** The providers of `--ep cuda,cpu`, or undefined (CPU) without the flag. */
+export function parseEpOption(value: string | undefined): ExecutionProvider[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseExecutionProviders(value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 /** `name=value` pairs of --dim into a record. */
@@ -47,7 +57,7 @@ export const benchCommand: CliCommand = {
   summary: 'Benchmark an ONNX model with onnxruntime-node (latency percentiles, throughput)',
   usage: `mlw bench <model.onnx> [options] [--json]
 
-Creates an onnxruntime-node session (CPU), feeds random inputs (or --input files) and times the runs.
+Creates an onnxruntime-node session (CPU, or the --ep providers), feeds random inputs (or --input files) and times the runs.
   --runs N             timed runs (default 100)
   --warmup N           untimed runs first (default 10)
   --batch N            size of a leading symbolic dim (default 1)
@@ -55,6 +65,8 @@ Creates an onnxruntime-node session (CPU), feeds random inputs (or --input files
   --threads N          intra-op threads (default: ORT's choice)
   --inter-threads N    inter-op threads (> 1 runs independent nodes in parallel)
   --opt LEVEL          graph optimization: all | extended | basic | disabled (default all)
+  --ep LIST            execution providers in order, e.g. cuda,cpu (default cpu); one that cannot load is
+                       an error, unless the list names cpu: then it falls back to CPU and says so on stderr
   --input FILE         feeds from a .json file ({input: nested array}) or .npy files (name=file.npy), repeatable
   --seed N             seed of the random inputs (default 1)
   --sha256             include the model file's SHA-256
@@ -72,6 +84,7 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
         threads: { type: 'string' },
         'inter-threads': { type: 'string' },
         opt: { type: 'string' },
+        ep: { type: 'string' },
         input: { type: 'string', multiple: true },
         seed: { type: 'string' },
         sha256: { type: 'boolean' },
@@ -80,6 +93,7 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
     if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
     const opt = values.opt ?? 'all';
     if (!(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(opt)) throw new UsageError(`--opt must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}, got '${opt}'`);
+    const executionProviders = parseEpOption(values.ep);
     const path = resolve(ctx.workspace, positionals[0]);
     const feeds = values.input?.length ? await loadFeeds(await summarizeModel(path), values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f)))) : undefined;
     const progress = !ctx.json && process.stderr.isTTY;
@@ -91,6 +105,7 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
       intraOpThreads: integer(values.threads, 'threads', 1),
       interOpThreads: integer(values['inter-threads'], 'inter-threads', 1),
       graphOptimizationLevel: opt as GraphOptimizationLevel,
+      executionProviders,
       seed: integer(values.seed, 'seed', 0),
       hash: values.sha256 ?? false,
       feeds,

@@ -3,6 +3,9 @@ import type { EnvironmentCheck, EnvironmentReport } from './environmentReport';
 import { EngineUnavailableError, findEngine, type EngineEndpoint, type FindEngineOptions } from '../docker/findEngine';
 import { engineVersion } from '../docker/pingEndpoint';
 import type { Logger } from '../logger';
+import { installHint, isExecutionProvider, platformExecutionProviders, type ExecutionProvider } from '../ort/executionProviders';
+import { probeExecutionProviders } from '../ort/probeExecutionProvider';
+import { ortVersion } from '../ort/ortVersion';
 import { checkInterpreter, MODULE_PACKAGES } from './checkInterpreter';
 
 export interface EnvironmentOptions {
@@ -12,6 +15,10 @@ export interface EnvironmentOptions {
   dockerHost?: string;
   /** Overrides for the engine discovery (environment, home folder, system sockets); tests use them. */
   dockerDiscovery?: Omit<FindEngineOptions, 'dockerHost'>;
+  /** The execution providers the user asks for (mlWorkbench.executionProviders, --ep): each that does not load gets a row of its own with how to install it. */
+  executionProviders?: readonly string[];
+  /** The providers to try; default those onnxruntime-node ships for this platform (cpu, and cuda, tensorrt, dml, coreml, webgpu where they exist). */
+  probeProviders?: readonly ExecutionProvider[];
   logger: Logger;
   signal?: AbortSignal;
 }
@@ -49,20 +56,35 @@ async function checkPython(python: string, signal?: AbortSignal): Promise<Enviro
   return checks;
 }
 
-function checkOnnxRuntime(): EnvironmentCheck {
+/**
+ * onnxruntime-node and the execution providers that really load here: each candidate gets a session of a tiny
+ * model (probeExecutionProvider). The row lists which load and which do not; a provider the user asks for that
+ * does not load gets a warning row of its own, with how to install it.
+ */
+async function checkOnnxRuntime(requested: readonly string[], candidates: readonly ExecutionProvider[]): Promise<EnvironmentCheck[]> {
+  const label = 'ONNX Runtime (onnxruntime-node)';
+  let version: string;
   try {
-    // Loaded lazily: the native addon costs time, and only this check and inference need it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ort = require('onnxruntime-node') as { env: { versions?: Record<string, string> }; listSupportedBackends?: () => { name: string; bundled?: boolean }[] };
-    const version = ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
-    const backends = ort.listSupportedBackends?.().filter((b) => b.bundled !== false).map((b) => b.name).join(', ') ?? 'cpu';
-    return { id: 'onnxruntime', label: 'ONNX Runtime (onnxruntime-node)', status: 'ok', detail: `${version}; execution providers: ${backends}` };
+    version = ortVersion();
   } catch (e) {
-    return {
-      id: 'onnxruntime', label: 'ONNX Runtime (onnxruntime-node)', status: 'missing',
-      detail: (e as Error).message.split('\n')[0], fix: 'Reinstall the extension package built for this platform.',
-    };
+    return [{ id: 'onnxruntime', label, status: 'missing', detail: (e as Error).message.split('\n')[0], fix: 'Reinstall the extension package built for this platform.' }];
   }
+  const wanted = requested.filter(isExecutionProvider);
+  const probes = await probeExecutionProviders([...new Set<ExecutionProvider>(['cpu', ...candidates, ...wanted])]);
+  const loading = probes.filter((p) => p.loads).map((p) => p.provider);
+  const failing = probes.flatMap((p) => (p.loads ? [] : [p.error]));
+  const detail = `${version}; execution providers that load: ${loading.join(', ') || 'none'}${failing.length ? `; that do not load here: ${failing.map((f) => f.provider).join(', ')}` : ''}`;
+  const checks: EnvironmentCheck[] = [
+    loading.includes('cpu')
+      ? { id: 'onnxruntime', label, status: 'ok', detail }
+      : { id: 'onnxruntime', label, status: 'missing', detail, fix: 'Reinstall the extension package built for this platform.' },
+  ];
+  // One row per wanted provider that does not load; the others are only named in the detail.
+  for (const f of failing) {
+    if (f.provider === 'cpu' || !(wanted as readonly string[]).includes(f.provider)) continue;
+    checks.push({ id: `onnxruntime.${f.provider}`, label: `Execution provider ${f.provider}`, status: 'warning', detail: `does not load: ${f.reason}`, fix: `${installHint(f.provider).replace(/^./, (c) => c.toUpperCase())}.` });
+  }
+  return checks;
 }
 
 /** The engine the extension would use (findEngine: setting, DOCKER_HOST, context, default and Podman sockets), and its version. */
@@ -102,12 +124,13 @@ export async function checkEnvironment(opts: EnvironmentOptions): Promise<Enviro
   const python = opts.python || 'python3';
   opts.logger.info(`Checking environment (python: ${python})`);
   const node: EnvironmentCheck = { id: 'node', label: 'Node.js runtime', status: 'ok', detail: `${process.version} (${process.platform}-${process.arch})` };
-  const [pythonChecks, docker, git] = await Promise.all([
+  const [pythonChecks, docker, git, onnxruntime] = await Promise.all([
     checkPython(python, opts.signal),
     checkDocker(opts.dockerHost, opts.dockerDiscovery),
     checkGit(opts.signal),
+    checkOnnxRuntime(opts.executionProviders ?? [], opts.probeProviders ?? platformExecutionProviders()),
   ]);
-  const checks = [node, checkOnnxRuntime(), ...pythonChecks, docker, git];
+  const checks = [node, ...onnxruntime, ...pythonChecks, docker, git];
   for (const c of checks) if (c.status !== 'ok') opts.logger.warn(`${c.label}: ${c.detail}`);
   return { generatedAt: new Date().toISOString(), checks };
 }

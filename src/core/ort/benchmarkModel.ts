@@ -4,18 +4,18 @@
  * store (bench/onnx-benchmark-overhead.mjs: within 2 % of a bare loop); memory and progress are sampled at most
  * every 50 ms. Cancels between runs when the signal aborts.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as ort from 'onnxruntime-node';
 import type { Logger } from '../logger';
+import { sha256File } from '../sha256File';
 import { summarizeModel } from '../onnx/summarizeModel';
-import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type GraphOptimizationLevel } from './createSession';
+import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type GraphOptimizationLevel, type SessionOptions } from './createSession';
+import type { ExecutionProvider } from './executionProviders';
 import { latencyStats, type LatencyStats } from './latencyStats';
 import { makeInputs, type Feeds } from './makeInputs';
+import { ortVersion } from './ortVersion';
 
 export interface BenchmarkProgress {
   phase: 'load' | 'warmup' | 'measure';
@@ -23,7 +23,7 @@ export interface BenchmarkProgress {
   total: number;
 }
 
-export interface BenchmarkOptions {
+export interface BenchmarkOptions extends SessionOptions {
   /** Untimed runs after the first one. Default 10. */
   warmup?: number;
   /** Timed runs. Default 100. */
@@ -33,9 +33,6 @@ export interface BenchmarkOptions {
   seed?: number;
   /** Feeds to use instead of random inputs (missing inputs are still generated). */
   feeds?: Feeds;
-  intraOpThreads?: number;
-  interOpThreads?: number;
-  graphOptimizationLevel?: GraphOptimizationLevel;
   /** Compute the model file's SHA-256 (reads the whole file). Default false. */
   hash?: boolean;
   signal?: AbortSignal;
@@ -52,6 +49,8 @@ export interface BenchmarkConfig {
   intraOpThreads: number | 'default';
   interOpThreads: number | 'default';
   graphOptimizationLevel: GraphOptimizationLevel;
+  /** The providers the session ran on (a requested one that could not load is not in it). */
+  executionProviders: ExecutionProvider[];
   inputs: { name: string; type: string; shape: readonly number[] }[];
   /** Outputs fetched; non-tensor outputs (ZipMap maps, sequences) are skipped. */
   outputs: string[];
@@ -77,12 +76,6 @@ export interface BenchmarkResult extends LatencyStats {
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The benchmark was aborted', 'AbortError');
-}
-
-export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function count(value: number | undefined, fallback: number, what: string, min: number): number {
@@ -116,15 +109,17 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
 
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isFile()) throw new OrtSessionError(absolute, 'load', 'file not found');
-  const sha256 = options.hash ? await sha256File(absolute, signal) : undefined;
+  const sha256 = options.hash ? (await sha256File(absolute, signal)).sha256 : undefined;
   const summary = await summarizeModel(absolute);
   report('load', 0, 1, performance.now(), true);
 
   const t0 = performance.now();
-  const session = await createSession(absolute, {
+  const { session, executionProviders } = await createSession(absolute, {
     graphOptimizationLevel: options.graphOptimizationLevel,
     intraOpThreads: options.intraOpThreads,
     interOpThreads: options.interOpThreads,
+    executionProviders: options.executionProviders,
+    logger,
   });
   const sessionCreateMs = performance.now() - t0;
   try {
@@ -206,10 +201,11 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
         intraOpThreads: options.intraOpThreads && options.intraOpThreads > 0 ? options.intraOpThreads : 'default',
         interOpThreads: options.interOpThreads && options.interOpThreads > 0 ? options.interOpThreads : 'default',
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        executionProviders,
         inputs: Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, shape: t.dims })),
         outputs: tensorOutputs,
         skippedOutputs,
-        onnxruntime: ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown',
+        onnxruntime: ortVersion(),
         node: process.version,
         cpu: firstCpu?.model.trim() ?? 'unknown',
         cores: cpus().length,

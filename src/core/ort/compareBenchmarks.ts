@@ -42,6 +42,9 @@ export function compareBenchmarks(a: Comparable, b: Comparable): BenchmarkCompar
   for (const key of ['runs', 'warmup', 'batchSize', 'intraOpThreads', 'interOpThreads', 'graphOptimizationLevel', 'onnxruntime', 'cpu'] as const) {
     if (JSON.stringify(a.config[key]) !== JSON.stringify(b.config[key])) configDifferences.push(`${key}: ${String(a.config[key])} → ${String(b.config[key])}`);
   }
+  // Results saved before providers were recorded ran on CPU.
+  const providers = (c: Comparable['config']): string => (c.executionProviders ?? ['cpu']).join(',');
+  if (providers(a.config) !== providers(b.config)) configDifferences.push(`executionProviders: ${providers(a.config)} → ${providers(b.config)}`);
   if (JSON.stringify(a.config.dims) !== JSON.stringify(b.config.dims)) configDifferences.push(`dims: ${JSON.stringify(a.config.dims)} → ${JSON.stringify(b.config.dims)}`);
   return { a: { path: a.model.path, startedAt: a.startedAt }, b: { path: b.model.path, startedAt: b.startedAt }, figures, speedup, faster, configDifferences };
 }

@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { ModelSummary, ValueSummary } from '../onnx/modelSummary';
-import { allocate, ortTypeOf, type OrtType } from './ortTypes';
-import { parseNpy } from './readNpy';
+import { makeTensor, type OrtTensor } from './ortTensor';
+import { allocate, ortTypeOf, type OrtType, type TensorData } from './ortTypes';
+import { parseNpy } from './parseNpy';
 import { seededRandom } from '../random/seededRandom';
 
-export type Feeds = Record<string, ort.Tensor>;
+export type Feeds = Record<string, OrtTensor>;
 
 export interface InputOptions {
   /** Size of a leading symbolic (or unknown) dim not named in `dims`. Default 1. */
@@ -68,7 +68,7 @@ function planInput(input: ValueSummary, batch: number, dims: Record<string, numb
 }
 
 /** Fills a tensor with seeded random values suited to its type. */
-export function randomTensor(type: OrtType, shape: readonly number[], random: () => number): ort.Tensor {
+export function randomTensor(type: OrtType, shape: readonly number[], random: () => number): OrtTensor {
   const count = shape.reduce((a, b) => a * b, 1);
   const data = allocate(type, count);
   switch (type) {
@@ -106,7 +106,7 @@ export function randomTensor(type: OrtType, shape: readonly number[], random: ()
       for (let i = 0; i < count; i++) d[i] = Math.floor(random() * 10);
     }
   }
-  return new ort.Tensor(type, data, shape);
+  return makeTensor(type, data, shape);
 }
 
 /** Random feeds for every input not already `provided`. */
@@ -120,7 +120,7 @@ export function makeInputs(summary: Pick<ModelSummary, 'inputs' | 'path'>, optio
 }
 
 /** Copies numbers/bigints/booleans/strings into a typed array of `type`. */
-export function castValues(values: ArrayLike<unknown>, type: OrtType): ort.Tensor.DataType {
+export function castValues(values: ArrayLike<unknown>, type: OrtType): TensorData {
   const out = allocate(type, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -182,7 +182,7 @@ export async function loadFeeds(summary: Pick<ModelSummary, 'inputs'>, paths: re
       for (const [name, value] of Object.entries(parsed)) {
         const type = expectedType(summary, name, path);
         const { shape, values } = flattenNested(value, `${path} '${name}'`);
-        feeds[name] = new ort.Tensor(type, castValues(values, type), shape);
+        feeds[name] = makeTensor(type, castValues(values, type), shape);
       }
     } else if (ext === '.npy') {
       const single = paths.length === 1 && summary.inputs.length === 1 ? summary.inputs[0].name : undefined;
@@ -191,7 +191,7 @@ export async function loadFeeds(summary: Pick<ModelSummary, 'inputs'>, paths: re
       const type = expectedType(summary, name, path);
       const array = parseNpy(await readFile(path), path);
       const values = array.type === type ? array.values : castValues(array.values as ArrayLike<unknown>, type);
-      feeds[name] = new ort.Tensor(type, values, array.shape);
+      feeds[name] = makeTensor(type, values, array.shape);
     } else {
       throw new Error(`${path}: input files must be .json or .npy`);
     }

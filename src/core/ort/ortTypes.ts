@@ -1,9 +1,41 @@
-/** ONNX element types <-> onnxruntime-node tensor types, and TensorData (from readTensorData) -> ort.Tensor. */
-import * as ort from 'onnxruntime-node';
-import { DataType, dataTypeName } from '../onnx/dataTypes';
-import type { TensorData } from '../onnx/readTensorData';
+/**
+ * The one table of ONNX Runtime tensor element types: ONNX element type codes -> ORT type names, and the typed
+ * array each type is held in. Pure (no native module), so the server's codecs and the pure reader can use it.
+ *
+ * float16: onnxruntime-node on Node 20 has no Float16Array, so a 'float16' tensor holds the raw IEEE 754 half
+ * bits in a Uint16Array (src/core/onnx/float16.ts converts them).
+ */
+import { DataType } from '../onnx/dataTypes';
 
-export type OrtType = ort.Tensor.Type;
+/** The element types this layer exchanges with onnxruntime-node (int4/uint4 and bfloat16 are not exposed by ORT node). */
+export type OrtType =
+  | 'bool'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'float16'
+  | 'float32'
+  | 'float64'
+  | 'string';
+
+/** Element storage of a tensor: typed arrays for numbers (float16 as bits, bool as 0/1 bytes), string[] for strings. */
+export type TensorData =
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array
+  | string[];
 
 const BY_CODE: Partial<Record<number, OrtType>> = {
   [DataType.FLOAT]: 'float32',
@@ -26,19 +58,17 @@ export function ortTypeOf(code: number): OrtType | undefined {
   return BY_CODE[code];
 }
 
-/** A typed array of `count` elements for an ORT tensor type (string: an array of ''). */
-export function allocate(type: OrtType, count: number): ort.Tensor.DataType {
+/** A zeroed array of `count` elements for an ORT tensor type (string: an array of ''). */
+export function allocate(type: OrtType, count: number): TensorData {
   switch (type) {
     case 'float32':
       return new Float32Array(count);
     case 'float64':
       return new Float64Array(count);
     case 'int8':
-    case 'int4':
       return new Int8Array(count);
     case 'uint8':
     case 'bool':
-    case 'uint4':
       return new Uint8Array(count);
     case 'int16':
       return new Int16Array(count);
@@ -56,11 +86,4 @@ export function allocate(type: OrtType, count: number): ort.Tensor.DataType {
     case 'string':
       return new Array<string>(count).fill('');
   }
-}
-
-/** Wraps values read from a TensorProto (readTensorData) as an ORT tensor, without copying typed arrays. */
-export function tensorFromData(data: TensorData): ort.Tensor {
-  const type = ortTypeOf(data.dataType);
-  if (type === undefined) throw new Error(`tensor '${data.name}': element type ${dataTypeName(data.dataType)} is not supported by onnxruntime-node`);
-  return new ort.Tensor(type, data.values as ort.Tensor.DataType, data.dims);
 }

@@ -11,7 +11,7 @@ import { readTensorData } from '../onnx/readTensorData';
 import { readTensorFile } from '../onnx/readTensorFile';
 import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from './compareTensors';
 import { causeText, createSession, QUIET_RUN_OPTIONS, type SessionOptions } from './createSession';
-import { tensorFromData } from './ortTypes';
+import { tensorFromData } from './ortTensor';
 
 export type TestDataStatus = 'passed' | 'mismatch' | 'load-failed' | 'unsupported-io' | 'run-failed';
 
@@ -50,7 +50,7 @@ export async function runTestDataSet(modelPath: string, options: TestDataOptions
   const t0 = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await createSession(modelPath, options);
+    session = (await createSession(modelPath, options)).session;
   } catch (e) {
     return result('load-failed', causeText((e as Error).cause ?? e), performance.now() - t0);
   }

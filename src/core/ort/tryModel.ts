@@ -128,7 +128,7 @@ export function summarizeOutput(name: string, tensor: ort.Tensor, options: Pick<
 /** Runs the model once on `feeds` (random inputs fill whatever is missing) and summarizes the tensor outputs. */
 export async function tryModel(path: string, feeds: Feeds = {}, options: TryModelOptions = {}): Promise<TryModelResult> {
   const absolute = resolve(path);
-  const session = await createSession(absolute, options);
+  const { session } = await createSession(absolute, options);
   try {
     const summary = await summarizeModel(absolute);
     const all = makeInputs(summary, { ...options, provided: feeds });

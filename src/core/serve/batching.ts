@@ -1,5 +1,6 @@
 /** Pure helpers of dynamic batching: which requests may share a run, concatenation along dim 0, and the split back. */
-import { allocate, type HostTensor, type TensorData } from './datatypes';
+import { allocate, type TensorData } from '../ort/ortTypes';
+import { ortTypeOfDatatype, type HostTensor } from './datatypes';
 
 /**
  * The key under which requests may be batched together: every input's datatype and non-batch dims. Undefined when the
@@ -32,7 +33,7 @@ export function concatRows(parts: readonly HostTensor[]): HostTensor {
     for (const p of parts) for (const s of p.data as string[]) data.push(s);
     return { datatype: first.datatype, shape, data };
   }
-  const data = allocate(first.datatype, length) as Exclude<TensorData, string[]>;
+  const data = allocate(ortTypeOfDatatype(first.datatype), length) as Exclude<TensorData, string[]>;
   let offset = 0;
   for (const p of parts) {
     (data as Uint8Array).set(p.data as Uint8Array, offset);

@@ -11,7 +11,8 @@
  *   `parameters.binary_data_size` instead.
  */
 import { badRequest } from './httpError';
-import { elementSize, type ProtocolDatatype, type TensorData } from './datatypes';
+import type { TensorData } from '../ort/ortTypes';
+import { elementSize, type ProtocolDatatype } from './datatypes';
 
 export const HEADER_LENGTH = 'inference-header-content-length';
 

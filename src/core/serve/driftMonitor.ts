@@ -9,7 +9,8 @@
  * vectors when a request is larger, so large tensors do not slow the server down. The server calls observe() after
  * the response has been sent.
  */
-import { fromHalfBits, type HostTensor } from './datatypes';
+import { decodeFloat16 } from '../onnx/float16';
+import type { HostTensor } from './datatypes';
 import { featureLayout, type DriftProfile, type FeatureLayout, type FeatureProfile, type InputProfile } from './driftProfile';
 import { binIndex, ksStatistic, psi, Reservoir, xorshift } from './driftStats';
 import type { TensorSpec } from './inferRequest';
@@ -104,7 +105,7 @@ class InputTracker {
     const data = t.data;
     const at: (i: number) => number =
       t.datatype === 'FP16'
-        ? (i) => fromHalfBits((data as Uint16Array)[i])
+        ? (i) => decodeFloat16((data as Uint16Array)[i])
         : t.datatype === 'INT64' || t.datatype === 'UINT64'
           ? (i) => Number((data as BigInt64Array)[i])
           : (i) => (data as Float64Array)[i];

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readCsv } from './csvReader';
-import { readNpy } from './npyReader';
+import { npyToFloat64, parseNpy } from '../ort/parseNpy';
 import type { SampleSet } from './driftProfile';
 
 /** Shape and row-major values of a rectangular nested array of numbers (null stands for a missing value). */
@@ -35,9 +35,9 @@ export function nestedToSamples(rows: unknown, what: string): SampleSet {
 export async function readSamplesFile(file: string, inputName = '*'): Promise<Record<string, SampleSet>> {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') {
-    const a = readNpy(await readFile(file));
+    const a = parseNpy(await readFile(file), file);
     if (a.shape.length === 0) throw new Error(`${file}: a 0-d array has no sample axis`);
-    return { [inputName]: { shape: a.shape, data: a.data } };
+    return { [inputName]: { shape: a.shape, data: npyToFloat64(a) } };
   }
   if (ext === '.csv' || ext === '.tsv') {
     const t = readCsv(await readFile(file, 'utf8'), ext === '.tsv' ? '\t' : ',');

@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from '../logger';
+import { parseExecutionProviders } from '../ort/executionProviders';
 import { parseProfile, type DriftProfile } from './driftProfile';
 import { sidecarProfilePath } from './driftReport';
 import { parseModelArg, resolveModelSources } from './modelSources';
@@ -36,6 +37,8 @@ Prometheus metrics on /metrics and drift statistics on /v2/models/{name}/stats.
   --access-log stdout|stderr|off|FILE
                           one JSON line per request (default stdout)
   --threads N             ONNX Runtime intra-op threads per model
+  --ep LIST               execution providers in order, e.g. cuda,cpu (default cpu); a provider that cannot
+                          load is an error, unless the list names cpu: then the server falls back to CPU
   --drain-timeout-ms MS   on SIGTERM, wait this long for in-flight requests (default ${DEFAULTS.drainTimeoutMs})
 stdout: JSON lines {"event":"listening","url":...}, {"event":"ready",...}, {"event":"request",...}.`;
 
@@ -69,6 +72,7 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       reference: { type: 'string', multiple: true },
       'access-log': { type: 'string' },
       threads: { type: 'string' },
+      ep: { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
     },
   });
@@ -124,6 +128,14 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       throw new ServeArgsError(`--body-limit: ${(e as Error).message}`);
     }
   }
+  let executionProviders;
+  if (values.ep !== undefined) {
+    try {
+      executionProviders = parseExecutionProviders(values.ep);
+    } catch (e) {
+      throw new ServeArgsError((e as Error).message);
+    }
+  }
   return {
     options: {
       models,
@@ -134,6 +146,7 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       bodyLimitBytes,
       references: Object.keys(references).length ? references : undefined,
       intraOpThreads: intOption(values.threads, 'threads', 1),
+      executionProviders,
       drainTimeoutMs: intOption(values['drain-timeout-ms'], 'drain-timeout-ms', 0),
     },
     accessLog: values['access-log'] ?? 'stdout',

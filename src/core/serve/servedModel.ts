@@ -1,8 +1,11 @@
 /** One served model: its ORT session, protocol signature, batcher and drift monitor. */
-import * as ort from 'onnxruntime-node';
+import { causeText, createSession, OrtSessionError } from '../ort/createSession';
+import type { ExecutionProvider } from '../ort/executionProviders';
+import { makeTensor, type OrtOutputs, type OrtRunOptions, type OrtSession, type OrtTensor, type OrtValueMetadata } from '../ort/ortTensor';
+import type { TensorData } from '../ort/ortTypes';
 import { DynamicBatcher, type BatchResult } from './dynamicBatcher';
 import { DriftMonitor } from './driftMonitor';
-import { datatypeOfOrt, ortTypeOf, type HostTensor, type TensorData } from './datatypes';
+import { datatypeOfOrt, ortTypeOfDatatype, type HostTensor } from './datatypes';
 import type { DriftProfile } from './driftProfile';
 import { HttpError } from './httpError';
 import type { InferRequest, ModelSignature, TensorSpec } from './inferRequest';
@@ -11,19 +14,21 @@ export type ModelState = 'loading' | 'ready' | 'failed' | 'unloaded';
 
 export const MODEL_VERSION = '1';
 /** Run failures are answered to the client and logged in the access log; ORT need not print them to stderr too. */
-const RUN_OPTIONS: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
+const RUN_OPTIONS: OrtRunOptions = { logSeverityLevel: 4 };
 export const PLATFORM = 'onnxruntime_onnx';
 
 export interface ModelConfig {
   maxBatchSize: number;
   maxQueueDelayMs: number;
   intraOpThreads?: number;
+  /** Default ['cpu']; falls back to CPU when a provider cannot load only if the list names cpu. */
+  executionProviders?: readonly ExecutionProvider[];
   reference?: DriftProfile;
   onRun?: (model: string, requests: number, rows: number, inferenceMs: number) => void;
   warn?: (message: string) => void;
 }
 
-function specsOf(metadata: readonly ort.InferenceSession.ValueMetadata[], kind: string, model: string): { specs: TensorSpec[]; skipped: string[] } {
+function specsOf(metadata: readonly OrtValueMetadata[], kind: string, model: string): { specs: TensorSpec[]; skipped: string[] } {
   const specs: TensorSpec[] = [];
   const skipped: string[] = [];
   for (const m of metadata) {
@@ -52,7 +57,9 @@ export class ServedModel {
   batchable = false;
   /** Output names skipped because they are not tensors (e.g. ZipMap maps). */
   skippedOutputs: string[] = [];
-  private session: ort.InferenceSession | undefined;
+  private session: OrtSession | undefined;
+  /** The providers the session runs on. */
+  executionProviders: ExecutionProvider[] = [];
   batcher: DynamicBatcher | undefined;
   drift: DriftMonitor | undefined;
   readonly counts = { requests: 0, success: 0, failure: 0, runs: 0, rows: 0, queueMs: 0, inferenceMs: 0 };
@@ -71,9 +78,12 @@ export class ServedModel {
   /** Loads the session (ORT loads synchronously on this thread) and builds the batcher and the drift monitor. */
   async load(config: ModelConfig): Promise<void> {
     try {
-      const options: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, graphOptimizationLevel: 'all' };
-      if (config.intraOpThreads) options.intraOpNumThreads = config.intraOpThreads;
-      const session = await ort.InferenceSession.create(this.path, options);
+      const { session, executionProviders } = await createSession(this.path, {
+        intraOpThreads: config.intraOpThreads,
+        executionProviders: config.executionProviders,
+        logger: { warn: (m) => config.warn?.(`model '${this.name}': ${m}`) },
+      });
+      this.executionProviders = executionProviders;
       const inputs = specsOf(session.inputMetadata, 'input', this.name).specs;
       const { specs: outputs, skipped } = specsOf(session.outputMetadata, 'output', this.name);
       if (outputs.length === 0) throw new Error(`model '${this.name}' has no tensor outputs`);
@@ -106,7 +116,8 @@ export class ServedModel {
       this.state = 'ready';
     } catch (e) {
       this.state = 'failed';
-      this.error = e instanceof Error ? e.message : String(e);
+      // The model's name and path lead the message already: of a load failure keep ORT's own words.
+      this.error = e instanceof OrtSessionError && e.stage === 'load' ? causeText(e.cause) : e instanceof Error ? e.message : String(e);
       throw new Error(`cannot load model '${this.name}' from ${this.path}: ${this.error}`);
     }
   }
@@ -114,12 +125,12 @@ export class ServedModel {
   private async runSession(inputs: HostTensor[], outputNames: string[]): Promise<Map<string, HostTensor>> {
     const session = this.session;
     if (!session) throw new HttpError(503, `model '${this.name}' is not loaded`);
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, OrtTensor> = {};
     this.signature.inputs.forEach((spec, i) => {
       const t = inputs[i];
-      feeds[spec.name] = new ort.Tensor(ortTypeOf(t.datatype), t.data as ort.Tensor.DataType, t.shape);
+      feeds[spec.name] = makeTensor(ortTypeOfDatatype(t.datatype), t.data, t.shape);
     });
-    let results: ort.InferenceSession.ReturnType;
+    let results: OrtOutputs;
     try {
       results = await session.run(feeds, outputNames, RUN_OPTIONS);
     } catch (e) {
@@ -127,7 +138,7 @@ export class ServedModel {
     }
     const out = new Map<string, HostTensor>();
     for (const name of outputNames) {
-      const t = results[name] as ort.Tensor | undefined;
+      const t = results[name] as OrtTensor | undefined;
       const datatype = t && datatypeOfOrt(t.type);
       if (!t || !datatype) throw new HttpError(500, `model '${this.name}' produced no tensor for output '${name}'`);
       let data = t.data as TensorData;

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../logger';
+import type { ExecutionProvider } from '../ort/executionProviders';
 import type { DriftProfile } from './driftProfile';
 import { InferenceServer, type AccessLogEntry } from './inferenceServer';
 import type { ModelSource } from './modelSources';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   onListening?: (url: string) => void;
   /** ORT intra-op threads per session (default: ORT's choice). */
   intraOpThreads?: number;
+  /** ORT execution providers of every session (default ['cpu']); a provider that cannot load falls back to CPU only if the list names cpu. */
+  executionProviders?: readonly ExecutionProvider[];
   /** close() waits at most this long for in-flight requests. Default 30 s. */
   drainTimeoutMs?: number;
   serverName?: string;
@@ -126,6 +129,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
         maxBatchSize,
         maxQueueDelayMs,
         intraOpThreads: options.intraOpThreads,
+        executionProviders: options.executionProviders,
         reference: options.references?.[model.name] ?? options.references?.['*'],
         onRun: (name, requests, rows, ms) => handler.metrics.onRun(name, requests, rows, ms),
         warn: (m) => logger.warn(m),

@@ -11,7 +11,9 @@
  * - BOOL accepts true/false only; BYTES accepts strings only.
  */
 import { HttpError, badRequest } from './httpError';
-import { INTEGER_RANGE, allocate, fromHalfBits, toHalfBits, type ProtocolDatatype, type TensorData } from './datatypes';
+import { decodeFloat16, encodeFloat16 } from '../onnx/float16';
+import { allocate, type TensorData } from '../ort/ortTypes';
+import { INTEGER_RANGE, ortTypeOfDatatype, type ProtocolDatatype } from './datatypes';
 
 const MAX_DEPTH = 32;
 
@@ -70,7 +72,7 @@ export function decodeJsonElements(datatype: ProtocolDatatype, values: unknown[]
   switch (datatype) {
     case 'FP32':
     case 'FP64': {
-      const out = allocate(datatype, n) as Float32Array | Float64Array;
+      const out = allocate(ortTypeOfDatatype(datatype), n) as Float32Array | Float64Array;
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v === 'number') out[i] = v;
@@ -87,7 +89,7 @@ export function decodeJsonElements(datatype: ProtocolDatatype, values: unknown[]
       for (let i = 0; i < n; i++) {
         const f = floatOf(values[i]);
         if (f === undefined) throw bad(i, `${JSON.stringify(values[i])} is not a number`);
-        out[i] = toHalfBits(f);
+        out[i] = encodeFloat16(f);
       }
       return out;
     }
@@ -112,7 +114,7 @@ export function decodeJsonElements(datatype: ProtocolDatatype, values: unknown[]
     case 'INT64':
     case 'UINT64': {
       const [lo, hi] = INTEGER_RANGE[datatype]!;
-      const out = allocate(datatype, n) as BigInt64Array | BigUint64Array;
+      const out = allocate(ortTypeOfDatatype(datatype), n) as BigInt64Array | BigUint64Array;
       for (let i = 0; i < n; i++) {
         const b = bigintOf(values[i]);
         if (typeof b === 'string') throw bad(i, b);
@@ -123,7 +125,7 @@ export function decodeJsonElements(datatype: ProtocolDatatype, values: unknown[]
     }
     default: {
       const [lo, hi] = INTEGER_RANGE[datatype]!.map(Number);
-      const out = allocate(datatype, n) as Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
+      const out = allocate(ortTypeOfDatatype(datatype), n) as Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
       for (let i = 0; i < n; i++) {
         const v = values[i];
         if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(i, `${JSON.stringify(v)} is not an integer`);
@@ -178,7 +180,7 @@ export function encodeJsonData(datatype: ProtocolDatatype, data: TensorData): st
     case 'FP16': {
       const bits = data as Uint16Array;
       const values = new Float64Array(bits.length);
-      for (let i = 0; i < bits.length; i++) values[i] = fromHalfBits(bits[i]);
+      for (let i = 0; i < bits.length; i++) values[i] = decodeFloat16(bits[i]);
       return floatArrayText(values);
     }
     case 'BOOL': {

@@ -142,7 +142,7 @@ function assertClose(actual: ort.Tensor, expected: NpyArray, what: string): numb
 /** Runs every case of a model through one session (createSession + readNpy), so the dynamic axes really vary. */
 async function runCases(model: string, truth: Truth, inputName: string, outputName: string): Promise<string[]> {
   const dir = path.dirname(model);
-  const session = await createSession(model);
+  const { session } = await createSession(model);
   const seen: string[] = [];
   try {
     for (const c of truth.cases) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { startServer, type RunningServer } from '../../../src/core/serve/startServer';
-import { fromHalfBits, toHalfBits } from '../../../src/core/serve/datatypes';
+import { decodeFloat16, encodeFloat16 } from '../../../src/core/onnx/float16';
 import { silentLogger } from '../../../src/core/logger';
 import { CORPUS_DIR, hasCorpus, needs, pythonHas } from '../../support/requires';
 import { binaryBody, corpusCases, destroyAgent, parseBinaryResponse, postJson, request, type CorpusCase, type CorpusTensor } from './fixtures';
@@ -93,7 +93,7 @@ function toBytes(t: CorpusTensor): Buffer {
       case 'INT32': return void b.writeInt32LE(num, o);
       case 'UINT64': return void b.writeBigUInt64LE(BigInt(v as string), o);
       case 'INT64': return void b.writeBigInt64LE(BigInt(v as string), o);
-      case 'FP16': return void b.writeUInt16LE(toHalfBits(num), o);
+      case 'FP16': return void b.writeUInt16LE(encodeFloat16(num), o);
       case 'FP32': return void b.writeFloatLE(num, o);
       case 'FP64': return void b.writeDoubleLE(num, o);
     }
@@ -122,7 +122,7 @@ function canonical(dt: string, data: ort.Tensor.DataType): unknown[] {
   return arr.map((v) => {
     if (dt === 'BOOL') return Boolean(v);
     if (typeof v === 'bigint') return v.toString();
-    if (dt === 'FP16') v = fromHalfBits(v as number);
+    if (dt === 'FP16') v = decodeFloat16(v as number);
     if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
     return v;
   });
@@ -144,7 +144,7 @@ function fromBytes(dt: string, b: Buffer): unknown[] {
     const read: Record<string, () => unknown> = {
       BOOL: () => b[o] !== 0, UINT8: () => b.readUInt8(o), INT8: () => b.readInt8(o), UINT16: () => b.readUInt16LE(o), INT16: () => b.readInt16LE(o),
       UINT32: () => b.readUInt32LE(o), INT32: () => b.readInt32LE(o), UINT64: () => b.readBigUInt64LE(o).toString(), INT64: () => b.readBigInt64LE(o).toString(),
-      FP16: () => fromHalfBits(b.readUInt16LE(o)), FP32: () => b.readFloatLE(o), FP64: () => b.readDoubleLE(o),
+      FP16: () => decodeFloat16(b.readUInt16LE(o)), FP32: () => b.readFloatLE(o), FP64: () => b.readDoubleLE(o),
     };
     out.push(read[dt]());
   }

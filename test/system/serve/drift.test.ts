@@ -12,7 +12,13 @@ import * as path from 'node:path';
 import { profileCommand } from '../../../src/cli/commands/profile';
 import { serveCommand } from '../../../src/cli/commands/serve';
 import { UsageError, type CliContext } from '../../../src/cli/cliCommand';
-import { readNpy } from '../../../src/core/serve/npyReader';
+import { npyToFloat64, parseNpy } from '../../../src/core/ort/parseNpy';
+
+/** A .npy file's shape and its values as numbers, as drift profiles read it. */
+const readNpy = (bytes: Uint8Array) => {
+  const a = parseNpy(bytes);
+  return { shape: a.shape, data: npyToFloat64(a) };
+};
 import { parseProfile } from '../../../src/core/serve/driftProfile';
 import { driftedFeatures, driftWarning, parseModelDrift, sidecarProfilePath } from '../../../src/core/serve/driftReport';
 import { startServer, type RunningServer } from '../../../src/core/serve/startServer';

@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { checkEnvironment } from '../../../src/core/env/checkEnvironment';
 import { silentLogger } from '../../../src/core/logger';
+import { platformExecutionProviders } from '../../../src/core/ort/executionProviders';
+import { probeExecutionProvider } from '../../../src/core/ort/probeExecutionProvider';
 import { SYSTEM_PYTHON, needs } from '../../support/requires';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +33,30 @@ test('onnxruntime-node loads and names its CPU provider', async () => {
   const checks = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger });
   assert.equal(checks.get('onnxruntime')?.status, 'ok');
   assert.match(checks.get('onnxruntime')!.detail, /cpu/);
+});
+
+test('the execution providers that really load: cpu does, cuda does not (no GPU, no CUDA binaries here)', async (t) => {
+  if ((await probeExecutionProvider('cuda')).loads) return t.skip('the CUDA provider loads on this machine');
+  const checks = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', probeProviders: ['cpu', 'cuda'], logger: silentLogger });
+  const ort = checks.get('onnxruntime')!;
+  assert.equal(ort.status, 'ok');
+  assert.match(ort.detail, /^\d+\.\d+\.\d+; execution providers that load: cpu; that do not load here: cuda$/);
+  assert.equal(checks.get('onnxruntime.cuda'), undefined, 'cuda is not asked for: no warning row');
+  // Asked for (mlWorkbench.executionProviders): a warning row with the reason and the install command.
+  const asked = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', probeProviders: ['cpu'], executionProviders: ['cuda', 'cpu'], logger: silentLogger });
+  assert.match(asked.get('onnxruntime')!.detail, /that load: cpu; that do not load here: cuda$/);
+  const cuda = asked.get('onnxruntime.cuda')!;
+  assert.equal(cuda.status, 'warning');
+  assert.match(cuda.detail, /^does not load: .*Failed to load shared library/);
+  assert.match(cuda.fix ?? '', /^Install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`/);
+  assert.equal(asked.get('onnxruntime.cpu'), undefined);
+});
+
+test('the default candidates are this platform\'s', async () => {
+  const detail = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger })).get('onnxruntime')!.detail;
+  const named = [...detail.matchAll(/(?:load|here): ([a-z, ]+)/g)].flatMap((m) => m[1].split(', '));
+  assert.deepEqual([...named].sort(), [...platformExecutionProviders()].sort());
+  assert.match(detail, /that load: cpu\b/);
 });
 
 /** Engine discovery that sees only what the test gives it: no DOCKER_HOST, no context, no system sockets. */

@@ -33,7 +33,7 @@ const result = (p50: number, throughput: number, runs = 100): BenchmarkResult =>
     stddev: 0,
     throughput,
     peakRssBytes: 100,
-    config: { warmup: 10, runs, batchSize: 1, dims: {}, intraOpThreads: 'default', interOpThreads: 'default', graphOptimizationLevel: 'all', inputs: [], outputs: [], skippedOutputs: [], onnxruntime: '1', node: 'v20', cpu: 'x', cores: 2 },
+    config: { warmup: 10, runs, batchSize: 1, dims: {}, intraOpThreads: 'default', interOpThreads: 'default', graphOptimizationLevel: 'all', executionProviders: ['cpu'], inputs: [], outputs: [], skippedOutputs: [], onnxruntime: '1', node: 'v20', cpu: 'x', cores: 2 },
   }) as BenchmarkResult;
 
 test('compareBenchmarks gives deltas, ratios, speed-up and config differences', () => {

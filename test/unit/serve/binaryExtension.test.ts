@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { decodeBinaryTensor, encodeBinaryTensor, splitBody } from '../../../src/core/serve/binaryExtension';
 import { HttpError } from '../../../src/core/serve/httpError';
 import { encodeInferResponse } from '../../../src/core/serve/inferResponse';
-import type { ProtocolDatatype, TensorData } from '../../../src/core/serve/datatypes';
+import type { TensorData } from '../../../src/core/ort/ortTypes';
+import type { ProtocolDatatype } from '../../../src/core/serve/datatypes';
 
 const is400 = (re: RegExp) => (e: unknown) => e instanceof HttpError && e.status === 400 && re.test(e.message);
 

@@ -3,10 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readNpy, writeNpy } from '../../../src/core/serve/npyReader';
-import { parseNpy } from '../../../src/core/ort/readNpy';
+import { npyToFloat64, parseNpy } from '../../../src/core/ort/parseNpy';
+import { writeNpy } from '../../../src/core/ort/writeNpy';
 import { parseCsvRecords, readCsv } from '../../../src/core/serve/csvReader';
 import { nestedToSamples, readSamplesFile } from '../../../src/core/serve/sampleReader';
+
+/** A .npy file read as the model server reads it: every element as a number. */
+function readNpy(bytes: Uint8Array): { descr: string; shape: number[]; data: Float64Array } {
+  const a = parseNpy(bytes);
+  return { descr: a.descr, shape: a.shape, data: npyToFloat64(a) };
+}
 
 /** Builds a .npy by hand: magic, version, header length, header dict padded to 64 bytes, data. */
 function npy(major: number, descr: string, shape: string, data: Buffer, fortran = 'False'): Buffer {
@@ -47,7 +53,7 @@ test('npy: v1 and v2 headers, little-endian f4/f8/i4/i8, C order', () => {
   assert.deepEqual(readNpy(npy(1, '<f4', '()', Buffer.alloc(4))).shape, []);
 });
 
-test('npy: the server and the ONNX runtime path read a file the same way (one reader), numbers widened here', () => {
+test('npy: one reader gives exact typed arrays, and numbers (npyToFloat64) for the server', () => {
   // float16 bits of 1.5, -2 and 65504 (the largest half)
   const f2 = Buffer.alloc(6);
   [0x3e00, 0xc000, 0x7bff].forEach((bits, i) => f2.writeUInt16LE(bits, i * 2));
@@ -64,7 +70,7 @@ test('npy: the server and the ONNX runtime path read a file the same way (one re
   assert.deepEqual(Array.from(readNpy(npy(2, '<u8', '(2,)', u8)).data), [2 ** 53, 7]);
   assert.deepEqual(Array.from(parseNpy(npy(2, '<u8', '(2,)', u8)).values as BigUint64Array), [2n ** 53n, 7n]);
 
-  // Both report the same errors, the runtime path with the file name in front.
+  // Errors carry the file name in front when it is given.
   const bad = npy(1, '<f4', '(4,)', Buffer.alloc(8));
   assert.throws(() => readNpy(bad), /^Error: truncated .npy data: needs 16 bytes, has 8$/);
   assert.throws(() => parseNpy(bad, 'x.npy'), /^Error: x.npy: truncated .npy data: needs 16 bytes, has 8$/);

@@ -1,25 +1,27 @@
 /**
- * The one reader of NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), used by the ONNX runtime path
- * (exact typed arrays for tensors: src/core/ort/readNpy.ts) and by the model server's drift profiles
- * (numbers: src/core/serve/npyReader.ts).
+ * The one reader of NumPy `.npy` files (format versions 1.0, 2.0 and 3.0): exact typed arrays ready for ORT
+ * tensors (int64 stays BigInt64Array, float16 stays bits), or every element as a number (npyToFloat64) for the
+ * model server's drift profiles and sample files.
  *
  * Layout: the magic "\x93NUMPY", major and minor version bytes, the header length (uint16 LE in v1, uint32 LE in
  * v2/v3), a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } (latin-1; UTF-8 in
  * v3) padded with spaces and a newline, then the raw data.
  * Read: little-endian or byte-order-free bool, int8/16/32/64, uint8/16/32/64, float16/32/64 in C order.
  */
+import { readFile } from 'node:fs/promises';
 import { decodeFloat16 } from '../onnx/float16';
+import type { OrtType } from './ortTypes';
 
-/** Element types, named as onnxruntime names its tensor types. */
-export type NpyDtype = 'float16' | 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
+/** The element types a .npy file can hold here: ORT tensor types. */
+export type NpyType = Exclude<OrtType, 'string'>;
 
 /** float16 stays as its bits (Uint16Array), int64/uint64 as BigInt arrays, bool as 0/1 bytes. */
 export type NpyValues = Uint16Array | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint32Array | BigUint64Array;
 
-export interface NpyData {
+export interface NpyArray {
   /** NumPy's descr as written, e.g. "<f4". */
   descr: string;
-  dtype: NpyDtype;
+  type: NpyType;
   shape: number[];
   /** The elements in C order, in a buffer of their own (aligned, not a view of the file). */
   values: NpyValues;
@@ -27,19 +29,19 @@ export interface NpyData {
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 
-const TYPES: Record<string, { dtype: NpyDtype; size: number; make: (b: ArrayBuffer) => NpyValues }> = {
-  f2: { dtype: 'float16', size: 2, make: (b) => new Uint16Array(b) },
-  f4: { dtype: 'float32', size: 4, make: (b) => new Float32Array(b) },
-  f8: { dtype: 'float64', size: 8, make: (b) => new Float64Array(b) },
-  i1: { dtype: 'int8', size: 1, make: (b) => new Int8Array(b) },
-  i2: { dtype: 'int16', size: 2, make: (b) => new Int16Array(b) },
-  i4: { dtype: 'int32', size: 4, make: (b) => new Int32Array(b) },
-  i8: { dtype: 'int64', size: 8, make: (b) => new BigInt64Array(b) },
-  u1: { dtype: 'uint8', size: 1, make: (b) => new Uint8Array(b) },
-  u2: { dtype: 'uint16', size: 2, make: (b) => new Uint16Array(b) },
-  u4: { dtype: 'uint32', size: 4, make: (b) => new Uint32Array(b) },
-  u8: { dtype: 'uint64', size: 8, make: (b) => new BigUint64Array(b) },
-  b1: { dtype: 'bool', size: 1, make: (b) => new Uint8Array(b) },
+const TYPES: Record<string, { type: NpyType; size: number; make: (b: ArrayBuffer) => NpyValues }> = {
+  f2: { type: 'float16', size: 2, make: (b) => new Uint16Array(b) },
+  f4: { type: 'float32', size: 4, make: (b) => new Float32Array(b) },
+  f8: { type: 'float64', size: 8, make: (b) => new Float64Array(b) },
+  i1: { type: 'int8', size: 1, make: (b) => new Int8Array(b) },
+  i2: { type: 'int16', size: 2, make: (b) => new Int16Array(b) },
+  i4: { type: 'int32', size: 4, make: (b) => new Int32Array(b) },
+  i8: { type: 'int64', size: 8, make: (b) => new BigInt64Array(b) },
+  u1: { type: 'uint8', size: 1, make: (b) => new Uint8Array(b) },
+  u2: { type: 'uint16', size: 2, make: (b) => new Uint16Array(b) },
+  u4: { type: 'uint32', size: 4, make: (b) => new Uint32Array(b) },
+  u8: { type: 'uint64', size: 8, make: (b) => new BigUint64Array(b) },
+  b1: { type: 'bool', size: 1, make: (b) => new Uint8Array(b) },
 };
 
 /** One value of the header dict: a tuple, a quoted string, or a bare word (True/False). */
@@ -62,7 +64,7 @@ function headerValue(header: string, key: string): string | undefined {
  * Parses a whole .npy file held in memory. `name` (a path, say) prefixes error messages. Throws on what it does
  * not read: bad magic, unknown version, truncated header or data, Fortran order, big-endian or other dtypes.
  */
-export function parseNpy(bytes: Uint8Array, name?: string): NpyData {
+export function parseNpy(bytes: Uint8Array, name?: string): NpyArray {
   const fail = (message: string): Error => new Error(name ? `${name}: ${message}` : message);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw fail('not a .npy file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,19 +109,24 @@ export function parseNpy(bytes: Uint8Array, name?: string): NpyData {
   // Copy into a fresh, aligned buffer: the data offset need not be a multiple of the element size.
   const buffer = new ArrayBuffer(need);
   new Uint8Array(buffer).set(bytes.subarray(dataStart, dataStart + need));
-  return { descr, dtype: spec.dtype, shape, values: spec.make(buffer) };
+  return { descr, type: spec.type, shape, values: spec.make(buffer) };
+}
+
+/** Reads and parses a .npy file; errors name the file. */
+export async function readNpy(path: string): Promise<NpyArray> {
+  return parseNpy(await readFile(path), path);
 }
 
 /** The elements as numbers: float16 decoded, bool as 0/1; 64-bit integers beyond 2^53 lose precision. */
-export function npyToFloat64(array: NpyData): Float64Array {
+export function npyToFloat64(array: Pick<NpyArray, 'type' | 'values'>): Float64Array {
   const { values } = array;
   if (values instanceof Float64Array) return values;
   const out = new Float64Array(values.length);
-  if (array.dtype === 'float16') {
+  if (array.type === 'float16') {
     for (let i = 0; i < values.length; i++) out[i] = decodeFloat16(values[i] as number);
   } else if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
     for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
-  } else if (array.dtype === 'bool') {
+  } else if (array.type === 'bool') {
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   } else {
     out.set(values);
