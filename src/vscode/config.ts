@@ -9,6 +9,8 @@ export interface Settings {
   modelGlob: string;
   excludeGlob: string;
   'runs.parallelism': number;
+  executionProviders: string[];
+  executionProviderFallback: boolean;
 }
 
 export function setting<K extends keyof Settings>(key: K): Settings[K] {

@@ -10,6 +10,7 @@ import { UserError } from '../../vscode/userError';
 import { BenchmarkPanel, benchmarkView } from './benchmarkPanel';
 import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
+import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
 import { tryModelCommand } from './tryModelCommand';
 import { Command, View } from '../../commandIds';
@@ -137,6 +138,7 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
           ...(options.threads ? ['--threads', String(options.threads)] : []),
           ...(options.opt ? ['--opt', options.opt] : []),
           ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
+          ...executionProviderArgs(),
         ];
         return runMlwJson<BenchmarkResult>(context.extensionUri, args, 'The benchmark', controller.signal).finally(() => sub.dispose());
       },

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { TryModelResult } from '../../core/ort/tryModel';
 import { formatTryResult } from '../../core/ort/formatTryResult';
+import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
 
 export interface TryModelOptions {
@@ -25,7 +26,7 @@ async function pickInputs(model: vscode.Uri): Promise<string[] | undefined> {
 export async function tryModelCommand(extensionUri: vscode.Uri, model: vscode.Uri, options?: TryModelOptions): Promise<TryModelResult | undefined> {
   const inputs = options?.inputs ?? (options ? [] : await pickInputs(model));
   if (inputs === undefined) return undefined;
-  const args = ['try', model.fsPath, ...inputs.flatMap((f) => ['--input', f]), ...(options?.batch ? ['--batch', String(options.batch)] : [])];
+  const args = ['try', model.fsPath, ...inputs.flatMap((f) => ['--input', f]), ...(options?.batch ? ['--batch', String(options.batch)] : []), ...executionProviderArgs()];
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Running ${path.basename(model.fsPath)} once…`, cancellable: true },
     (_p, token) => {
