@@ -1,5 +1,8 @@
 import tseslint from 'typescript-eslint';
 
+const NO_VSCODE = { name: 'vscode', message: 'src/core, src/shared and src/cli must not import vscode.' };
+const ORT_ONLY = { name: 'onnxruntime-node', message: 'Only src/core/ort/ imports onnxruntime-node: use its createSession, makeTensor and types.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.tools/**', '.test-artifacts/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
@@ -11,10 +14,25 @@ export default tseslint.config(
     },
   },
   {
+    // src/core/ort/ is the one ONNX Runtime layer: nothing else imports onnxruntime-node.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [ORT_ONLY] }],
+    },
+  },
+  {
     // core/ is plain Node: the CLI, the server and the container reuse it, so it must never reach for VS Code.
     files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/cli/**/*.ts'],
+    ignores: ['src/core/ort/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'src/core, src/shared and src/cli must not import vscode.' }] }],
+      'no-restricted-imports': ['error', { paths: [NO_VSCODE, ORT_ONLY] }],
+    },
+  },
+  {
+    files: ['src/core/ort/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [NO_VSCODE] }],
     },
   },
   {
