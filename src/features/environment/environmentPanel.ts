@@ -57,7 +57,7 @@ export class EnvironmentPanel {
   private async probe(): Promise<EnvironmentReport> {
     // The interpreter runs would use: the setting, else the Python extension's choice, else $MLW_PYTHON / python3.
     const { command } = await pythonInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri, this.logger);
-    this.report = await checkEnvironment({ python: command ?? process.env.MLW_PYTHON, dockerHost: setting('docker.host'), logger: this.logger });
+    this.report = await checkEnvironment({ python: command ?? process.env.MLW_PYTHON, dockerHost: setting('docker.host'), executionProviders: setting('executionProviders'), logger: this.logger });
     return this.report;
   }
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../../core/logger';
 import { UserError } from '../../../vscode/userError';
+import { executionProviderArgs } from '../../../vscode/executionProviderArgs';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { DriftWatch } from './driftWatch';
@@ -56,7 +57,7 @@ export class LocalServer {
     this.stderrTail = [];
     this.startedAt = Date.now();
     this.changed(this);
-    const args = [this.serverScript, this.modelPath, '--port', '0'];
+    const args = [this.serverScript, this.modelPath, '--port', '0', ...executionProviderArgs()];
     this.log.info(`Starting ${process.execPath} ${args.join(' ')}`);
     const child = spawn(process.execPath, args, {
       cwd: path.dirname(this.modelPath),
