@@ -5,6 +5,7 @@ import { engineVersion } from '../docker/pingEndpoint';
 import type { Logger } from '../logger';
 import { installHint, isExecutionProvider, platformExecutionProviders, type ExecutionProvider } from '../ort/executionProviders';
 import { probeExecutionProviders } from '../ort/probeExecutionProvider';
+import { ortInstallScript } from '../ort/loadOrt';
 import { ortVersion } from '../ort/ortVersion';
 import { checkInterpreter, MODULE_PACKAGES } from './checkInterpreter';
 
@@ -82,7 +83,7 @@ async function checkOnnxRuntime(requested: readonly string[], candidates: readon
   // One row per wanted provider that does not load; the others are only named in the detail.
   for (const f of failing) {
     if (f.provider === 'cpu' || !(wanted as readonly string[]).includes(f.provider)) continue;
-    checks.push({ id: `onnxruntime.${f.provider}`, label: `Execution provider ${f.provider}`, status: 'warning', detail: `does not load: ${f.reason}`, fix: `${installHint(f.provider).replace(/^./, (c) => c.toUpperCase())}.` });
+    checks.push({ id: `onnxruntime.${f.provider}`, label: `Execution provider ${f.provider}`, status: 'warning', detail: `does not load: ${f.reason}`, fix: `${installHint(f.provider, ortInstallScript()).replace(/^./, (c) => c.toUpperCase())}.` });
   }
   return checks;
 }

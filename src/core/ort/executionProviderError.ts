@@ -1,4 +1,5 @@
 import { installHint } from './executionProviders';
+import { ortInstallScript } from './loadOrt';
 
 /** The first line of an ORT error, whitespace collapsed. */
 function firstLine(cause: unknown): string {
@@ -20,7 +21,7 @@ export class ExecutionProviderError extends Error {
     readonly fallbackAllowed = false,
   ) {
     const reason = firstLine(cause);
-    const hint = installHint(provider);
+    const hint = installHint(provider, ortInstallScript());
     super(`execution provider '${provider}' cannot load (${reason}): ${hint}${fallbackAllowed ? '' : `; list cpu too (--ep ${provider},cpu) to fall back to CPU`}`, { cause });
     this.name = 'ExecutionProviderError';
     this.reason = reason;

@@ -58,10 +58,11 @@ export function platformExecutionProviders(platform: NodeJS.Platform = process.p
 /**
  * How to get a provider that did not load, in one sentence. CUDA and TensorRT come from onnxruntime-node's
  * install script (script/install.js: ONNXRUNTIME_NODE_INSTALL=cuda12 downloads the CUDA 12 provider libraries,
- * TensorRT's included); the others ship with the package on their platform only.
+ * TensorRT's included): run by hand when its path is known (`installScript`), else through npm. The others ship
+ * with the package on their platform only.
  */
-export function installHint(provider: string): string {
-  const cuda = 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node';
+export function installHint(provider: string, installScript?: string): string {
+  const cuda = installScript ? `ONNXRUNTIME_NODE_INSTALL=cuda12 node ${installScript}` : 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node';
   switch (provider) {
     case 'cuda':
       return `install onnxruntime-node's CUDA 12 binaries with \`${cuda}\` (Linux x64; needs an NVIDIA GPU, CUDA 12 and cuDNN 9)`;

@@ -2,6 +2,8 @@
  * onnxruntime-node, loaded on first use rather than at import: the native addon takes time to load, and the
  * extension host imports this layer (Check Environment) without running a model.
  */
+import { existsSync } from 'node:fs';
+
 type Ort = typeof import('onnxruntime-node');
 
 let loaded: Ort | undefined;
@@ -17,4 +19,18 @@ export function loadOrt(): Ort {
     loaded = ort;
   }
   return loaded;
+}
+
+/**
+ * onnxruntime-node's own install script (script/install.js, which downloads the CUDA provider libraries), when the
+ * package in use has it: a VSIX carries only the package's dist/, and this project's npm denies install scripts,
+ * so running the script by hand is the one way that always works. Does not load the native runtime.
+ */
+export function ortInstallScript(): string | undefined {
+  try {
+    const script = require.resolve('onnxruntime-node/script/install.js');
+    return existsSync(script) ? script : undefined;
+  } catch {
+    return undefined;
+  }
 }

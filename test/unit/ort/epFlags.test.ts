@@ -58,7 +58,7 @@ test('mlw try --ep cuda fails in one line with the install command; --ep cuda,cp
   assert.equal(strict.status, 1);
   const lines = strict.stderr.trim().split('\n');
   assert.equal(lines.length, 1, strict.stderr);
-  assert.match(lines[0], /^mlw try: execution provider 'cuda' cannot load \(.+\): install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`/);
+  assert.match(lines[0], /^mlw try: execution provider 'cuda' cannot load \(.+\): install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 node \S+\/onnxruntime-node\/script\/install\.js`/);
   const fallback = mlw('try', model, '--ep', 'cuda,cpu', '--json');
   assert.equal(fallback.status, 0, fallback.stderr);
   assert.deepEqual(JSON.parse(fallback.stdout).outputs.map((o: { name: string }) => o.name), ['y']);

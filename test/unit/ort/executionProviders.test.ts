@@ -46,7 +46,10 @@ test('install hints: CUDA and TensorRT come from onnxruntime-node\'s documented 
   const script = readFileSync(require.resolve('onnxruntime-node/script/install.js'), 'utf8');
   assert.match(script, /ONNXRUNTIME_NODE_INSTALL/);
   assert.match(readFileSync(require.resolve('onnxruntime-node/script/install-metadata.js'), 'utf8'), /'linux\/x64': \['cuda12'\]/);
-  for (const p of ['cuda', 'tensorrt']) assert.match(installHint(p), /ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node/);
+  for (const p of ['cuda', 'tensorrt']) {
+    assert.match(installHint(p), /`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`/);
+    assert.match(installHint(p, '/x/onnxruntime-node/script/install.js'), /`ONNXRUNTIME_NODE_INSTALL=cuda12 node \/x\/onnxruntime-node\/script\/install\.js`/);
+  }
   assert.match(installHint('dml'), /Windows/);
   assert.match(installHint('coreml'), /macOS/);
   for (const p of EXECUTION_PROVIDERS) assert.ok(!installHint(p).includes('\n'), p);
