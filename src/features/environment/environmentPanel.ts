@@ -4,40 +4,30 @@ import type { Logger } from '../../core/logger';
 import { parseEnvironmentMessage, type EnvironmentFromWebview, type EnvironmentReport, type EnvironmentToWebview } from '../../shared/protocol';
 import { openSettings, setting } from '../../vscode/config';
 import { pythonInterpreter } from '../../vscode/pythonInterpreter';
-import { connectWebview } from '../../vscode/webviewHost';
+import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
+
+const VIEW_TYPE = 'mlWorkbench.environment';
+const TITLE = 'ML Environment';
 
 /** "ML: Check Environment": one panel that probes Python, ONNX Runtime, Docker and git. */
-export class EnvironmentPanel {
-  private static current: EnvironmentPanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+export class EnvironmentPanel extends WebviewPanelHost<EnvironmentToWebview, EnvironmentFromWebview> {
+  private static readonly panels = new PanelRegistry<EnvironmentPanel>();
   private report: EnvironmentReport | undefined;
-  private readonly post: (m: EnvironmentToWebview) => Thenable<boolean>;
 
   static show(extensionUri: vscode.Uri, logger: Logger): EnvironmentPanel {
-    if (EnvironmentPanel.current) {
-      EnvironmentPanel.current.panel.reveal();
-      return EnvironmentPanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel('mlWorkbench.environment', 'ML Environment', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activitybar.svg');
-    EnvironmentPanel.current = new EnvironmentPanel(panel, extensionUri, logger);
-    return EnvironmentPanel.current;
+    return EnvironmentPanel.panels.show('environment', () => new EnvironmentPanel(createPanel(VIEW_TYPE, TITLE, extensionUri), extensionUri, logger));
   }
 
-  private constructor(private readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly logger: Logger) {
-    const conn = connectWebview<EnvironmentToWebview, EnvironmentFromWebview>(
-      panel.webview, extensionUri, { app: 'environment', title: 'ML Environment', parse: parseEnvironmentMessage },
-      (m) => this.onMessage(m), logger, this.disposables,
-    );
-    this.post = conn.post;
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, logger: Logger) {
+    super(panel, extensionUri, { app: 'environment', title: TITLE, parse: parseEnvironmentMessage }, logger);
   }
 
-  private async onMessage(message: EnvironmentFromWebview): Promise<void> {
+  protected async onReady(): Promise<void> {
+    await this.send(this.report ?? (await this.probe()));
+  }
+
+  protected async onMessage(message: Exclude<EnvironmentFromWebview, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        await this.send(this.report ?? (await this.probe()));
-        break;
       case 'recheck':
         await this.post({ type: 'busy' });
         await this.send(await this.probe());
@@ -63,10 +53,5 @@ export class EnvironmentPanel {
 
   private send(report: EnvironmentReport): Thenable<boolean> {
     return this.post({ type: 'state', report, trusted: vscode.workspace.isTrusted });
-  }
-
-  private dispose(): void {
-    EnvironmentPanel.current = undefined;
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/logger';
 import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
 import { compareBenchmarks, COMPARED_FIGURES } from '../../core/ort/compareBenchmarks';
 import { parseBenchmarkMessage, type BenchmarkFromWebview, type BenchmarkRun, type BenchmarkToWebview, type BenchmarkView } from '../../shared/benchmarkProtocol';
-import { connectWebview, webviewRoots, type WebviewConnection } from '../../vscode/webviewHost';
+import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 
 function toRun(r: BenchmarkResult): BenchmarkRun {
   return {
@@ -44,67 +44,34 @@ export function benchmarkView(current: BenchmarkResult, previous: BenchmarkResul
 }
 
 /** One webview panel per model showing its latest benchmark; reused when the model is benchmarked again. */
-export class BenchmarkPanel {
-  private static readonly panels = new Map<string, BenchmarkPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly conn: WebviewConnection<BenchmarkToWebview>;
-  private ready = false;
+export class BenchmarkPanel extends WebviewPanelHost<BenchmarkToWebview, BenchmarkFromWebview> {
+  private static readonly panels = new PanelRegistry<BenchmarkPanel>();
 
   static show(extensionUri: vscode.Uri, log: Logger, uri: vscode.Uri, view: BenchmarkView, rerun: () => unknown): void {
-    const key = uri.toString();
-    const existing = BenchmarkPanel.panels.get(key);
-    if (existing) {
-      existing.rerun = rerun;
-      existing.update(view);
-      existing.panel.reveal(undefined, true);
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel('mlWorkbench.benchmark', `Benchmark: ${view.fileName}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: webviewRoots(extensionUri),
-      retainContextWhenHidden: true,
-    });
-    BenchmarkPanel.panels.set(key, new BenchmarkPanel(panel, extensionUri, log, key, view, rerun));
-  }
-
-  private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    log: Logger,
-    private readonly key: string,
-    private view: BenchmarkView,
-    private rerun: () => unknown,
-  ) {
-    this.conn = connectWebview<BenchmarkToWebview, BenchmarkFromWebview>(
-      panel.webview,
-      extensionUri,
-      { app: 'benchmark', title: 'Benchmark', parse: parseBenchmarkMessage },
-      (m) => this.onMessage(m),
-      log,
-      this.disposables,
+    BenchmarkPanel.panels.show(
+      uri.toString(),
+      () => {
+        const panel = createPanel('mlWorkbench.benchmark', `Benchmark: ${view.fileName}`, extensionUri, { column: vscode.ViewColumn.Beside, preserveFocus: true, retainContextWhenHidden: true });
+        return new BenchmarkPanel(panel, extensionUri, log, view, rerun);
+      },
+      (existing) => {
+        existing.rerun = rerun;
+        existing.view = view;
+        void existing.post({ type: 'state', view });
+      },
+      true,
     );
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
   }
 
-  private async onMessage(message: BenchmarkFromWebview): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        await this.conn.post({ type: 'state', view: this.view });
-        break;
-      case 'rerun':
-        await this.rerun();
-        break;
-    }
+  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: Logger, private view: BenchmarkView, private rerun: () => unknown) {
+    super(panel, extensionUri, { app: 'benchmark', title: 'Benchmark', parse: parseBenchmarkMessage }, log);
   }
 
-  private update(view: BenchmarkView): void {
-    this.view = view;
-    if (this.ready) void this.conn.post({ type: 'state', view });
+  protected async onReady(): Promise<void> {
+    await this.post({ type: 'state', view: this.view });
   }
 
-  private dispose(): void {
-    BenchmarkPanel.panels.delete(this.key);
-    for (const d of this.disposables.splice(0)) d.dispose();
+  protected async onMessage(message: Exclude<BenchmarkFromWebview, { type: 'ready' }>): Promise<void> {
+    if (message.type === 'rerun') await this.rerun();
   }
 }

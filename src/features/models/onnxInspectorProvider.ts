@@ -7,7 +7,7 @@ import {
   type InspectorFromWebview,
   type InspectorToWebview,
 } from '../../shared/inspectorProtocol';
-import { connectWebview, type WebviewConnection } from '../../vscode/webviewHost';
+import { WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import { loadInspectorState, toLoadError } from './inspectorState';
 import { View } from '../../commandIds';
 
@@ -41,19 +41,16 @@ export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvide
 }
 
 /** One open inspector: loads the model, answers the webview, reloads when the file changes on disk. */
-class InspectorSession {
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly conn: WebviewConnection<InspectorToWebview>;
+class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFromWebview> {
   private tensors = new Map<string, TensorRef>();
   private loadController: AbortController | undefined;
   private readonly lifetime = new AbortController();
   private generation = 0;
-  private ready = false;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly uri: vscode.Uri, panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly log: Logger) {
-    this.conn = connectWebview<InspectorToWebview, InspectorFromWebview>(
-      panel.webview,
+  constructor(private readonly uri: vscode.Uri, panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: Logger) {
+    super(
+      panel,
       extensionUri,
       {
         app: 'inspector',
@@ -62,28 +59,29 @@ class InspectorSession {
         workers: ['inspectorLayout.worker'],
         parse: (raw) => parseInspectorMessage(raw, { hasTensor: (graphId, name) => this.tensors.has(tensorKey(graphId, name)) }),
       },
-      (m) => this.onMessage(m),
       log,
-      this.disposables,
     );
     const folder = vscode.Uri.joinPath(uri, '..');
     const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name));
-    this.disposables.push(
-      watcher,
-      watcher.onDidChange(() => this.scheduleReload()),
-      watcher.onDidCreate(() => this.scheduleReload()),
-      watcher.onDidDelete(() => this.scheduleReload()),
-    );
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    const watcher = this.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name)));
+    this.track(watcher.onDidChange(() => this.scheduleReload()));
+    this.track(watcher.onDidCreate(() => this.scheduleReload()));
+    this.track(watcher.onDidDelete(() => this.scheduleReload()));
+    this.track({
+      dispose: () => {
+        this.lifetime.abort();
+        this.loadController?.abort();
+        if (this.reloadTimer) clearTimeout(this.reloadTimer);
+      },
+    });
   }
 
-  private async onMessage(message: InspectorFromWebview): Promise<void> {
+  protected onReady(): Promise<void> {
+    return this.load(false);
+  }
+
+  protected async onMessage(message: Exclude<InspectorFromWebview, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        await this.load(false);
-        break;
       case 'reload':
         await this.load(true);
         break;
@@ -103,19 +101,19 @@ class InspectorSession {
     this.loadController = controller;
     const generation = ++this.generation;
     const fileName = this.uri.path.slice(this.uri.path.lastIndexOf('/') + 1);
-    if (!reload) await this.conn.post({ type: 'loading', fileName });
+    if (!reload) await this.post({ type: 'loading', fileName });
     try {
       const loaded = await loadInspectorState(this.uri.fsPath, AbortSignal.any([controller.signal, this.lifetime.signal]));
       if (generation !== this.generation) return;
       this.tensors = loaded.tensors;
-      this.log.info(`ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`);
-      await this.conn.post({ type: 'state', state: loaded.state, reload });
+      this.logger.info(`ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`);
+      await this.post({ type: 'state', state: loaded.state, reload });
     } catch (e) {
       if (generation !== this.generation || controller.signal.aborted || this.lifetime.signal.aborted) return;
       this.tensors = new Map();
       const error = toLoadError(this.uri.fsPath, e);
-      this.log.warn(`ONNX inspector: cannot read ${this.uri.fsPath}: ${error.message}`);
-      await this.conn.post({ type: 'loadError', error });
+      this.logger.warn(`ONNX inspector: cannot read ${this.uri.fsPath}: ${error.message}`);
+      await this.post({ type: 'loadError', error });
     }
   }
 
@@ -124,11 +122,11 @@ class InspectorSession {
     if (!ref) return; // the parser checked; the model may have been reloaded since
     try {
       const stats = await tensorStatistics(ref, { signal: this.lifetime.signal, maxValues: 16 });
-      await this.conn.post({ type: 'tensorStats', requestId, graphId, tensor, stats });
+      await this.post({ type: 'tensorStats', requestId, graphId, tensor, stats });
     } catch (e) {
       if (this.lifetime.signal.aborted) return;
-      this.log.warn(`ONNX inspector: statistics of ${tensor} failed: ${(e as Error).message}`);
-      await this.conn.post({ type: 'tensorStatsError', requestId, graphId, tensor, message: (e as Error).message });
+      this.logger.warn(`ONNX inspector: statistics of ${tensor} failed: ${(e as Error).message}`);
+      await this.post({ type: 'tensorStatsError', requestId, graphId, tensor, message: (e as Error).message });
     }
   }
 
@@ -138,14 +136,7 @@ class InspectorSession {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     this.reloadTimer = setTimeout(() => {
       this.reloadTimer = undefined;
-      this.load(true).catch((e: unknown) => this.log.error(e instanceof Error ? e : new Error(String(e))));
+      this.load(true).catch((e: unknown) => this.logger.error(e instanceof Error ? e : new Error(String(e))));
     }, 300);
-  }
-
-  private dispose(): void {
-    this.lifetime.abort();
-    this.loadController?.abort();
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

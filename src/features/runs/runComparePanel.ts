@@ -5,7 +5,7 @@ import { mergeMetrics, readMetrics, type MetricSeries } from '../../core/runs/re
 import { lowerIsBetter, summarizeMetrics } from '../../core/runs/summarizeMetrics';
 import type { MetricSummary } from '../../core/runs/runTypes';
 import { packSeries, parseRunsMessage, type RunMetricGoal, type RunMetricStats, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
-import { connectWebview } from '../../vscode/webviewHost';
+import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
 import { Command } from '../../commandIds';
@@ -29,11 +29,8 @@ function toStats(summaries: Record<string, MetricSummary>): Record<string, RunMe
  * sortable and filterable table of params and final/best metrics, a scatter of a param against a
  * metric and parallel coordinates over the sweep's numeric params.
  */
-export class RunComparePanel {
-  private static current: RunComparePanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly post: (m: RunsToWebview) => Thenable<boolean>;
-  private ready = false;
+export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWebview> {
+  private static readonly panels = new PanelRegistry<RunComparePanel>();
   private liveTimer: NodeJS.Timeout | undefined;
   /** Payloads of compared runs that have ended: their files no longer change, so they are read once. */
   private readonly ended = new Map<string, ComparedRun>();
@@ -41,20 +38,17 @@ export class RunComparePanel {
   private readonly liveMetrics = new Map<string, { offset: number; series: Map<string, MetricSeries> }>();
 
   static show(entries: WorkspaceRun[], tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunComparePanel {
-    const cur = RunComparePanel.current;
-    if (cur) {
-      cur.entries = entries;
-      cur.ended.clear();
-      cur.liveMetrics.clear();
-      cur.panel.title = RunComparePanel.title(entries);
-      cur.panel.reveal();
-      if (cur.ready) void cur.load();
-      return cur;
-    }
-    const panel = vscode.window.createWebviewPanel('mlWorkbench.runCompare', RunComparePanel.title(entries), vscode.ViewColumn.Active, { retainContextWhenHidden: true });
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activitybar.svg');
-    RunComparePanel.current = new RunComparePanel(panel, entries, tree, extensionUri, logger);
-    return RunComparePanel.current;
+    return RunComparePanel.panels.show(
+      'compare',
+      () => new RunComparePanel(createPanel('mlWorkbench.runCompare', RunComparePanel.title(entries), extensionUri, { retainContextWhenHidden: true }), entries, tree, extensionUri, logger),
+      (existing) => {
+        existing.entries = entries;
+        existing.ended.clear();
+        existing.liveMetrics.clear();
+        existing.panel.title = RunComparePanel.title(entries);
+        if (existing.ready) void existing.load();
+      },
+    );
   }
 
   private static title(entries: WorkspaceRun[]): string {
@@ -62,27 +56,22 @@ export class RunComparePanel {
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private entries: WorkspaceRun[],
     private readonly tree: RunsTree,
     extensionUri: vscode.Uri,
     logger: Logger,
   ) {
-    const conn = connectWebview<RunsToWebview, RunsFromWebview>(
-      panel.webview, extensionUri, { app: 'runs', title: 'Compare Runs', parse: parseRunsMessage },
-      (m) => this.onMessage(m), logger, this.disposables,
-    );
-    this.post = conn.post;
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    super(panel, extensionUri, { app: 'runs', title: 'Compare Runs', parse: parseRunsMessage }, logger);
+    this.track({ dispose: () => clearTimeout(this.liveTimer) });
   }
 
-  private async onMessage(message: RunsFromWebview): Promise<void> {
-    if (message.type === 'ready') {
-      this.ready = true;
-      await this.load();
-    } else if (message.type === 'openDashboard') {
-      await runCommand(Command.openRunDashboard, message.runId);
-    }
+  protected onReady(): Promise<void> {
+    return this.load();
+  }
+
+  protected async onMessage(message: Exclude<RunsFromWebview, { type: 'ready' }>): Promise<void> {
+    if (message.type === 'openDashboard') await runCommand(Command.openRunDashboard, message.runId);
   }
 
   private async load(): Promise<void> {
@@ -104,7 +93,7 @@ export class RunComparePanel {
         return payload;
       }),
     );
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     // Live: reload while any compared run is still going (the webview keeps sort, filter, focus and scroll).
     if (running) this.liveTimer = setTimeout(() => void this.load().catch(() => undefined), LIVE_MS);
     const goals: Record<string, RunMetricGoal> = {};
@@ -123,14 +112,5 @@ export class RunComparePanel {
     const series = prev && !read.reset ? mergeMetrics(prev.series, read.series) : read.series;
     this.liveMetrics.set(entry.run.id, { offset: read.offset, series });
     return series;
-  }
-
-  private disposed = false;
-
-  private dispose(): void {
-    this.disposed = true;
-    clearTimeout(this.liveTimer);
-    RunComparePanel.current = undefined;
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

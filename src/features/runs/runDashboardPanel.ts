@@ -8,7 +8,7 @@ import { readMetrics } from '../../core/runs/readMetrics';
 import { runDeployments } from '../../core/runs/runDeployments';
 import { METRICS_FILE, OUTPUT_FILE, RUN_FILE, type Run } from '../../core/runs/runTypes';
 import { packSeries, parseRunsMessage, type RunDeploymentView, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
-import { connectWebview } from '../../vscode/webviewHost';
+import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
 import { Command } from '../../commandIds';
@@ -40,10 +40,8 @@ async function readTail(file: string, from: number, max: number): Promise<{ text
 }
 
 /** One dashboard per run: charts of every metric, params and metadata, output tail; live while the run runs. */
-export class RunDashboardPanel {
-  private static readonly open = new Map<string, RunDashboardPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly post: (m: RunsToWebview) => Thenable<boolean>;
+export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromWebview> {
+  private static readonly panels = new PanelRegistry<RunDashboardPanel>();
   private metricsOffset = 0;
   private stdoutOffset = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -52,48 +50,39 @@ export class RunDashboardPanel {
   private run: Run;
 
   static show(entry: WorkspaceRun, tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunDashboardPanel {
-    const existing = RunDashboardPanel.open.get(entry.run.id);
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel('mlWorkbench.runDashboard', `Run: ${entry.run.name}`, vscode.ViewColumn.Active, { retainContextWhenHidden: true });
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activitybar.svg');
-    const p = new RunDashboardPanel(panel, entry, tree, extensionUri, logger);
-    RunDashboardPanel.open.set(entry.run.id, p);
-    return p;
+    return RunDashboardPanel.panels.show(entry.run.id, () => {
+      const panel = createPanel('mlWorkbench.runDashboard', `Run: ${entry.run.name}`, extensionUri, { retainContextWhenHidden: true });
+      return new RunDashboardPanel(panel, entry, tree, extensionUri, logger);
+    });
   }
 
   /** Closes the dashboard of a run (e.g. when the run is deleted). */
   static close(runId: string): void {
-    RunDashboardPanel.open.get(runId)?.panel.dispose();
+    RunDashboardPanel.panels.close(runId);
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly entry: WorkspaceRun,
     private readonly tree: RunsTree,
     extensionUri: vscode.Uri,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    super(panel, extensionUri, { app: 'runs', title: `Run: ${entry.run.name}`, parse: parseRunsMessage }, logger);
     this.run = entry.run;
-    const conn = connectWebview<RunsToWebview, RunsFromWebview>(
-      panel.webview, extensionUri, { app: 'runs', title: `Run: ${entry.run.name}`, parse: parseRunsMessage },
-      (m) => this.onMessage(m), logger, this.disposables,
-    );
-    this.post = conn.post;
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    this.track({ dispose: () => this.stopTailing() });
   }
 
   private get runDir(): string {
     return this.tree.store(this.entry.workspace).runDir(this.run.id);
   }
 
-  private async onMessage(message: RunsFromWebview): Promise<void> {
+  protected onReady(): Promise<void> {
+    return this.load();
+  }
+
+  protected async onMessage(message: Exclude<RunsFromWebview, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        await this.load();
-        break;
       case 'stop':
         await runCommand(Command.stopRun, this.run.id);
         break;
@@ -184,11 +173,5 @@ export class RunDashboardPanel {
     } finally {
       this.busy = false;
     }
-  }
-
-  private dispose(): void {
-    this.stopTailing();
-    RunDashboardPanel.open.delete(this.run.id);
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

@@ -13,6 +13,7 @@ import type { RunsTree } from './runsTree';
 import { keyMetrics } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
+import { Disposable } from '../../vscode/disposable';
 
 /** What to start: a script (or a whole command) in a workspace folder. */
 export interface LaunchSpec {
@@ -32,15 +33,24 @@ export interface LaunchSpec {
  * cancellable progress notification (Cancel stops the run), a message when the run ends.
  * Keeps the handles of the runs it started so that Stop reaches them directly.
  */
-export class RunLauncher implements vscode.Disposable {
-  readonly output = vscode.window.createOutputChannel('ML Workbench: Runs');
+export class RunLauncher extends Disposable {
+  readonly output = this.track(vscode.window.createOutputChannel('ML Workbench: Runs'));
   private readonly active = new Map<string, RunHandle>();
 
   constructor(
     private readonly tree: RunsTree,
     private readonly helperDir: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    super();
+    // Stops every run still going (extension shutdown).
+    this.track({
+      dispose: () => {
+        for (const h of this.active.values()) void h.stop(2000);
+        this.active.clear();
+      },
+    });
+  }
 
   /**
    * The interpreter for a run: `explicit` (e.g. the one a rerun recorded), else mlWorkbench.pythonPath
@@ -189,12 +199,5 @@ export class RunLauncher implements vscode.Disposable {
       if (choice === 'Open Dashboard') void runCommand(Command.openRunDashboard, run.id);
       else if (choice === 'Show Output') this.output.show();
     });
-  }
-
-  /** Stops every run still going (extension shutdown). */
-  dispose(): void {
-    for (const h of this.active.values()) void h.stop(2000);
-    this.active.clear();
-    this.output.dispose();
   }
 }

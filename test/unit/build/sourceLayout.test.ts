@@ -46,6 +46,18 @@ test('src/core/ and src/shared/ import neither vscode nor anything outside them'
   assert.deepEqual(bad, []);
 });
 
+test('the CLI and src/vscode/ import no feature, and the CLI no vscode', () => {
+  const bad: string[] = [];
+  for (const file of files.filter((f) => /\/src\/(cli|vscode)\//.test(f))) {
+    const cli = /\/src\/cli\//.test(file);
+    if (cli && /from 'vscode'|require\('vscode'\)/.test(readFileSync(file, 'utf8'))) bad.push(`${rel(file)} imports vscode`);
+    for (const dep of importsOf(file)) {
+      if (/\/src\/features\//.test(dep) || (cli && /\/src\/vscode\//.test(dep))) bad.push(`${rel(file)} imports ${rel(dep)}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});
+
 test('every feature folder exports activate() from its index, and holds at most 12 files per folder', () => {
   const features = path.join(src, 'features');
   const folders = readdirSync(features).filter((n) => statSync(path.join(features, n)).isDirectory());

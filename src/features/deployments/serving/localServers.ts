@@ -6,6 +6,7 @@ import { UserError } from '../../../vscode/userError';
 import { executionProviderArgs } from '../../../vscode/executionProviderArgs';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
+import { Disposable } from '../../../vscode/disposable';
 import { DriftWatch } from './driftWatch';
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'failed';
@@ -204,16 +205,23 @@ export function localMonitorKey(server: LocalServer): { key: string; label: stri
 }
 
 /** Every model server the extension started; stopped when the extension deactivates. */
-export class LocalServers implements vscode.Disposable {
+export class LocalServers extends Disposable {
   private readonly servers: LocalServer[] = [];
   private nextId = 1;
-  private readonly emitter = new vscode.EventEmitter<LocalServer | undefined>();
+  private readonly emitter = this.track(new vscode.EventEmitter<LocalServer | undefined>());
   readonly onDidChange = this.emitter.event;
   /** The one-time drift warning of each ready server, even with no monitor open. */
   readonly drift: DriftWatch;
 
   constructor(readonly extensionUri: vscode.Uri, private readonly logger: Logger) {
-    this.drift = new DriftWatch(logger);
+    super();
+    this.drift = this.track(new DriftWatch(logger));
+    this.track({
+      dispose: () =>
+        void this.stopAll().then(() => {
+          for (const s of this.servers) s.log.dispose();
+        }),
+    });
   }
 
   get all(): readonly LocalServer[] {
@@ -270,14 +278,6 @@ export class LocalServers implements vscode.Disposable {
 
   stopAll(): Promise<void> {
     return Promise.all(this.servers.map((s) => s.stop())).then(() => undefined);
-  }
-
-  dispose(): void {
-    this.drift.dispose();
-    void this.stopAll().then(() => {
-      for (const s of this.servers) s.log.dispose();
-    });
-    this.emitter.dispose();
   }
 }
 

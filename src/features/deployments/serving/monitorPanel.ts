@@ -13,7 +13,7 @@ import {
   type MonitorToWebview,
 } from '../../../shared/serveProtocol';
 import { openSettings, SECTION } from '../../../vscode/config';
-import { connectWebview } from '../../../vscode/webviewHost';
+import { createPanel, PanelRegistry, WebviewPanelHost } from '../../../vscode/webviewPanelHost';
 import { DRIFT_THRESHOLD_SETTING, driftThreshold, fetchDrift, type DriftWatch } from './driftWatch';
 
 const POLL_MS = 1_000;
@@ -50,13 +50,10 @@ export interface MonitorTarget extends MonitorActions {
 }
 
 /** "ML: Open Server Monitor": polls a server's /metrics every second and charts it, plus per-feature drift. One panel per server. */
-export class MonitorPanel {
-  private static readonly panels = new Map<string, MonitorPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly post: (m: MonitorToWebview) => Thenable<boolean>;
+export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFromWebview> {
+  private static readonly panels = new PanelRegistry<MonitorPanel>();
   private readonly points: MonitorPoint[] = [];
   private previous: { totals: MetricsTotals; at: number; url: string } | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private status: MonitorStatus = 'live';
   private polling = false;
   private polls = 0;
@@ -72,36 +69,25 @@ export class MonitorPanel {
 
   /** Reveals the monitor of `target.key`, or opens one. */
   static show(target: MonitorTarget, drift: DriftWatch, extensionUri: vscode.Uri, logger: Logger): MonitorPanel {
-    const existing = MonitorPanel.panels.get(target.key);
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel('mlWorkbench.serverMonitor', `Monitor: ${target.label}`, vscode.ViewColumn.Active, { retainContextWhenHidden: false });
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'activitybar.svg');
-    const created = new MonitorPanel(panel, target, drift, extensionUri, logger);
-    MonitorPanel.panels.set(target.key, created);
-    return created;
+    return MonitorPanel.panels.show(target.key, () => new MonitorPanel(createPanel('mlWorkbench.serverMonitor', `Monitor: ${target.label}`, extensionUri), target, drift, extensionUri, logger));
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly target: MonitorTarget,
     private readonly driftWatch: DriftWatch,
     extensionUri: vscode.Uri,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    const conn = connectWebview<MonitorToWebview, MonitorFromWebview>(
-      panel.webview, extensionUri, { app: 'monitor', title: `Monitor: ${target.label}`, parse: parseMonitorMessage },
-      (m) => this.onMessage(m), logger, this.disposables,
+    super(panel, extensionUri, { app: 'monitor', title: `Monitor: ${target.label}`, parse: parseMonitorMessage }, logger);
+    this.track(driftWatch.claim(target.key));
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`) && this.drift) this.publishDrift({ ...this.drift, threshold: driftThreshold() });
+      }),
     );
-    this.post = conn.post;
-    this.disposables.push(driftWatch.claim(target.key));
-    panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`) && this.drift) this.publishDrift({ ...this.drift, threshold: driftThreshold() });
-    }, undefined, this.disposables);
-    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    const timer = setInterval(() => void this.poll(), POLL_MS);
+    this.track({ dispose: () => clearInterval(timer) });
     void this.poll();
   }
 
@@ -110,15 +96,16 @@ export class MonitorPanel {
     return typeof u === 'string' ? u : '';
   }
 
-  private async onMessage(message: MonitorFromWebview): Promise<void> {
+  protected async onReady(): Promise<void> {
+    await this.post({
+      type: 'init', title: this.target.label, url: this.currentUrl(), points: this.points, status: this.status,
+      canSendTestRequest: this.target.sendTestRequest !== undefined, canOpenLog: this.target.openLog !== undefined,
+    });
+    if (this.drift) await this.post({ type: 'drift', drift: this.drift });
+  }
+
+  protected async onMessage(message: Exclude<MonitorFromWebview, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        await this.post({
-          type: 'init', title: this.target.label, url: this.currentUrl(), points: this.points, status: this.status,
-          canSendTestRequest: this.target.sendTestRequest !== undefined, canOpenLog: this.target.openLog !== undefined,
-        });
-        if (this.drift) await this.post({ type: 'drift', drift: this.drift });
-        break;
       case 'sendTestRequest':
         await this.target.sendTestRequest?.();
         break;
@@ -227,11 +214,5 @@ export class MonitorPanel {
       state = { threshold, minCount: MIN_DRIFT_COUNT, models: this.drift?.models ?? [], canBuildProfile, unavailable: `drift statistics could not be read: ${(e as Error).message}` };
     }
     this.publishDrift(state);
-  }
-
-  private dispose(): void {
-    clearInterval(this.timer);
-    MonitorPanel.panels.delete(this.target.key);
-    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
