@@ -30,7 +30,9 @@ const nodeEntries = {
 const dockerodeBundle = {
   name: 'dockerode-bundle',
   setup(build) {
-    build.onResolve({ filter: /^dockerode$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: './dockerode.js', external: true }));
+    build.onResolve({ filter: /^dockerode$/ }, (args) =>
+      args.kind === 'entry-point' ? undefined : { path: './dockerode.js', external: true },
+    );
   },
 };
 

@@ -9,10 +9,15 @@ import { readFileSync } from 'node:fs';
 const rounds = Number(process.argv[2] ?? 5);
 const figures = [];
 for (let i = 0; i < rounds; i++) {
-  execFileSync(process.execPath, ['test/integration/launch.mjs'], { stdio: 'ignore', env: { ...process.env, MLW_TEST_VSCODE: 'code-server' } });
+  execFileSync(process.execPath, ['test/integration/launch.mjs'], {
+    stdio: 'ignore',
+    env: { ...process.env, MLW_TEST_VSCODE: 'code-server' },
+  });
   const { activationMs, how } = JSON.parse(readFileSync('.test-artifacts/activation.json', 'utf8'));
   figures.push(activationMs);
   console.log(`round ${i + 1}: ${activationMs.toFixed(1)} ms, ${how}`);
 }
 figures.sort((a, b) => a - b);
-console.log(`activation over ${rounds} launches: min ${figures[0].toFixed(1)} ms, median ${figures[Math.floor(rounds / 2)].toFixed(1)} ms, max ${figures.at(-1).toFixed(1)} ms (goal <= 100 ms)`);
+console.log(
+  `activation over ${rounds} launches: min ${figures[0].toFixed(1)} ms, median ${figures[Math.floor(rounds / 2)].toFixed(1)} ms, max ${figures.at(-1).toFixed(1)} ms (goal <= 100 ms)`,
+);

@@ -22,8 +22,15 @@ const { runLocal } = out('core/deploy/runLocal.js');
 const rounds = Number(process.argv[2] ?? 5);
 const corpus = process.env.MLW_ONNX_CORPUS ?? '/usr/share/libonnx-testdata/data';
 // Different real models standing in for successive versions of one model file.
-const versions = ['test_Conv2d', 'test_Conv2d_depthwise', 'test_Conv2d_dilated', 'test_Conv2d_groups', 'test_Conv2d_no_bias', 'test_Conv2d_strided', 'test_Conv2d_padding']
-  .map((n) => join(corpus, 'pytorch-converted', n, 'model.onnx'));
+const versions = [
+  'test_Conv2d',
+  'test_Conv2d_depthwise',
+  'test_Conv2d_dilated',
+  'test_Conv2d_groups',
+  'test_Conv2d_no_bias',
+  'test_Conv2d_strided',
+  'test_Conv2d_padding',
+].map((n) => join(corpus, 'pytorch-converted', n, 'model.onnx'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (b) => (b / 1e6).toFixed(1);
 
@@ -53,7 +60,9 @@ try {
     readies.push(r.readyMs);
     await engine.waitHealthy(r.container.id, { timeoutMs: 60_000 });
     healthies.push(Date.now() - t0);
-    console.log(`run ${i + 1}: ready ${r.readyMs} ms, smoke ${r.smoke.ok ? 'ok' : 'FAILED'} ${r.smoke.ms} ms, healthy (HEALTHCHECK) ${healthies.at(-1)} ms`);
+    console.log(
+      `run ${i + 1}: ready ${r.readyMs} ms, smoke ${r.smoke.ok ? 'ok' : 'FAILED'} ${r.smoke.ms} ms, healthy (HEALTHCHECK) ${healthies.at(-1)} ms`,
+    );
     await engine.remove(r.container.id, { force: true });
   }
 
@@ -63,9 +72,15 @@ try {
   const extra = image.size - base.size - modelBytes;
 
   console.log('');
-  console.log(`rebuild after only the model changed: median ${median(rebuilds)} ms, max ${Math.max(...rebuilds)} ms over ${rounds} (goal <= 3000 ms)`);
-  console.log(`container start to ready: median ${median(readies)} ms, max ${Math.max(...readies)} ms over ${rounds} (goal <= 2000 ms); to healthy by HEALTHCHECK: median ${median(healthies)} ms`);
-  console.log(`image size: ${mb(image.size)} MB = base ${mb(base.size)} MB + model ${mb(modelBytes)} MB + ${mb(extra)} MB (goal: extra <= 60 MB)`);
+  console.log(
+    `rebuild after only the model changed: median ${median(rebuilds)} ms, max ${Math.max(...rebuilds)} ms over ${rounds} (goal <= 3000 ms)`,
+  );
+  console.log(
+    `container start to ready: median ${median(readies)} ms, max ${Math.max(...readies)} ms over ${rounds} (goal <= 2000 ms); to healthy by HEALTHCHECK: median ${median(healthies)} ms`,
+  );
+  console.log(
+    `image size: ${mb(image.size)} MB = base ${mb(base.size)} MB + model ${mb(modelBytes)} MB + ${mb(extra)} MB (goal: extra <= 60 MB)`,
+  );
 } finally {
   await env.stop();
   rmSync(work, { recursive: true, force: true });

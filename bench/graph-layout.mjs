@@ -36,7 +36,7 @@ const GOAL_MS = 1500;
 /** Deterministic PRNG so every run lays out the same graphs. */
 function rng(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /**
@@ -114,7 +114,14 @@ async function largestCorpusGraph() {
   let buildDrawGraph;
   try {
     const outfile = join(dir, 'graphModel.cjs');
-    esbuild.buildSync({ entryPoints: [join(ROOT, 'webview-ui/lib/graphModel.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, logLevel: 'error' });
+    esbuild.buildSync({
+      entryPoints: [join(ROOT, 'webview-ui/lib/graphModel.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      logLevel: 'error',
+    });
     ({ buildDrawGraph } = require(outfile));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -211,7 +218,14 @@ function startWorker() {
           else reject(new Error(m.message));
         };
         worker.on('message', onMessage);
-        worker.postMessage({ type: 'layout', id: job, nodeCount: input.nodeCount, sources: input.sources, targets: input.targets, widths: input.widths });
+        worker.postMessage({
+          type: 'layout',
+          id: job,
+          nodeCount: input.nodeCount,
+          sources: input.sources,
+          targets: input.targets,
+          widths: input.widths,
+        });
       });
     },
     stop: () => worker.terminate(),
@@ -253,17 +267,21 @@ if (!existsSync(WORKER_BUNDLE)) {
   if (corpus) {
     graphs.push(corpus);
     console.log(`\nlargest corpus graph: ${corpus.model}, ${corpus.input.nodeCount} boxes`);
-  }
-  else console.log(`(no corpus at ${CORPUS}: synthetic graphs only)`);
+  } else console.log(`(no corpus at ${CORPUS}: synthetic graphs only)`);
   const scanMs = performance.now() - tScan;
   for (const n of SIZES) graphs.push({ name: `synthetic chain-like ${n}`, input: syntheticGraph(n) });
   for (const n of SIZES) graphs.push({ name: `synthetic wide ${n}`, input: wideGraph(n, Math.round(Math.sqrt(n) * 2)) });
-  console.log(`\nUI-thread blocking (median of ${RUNS}; busy = main-thread event-loop active time; corpus scan ${(scanMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `\nUI-thread blocking (median of ${RUNS}; busy = main-thread event-loop active time; corpus scan ${(scanMs / 1000).toFixed(1)} s)`,
+  );
   console.log('graph                                           boxes  edges | where   wall ms  busy ms  longest block ms');
   const worker = startWorker();
   await worker.layout(syntheticGraph(50)); // started and warm, as after the first graph in a webview
   for (const { name, input } of graphs) {
-    for (const [where, run] of [['page', () => layoutOnPage(input)], ['worker', () => worker.layout(input)]]) {
+    for (const [where, run] of [
+      ['page', () => layoutOnPage(input)],
+      ['worker', () => worker.layout(input)],
+    ]) {
       const samples = [];
       for (let i = 0; i < RUNS; i++) samples.push(await onMainThread(run));
       const check = samples[0].result;

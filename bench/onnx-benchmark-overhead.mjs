@@ -36,7 +36,9 @@ function exportTorchCnn() {
   const r = spawnSync(python, [join(root, 'test/fixtures/python/export_torch_models.py'), dir], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    return { skipped: `torch export failed (needs python3-torch and python3-onnx): ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}` };
+    return {
+      skipped: `torch export failed (needs python3-torch and python3-onnx): ${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`,
+    };
   }
   return { path: join(dir, 'cnn.onnx'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -108,7 +110,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} %`;
 
-const models = args.length ? args.map((path) => ({ path })) : [{ path: '/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx' }, exportTorchCnn()];
+const models = args.length
+  ? args.map((path) => ({ path }))
+  : [{ path: '/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx' }, exportTorchCnn()];
 console.log(`benchmark harness overhead: ${rounds} rounds per model, intra-op threads ${threads}, node ${process.version}`);
 let worst = -Infinity;
 for (const m of models) {
@@ -125,8 +129,12 @@ for (const m of models) {
     console.log(`\nmodel ${m.path}: ${runs} runs a round`);
     console.log(`  bare session.run loop        ${fmt(median(bareMs))} per run`);
     console.log(`  benchmarkModel mean latency  ${fmt(median(meanMs))} per run   overhead ${pct(meanRatio)} (median of paired rounds)`);
-    console.log(`  benchmarkModel wall / run    ${fmt(median(wallMs))} per run   overhead ${pct(wallRatio)} (median of paired rounds)   goal ≤ 2 %`);
-    console.log(`  CPU time: bare ${fmt(median(bareCpu))}, benchmarkModel ${fmt(median(cpu))} per run   overhead ${pct(cpuRatio)} (median of paired rounds)   goal ≤ 2 %`);
+    console.log(
+      `  benchmarkModel wall / run    ${fmt(median(wallMs))} per run   overhead ${pct(wallRatio)} (median of paired rounds)   goal ≤ 2 %`,
+    );
+    console.log(
+      `  CPU time: bare ${fmt(median(bareCpu))}, benchmarkModel ${fmt(median(cpu))} per run   overhead ${pct(cpuRatio)} (median of paired rounds)   goal ≤ 2 %`,
+    );
     const noiseWall = median(controlMs.map((c, i) => c / bareMs[i] - 1));
     const noiseCpu = median(controlCpu.map((c, i) => c / bareCpu[i] - 1));
     console.log(`  noise floor (bare vs bare, A/A): wall ${pct(noiseWall)}, CPU ${pct(noiseCpu)}`);

@@ -98,11 +98,15 @@ function writeModel(path, tensors, tensorMiB) {
     graphHead.message(1, node({ opType: 'MatMul', inputs: [i === 0 ? 'x' : `h${i - 1}`, `w${i}`], outputs: [`h${i}`], name: `mm${i}` }));
   }
   graphHead.bytes(2, 'bench');
-  const graphTail = new ProtoWriter().message(11, valueInfo('x', FLOAT, ['N', side])).message(12, valueInfo(`h${tensors - 1}`, FLOAT, ['N', side]));
+  const graphTail = new ProtoWriter()
+    .message(11, valueInfo('x', FLOAT, ['N', side]))
+    .message(12, valueInfo(`h${tensors - 1}`, FLOAT, ['N', side]));
   // TensorProto dims, data_type, name, then the key and length of raw_data; the data follows.
   const tensorHeads = [];
   for (let i = 0; i < tensors; i++) {
-    tensorHeads.push(new ProtoWriter().packedVarints(1, [side, side]).varint(2, FLOAT).bytes(8, `w${i}`).key(9, 2).raw(varint(dataBytes)).finish());
+    tensorHeads.push(
+      new ProtoWriter().packedVarints(1, [side, side]).varint(2, FLOAT).bytes(8, `w${i}`).key(9, 2).raw(varint(dataBytes)).finish(),
+    );
   }
   const head = graphHead.finish();
   const tail = graphTail.finish();
@@ -115,7 +119,12 @@ function writeModel(path, tensors, tensorMiB) {
   const view = new Float32Array(data.buffer);
   for (let i = 0; i < view.length; i++) view[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
   for (const h of tensorHeads) {
-    write(new ProtoWriter().key(5, 2).raw(varint(tensorLen(h))).raw(h));
+    write(
+      new ProtoWriter()
+        .key(5, 2)
+        .raw(varint(tensorLen(h)))
+        .raw(h),
+    );
     writeSync(fd, data);
   }
   writeSync(fd, tail);
@@ -141,10 +150,15 @@ try {
   let t0 = performance.now();
   const { side } = writeModel(path, tensors, tensorMiB);
   const size = statSync(path).size;
-  console.log(`model: ${tensors} initializers of float[${side},${side}] inside the .onnx, file ${mib(size)} (written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(
+    `model: ${tensors} initializers of float[${side},${side}] inside the .onnx, file ${mib(size)} (written in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
   const child = (args, extra = []) => {
-    const r = spawnSync(process.execPath, [...extra, fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(process.execPath, [...extra, fileURLToPath(import.meta.url), ...args], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     if (r.status !== 0) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
@@ -160,8 +174,12 @@ try {
     if (io === 'async') [first, median] = [s.times[0], m];
     console.log(`\nsummarizeModel, ${io === 'async' ? 'default async reads' : 'syncReads: true'} (${runs} runs in a fresh process):`);
     console.log(`  first run      ${s.times[0].toFixed(1)} ms   (goal <= 100 ms)`);
-    console.log(`  median         ${m.toFixed(1)} ms   min ${sorted[0].toFixed(1)} ms   all: ${s.times.map((t) => t.toFixed(1)).join(' ')}`);
-    console.log(`  extra memory   RSS +${mib(s.rssDelta)}, heap +${mib(s.heapDelta)}   (goal <= 64 MB; process max RSS ${mib(s.maxRssKiB * 1024)})`);
+    console.log(
+      `  median         ${m.toFixed(1)} ms   min ${sorted[0].toFixed(1)} ms   all: ${s.times.map((t) => t.toFixed(1)).join(' ')}`,
+    );
+    console.log(
+      `  extra memory   RSS +${mib(s.rssDelta)}, heap +${mib(s.heapDelta)}   (goal <= 64 MB; process max RSS ${mib(s.maxRssKiB * 1024)})`,
+    );
     console.log(`  bytes read     ${s.bytesRead} of ${s.fileSize} (${((100 * s.bytesRead) / s.fileSize).toFixed(3)} %)`);
     console.log(`  result         ${s.initializerCount} initializers, ${s.parameterCount} parameters, ${mib(s.parameterBytes)}`);
   }
@@ -175,8 +193,12 @@ try {
     const p = child(['--measure-protobufjs', path, protoFile], ['--max-old-space-size=8192']);
     fullMs = p.totalMs;
     console.log(`\nfull parse, protobufjs ModelProto.decode (fresh process):`);
-    console.log(`  readFileSync ${p.readMs.toFixed(0)} ms + decode ${p.decodeMs.toFixed(0)} ms = ${p.totalMs.toFixed(0)} ms, RSS +${mib(p.rssDelta)}`);
-    console.log(`  ratio vs async summary: ${(p.totalMs / first).toFixed(0)}x (first run), ${(p.totalMs / median).toFixed(0)}x (median)   (goal >= 20x)`);
+    console.log(
+      `  readFileSync ${p.readMs.toFixed(0)} ms + decode ${p.decodeMs.toFixed(0)} ms = ${p.totalMs.toFixed(0)} ms, RSS +${mib(p.rssDelta)}`,
+    );
+    console.log(
+      `  ratio vs async summary: ${(p.totalMs / first).toFixed(0)}x (first run), ${(p.totalMs / median).toFixed(0)}x (median)   (goal >= 20x)`,
+    );
   } catch (error) {
     console.log(`\nprotobufjs full parse skipped: ${error.message}`);
   }
@@ -186,9 +208,15 @@ try {
   try {
     const out = execFileSync(
       python,
-      ['-c', 'import sys,time,onnx,resource\nt=time.perf_counter()\nm=onnx.load(sys.argv[1])\nd=time.perf_counter()-t\nprint(d*1000, len(m.graph.initializer), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)', path],
+      [
+        '-c',
+        'import sys,time,onnx,resource\nt=time.perf_counter()\nm=onnx.load(sys.argv[1])\nd=time.perf_counter()-t\nprint(d*1000, len(m.graph.initializer), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)',
+        path,
+      ],
       { encoding: 'utf8', timeout: 600_000 },
-    ).trim().split(/\s+/);
+    )
+      .trim()
+      .split(/\s+/);
     const ms = Number(out[0]);
     console.log(`\nfull parse, python onnx.load: ${ms.toFixed(0)} ms (${out[1]} initializers, max RSS ${mib(Number(out[2]) * 1024)})`);
     console.log(`  ratio vs async summary: ${(ms / first).toFixed(0)}x (first run), ${(ms / median).toFixed(0)}x (median)`);

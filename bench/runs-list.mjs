@@ -22,13 +22,32 @@ try {
   for (let i = 0; i < count; i++) {
     const id = newRunId(new Date(start + i * 60_000));
     const run = makeRun({
-      id, name: `train-${i}`, experiment: `exp-${i % 20}`, status: i % 10 === 0 ? 'failed' : 'finished',
-      command: ['/usr/bin/python3', 'train.py', `--lr=${(i % 7) / 100}`, `--depth=${i % 5}`], interpreter: '/usr/bin/python3', cwd: ws,
+      id,
+      name: `train-${i}`,
+      experiment: `exp-${i % 20}`,
+      status: i % 10 === 0 ? 'failed' : 'finished',
+      command: ['/usr/bin/python3', 'train.py', `--lr=${(i % 7) / 100}`, `--depth=${i % 5}`],
+      interpreter: '/usr/bin/python3',
+      cwd: ws,
       params: { lr: (i % 7) / 100, depth: i % 5, 'model.hidden': 64, optimizer: 'adam', epochs: 20 },
-      exitCode: i % 10 === 0 ? 1 : 0, pid: 1000 + i, startTime: start + i * 60_000, endTime: start + i * 60_000 + 30_000, durationMs: 30_000,
-      git: { commit: 'a'.repeat(40), branch: 'main', dirty: i % 3 === 0, diffHash: i % 3 === 0 ? 'b'.repeat(64) : null, patchFile: i % 3 === 0 ? 'git.patch' : null },
-      artifacts: [{ path: 'model.pt', sha256: 'c'.repeat(64), size: 123456 }], tags: { owner: 'bench' },
-      metrics: { loss: { last: 0.1, step: 19, min: 0.1, max: 2.3, count: 20 }, accuracy: { last: 0.9, step: 19, min: 0.3, max: 0.91, count: 20 } },
+      exitCode: i % 10 === 0 ? 1 : 0,
+      pid: 1000 + i,
+      startTime: start + i * 60_000,
+      endTime: start + i * 60_000 + 30_000,
+      durationMs: 30_000,
+      git: {
+        commit: 'a'.repeat(40),
+        branch: 'main',
+        dirty: i % 3 === 0,
+        diffHash: i % 3 === 0 ? 'b'.repeat(64) : null,
+        patchFile: i % 3 === 0 ? 'git.patch' : null,
+      },
+      artifacts: [{ path: 'model.pt', sha256: 'c'.repeat(64), size: 123456 }],
+      tags: { owner: 'bench' },
+      metrics: {
+        loss: { last: 0.1, step: 19, min: 0.1, max: 2.3, count: 20 },
+        accuracy: { last: 0.9, step: 19, min: 0.3, max: 0.91, count: 20 },
+      },
     });
     const text = JSON.stringify(run, null, 1) + '\n';
     bytes += text.length;
@@ -52,7 +71,11 @@ try {
   // event-loop responsiveness while listing
   let maxGap = 0;
   let last = performance.now();
-  const timer = setInterval(() => { const now = performance.now(); maxGap = Math.max(maxGap, now - last); last = now; }, 1);
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
   await new RunStore(ws).listRuns();
   clearInterval(timer);
   console.log(`  longest event-loop block while listing  ${maxGap.toFixed(1)} ms`);

@@ -39,7 +39,10 @@ try {
   for (let i = 0; i < 3; i++) {
     rmSync(path.join(dir, 'metrics.jsonl'), { force: true });
     const wall0 = performance.now();
-    const out = execFileSync(python, ['-c', code], { env: { ...process.env, MLW_RUN_DIR: dir, PYTHONPATH: path.join(repo, 'python'), PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' });
+    const out = execFileSync(python, ['-c', code], {
+      env: { ...process.env, MLW_RUN_DIR: dir, PYTHONPATH: path.join(repo, 'python'), PYTHONDONTWRITEBYTECODE: '1' },
+      encoding: 'utf8',
+    });
     const wall = (performance.now() - wall0) / 1000;
     const [loop, inPython] = out.trim().split(' ').map(Number);
     runs.push({ loop, inPython, wall });
@@ -47,9 +50,16 @@ try {
   const m = await readMetrics(dir);
   const best = runs.reduce((a, b) => (b.loop < a.loop ? b : a));
   console.log(`python helper: ${points.toLocaleString('en')} points with ${python} (${process.env.MLW_BENCH_STYLE ?? 'explicit'} style)`);
-  for (const r of runs) console.log(`  log_metric loop + flush ${r.loop.toFixed(3)} s | incl. import ${r.inPython.toFixed(3)} s | process wall ${r.wall.toFixed(3)} s`);
-  console.log(`  best: ${best.loop.toFixed(3)} s = ${((best.loop / points) * 1e6).toFixed(2)} us/point (goal <= 2 s) ${best.loop <= 2 ? 'PASS' : 'FAIL'}`);
-  console.log(`  file: ${(statSync(path.join(dir, 'metrics.jsonl')).size / 1e6).toFixed(1)} MB, ${m.points.toLocaleString('en')} points read back, ${m.skippedLines} skipped`);
+  for (const r of runs)
+    console.log(
+      `  log_metric loop + flush ${r.loop.toFixed(3)} s | incl. import ${r.inPython.toFixed(3)} s | process wall ${r.wall.toFixed(3)} s`,
+    );
+  console.log(
+    `  best: ${best.loop.toFixed(3)} s = ${((best.loop / points) * 1e6).toFixed(2)} us/point (goal <= 2 s) ${best.loop <= 2 ? 'PASS' : 'FAIL'}`,
+  );
+  console.log(
+    `  file: ${(statSync(path.join(dir, 'metrics.jsonl')).size / 1e6).toFixed(1)} MB, ${m.points.toLocaleString('en')} points read back, ${m.skippedLines} skipped`,
+  );
   if (m.points !== points) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,13 @@ const pyAt = args.indexOf('--python');
 const python = pyAt >= 0 ? args.splice(pyAt, 2)[1] : '/usr/bin/python3';
 const templates = args.length ? args : ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender'];
 const GOAL_S = 30;
-const env = { ...process.env, GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' };
+const env = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.invalid',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.invalid',
+};
 
 function timed(cmd, argv, cwd) {
   const t0 = performance.now();
@@ -53,7 +59,19 @@ try {
 console.log(`python: ${python}; goal: New ML Project -> finished first run <= ${GOAL_S} s\n`);
 console.log(['template'.padEnd(20), 'scaffold s', 'train s', '(run) s', 'total s', 'goal', 'final metrics'].join('  '));
 for (const r of rows) {
-  console.log([r.t.padEnd(20), r.scaffold.toFixed(2).padStart(10), r.train.toFixed(2).padStart(7), r.inRun.toFixed(2).padStart(7), r.total.toFixed(2).padStart(7), (r.total <= GOAL_S ? 'ok' : 'MISSED').padEnd(4), r.final].join('  '));
+  console.log(
+    [
+      r.t.padEnd(20),
+      r.scaffold.toFixed(2).padStart(10),
+      r.train.toFixed(2).padStart(7),
+      r.inRun.toFixed(2).padStart(7),
+      r.total.toFixed(2).padStart(7),
+      (r.total <= GOAL_S ? 'ok' : 'MISSED').padEnd(4),
+      r.final,
+    ].join('  '),
+  );
 }
-console.log('\nscaffold: mlw new (render + git init/commit + interpreter check); train: mlw run wall time; (run): the duration recorded in the run');
+console.log(
+  '\nscaffold: mlw new (render + git init/commit + interpreter check); train: mlw run wall time; (run): the duration recorded in the run',
+);
 process.exitCode = rows.every((r) => r.total <= GOAL_S) ? 0 : 1;

@@ -75,7 +75,7 @@ function rssMiB(pid) {
 
 function inferBody(width, rows = 1, seed = 1) {
   let s = seed;
-  const data = Array.from({ length: rows * width }, () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5);
+  const data = Array.from({ length: rows * width }, () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5);
   return { data, body: JSON.stringify({ inputs: [{ name: 'input', shape: [rows, width], datatype: 'FP32', data }] }) };
 }
 
@@ -91,10 +91,14 @@ async function clientLatency(url, body, seconds) {
   while (performance.now() < end) {
     const t0 = process.hrtime.bigint();
     await new Promise((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = http.request(
+        url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -135,7 +139,9 @@ async function startBareOrt(model, width) {
 
 async function startScript(code, args) {
   const child = spawn(process.execPath, ['-e', code, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve) => readline.createInterface({ input: child.stdout }).on('line', (l) => resolve(JSON.parse(l).url)));
+  const url = await new Promise((resolve) =>
+    readline.createInterface({ input: child.stdout }).on('line', (l) => resolve(JSON.parse(l).url)),
+  );
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
@@ -149,7 +155,10 @@ async function benchA() {
   console.log(`\n(a) concurrency 1: server vs in-process session.run (median of ${ROUNDS} interleaved 1 s slices each)`);
   const bare = await startBare();
   try {
-    for (const [name, width] of [['mlp', 16], ['wide', 256]]) {
+    for (const [name, width] of [
+      ['mlp', 16],
+      ['wide', 256],
+    ]) {
       const model = torchModel(name);
       const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3, graphOptimizationLevel: 'all' });
       const x = new ort.Tensor('float32', Float32Array.from(inferBody(width).data), [1, width]);
@@ -168,7 +177,10 @@ async function benchA() {
           const lat = await clientLatency(url, body, 1);
           const b = await cannon({ url: bare.url, body, connections: 1, duration: 1 });
           const bo = await cannon({ url: bareOrt.url, body, connections: 1, duration: 1 });
-          const baseP99 = percentile(base.lat.sort((p, q) => p - q), 0.99);
+          const baseP99 = percentile(
+            base.lat.sort((p, q) => p - q),
+            0.99,
+          );
           rows.base.push(base.rps);
           rows.baseP99.push(baseP99);
           rows.srv.push(srv.requests.average);
@@ -181,10 +193,18 @@ async function benchA() {
         }
         const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
         console.log(`  ${name.padEnd(5)} in-process  ${fmt(m.base)} runs/s (p99 ${fmt(m.baseP99)} us)`);
-        console.log(`        server      ${fmt(m.srv)} req/s = ${fmt(m.ratio * 100, 1)} % of in-process (goal >= 85 %); slices: ${rows.ratio.map((v) => fmt(v * 100)).join(', ')} %`);
-        console.log(`        bare node   ${fmt(m.bare)} req/s = ${fmt((m.bare / m.base) * 100, 1)} % of in-process (no-op http server: the ceiling of any Node HTTP server here); server = ${fmt((m.srv / m.bare) * 100, 1)} % of it`);
-        console.log(`        node + run  ${fmt(m.bareOrt)} req/s = ${fmt((m.bareOrt / m.base) * 100, 1)} % of in-process (http + one session.run, nothing else); server = ${fmt((m.srv / m.bareOrt) * 100, 1)} % of it`);
-        console.log(`        latency     p50 ${fmt(m.srvP50)} us, p99 ${fmt(m.srvP99)} us (client-measured) -> added p99 ${fmt(m.added)} us (goal <= 1000 us)`);
+        console.log(
+          `        server      ${fmt(m.srv)} req/s = ${fmt(m.ratio * 100, 1)} % of in-process (goal >= 85 %); slices: ${rows.ratio.map((v) => fmt(v * 100)).join(', ')} %`,
+        );
+        console.log(
+          `        bare node   ${fmt(m.bare)} req/s = ${fmt((m.bare / m.base) * 100, 1)} % of in-process (no-op http server: the ceiling of any Node HTTP server here); server = ${fmt((m.srv / m.bare) * 100, 1)} % of it`,
+        );
+        console.log(
+          `        node + run  ${fmt(m.bareOrt)} req/s = ${fmt((m.bareOrt / m.base) * 100, 1)} % of in-process (http + one session.run, nothing else); server = ${fmt((m.srv / m.bareOrt) * 100, 1)} % of it`,
+        );
+        console.log(
+          `        latency     p50 ${fmt(m.srvP50)} us, p99 ${fmt(m.srvP99)} us (client-measured) -> added p99 ${fmt(m.added)} us (goal <= 1000 us)`,
+        );
       } finally {
         await server.stop();
         bareOrt.stop();
@@ -198,7 +218,10 @@ async function benchA() {
 
 async function benchB() {
   console.log(`\n(b) concurrency 32: dynamic batching vs off (median of ${ROUNDS} interleaved 1 s slices each)`);
-  for (const [name, width] of [['wide', 256], ['mlp', 16]]) {
+  for (const [name, width] of [
+    ['wide', 256],
+    ['mlp', 16],
+  ]) {
     const model = torchModel(name);
     const on = await startChild([`${name}=${model}`, '--max-batch', '32', '--max-delay-ms', '2']);
     const off = await startChild([`${name}=${model}`, '--max-batch', '1']);
@@ -209,7 +232,8 @@ async function benchB() {
       for (let r = 0; r < ROUNDS; r++) {
         const a = await cannon({ url: `${on.url}/v2/models/${name}/infer`, body, connections: 32, duration: 1 });
         const b = await cannon({ url: `${off.url}/v2/models/${name}/infer`, body, connections: 32, duration: 1 });
-        if (a.non2xx || b.non2xx || a.errors || b.errors) console.log(`  !! non-2xx ${a.non2xx}/${b.non2xx}, errors ${a.errors}/${b.errors}`);
+        if (a.non2xx || b.non2xx || a.errors || b.errors)
+          console.log(`  !! non-2xx ${a.non2xx}/${b.non2xx}, errors ${a.errors}/${b.errors}`);
         res.on.push(a.requests.average);
         res.off.push(b.requests.average);
         res.onP99.push(a.latency.p99);
@@ -219,9 +243,13 @@ async function benchB() {
       const metrics = await fetch(`${on.url}/metrics`).then((x) => x.text());
       const count = Number(new RegExp(`mlw_batch_size_count\\{model="${name}"\\} (\\d+)`).exec(metrics)?.[1]);
       const sum = Number(new RegExp(`mlw_batch_size_sum\\{model="${name}"\\} (\\d+)`).exec(metrics)?.[1]);
-      console.log(`  ${name.padEnd(5)} batching on  ${fmt(median(res.on))} req/s, p99 ${median(res.onP99)} ms, mean batch ${fmt(sum / count, 1)} requests`);
+      console.log(
+        `  ${name.padEnd(5)} batching on  ${fmt(median(res.on))} req/s, p99 ${median(res.onP99)} ms, mean batch ${fmt(sum / count, 1)} requests`,
+      );
       console.log(`  ${name.padEnd(5)} batching off ${fmt(median(res.off))} req/s, p99 ${median(res.offP99)} ms`);
-      console.log(`  ${name.padEnd(5)} speed-up     ${fmt(median(res.ratio), 2)}x (goal >= 2x); slices: ${res.ratio.map((v) => fmt(v, 2)).join(', ')}`);
+      console.log(
+        `  ${name.padEnd(5)} speed-up     ${fmt(median(res.ratio), 2)}x (goal >= 2x); slices: ${res.ratio.map((v) => fmt(v, 2)).join(', ')}`,
+      );
     } finally {
       await on.stop();
       await off.stop();
@@ -250,22 +278,36 @@ async function benchC() {
       JSON.stringify({ inputs: [{ name: 'input', shape: [1, 16], datatype: 'FP32', data: new Array(20_000).fill(1) }] }), // 413
     ];
     const requests = [];
-    for (let i = 0; i < 100; i++) requests.push({ method: 'POST', path: '/v2/models/mlp/infer', headers: { 'content-type': 'application/json' }, body: i % 10 === 9 ? bad[(i - 9) / 10] : good });
+    for (let i = 0; i < 100; i++)
+      requests.push({
+        method: 'POST',
+        path: '/v2/models/mlp/infer',
+        headers: { 'content-type': 'application/json' },
+        body: i % 10 === 9 ? bad[(i - 9) / 10] : good,
+      });
     await cannon({ url, body: good, connections: 8, amount: 500 }); // warm-up
     const before = rssMiB(server.pid);
     const r = await cannon({ url: server.url, connections: 8, amount: 10_000, requests });
     const after = rssMiB(server.pid);
     const live = await fetch(`${server.url}/v2/health/live`).then((x) => x.status);
     const ok = await fetch(url, { method: 'POST', body: good }).then((x) => x.status);
-    const codes = Object.entries(r.statusCodeStats).map(([c, s]) => `${c}: ${s.count}`).join(', ');
-    console.log(`  sent ${fmt(r.requests.total)} in ${fmt(r.duration, 1)} s: ${codes}; 5xx ${r['5xx']}, errors ${r.errors}, timeouts ${r.timeouts}`);
-    console.log(`  after: /v2/health/live ${live}, a valid infer ${ok}; server RSS ${fmt(before, 1)} MiB before, ${fmt(after, 1)} MiB after`);
+    const codes = Object.entries(r.statusCodeStats)
+      .map(([c, s]) => `${c}: ${s.count}`)
+      .join(', ');
+    console.log(
+      `  sent ${fmt(r.requests.total)} in ${fmt(r.duration, 1)} s: ${codes}; 5xx ${r['5xx']}, errors ${r.errors}, timeouts ${r.timeouts}`,
+    );
+    console.log(
+      `  after: /v2/health/live ${live}, a valid infer ${ok}; server RSS ${fmt(before, 1)} MiB before, ${fmt(after, 1)} MiB after`,
+    );
   } finally {
     await server.stop();
   }
 }
 
-console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, onnxruntime-node ${require('onnxruntime-node/package.json').version}`);
+console.log(
+  `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, onnxruntime-node ${require('onnxruntime-node/package.json').version}`,
+);
 if (ONLY.has('a')) await benchA();
 if (ONLY.has('b')) await benchB();
 if (ONLY.has('c')) await benchC();

@@ -18,7 +18,9 @@ if (process.env.MLW_DEMO_DESKTOP === '1') {
   installTools();
   const { startCodeServer } = await import('../test/harness/codeServer.mjs');
   const server = await startCodeServer({ workspace, name: 'demo', port });
-  console.log(`\nML Workbench demo: open this URL in a browser (Ctrl+C stops it):\n\n  ${server.workbenchUrl()}\n\nWorkspace: ${workspace}`);
+  console.log(
+    `\nML Workbench demo: open this URL in a browser (Ctrl+C stops it):\n\n  ${server.workbenchUrl()}\n\nWorkspace: ${workspace}`,
+  );
   const stop = async () => {
     await server.stop();
     process.exit(0);

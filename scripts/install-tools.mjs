@@ -12,7 +12,10 @@ export const codeServerEntry = join(toolsDir, 'node_modules', 'code-server', 'ou
 
 /** npm's own entry script, to run it on a chosen Node. */
 function npmCli() {
-  const onPath = (process.env.PATH ?? '').split(':').map((d) => join(d, 'npm')).find((p) => existsSync(p));
+  const onPath = (process.env.PATH ?? '')
+    .split(':')
+    .map((d) => join(d, 'npm'))
+    .find((p) => existsSync(p));
   if (!onPath) throw new Error('npm is not on PATH');
   return realpathSync(onPath);
 }
@@ -24,12 +27,18 @@ function installedVersion(pkg) {
 
 export function toolsReady() {
   const wanted = JSON.parse(readFileSync(join(root, 'scripts', 'tools', 'package.json'), 'utf8')).dependencies;
-  return existsSync(node24) && existsSync(codeServerEntry) && installedVersion('code-server') === wanted['code-server'] && installedVersion('node') === wanted.node;
+  return (
+    existsSync(node24) &&
+    existsSync(codeServerEntry) &&
+    installedVersion('code-server') === wanted['code-server'] &&
+    installedVersion('node') === wanted.node
+  );
 }
 
 export function installTools({ quiet = false } = {}) {
   if (toolsReady()) {
-    if (!quiet) console.log(`tools: code-server ${installedVersion('code-server')} and Node ${installedVersion('node')} already in ${toolsDir}`);
+    if (!quiet)
+      console.log(`tools: code-server ${installedVersion('code-server')} and Node ${installedVersion('node')} already in ${toolsDir}`);
     return;
   }
   const t0 = Date.now();

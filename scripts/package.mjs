@@ -32,6 +32,22 @@ for (const target of wanted) {
   writeFileSync(ignoreFile, `${base}\n# this platform's onnxruntime binaries\n!${ortBin}/${targets[target]}/**\n${containerLine}`);
   const out = join('dist-vsix', `ml-workbench-${target}-${version}.vsix`);
   rmSync(out, { force: true });
-  execFileSync('npx', ['vsce', 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], { stdio: 'inherit' });
+  execFileSync(
+    'npx',
+    [
+      'vsce',
+      'package',
+      '--target',
+      target,
+      '--ignoreFile',
+      ignoreFile,
+      '--out',
+      out,
+      '--allow-missing-repository',
+      '--skip-license',
+      '--no-rewrite-relative-links',
+    ],
+    { stdio: 'inherit' },
+  );
   console.log(`${out}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
 }

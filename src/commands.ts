@@ -30,9 +30,10 @@ export function registerCommands(table: CommandTable, log: vscode.LogOutputChann
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         if (spec.trust && !vscode.workspace.isTrusted) {
-          throw new UserError(`${spec.trust} is disabled in Restricted Mode: this workspace is not trusted. Inspecting models and runs still works.`, [
-            { title: 'Manage Workspace Trust', run: () => vscode.commands.executeCommand('workbench.trust.manage') },
-          ]);
+          throw new UserError(
+            `${spec.trust} is disabled in Restricted Mode: this workspace is not trusted. Inspecting models and runs still works.`,
+            [{ title: 'Manage Workspace Trust', run: () => vscode.commands.executeCommand('workbench.trust.manage') }],
+          );
         }
         return await spec.run(...args);
       } catch (e) {

@@ -31,7 +31,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
 
   const t1 = performance.now();
   const activation = { moduleLoadMs: t0 - loadStart, activateMs: t1 - t0 };
-  log.info(`ML Workbench ${context.extension.packageJSON.version} activated in ${activation.activateMs.toFixed(1)} ms (module load ${activation.moduleLoadMs.toFixed(1)} ms)`);
+  log.info(
+    `ML Workbench ${context.extension.packageJSON.version} activated in ${activation.activateMs.toFixed(1)} ms (module load ${activation.moduleLoadMs.toFixed(1)} ms)`,
+  );
   return { activation };
 }
 

@@ -35,10 +35,14 @@ for (const stage of stages) {
   const s0 = Date.now();
   const { code, text } = await runStage(stage);
   const c = counts(text);
-  console.log(`=== ${stage.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, exit ${code}, ${((Date.now() - s0) / 1000).toFixed(0)} s ===`);
+  console.log(
+    `=== ${stage.name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped, exit ${code}, ${((Date.now() - s0) / 1000).toFixed(0)} s ===`,
+  );
   for (const k of Object.keys(total)) total[k] += c[k];
   if (code !== 0) failedStages.push(stage.name);
 }
-console.log(`\nAll stages in ${((Date.now() - t0) / 1000).toFixed(0)} s${failedStages.length ? `; failed stages: ${failedStages.join(', ')}` : ''}`);
+console.log(
+  `\nAll stages in ${((Date.now() - t0) / 1000).toFixed(0)} s${failedStages.length ? `; failed stages: ${failedStages.join(', ')}` : ''}`,
+);
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exitCode = failedStages.length || total.failed ? 1 : 0;

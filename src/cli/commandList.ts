@@ -13,4 +13,17 @@ import { sweepCommand } from './commands/sweep';
 import { tryCommand } from './commands/try';
 
 /** Every `mlw` subcommand, in the order `mlw --help` lists them. */
-export const commandList: CliCommand[] = [newCommand, inspectCommand, tryCommand, benchCommand, runCommand, sweepCommand, runsCommand, serveCommand, containerizeCommand, deployCommand, profileCommand, doctorCommand];
+export const commandList: CliCommand[] = [
+  newCommand,
+  inspectCommand,
+  tryCommand,
+  benchCommand,
+  runCommand,
+  sweepCommand,
+  runsCommand,
+  serveCommand,
+  containerizeCommand,
+  deployCommand,
+  profileCommand,
+  doctorCommand,
+];

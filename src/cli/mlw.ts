@@ -23,16 +23,34 @@ Global options:
   --version, -v    print the version`;
 
 function stderrLogger(verbose: boolean): Logger {
-  const write = (level: string) => (message: string | Error, ...args: unknown[]) => {
-    const text = message instanceof Error ? (verbose ? message.stack ?? message.message : message.message) : message;
-    process.stderr.write(`[${level}] ${text}${args.length ? ' ' + args.map((a) => (a instanceof Error ? a.message : JSON.stringify(a))).join(' ') : ''}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string | Error, ...args: unknown[]) => {
+      const text = message instanceof Error ? (verbose ? (message.stack ?? message.message) : message.message) : message;
+      process.stderr.write(
+        `[${level}] ${text}${args.length ? ' ' + args.map((a) => (a instanceof Error ? a.message : JSON.stringify(a))).join(' ') : ''}\n`,
+      );
+    };
   const none = () => undefined;
-  return { trace: none, debug: verbose ? write('debug') : none, info: verbose ? write('info') : none, warn: write('warn'), error: write('error') };
+  return {
+    trace: none,
+    debug: verbose ? write('debug') : none,
+    info: verbose ? write('info') : none,
+    warn: write('warn'),
+    error: write('error'),
+  };
 }
 
 /** Splits global options (before the command) from the command and its own arguments. */
-export function parseGlobal(argv: string[]): { workspace?: string; json: boolean; verbose: boolean; help: boolean; version: boolean; command?: string; rest: string[] } {
+export function parseGlobal(argv: string[]): {
+  workspace?: string;
+  json: boolean;
+  verbose: boolean;
+  help: boolean;
+  version: boolean;
+  command?: string;
+  rest: string[];
+} {
   const out = { json: false, verbose: false, help: false, version: false, rest: [] as string[] } as ReturnType<typeof parseGlobal>;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -104,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err.name === 'AbortError') return 130;
-    console.error(`mlw ${command.name}: ${g.verbose ? err.stack ?? err.message : err.message}`);
+    console.error(`mlw ${command.name}: ${g.verbose ? (err.stack ?? err.message) : err.message}`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

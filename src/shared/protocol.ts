@@ -11,15 +11,10 @@ import type { EnvironmentReport } from '../core/env/environmentReport';
 /** The report is core's own type, sent as checkEnvironment returns it. */
 export type { CheckStatus, EnvironmentCheck, EnvironmentReport } from '../core/env/environmentReport';
 
-export type EnvironmentToWebview =
-  | { type: 'state'; report: EnvironmentReport; trusted: boolean }
-  | { type: 'busy' };
+export type EnvironmentToWebview = { type: 'state'; report: EnvironmentReport; trusted: boolean } | { type: 'busy' };
 
 export type EnvironmentFromWebview =
-  | { type: 'ready' }
-  | { type: 'recheck' }
-  | { type: 'openSettings'; query: string }
-  | { type: 'copyReport' };
+  { type: 'ready' } | { type: 'recheck' } | { type: 'openSettings'; query: string } | { type: 'copyReport' };
 
 // ---- validation -----------------------------------------------------------------------------
 

@@ -58,15 +58,15 @@ export type RunsToWebview =
   | { type: 'dashboard'; run: RunView; series: PackedSeries[]; stdout: string; live: boolean; deployments?: RunDeploymentView[] }
   | { type: 'append'; runId: string; points: Record<string, { steps: number[]; values: number[] }>; stdout?: string; reset?: boolean }
   | { type: 'status'; run: RunView; live: boolean }
-  | { type: 'compare'; runs: Array<{ run: RunView; series: PackedSeries[]; stats: Record<string, RunMetricStats> }>; goals: Record<string, RunMetricGoal> }
+  | {
+      type: 'compare';
+      runs: Array<{ run: RunView; series: PackedSeries[]; stats: Record<string, RunMetricStats> }>;
+      goals: Record<string, RunMetricGoal>;
+    }
   | { type: 'error'; message: string };
 
 export type RunsFromWebview =
-  | { type: 'ready' }
-  | { type: 'stop' }
-  | { type: 'rerun' }
-  | { type: 'openLog' }
-  | { type: 'openDashboard'; runId: string };
+  { type: 'ready' } | { type: 'stop' } | { type: 'rerun' } | { type: 'openLog' } | { type: 'openDashboard'; runId: string };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,7 +81,9 @@ export function parseRunsMessage(raw: unknown): RunsFromWebview | undefined {
     case 'openLog':
       return { type: raw.type };
     case 'openDashboard':
-      return typeof raw.runId === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(raw.runId) ? { type: 'openDashboard', runId: raw.runId } : undefined;
+      return typeof raw.runId === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(raw.runId)
+        ? { type: 'openDashboard', runId: raw.runId }
+        : undefined;
     default:
       return undefined;
   }

@@ -29,7 +29,15 @@ export interface DriftState {
 }
 
 export type MonitorToWebview =
-  | { type: 'init'; title: string; url: string; points: MonitorPoint[]; status: MonitorStatus; canSendTestRequest: boolean; canOpenLog: boolean }
+  | {
+      type: 'init';
+      title: string;
+      url: string;
+      points: MonitorPoint[];
+      status: MonitorStatus;
+      canSendTestRequest: boolean;
+      canOpenLog: boolean;
+    }
   | { type: 'point'; point: MonitorPoint }
   | { type: 'status'; status: MonitorStatus; message?: string; url?: string }
   | { type: 'drift'; drift: DriftState };

@@ -46,7 +46,11 @@ function explicitSetting(resource: vscode.Uri | undefined): string | undefined {
  * extension is not installed, has no environments API, or does not answer within `timeoutMs`
  * (activation and resolution each get that long; a slow Python extension never blocks a run).
  */
-export async function pythonExtensionInterpreter(resource: vscode.Uri | undefined, logger: Logger, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string | undefined> {
+export async function pythonExtensionInterpreter(
+  resource: vscode.Uri | undefined,
+  logger: Logger,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<string | undefined> {
   const ext = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
   if (!ext) return undefined;
   try {
@@ -69,7 +73,11 @@ export async function pythonExtensionInterpreter(resource: vscode.Uri | undefine
  *    and answers within a timeout;
  * 3. the default: `$MLW_PYTHON`, else `python3` on PATH (resolved by the core).
  */
-export async function pythonInterpreter(resource: vscode.Uri | undefined, logger: Logger, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<InterpreterChoice> {
+export async function pythonInterpreter(
+  resource: vscode.Uri | undefined,
+  logger: Logger,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<InterpreterChoice> {
   const fromSetting = explicitSetting(resource);
   if (fromSetting) return { command: fromSetting, source: 'setting' };
   const fromExtension = await pythonExtensionInterpreter(resource, logger, timeoutMs);
@@ -83,7 +91,7 @@ export function describeSource(source: InterpreterSource): string {
     case 'setting':
       return 'from the mlWorkbench.pythonPath setting';
     case 'python-extension':
-      return "selected in the Python extension";
+      return 'selected in the Python extension';
     case 'default':
       return '$MLW_PYTHON, else python3 on PATH';
   }

@@ -11,7 +11,11 @@ export function runMlwJson<T>(extensionUri: vscode.Uri, args: string[], what: st
   return new Promise<T>((resolve, reject) => {
     const cancelled = () => new DOMException(`${what} was cancelled`, 'AbortError');
     if (signal?.aborted) return reject(cancelled());
-    const child = spawn(process.execPath, [cli, ...args, '--json'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(process.execPath, [cli, ...args, '--json'], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     const out: Buffer[] = [];
     let err = '';
     const onAbort = () => child.kill();

@@ -20,10 +20,16 @@ function within<T>(p: Thenable<T>, fallback: T, onTimeout: () => void): Promise<
 
 /** Registry credentials the user typed once, kept in VS Code's SecretStorage (the OS keychain), keyed by registry host. */
 export class RegistryCredentials {
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly warn: (message: string) => void = () => undefined) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {}
 
   private timedOut(what: string): () => void {
-    return () => this.warn(`VS Code's secret storage did not answer (${what}) within ${SECRET_TIMEOUT_MS / 1000} s; registry credentials are not kept in this session.`);
+    return () =>
+      this.warn(
+        `VS Code's secret storage did not answer (${what}) within ${SECRET_TIMEOUT_MS / 1000} s; registry credentials are not kept in this session.`,
+      );
   }
 
   async get(registry: string): Promise<PasswordAuth | undefined> {
@@ -31,7 +37,8 @@ export class RegistryCredentials {
     if (!raw) return undefined;
     try {
       const v = JSON.parse(raw) as Partial<PasswordAuth>;
-      if (typeof v.username === 'string' && typeof v.password === 'string') return { username: v.username, password: v.password, serveraddress: v.serveraddress ?? registry };
+      if (typeof v.username === 'string' && typeof v.password === 'string')
+        return { username: v.username, password: v.password, serveraddress: v.serveraddress ?? registry };
     } catch {
       // a damaged entry is as good as none
     }

@@ -5,7 +5,10 @@ export interface ErrorAction {
 }
 
 export class UserError extends Error {
-  constructor(message: string, readonly actions: ErrorAction[] = []) {
+  constructor(
+    message: string,
+    readonly actions: ErrorAction[] = [],
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -26,18 +26,29 @@ export function webviewRoots(extensionUri: vscode.Uri): vscode.Uri[] {
 }
 
 /** The page every panel gets: strict CSP with a per-load nonce, no eval, no remote sources. */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, app: string, title: string, workers: readonly string[] = []): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  app: string,
+  title: string,
+  workers: readonly string[] = [],
+): string {
   const nonce = randomBytes(18).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${app}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
-  const workerUris = workers.map((name) => ({ name, uri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.js`)).toString() }));
+  const workerUris = workers.map((name) => ({
+    name,
+    uri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.js`)).toString(),
+  }));
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
     `font-src ${webview.cspSource}`,
     `style-src ${webview.cspSource} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
-    ...(workerUris.length ? ['worker-src blob:', `connect-src ${workerUris.flatMap((w) => onlyPath(webview.cspSource, w.uri)).join(' ')}`] : []),
+    ...(workerUris.length
+      ? ['worker-src blob:', `connect-src ${workerUris.flatMap((w) => onlyPath(webview.cspSource, w.uri)).join(' ')}`]
+      : []),
   ].join('; ');
   const attr = (text: string): string => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const workerMeta = workerUris.map((w) => `<meta name="mlw-worker" data-worker="${attr(w.name)}" content="${attr(w.uri)}">\n`).join('');

@@ -15,7 +15,12 @@ export interface PanelPlacement {
 }
 
 /** Opens a webview panel of ML Workbench: its view type, title, the extension's icon, the placement. */
-export function createPanel(viewType: string, title: string, extensionUri: vscode.Uri, placement: PanelPlacement = {}): vscode.WebviewPanel {
+export function createPanel(
+  viewType: string,
+  title: string,
+  extensionUri: vscode.Uri,
+  placement: PanelPlacement = {},
+): vscode.WebviewPanel {
   const panel = vscode.window.createWebviewPanel(
     viewType,
     title,
@@ -48,7 +53,14 @@ export abstract class WebviewPanelHost<ToWebview, FromWebview extends { type: st
   ) {
     super();
     const subscriptions: vscode.Disposable[] = [];
-    this.connection = connectWebview<ToWebview, FromWebview>(panel.webview, extensionUri, app, (m) => this.receive(m), logger, subscriptions);
+    this.connection = connectWebview<ToWebview, FromWebview>(
+      panel.webview,
+      extensionUri,
+      app,
+      (m) => this.receive(m),
+      logger,
+      subscriptions,
+    );
     for (const d of subscriptions) this.track(d);
     this.track(panel.onDidDispose(() => this.dispose()));
   }

@@ -31,7 +31,10 @@ async function benchmarkFromTitleButton(runs) {
   // Then: run now, or set threads, optimisation level and symbolic dims first.
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'More options' }).waitFor();
   // "Run" is the first, focused row: Enter picks it (a click can land while the list is still re-rendering).
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: /^\s*Run\s*$/ }).first().waitFor();
+  await page
+    .locator('.quick-input-widget .monaco-list-row.focused', { hasText: /^\s*Run\s*$/ })
+    .first()
+    .waitFor();
   await page.keyboard.press('Enter');
 }
 

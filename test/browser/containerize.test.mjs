@@ -131,7 +131,10 @@ async function containerizeRunAndFollow() {
   await built.locator('.monaco-button', { hasText: 'Run Locally' }).click();
   const containerRow = page.locator('.part.sidebar [role="treeitem"]', { hasText: 'conv2d:latest' }).first();
   await containerRow.waitFor({ timeout: 60_000 });
-  await page.locator('.part.sidebar [role="treeitem"]', { hasText: /healthy · conv2d:latest · :\d+/ }).first().waitFor({ timeout: 60_000 });
+  await page
+    .locator('.part.sidebar [role="treeitem"]', { hasText: /healthy · conv2d:latest · :\d+/ })
+    .first()
+    .waitFor({ timeout: 60_000 });
   const row = (await containerRow.innerText()).replace(/\s+/g, ' ');
   assert.match(row, /healthy · conv2d:latest · :\d+/);
   const port = Number(/:(\d+)/.exec(row)[1]);
@@ -141,8 +144,14 @@ async function containerizeRunAndFollow() {
   await widenSidebar();
   // The lineage below the container: model (with its hash), then the image.
   await containerRow.locator('.monaco-tl-twistie').click();
-  await page.locator('.part.sidebar [role="treeitem"]', { hasText: /Model\s*conv2d\.onnx · cb8df62b2240/ }).first().waitFor({ timeout: 10_000 });
-  await page.locator('.part.sidebar [role="treeitem"]', { hasText: /Image\s*conv2d:latest · [0-9a-f]{12}/ }).first().waitFor({ timeout: 10_000 });
+  await page
+    .locator('.part.sidebar [role="treeitem"]', { hasText: /Model\s*conv2d\.onnx · cb8df62b2240/ })
+    .first()
+    .waitFor({ timeout: 10_000 });
+  await page
+    .locator('.part.sidebar [role="treeitem"]', { hasText: /Image\s*conv2d:latest · [0-9a-f]{12}/ })
+    .first()
+    .waitFor({ timeout: 10_000 });
   // The tooltip says what a user asks before acting: endpoint, model, hash, run, lineage.
   await containerRow.locator('.label-name').hover();
   const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Model hash' }).first();
@@ -155,7 +164,10 @@ async function containerizeRunAndFollow() {
 
   // Show Lineage: the whole chain as a document.
   await contextMenu(containerRow, 'Show Lineage');
-  await page.locator('.tabs-container .tab', { hasText: /^Lineage .*\.md/ }).first().waitFor({ timeout: 30_000 });
+  await page
+    .locator('.tabs-container .tab', { hasText: /^Lineage .*\.md/ })
+    .first()
+    .waitFor({ timeout: 30_000 });
   // Markdown is word-wrapped: compare with the wrapping undone.
   const lineageText = (await page.locator('.editor-instance .view-lines').first().innerText()).replace(/\s+/g, ' ');
   assert.match(lineageText, /Model hash\*\*: ?`cb8df62b22401aa6/);
@@ -166,19 +178,27 @@ async function containerizeRunAndFollow() {
   await contextMenu(containerRow, 'Open Container Logs');
   await page.locator('.tabs-container .tab', { hasText: '.log' }).first().waitFor({ timeout: 30_000 });
   const logText = page.locator('.editor-instance .view-lines').first();
-  await page.waitForFunction((el) => /listening|ready|GET \/v2/i.test(el.textContent ?? ''), await logText.elementHandle(), { timeout: 30_000 });
+  await page.waitForFunction((el) => /listening|ready|GET \/v2/i.test(el.textContent ?? ''), await logText.elementHandle(), {
+    timeout: 30_000,
+  });
   await page.screenshot({ path: join(shots, '43-container-logs.png') });
 
   // Open Monitor: the server monitor pointed at the container's endpoint.
   await contextMenu(containerRow, 'Open Container Monitor');
-  await page.locator('.tabs-container .tab', { hasText: /^Monitor: / }).first().waitFor({ timeout: 30_000 });
+  await page
+    .locator('.tabs-container .tab', { hasText: /^Monitor: / })
+    .first()
+    .waitFor({ timeout: 30_000 });
 
   // The view follows the engine's events: stop the container behind VS Code's back and watch the item change.
   const [c] = (await managedContainers()).filter((x) => x.Image === 'conv2d:latest');
   assert.ok(c, 'the container is labelled as managed by ML Workbench');
   const stopped = Date.now();
   await engineRequest(engine.socketPath, 'POST', `/containers/${c.Id}/stop?t=2`);
-  await page.locator('.part.sidebar [role="treeitem"]', { hasText: /exited · conv2d:latest/ }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.part.sidebar [role="treeitem"]', { hasText: /exited · conv2d:latest/ })
+    .first()
+    .waitFor({ timeout: 15_000 });
   console.log(`the view showed the stopped container ${Date.now() - stopped} ms after the stop request`);
   await page.screenshot({ path: join(shots, '44-deployments-container-exited.png') });
 }
@@ -192,14 +212,18 @@ function onPath(tool) {
   }
 }
 
-test('push the image to a local registry, then Kubernetes manifests: applying without a cluster or kubectl fails clearly, saved', { skip, timeout: 240_000 }, async () => {
-  try {
-    await pushAndDeploy();
-  } catch (e) {
-    await page.screenshot({ path: join(shots, '49-push-deploy-failure.png') }).catch(() => undefined);
-    throw e;
-  }
-});
+test(
+  'push the image to a local registry, then Kubernetes manifests: applying without a cluster or kubectl fails clearly, saved',
+  { skip, timeout: 240_000 },
+  async () => {
+    try {
+      await pushAndDeploy();
+    } catch (e) {
+      await page.screenshot({ path: join(shots, '49-push-deploy-failure.png') }).catch(() => undefined);
+      throw e;
+    }
+  },
+);
 
 async function pushAndDeploy() {
   const target = `${engine.registry}/team/conv2d:1.0`;
@@ -213,14 +237,24 @@ async function pushAndDeploy() {
   await page.locator('.quick-input-widget', { hasText: 'Target reference' }).waitFor({ state: 'hidden', timeout: 10_000 });
 
   // Lineage: the push shows under the container, with the digest.
-  const pushedRow = page.locator('.part.sidebar [role="treeitem"]', { hasText: new RegExp(`Pushed\\s*${engine.registry.replace(/\./g, '\\.')}/team/conv2d@sha256`) }).first();
+  const pushedRow = page
+    .locator('.part.sidebar [role="treeitem"]', {
+      hasText: new RegExp(`Pushed\\s*${engine.registry.replace(/\./g, '\\.')}/team/conv2d@sha256`),
+    })
+    .first();
   await pushedRow.waitFor({ timeout: 120_000 });
-  const records = readFileSync(join(workspace, '.mlw', 'lineage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const records = readFileSync(join(workspace, '.mlw', 'lineage.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const digest = records.find((r) => r.kind === 'push')?.digest;
   assert.match(digest ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.match(await pushedRow.innerText(), new RegExp(digest.slice(7, 19)));
   // The registry really holds it, under the digest the view reports.
-  const manifest = await fetch(`http://${engine.registry}/v2/team/conv2d/manifests/1.0`, { method: 'HEAD', headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } });
+  const manifest = await fetch(`http://${engine.registry}/v2/team/conv2d/manifests/1.0`, {
+    method: 'HEAD',
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+  });
   assert.equal(manifest.status, 200);
   assert.equal(manifest.headers.get('docker-content-digest'), digest);
   await page.screenshot({ path: join(shots, '45-pushed-image.png') });
@@ -249,7 +283,9 @@ async function pushAndDeploy() {
   if (!hasKubectl) assert.match(await dialog.innerText(), /kubectl was not found/);
   await dialog.locator('.monaco-button', { hasText: 'Apply with kubectl' }).click();
   if (!(await page.locator('.notifications-center.visible').isVisible())) await runCommand('Notifications: Show Notifications');
-  const error = page.locator('.notifications-center .notification-list-item', { hasText: hasKubectl ? 'kubectl apply failed' : 'kubectl is not installed' }).first();
+  const error = page
+    .locator('.notifications-center .notification-list-item', { hasText: hasKubectl ? 'kubectl apply failed' : 'kubectl is not installed' })
+    .first();
   await error.waitFor({ timeout: 60_000 });
   await page.screenshot({ path: join(shots, hasKubectl ? '47-kubectl-no-cluster.png' : '47-kubectl-missing.png') });
   if (hasKubectl) assert.match(await error.innerText(), /manifests are saved in deploy\/k8s\/conv2d-server\.yaml/);
@@ -261,74 +297,91 @@ async function pushAndDeploy() {
   assert.match(written, /kind: InferenceService/);
   assert.match(written, /\/v2\/health\/ready/);
   // Nothing was deployed, so the lineage ends at the push.
-  const lineage = readFileSync(join(workspace, '.mlw', 'lineage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lineage.map((r) => r.kind), hasKubectl ? ['image', 'container', 'push'] : ['image', 'container', 'push', 'kubernetes']);
+  const lineage = readFileSync(join(workspace, '.mlw', 'lineage.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lineage.map((r) => r.kind),
+    hasKubectl ? ['image', 'container', 'push'] : ['image', 'container', 'push', 'kubernetes'],
+  );
   assert.equal(lineage[2].digest, digest);
 }
 
-test('a registry that wants a login: asked for user and password, a typo is re-entered, the next push asks nothing', { skip, timeout: 240_000 }, async () => {
-  const login = { username: 'mlw-user', password: `pw-${Date.now().toString(36)}` };
-  const auth = await startAuthRegistry(login);
-  try {
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    const pushTo = async (target) => {
-      await runCommand('ML: Push Image…');
-      await page.locator('.quick-input-widget', { hasText: 'Target reference' }).waitFor({ timeout: 30_000 });
-      await input.fill(target);
-      await page.waitForTimeout(300); // validated as typed
-      await page.keyboard.press('Enter');
-    };
-    const answer = async (title, text) => {
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 60_000 });
-      await input.fill(text);
-      await page.keyboard.press('Enter');
-    };
-    const tagged = async (tag) => {
-      const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
-      const r = await fetch(`http://${auth.registry}/v2/team/conv2d/manifests/${tag}`, {
-        method: 'HEAD',
-        headers: { Authorization: `Basic ${basic}`, Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
-      });
-      return r.status === 200;
-    };
+test(
+  'a registry that wants a login: asked for user and password, a typo is re-entered, the next push asks nothing',
+  { skip, timeout: 240_000 },
+  async () => {
+    const login = { username: 'mlw-user', password: `pw-${Date.now().toString(36)}` };
+    const auth = await startAuthRegistry(login);
+    try {
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      const pushTo = async (target) => {
+        await runCommand('ML: Push Image…');
+        await page.locator('.quick-input-widget', { hasText: 'Target reference' }).waitFor({ timeout: 30_000 });
+        await input.fill(target);
+        await page.waitForTimeout(300); // validated as typed
+        await page.keyboard.press('Enter');
+      };
+      const answer = async (title, text) => {
+        await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 60_000 });
+        await input.fill(text);
+        await page.keyboard.press('Enter');
+      };
+      const tagged = async (tag) => {
+        const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+        const r = await fetch(`http://${auth.registry}/v2/team/conv2d/manifests/${tag}`, {
+          method: 'HEAD',
+          headers: {
+            Authorization: `Basic ${basic}`,
+            Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+          },
+        });
+        return r.status === 200;
+      };
 
-    // First push: the registry answers 401, so the user is asked; the password box hides what is typed.
-    await runCommand('Notifications: Clear All Notifications');
-    await pushTo(`${auth.registry}/team/conv2d:1.0`);
-    await answer(`Log in to ${auth.registry} (1/2)`, login.username);
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: '(2/2)' }).waitFor({ timeout: 30_000 });
-    assert.equal(await input.getAttribute('type'), 'password');
-    await answer(`Log in to ${auth.registry} (2/2)`, `${login.password}-typo`);
-    // The typo is refused by the registry: the message offers to enter the credentials again.
-    await runCommand('Notifications: Show Notifications');
-    const refused = page.locator('.notifications-center .notification-list-item', { hasText: 'Re-enter Credentials' }).first();
-    await refused.waitFor({ timeout: 120_000 });
-    assert.match(await refused.innerText(), new RegExp(auth.registry.replace(/\./g, '\\.')));
-    await page.screenshot({ path: join(shots, '45-push-login-refused.png') });
-    await refused.locator('.monaco-button', { hasText: 'Re-enter Credentials' }).click();
-    await answer(`Log in to ${auth.registry} (1/2)`, login.username);
-    await answer(`Log in to ${auth.registry} (2/2)`, login.password);
-    for (let i = 0; i < 240 && !(await tagged('1.0')); i++) await page.waitForTimeout(500);
-    assert.ok(await tagged('1.0'), 'the image is in the registry after the credentials were re-entered');
+      // First push: the registry answers 401, so the user is asked; the password box hides what is typed.
+      await runCommand('Notifications: Clear All Notifications');
+      await pushTo(`${auth.registry}/team/conv2d:1.0`);
+      await answer(`Log in to ${auth.registry} (1/2)`, login.username);
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: '(2/2)' }).waitFor({ timeout: 30_000 });
+      assert.equal(await input.getAttribute('type'), 'password');
+      await answer(`Log in to ${auth.registry} (2/2)`, `${login.password}-typo`);
+      // The typo is refused by the registry: the message offers to enter the credentials again.
+      await runCommand('Notifications: Show Notifications');
+      const refused = page.locator('.notifications-center .notification-list-item', { hasText: 'Re-enter Credentials' }).first();
+      await refused.waitFor({ timeout: 120_000 });
+      assert.match(await refused.innerText(), new RegExp(auth.registry.replace(/\./g, '\\.')));
+      await page.screenshot({ path: join(shots, '45-push-login-refused.png') });
+      await refused.locator('.monaco-button', { hasText: 'Re-enter Credentials' }).click();
+      await answer(`Log in to ${auth.registry} (1/2)`, login.username);
+      await answer(`Log in to ${auth.registry} (2/2)`, login.password);
+      for (let i = 0; i < 240 && !(await tagged('1.0')); i++) await page.waitForTimeout(500);
+      assert.ok(await tagged('1.0'), 'the image is in the registry after the credentials were re-entered');
 
-    // Second push: the saved credentials are used; no login box appears.
-    await pushTo(`${auth.registry}/team/conv2d:1.1`);
-    const loginBox = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Log in to' });
-    for (let i = 0; i < 240 && !(await tagged('1.1')); i++) {
-      assert.equal(await loginBox.isVisible(), false, 'no login asked for the second push');
-      await page.waitForTimeout(500);
+      // Second push: the saved credentials are used; no login box appears.
+      await pushTo(`${auth.registry}/team/conv2d:1.1`);
+      const loginBox = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Log in to' });
+      for (let i = 0; i < 240 && !(await tagged('1.1')); i++) {
+        assert.equal(await loginBox.isVisible(), false, 'no login asked for the second push');
+        await page.waitForTimeout(500);
+      }
+      assert.ok(await tagged('1.1'), 'the second tag is pushed');
+
+      // The password lives in secret storage only: not in the workspace, its settings or the extension's log.
+      const found = spawnSync(
+        'grep',
+        ['-rl', '--', login.password, workspace, join(server.userDataDir, 'logs'), join(server.userDataDir, 'User', 'settings.json')],
+        { encoding: 'utf8' },
+      );
+      assert.ok(found.status === 0 || found.status === 1, `grep could not search: ${found.stderr}`);
+      const leaks = found.stdout.trim().split('\n').filter(Boolean);
+      assert.deepEqual(leaks, [], `the password appears in ${leaks.join(', ')}`);
+    } finally {
+      await auth.stop();
     }
-    assert.ok(await tagged('1.1'), 'the second tag is pushed');
-
-    // The password lives in secret storage only: not in the workspace, its settings or the extension's log.
-    const found = spawnSync('grep', ['-rl', '--', login.password, workspace, join(server.userDataDir, 'logs'), join(server.userDataDir, 'User', 'settings.json')], { encoding: 'utf8' });
-    assert.ok(found.status === 0 || found.status === 1, `grep could not search: ${found.stderr}`);
-    const leaks = found.stdout.trim().split('\n').filter(Boolean);
-    assert.deepEqual(leaks, [], `the password appears in ${leaks.join(', ')}`);
-  } finally {
-    await auth.stop();
-  }
-});
+  },
+);
 
 test('a kept Dockerfile is built as edited, and a failing step is named in the error', { skip, timeout: 180_000 }, async () => {
   const kept = join(workspace, 'models', 'docker', 'conv2d', 'Dockerfile');
@@ -343,7 +396,9 @@ test('a kept Dockerfile is built as edited, and a failing step is named in the e
   assert.match(await dialog.innerText(), /with the Dockerfile kept in models\/docker\/conv2d\/Dockerfile/);
   await dialog.locator('.monaco-button', { hasText: /^Build$/ }).click();
   if (!(await page.locator('.notifications-center.visible').isVisible())) await runCommand('Notifications: Show Notifications');
-  const error = page.locator('.notifications-center .notification-list-item', { hasText: 'Could not build the image for conv2d.onnx' }).first();
+  const error = page
+    .locator('.notifications-center .notification-list-item', { hasText: 'Could not build the image for conv2d.onnx' })
+    .first();
   await error.waitFor({ timeout: 120_000 });
   const text = (await error.innerText()).replace(/\s+/g, ' ');
   assert.match(text, /RUN exit 3/, `the failing step is named: ${text}`);

@@ -25,7 +25,8 @@ const skip = browserTestSkip() || pythonSkip();
 /** Containerizing needs another feature (mlWorkbench.containerizeModel) and a real engine: both optional here. */
 async function containerizeSupport() {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  if (!pkg.contributes.commands.some((c) => c.command === 'mlWorkbench.containerizeModel')) return { reason: 'the command mlWorkbench.containerizeModel is not contributed' };
+  if (!pkg.contributes.commands.some((c) => c.command === 'mlWorkbench.containerizeModel'))
+    return { reason: 'the command mlWorkbench.containerizeModel is not contributed' };
   if (!existsSync(join(repoRoot, 'test', 'harness', 'dockerEngine.mjs'))) return { reason: 'test/harness/dockerEngine.mjs is missing' };
   const docker = await import('../harness/dockerEngine.mjs');
   const missing = docker.dockerEngineMissing({ needRegistry: false });
@@ -126,7 +127,8 @@ async function waitForRuns(dir, count, timeoutMs = 90_000) {
     if (failed) assert.fail(`run ${failed.name} failed: ${failed.error ?? ''}\n${failed.outputTail ?? ''}`);
     const ended = runs.filter((r) => r.status === 'finished').sort((a, b) => a.startTime - b.startTime);
     if (ended.length >= count) return ended;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${count} finished runs in ${dir}: ${JSON.stringify(runs.map((r) => r.status))}`);
+    if (Date.now() > deadline)
+      assert.fail(`timed out waiting for ${count} finished runs in ${dir}: ${JSON.stringify(runs.map((r) => r.status))}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -143,7 +145,10 @@ async function newProject(templateTitle, name, { fromWelcome = false, shotPrefix
     await runCommand('ML: New ML Project…');
   }
   await quickRow(templateTitle).waitFor({ timeout: 30_000 });
-  assert.match(await quickInput().innerText(), /Tabular classifier[\s\S]*Image classifier[\s\S]*Text sentiment classifier[\s\S]*Recommender/);
+  assert.match(
+    await quickInput().innerText(),
+    /Tabular classifier[\s\S]*Image classifier[\s\S]*Text sentiment classifier[\s\S]*Recommender/,
+  );
   if (shotPrefix) await shot(`${shotPrefix}-templates`);
   await quickRow(templateTitle).click();
 
@@ -158,7 +163,13 @@ async function newProject(templateTitle, name, { fromWelcome = false, shotPrefix
     await page.waitForTimeout(700);
     if ((await input.inputValue()) === `${parent}/`) {
       await page.keyboard.press('Enter');
-      if (await nameStep.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+      if (
+        await nameStep.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     if (attempt === 5) assert.fail(`the folder dialog did not take ${parent}/ (it shows ${await input.inputValue()})`);
   }
@@ -200,14 +211,18 @@ async function runExperiment(edit = (text) => text) {
   await page.keyboard.press('Enter');
 }
 
-test('golden path: new project, train, dashboard, inspect, serve, containerize, compare; then the other templates', { skip, timeout: 480_000 }, async () => {
-  try {
-    await goldenPath();
-  } catch (e) {
-    await shot('zz-golden-failure').catch(() => undefined);
-    throw e;
-  }
-});
+test(
+  'golden path: new project, train, dashboard, inspect, serve, containerize, compare; then the other templates',
+  { skip, timeout: 480_000 },
+  async () => {
+    try {
+      await goldenPath();
+    } catch (e) {
+      await shot('zz-golden-failure').catch(() => undefined);
+      throw e;
+    }
+  },
+);
 
 async function goldenPath() {
   // 0. The Getting Started walkthrough lists the five steps of this path.
@@ -217,7 +232,8 @@ async function goldenPath() {
   const walkthrough = page.locator('.gettingStartedContainer');
   await walkthrough.getByText('Create a project', { exact: true }).first().waitFor({ timeout: 30_000 });
   const stepsText = await walkthrough.innerText();
-  for (const step of ['Run an experiment', 'Inspect the model', 'Serve it', 'Containerize it']) assert.ok(stepsText.includes(step), `walkthrough step "${step}"`);
+  for (const step of ['Run an experiment', 'Inspect the model', 'Serve it', 'Containerize it'])
+    assert.ok(stepsText.includes(step), `walkthrough step "${step}"`);
   await shot('49-golden-walkthrough');
   await runCommand('View: Close All Editors');
 
@@ -234,7 +250,9 @@ async function goldenPath() {
   const trainStart = Date.now();
   await runExperiment();
   const [run1] = await waitForRuns(dir, 1);
-  console.log(`golden path: first training run finished ${((Date.now() - trainStart) / 1000).toFixed(1)} s after Run Experiment (recorded duration ${(run1.durationMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `golden path: first training run finished ${((Date.now() - trainStart) / 1000).toFixed(1)} s after Run Experiment (recorded duration ${(run1.durationMs / 1000).toFixed(1)} s)`,
+  );
   assert.equal(run1.git?.dirty, false, 'the run starts from the first commit with a clean tree');
   const run1Row = sidebarRow(run1.name);
   await run1Row.waitFor({ timeout: 30_000 });
@@ -243,7 +261,9 @@ async function goldenPath() {
 
   // 3. Its dashboard: loss charted per epoch, the final metrics listed.
   await runCommand('ML: Open Run Dashboard');
-  await quickRow(run1.name).waitFor({ timeout: 30_000 }).catch(() => undefined);
+  await quickRow(run1.name)
+    .waitFor({ timeout: 30_000 })
+    .catch(() => undefined);
   if (await quickInput().isVisible()) await page.keyboard.press('Enter');
   await page.locator('.tabs-container .tab', { hasText: `Run: ${run1.name}` }).waitFor({ timeout: 30_000 });
   const dash = webview();
@@ -275,10 +295,15 @@ async function goldenPath() {
   // The request and its answer open beside as JSON (the answer is further down: checked through the same URL below).
   await page.locator('.editor-instance .view-lines', { hasText: '/v2/models/model/infer' }).first().waitFor({ timeout: 30_000 });
   const sample = readFileSync(join(dir, 'sample_request.json'), 'utf8');
-  const answer = await (await fetch(`${url}/v2/models/model/infer`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sample })).json();
+  const answer = await (
+    await fetch(`${url}/v2/models/model/infer`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sample })
+  ).json();
   const probability = answer.outputs.find((o) => o.name === 'probability');
   assert.deepEqual(probability.shape, [2, 1]);
-  assert.ok(probability.data[0] > 0.5 && probability.data[1] < 0.5, `the sample's first row is flagged, its second not: ${probability.data}`);
+  assert.ok(
+    probability.data[0] > 0.5 && probability.data[1] < 0.5,
+    `the sample's first row is flagged, its second not: ${probability.data}`,
+  );
   await shot('55-golden-served');
   console.log(`golden path: served at ${url}, test request answered at ${elapsed()}`);
 
@@ -306,7 +331,12 @@ async function goldenPath() {
 
   // 7. A second run with other params, then compare the two.
   await clearNotifications();
-  await runExperiment((text) => text.replace(/lr=[^,]+/, 'lr=0.02').replace(/epochs=\d+/, 'epochs=12').replace(/hidden=\d+/, 'hidden=8'));
+  await runExperiment((text) =>
+    text
+      .replace(/lr=[^,]+/, 'lr=0.02')
+      .replace(/epochs=\d+/, 'epochs=12')
+      .replace(/hidden=\d+/, 'hidden=8'),
+  );
   const [, run2] = await waitForRuns(dir, 2);
   assert.equal(run2.params.lr, 0.02);
   assert.equal(run2.params.epochs, 12);
@@ -348,6 +378,8 @@ async function goldenPath() {
     await sidebarRow(run.name).waitFor({ timeout: 30_000 });
     await sidebarRow('model.onnx').waitFor({ timeout: 60_000 });
     await shot(`59-golden-${name}-trained`);
-    console.log(`golden path: ${title} created and trained (${((Date.now() - started) / 1000).toFixed(1)} s from Run Experiment) at ${elapsed()}`);
+    console.log(
+      `golden path: ${title} created and trained (${((Date.now() - started) / 1000).toFixed(1)} s from Run Experiment) at ${elapsed()}`,
+    );
   }
 }

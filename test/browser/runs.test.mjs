@@ -34,7 +34,19 @@ let page;
 const runs = new Map();
 
 function train(ws, name, params) {
-  const args = [join(repoRoot, 'dist', 'mlw.js'), 'run', 'train_iris.py', '--experiment', 'iris', '--name', name, '--python', PYTHON, '--no-git', '--json'];
+  const args = [
+    join(repoRoot, 'dist', 'mlw.js'),
+    'run',
+    'train_iris.py',
+    '--experiment',
+    'iris',
+    '--name',
+    name,
+    '--python',
+    PYTHON,
+    '--no-git',
+    '--json',
+  ];
   for (const [k, v] of Object.entries(params)) args.push('--param', `${k}=${v}`);
   const out = execFileSync(process.execPath, args, { cwd: ws, encoding: 'utf8', timeout: 180_000, stdio: ['ignore', 'pipe', 'pipe'] });
   const run = JSON.parse(out);
@@ -59,8 +71,21 @@ before(async () => {
   // The lineage log the deploy commands append to: an image built from iris-fast's model, then pushed.
   const lineage = (r) => appendFileSync(join(ws, '.mlw', 'lineage.jsonl'), `${JSON.stringify(r)}\n`);
   const model = { modelPath: 'model.onnx', modelHash: 'ab'.repeat(32), runId: runs.get('iris-fast').id };
-  lineage({ ...model, at: '2026-11-28T10:00:00.000Z', kind: 'image', image: 'iris:1', imageId: `sha256:${'c'.repeat(64)}`, digest: `sha256:${'d'.repeat(64)}` });
-  lineage({ ...model, at: '2026-11-28T10:01:00.000Z', kind: 'push', reference: '127.0.0.1:5000/iris:1', digest: `sha256:${'e'.repeat(64)}` });
+  lineage({
+    ...model,
+    at: '2026-11-28T10:00:00.000Z',
+    kind: 'image',
+    image: 'iris:1',
+    imageId: `sha256:${'c'.repeat(64)}`,
+    digest: `sha256:${'d'.repeat(64)}`,
+  });
+  lineage({
+    ...model,
+    at: '2026-11-28T10:01:00.000Z',
+    kind: 'push',
+    reference: '127.0.0.1:5000/iris:1',
+    digest: `sha256:${'e'.repeat(64)}`,
+  });
   server = await startCodeServer({ workspace: ws, name: 'browser-runs' });
   ({ browser, page } = await openWorkbenchPage(server));
 });
@@ -159,7 +184,10 @@ test('Compare Runs sorts by a metric, filters, highlights differing params and d
   await page.keyboard.press('Enter');
   assert.equal(await table.locator('th', { hasText: /^loss/ }).getAttribute('aria-sort'), 'ascending', 'loss sorts lowest first');
   const bestLoss = (n) => runs.get(n).metrics.loss.min;
-  assert.deepEqual(await names(), ['iris-fast', 'iris-slow'].sort((a, b) => bestLoss(a) - bestLoss(b)));
+  assert.deepEqual(
+    await names(),
+    ['iris-fast', 'iris-slow'].sort((a, b) => bestLoss(a) - bestLoss(b)),
+  );
 
   // Scatter of lr (x) against best accuracy (y): a canvas with a dot per run.
   await frame.locator('#runs-x').selectOption('lr');
@@ -168,18 +196,22 @@ test('Compare Runs sorts by a metric, filters, highlights differing params and d
   await frame.getByRole('region', { name: 'Scatter' }).scrollIntoViewIfNeeded();
   const scatter = frame.getByRole('img', { name: /Scatter of accuracy \(best\) against lr for 2 runs/ });
   await scatter.scrollIntoViewIfNeeded();
-  const paintedPixels = () => scatter.evaluate((c) => {
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  });
+  const paintedPixels = () =>
+    scatter.evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
   let painted = 0;
   for (let i = 0; i < 50 && painted <= 2000; i++, await page.waitForTimeout(100)) painted = await paintedPixels();
   assert.ok(painted > 2000, `scatter has axes and dots drawn (${painted} pixels)`);
   await scatter.focus();
   await page.keyboard.press('ArrowRight');
-  assert.match(await frame.locator('.runs-canvas-box .runs-readout').first().innerText(), /iris-(fast|slow): lr = 0\.0\d+, accuracy \(best\) = 0\.\d+/);
+  assert.match(
+    await frame.locator('.runs-canvas-box .runs-readout').first().innerText(),
+    /iris-(fast|slow): lr = 0\.0\d+, accuracy \(best\) = 0\.\d+/,
+  );
   await frame.getByRole('img', { name: /Parallel coordinates of 2 runs over/ }).waitFor();
   await page.screenshot({ path: join(shots, '34-compare-scatter.png') });
 });
@@ -187,7 +219,25 @@ test('Compare Runs sorts by a metric, filters, highlights differing params and d
 test('Compare Runs follows runs that are still going, keeping the filter and its focus', { skip, timeout: 180_000 }, async () => {
   // Two runs of a script that logs "tick" every 50 ms for 40 s, started outside VS Code.
   const live = ['live-a', 'live-b'].map((name) =>
-    spawn(process.execPath, [join(repoRoot, 'dist', 'mlw.js'), 'run', 'slow.py', '--experiment', 'live', '--name', name, '--python', PYTHON, '--no-git', '--', '--seconds', '40'], { cwd: workspace, stdio: 'ignore' }),
+    spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'dist', 'mlw.js'),
+        'run',
+        'slow.py',
+        '--experiment',
+        'live',
+        '--name',
+        name,
+        '--python',
+        PYTHON,
+        '--no-git',
+        '--',
+        '--seconds',
+        '40',
+      ],
+      { cwd: workspace, stdio: 'ignore' },
+    ),
   );
   try {
     const experiment = page.locator('.part.sidebar').getByRole('treeitem').filter({ hasText: 'live' }).filter({ hasText: '2 runs' });

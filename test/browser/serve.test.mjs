@@ -53,7 +53,6 @@ after(async () => {
   await session?.close();
 });
 
-
 const sidebarRow = (text) => page.locator('.part.sidebar [role="treeitem"]', { hasText: text }).first();
 const monitor = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
@@ -105,14 +104,18 @@ async function until(what, read, ok, timeoutMs = 30_000) {
   assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
 
-test('serve from the Models view, test request, live monitor, then drift against a reference profile', { skip, timeout: 300_000 }, async () => {
-  try {
-    await servingJourney();
-  } catch (e) {
-    await shot('69-serve-failure').catch(() => undefined);
-    throw e;
-  }
-});
+test(
+  'serve from the Models view, test request, live monitor, then drift against a reference profile',
+  { skip, timeout: 300_000 },
+  async () => {
+    try {
+      await servingJourney();
+    } catch (e) {
+      await shot('69-serve-failure').catch(() => undefined);
+      throw e;
+    }
+  },
+);
 
 async function servingJourney() {
   // 1. Serve scorer.onnx with the Models view's inline Serve Model button.
@@ -153,7 +156,11 @@ async function servingJourney() {
     for (let seed = 7; !stop; seed++) await sendRequests(firstUrl, 10, 0, seed); // uniform like the reference: no drift
   })();
   // The test request alone makes 1 req/s: wait for the loop's traffic, then keep it up a little for the charts.
-  const busy = await until('more than 20 requests per second', () => rate.innerText(), (t) => Number(/req\/s (\d+\.\d)/.exec(t)?.[1] ?? 0) > 20);
+  const busy = await until(
+    'more than 20 requests per second',
+    () => rate.innerText(),
+    (t) => Number(/req\/s (\d+\.\d)/.exec(t)?.[1] ?? 0) > 20,
+  );
   await new Promise((r) => setTimeout(r, 2500));
   stop = true;
   await sending;
@@ -178,14 +185,22 @@ async function servingJourney() {
   const input = quick.locator('.quick-input-box input');
   await quick.locator('.quick-input-title', { hasText: 'Reference (training) data for scorer' }).waitFor({ timeout: 30_000 });
   await quick.locator('.monaco-list-row').first().waitFor({ timeout: 30_000 }); // the listing has loaded
-  const wrote = page.locator('.notifications-center .notification-list-item', { hasText: 'Wrote scorer.profile.json beside the model' }).first();
+  const wrote = page
+    .locator('.notifications-center .notification-list-item', { hasText: 'Wrote scorer.profile.json beside the model' })
+    .first();
   for (let attempt = 1; ; attempt++) {
     // Code-server's simple file dialog fills in its own path while it lists a folder: type again until ours stays.
     await input.fill(dataFile);
     await page.waitForTimeout(700);
     if ((await input.inputValue()) === dataFile) {
       await page.keyboard.press('Enter');
-      if (await quick.waitFor({ state: 'hidden', timeout: 10_000 }).then(() => true, () => false)) break;
+      if (
+        await quick.waitFor({ state: 'hidden', timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     if (attempt === 5) assert.fail(`the file dialog did not take ${dataFile} (it shows ${await input.inputValue()})`);
   }
@@ -198,7 +213,12 @@ async function servingJourney() {
   await runCommand('Notifications: Clear All Notifications');
   const url = await until(
     'the restarted server with a new URL',
-    async () => /http:\/\/127\.0\.0\.1:\d+/.exec(await sidebarRow(/scorer\.onnx[\s\S]*http:/).innerText().catch(() => ''))?.[0],
+    async () =>
+      /http:\/\/127\.0\.0\.1:\d+/.exec(
+        await sidebarRow(/scorer\.onnx[\s\S]*http:/)
+          .innerText()
+          .catch(() => ''),
+      )?.[0],
     (u) => u !== undefined && u !== firstUrl,
     60_000,
   );

@@ -16,7 +16,10 @@ function hostileSettings(ws) {
   const script = join(ws, 'not-python.sh');
   writeFileSync(script, `#!/bin/sh\necho ran > "${join(ws, 'the-script-ran.txt')}"\n`, { mode: 0o755 });
   mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'mlWorkbench.pythonPath': script, 'mlWorkbench.docker.host': ENGINE }, null, 2));
+  writeFileSync(
+    join(ws, '.vscode', 'settings.json'),
+    JSON.stringify({ 'mlWorkbench.pythonPath': script, 'mlWorkbench.docker.host': ENGINE }, null, 2),
+  );
 }
 
 /** Check Environment's Python and Docker rows, and whether the workspace's script ran. */
@@ -25,7 +28,11 @@ async function checkEnvironment(session, ws) {
   const frame = session.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
   const python = frame.locator('tr[data-check="python"]');
   await python.waitFor({ timeout: 60_000 });
-  return { python: await python.innerText(), docker: await frame.locator('tr[data-check="docker"]').innerText(), ran: existsSync(join(ws, 'the-script-ran.txt')) };
+  return {
+    python: await python.innerText(),
+    docker: await frame.locator('tr[data-check="docker"]').innerText(),
+    ran: existsSync(join(ws, 'the-script-ran.txt')),
+  };
 }
 
 let session;
@@ -60,12 +67,16 @@ test('Restricted Mode: inspection works, serving is refused with a clear message
   await page.screenshot({ path: join(shots, '04-restricted-mode.png') });
 });
 
-test('Restricted Mode: the workspace cannot choose the interpreter Check Environment runs, nor the Docker engine', { skip, timeout: 180_000 }, async () => {
-  const seen = await checkEnvironment(session, workspace);
-  assert.doesNotMatch(seen.python, /not-python\.sh/);
-  assert.equal(seen.ran, false, "the workspace's script was not run");
-  assert.doesNotMatch(seen.docker, /engine-the-workspace-chose/);
-});
+test(
+  'Restricted Mode: the workspace cannot choose the interpreter Check Environment runs, nor the Docker engine',
+  { skip, timeout: 180_000 },
+  async () => {
+    const seen = await checkEnvironment(session, workspace);
+    assert.doesNotMatch(seen.python, /not-python\.sh/);
+    assert.equal(seen.ran, false, "the workspace's script was not run");
+    assert.doesNotMatch(seen.docker, /engine-the-workspace-chose/);
+  },
+);
 
 test('the same workspace, trusted: its interpreter and engine settings are used', { skip, timeout: 180_000 }, async () => {
   await session.close();

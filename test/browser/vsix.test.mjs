@@ -30,7 +30,11 @@ test('the linux-x64 VSIX is at most 30 MB, installs into code-server and activat
 
   const extDir = join(artifactsDir, 'vsix-extensions');
   mkdirSync(extDir, { recursive: true });
-  const out = execFileSync(node24, [codeServerEntry, '--extensions-dir', extDir, '--user-data-dir', join(artifactsDir, 'vsix-ud'), '--install-extension', vsix, '--force'], { encoding: 'utf8' });
+  const out = execFileSync(
+    node24,
+    [codeServerEntry, '--extensions-dir', extDir, '--user-data-dir', join(artifactsDir, 'vsix-ud'), '--install-extension', vsix, '--force'],
+    { encoding: 'utf8' },
+  );
   assert.match(out, /successfully installed/i);
 
   server = await startCodeServer({ workspace: makeWorkspace('vsix'), name: 'vsix', extensionsDir: extDir });
@@ -41,5 +45,19 @@ test('the linux-x64 VSIX is at most 30 MB, installs into code-server and activat
   // The installed extension lists the workspace's real ONNX models: it activated and its native runtime is present.
   await page.locator('.part.sidebar [role="treeitem"]', { hasText: 'conv2d.onnx' }).first().waitFor({ timeout: 60_000 });
   await page.screenshot({ path: join(artifactsDir, 'screenshots', '03-vsix-installed.png') });
-  assert.ok(existsSync(join(extDir, `mlworkbench.ml-workbench-${version}`, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'onnxruntime_binding.node')));
+  assert.ok(
+    existsSync(
+      join(
+        extDir,
+        `mlworkbench.ml-workbench-${version}`,
+        'node_modules',
+        'onnxruntime-node',
+        'bin',
+        'napi-v6',
+        'linux',
+        'x64',
+        'onnxruntime_binding.node',
+      ),
+    ),
+  );
 });

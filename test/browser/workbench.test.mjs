@@ -31,7 +31,10 @@ test('the ML Workbench container shows Runs, Models and Deployments with welcome
   await sidebar.getByText('No model files found in this workspace.').waitFor();
   // Deployments: with a Docker engine, the empty-view welcome; without one (as in CI), the no-engine
   // welcome with Retry and Open Settings. Both offer Serve a Model.
-  await sidebar.getByText(/^(No model servers or containers yet\.|Docker engine not found: containers cannot be built or listed\.)/).first().waitFor();
+  await sidebar
+    .getByText(/^(No model servers or containers yet\.|Docker engine not found: containers cannot be built or listed\.)/)
+    .first()
+    .waitFor();
   await sidebar.locator('.welcome-view-content .monaco-button', { hasText: 'Serve a Model' }).first().waitFor();
   const buttons = await sidebar.locator('.welcome-view-content a.monaco-button, .welcome-view-content .monaco-button').allInnerTexts();
   assert.ok(buttons.length >= 3, `expected a button per view, got ${JSON.stringify(buttons)}`);

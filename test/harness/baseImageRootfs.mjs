@@ -4,8 +4,21 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync,
-  realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,7 +89,8 @@ export function baseRootfsTarball() {
 
   const rootfs = mkdtempSync(join(tmpdir(), 'mlw-rootfs-'));
   try {
-    for (const d of ['bin', 'usr/bin', 'usr/local/bin', 'etc', 'tmp', 'home', 'root', 'proc', 'sys', 'dev', 'app']) mkdirSync(join(rootfs, d), { recursive: true });
+    for (const d of ['bin', 'usr/bin', 'usr/local/bin', 'etc', 'tmp', 'home', 'root', 'proc', 'sys', 'dev', 'app'])
+      mkdirSync(join(rootfs, d), { recursive: true });
     chmodSync(join(rootfs, 'tmp'), 0o1777);
     copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
     chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
@@ -90,7 +104,10 @@ export function baseRootfsTarball() {
       copyFileSync(realpathSync(lib), to);
       chmodSync(to, 0o755);
     }
-    writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+    writeFileSync(
+      join(rootfs, 'etc', 'passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    );
     writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnode:x:1000:\nnogroup:x:65534:\n');
     const tmp = `${tarball}.${process.pid}.tmp`;
     execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tmp, '.']);

@@ -61,9 +61,14 @@ function quickInputOpen() {
  */
 export async function runPaletteCommand(page, title) {
   for (let attempt = 1; ; attempt++) {
-    await page.waitForFunction(() => !document.querySelector('.quick-input-widget-closing'), undefined, { timeout: 2_000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => !document.querySelector('.quick-input-widget-closing'), undefined, { timeout: 2_000 })
+      .catch(() => undefined);
     await page.keyboard.press('F1');
-    const open = await page.waitForFunction(quickInputOpen, undefined, { timeout: 5_000 }).then(() => true, () => false);
+    const open = await page.waitForFunction(quickInputOpen, undefined, { timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    );
     if (open) break;
     if (attempt === 3) throw new Error(`the command palette did not open for "${title}" after ${attempt} tries`);
     await page.keyboard.press('Escape');

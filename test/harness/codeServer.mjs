@@ -64,20 +64,30 @@ export async function startCodeServer(opts) {
   writeFileSync(join(runDir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     codeServerEntry,
-    '--config', join(runDir, 'config.yaml'),
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', opts.extensionsDir ?? join(runDir, 'ext'),
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--config',
+    join(runDir, 'config.yaml'),
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir ?? join(runDir, 'ext'),
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
     ...(opts.trusted === false ? [] : ['--disable-workspace-trust']),
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
     opts.workspace,
   ];
   // Its own process group, so stop() ends code-server together with the extension hosts it forks.
-  const child = spawn(node24, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: '1' } });
+  const child = spawn(node24, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: '1' },
+  });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
@@ -128,6 +138,16 @@ export async function launchChromium() {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }

@@ -12,7 +12,18 @@
 // One engine is shared by every caller of the same process; the last stop() tears it down.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,14 +197,33 @@ async function launch({ needRegistry }) {
     state.bridge = createBridge();
     writeFileSync(join(dir, 'bridge'), state.bridge);
     const log = openSync(join(dir, 'dockerd.log'), 'a');
-    state.dockerd = spawn(which('dockerd'), [
-      '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
-      '-H', `unix://${socketPath}`, '--storage-driver=overlay2', '--iptables=false', '--ip6tables=false',
-      `--bridge=${state.bridge}`,
-    ], { detached: true, stdio: ['ignore', log, log], env });
+    state.dockerd = spawn(
+      which('dockerd'),
+      [
+        '--data-root',
+        join(dir, 'data'),
+        '--exec-root',
+        join(dir, 'exec'),
+        '--pidfile',
+        join(dir, 'dockerd.pid'),
+        '-H',
+        `unix://${socketPath}`,
+        '--storage-driver=overlay2',
+        '--iptables=false',
+        '--ip6tables=false',
+        `--bridge=${state.bridge}`,
+      ],
+      { detached: true, stdio: ['ignore', log, log], env },
+    );
     closeSync(log);
     state.dockerd.unref();
-    await waitFor('dockerd', async () => (await engineRequest(socketPath, 'GET', '/_ping', { timeoutMs: 1000 })).status === 200, 30_000, state.dockerd, join(dir, 'dockerd.log'));
+    await waitFor(
+      'dockerd',
+      async () => (await engineRequest(socketPath, 'GET', '/_ping', { timeoutMs: 1000 })).status === 200,
+      30_000,
+      state.dockerd,
+      join(dir, 'dockerd.log'),
+    );
     if (needRegistry) await startRegistry(state, env);
     await importBaseImage(socketPath);
     return state;
@@ -206,25 +236,42 @@ async function launch({ needRegistry }) {
 async function startRegistry(state, env) {
   const port = await freePort();
   const config = join(state.dir, 'registry.yml');
-  writeFileSync(config, [
-    'version: 0.1',
-    'log:', '  level: warn',
-    'storage:', '  filesystem:', `    rootdirectory: ${join(state.dir, 'registry')}`, '  delete:', '    enabled: true',
-    'http:', `  addr: 127.0.0.1:${port}`, '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(state.dir, 'registry')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
   const log = openSync(join(state.dir, 'registry.log'), 'a');
   state.registry = spawn(which('docker-registry'), ['serve', config], { detached: true, stdio: ['ignore', log, log], env });
   closeSync(log);
   state.registry.unref();
   state.registryAddress = `127.0.0.1:${port}`;
-  await waitFor('docker-registry', async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200, 20_000, state.registry, join(state.dir, 'registry.log'));
+  await waitFor(
+    'docker-registry',
+    async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200,
+    20_000,
+    state.registry,
+    join(state.dir, 'registry.log'),
+  );
 }
 
 async function teardown(state) {
   if (state.dockerd && state.dockerd.exitCode === null) {
     try {
       const list = await engineRequest(state.socketPath, 'GET', '/containers/json?all=1', { timeoutMs: 10_000 });
-      for (const c of JSON.parse(list.body)) await engineRequest(state.socketPath, 'DELETE', `/containers/${c.Id}?force=1&v=1`, { timeoutMs: 30_000 });
+      for (const c of JSON.parse(list.body))
+        await engineRequest(state.socketPath, 'DELETE', `/containers/${c.Id}?force=1&v=1`, { timeoutMs: 30_000 });
     } catch {
       /* engine already unhealthy: SIGTERM below still stops its containers */
     }
@@ -312,18 +359,33 @@ process.once('exit', () => {
  */
 export async function startAuthRegistry(auth) {
   const dir = mkdtempSync(join(tmpdir(), 'mlw-auth-registry-'));
-  const hash = execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', auth.password], { encoding: 'utf8' }).trim();
+  const hash = execFileSync(
+    '/usr/bin/python3',
+    ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))', auth.password],
+    { encoding: 'utf8' },
+  ).trim();
   if (!hash.startsWith('$2')) throw new Error('the system Python cannot make bcrypt hashes for htpasswd');
   writeFileSync(join(dir, 'htpasswd'), `${auth.username}:${hash}\n`);
   const port = await freePort();
   const config = join(dir, 'registry.yml');
-  writeFileSync(config, [
-    'version: 0.1',
-    'log:', '  level: warn',
-    'storage:', '  filesystem:', `    rootdirectory: ${join(dir, 'data')}`,
-    'auth:', '  htpasswd:', '    realm: mlw-test', `    path: ${join(dir, 'htpasswd')}`,
-    'http:', `  addr: 127.0.0.1:${port}`, '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`,
+      'auth:',
+      '  htpasswd:',
+      '    realm: mlw-test',
+      `    path: ${join(dir, 'htpasswd')}`,
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
   const log = openSync(join(dir, 'registry.log'), 'a');
   const child = spawn(which('docker-registry'), ['serve', config], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -336,7 +398,13 @@ export async function startAuthRegistry(auth) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor('docker-registry (htpasswd)', async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 401, 20_000, child, join(dir, 'registry.log'));
+    await waitFor(
+      'docker-registry (htpasswd)',
+      async () => (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 401,
+      20_000,
+      child,
+      join(dir, 'registry.log'),
+    );
   } catch (e) {
     await stop();
     throw e;

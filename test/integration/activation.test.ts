@@ -32,7 +32,10 @@ describe('activation', () => {
     assert.equal(ext.isActive, true);
     assert.ok(ext.exports.activation.activateMs > 0, 'activate() reports its own timing');
     mkdirSync(path.join(repoRoot, '.test-artifacts'), { recursive: true });
-    writeFileSync(path.join(repoRoot, '.test-artifacts', 'activation.json'), JSON.stringify({ activationMs: ms, how, at: new Date().toISOString() }));
+    writeFileSync(
+      path.join(repoRoot, '.test-artifacts', 'activation.json'),
+      JSON.stringify({ activationMs: ms, how, at: new Date().toISOString() }),
+    );
     console.log(`activation took ${ms.toFixed(1)} ms, ${how}`);
     // Generous bound for a loaded CI machine; bench/activation.mjs reports the real figure.
     assert.ok(ms < 2000, `activation took ${ms.toFixed(0)} ms`);

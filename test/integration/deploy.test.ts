@@ -89,10 +89,29 @@ describe('containers and deployments', () => {
 
   it('offers Containerize Model on ONNX models in the Models view and the Explorer, and container actions in Deployments', async () => {
     const { menus } = ((await activated()).packageJSON as Manifest).contributes;
-    assert.ok(menus['view/item/context'].some((m) => m.command === 'mlWorkbench.containerizeModel' && /view == mlWorkbench\.models/.test(m.when ?? '') && /model\.onnx/.test(m.when ?? '')));
+    assert.ok(
+      menus['view/item/context'].some(
+        (m) =>
+          m.command === 'mlWorkbench.containerizeModel' &&
+          /view == mlWorkbench\.models/.test(m.when ?? '') &&
+          /model\.onnx/.test(m.when ?? ''),
+      ),
+    );
     assert.ok(menus['explorer/context'].some((m) => m.command === 'mlWorkbench.containerizeModel' && /\.onnx/.test(m.when ?? '')));
-    for (const id of ['mlWorkbench.containerLogs', 'mlWorkbench.stopContainer', 'mlWorkbench.removeContainer', 'mlWorkbench.openContainerMonitor', 'mlWorkbench.copyEndpoint', 'mlWorkbench.restartContainer']) {
-      assert.ok(menus['view/item/context'].some((m) => m.command === id && /view == mlWorkbench\.deployments/.test(m.when ?? '') && /container/.test(m.when ?? '')), `${id} is not on container items`);
+    for (const id of [
+      'mlWorkbench.containerLogs',
+      'mlWorkbench.stopContainer',
+      'mlWorkbench.removeContainer',
+      'mlWorkbench.openContainerMonitor',
+      'mlWorkbench.copyEndpoint',
+      'mlWorkbench.restartContainer',
+    ]) {
+      assert.ok(
+        menus['view/item/context'].some(
+          (m) => m.command === id && /view == mlWorkbench\.deployments/.test(m.when ?? '') && /container/.test(m.when ?? ''),
+        ),
+        `${id} is not on container items`,
+      );
     }
   });
 
@@ -144,7 +163,10 @@ describe('containers and deployments', () => {
         assert.ok(ms < 15_000, `the failure took ${ms} ms`);
       });
       // Nothing was written for a build that never started.
-      const kept = await vscode.workspace.fs.stat(vscode.Uri.file(keptFolder(workspaceUri('models', 'conv2d.onnx').fsPath))).then(() => true, () => false);
+      const kept = await vscode.workspace.fs.stat(vscode.Uri.file(keptFolder(workspaceUri('models', 'conv2d.onnx').fsPath))).then(
+        () => true,
+        () => false,
+      );
       assert.equal(kept, false);
     });
 
@@ -177,7 +199,12 @@ describe('containers and deployments', () => {
   it('describes a container and its lineage from labels and lineage records', () => {
     const hash = 'cb8df62b22401aa644e46e13b55b7ac5f3c3814e002ff939a4bbe112720fc066';
     const c = {
-      id: 'abc123def4567890', name: 'mlw-conv2d', image: 'conv2d:latest', state: 'running', health: 'healthy' as const, status: 'Up 3 seconds (healthy)',
+      id: 'abc123def4567890',
+      name: 'mlw-conv2d',
+      image: 'conv2d:latest',
+      state: 'running',
+      health: 'healthy' as const,
+      status: 'Up 3 seconds (healthy)',
       ports: [{ hostIp: '0.0.0.0', hostPort: 32768, containerPort: 8080 }],
       labels: { 'dev.mlworkbench.model': '/ws/models/conv2d.onnx', 'dev.mlworkbench.modelHash': hash, 'dev.mlworkbench.runId': 'run-7' },
       createdAt: 0,
@@ -186,13 +213,36 @@ describe('containers and deployments', () => {
     assert.equal(containerDescription(c), 'healthy · conv2d:latest · :32768');
     assert.equal(containerDescription({ ...c, state: 'exited', health: undefined, ports: [] }), 'exited · conv2d:latest');
     const records = [
-      { at: '2026-01-01T00:00:00Z', kind: 'image' as const, modelPath: '/ws/models/conv2d.onnx', modelHash: hash, image: 'conv2d:latest', imageId: 'sha256:0123456789abcdef' },
-      { at: '2026-01-01T00:01:00Z', kind: 'push' as const, modelPath: '/ws/models/conv2d.onnx', modelHash: hash, reference: 'reg/conv2d@sha256:fedcba9876543210', digest: 'sha256:fedcba9876543210' },
-      { at: '2026-01-01T00:02:00Z', kind: 'kubernetes' as const, modelPath: '/ws/models/conv2d.onnx', modelHash: hash, manifest: '/ws/deploy/k8s/conv2d-server.yaml' },
+      {
+        at: '2026-01-01T00:00:00Z',
+        kind: 'image' as const,
+        modelPath: '/ws/models/conv2d.onnx',
+        modelHash: hash,
+        image: 'conv2d:latest',
+        imageId: 'sha256:0123456789abcdef',
+      },
+      {
+        at: '2026-01-01T00:01:00Z',
+        kind: 'push' as const,
+        modelPath: '/ws/models/conv2d.onnx',
+        modelHash: hash,
+        reference: 'reg/conv2d@sha256:fedcba9876543210',
+        digest: 'sha256:fedcba9876543210',
+      },
+      {
+        at: '2026-01-01T00:02:00Z',
+        kind: 'kubernetes' as const,
+        modelPath: '/ws/models/conv2d.onnx',
+        modelHash: hash,
+        manifest: '/ws/deploy/k8s/conv2d-server.yaml',
+      },
       { at: '2026-01-01T00:03:00Z', kind: 'image' as const, modelPath: '/ws/other.onnx', modelHash: 'other', image: 'other:latest' },
     ];
     const steps = lineageSteps(c, records);
-    assert.deepEqual(steps.map((s) => s.label), ['Model', 'Run', 'Image', 'Pushed', 'Kubernetes']);
+    assert.deepEqual(
+      steps.map((s) => s.label),
+      ['Model', 'Run', 'Image', 'Pushed', 'Kubernetes'],
+    );
     assert.equal(steps[0].description, 'conv2d.onnx · cb8df62b2240');
     assert.equal(steps[2].description, 'conv2d:latest · 0123456789ab');
     const md = lineageMarkdown(c, [...records, { ...records[0], image: 'a|b' }]);

@@ -21,8 +21,15 @@ async function tryElectron(workspace) {
     console.log(`integration: desktop VS Code cannot be downloaded here (${String(e.message ?? e).split('\n')[0]}); using code-server`);
     return undefined;
   }
-  const code = await runTests({ vscodeExecutablePath: executable, extensionDevelopmentPath: repoRoot, extensionTestsPath: testsEntry, launchArgs: [workspace, '--disable-workspace-trust'] })
-    .then(() => 0, () => 1);
+  const code = await runTests({
+    vscodeExecutablePath: executable,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: testsEntry,
+    launchArgs: [workspace, '--disable-workspace-trust'],
+  }).then(
+    () => 0,
+    () => 1,
+  );
   return { code, result: undefined };
 }
 

@@ -15,7 +15,6 @@ function workspaceUri(...parts: string[]): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, ...parts);
 }
 
-
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers
     .flatMap((h) => h.contents)
@@ -47,23 +46,32 @@ describe('ONNX models', () => {
   it('benchmarks a model in a child process and returns the parsed result', async function () {
     this.timeout(120_000);
     const uri = workspaceUri('models', 'conv2d.onnx');
-    const result = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, { batch: 1, runs: 20 });
+    const result = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, {
+      batch: 1,
+      runs: 20,
+    });
     assert.ok(result, 'the command returned a result (see the log when it did not)');
     assert.ok(result.p50 > 0, `p50 ${result.p50}`);
     assert.equal(result.latenciesMs.length, 20);
     await waitFor('the benchmark panel', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mlWorkbench.benchmark')),
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('mlWorkbench.benchmark')),
     );
     // A second benchmark of the same model is compared with the first one (kept in workspaceState).
-    const again = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, { batch: 1, runs: 5 });
+    const again = await vscode.commands.executeCommand<BenchmarkReply | undefined>('mlWorkbench.benchmarkModel', uri, {
+      batch: 1,
+      runs: 5,
+    });
     assert.equal(again?.latenciesMs.length, 5);
   });
 
   it('benchmarks with chosen threads and graph optimisation level', async function () {
     this.timeout(60_000);
-    const r = await vscode.commands.executeCommand<{ latenciesMs: number[]; config: { intraOpThreads: number | string; graphOptimizationLevel: string } }>(
-      'mlWorkbench.benchmarkModel', workspaceUri('models', 'conv2d.onnx'), { batch: 1, runs: 5, threads: 1, opt: 'basic' },
-    );
+    const r = await vscode.commands.executeCommand<{
+      latenciesMs: number[];
+      config: { intraOpThreads: number | string; graphOptimizationLevel: string };
+    }>('mlWorkbench.benchmarkModel', workspaceUri('models', 'conv2d.onnx'), { batch: 1, runs: 5, threads: 1, opt: 'basic' });
     assert.equal(r.latenciesMs.length, 5);
     assert.equal(r.config.intraOpThreads, 1);
     assert.equal(r.config.graphOptimizationLevel, 'basic');
@@ -71,10 +79,17 @@ describe('ONNX models', () => {
 
   it('tries a model once in a child process: outputs with their shapes', async function () {
     this.timeout(60_000);
-    const result = await vscode.commands.executeCommand<{ outputs: { name: string; shape: number[]; dtype: string }[] }>('mlWorkbench.tryModel', workspaceUri('models', 'conv2d.onnx'), {});
+    const result = await vscode.commands.executeCommand<{ outputs: { name: string; shape: number[]; dtype: string }[] }>(
+      'mlWorkbench.tryModel',
+      workspaceUri('models', 'conv2d.onnx'),
+      {},
+    );
     assert.ok(result, 'Try Model returned nothing');
     // test_Conv2d: [2,3,7,5] -> [2,4,5,4] (as python3-onnx reports it)
-    assert.deepEqual(result.outputs.map((o) => o.shape), [[2, 4, 5, 4]]);
+    assert.deepEqual(
+      result.outputs.map((o) => o.shape),
+      [[2, 4, 5, 4]],
+    );
     assert.equal(result.outputs[0].dtype, 'float32');
   });
 
@@ -94,7 +109,10 @@ describe('ONNX models', () => {
       assert.match(text, /linear\.onnx/);
       assert.ok(text.includes(summary.inputs[0].name), `hover names input ${summary.inputs[0].name}: ${text}`);
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-      assert.ok(lenses.some((l) => l.command?.title === 'Inspect model'), 'an Inspect model CodeLens');
+      assert.ok(
+        lenses.some((l) => l.command?.title === 'Inspect model'),
+        'an Inspect model CodeLens',
+      );
     } finally {
       await vscode.workspace.fs.delete(script);
     }

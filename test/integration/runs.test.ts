@@ -15,8 +15,6 @@ interface StoredRun {
   metrics?: Record<string, { last: number }>;
 }
 
-
-
 describe('experiment runs', () => {
   before(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
@@ -33,7 +31,10 @@ describe('experiment runs', () => {
     const workspace = folder.uri.fsPath;
     const before = new Set((await storedRuns<StoredRun>(workspace)).map((r) => r.id));
 
-    await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), { params: { epochs: '5' }, wait: true });
+    await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), {
+      params: { epochs: '5' },
+      wait: true,
+    });
 
     const run = await waitFor('a finished run with a loss metric', async () =>
       (await storedRuns<StoredRun>(workspace)).find((r) => !before.has(r.id) && r.status === 'finished' && r.metrics?.loss !== undefined),
@@ -42,7 +43,9 @@ describe('experiment runs', () => {
 
     await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', run.id);
     const tab = await waitFor('the run dashboard tab', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.includes(run.name) && t.input instanceof vscode.TabInputWebview),
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.label.includes(run.name) && t.input instanceof vscode.TabInputWebview),
     );
     assert.ok(tab.isActive);
     await vscode.window.tabGroups.close(tab);
@@ -51,14 +54,19 @@ describe('experiment runs', () => {
   it('compares two runs side by side', async () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
-    const second = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), { params: { lr: '0.2' }, wait: true })) as StoredRun;
+    const second = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.joinPath(folder.uri, 'train.py'), {
+      params: { lr: '0.2' },
+      wait: true,
+    })) as StoredRun;
     assert.equal(second?.status, 'finished');
     const runs = (await storedRuns<StoredRun>(folder.uri.fsPath)).filter((r) => r.status === 'finished').slice(0, 2);
     assert.equal(runs.length, 2);
     const nodes = runs.map((run) => ({ type: 'run', entry: { run, workspace: folder.uri.fsPath } }));
     await vscode.commands.executeCommand('mlWorkbench.compareRuns', nodes[0], nodes);
     const tab = await waitFor('the compare tab', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Compare 2 Runs' && t.input instanceof vscode.TabInputWebview),
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.label === 'Compare 2 Runs' && t.input instanceof vscode.TabInputWebview),
     );
     await vscode.window.tabGroups.close(tab);
   });
@@ -67,13 +75,18 @@ describe('experiment runs', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
     const script = vscode.Uri.joinPath(folder.uri, 'slow.py');
-    await fsp.writeFile(script.fsPath, 'import time\nfor i in range(600):\n    print(f"mlw: step={i} loss={1 / (i + 1)}", flush=True)\n    time.sleep(0.1)\n');
+    await fsp.writeFile(
+      script.fsPath,
+      'import time\nfor i in range(600):\n    print(f"mlw: step={i} loss={1 / (i + 1)}", flush=True)\n    time.sleep(0.1)\n',
+    );
     const started = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, {})) as StoredRun;
     assert.equal(started?.status, 'running');
     await vscode.commands.executeCommand('mlWorkbench.openRunDashboard', started.id);
     await new Promise((r) => setTimeout(r, 1000));
     await vscode.commands.executeCommand('mlWorkbench.stopRun', started.id);
-    const stopped = await waitFor('the run to be stopped', async () => (await storedRuns<StoredRun>(folder.uri.fsPath)).find((r) => r.id === started.id && r.status === 'stopped'));
+    const stopped = await waitFor('the run to be stopped', async () =>
+      (await storedRuns<StoredRun>(folder.uri.fsPath)).find((r) => r.id === started.id && r.status === 'stopped'),
+    );
     assert.ok(stopped.metrics?.loss, 'metrics printed as mlw: lines were recorded');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -95,12 +108,16 @@ describe('experiment runs', () => {
     try {
       process.env.MLW_PYTHON = fromEnv; // the extension host's environment is this process's
       await config.update('pythonPath', fromSetting, vscode.ConfigurationTarget.Global);
-      const bySetting = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & { interpreter: string };
+      const bySetting = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & {
+        interpreter: string;
+      };
       assert.equal(bySetting.status, 'finished');
       assert.equal(bySetting.interpreter, fromSetting, 'the setting wins over $MLW_PYTHON');
 
       await config.update('pythonPath', undefined, vscode.ConfigurationTarget.Global);
-      const byEnv = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & { interpreter: string };
+      const byEnv = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', script, { wait: true })) as StoredRun & {
+        interpreter: string;
+      };
       assert.equal(byEnv.status, 'finished');
       assert.equal(byEnv.interpreter, fromEnv, 'without the setting (and no Python extension), $MLW_PYTHON');
     } finally {

@@ -55,14 +55,19 @@ describe('local model serving', function () {
     const inferRes = await fetch(`${url}/v2/models/${MODEL}/infer`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ inputs: [{ name: input.name, datatype: input.datatype, shape, data: Array.from({ length: count }, (_, i) => (i % 7) / 7) }] }),
+      body: JSON.stringify({
+        inputs: [{ name: input.name, datatype: input.datatype, shape, data: Array.from({ length: count }, (_, i) => (i % 7) / 7) }],
+      }),
     });
     const inferBody = (await inferRes.json()) as { outputs: { name: string; shape: number[]; data: unknown[] }[] };
     assert.equal(inferRes.status, 200, JSON.stringify(inferBody));
     const out = inferBody.outputs[0];
-    const expected = meta.outputs[0].shape.map((d, i) => (d < 0 ? shape[i] ?? 1 : d));
+    const expected = meta.outputs[0].shape.map((d, i) => (d < 0 ? (shape[i] ?? 1) : d));
     assert.deepEqual(out.shape, expected);
-    assert.equal(out.data.length, expected.reduce((a, b) => a * b, 1));
+    assert.equal(
+      out.data.length,
+      expected.reduce((a, b) => a * b, 1),
+    );
 
     // Serving the same file again reuses the running server.
     assert.equal(await vscode.commands.executeCommand('mlWorkbench.serveModel', workspaceFile(`models/${MODEL}.onnx`)), url);
@@ -73,7 +78,10 @@ describe('local model serving', function () {
 
     // The test request command posts random data built from the metadata and shows the answer.
     const answer = await vscode.commands.executeCommand<{ outputs?: { shape: number[] }[] }>('mlWorkbench.sendTestRequest', url);
-    assert.deepEqual(answer?.outputs?.[0].shape, meta.outputs[0].shape.map((d) => (d < 0 ? 1 : d)));
+    assert.deepEqual(
+      answer?.outputs?.[0].shape,
+      meta.outputs[0].shape.map((d) => (d < 0 ? 1 : d)),
+    );
     const shown = vscode.window.activeTextEditor?.document;
     assert.ok(shown?.isUntitled && shown.languageId === 'json', 'the response is shown in an untitled JSON document');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
@@ -83,7 +91,9 @@ describe('local model serving', function () {
     const deadline = Date.now() + 10_000;
     let tab: vscode.Tab | undefined;
     while (!tab && Date.now() < deadline) {
-      tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Monitor: ${MODEL}.onnx` && t.input instanceof vscode.TabInputWebview);
+      tab = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.label === `Monitor: ${MODEL}.onnx` && t.input instanceof vscode.TabInputWebview);
       if (!tab) await new Promise((r) => setTimeout(r, 100));
     }
     assert.ok(tab, 'the monitor tab opened');
@@ -92,6 +102,9 @@ describe('local model serving', function () {
     await vscode.commands.executeCommand('mlWorkbench.stopServer', url);
     const stoppedUrl = url;
     url = undefined;
-    await assert.rejects(fetch(`${stoppedUrl}/v2/health/live`, { signal: AbortSignal.timeout(5_000) }), 'the port still answers after stopServer');
+    await assert.rejects(
+      fetch(`${stoppedUrl}/v2/health/live`, { signal: AbortSignal.timeout(5_000) }),
+      'the port still answers after stopServer',
+    );
   });
 });

@@ -11,7 +11,6 @@ interface StoredRun {
   tags: Record<string, string>;
 }
 
-
 describe('sweeps', () => {
   before(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
@@ -32,13 +31,19 @@ describe('sweeps', () => {
     const workspace = folder.uri.fsPath;
     const before = new Set((await storedRuns<StoredRun>(workspace)).map((r) => r.id));
 
-    const result = (await vscode.commands.executeCommand('mlWorkbench.runSweep', vscode.Uri.joinPath(folder.uri, 'train.py'), { grid: { lr: [0.3, 0.05] }, wait: true })) as StoredRun[] | undefined;
+    const result = (await vscode.commands.executeCommand('mlWorkbench.runSweep', vscode.Uri.joinPath(folder.uri, 'train.py'), {
+      grid: { lr: [0.3, 0.05] },
+      wait: true,
+    })) as StoredRun[] | undefined;
     assert.ok(Array.isArray(result), 'the command returns the final runs');
     assert.equal(result.length, 2);
 
     const runs = (await storedRuns<StoredRun>(workspace)).filter((r) => !before.has(r.id));
     assert.equal(runs.length, 2, JSON.stringify(runs.map((r) => r.id)));
-    assert.ok(runs.every((r) => r.status === 'finished'), JSON.stringify(runs.map((r) => r.status)));
+    assert.ok(
+      runs.every((r) => r.status === 'finished'),
+      JSON.stringify(runs.map((r) => r.status)),
+    );
     assert.deepEqual(runs.map((r) => r.params.lr).sort(), [0.05, 0.3]);
     assert.equal(new Set(runs.map((r) => r.experiment)).size, 1, 'one experiment per sweep');
     assert.equal(new Set(runs.map((r) => r.tags['mlw.sweep'])).size, 1, 'tagged with one sweep id');

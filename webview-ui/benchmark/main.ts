@@ -1,5 +1,11 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { BenchmarkFigures, BenchmarkFromWebview, BenchmarkRun, BenchmarkToWebview, BenchmarkView } from '../../src/shared/benchmarkProtocol';
+import type {
+  BenchmarkFigures,
+  BenchmarkFromWebview,
+  BenchmarkRun,
+  BenchmarkToWebview,
+  BenchmarkView,
+} from '../../src/shared/benchmarkProtocol';
 import { connectHost } from '../shared/vscodeApi';
 import { el, h } from '../shared/dom';
 import { sizeCanvas } from '../shared/sizeCanvas';
@@ -115,7 +121,15 @@ function histogram(runs: BenchmarkRun[]): HTMLElement {
     });
   });
   ctx.globalAlpha = 1;
-  axes(ctx, width, height, `latency ms (${ms(lo)} – ${ms(hi)}${clipped ? ', slower runs in the last bin' : ''})`, 'runs', '', String(maxCount));
+  axes(
+    ctx,
+    width,
+    height,
+    `latency ms (${ms(lo)} – ${ms(hi)}${clipped ? ', slower runs in the last bin' : ''})`,
+    'runs',
+    '',
+    String(maxCount),
+  );
   return canvas;
 }
 
@@ -162,12 +176,26 @@ function legend(view: BenchmarkView): HTMLElement | null {
     s.style.cssText = `display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;background:${color}`;
     return s;
   };
-  return h('p', { class: 'muted' }, swatch(c.a), `${previousLabel(view)} (${new Date(view.previous.startedAt).toLocaleString()})`, swatch(c.b), `this run (${new Date(view.current.startedAt).toLocaleString()})`);
+  return h(
+    'p',
+    { class: 'muted' },
+    swatch(c.a),
+    `${previousLabel(view)} (${new Date(view.previous.startedAt).toLocaleString()})`,
+    swatch(c.b),
+    `this run (${new Date(view.current.startedAt).toLocaleString()})`,
+  );
 }
 
 function figuresTable(view: BenchmarkView): HTMLElement {
   const prev = view.previous;
-  const head = h('tr', {}, h('th', {}, 'Figure'), ...(prev ? [h('th', { class: 'num' }, previousLabel(view) === 'previous' ? 'Previous' : previousLabel(view))] : []), h('th', { class: 'num' }, prev ? 'This run' : 'Value'), ...(prev ? [h('th', { class: 'num' }, 'Change')] : []));
+  const head = h(
+    'tr',
+    {},
+    h('th', {}, 'Figure'),
+    ...(prev ? [h('th', { class: 'num' }, previousLabel(view) === 'previous' ? 'Previous' : previousLabel(view))] : []),
+    h('th', { class: 'num' }, prev ? 'This run' : 'Value'),
+    ...(prev ? [h('th', { class: 'num' }, 'Change')] : []),
+  );
   const rows = FIGURES.map((f) => {
     const cmp = view.comparison?.figures.find((x) => x.figure === f.key);
     let change = '';
@@ -175,7 +203,9 @@ function figuresTable(view: BenchmarkView): HTMLElement {
       const better = f.higherIsBetter ? cmp.percent > 0 : cmp.percent < 0;
       change = `${cmp.percent >= 0 ? '+' : ''}${cmp.percent.toFixed(1)} %${Math.abs(cmp.percent) >= 1 ? (better ? ' ▲ better' : ' ▼ worse') : ''}`;
     }
-    return h('tr', { 'data-figure': f.key },
+    return h(
+      'tr',
+      { 'data-figure': f.key },
       h('td', {}, f.label),
       ...(prev ? [h('td', { class: 'num mono' }, f.format(prev[f.key]))] : []),
       h('td', { class: 'num mono' }, f.format(view.current[f.key])),
@@ -199,7 +229,13 @@ function render(view: BenchmarkView): void {
     : null;
   root.replaceChildren(
     h('h1', {}, `Benchmark: ${view.fileName}`),
-    h('p', { class: 'muted' }, `${r.runs} runs · batch ${r.batchSize} · ${new Date(r.startedAt).toLocaleString()}`, h('br'), h('span', { class: 'mono' }, r.path)),
+    h(
+      'p',
+      { class: 'muted' },
+      `${r.runs} runs · batch ${r.batchSize} · ${new Date(r.startedAt).toLocaleString()}`,
+      h('br'),
+      h('span', { class: 'mono' }, r.path),
+    ),
     ...(verdict ? [h('p', {}, verdict)] : []),
     ...(cmp && cmp.configDifferences.length ? [h('p', { class: 'muted' }, `Not like for like: ${cmp.configDifferences.join('; ')}`)] : []),
     h('div', { class: 'toolbar' }, rerun),

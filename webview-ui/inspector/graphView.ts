@@ -20,7 +20,12 @@ export class GraphView {
   private readonly runner: LayoutRunner;
   private readonly crumbs = h('nav', { class: 'insp-crumbs', 'aria-label': 'Graph and subgraphs' });
   private readonly status = h('span', { class: 'muted insp-status', 'aria-live': 'polite' });
-  private readonly search = h('input', { type: 'search', class: 'insp-search', placeholder: 'Find node or tensor', 'aria-label': 'Find node or tensor' });
+  private readonly search = h('input', {
+    type: 'search',
+    class: 'insp-search',
+    placeholder: 'Find node or tensor',
+    'aria-label': 'Find node or tensor',
+  });
   private readonly panel = h('aside', { class: 'insp-panel', 'aria-label': 'Selected node' });
   private stack: Level[] = [];
   private matches: number[] = [];
@@ -29,7 +34,10 @@ export class GraphView {
   private readonly pending = new Map<number, HTMLElement>();
 
   /** `layoutWorkerUrl`: the layout worker bundle's URI; without it, layouts run on the page thread. */
-  constructor(private readonly postStats: (requestId: number, graphId: string, tensor: string) => void, layoutWorkerUrl?: string) {
+  constructor(
+    private readonly postStats: (requestId: number, graphId: string, tensor: string) => void,
+    layoutWorkerUrl?: string,
+  ) {
     this.runner = new LayoutRunner(layoutWorkerUrl);
     this.canvas = new GraphCanvas((box) => this.select(box));
     const tool = (label: string, title: string, run: () => void): HTMLButtonElement => {
@@ -48,8 +56,12 @@ export class GraphView {
       }
     });
     this.panel.append(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
-    this.element = h('div', { class: 'insp-graph' },
-      h('div', { class: 'insp-graph-bar' },
+    this.element = h(
+      'div',
+      { class: 'insp-graph' },
+      h(
+        'div',
+        { class: 'insp-graph-bar' },
         this.crumbs,
         this.search,
         tool('↑', 'Previous match (Shift+Enter)', () => this.find(-1)),
@@ -143,28 +155,32 @@ export class GraphView {
       });
       return b;
     });
-    this.crumbs.replaceChildren(...items.flatMap((item, i) => (i === 0 ? [item] : [h('span', { class: 'muted', 'aria-hidden': 'true' }, ' › '), item])));
+    this.crumbs.replaceChildren(
+      ...items.flatMap((item, i) => (i === 0 ? [item] : [h('span', { class: 'muted', 'aria-hidden': 'true' }, ' › '), item])),
+    );
   }
 
   private select(box: number): void {
     const level = this.stack[this.stack.length - 1];
     this.canvas.select(box);
-    this.panel.replaceChildren(renderBoxPanel(level.draw, box, {
-      requestStats: (graphId, tensor, target) => {
-        const id = this.nextRequest++;
-        this.pending.set(id, target);
-        target.replaceChildren(h('p', { class: 'muted' }, 'Reading…'));
-        this.postStats(id, graphId, tensor);
-      },
-      openSubgraph: (graph, label) => this.push(graph, label),
-      goToTensor: (tensor) => {
-        const p = level.draw.producer.get(tensor);
-        if (p !== undefined) {
-          this.select(p);
-          this.canvas.centreOn(p);
-        }
-      },
-    }));
+    this.panel.replaceChildren(
+      renderBoxPanel(level.draw, box, {
+        requestStats: (graphId, tensor, target) => {
+          const id = this.nextRequest++;
+          this.pending.set(id, target);
+          target.replaceChildren(h('p', { class: 'muted' }, 'Reading…'));
+          this.postStats(id, graphId, tensor);
+        },
+        openSubgraph: (graph, label) => this.push(graph, label),
+        goToTensor: (tensor) => {
+          const p = level.draw.producer.get(tensor);
+          if (p !== undefined) {
+            this.select(p);
+            this.canvas.centreOn(p);
+          }
+        },
+      }),
+    );
   }
 
   /** Recompute matches for the query; step -1/+1 moves to the previous/next one, 0 keeps the first. */

@@ -45,7 +45,10 @@ export class LayoutRunner {
   fallbackReason: string | undefined;
 
   /** `workerUrl`: the worker bundle's webview URI; undefined runs every layout on the page. */
-  constructor(private readonly workerUrl: string | undefined, private readonly log: (message: string) => void = (m) => console.warn(m)) {}
+  constructor(
+    private readonly workerUrl: string | undefined,
+    private readonly log: (message: string) => void = (m) => console.warn(m),
+  ) {}
 
   start(input: RunnerInput, onProgress: OnProgress, onDone: OnDone, onFail: OnFail): void {
     this.cancel();

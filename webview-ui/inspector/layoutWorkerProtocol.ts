@@ -35,14 +35,22 @@ function isLayout(v: unknown): v is GraphLayout {
   if (!isObj(v) || typeof v.nodeCount !== 'number' || typeof v.layerCount !== 'number') return false;
   const n = v.nodeCount;
   return (
-    v.x instanceof Float64Array && v.x.length === n &&
-    v.y instanceof Float64Array && v.y.length === n &&
-    v.w instanceof Float64Array && v.w.length === n &&
-    v.layer instanceof Int32Array && v.layer.length === n &&
-    v.layerNodes instanceof Int32Array && v.layerNodes.length === n &&
-    v.layerStart instanceof Int32Array && v.layerStart.length === v.layerCount + 1 &&
-    typeof v.nodeHeight === 'number' && typeof v.layerPitch === 'number' &&
-    typeof v.width === 'number' && typeof v.height === 'number'
+    v.x instanceof Float64Array &&
+    v.x.length === n &&
+    v.y instanceof Float64Array &&
+    v.y.length === n &&
+    v.w instanceof Float64Array &&
+    v.w.length === n &&
+    v.layer instanceof Int32Array &&
+    v.layer.length === n &&
+    v.layerNodes instanceof Int32Array &&
+    v.layerNodes.length === n &&
+    v.layerStart instanceof Int32Array &&
+    v.layerStart.length === v.layerCount + 1 &&
+    typeof v.nodeHeight === 'number' &&
+    typeof v.layerPitch === 'number' &&
+    typeof v.width === 'number' &&
+    typeof v.height === 'number'
   );
 }
 

@@ -27,7 +27,8 @@ const notice = h('span', { class: 'muted', 'aria-live': 'polite' });
 
 let current: InspectorState | undefined;
 /** The layout worker bundle, named by the extension in the page (see webviewHost.ts). */
-const layoutWorkerUrl = document.querySelector<HTMLMetaElement>('meta[name="mlw-worker"][data-worker="inspectorLayout.worker"]')?.content || undefined;
+const layoutWorkerUrl =
+  document.querySelector<HTMLMetaElement>('meta[name="mlw-worker"][data-worker="inspectorLayout.worker"]')?.content || undefined;
 
 function selectTab(next: Tab, focus = false): void {
   tab = next;
@@ -47,7 +48,10 @@ function selectTab(next: Tab, focus = false): void {
 function ensureGraph(): void {
   if (!current) return;
   if (!graphView) {
-    graphView = new GraphView((requestId, graphId, tensor) => host.post({ type: 'requestTensorStats', requestId, graphId, tensor }), layoutWorkerUrl);
+    graphView = new GraphView(
+      (requestId, graphId, tensor) => host.post({ type: 'requestTensorStats', requestId, graphId, tensor }),
+      layoutWorkerUrl,
+    );
     graphPane.replaceChildren(graphView.element);
   }
   if (graphShown !== current.graph) {
@@ -92,7 +96,13 @@ function onMessage(message: InspectorToWebview): void {
       graphShown = undefined;
       title.textContent = message.error.fileName;
       notice.textContent = '';
-      summaryPane.replaceChildren(renderLoadError(message.error, () => host.post({ type: 'reopenWith' }), () => host.post({ type: 'reload' })));
+      summaryPane.replaceChildren(
+        renderLoadError(
+          message.error,
+          () => host.post({ type: 'reopenWith' }),
+          () => host.post({ type: 'reload' }),
+        ),
+      );
       graphPane.replaceChildren(h('p', { class: 'muted' }, 'No graph: the file could not be read.'));
       graphView?.dispose();
       graphView = undefined;

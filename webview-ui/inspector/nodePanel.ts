@@ -31,10 +31,17 @@ function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions)
     const cell = h('td', {}, h('div', { class: 'mono' }, typeText));
     if (init) {
       const out = h('div', { class: 'insp-stats', 'aria-live': 'polite' });
-      cell.append(button('Statistics', () => actions.requestStats(init.graphId, name, out), `Read ${name} and compute min, max, mean, std`), out);
+      cell.append(
+        button('Statistics', () => actions.requestStats(init.graphId, name, out), `Read ${name} and compute min, max, mean, std`),
+        out,
+      );
     }
     const nameCell = draw.producer.has(name)
-      ? h('td', {}, button(name, () => actions.goToTensor(name), 'Go to the node producing this tensor'))
+      ? h(
+          'td',
+          {},
+          button(name, () => actions.goToTensor(name), 'Go to the node producing this tensor'),
+        )
       : h('td', {}, h('span', { class: 'mono' }, name));
     return h('tr', {}, nameCell, cell);
   });
@@ -45,7 +52,9 @@ export function renderBoxPanel(draw: DrawGraph, boxIndex: number, actions: NodeP
   const box = draw.boxes[boxIndex];
   if (box.kind !== 'op') {
     const v = (box.kind === 'input' ? draw.graph.inputs : draw.graph.outputs)[box.index];
-    return h('div', {},
+    return h(
+      'div',
+      {},
       h('h2', {}, box.kind === 'input' ? 'Graph input' : 'Graph output'),
       h('p', { class: 'mono' }, v.name),
       h('p', { class: 'mono' }, v.type),
@@ -55,17 +64,37 @@ export function renderBoxPanel(draw: DrawGraph, boxIndex: number, actions: NodeP
   }
   const node = draw.graph.nodes[box.index];
   const attributes = node.attributes.length
-    ? h('table', { class: 'grid' }, h('tbody', {}, ...node.attributes.map((a) =>
-        h('tr', {}, h('td', { class: 'mono' }, a.name), h('td', {}, h('span', { class: 'mono insp-attr' }, a.text), h('div', { class: 'muted' }, a.type))))))
+    ? h(
+        'table',
+        { class: 'grid' },
+        h(
+          'tbody',
+          {},
+          ...node.attributes.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, a.name),
+              h('td', {}, h('span', { class: 'mono insp-attr' }, a.text), h('div', { class: 'muted' }, a.type)),
+            ),
+          ),
+        ),
+      )
     : h('p', { class: 'muted' }, 'No attributes.');
   const subgraphs = node.subgraphs.flatMap((s) =>
     s.graphs.map((g, k) => {
       const label = `${node.name || node.opType}.${s.attribute}${s.graphs.length > 1 ? `[${k}]` : ''}`;
-      return h('li', {}, button(`Open subgraph ${s.attribute}${s.graphs.length > 1 ? `[${k}]` : ''}`, () => actions.openSubgraph(g, label)),
-        h('span', { class: 'muted' }, ` ${formatCount(g.nodes.length)} nodes`));
+      return h(
+        'li',
+        {},
+        button(`Open subgraph ${s.attribute}${s.graphs.length > 1 ? `[${k}]` : ''}`, () => actions.openSubgraph(g, label)),
+        h('span', { class: 'muted' }, ` ${formatCount(g.nodes.length)} nodes`),
+      );
     }),
   );
-  return h('div', {},
+  return h(
+    'div',
+    {},
     h('h2', {}, node.opType),
     h('p', { class: 'muted' }, node.domain),
     h('p', { class: 'mono insp-break' }, node.name || '(unnamed node)'),
@@ -86,18 +115,31 @@ export function showStats(target: HTMLElement, stats: InspectorTensorStats): voi
     ['Type', stats.dtype],
   ];
   if (stats.supported && stats.min !== undefined) {
-    facts.push(['Min', formatNumber(stats.min)], ['Max', formatNumber(stats.max)], ['Mean', formatNumber(stats.mean)], ['Std', formatNumber(stats.std)]);
+    facts.push(
+      ['Min', formatNumber(stats.min)],
+      ['Max', formatNumber(stats.max)],
+      ['Mean', formatNumber(stats.mean)],
+      ['Std', formatNumber(stats.std)],
+    );
   }
   if (stats.nanCount) facts.push(['NaN', formatCount(stats.nanCount)]);
   if (stats.infCount) facts.push(['±Inf', formatCount(stats.infCount)]);
   if (stats.zeroCount !== undefined) facts.push(['Zeros', formatCount(stats.zeroCount)]);
-  target.replaceChildren(h('div', {},
-    h('dl', { class: 'insp-facts small' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])),
-    stats.reason ? h('p', { class: 'muted' }, stats.reason) : null,
-    stats.first.length
-      ? h('p', { class: 'mono insp-break' }, `First: ${stats.first.map((x) => (typeof x === 'number' ? formatNumber(x) : String(x))).join(', ')}${stats.count > stats.first.length ? ', …' : ''}`)
-      : null,
-  ));
+  target.replaceChildren(
+    h(
+      'div',
+      {},
+      h('dl', { class: 'insp-facts small' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])),
+      stats.reason ? h('p', { class: 'muted' }, stats.reason) : null,
+      stats.first.length
+        ? h(
+            'p',
+            { class: 'mono insp-break' },
+            `First: ${stats.first.map((x) => (typeof x === 'number' ? formatNumber(x) : String(x))).join(', ')}${stats.count > stats.first.length ? ', …' : ''}`,
+          )
+        : null,
+    ),
+  );
 }
 
 export function showStatsError(target: HTMLElement, message: string): void {

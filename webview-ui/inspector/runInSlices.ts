@@ -11,7 +11,12 @@ export interface SliceHandlers {
   failed(message: string): void;
 }
 
-export function runInSlices(steps: Generator<LayoutProgress, GraphLayout, void>, sliceMs: number, live: () => boolean, on: SliceHandlers): void {
+export function runInSlices(
+  steps: Generator<LayoutProgress, GraphLayout, void>,
+  sliceMs: number,
+  live: () => boolean,
+  on: SliceHandlers,
+): void {
   const slice = (): void => {
     if (!live()) return; // cancelled or superseded
     const end = performance.now() + sliceMs;

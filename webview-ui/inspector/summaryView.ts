@@ -6,7 +6,9 @@ import { formatBytes, formatCount, formatShape } from '../lib/format';
 type Row = (Node | string)[];
 
 function table(label: string, headers: string[], rows: Row[], numeric: number[] = []): HTMLElement {
-  return h('table', { class: 'grid', 'aria-label': label },
+  return h(
+    'table',
+    { class: 'grid', 'aria-label': label },
     h('thead', {}, h('tr', {}, ...headers.map((t, i) => h('th', numeric.includes(i) ? { class: 'num' } : {}, t)))),
     h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', numeric.includes(i) ? { class: 'num' } : {}, c))))),
   );
@@ -43,41 +45,106 @@ export function renderSummary(state: InspectorState): HTMLElement {
   const opRows = s.operators.map((o) => {
     const bar = h('span', { class: 'insp-bar', 'aria-hidden': 'true' });
     bar.style.width = `${Math.max(1, (o.count / maxOp) * 100)}%`; // CSSOM, allowed by the CSP (no inline style attribute)
-    return h('div', { class: 'insp-op', role: 'listitem' },
-      h('span', { class: 'mono insp-op-name', title: `${o.domain}::${o.opType}` }, o.domain === 'ai.onnx' ? o.opType : `${o.domain}::${o.opType}`),
+    return h(
+      'div',
+      { class: 'insp-op', role: 'listitem' },
+      h(
+        'span',
+        { class: 'mono insp-op-name', title: `${o.domain}::${o.opType}` },
+        o.domain === 'ai.onnx' ? o.opType : `${o.domain}::${o.opType}`,
+      ),
       h('span', { class: 'insp-bar-track' }, bar),
       h('span', { class: 'num' }, formatCount(o.count)),
     );
   });
 
-  return h('div', { class: 'insp-summary' },
+  return h(
+    'div',
+    { class: 'insp-summary' },
     h('p', { class: 'muted mono' }, s.path),
     s.docString ? h('p', { class: 'insp-doc' }, s.docString) : null,
     header,
-    s.warnings.length
-      ? section('Warnings', h('ul', { class: 'insp-warnings' }, ...s.warnings.map((w) => h('li', {}, w))))
-      : null,
-    section('Signature', table('Inputs and outputs', ['', 'Name', 'Type', 'Shape'], [...signatureRows('input', s.inputs), ...signatureRows('output', s.outputs)])),
-    section('Opsets', table('Opset imports', ['Domain', 'Version'], s.opsetImports.map((o) => [mono(o.domain), String(o.version)]), [1])),
-    s.metadataProps.length
-      ? section('Metadata', table('Metadata properties', ['Key', 'Value'], s.metadataProps.map((p) => [mono(p.key), p.value.length > 500 ? `${p.value.slice(0, 500)}…` : p.value])))
-      : null,
-    section('Parameters by type',
-      s.parametersByDtype.length
-        ? table('Parameters by data type', ['Type', 'Tensors', 'Elements', 'Bytes'],
-            s.parametersByDtype.map((d) => [mono(d.dtype), formatCount(d.tensors), formatCount(d.elements), formatBytes(d.bytes)]), [1, 2, 3])
-        : h('p', { class: 'muted' }, 'No weights.'),
-      h('p', { class: 'muted' },
-        `${formatCount(s.initializerCount)} initializers, ${formatCount(s.sparseInitializerCount)} sparse, ${formatCount(s.attributeTensorCount)} tensors in attributes.`),
+    s.warnings.length ? section('Warnings', h('ul', { class: 'insp-warnings' }, ...s.warnings.map((w) => h('li', {}, w)))) : null,
+    section(
+      'Signature',
+      table(
+        'Inputs and outputs',
+        ['', 'Name', 'Type', 'Shape'],
+        [...signatureRows('input', s.inputs), ...signatureRows('output', s.outputs)],
+      ),
     ),
-    section(`Operators (${s.operators.length} types)`, h('div', { class: 'insp-ops', role: 'list', 'aria-label': 'Operator histogram' }, ...opRows)),
+    section(
+      'Opsets',
+      table(
+        'Opset imports',
+        ['Domain', 'Version'],
+        s.opsetImports.map((o) => [mono(o.domain), String(o.version)]),
+        [1],
+      ),
+    ),
+    s.metadataProps.length
+      ? section(
+          'Metadata',
+          table(
+            'Metadata properties',
+            ['Key', 'Value'],
+            s.metadataProps.map((p) => [mono(p.key), p.value.length > 500 ? `${p.value.slice(0, 500)}…` : p.value]),
+          ),
+        )
+      : null,
+    section(
+      'Parameters by type',
+      s.parametersByDtype.length
+        ? table(
+            'Parameters by data type',
+            ['Type', 'Tensors', 'Elements', 'Bytes'],
+            s.parametersByDtype.map((d) => [mono(d.dtype), formatCount(d.tensors), formatCount(d.elements), formatBytes(d.bytes)]),
+            [1, 2, 3],
+          )
+        : h('p', { class: 'muted' }, 'No weights.'),
+      h(
+        'p',
+        { class: 'muted' },
+        `${formatCount(s.initializerCount)} initializers, ${formatCount(s.sparseInitializerCount)} sparse, ${formatCount(s.attributeTensorCount)} tensors in attributes.`,
+      ),
+    ),
+    section(
+      `Operators (${s.operators.length} types)`,
+      h('div', { class: 'insp-ops', role: 'list', 'aria-label': 'Operator histogram' }, ...opRows),
+    ),
     s.functions.length
-      ? section('Functions', table('Model-local functions', ['Domain', 'Name', 'Nodes', 'Inputs', 'Outputs'],
-          s.functions.map((f) => [mono(f.domain), mono(f.overload ? `${f.name}:${f.overload}` : f.name), formatCount(f.nodeCount), f.inputs.join(', '), f.outputs.join(', ')]), [2]))
+      ? section(
+          'Functions',
+          table(
+            'Model-local functions',
+            ['Domain', 'Name', 'Nodes', 'Inputs', 'Outputs'],
+            s.functions.map((f) => [
+              mono(f.domain),
+              mono(f.overload ? `${f.name}:${f.overload}` : f.name),
+              formatCount(f.nodeCount),
+              f.inputs.join(', '),
+              f.outputs.join(', '),
+            ]),
+            [2],
+          ),
+        )
       : null,
     s.externalData.length
-      ? section('External data', table('External data files', ['File', 'Tensors', 'Bytes referenced', 'File size', 'Problem'],
-          s.externalData.map((e) => [mono(e.location), formatCount(e.tensors), formatBytes(e.bytes), e.size === undefined ? 'missing' : formatBytes(e.size), e.error ?? '']), [1, 2, 3]))
+      ? section(
+          'External data',
+          table(
+            'External data files',
+            ['File', 'Tensors', 'Bytes referenced', 'File size', 'Problem'],
+            s.externalData.map((e) => [
+              mono(e.location),
+              formatCount(e.tensors),
+              formatBytes(e.bytes),
+              e.size === undefined ? 'missing' : formatBytes(e.size),
+              e.error ?? '',
+            ]),
+            [1, 2, 3],
+          ),
+        )
       : null,
     s.trainingInfoCount ? h('p', { class: 'muted' }, `${s.trainingInfoCount} training info entries (not shown).`) : null,
   );
@@ -89,7 +156,9 @@ export function renderLoadError(error: InspectorLoadError, onReopen: () => void,
   reopen.addEventListener('click', onReopen);
   const retry = h('button', { type: 'button', class: 'insp-button secondary' }, 'Try Again');
   retry.addEventListener('click', onRetry);
-  return h('div', { class: 'insp-error', role: 'alert' },
+  return h(
+    'div',
+    { class: 'insp-error', role: 'alert' },
     h('h1', {}, error.kind === 'format' ? `${error.fileName} is not a readable ONNX model` : `Cannot read ${error.fileName}`),
     h('p', { class: 'mono' }, error.message),
     error.offset !== undefined ? h('p', {}, `At byte offset ${formatCount(error.offset)} (0x${error.offset.toString(16)}).`) : null,

@@ -119,7 +119,13 @@ function compareCells(a: Cell, b: Cell): number {
 }
 
 /** A stable sort of the rows by one column; runs without a value stay at the bottom. */
-export function sortRows(rows: CompareRow[], key: SortKey, dir: SortDir, agg: MetricAgg, goals: Record<string, MetricGoal> = {}): CompareRow[] {
+export function sortRows(
+  rows: CompareRow[],
+  key: SortKey,
+  dir: SortDir,
+  agg: MetricAgg,
+  goals: Record<string, MetricGoal> = {},
+): CompareRow[] {
   const sign = dir === 'ascending' ? 1 : -1;
   return rows
     .map((row, i) => ({ row, i, v: cell(row, key, agg, goals) }))

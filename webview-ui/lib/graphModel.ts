@@ -32,10 +32,19 @@ export interface DrawGraph {
 
 const CATEGORIES: [Category, RegExp][] = [
   ['control', /^(If|Loop|Scan|SequenceMap)$/],
-  ['compute', /^(Conv|ConvTranspose|ConvInteger|QLinearConv|MatMul|MatMulInteger|QLinearMatMul|Gemm|FusedMatMul|FusedConv|Attention|MultiHeadAttention|GroupQueryAttention|LSTM|GRU|RNN|Einsum)$/],
-  ['activation', /^(Relu|LeakyRelu|PRelu|Sigmoid|HardSigmoid|Tanh|Gelu|FastGelu|BiasGelu|QuickGelu|Softmax|LogSoftmax|Elu|Selu|Celu|Softplus|Softsign|HardSwish|Mish|Erf|Clip)$/],
+  [
+    'compute',
+    /^(Conv|ConvTranspose|ConvInteger|QLinearConv|MatMul|MatMulInteger|QLinearMatMul|Gemm|FusedMatMul|FusedConv|Attention|MultiHeadAttention|GroupQueryAttention|LSTM|GRU|RNN|Einsum)$/,
+  ],
+  [
+    'activation',
+    /^(Relu|LeakyRelu|PRelu|Sigmoid|HardSigmoid|Tanh|Gelu|FastGelu|BiasGelu|QuickGelu|Softmax|LogSoftmax|Elu|Selu|Celu|Softplus|Softsign|HardSwish|Mish|Erf|Clip)$/,
+  ],
   ['norm', /(Norm|Normalization|Dropout|Pool)$|^(LRN)$/],
-  ['shape', /^(Reshape|Transpose|Concat|Split|Slice|Gather|GatherElements|GatherND|Squeeze|Unsqueeze|Shape|Size|Flatten|Expand|Tile|Pad|Cast|Identity|Constant|ConstantOfShape|Range|Resize|DepthToSpace|SpaceToDepth|ScatterND|ScatterElements|Where|NonZero|Compress|Trilu)$/],
+  [
+    'shape',
+    /^(Reshape|Transpose|Concat|Split|Slice|Gather|GatherElements|GatherND|Squeeze|Unsqueeze|Shape|Size|Flatten|Expand|Tile|Pad|Cast|Identity|Constant|ConstantOfShape|Range|Resize|DepthToSpace|SpaceToDepth|ScatterND|ScatterElements|Where|NonZero|Compress|Trilu)$/,
+  ],
 ];
 
 export function categoryOf(opType: string): Category {
@@ -105,7 +114,11 @@ export function searchBoxes(draw: DrawGraph, query: string): number[] {
     }
     if (b.kind !== 'op') return;
     const node = draw.graph.nodes[b.index];
-    if (node.name.toLowerCase().includes(q) || node.outputs.some((t) => t.toLowerCase().includes(q)) || node.inputs.some((t) => t.toLowerCase().includes(q))) {
+    if (
+      node.name.toLowerCase().includes(q) ||
+      node.outputs.some((t) => t.toLowerCase().includes(q)) ||
+      node.inputs.some((t) => t.toLowerCase().includes(q))
+    ) {
       hits.push(i);
     }
   });

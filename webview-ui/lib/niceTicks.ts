@@ -6,7 +6,9 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const raw = (max - min) / Math.max(1, count);
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const n = Math.max(1, count);
-  const step = [0.5, 1, 2, 5, 10].map((m) => m * mag).reduce((best, s) => (Math.abs((max - min) / s - n) < Math.abs((max - min) / best - n) ? s : best));
+  const step = [0.5, 1, 2, 5, 10]
+    .map((m) => m * mag)
+    .reduce((best, s) => (Math.abs((max - min) / s - n) < Math.abs((max - min) / best - n) ? s : best));
   const first = Math.ceil(min / step - 1e-9) * step;
   const out: number[] = [];
   for (let v = first; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));

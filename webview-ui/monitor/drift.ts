@@ -87,14 +87,40 @@ function noReference(m: ModelDrift, state: DriftState, actions: DriftActions): H
   const box = h(
     'div',
     { class: 'banner', role: 'note', 'aria-label': `No reference profile for ${m.model}` },
-    h('p', {}, h('strong', {}, 'No reference profile'), ': drift compares live inputs with the training data, and this server has no profile of it for ', h('span', { class: 'mono' }, m.model), '.'),
-    h('p', {}, 'Build one from a sample of the training inputs (.npy, .csv or .json; rows are samples) and save it beside the model file as ', h('code', {}, file), ': the server reads it when it starts.'),
-    h('p', {}, h('code', {}, `mlw profile train.npy -o ${file}`), h('span', { class: 'muted' }, '   or serve with '), h('code', {}, `mlw serve ${m.model}.onnx --reference profile.json`)),
+    h(
+      'p',
+      {},
+      h('strong', {}, 'No reference profile'),
+      ': drift compares live inputs with the training data, and this server has no profile of it for ',
+      h('span', { class: 'mono' }, m.model),
+      '.',
+    ),
+    h(
+      'p',
+      {},
+      'Build one from a sample of the training inputs (.npy, .csv or .json; rows are samples) and save it beside the model file as ',
+      h('code', {}, file),
+      ': the server reads it when it starts.',
+    ),
+    h(
+      'p',
+      {},
+      h('code', {}, `mlw profile train.npy -o ${file}`),
+      h('span', { class: 'muted' }, '   or serve with '),
+      h('code', {}, `mlw serve ${m.model}.onnx --reference profile.json`),
+    ),
   );
   if (state.canBuildProfile) {
     const build = h('button', { class: 'insp-button' }, 'Build Reference Profile…');
     build.addEventListener('click', () => actions.buildProfile(m.model));
-    box.append(h('div', { class: 'toolbar' }, build, h('span', { class: 'muted' }, 'pick the data file; the profile is written beside the model, then restart the server')));
+    box.append(
+      h(
+        'div',
+        { class: 'toolbar' },
+        build,
+        h('span', { class: 'muted' }, 'pick the data file; the profile is written beside the model, then restart the server'),
+      ),
+    );
   }
   return box;
 }
@@ -153,7 +179,13 @@ export function renderDrift(container: HTMLElement, state: DriftState, actions: 
   change.addEventListener('click', () => actions.openSettings());
   const parts: HTMLElement[] = [
     h('h2', {}, 'Input drift'),
-    h('p', { class: 'muted' }, `PSI (population stability index) and KS against the reference profile, per input feature, over all requests since the server started. Threshold: PSI > ${state.threshold} (`, change, `); judged once a feature has ${state.minCount} values.`),
+    h(
+      'p',
+      { class: 'muted' },
+      `PSI (population stability index) and KS against the reference profile, per input feature, over all requests since the server started. Threshold: PSI > ${state.threshold} (`,
+      change,
+      `); judged once a feature has ${state.minCount} values.`,
+    ),
   ];
   if (state.unavailable) parts.push(h('p', { class: 'muted', role: 'status' }, state.unavailable));
   else if (state.models.length === 0) parts.push(h('p', { class: 'muted' }, 'No models reported yet.'));
@@ -164,7 +196,8 @@ export function renderDrift(container: HTMLElement, state: DriftState, actions: 
       : `${m.observed.toLocaleString('en-US')} rows observed`;
     const section = h('section', { 'aria-label': `Drift: ${m.model}` }, h('h3', {}, m.model, ' ', h('span', { class: 'muted' }, summary)));
     if (!m.reference) section.append(noReference(m, state, actions));
-    else if (m.features.length === 0) section.append(h('p', { class: 'muted' }, 'The reference profile matches no numeric input of this model (see the server log).'));
+    else if (m.features.length === 0)
+      section.append(h('p', { class: 'muted' }, 'The reference profile matches no numeric input of this model (see the server log).'));
     else section.append(psiChart(m, state), scroller(table(m, state)));
     for (const note of m.notes) section.append(h('p', { class: 'muted' }, note));
     parts.push(section);

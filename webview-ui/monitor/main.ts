@@ -56,11 +56,16 @@ function build(title: string, url: string, canSendTestRequest: boolean, canOpenL
   const red = cssVar('--vscode-charts-red', '#f14c4c');
   charts = [
     makeChart('Requests / s', fmt(1, ''), [{ label: 'req/s', color: blue, value: (p) => p.requestsPerSecond }], 1),
-    makeChart('Latency (ms)', fmt(2, ' ms'), [
-      { label: 'p50', color: green, value: (p) => p.p50 },
-      { label: 'p95', color: orange, value: (p) => p.p95 },
-      { label: 'p99', color: red, value: (p) => p.p99 },
-    ], 1),
+    makeChart(
+      'Latency (ms)',
+      fmt(2, ' ms'),
+      [
+        { label: 'p50', color: green, value: (p) => p.p50 },
+        { label: 'p95', color: orange, value: (p) => p.p95 },
+        { label: 'p99', color: red, value: (p) => p.p99 },
+      ],
+      1,
+    ),
     makeChart('Error rate', (v) => `${(v * 100).toFixed(1)} %`, [{ label: 'errors', color: red, value: (p) => p.errorRate }], 0.05),
     makeChart('Batch size (requests per run)', fmt(2, ''), [{ label: 'batch', color: blue, value: (p) => p.batchSize }], 2),
   ];
@@ -76,11 +81,15 @@ function build(title: string, url: string, canSendTestRequest: boolean, canOpenL
   urlEl = h('span', { class: 'mono' }, url);
   driftEl = h('div', { 'aria-live': 'polite' }, h('h2', {}, 'Input drift'), h('p', { class: 'muted' }, 'Reading drift statistics…'));
   for (const c of charts) {
-    const legend = h('div', { class: 'muted' }, ...c.series.flatMap((s) => {
-      const swatch = h('span', {}, '■ ');
-      swatch.style.color = s.color;
-      return [swatch, `${s.label}  `];
-    }));
+    const legend = h(
+      'div',
+      { class: 'muted' },
+      ...c.series.flatMap((s) => {
+        const swatch = h('span', {}, '■ ');
+        swatch.style.color = s.color;
+        return [swatch, `${s.label}  `];
+      }),
+    );
     grid.append(h('section', {}, h('h2', {}, c.title, ' ', c.latest), c.canvas, legend));
   }
   root.replaceChildren(
@@ -170,10 +179,12 @@ function drawChart(c: Chart, now: number): void {
   }
   const last = points[points.length - 1];
   c.latest.textContent = last
-    ? c.series.map((s) => {
-      const v = s.value(last);
-      return `${s.label} ${v === null ? '–' : c.unit(v)}`;
-    }).join(' · ')
+    ? c.series
+        .map((s) => {
+          const v = s.value(last);
+          return `${s.label} ${v === null ? '–' : c.unit(v)}`;
+        })
+        .join(' · ')
     : '';
 }
 

@@ -40,7 +40,14 @@ export const CHART_HEIGHT = 220;
 const LEGEND_MAX = 12;
 
 /** One uPlot chart: x = step; `log` puts y on a log10 scale. */
-export function makeChart(target: HTMLElement, width: number, series: ChartSeries[], data: uPlot.AlignedData, log: boolean, readout?: HTMLElement): uPlot {
+export function makeChart(
+  target: HTMLElement,
+  width: number,
+  series: ChartSeries[],
+  data: uPlot.AlignedData,
+  log: boolean,
+  readout?: HTMLElement,
+): uPlot {
   const fg = cssVar('--vscode-descriptionForeground', '#999');
   const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
   const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -66,21 +73,22 @@ export function makeChart(target: HTMLElement, width: number, series: ChartSerie
         ...(many ? { points: { show: false } } : {}),
       })),
     ],
-    hooks: readout && many
-      ? {
-          setSeries: [
-            (u, idx) => {
-              const i = u.cursor.idx;
-              if (idx === null || idx === undefined || !u.series[idx]) {
-                readout.textContent = '';
-                return;
-              }
-              const v = i !== null && i !== undefined ? u.data[idx][i] : undefined;
-              readout.textContent = `${u.series[idx].label}${v !== null && v !== undefined ? ` = ${Number(v.toPrecision(6))} at step ${Math.round(u.data[0][i as number])}` : ''}`;
-            },
-          ],
-        }
-      : {},
+    hooks:
+      readout && many
+        ? {
+            setSeries: [
+              (u, idx) => {
+                const i = u.cursor.idx;
+                if (idx === null || idx === undefined || !u.series[idx]) {
+                  readout.textContent = '';
+                  return;
+                }
+                const v = i !== null && i !== undefined ? u.data[idx][i] : undefined;
+                readout.textContent = `${u.series[idx].label}${v !== null && v !== undefined ? ` = ${Number(v.toPrecision(6))} at step ${Math.round(u.data[0][i as number])}` : ''}`;
+              },
+            ],
+          }
+        : {},
   };
   return new uPlot(opts, data, target);
 }

@@ -82,15 +82,28 @@ export function button(label: string, onClick: () => void, secondary = true): HT
   return b;
 }
 
-export function table(label: string, head: string[], rows: Array<{ cells: Array<string | HTMLElement>; cls?: string }>, cls = ''): HTMLElement {
-  return h('table', { class: `grid runs-table ${cls}`.trim(), 'aria-label': label },
+export function table(
+  label: string,
+  head: string[],
+  rows: Array<{ cells: Array<string | HTMLElement>; cls?: string }>,
+  cls = '',
+): HTMLElement {
+  return h(
+    'table',
+    { class: `grid runs-table ${cls}`.trim(), 'aria-label': label },
     h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, ...rows.map((r) => h('tr', r.cls ? { class: r.cls } : {}, ...r.cells.map((c) => h('td', {}, c))))),
   );
 }
 
 /** A labelled native select. */
-export function select(id: string, label: string, options: Array<[string, string]>, value: string | undefined, onChange: (v: string) => void): HTMLElement[] {
+export function select(
+  id: string,
+  label: string,
+  options: Array<[string, string]>,
+  value: string | undefined,
+  onChange: (v: string) => void,
+): HTMLElement[] {
   const s = h('select', { id, class: 'runs-select' }, ...options.map(([v, text]) => h('option', { value: v }, text)));
   if (value !== undefined && options.some(([v]) => v === value)) s.value = value;
   s.addEventListener('change', () => onChange(s.value));
@@ -99,7 +112,15 @@ export function select(id: string, label: string, options: Array<[string, string
 
 /** Smoothing slider and log-scale toggle above the charts. */
 export function chartControls(view: ViewState, changed: () => void): HTMLElement {
-  const slider = h('input', { type: 'range', min: '0', max: '0.99', step: '0.01', value: String(view.smoothing), id: 'runs-smoothing', 'aria-label': 'Smoothing' });
+  const slider = h('input', {
+    type: 'range',
+    min: '0',
+    max: '0.99',
+    step: '0.01',
+    value: String(view.smoothing),
+    id: 'runs-smoothing',
+    'aria-label': 'Smoothing',
+  });
   const value = h('span', { class: 'mono runs-smoothing-value' }, view.smoothing.toFixed(2));
   let frame = 0;
   slider.addEventListener('input', () => {
@@ -114,8 +135,13 @@ export function chartControls(view: ViewState, changed: () => void): HTMLElement
     view.log = log.checked;
     changed();
   });
-  return h('div', { class: 'toolbar runs-controls' },
-    h('label', { for: 'runs-smoothing' }, 'Smoothing'), slider, value,
-    log, h('label', { for: 'runs-log' }, 'Log scale'),
+  return h(
+    'div',
+    { class: 'toolbar runs-controls' },
+    h('label', { for: 'runs-smoothing' }, 'Smoothing'),
+    slider,
+    value,
+    log,
+    h('label', { for: 'runs-log' }, 'Log scale'),
   );
 }

@@ -1,6 +1,16 @@
 import {
-  differingParams, filterRows, metricKeys, metricStats, metricValue, numericParams, paramKeys, sortRows,
-  type CompareRow, type MetricAgg, type MetricGoal, type SortKey,
+  differingParams,
+  filterRows,
+  metricKeys,
+  metricStats,
+  metricValue,
+  numericParams,
+  paramKeys,
+  sortRows,
+  type CompareRow,
+  type MetricAgg,
+  type MetricGoal,
+  type SortKey,
 } from '../lib/compareRuns';
 import type { RunMetricStats, RunView } from '../../src/shared/runsProtocol';
 import { h } from '../shared/dom';
@@ -19,7 +29,8 @@ export interface CompareData {
 function toRow(run: RunView, series: Map<string, Raw>, stats: Record<string, RunMetricStats> = {}): CompareRow {
   const metrics: CompareRow['metrics'] = { ...stats };
   for (const [name, raw] of series) metrics[name] ??= metricStats(raw.valuesView);
-  for (const [name, v] of Object.entries(run.finalMetrics)) if (metrics[name]?.final === undefined) metrics[name] = { final: v, min: v, max: v };
+  for (const [name, v] of Object.entries(run.finalMetrics))
+    if (metrics[name]?.final === undefined) metrics[name] = { final: v, min: v, max: v };
   return { id: run.id, name: run.name, status: run.status, params: run.params, metrics };
 }
 
@@ -97,7 +108,14 @@ export class CompareView {
 
   render(): void {
     const s = this.state;
-    const filter = h('input', { type: 'search', id: 'runs-filter', class: 'runs-filter', placeholder: 'Filter: name or k=v, all terms match', 'aria-label': 'Filter runs', value: s.filter });
+    const filter = h('input', {
+      type: 'search',
+      id: 'runs-filter',
+      class: 'runs-filter',
+      placeholder: 'Filter: name or k=v, all terms match',
+      'aria-label': 'Filter runs',
+      value: s.filter,
+    });
     let timer = 0;
     filter.addEventListener('input', () => {
       clearTimeout(timer);
@@ -114,26 +132,47 @@ export class CompareView {
       this.save();
       this.update();
     });
-    const aggSelect = select('runs-agg', 'Metric value', [['best', 'best (by metric goal)'], ['final', 'final (last logged)']], s.agg, (v) => {
-      s.agg = v as MetricAgg;
-      this.save();
-      this.update();
-    });
+    const aggSelect = select(
+      'runs-agg',
+      'Metric value',
+      [
+        ['best', 'best (by metric goal)'],
+        ['final', 'final (last logged)'],
+      ],
+      s.agg,
+      (v) => {
+        s.agg = v as MetricAgg;
+        this.save();
+        this.update();
+      },
+    );
     const distinct = (p: string) => new Set(this.rows.map((r) => JSON.stringify(r.params[p] ?? null))).size;
     const numeric = numericParams(this.rows).sort((a, b) => distinct(b) - distinct(a) || a.localeCompare(b));
     const paramOptions = [...numeric, ...this.params.filter((p) => !numeric.includes(p))];
     s.x = paramOptions.includes(s.x ?? '') ? s.x : paramOptions[0];
-    s.y = this.metrics.includes(s.y ?? '') ? s.y : this.metrics.find((m) => this.data.goals[m] === 'max') ?? this.metrics[0];
-    const xSelect = select('runs-x', 'Param (x)', paramOptions.map((p) => [p, p]), s.x, (v) => {
-      s.x = v;
-      this.save();
-      this.requestViews();
-    });
-    const ySelect = select('runs-y', 'Metric (y)', this.metrics.map((m) => [m, m]), s.y, (v) => {
-      s.y = v;
-      this.save();
-      this.requestViews();
-    });
+    s.y = this.metrics.includes(s.y ?? '') ? s.y : (this.metrics.find((m) => this.data.goals[m] === 'max') ?? this.metrics[0]);
+    const xSelect = select(
+      'runs-x',
+      'Param (x)',
+      paramOptions.map((p) => [p, p]),
+      s.x,
+      (v) => {
+        s.x = v;
+        this.save();
+        this.requestViews();
+      },
+    );
+    const ySelect = select(
+      'runs-y',
+      'Metric (y)',
+      this.metrics.map((m) => [m, m]),
+      s.y,
+      (v) => {
+        s.y = v;
+        this.save();
+        this.requestViews();
+      },
+    );
     this.root.replaceChildren(
       h('h1', {}, `Compare ${this.rows.length} runs`),
       chartControls(this.view, () => {
@@ -143,10 +182,21 @@ export class CompareView {
       }),
       this.charts.el,
       h('h2', {}, 'Runs'),
-      h('div', { class: 'toolbar runs-table-tools' }, filter, only, h('label', { for: 'runs-only-diff' }, 'Only params that differ'), ...aggSelect),
+      h(
+        'div',
+        { class: 'toolbar runs-table-tools' },
+        filter,
+        only,
+        h('label', { for: 'runs-only-diff' }, 'Only params that differ'),
+        ...aggSelect,
+      ),
       this.count,
       this.tableBox,
-      h('p', { class: 'muted' }, 'Highlighted columns: params that differ between the runs. Marked values: the best of each metric among the runs shown. Click a header to sort.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Highlighted columns: params that differ between the runs. Marked values: the best of each metric among the runs shown. Click a header to sort.',
+      ),
       h('h2', {}, 'Param against metric'),
       ...(paramOptions.length && this.metrics.length
         ? [h('div', { class: 'toolbar' }, ...xSelect, ...ySelect), this.viewsBox]
@@ -154,7 +204,13 @@ export class CompareView {
     );
     this.viewsBox.replaceChildren(
       h('section', { class: 'runs-view', 'aria-label': 'Scatter' }, h('h3', {}, 'Scatter'), this.scatter.el),
-      h('section', { class: 'runs-view', 'aria-label': 'Parallel coordinates' }, h('h3', {}, 'Parallel coordinates'), this.pcNote, this.pc.el),
+      h(
+        'section',
+        { class: 'runs-view', 'aria-label': 'Parallel coordinates' },
+        h('h3', {}, 'Parallel coordinates'),
+        this.pcNote,
+        this.pc.el,
+      ),
     );
     this.observer.observe(this.viewsBox);
     this.root.setAttribute('aria-busy', 'false');
@@ -180,7 +236,8 @@ export class CompareView {
     const s = this.state;
     const rows = this.visibleRows();
     const differing = differingParams(rows.length > 1 ? rows : this.rows, this.params);
-    this.count.textContent = rows.length === this.rows.length ? `${rows.length} runs` : `Showing ${rows.length} of ${this.rows.length} runs`;
+    this.count.textContent =
+      rows.length === this.rows.length ? `${rows.length} runs` : `Showing ${rows.length} of ${this.rows.length} runs`;
     const onSort = (key: SortKey) => {
       const same = s.sort && JSON.stringify(s.sort.key) === JSON.stringify(key);
       s.sort = { key, dir: same ? (s.sort?.dir === 'ascending' ? 'descending' : 'ascending') : firstDir(key, this.data.goals) };
@@ -188,10 +245,22 @@ export class CompareView {
       this.update();
       (this.tableBox.querySelector(`th[aria-sort="${s.sort.dir}"] button`) as HTMLElement | null)?.focus();
     };
-    this.tableBox.replaceChildren(compareTable({
-      rows, index: this.index, params: s.onlyDiff ? this.params.filter((p) => differing.has(p)) : this.params, differing,
-      metrics: this.metrics, goals: this.data.goals, agg: s.agg, sort: s.sort,
-    }, onSort, this.open));
+    this.tableBox.replaceChildren(
+      compareTable(
+        {
+          rows,
+          index: this.index,
+          params: s.onlyDiff ? this.params.filter((p) => differing.has(p)) : this.params,
+          differing,
+          metrics: this.metrics,
+          goals: this.data.goals,
+          agg: s.agg,
+          sort: s.sort,
+        },
+        onSort,
+        this.open,
+      ),
+    );
     this.applyFilterToCharts();
     this.requestViews();
   }
@@ -208,15 +277,31 @@ export class CompareView {
     const { x, y, agg } = this.state;
     if (!x || !y) return;
     const yLabel = `${y} (${agg === 'final' ? 'final' : 'best'})`;
-    this.scatter.render(rows.map((r) => ({ id: r.id, name: r.name, color: color(this.index.get(r.id) ?? 0), x: r.params[x], y: metricValue(r, y, agg, this.data.goals[y]) })), x, yLabel);
+    this.scatter.render(
+      rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        color: color(this.index.get(r.id) ?? 0),
+        x: r.params[x],
+        y: metricValue(r, y, agg, this.data.goals[y]),
+      })),
+      x,
+      yLabel,
+    );
     const axes = numericParams(rows.length > 1 ? rows : this.rows);
     this.pcNote.textContent = axes.length ? '' : 'No numeric param varies between these runs: the axis is the metric alone.';
-    this.pc.render([...axes, yLabel], rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      color: color(this.index.get(r.id) ?? 0),
-      values: [...axes.map((a) => (typeof r.params[a] === 'number' ? (r.params[a] as number) : undefined)), metricValue(r, y, agg, this.data.goals[y])],
-    })));
+    this.pc.render(
+      [...axes, yLabel],
+      rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        color: color(this.index.get(r.id) ?? 0),
+        values: [
+          ...axes.map((a) => (typeof r.params[a] === 'number' ? (r.params[a] as number) : undefined)),
+          metricValue(r, y, agg, this.data.goals[y]),
+        ],
+      })),
+    );
   }
 
   resize(): void {

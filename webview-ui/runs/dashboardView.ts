@@ -41,7 +41,10 @@ export class DashboardView {
     const positive = this.view.log;
     if (this.view.smoothing > 0) {
       return {
-        series: [{ label: `${metric} (raw)`, color: color(0), faint: true }, { label: metric, color: color(0) }],
+        series: [
+          { label: `${metric} (raw)`, color: color(0), faint: true },
+          { label: metric, color: color(0) },
+        ],
         curves: [c, c],
         styles: [{ positive }, { smoothing: this.view.smoothing, positive }],
       };
@@ -56,24 +59,65 @@ export class DashboardView {
     this.root.replaceChildren(
       h('h1', {}, run.name, ' ', h('span', { class: `runs-status runs-status-${run.status}` }, live ? 'running' : run.status)),
       h('p', { class: 'muted' }, `${run.experiment} · ${run.id}`),
-      h('div', { class: 'toolbar' },
+      h(
+        'div',
+        { class: 'toolbar' },
         ...(live ? [button('Stop', () => this.post({ type: 'stop' }), false)] : []),
-        ...(run.source === 'mlw' ? [button('Rerun', () => this.post({ type: 'rerun' }), live), button('Open Output Log', () => this.post({ type: 'openLog' }))] : []),
+        ...(run.source === 'mlw'
+          ? [button('Rerun', () => this.post({ type: 'rerun' }), live), button('Open Output Log', () => this.post({ type: 'openLog' }))]
+          : []),
       ),
       chartControls(this.view, () => {
         this.save();
         this.charts.draw();
       }),
       this.charts.el,
-      h('div', { class: 'runs-columns' },
-        h('section', {}, h('h2', {}, 'Params'), params.length ? table('Params', ['Param', 'Value'], params.map(([k, v]) => ({ cells: [k, formatValue(v)] }))) : h('p', { class: 'muted' }, 'No params.')),
-        h('section', {}, h('h2', {}, 'Run'), table('Run metadata', ['Field', 'Value'], run.meta.map(([k, v]) => ({ cells: [k, v] })))),
+      h(
+        'div',
+        { class: 'runs-columns' },
+        h(
+          'section',
+          {},
+          h('h2', {}, 'Params'),
+          params.length
+            ? table(
+                'Params',
+                ['Param', 'Value'],
+                params.map(([k, v]) => ({ cells: [k, formatValue(v)] })),
+              )
+            : h('p', { class: 'muted' }, 'No params.'),
+        ),
+        h(
+          'section',
+          {},
+          h('h2', {}, 'Run'),
+          table(
+            'Run metadata',
+            ['Field', 'Value'],
+            run.meta.map(([k, v]) => ({ cells: [k, v] })),
+          ),
+        ),
       ),
       ...(Object.keys(run.finalMetrics).length
-        ? [h('h2', {}, 'Final metrics'), table('Final metrics', ['Metric', 'Last value'], Object.entries(run.finalMetrics).map(([k, v]) => ({ cells: [k, formatValue(v)] })))]
+        ? [
+            h('h2', {}, 'Final metrics'),
+            table(
+              'Final metrics',
+              ['Metric', 'Last value'],
+              Object.entries(run.finalMetrics).map(([k, v]) => ({ cells: [k, formatValue(v)] })),
+            ),
+          ]
         : []),
       ...(this.data.deployments.length
-        ? [h('h2', {}, 'Deployments'), table('Deployments', ['When', 'Kind', 'Target', 'Details'], this.data.deployments.map((d) => ({ cells: [d.at, d.kind, d.target, d.detail] })), 'runs-deployments')]
+        ? [
+            h('h2', {}, 'Deployments'),
+            table(
+              'Deployments',
+              ['When', 'Kind', 'Target', 'Details'],
+              this.data.deployments.map((d) => ({ cells: [d.at, d.kind, d.target, d.detail] })),
+              'runs-deployments',
+            ),
+          ]
         : []),
       ...(run.source === 'mlw' ? [h('h2', {}, 'Output'), this.stdoutEl] : []),
     );

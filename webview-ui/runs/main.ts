@@ -32,14 +32,37 @@ function show(next: DashboardView | CompareView): void {
 function onMessage(message: RunsToWebview): void {
   switch (message.type) {
     case 'dashboard':
-      show(new DashboardView(root, { run: message.run, live: message.live, series: toRaw(message.series), stdout: message.stdout, deployments: message.deployments ?? [] }, view, save, (m) => host.post(m)));
+      show(
+        new DashboardView(
+          root,
+          {
+            run: message.run,
+            live: message.live,
+            series: toRaw(message.series),
+            stdout: message.stdout,
+            deployments: message.deployments ?? [],
+          },
+          view,
+          save,
+          (m) => host.post(m),
+        ),
+      );
       break;
     case 'compare': {
       // A live reload redraws the view: keep the focused control, its caret and the scroll position.
       const focused = document.activeElement instanceof HTMLElement && document.activeElement.id ? document.activeElement : undefined;
-      const caret = focused instanceof HTMLInputElement && focused.type === 'search' ? [focused.selectionStart, focused.selectionEnd] : undefined;
+      const caret =
+        focused instanceof HTMLInputElement && focused.type === 'search' ? [focused.selectionStart, focused.selectionEnd] : undefined;
       const scrollY = window.scrollY;
-      show(new CompareView(root, { runs: message.runs.map((r) => ({ run: r.run, series: toRaw(r.series), stats: r.stats })), goals: message.goals ?? {} }, view, save, openDashboard));
+      show(
+        new CompareView(
+          root,
+          { runs: message.runs.map((r) => ({ run: r.run, series: toRaw(r.series), stats: r.stats })), goals: message.goals ?? {} },
+          view,
+          save,
+          openDashboard,
+        ),
+      );
       if (current instanceof CompareView && focused) {
         const again = document.getElementById(focused.id);
         again?.focus({ preventScroll: true });

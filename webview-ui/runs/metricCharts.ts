@@ -66,7 +66,9 @@ export class MetricCharts {
       const spec = this.source.spec(name);
       if (!spec) continue;
       if (this.barsWanted(spec)) {
-        const box = h('section', { class: 'runs-chart', 'data-metric': name },
+        const box = h(
+          'section',
+          { class: 'runs-chart', 'data-metric': name },
           h('h3', {}, name, h('span', { class: 'runs-chart-note' }, ' · one value per run')),
           scalarBars(spec.series, spec.curves, this.hidden),
         );
@@ -82,7 +84,17 @@ export class MetricCharts {
       width ||= chartWidth(box); // the grid's columns are equal: one forced layout, not one per chart
       const buckets = bucketsFor(width);
       const { data, downsampled } = this.data(spec, buckets);
-      if (downsampled) title.append(h('span', { class: 'runs-chart-note', title: 'Long curves are drawn as the lowest and highest value per pixel column: spikes stay visible.' }, ' · min/max per pixel'));
+      if (downsampled)
+        title.append(
+          h(
+            'span',
+            {
+              class: 'runs-chart-note',
+              title: 'Long curves are drawn as the lowest and highest value per pixel column: spikes stay visible.',
+            },
+            ' · min/max per pixel',
+          ),
+        );
       const series = spec.series.map((s, i) => ({ ...s, show: !this.hidden.has(i) }));
       const plot = makeChart(target, width, series, data, this.source.log(), spec.series.length > 1 ? readout : undefined);
       this.drawn.set(name, { plot, box, buckets });
@@ -95,7 +107,8 @@ export class MetricCharts {
     for (const name of changed) {
       const chart = this.drawn.get(name);
       const spec = this.source.spec(name);
-      if (!chart || !spec || this.bars.has(name)) added = true; // new, or bars that may have become a curve
+      if (!chart || !spec || this.bars.has(name))
+        added = true; // new, or bars that may have become a curve
       else chart.plot.setData(this.data(spec, chart.buckets).data);
     }
     if (added) this.draw();

@@ -45,9 +45,21 @@ export class ParallelCoordinates {
     ctx.clearRect(0, 0, width, HEIGHT);
     ctx.font = t.font;
     const ax = linear(0, Math.max(1, axes.length - 1), M.left, width - M.right);
-    const scales = axes.map((_, a) => makeAxis(lines.map((l) => l.values[a]).filter((v): v is number => v !== undefined), HEIGHT - M.bottom, M.top, { pad: false, tickCount: 4 }));
+    const scales = axes.map((_, a) =>
+      makeAxis(
+        lines.map((l) => l.values[a]).filter((v): v is number => v !== undefined),
+        HEIGHT - M.bottom,
+        M.top,
+        { pad: false, tickCount: 4 },
+      ),
+    );
     const prevId = this.lines[this.selected]?.id;
-    this.lines = lines.map((l) => ({ ...l, pts: l.values.map((v, a) => (v === undefined || !Number.isFinite(v) || (scales[a].log && v <= 0) ? undefined : ([ax(a), scales[a].map(v)] as [number, number]))) }));
+    this.lines = lines.map((l) => ({
+      ...l,
+      pts: l.values.map((v, a) =>
+        v === undefined || !Number.isFinite(v) || (scales[a].log && v <= 0) ? undefined : ([ax(a), scales[a].map(v)] as [number, number]),
+      ),
+    }));
     this.selected = prevId ? this.lines.findIndex((l) => l.id === prevId) : -1;
 
     // Lines first, the selected one last and thick.
@@ -74,7 +86,10 @@ export class ParallelCoordinates {
       ctx.stroke();
       ctx.fillStyle = t.fg;
       ctx.textBaseline = 'bottom';
-      const room = Math.max(8, Math.floor((a === 0 || a === axes.length - 1 ? 2 * M.left : (width - M.left - M.right) / Math.max(1, axes.length - 1)) / 7));
+      const room = Math.max(
+        8,
+        Math.floor((a === 0 || a === axes.length - 1 ? 2 * M.left : (width - M.left - M.right) / Math.max(1, axes.length - 1)) / 7),
+      );
       const title = `${name}${scales[a].log ? ' (log)' : ''}`;
       ctx.fillText(title.length > room ? `${title.slice(0, room - 1)}…` : title, x, M.top - 14);
       ctx.fillStyle = t.muted;
@@ -82,7 +97,10 @@ export class ParallelCoordinates {
       ctx.textBaseline = 'top';
       ctx.fillText(formatTick(scales[a].lo), x, HEIGHT - M.bottom + 4);
     });
-    this.canvas.setAttribute('aria-label', `Parallel coordinates of ${lines.length} runs over ${axes.join(', ')}. Arrow keys select a run, Enter opens its dashboard.`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `Parallel coordinates of ${lines.length} runs over ${axes.join(', ')}. Arrow keys select a run, Enter opens its dashboard.`,
+    );
     this.describe();
   }
 
@@ -130,7 +148,9 @@ export class ParallelCoordinates {
 
   private describe(): void {
     const l = this.lines[this.selected];
-    this.readout.textContent = l ? `${l.name}: ${this.axes.map((a, i) => `${a} = ${l.values[i] === undefined ? '—' : formatTick(l.values[i] as number)}`).join(', ')}` : '';
+    this.readout.textContent = l
+      ? `${l.name}: ${this.axes.map((a, i) => `${a} = ${l.values[i] === undefined ? '—' : formatTick(l.values[i] as number)}`).join(', ')}`
+      : '';
   }
 
   private onKey(e: KeyboardEvent): void {

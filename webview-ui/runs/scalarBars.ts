@@ -29,7 +29,9 @@ export function scalarBars(series: readonly ChartSeries[], curves: readonly Curv
       bar.style.background = series[i].color;
     }
     const text = formatValue(v);
-    const row = h('div', { class: 'runs-bar-row', role: 'listitem', 'data-index': String(i), 'aria-label': `${series[i].label}: ${text}` },
+    const row = h(
+      'div',
+      { class: 'runs-bar-row', role: 'listitem', 'data-index': String(i), 'aria-label': `${series[i].label}: ${text}` },
       h('span', { class: 'runs-bar-label', title: series[i].label }, series[i].label),
       h('span', { class: 'runs-bar-track', 'aria-hidden': 'true' }, bar),
       h('span', { class: 'runs-bar-value mono' }, text),

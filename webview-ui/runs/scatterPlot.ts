@@ -51,8 +51,17 @@ export class ScatterPlot {
     ctx.clearRect(0, 0, width, HEIGHT);
     ctx.font = t.font;
     const numeric = usable.every((p) => typeof p.x === 'number');
-    const cats = numeric ? [] : [...new Set(usable.map((p) => formatParam(p.x)))].sort(new Intl.Collator(undefined, { numeric: true }).compare);
-    const xAxis = numeric ? makeAxis(usable.map((p) => p.x as number), M.left, width - M.right, { pad: true, tickCount: Math.max(2, Math.floor(width / 100)) }) : undefined;
+    const cats = numeric
+      ? []
+      : [...new Set(usable.map((p) => formatParam(p.x)))].sort(new Intl.Collator(undefined, { numeric: true }).compare);
+    const xAxis = numeric
+      ? makeAxis(
+          usable.map((p) => p.x as number),
+          M.left,
+          width - M.right,
+          { pad: true, tickCount: Math.max(2, Math.floor(width / 100)) },
+        )
+      : undefined;
     const sx = xAxis ? xAxis.map : linear(-0.5, Math.max(0.5, cats.length - 0.5), M.left, width - M.right);
     const [y0, y1] = paddedExtent(usable.map((p) => p.y as number));
     const sy = linear(y0, y1, HEIGHT - M.bottom, M.top);
@@ -97,7 +106,10 @@ export class ScatterPlot {
       .sort((a, b) => a.px - b.px || a.py - b.py);
     this.selected = prevId ? this.points.findIndex((p) => p.id === prevId) : -1;
     this.drawPoints(ctx);
-    this.canvas.setAttribute('aria-label', `Scatter of ${yLabel} against ${xLabel} for ${usable.length} runs. Arrow keys select a run, Enter opens its dashboard.`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `Scatter of ${yLabel} against ${xLabel} for ${usable.length} runs. Arrow keys select a run, Enter opens its dashboard.`,
+    );
     this.describe();
   }
 
@@ -142,7 +154,9 @@ export class ScatterPlot {
 
   private describe(): void {
     const p = this.points[this.selected];
-    this.readout.textContent = p ? `${p.name}: ${this.labels.x} = ${formatParam(p.x)}, ${this.labels.y} = ${formatTick(p.y as number)}` : '';
+    this.readout.textContent = p
+      ? `${p.name}: ${this.labels.x} = ${formatParam(p.x)}, ${this.labels.y} = ${formatTick(p.y as number)}`
+      : '';
   }
 
   private onKey(e: KeyboardEvent): void {

@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/format/formatBytes';
-import { benchmarkModel, GRAPH_OPTIMIZATION_LEVELS, loadFeeds, parseExecutionProviders, type BenchmarkResult, type ExecutionProvider, type GraphOptimizationLevel } from '../../core/ort';
+import {
+  benchmarkModel,
+  GRAPH_OPTIMIZATION_LEVELS,
+  loadFeeds,
+  parseExecutionProviders,
+  type BenchmarkResult,
+  type ExecutionProvider,
+  type GraphOptimizationLevel,
+} from '../../core/ort';
 import { summarizeModel } from '../../core/onnx';
 import { UsageError, type CliCommand } from '../cliCommand';
 
@@ -92,10 +100,16 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
     const opt = values.opt ?? 'all';
-    if (!(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(opt)) throw new UsageError(`--opt must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}, got '${opt}'`);
+    if (!(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(opt))
+      throw new UsageError(`--opt must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}, got '${opt}'`);
     const executionProviders = parseEpOption(values.ep);
     const path = resolve(ctx.workspace, positionals[0]);
-    const feeds = values.input?.length ? await loadFeeds(await summarizeModel(path), values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f)))) : undefined;
+    const feeds = values.input?.length
+      ? await loadFeeds(
+          await summarizeModel(path),
+          values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f))),
+        )
+      : undefined;
     const progress = !ctx.json && process.stderr.isTTY;
     const result = await benchmarkModel(path, {
       runs: integer(values.runs, 'runs', 1),
@@ -111,7 +125,9 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
       feeds,
       signal: ctx.signal,
       logger: ctx.logger,
-      onProgress: progress ? (p) => process.stderr.write(`\r${p.phase} ${p.done}/${p.total}   ${p.phase === 'measure' && p.done === p.total ? '\n' : ''}`) : undefined,
+      onProgress: progress
+        ? (p) => process.stderr.write(`\r${p.phase} ${p.done}/${p.total}   ${p.phase === 'measure' && p.done === p.total ? '\n' : ''}`)
+        : undefined,
     });
     ctx.out(ctx.json ? JSON.stringify(result, null, 2) : formatBenchmark(result));
     return 0;

@@ -14,7 +14,8 @@ import { findUpwards } from '../../core/findUpwards';
 /** The package root: the first folder above this file holding dist/server.js (dist/mlw.js sits next to it). */
 export function packageRoot(from = __dirname): string {
   if (process.env.MLW_PACKAGE_ROOT) return process.env.MLW_PACKAGE_ROOT;
-  const isRoot = (dir: string) => existsSync(path.join(dir, 'dist', 'server.js')) && existsSync(path.join(dir, 'node_modules', 'onnxruntime-node'));
+  const isRoot = (dir: string) =>
+    existsSync(path.join(dir, 'dist', 'server.js')) && existsSync(path.join(dir, 'node_modules', 'onnxruntime-node'));
   return findUpwards(from, isRoot) ?? path.resolve(from, '..');
 }
 
@@ -66,7 +67,8 @@ is served under its file name. Tags: <name>:<version or latest> and <name>:<firs
     if (values.keep) {
       const dir = path.resolve(ctx.workspace, values.keep);
       const target = path.join(dir, 'Dockerfile');
-      if (existsSync(target) && !values.force) throw new UsageError(`${target} exists: build from it with --dockerfile, or regenerate it with --force`);
+      if (existsSync(target) && !values.force)
+        throw new UsageError(`${target} exists: build from it with --dockerfile, or regenerate it with --force`);
       plan = await planModel(modelPath, ctx.signal);
       await mkdir(dir, { recursive: true });
       await writeFile(target, modelDockerfile(plan, { baseImage, runId: values['run-id'], containerPort: DEFAULT_CONTAINER_PORT }));
@@ -74,11 +76,32 @@ is served under its file name. Tags: <name>:<version or latest> and <name>:<firs
       if (!ctx.json) ctx.err(`Wrote ${target} and .dockerignore`);
     }
     const engine = await connectEngine(values['docker-host']);
-    const result = await containerizeModel({ engine, modelPath, plan, assets, tag: values.tag, baseImage, runId: values['run-id'], dockerfilePath, signal: ctx.signal, onLog: buildLogger(ctx) });
-    await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'image', modelPath, modelHash: result.modelHash, runId: values['run-id'], image: result.image, imageId: result.imageId }).catch((e: Error) => ctx.logger.warn(`lineage not recorded: ${e.message}`));
+    const result = await containerizeModel({
+      engine,
+      modelPath,
+      plan,
+      assets,
+      tag: values.tag,
+      baseImage,
+      runId: values['run-id'],
+      dockerfilePath,
+      signal: ctx.signal,
+      onLog: buildLogger(ctx),
+    });
+    await appendLineage(ctx.workspace, {
+      at: new Date().toISOString(),
+      kind: 'image',
+      modelPath,
+      modelHash: result.modelHash,
+      runId: values['run-id'],
+      image: result.image,
+      imageId: result.imageId,
+    }).catch((e: Error) => ctx.logger.warn(`lineage not recorded: ${e.message}`));
     if (ctx.json) ctx.out(JSON.stringify({ ...result, engine: engine.endpoint.description }, null, 2));
     else {
-      ctx.out(`Built ${result.tags.join(', ')} (${result.imageId.slice(7, 19)}) in ${(result.buildMs / 1000).toFixed(1)} s on ${engine.endpoint.description}`);
+      ctx.out(
+        `Built ${result.tags.join(', ')} (${result.imageId.slice(7, 19)}) in ${(result.buildMs / 1000).toFixed(1)} s on ${engine.endpoint.description}`,
+      );
       ctx.out(`Serves model "${result.modelName}" on port ${result.containerPort}. Run it: mlw deploy local ${result.image}`);
     }
     return 0;

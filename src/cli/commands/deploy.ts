@@ -29,22 +29,31 @@ k8s    writes a Deployment and a Service (and with --kserve a KServe InferenceSe
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 function positiveInt(v: string | undefined, name: string, min = 1): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 65535) throw new UsageError(`--${name} must be a whole number >= ${min}, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > 65535)
+    throw new UsageError(`--${name} must be a whole number >= ${min}, got '${v}'`);
   return Number(v);
 }
 
 /** Model facts from an image's labels (images built by containerize), with defaults for foreign images. */
-async function imageFacts(engine: DockerEngine, image: string, workspace: string): Promise<{ modelName: string; modelHash: string; runId?: string; containerPort: number; modelPath: string }> {
+async function imageFacts(
+  engine: DockerEngine,
+  image: string,
+  workspace: string,
+): Promise<{ modelName: string; modelHash: string; runId?: string; containerPort: number; modelPath: string }> {
   const info = await engine.inspectImage(image);
   if (!info) throw new Error(`The engine has no image ${image}: build it with mlw containerize, or pull it`);
   const l = info.labels;
   // The image record of this workspace's lineage knows the model's full path; the label only its file name.
-  const built = (await readLineage(workspace).catch(() => [])).reverse().find((r) => r.kind === 'image' && (r.imageId === info.id || r.image === image));
+  const built = (await readLineage(workspace).catch(() => []))
+    .reverse()
+    .find((r) => r.kind === 'image' && (r.imageId === info.id || r.image === image));
   return {
     modelName: l[LABELS.servedModels]?.split(',')[0] || l[LABELS.modelName] || path.basename(image.split(':')[0]),
     modelHash: l[LABELS.modelHash] ?? '',
@@ -55,7 +64,11 @@ async function imageFacts(engine: DockerEngine, image: string, workspace: string
 }
 
 async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string' }, 'base-image': { type: 'string' }, 'docker-host': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string' }, 'base-image': { type: 'string' }, 'docker-host': { type: 'string' } },
+  });
   if (positionals.length !== 1) throw new UsageError('deploy local: expected one image or model');
   const hostPort = positiveInt(values.port, 'port');
   const engine = await connectEngine(values['docker-host']);
@@ -64,16 +77,48 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
   let image = arg;
   let facts;
   if (existsSync(asPath) && (statSync(asPath).isDirectory() || /\.onnx$/i.test(asPath))) {
-    const built = await containerizeModel({ engine, modelPath: asPath, assets: locateServerAssets(packageRoot()), baseImage: values['base-image'] ?? DEFAULT_BASE_IMAGE, signal: ctx.signal, onLog: buildLogger(ctx) });
+    const built = await containerizeModel({
+      engine,
+      modelPath: asPath,
+      assets: locateServerAssets(packageRoot()),
+      baseImage: values['base-image'] ?? DEFAULT_BASE_IMAGE,
+      signal: ctx.signal,
+      onLog: buildLogger(ctx),
+    });
     image = built.image;
-    facts = { modelName: built.modelName, modelHash: built.modelHash, containerPort: built.containerPort, modelPath: asPath, runId: undefined as string | undefined };
-    await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'image', modelPath: asPath, modelHash: built.modelHash, image, imageId: built.imageId }).catch(() => undefined);
+    facts = {
+      modelName: built.modelName,
+      modelHash: built.modelHash,
+      containerPort: built.containerPort,
+      modelPath: asPath,
+      runId: undefined as string | undefined,
+    };
+    await appendLineage(ctx.workspace, {
+      at: new Date().toISOString(),
+      kind: 'image',
+      modelPath: asPath,
+      modelHash: built.modelHash,
+      image,
+      imageId: built.imageId,
+    }).catch(() => undefined);
   } else facts = await imageFacts(engine, image, ctx.workspace);
   const r = await runLocal({ engine, image, modelName: facts.modelName, containerPort: facts.containerPort, hostPort, signal: ctx.signal });
-  await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'container', modelPath: facts.modelPath, modelHash: facts.modelHash, runId: facts.runId, image, containerId: r.container.id, endpoint: r.endpoint }).catch(() => undefined);
-  if (ctx.json) ctx.out(JSON.stringify({ image, container: r.container, endpoint: r.endpoint, readyMs: r.readyMs, smoke: r.smoke }, null, 2));
+  await appendLineage(ctx.workspace, {
+    at: new Date().toISOString(),
+    kind: 'container',
+    modelPath: facts.modelPath,
+    modelHash: facts.modelHash,
+    runId: facts.runId,
+    image,
+    containerId: r.container.id,
+    endpoint: r.endpoint,
+  }).catch(() => undefined);
+  if (ctx.json)
+    ctx.out(JSON.stringify({ image, container: r.container, endpoint: r.endpoint, readyMs: r.readyMs, smoke: r.smoke }, null, 2));
   else {
-    ctx.out(`Container ${r.container.name} (${r.container.id.slice(0, 12)}) serves ${facts.modelName} at ${r.endpoint} (ready in ${r.readyMs} ms)`);
+    ctx.out(
+      `Container ${r.container.name} (${r.container.id.slice(0, 12)}) serves ${facts.modelName} at ${r.endpoint} (ready in ${r.readyMs} ms)`,
+    );
     ctx.out(`Smoke request: ${r.smoke.ok ? 'ok' : 'FAILED'} in ${r.smoke.ms} ms: ${r.smoke.summary}`);
     ctx.out(`Stop it: docker stop ${r.container.id.slice(0, 12)}`);
   }
@@ -81,17 +126,25 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
 }
 
 async function deployPush(args: string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { username: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'docker-host': { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { username: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'docker-host': { type: 'string' } },
+  });
   if (positionals.length !== 2) throw new UsageError('deploy push: expected <image> <target>');
   const [image, target] = positionals;
   const registry = registryOf(target);
   let auth: RegistryAuth | undefined;
   if (values.username) {
-    if (!values['password-stdin']) throw new UsageError('--username needs --password-stdin (the password is read from stdin, never from the command line)');
+    if (!values['password-stdin'])
+      throw new UsageError('--username needs --password-stdin (the password is read from stdin, never from the command line)');
     auth = { username: values.username, password: await readStdin(), serveraddress: registry };
   } else {
     const login = await dockerLoginAuth(registry);
-    if (login.problem) ctx.err(`${login.problem}. ${login.auth ? 'Using the credentials in the Docker config file.' : 'Trying without credentials (or give --username U --password-stdin).'}`);
+    if (login.problem)
+      ctx.err(
+        `${login.problem}. ${login.auth ? 'Using the credentials in the Docker config file.' : 'Trying without credentials (or give --username U --password-stdin).'}`,
+      );
     auth = login.auth;
     if (auth) ctx.err(`Credentials for ${registry}: ${login.source}`);
   }
@@ -101,7 +154,17 @@ async function deployPush(args: string[], ctx: CliContext): Promise<number> {
   // Layer status changes only: the byte-count ticks of each layer would flood the terminal.
   const onProgress = (line: string) => (/: (Pushing|Downloading|Extracting) /.test(line) ? undefined : log(line));
   const pushed = await pushImage({ engine, image, target, auth, signal: ctx.signal, onProgress });
-  await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'push', modelPath: facts.modelPath, modelHash: facts.modelHash, runId: facts.runId, image, digest: pushed.digest, reference: pushed.reference, target }).catch(() => undefined);
+  await appendLineage(ctx.workspace, {
+    at: new Date().toISOString(),
+    kind: 'push',
+    modelPath: facts.modelPath,
+    modelHash: facts.modelHash,
+    runId: facts.runId,
+    image,
+    digest: pushed.digest,
+    reference: pushed.reference,
+    target,
+  }).catch(() => undefined);
   ctx.out(ctx.json ? JSON.stringify(pushed, null, 2) : `Pushed ${target}\n${pushed.reference}`);
   return 0;
 }
@@ -110,15 +173,35 @@ async function deployK8s(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { name: { type: 'string' }, replicas: { type: 'string' }, cpu: { type: 'string' }, memory: { type: 'string' }, kserve: { type: 'boolean' }, out: { type: 'string' }, apply: { type: 'boolean' }, 'model-name': { type: 'string' }, port: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      replicas: { type: 'string' },
+      cpu: { type: 'string' },
+      memory: { type: 'string' },
+      kserve: { type: 'boolean' },
+      out: { type: 'string' },
+      apply: { type: 'boolean' },
+      'model-name': { type: 'string' },
+      port: { type: 'string' },
+    },
   });
-  if (positionals.length !== 1) throw new UsageError('deploy k8s: expected one image reference (as pushed to a registry the cluster can pull from)');
+  if (positionals.length !== 1)
+    throw new UsageError('deploy k8s: expected one image reference (as pushed to a registry the cluster can pull from)');
   const image = positionals[0];
   const repoName = path.posix.basename(image.split('@')[0].replace(/:[^/:]*$/, ''));
   const name = kubernetesName(values.name ?? repoName);
   const modelName = values['model-name'] ?? repoName;
   const replicas = positiveInt(values.replicas, 'replicas', 0);
-  const { yaml, files } = renderKubernetesManifests({ name, image, modelName, containerPort: positiveInt(values.port, 'port') ?? DEFAULT_CONTAINER_PORT, replicas, cpu: values.cpu, memory: values.memory, kserve: values.kserve });
+  const { yaml, files } = renderKubernetesManifests({
+    name,
+    image,
+    modelName,
+    containerPort: positiveInt(values.port, 'port') ?? DEFAULT_CONTAINER_PORT,
+    replicas,
+    cpu: values.cpu,
+    memory: values.memory,
+    kserve: values.kserve,
+  });
   const outDir = path.resolve(ctx.workspace, values.out ?? path.join('deploy', 'k8s'));
   await mkdir(outDir, { recursive: true });
   const combined = path.join(outDir, `${name}.yaml`);
@@ -132,7 +215,17 @@ async function deployK8s(args: string[], ctx: CliContext): Promise<number> {
     await rolloutStatus({ kubectl, name, timeoutSeconds: 300, signal: ctx.signal, onLog });
   }
   const pushed = findPush(await readLineage(ctx.workspace).catch(() => []), image);
-  await appendLineage(ctx.workspace, { at: new Date().toISOString(), kind: 'kubernetes', modelPath: pushed?.modelPath ?? modelName, modelHash: pushed?.modelHash ?? '', runId: pushed?.runId, image: pushed?.image ?? image, digest: pushed?.digest, reference: image, manifest: combined }).catch(() => undefined);
+  await appendLineage(ctx.workspace, {
+    at: new Date().toISOString(),
+    kind: 'kubernetes',
+    modelPath: pushed?.modelPath ?? modelName,
+    modelHash: pushed?.modelHash ?? '',
+    runId: pushed?.runId,
+    image: pushed?.image ?? image,
+    digest: pushed?.digest,
+    reference: image,
+    manifest: combined,
+  }).catch(() => undefined);
   ctx.out(ctx.json ? JSON.stringify({ name, manifest: combined, applied: Boolean(values.apply), yaml }, null, 2) : yaml);
   return 0;
 }

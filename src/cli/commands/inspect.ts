@@ -2,7 +2,15 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/format/formatBytes';
-import { describeShape, isOnnxFormatError, sniffModelFormat, SNIFF_BYTES, summarizeModel, type ModelSummary, type ValueSummary } from '../../core/onnx';
+import {
+  describeShape,
+  isOnnxFormatError,
+  sniffModelFormat,
+  SNIFF_BYTES,
+  summarizeModel,
+  type ModelSummary,
+  type ValueSummary,
+} from '../../core/onnx';
 import { UsageError, type CliCommand } from '../cliCommand';
 
 const TOP_OPERATORS = 15;
@@ -18,20 +26,33 @@ const count = (n: number): string => n.toLocaleString('en-US');
 export function formatSummary(s: ModelSummary): string {
   const lines: string[] = [];
   lines.push(`${s.path}  (${formatBytes(s.fileSize)})`);
-  lines.push(`IR version ${s.irVersion}; producer ${s.producerName || '?'}${s.producerVersion ? ' ' + s.producerVersion : ''}${s.graphName ? `; graph '${s.graphName}'` : ''}`);
+  lines.push(
+    `IR version ${s.irVersion}; producer ${s.producerName || '?'}${s.producerVersion ? ' ' + s.producerVersion : ''}${s.graphName ? `; graph '${s.graphName}'` : ''}`,
+  );
   if (s.domain || s.modelVersion) lines.push(`Domain ${s.domain || '-'}; model version ${s.modelVersion}`);
   lines.push(`Opsets: ${s.opsetImports.map((o) => `${o.domain} ${o.version}`).join(', ') || '-'}`);
   lines.push('', `Inputs (${s.inputs.length}):`, ...s.inputs.map(valueLine));
   lines.push('', `Outputs (${s.outputs.length}):`, ...s.outputs.map(valueLine));
-  lines.push('', `Parameters: ${count(s.parameterCount)} (${formatBytes(s.parameterBytes)}) in ${s.initializerCount} initializers${s.attributeTensorCount ? ` + ${s.attributeTensorCount} attribute tensors` : ''}`);
-  for (const d of s.parametersByDtype) lines.push(`  ${d.dtype.padEnd(10)} ${count(d.elements).padStart(14)} elements  ${formatBytes(d.bytes).padStart(9)}  ${d.tensors} tensors`);
+  lines.push(
+    '',
+    `Parameters: ${count(s.parameterCount)} (${formatBytes(s.parameterBytes)}) in ${s.initializerCount} initializers${s.attributeTensorCount ? ` + ${s.attributeTensorCount} attribute tensors` : ''}`,
+  );
+  for (const d of s.parametersByDtype)
+    lines.push(
+      `  ${d.dtype.padEnd(10)} ${count(d.elements).padStart(14)} elements  ${formatBytes(d.bytes).padStart(9)}  ${d.tensors} tensors`,
+    );
   const ops = [...s.operators].sort((a, b) => b.count - a.count);
-  lines.push('', `Operators: ${s.nodeCount} nodes, ${ops.length} types${s.subgraphCount ? `, ${s.subgraphCount} subgraphs` : ''}${s.functions.length ? `, ${s.functions.length} functions` : ''}`);
-  for (const o of ops.slice(0, TOP_OPERATORS)) lines.push(`  ${String(o.count).padStart(6)}  ${o.domain === 'ai.onnx' ? o.opType : `${o.domain}.${o.opType}`}`);
+  lines.push(
+    '',
+    `Operators: ${s.nodeCount} nodes, ${ops.length} types${s.subgraphCount ? `, ${s.subgraphCount} subgraphs` : ''}${s.functions.length ? `, ${s.functions.length} functions` : ''}`,
+  );
+  for (const o of ops.slice(0, TOP_OPERATORS))
+    lines.push(`  ${String(o.count).padStart(6)}  ${o.domain === 'ai.onnx' ? o.opType : `${o.domain}.${o.opType}`}`);
   if (ops.length > TOP_OPERATORS) lines.push(`  ... ${ops.length - TOP_OPERATORS} more types`);
   if (s.externalData.length) {
     lines.push('', 'External data:');
-    for (const e of s.externalData) lines.push(`  ${e.location}  ${e.tensors} tensors, ${formatBytes(e.bytes)}${e.error ? `  (${e.error})` : ''}`);
+    for (const e of s.externalData)
+      lines.push(`  ${e.location}  ${e.tensors} tensors, ${formatBytes(e.bytes)}${e.error ? `  (${e.error})` : ''}`);
   }
   if (s.metadataProps.length) {
     lines.push('', 'Metadata:');

@@ -52,12 +52,20 @@ export const newCommand: CliCommand = {
     });
     if (values.list) {
       const templates = await listTemplates();
-      if (ctx.json) ctx.out(JSON.stringify(templates.map(({ dir: _dir, ...t }) => t), null, 2));
+      if (ctx.json)
+        ctx.out(
+          JSON.stringify(
+            templates.map(({ dir: _dir, ...t }) => t),
+            null,
+            2,
+          ),
+        );
       else for (const t of templates) ctx.out(`${t.id.padEnd(20)} ${t.description}`);
       return 0;
     }
     const [template, folder, ...extra] = positionals;
-    if (!template || !folder) throw new UsageError('give a template and a folder: mlw new <template> <folder> (mlw new --list shows the templates)');
+    if (!template || !folder)
+      throw new UsageError('give a template and a folder: mlw new <template> <folder> (mlw new --list shows the templates)');
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
     if (!isTemplateId(template)) throw new UsageError(`unknown template "${template}"; templates: ${TEMPLATE_IDS.join(', ')}`);
     if (values.force && values['skip-existing']) throw new UsageError('--force and --skip-existing exclude each other');
@@ -65,7 +73,9 @@ export const newCommand: CliCommand = {
     const name = values.name ?? path.basename(dir);
     const invalid = validateProjectName(name);
     if (invalid) {
-      throw new UsageError(`"${name}" is not a valid project name: ${invalid}${values.name ? '' : ` Pass --name, e.g. --name ${suggestProjectName(name)}`}`);
+      throw new UsageError(
+        `"${name}" is not a valid project name: ${invalid}${values.name ? '' : ` Pass --name, e.g. --name ${suggestProjectName(name)}`}`,
+      );
     }
     let result;
     try {
@@ -100,8 +110,13 @@ export const newCommand: CliCommand = {
       return 0;
     }
     const rel = path.relative(process.cwd(), result.dir) || '.';
-    ctx.out(`Created ${result.name} (${result.template.title}) in ${result.dir}: ${result.written.length} files${result.skipped.length ? `, ${result.skipped.length} existing kept (${result.skipped.join(', ')})` : ''}.`);
-    if (result.git.status === 'committed') ctx.out(`git: first commit ${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.identitySet ? ' (no git identity was configured: a local one was set in .git/config)' : ''}`);
+    ctx.out(
+      `Created ${result.name} (${result.template.title}) in ${result.dir}: ${result.written.length} files${result.skipped.length ? `, ${result.skipped.length} existing kept (${result.skipped.join(', ')})` : ''}.`,
+    );
+    if (result.git.status === 'committed')
+      ctx.out(
+        `git: first commit ${result.git.commit.slice(0, 12)} on ${result.git.branch}${result.git.identitySet ? ' (no git identity was configured: a local one was set in .git/config)' : ''}`,
+      );
     else if (result.git.status === 'failed') ctx.err(`git: ${result.git.error}`);
     else if (!values['no-git']) ctx.out(`git: not initialised, ${result.git.reason}`);
     if (check) (check.ok ? ctx.out : ctx.err)(`python: ${describeInterpreterCheck(check)}`);

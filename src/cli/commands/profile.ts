@@ -41,7 +41,12 @@ columns kept), .json (array of rows, or {"inputName": rows, ...}).`,
     const profile = buildProfile(samples, { bins, sampleSize, source: path.basename(file) });
     const out = path.resolve(ctx.workspace, values.output);
     await writeFile(out, profileToJson(profile) + '\n');
-    const summary = Object.entries(profile.inputs).map(([name, p]) => ({ input: name, rows: p.rows, features: p.features.length, mode: p.mode }));
+    const summary = Object.entries(profile.inputs).map(([name, p]) => ({
+      input: name,
+      rows: p.rows,
+      features: p.features.length,
+      mode: p.mode,
+    }));
     if (ctx.json) ctx.out(JSON.stringify({ output: out, bins, inputs: summary }, null, 2));
     else {
       for (const s of summary) ctx.out(`${s.input}: ${s.rows} rows, ${s.features} features (${s.mode})`);

@@ -97,8 +97,10 @@ export const runCommand: CliCommand = {
     ctx.err(`mlw: run ${handle.id} (${handle.run.name}) started, experiment "${handle.run.experiment}"`);
     const run = await handle.done;
     output.flush();
-    const how = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? `signal ${run.signal}` : run.error ?? '';
-    ctx.err(`mlw: run ${run.id} ${run.status} after ${formatDuration(run.durationMs)} (${how}) -> ${path.relative(ctx.workspace, handle.dir) || handle.dir}`);
+    const how = run.exitCode !== null ? `exit code ${run.exitCode}` : run.signal ? `signal ${run.signal}` : (run.error ?? '');
+    ctx.err(
+      `mlw: run ${run.id} ${run.status} after ${formatDuration(run.durationMs)} (${how}) -> ${path.relative(ctx.workspace, handle.dir) || handle.dir}`,
+    );
     if (ctx.json) ctx.out(JSON.stringify(run, null, 2));
     if (ctx.signal.aborted) return 130;
     if (run.exitCode !== null) return run.exitCode;

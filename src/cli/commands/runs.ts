@@ -72,7 +72,9 @@ async function show(id: string, ctx: CliContext): Promise<number> {
   }
   // Fresh numbers from the metrics log: the summary in run.json is written only when a run ends.
   const summary: Record<string, MetricSummary> = summarizeMetrics(await readRunMetrics(ctx.workspace, run, store));
-  const metrics = Object.fromEntries(Object.entries(summary).map(([k, m]) => [k, { ...m, best: bestValue(k, m), lowerIsBetter: lowerIsBetter(k) }]));
+  const metrics = Object.fromEntries(
+    Object.entries(summary).map(([k, m]) => [k, { ...m, best: bestValue(k, m), lowerIsBetter: lowerIsBetter(k) }]),
+  );
   if (ctx.json) {
     ctx.out(JSON.stringify({ run, metrics }, null, 2));
     return 0;
@@ -89,7 +91,11 @@ async function show(id: string, ctx: CliContext): Promise<number> {
     ['command', run.command.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ') || '-'],
     ['cwd', run.cwd || '-'],
   ];
-  if (run.git) lines.push(['git', `${run.git.commit?.slice(0, 12) ?? '(no commit)'}${run.git.branch ? ` on ${run.git.branch}` : ''}${run.git.dirty ? ` dirty${run.git.diffHash ? ` (diff ${run.git.diffHash.slice(0, 12)}, ${run.git.patchFile})` : ''}` : ''}`]);
+  if (run.git)
+    lines.push([
+      'git',
+      `${run.git.commit?.slice(0, 12) ?? '(no commit)'}${run.git.branch ? ` on ${run.git.branch}` : ''}${run.git.dirty ? ` dirty${run.git.diffHash ? ` (diff ${run.git.diffHash.slice(0, 12)}, ${run.git.patchFile})` : ''}` : ''}`,
+    ]);
   if (run.error) lines.push(['error', run.error]);
   if (run.notes) lines.push(['notes', run.notes]);
   const width = Math.max(...lines.map(([k]) => k.length));
@@ -97,13 +103,45 @@ async function show(id: string, ctx: CliContext): Promise<number> {
   const section = (title: string, entries: string[]) => {
     if (entries.length) out.push('', `${title}:`, ...entries.map((e) => `  ${e}`));
   };
-  section('params', Object.entries(run.params).map(([k, v]) => `${k} = ${JSON.stringify(v)}`));
-  section('tags', Object.entries(run.tags).map(([k, v]) => `${k} = ${v}`));
-  section('data inputs', run.dataInputs.map((f) => `${f.path}  ${formatBytes(f.size)}  sha256:${f.sha256.slice(0, 16)}`));
-  section('artifacts', run.artifacts.map((f) => `${f.path}  ${formatBytes(f.size)}${f.sha256 ? `  sha256:${f.sha256.slice(0, 16)}` : ''}${f.stored && f.stored !== f.path ? `  (copy: ${f.stored})` : ''}`));
-  const metricRows = Object.entries(metrics).map(([k, m]) => [k, formatMetric(m.last), String(m.step), formatMetric(m.best), formatMetric(m.min), formatMetric(m.max), String(m.count)]);
+  section(
+    'params',
+    Object.entries(run.params).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
+  );
+  section(
+    'tags',
+    Object.entries(run.tags).map(([k, v]) => `${k} = ${v}`),
+  );
+  section(
+    'data inputs',
+    run.dataInputs.map((f) => `${f.path}  ${formatBytes(f.size)}  sha256:${f.sha256.slice(0, 16)}`),
+  );
+  section(
+    'artifacts',
+    run.artifacts.map(
+      (f) =>
+        `${f.path}  ${formatBytes(f.size)}${f.sha256 ? `  sha256:${f.sha256.slice(0, 16)}` : ''}${f.stored && f.stored !== f.path ? `  (copy: ${f.stored})` : ''}`,
+    ),
+  );
+  const metricRows = Object.entries(metrics).map(([k, m]) => [
+    k,
+    formatMetric(m.last),
+    String(m.step),
+    formatMetric(m.best),
+    formatMetric(m.min),
+    formatMetric(m.max),
+    String(m.count),
+  ]);
   if (metricRows.length) out.push('', textTable(['METRIC', 'LAST', 'STEP', 'BEST', 'MIN', 'MAX', 'POINTS'], metricRows));
-  if (run.outputTail && run.status === 'failed') out.push('', 'output (last lines):', ...run.outputTail.trimEnd().split('\n').slice(-15).map((l) => `  ${l}`));
+  if (run.outputTail && run.status === 'failed')
+    out.push(
+      '',
+      'output (last lines):',
+      ...run.outputTail
+        .trimEnd()
+        .split('\n')
+        .slice(-15)
+        .map((l) => `  ${l}`),
+    );
   ctx.out(out.join('\n'));
   return 0;
 }

@@ -66,7 +66,8 @@ export const sweepCommand: CliCommand = {
     let spec: SweepSpec;
     try {
       if (grid.length) {
-        if (values.count !== undefined || values.seed !== undefined) throw new UsageError('--count and --seed apply to --random sweeps only');
+        if (values.count !== undefined || values.seed !== undefined)
+          throw new UsageError('--count and --seed apply to --random sweeps only');
         const g: Record<string, ParamValue[]> = {};
         for (const entry of grid) {
           const [k, v] = parseGridEntry(entry);

@@ -47,8 +47,20 @@ statistics and, for classifier-like outputs ([N,C] or [C] floats), the top-K cla
       ctx.err(`mlw try: ${path} is not an ONNX model: ${reason}`);
       return 1;
     }
-    const feeds = values.input?.length ? await loadFeeds(await summarizeModel(path), values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f)))) : {};
-    const result = await tryModel(path, feeds, { batchSize: int(values.batch, 'batch'), dims: parseDims(values.dim ?? []), seed: int(values.seed, 'seed'), topK: int(values.top, 'top'), executionProviders, logger: ctx.logger });
+    const feeds = values.input?.length
+      ? await loadFeeds(
+          await summarizeModel(path),
+          values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f))),
+        )
+      : {};
+    const result = await tryModel(path, feeds, {
+      batchSize: int(values.batch, 'batch'),
+      dims: parseDims(values.dim ?? []),
+      seed: int(values.seed, 'seed'),
+      topK: int(values.top, 'top'),
+      executionProviders,
+      logger: ctx.logger,
+    });
     ctx.out(ctx.json ? JSON.stringify(result, null, 2) : formatTryResult(result));
     return 0;
   },

@@ -16,7 +16,12 @@ export class CredentialHelperError extends Error {
 }
 
 /** What the helper printed, or why it failed; `notFound` when it says it has no credentials for the URL. */
-function runHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ stdout: string } | { notFound: true }> {
+function runHelper(
+  helper: string,
+  serverUrl: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ stdout: string } | { notFound: true }> {
   const command = `docker-credential-${helper}`;
   return new Promise((resolve, reject) => {
     const child = spawn(command, ['get'], { env, stdio: ['pipe', 'pipe', 'pipe'] });

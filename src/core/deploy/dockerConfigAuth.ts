@@ -34,7 +34,10 @@ const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.i
 
 /** "https://index.docker.io/v1/" -> "docker.io"; "http://127.0.0.1:5000/" -> "127.0.0.1:5000". */
 export function normalizeRegistry(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
   return DOCKER_HUB.has(host) ? 'docker.io' : host;
 }
 

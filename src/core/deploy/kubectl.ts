@@ -23,7 +23,11 @@ export async function findKubectl(env: NodeJS.ProcessEnv = process.env): Promise
 }
 
 /** Runs kubectl with an argument array; lines go to onLog; rejects with the output when it exits non-zero. */
-export function runKubectl(kubectl: string, args: string[], opts: { signal?: AbortSignal; onLog?: (line: string) => void } = {}): Promise<string> {
+export function runKubectl(
+  kubectl: string,
+  args: string[],
+  opts: { signal?: AbortSignal; onLog?: (line: string) => void } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(kubectl, args, { stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal });
     const out: string[] = [];
@@ -47,10 +51,21 @@ export function runKubectl(kubectl: string, args: string[], opts: { signal?: Abo
   });
 }
 
-export async function applyManifests(opts: { kubectl: string; file: string; signal?: AbortSignal; onLog?: (line: string) => void }): Promise<void> {
+export async function applyManifests(opts: {
+  kubectl: string;
+  file: string;
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+}): Promise<void> {
   await runKubectl(opts.kubectl, ['apply', '-f', opts.file], opts);
 }
 
-export async function rolloutStatus(opts: { kubectl: string; name: string; timeoutSeconds: number; signal?: AbortSignal; onLog?: (line: string) => void }): Promise<void> {
+export async function rolloutStatus(opts: {
+  kubectl: string;
+  name: string;
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+}): Promise<void> {
   await runKubectl(opts.kubectl, ['rollout', 'status', `deployment/${opts.name}`, `--timeout=${opts.timeoutSeconds}s`], opts);
 }

@@ -20,20 +20,33 @@ export interface ManifestOptions {
 
 /** A DNS-1035 label: lowercase alphanumerics and '-', starting with a letter, at most 63. */
 export function kubernetesName(name: string): string {
-  const n = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '');
+  const n = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return n || 'model';
 }
 
 export function renderKubernetesManifests(opts: ManifestOptions): { yaml: string; files: { name: string; text: string }[] } {
   const name = kubernetesName(opts.name);
-  if (!Number.isInteger(opts.replicas ?? 1) || (opts.replicas ?? 1) < 0) throw new Error(`replicas must be a whole number >= 0, got ${opts.replicas}`);
+  if (!Number.isInteger(opts.replicas ?? 1) || (opts.replicas ?? 1) < 0)
+    throw new Error(`replicas must be a whole number >= 0, got ${opts.replicas}`);
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'ml-workbench' };
   const annotations = { 'mlworkbench.dev/model': opts.modelName };
   const resources = {
     requests: { cpu: opts.cpu ?? '500m', memory: opts.memory ?? '512Mi' },
     limits: { cpu: opts.cpu ?? '1', memory: opts.memory ?? '512Mi' },
   };
-  const probe = (p: string, initialDelaySeconds: number) => ({ httpGet: { path: p, port: 'http' }, initialDelaySeconds, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 });
+  const probe = (p: string, initialDelaySeconds: number) => ({
+    httpGet: { path: p, port: 'http' },
+    initialDelaySeconds,
+    periodSeconds: 5,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+  });
   const container = {
     name: 'server',
     image: opts.image,
@@ -57,7 +70,11 @@ export function renderKubernetesManifests(opts: ManifestOptions): { yaml: string
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, labels },
-    spec: { type: 'ClusterIP', selector: { 'app.kubernetes.io/name': name }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+    spec: {
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': name },
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    },
   };
   const files = [
     { name: `${name}-deployment.yaml`, text: stringify(deployment, { aliasDuplicateObjects: false }) },
@@ -71,7 +88,15 @@ export function renderKubernetesManifests(opts: ManifestOptions): { yaml: string
       spec: {
         predictor: {
           minReplicas: opts.replicas ?? 1,
-          containers: [{ ...container, name: 'kserve-container', ports: [{ containerPort: opts.containerPort, protocol: 'TCP' }], readinessProbe: { ...container.readinessProbe, httpGet: { path: '/v2/health/ready', port: opts.containerPort } }, livenessProbe: { ...container.livenessProbe, httpGet: { path: '/v2/health/live', port: opts.containerPort } } }],
+          containers: [
+            {
+              ...container,
+              name: 'kserve-container',
+              ports: [{ containerPort: opts.containerPort, protocol: 'TCP' }],
+              readinessProbe: { ...container.readinessProbe, httpGet: { path: '/v2/health/ready', port: opts.containerPort } },
+              livenessProbe: { ...container.livenessProbe, httpGet: { path: '/v2/health/live', port: opts.containerPort } },
+            },
+          ],
         },
       },
     };

@@ -51,7 +51,9 @@ async function endsWithoutNewline(file: string): Promise<boolean> {
 export async function appendLineage(workspace: string, record: LineageRecord): Promise<void> {
   const file = lineageFile(workspace);
   await mkdir(path.dirname(file), { recursive: true });
-  const clean = Object.fromEntries(Object.entries({ ...record, at: record.at || new Date().toISOString() }).filter(([, v]) => v !== undefined));
+  const clean = Object.fromEntries(
+    Object.entries({ ...record, at: record.at || new Date().toISOString() }).filter(([, v]) => v !== undefined),
+  );
   // After a crash the file may end in a torn line: start on a fresh line so this record stays readable.
   const torn = await endsWithoutNewline(file);
   await appendFile(file, `${torn ? '\n' : ''}${JSON.stringify(clean)}\n`, 'utf8');
@@ -59,7 +61,14 @@ export async function appendLineage(workspace: string, record: LineageRecord): P
 
 function isRecord(v: unknown): v is LineageRecord {
   const r = v as Partial<LineageRecord>;
-  return typeof v === 'object' && v !== null && typeof r.at === 'string' && KINDS.has(r.kind as string) && typeof r.modelPath === 'string' && typeof r.modelHash === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof r.at === 'string' &&
+    KINDS.has(r.kind as string) &&
+    typeof r.modelPath === 'string' &&
+    typeof r.modelHash === 'string'
+  );
 }
 
 /** Every well-formed record, oldest first; a missing file is an empty lineage; torn or foreign lines are skipped. */

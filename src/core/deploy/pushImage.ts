@@ -21,6 +21,11 @@ export async function pushImage(opts: {
   const sourceTag = opts.image.includes('@') || opts.image.startsWith('sha256:') ? undefined : parseImageTag(opts.image).tag;
   const finalTag = tag ?? sourceTag ?? 'latest';
   await opts.engine.tagImage(opts.image, repository, finalTag);
-  const { digest } = await opts.engine.push({ reference: `${repository}:${finalTag}`, auth: opts.auth, signal: opts.signal, onProgress: opts.onProgress });
+  const { digest } = await opts.engine.push({
+    reference: `${repository}:${finalTag}`,
+    auth: opts.auth,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
   return { reference: `${repository}@${digest}`, digest };
 }

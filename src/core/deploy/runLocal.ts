@@ -44,7 +44,12 @@ async function fetchWithin(url: string, timeoutMs: number, init: RequestInit = {
 const get = (url: string, timeoutMs: number) => fetchWithin(url, timeoutMs);
 
 /** Polls the server's ready endpoint until it answers 200; throws when the container stops, the time is up or the signal aborts. */
-export async function waitForServer(engine: DockerEngine, container: ContainerInfo, endpoint: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+export async function waitForServer(
+  engine: DockerEngine,
+  container: ContainerInfo,
+  endpoint: string,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   let lastCheck = 0;
   for (;;) {
@@ -58,11 +63,15 @@ export async function waitForServer(engine: DockerEngine, container: ContainerIn
       lastCheck = Date.now();
       const info = await engine.inspectContainer(container.id);
       if (info.state !== 'running' && info.state !== 'created' && info.state !== 'restarting') {
-        throw new Error(`Container ${info.name} stopped (${info.status}) before its server was ready. Last log lines:\n${await lastLogLines(engine, container.id)}`);
+        throw new Error(
+          `Container ${info.name} stopped (${info.status}) before its server was ready. Last log lines:\n${await lastLogLines(engine, container.id)}`,
+        );
       }
     }
     if (Date.now() > deadline) {
-      throw new Error(`The server in container ${container.name} was not ready within ${Math.round(opts.timeoutMs / 1000)} s. Last log lines:\n${await lastLogLines(engine, container.id)}`);
+      throw new Error(
+        `The server in container ${container.name} was not ready within ${Math.round(opts.timeoutMs / 1000)} s. Last log lines:\n${await lastLogLines(engine, container.id)}`,
+      );
     }
     await sleep(50);
   }
@@ -80,9 +89,13 @@ export async function smokeRequest(endpoint: string, modelName: string): Promise
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(buildInferRequest(meta, 'random')),
     });
-    const body = (await res.json().catch(() => ({}))) as { outputs?: { name: string; datatype: string; shape: number[] }[]; error?: string };
+    const body = (await res.json().catch(() => ({}))) as {
+      outputs?: { name: string; datatype: string; shape: number[] }[];
+      error?: string;
+    };
     const ms = Date.now() - t0;
-    if (!res.ok || !Array.isArray(body.outputs)) return { ok: false, ms, summary: `infer answered ${res.status}${body.error ? `: ${body.error}` : ''}` };
+    if (!res.ok || !Array.isArray(body.outputs))
+      return { ok: false, ms, summary: `infer answered ${res.status}${body.error ? `: ${body.error}` : ''}` };
     return { ok: true, ms, summary: body.outputs.map((o) => `${o.name} ${o.datatype}[${o.shape.join(',')}]`).join(', ') };
   } catch (e) {
     return { ok: false, ms: Date.now() - t0, summary: (e as Error).message };
@@ -103,7 +116,13 @@ export async function runLocal(opts: {
 }): Promise<RunLocalResult> {
   const t0 = Date.now();
   const name = opts.name ?? defaultContainerName(opts.modelName);
-  const container = await opts.engine.runContainer({ image: opts.image, name, containerPort: opts.containerPort, hostPort: opts.hostPort, labels: opts.labels });
+  const container = await opts.engine.runContainer({
+    image: opts.image,
+    name,
+    containerPort: opts.containerPort,
+    hostPort: opts.hostPort,
+    labels: opts.labels,
+  });
   const binding = container.ports.find((p) => p.containerPort === opts.containerPort);
   if (!binding) throw new Error(`Container ${container.name} has no host port for ${opts.containerPort}/tcp`);
   const host = binding.hostIp && binding.hostIp !== '0.0.0.0' ? binding.hostIp : '127.0.0.1';
@@ -117,6 +136,10 @@ export async function runLocal(opts: {
 
 /** A valid, unique Docker container name for a model: `mlw-<model>-<6 hex>`. */
 export function defaultContainerName(modelName: string): string {
-  const safe = modelName.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 40) || 'model';
+  const safe =
+    modelName
+      .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+      .replace(/^[^a-zA-Z0-9]+/, '')
+      .slice(0, 40) || 'model';
   return `mlw-${safe}-${randomBytes(3).toString('hex')}`;
 }

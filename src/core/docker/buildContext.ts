@@ -19,7 +19,8 @@ export interface ContextEntry {
   mode?: number;
 }
 
-const SECRET_SEGMENT = /^(\.git|\.hg|\.svn|\.env(\..*)?|\.ssh|\.aws|\.docker|\.mlw|\.npmrc|\.netrc|\.pypirc|id_rsa.*|id_ed25519.*|id_ecdsa.*|.*\.pem|.*\.key|.*\.p12|.*\.pfx)$/i;
+const SECRET_SEGMENT =
+  /^(\.git|\.hg|\.svn|\.env(\..*)?|\.ssh|\.aws|\.docker|\.mlw|\.npmrc|\.netrc|\.pypirc|id_rsa.*|id_ed25519.*|id_ecdsa.*|.*\.pem|.*\.key|.*\.p12|.*\.pfx)$/i;
 
 /** True when a context path has a segment that is a secret or version-control data. */
 export function isSecretPath(name: string): boolean {
@@ -45,20 +46,32 @@ export async function onnxRuntimeEntries(assets: ServerAssets, arch: string): Pr
   const out: ContextEntry[] = [];
   const js = (rel: string) => /\.(js|cjs|json)$/.test(rel) && !rel.endsWith('.map');
   const ort = 'node_modules/onnxruntime-node';
-  await walk(assets.onnxruntimeDir, ort, (rel) => {
-    const inner = rel.slice(ort.length + 1);
-    if (inner === 'package.json') return true;
-    if (inner.startsWith('dist/')) return js(inner);
-    return new RegExp(`^bin/napi-v\\d+/linux/${arch}/`).test(inner);
-  }, out);
+  await walk(
+    assets.onnxruntimeDir,
+    ort,
+    (rel) => {
+      const inner = rel.slice(ort.length + 1);
+      if (inner === 'package.json') return true;
+      if (inner.startsWith('dist/')) return js(inner);
+      return new RegExp(`^bin/napi-v\\d+/linux/${arch}/`).test(inner);
+    },
+    out,
+  );
   if (!out.some((e) => e.name.includes(`/linux/${arch}/`))) {
-    throw new Error(`This installation of ML Workbench has no ONNX Runtime binaries for linux/${arch} (the engine's platform) in ${assets.onnxruntimeDir}: install the linux-${arch} build of the extension, or use an engine of this machine's architecture.`);
+    throw new Error(
+      `This installation of ML Workbench has no ONNX Runtime binaries for linux/${arch} (the engine's platform) in ${assets.onnxruntimeDir}: install the linux-${arch} build of the extension, or use an engine of this machine's architecture.`,
+    );
   }
   const common = 'node_modules/onnxruntime-common';
-  await walk(assets.onnxruntimeCommonDir, common, (rel) => {
-    const inner = rel.slice(common.length + 1);
-    return inner === 'package.json' || (inner.startsWith('dist/cjs/') && js(inner));
-  }, out);
+  await walk(
+    assets.onnxruntimeCommonDir,
+    common,
+    (rel) => {
+      const inner = rel.slice(common.length + 1);
+      return inner === 'package.json' || (inner.startsWith('dist/cjs/') && js(inner));
+    },
+    out,
+  );
   return out;
 }
 
@@ -85,7 +98,8 @@ export async function contextEntries(opts: {
     entries.push({ name: m.name, file: m.file, size: st.size });
   }
   const refused = entries.filter((e) => isSecretPath(e.name));
-  if (refused.length) throw new Error(`Refusing to put secret-looking files into the build context: ${refused.map((e) => e.name).join(', ')}`);
+  if (refused.length)
+    throw new Error(`Refusing to put secret-looking files into the build context: ${refused.map((e) => e.name).join(', ')}`);
   return entries;
 }
 

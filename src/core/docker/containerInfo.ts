@@ -70,11 +70,15 @@ export function fromInspect(c: InspectAnswer): ContainerInfo {
   for (const [key, bindings] of Object.entries(c.NetworkSettings?.Ports ?? {})) {
     const [port, proto] = key.split('/');
     if ((proto ?? 'tcp') !== 'tcp' || !bindings) continue;
-    for (const b of bindings) if (!b.HostIp.includes(':')) ports.push({ hostIp: b.HostIp, hostPort: Number(b.HostPort), containerPort: Number(port) });
+    for (const b of bindings)
+      if (!b.HostIp.includes(':')) ports.push({ hostIp: b.HostIp, hostPort: Number(b.HostPort), containerPort: Number(port) });
   }
   const state = c.State?.Status ?? 'unknown';
   const health = healthOf(c.State?.Health?.Status);
-  const status = state === 'exited' ? `Exited (${c.State?.ExitCode ?? '?'})` : `${state[0]?.toUpperCase() ?? ''}${state.slice(1)}${health ? ` (${health})` : ''}`;
+  const status =
+    state === 'exited'
+      ? `Exited (${c.State?.ExitCode ?? '?'})`
+      : `${state[0]?.toUpperCase() ?? ''}${state.slice(1)}${health ? ` (${health})` : ''}`;
   return {
     id: c.Id,
     name: (c.Name ?? '').replace(/^\//, ''),

@@ -47,9 +47,13 @@ async function externalDataFiles(files: ModelPlan['files'], signal?: AbortSignal
     signal?.throwIfAborted();
     const summary = await summarizeModel(f.file).catch(() => undefined);
     for (const ext of summary?.externalData ?? []) {
-      if (ext.error || ext.size === undefined) throw new Error(`${path.basename(f.file)} keeps weights in external data "${ext.location}" that cannot be packed: ${ext.error ?? 'file not found'}`);
+      if (ext.error || ext.size === undefined)
+        throw new Error(
+          `${path.basename(f.file)} keeps weights in external data "${ext.location}" that cannot be packed: ${ext.error ?? 'file not found'}`,
+        );
       const name = path.posix.join(path.posix.dirname(f.name), ext.location.split(path.sep).join('/'));
-      if (!name.startsWith('models/')) throw new Error(`${path.basename(f.file)}: external data "${ext.location}" lies outside the model's folder`);
+      if (!name.startsWith('models/'))
+        throw new Error(`${path.basename(f.file)}: external data "${ext.location}" lies outside the model's folder`);
       out.set(name, path.resolve(path.dirname(f.file), ext.location));
     }
   }
@@ -79,7 +83,13 @@ export async function planModel(modelPath: string, signal?: AbortSignal): Promis
       if (e.isFile() && /\.onnx$/i.test(e.name)) {
         const served = servedModelName(defaultModelName(e.name));
         files.push({ name: `models/${served}.onnx`, file: path.join(abs, e.name), served });
-      } else if (e.isDirectory() && (await stat(path.join(abs, e.name, 'model.onnx')).then((s) => s.isFile(), () => false))) {
+      } else if (
+        e.isDirectory() &&
+        (await stat(path.join(abs, e.name, 'model.onnx')).then(
+          (s) => s.isFile(),
+          () => false,
+        ))
+      ) {
         const served = servedModelName(e.name);
         files.push({ name: `models/${served}/model.onnx`, file: path.join(abs, e.name, 'model.onnx'), served });
       }
@@ -143,8 +153,16 @@ export async function containerizeModel(opts: {
     : modelDockerfile(plan, { baseImage, runId: opts.runId, containerPort });
   // Binaries for the engine's architecture, not this machine's (e.g. Docker Desktop on an arm64 Mac runs linux/arm64).
   const arch = await opts.engine.nodeArch().catch(() => process.arch);
-  const entries = await contextEntries({ dockerfile, dockerignore: renderDockerignore(), assets: opts.assets, models: [...plan.files, ...plan.dataFiles], arch });
-  opts.onLog?.(`Build context: ${entries.length} files, ${(entries.reduce((n, e) => n + e.size, 0) / 1e6).toFixed(1)} MB; tags ${tags.join(', ')}`);
+  const entries = await contextEntries({
+    dockerfile,
+    dockerignore: renderDockerignore(),
+    assets: opts.assets,
+    models: [...plan.files, ...plan.dataFiles],
+    arch,
+  });
+  opts.onLog?.(
+    `Build context: ${entries.length} files, ${(entries.reduce((n, e) => n + e.size, 0) / 1e6).toFixed(1)} MB; tags ${tags.join(', ')}`,
+  );
   const labels: Record<string, string> = {
     [LABELS.modelName]: plan.modelName,
     [LABELS.modelHash]: plan.modelHash,
@@ -160,5 +178,14 @@ export async function containerizeModel(opts: {
     signal: opts.signal,
     onLog: opts.onLog,
   });
-  return { image: tags[0], tags, imageId, modelHash: plan.modelHash, modelName: plan.modelName, containerPort, dockerfile, buildMs: Date.now() - t0 };
+  return {
+    image: tags[0],
+    tags,
+    imageId,
+    modelHash: plan.modelHash,
+    modelName: plan.modelName,
+    containerPort,
+    dockerfile,
+    buildMs: Date.now() - t0,
+  };
 }

@@ -79,7 +79,10 @@ export class DockerEngine {
   /** The engine's CPU architecture as Node names it (x64, arm64, ...): the binaries an image needs. */
   async nodeArch(): Promise<string> {
     const arch = (await this.docker.version()).Arch;
-    return ({ amd64: 'x64', arm64: 'arm64', aarch64: 'arm64', arm: 'arm', ppc64le: 'ppc64', s390x: 's390x' } as Record<string, string>)[arch] ?? arch;
+    return (
+      ({ amd64: 'x64', arm64: 'arm64', aarch64: 'arm64', arm: 'arm', ppc64le: 'ppc64', s390x: 's390x' } as Record<string, string>)[arch] ??
+      arch
+    );
   }
 
   async build(opts: {
@@ -117,15 +120,18 @@ export class DockerEngine {
       request.abort();
     });
     try {
-      const stream = await this.docker.buildImage(opts.context as NodeJS.ReadableStream, {
-        t: opts.tags,
-        forcerm: true,
-        rm: true,
-        buildargs: opts.buildArgs,
-        labels: { [MANAGED_LABEL]: 'true', ...opts.labels },
-        dockerfile: opts.dockerfile,
-        abortSignal: request.signal,
-      } as unknown as Docker.ImageBuildOptions);
+      const stream = await this.docker.buildImage(
+        opts.context as NodeJS.ReadableStream,
+        {
+          t: opts.tags,
+          forcerm: true,
+          rm: true,
+          buildargs: opts.buildArgs,
+          labels: { [MANAGED_LABEL]: 'true', ...opts.labels },
+          dockerfile: opts.dockerfile,
+          abortSignal: request.signal,
+        } as unknown as Docker.ImageBuildOptions,
+      );
       await readProgress(stream, (item: ProgressItem) => {
         const err = itemError(item);
         if (err) {
@@ -209,35 +215,51 @@ export class DockerEngine {
       if (opts.signal?.aborted) throw new OperationCancelledError('Waiting for the container');
       const info = await this.inspectContainer(id);
       if (info.state === 'running' && (info.health === 'healthy' || info.health === undefined)) return info;
-      if (info.health === 'unhealthy') throw new Error(`Container ${info.name} is unhealthy: its health check keeps failing. Open its logs for the reason.`);
-      if (['exited', 'dead', 'removing'].includes(info.state)) throw new Error(`Container ${info.name} stopped (${info.status}) before it became healthy. Open its logs for the reason.`);
-      if (Date.now() > deadline) throw new Error(`Container ${info.name} did not become healthy within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s (status: ${info.status}).`);
+      if (info.health === 'unhealthy')
+        throw new Error(`Container ${info.name} is unhealthy: its health check keeps failing. Open its logs for the reason.`);
+      if (['exited', 'dead', 'removing'].includes(info.state))
+        throw new Error(`Container ${info.name} stopped (${info.status}) before it became healthy. Open its logs for the reason.`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Container ${info.name} did not become healthy within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s (status: ${info.status}).`,
+        );
       await sleep(200, opts.signal);
     }
   }
 
   /** Streams a container's log lines (demultiplexed). With follow, resolves when the container stops or the signal aborts. */
-  async logs(id: string, opts: { follow?: boolean; tail?: number; signal?: AbortSignal; onLine: (stream: LogStream, line: string) => void }): Promise<void> {
+  async logs(
+    id: string,
+    opts: { follow?: boolean; tail?: number; signal?: AbortSignal; onLine: (stream: LogStream, line: string) => void },
+  ): Promise<void> {
     const container = this.docker.getContainer(id);
     const tty = Boolean((await container.inspect()).Config?.Tty);
     const demux = new LogDemuxer(opts.onLine, !tty);
     const common = { stdout: true, stderr: true, tail: opts.tail ?? 'all', abortSignal: opts.signal };
     if (!opts.follow) {
-      const data = (await container.logs({ ...common, follow: false } as Docker.ContainerLogsOptions & { follow: false })) as unknown as Buffer;
+      const data = (await container.logs({ ...common, follow: false } as Docker.ContainerLogsOptions & {
+        follow: false;
+      })) as unknown as Buffer;
       demux.push(Buffer.isBuffer(data) ? data : Buffer.from(String(data)));
       demux.end();
       return;
     }
-    const stream = (await container.logs({ ...common, follow: true } as Docker.ContainerLogsOptions & { follow: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+    const stream = (await container.logs({ ...common, follow: true } as Docker.ContainerLogsOptions & {
+      follow: true;
+    })) as NodeJS.ReadableStream & { destroy?: () => void };
     await new Promise<void>((resolve) => {
       const done = () => {
         demux.end();
         resolve();
       };
-      opts.signal?.addEventListener('abort', () => {
-        stream.destroy?.();
-        done();
-      }, { once: true });
+      opts.signal?.addEventListener(
+        'abort',
+        () => {
+          stream.destroy?.();
+          done();
+        },
+        { once: true },
+      );
       stream.on('data', (c: Buffer) => demux.push(c));
       stream.on('end', done);
       stream.on('close', done);
@@ -291,7 +313,11 @@ export class DockerEngine {
     // `since` the call (whole seconds): events that happen while the stream is still connecting are replayed,
     // not lost; a few from earlier in that second may come too.
     const since = Math.floor(Date.now() / 1000);
-    const stream = (await this.docker.getEvents({ since, filters: { type: ['container', 'image'] }, abortSignal: opts.signal } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+    const stream = (await this.docker.getEvents({
+      since,
+      filters: { type: ['container', 'image'] },
+      abortSignal: opts.signal,
+    } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
     const onAbort = () => stream.destroy?.();
     opts.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -311,13 +337,20 @@ export class DockerEngine {
   }
 
   /** Pushes a reference (repository:tag) and follows every progress item. Returns the pushed manifest digest. */
-  async push(opts: { reference: string; auth?: RegistryAuth; signal?: AbortSignal; onProgress?: (line: string) => void }): Promise<{ digest: string }> {
+  async push(opts: {
+    reference: string;
+    auth?: RegistryAuth;
+    signal?: AbortSignal;
+    onProgress?: (line: string) => void;
+  }): Promise<{ digest: string }> {
     const { repository, tag } = splitReference(opts.reference);
     const registry = registryOf(opts.reference);
     let digest: string | undefined;
     let failure: string | undefined;
     try {
-      const stream = (await this.docker.getImage(repository).push({ tag, authconfig: opts.auth ?? {}, abortSignal: opts.signal } as Docker.ImagePushOptions)) as NodeJS.ReadableStream;
+      const stream = (await this.docker
+        .getImage(repository)
+        .push({ tag, authconfig: opts.auth ?? {}, abortSignal: opts.signal } as Docker.ImagePushOptions)) as NodeJS.ReadableStream;
       await readProgress(stream, (item) => {
         const err = itemError(item);
         if (err) failure ??= err;
@@ -337,11 +370,17 @@ export class DockerEngine {
     return { digest };
   }
 
-  async pull(reference: string, opts: { auth?: RegistryAuth; signal?: AbortSignal; onProgress?: (line: string) => void } = {}): Promise<void> {
+  async pull(
+    reference: string,
+    opts: { auth?: RegistryAuth; signal?: AbortSignal; onProgress?: (line: string) => void } = {},
+  ): Promise<void> {
     const registry = registryOf(reference);
     let failure: string | undefined;
     try {
-      const stream = (await this.docker.pull(reference, { authconfig: opts.auth, abortSignal: opts.signal } as Record<string, unknown>)) as NodeJS.ReadableStream;
+      const stream = (await this.docker.pull(reference, { authconfig: opts.auth, abortSignal: opts.signal } as Record<
+        string,
+        unknown
+      >)) as NodeJS.ReadableStream;
       await readProgress(stream, (item) => {
         const err = itemError(item);
         if (err) failure ??= err;
@@ -363,10 +402,14 @@ export class DockerEngine {
   }
 
   /** Image id, size in bytes, labels, repo digests and exposed tcp ports; undefined when the engine has no such image. */
-  async inspectImage(reference: string): Promise<{ id: string; size: number; labels: Record<string, string>; repoDigests: string[]; exposedPorts: number[] } | undefined> {
+  async inspectImage(
+    reference: string,
+  ): Promise<{ id: string; size: number; labels: Record<string, string>; repoDigests: string[]; exposedPorts: number[] } | undefined> {
     try {
       const i = await this.docker.getImage(reference).inspect();
-      const exposedPorts = Object.keys(i.Config?.ExposedPorts ?? {}).filter((k) => k.endsWith('/tcp')).map((k) => Number(k.split('/')[0]));
+      const exposedPorts = Object.keys(i.Config?.ExposedPorts ?? {})
+        .filter((k) => k.endsWith('/tcp'))
+        .map((k) => Number(k.split('/')[0]));
       return { id: i.Id, size: i.Size, labels: i.Config?.Labels ?? {}, repoDigests: i.RepoDigests ?? [], exposedPorts };
     } catch (e) {
       if (statusCode(e) === 404) return undefined;

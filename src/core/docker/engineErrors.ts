@@ -15,7 +15,9 @@ export class BuildFailedError extends Error {
 
 export class RegistryAuthError extends Error {
   constructor(registry: string, detail: string) {
-    super(`The registry ${registry} refused the credentials (${detail}). Log in with \`docker login ${registry}\` or give a user name and password.`);
+    super(
+      `The registry ${registry} refused the credentials (${detail}). Log in with \`docker login ${registry}\` or give a user name and password.`,
+    );
     this.name = 'RegistryAuthError';
   }
 }
@@ -36,7 +38,8 @@ export class OperationCancelledError extends Error {
 }
 
 const AUTH = /unauthorized|authentication required|denied|no basic auth credentials|incorrect username or password|401|403/i;
-const UNREACHABLE = /connection refused|ENOTFOUND|no such host|EHOSTUNREACH|ECONNREFUSED|i\/o timeout|dial tcp|server gave HTTP response to HTTPS client|network is unreachable|ETIMEDOUT/i;
+const UNREACHABLE =
+  /connection refused|ENOTFOUND|no such host|EHOSTUNREACH|ECONNREFUSED|i\/o timeout|dial tcp|server gave HTTP response to HTTPS client|network is unreachable|ETIMEDOUT/i;
 
 /** Maps an engine's push/pull failure text to the matching registry error, or undefined. */
 export function classifyRegistryError(registry: string, message: string): Error | undefined {

@@ -57,14 +57,30 @@ export function parseDockerHost(address: string, source: string, env: NodeJS.Pro
   switch (url.protocol) {
     case 'ssh:': {
       const port = url.port ? Number(url.port) : 22;
-      return { host, port, protocol: 'ssh', username: decodeURIComponent(url.username) || undefined, source, description: `ssh://${url.username ? `${url.username}@` : ''}${host}${url.port ? `:${url.port}` : ''}` };
+      return {
+        host,
+        port,
+        protocol: 'ssh',
+        username: decodeURIComponent(url.username) || undefined,
+        source,
+        description: `ssh://${url.username ? `${url.username}@` : ''}${host}${url.port ? `:${url.port}` : ''}`,
+      };
     }
     case 'tcp:':
     case 'http:':
     case 'https:': {
-      const tls = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') || url.port === '2376';
+      const tls =
+        url.protocol === 'https:' ||
+        (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') ||
+        url.port === '2376';
       const port = url.port ? Number(url.port) : tls ? 2376 : 2375;
-      const endpoint: EngineEndpoint = { host, port, protocol: tls ? 'https' : 'http', source, description: `${tls ? 'https' : 'tcp'}://${host}:${port}` };
+      const endpoint: EngineEndpoint = {
+        host,
+        port,
+        protocol: tls ? 'https' : 'http',
+        source,
+        description: `${tls ? 'https' : 'tcp'}://${host}:${port}`,
+      };
       if (tls) endpoint.tlsDir = env.DOCKER_CERT_PATH || path.join(homeDir, '.docker');
       return endpoint;
     }
@@ -129,7 +145,10 @@ export function engineCandidates(opts: FindEngineOptions = {}): (EngineEndpoint 
   for (const socket of [opts.systemDockerSocket ?? '/var/run/docker.sock', path.join(home, '.docker', 'run', 'docker.sock')]) {
     out.push({ socketPath: socket, source: 'default socket', description: `unix://${socket}` });
   }
-  const podman = [env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock') : undefined, opts.systemPodmanSocket ?? '/run/podman/podman.sock'];
+  const podman = [
+    env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock') : undefined,
+    opts.systemPodmanSocket ?? '/run/podman/podman.sock',
+  ];
   for (const socket of podman) if (socket) out.push({ socketPath: socket, source: 'podman socket', description: `unix://${socket}` });
   return out;
 }

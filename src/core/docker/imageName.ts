@@ -21,8 +21,12 @@ export function parseImageTag(reference: string): { repository: string; tag?: st
   const hasTag = colon > reference.lastIndexOf('/');
   const repository = hasTag ? reference.slice(0, colon) : reference;
   const tag = hasTag ? reference.slice(colon + 1) : undefined;
-  if (!REPOSITORY.test(repository)) throw new Error(`"${reference}" is not a valid image name: use lowercase letters, digits and single '-', '.' or '_' (e.g. team/model:1.0)`);
-  if (tag !== undefined && !TAG.test(tag)) throw new Error(`"${tag}" is not a valid tag: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'`);
+  if (!REPOSITORY.test(repository))
+    throw new Error(
+      `"${reference}" is not a valid image name: use lowercase letters, digits and single '-', '.' or '_' (e.g. team/model:1.0)`,
+    );
+  if (tag !== undefined && !TAG.test(tag))
+    throw new Error(`"${tag}" is not a valid tag: letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-'`);
   return { repository, tag };
 }
 

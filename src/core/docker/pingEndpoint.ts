@@ -24,10 +24,26 @@ export function tlsFiles(endpoint: EngineEndpoint): { ca: Buffer; cert: Buffer; 
 
 /** Options for `new Docker(...)`. Every connection key is set so dockerode never mixes in DOCKER_HOST from the environment. */
 export function dockerodeOptions(endpoint: EngineEndpoint, timeoutMs?: number): Record<string, unknown> {
-  const base: Record<string, unknown> = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, timeout: timeoutMs };
+  const base: Record<string, unknown> = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    timeout: timeoutMs,
+  };
   if (endpoint.socketPath) return { ...base, socketPath: endpoint.socketPath };
   if (endpoint.protocol === 'ssh') {
-    return { ...base, host: endpoint.host, port: endpoint.port, protocol: 'ssh', username: endpoint.username, sshOptions: { agent: process.env.SSH_AUTH_SOCK } };
+    return {
+      ...base,
+      host: endpoint.host,
+      port: endpoint.port,
+      protocol: 'ssh',
+      username: endpoint.username,
+      sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+    };
   }
   return { ...base, host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol ?? 'http', ...(tlsFiles(endpoint) ?? {}) };
 }

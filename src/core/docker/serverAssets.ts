@@ -26,6 +26,7 @@ export function locateServerAssets(root: string): ServerAssets {
   if (!existsSync(serverJs)) missing.push(`${serverJs} (run \`npm run build\`)`);
   if (!existsSync(path.join(onnxruntimeDir, 'package.json'))) missing.push(`${onnxruntimeDir} (run \`npm ci\`)`);
   if (!existsSync(path.join(onnxruntimeCommonDir, 'package.json'))) missing.push(`${onnxruntimeCommonDir} (run \`npm ci\`)`);
-  if (missing.length) throw new ServerAssetsMissingError(`The model server cannot be packaged into an image; missing: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new ServerAssetsMissingError(`The model server cannot be packaged into an image; missing: ${missing.join(', ')}`);
   return { serverJs, onnxruntimeDir, onnxruntimeCommonDir };
 }

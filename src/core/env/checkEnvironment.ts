@@ -16,9 +16,15 @@ export interface EnvironmentOptions {
   dockerHost?: string;
   /** Overrides for the engine discovery (environment, home folder, system sockets); tests use them. */
   dockerDiscovery?: Omit<FindEngineOptions, 'dockerHost'>;
-  /** The execution providers the user asks for (mlWorkbench.executionProviders, --ep): each that does not load gets a row of its own with how to install it. */
+  /**
+   * The execution providers the user asks for (mlWorkbench.executionProviders, --ep): each that does not
+   * load gets a row of its own with how to install it.
+   */
   executionProviders?: readonly string[];
-  /** The providers to try; default those onnxruntime-node ships for this platform (cpu, and cuda, tensorrt, dml, coreml, webgpu where they exist). */
+  /**
+   * The providers to try; default: those onnxruntime-node ships for this platform (cpu, and cuda,
+   * tensorrt, dml, coreml, webgpu where they exist).
+   */
   probeProviders?: readonly ExecutionProvider[];
   logger: Logger;
   signal?: AbortSignal;
@@ -40,10 +46,20 @@ function run(file: string, args: string[], timeoutMs: number, signal?: AbortSign
 async function checkPython(python: string, signal?: AbortSignal): Promise<EnvironmentCheck[]> {
   const check = await checkInterpreter(python, REPORTED_MODULES, { signal, timeoutMs: 30_000 });
   if (check.error) {
-    return [{ id: 'python', label: 'Python interpreter', status: 'missing', detail: check.error, fix: 'Install Python 3 or set mlWorkbench.pythonPath to an interpreter.' }];
+    return [
+      {
+        id: 'python',
+        label: 'Python interpreter',
+        status: 'missing',
+        detail: check.error,
+        fix: 'Install Python 3 or set mlWorkbench.pythonPath to an interpreter.',
+      },
+    ];
   }
   const executable = check.executable ?? python;
-  const checks: EnvironmentCheck[] = [{ id: 'python', label: 'Python interpreter', status: 'ok', detail: `${executable} (Python ${check.pythonVersion})` }];
+  const checks: EnvironmentCheck[] = [
+    { id: 'python', label: 'Python interpreter', status: 'ok', detail: `${executable} (Python ${check.pythonVersion})` },
+  ];
   for (const mod of REPORTED_MODULES) {
     const label = `Python package ${mod}`;
     const packages = MODULE_PACKAGES[mod];
@@ -51,7 +67,13 @@ async function checkPython(python: string, signal?: AbortSignal): Promise<Enviro
     checks.push(
       mod in check.found
         ? { id: `python.${mod}`, label, status: 'ok', detail: check.found[mod] || '?' }
-        : { id: `python.${mod}`, label, status: 'warning', detail: `not importable by ${executable}${why ? ` (${why})` : ''}`, fix: `pip install ${packages.pip}  (Debian: apt-get install ${packages.debian})` },
+        : {
+            id: `python.${mod}`,
+            label,
+            status: 'warning',
+            detail: `not importable by ${executable}${why ? ` (${why})` : ''}`,
+            fix: `pip install ${packages.pip}  (Debian: apt-get install ${packages.debian})`,
+          },
     );
   }
   return checks;
@@ -68,7 +90,15 @@ async function checkOnnxRuntime(requested: readonly string[], candidates: readon
   try {
     version = ortVersion();
   } catch (e) {
-    return [{ id: 'onnxruntime', label, status: 'missing', detail: (e as Error).message.split('\n')[0], fix: 'Reinstall the extension package built for this platform.' }];
+    return [
+      {
+        id: 'onnxruntime',
+        label,
+        status: 'missing',
+        detail: (e as Error).message.split('\n')[0],
+        fix: 'Reinstall the extension package built for this platform.',
+      },
+    ];
   }
   const wanted = requested.filter(isExecutionProvider);
   const probes = await probeExecutionProviders([...new Set<ExecutionProvider>(['cpu', ...candidates, ...wanted])]);
@@ -83,13 +113,22 @@ async function checkOnnxRuntime(requested: readonly string[], candidates: readon
   // One row per wanted provider that does not load; the others are only named in the detail.
   for (const f of failing) {
     if (f.provider === 'cpu' || !(wanted as readonly string[]).includes(f.provider)) continue;
-    checks.push({ id: `onnxruntime.${f.provider}`, label: `Execution provider ${f.provider}`, status: 'warning', detail: `does not load: ${f.reason}`, fix: `${installHint(f.provider, ortInstallScript()).replace(/^./, (c) => c.toUpperCase())}.` });
+    checks.push({
+      id: `onnxruntime.${f.provider}`,
+      label: `Execution provider ${f.provider}`,
+      status: 'warning',
+      detail: `does not load: ${f.reason}`,
+      fix: `${installHint(f.provider, ortInstallScript()).replace(/^./, (c) => c.toUpperCase())}.`,
+    });
   }
   return checks;
 }
 
 /** The engine the extension would use (findEngine: setting, DOCKER_HOST, context, default and Podman sockets), and its version. */
-async function checkDocker(host: string | undefined, discovery: Omit<FindEngineOptions, 'dockerHost'> | undefined): Promise<EnvironmentCheck> {
+async function checkDocker(
+  host: string | undefined,
+  discovery: Omit<FindEngineOptions, 'dockerHost'> | undefined,
+): Promise<EnvironmentCheck> {
   const fix = 'Start Docker (or Podman) or set mlWorkbench.docker.host.';
   let endpoint: EngineEndpoint;
   try {
@@ -103,11 +142,23 @@ async function checkDocker(host: string | undefined, discovery: Omit<FindEngineO
     const v = await engineVersion(endpoint);
     const detail = `${v.Version ?? '?'} (API ${v.ApiVersion ?? '?'}, ${v.Os ?? '?'}/${v.Arch ?? '?'}) at ${endpoint.description} (${endpoint.source})`;
     if (host && endpoint.source !== 'setting') {
-      return { id: 'docker', label: 'Docker Engine', status: 'warning', detail: `${detail}; the engine of mlWorkbench.docker.host (${host}) did not answer`, fix };
+      return {
+        id: 'docker',
+        label: 'Docker Engine',
+        status: 'warning',
+        detail: `${detail}; the engine of mlWorkbench.docker.host (${host}) did not answer`,
+        fix,
+      };
     }
     return { id: 'docker', label: 'Docker Engine', status: 'ok', detail };
   } catch (e) {
-    return { id: 'docker', label: 'Docker Engine', status: 'missing', detail: `no answer from ${endpoint.description}: ${(e as Error).message}`, fix };
+    return {
+      id: 'docker',
+      label: 'Docker Engine',
+      status: 'missing',
+      detail: `no answer from ${endpoint.description}: ${(e as Error).message}`,
+      fix,
+    };
   }
 }
 
@@ -116,7 +167,13 @@ async function checkGit(signal?: AbortSignal): Promise<EnvironmentCheck> {
     const { stdout } = await run('git', ['--version'], 10_000, signal);
     return { id: 'git', label: 'Git', status: 'ok', detail: stdout.trim() };
   } catch {
-    return { id: 'git', label: 'Git', status: 'warning', detail: 'git not found on PATH: runs will not record commits', fix: 'Install git.' };
+    return {
+      id: 'git',
+      label: 'Git',
+      status: 'warning',
+      detail: 'git not found on PATH: runs will not record commits',
+      fix: 'Install git.',
+    };
   }
 }
 
@@ -124,7 +181,12 @@ async function checkGit(signal?: AbortSignal): Promise<EnvironmentCheck> {
 export async function checkEnvironment(opts: EnvironmentOptions): Promise<EnvironmentReport> {
   const python = opts.python || 'python3';
   opts.logger.info(`Checking environment (python: ${python})`);
-  const node: EnvironmentCheck = { id: 'node', label: 'Node.js runtime', status: 'ok', detail: `${process.version} (${process.platform}-${process.arch})` };
+  const node: EnvironmentCheck = {
+    id: 'node',
+    label: 'Node.js runtime',
+    status: 'ok',
+    detail: `${process.version} (${process.platform}-${process.arch})`,
+  };
   const [pythonChecks, docker, git, onnxruntime] = await Promise.all([
     checkPython(python, opts.signal),
     checkDocker(opts.dockerHost, opts.dockerDiscovery),

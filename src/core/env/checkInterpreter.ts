@@ -55,28 +55,50 @@ export function installAdvice(interpreter: string, modules: string[], requiremen
  * Runs `interpreter` with a tiny script that imports each module and reports versions. Never
  * throws: a missing interpreter, a crash or a timeout is reported in `error` with advice.
  */
-export function checkInterpreter(interpreter: string, modules: string[], options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<InterpreterCheck> {
+export function checkInterpreter(
+  interpreter: string,
+  modules: string[],
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<InterpreterCheck> {
   const base = { interpreter, found: {}, missing: [], advice: [] };
   return new Promise((resolve) => {
     execFile(
       interpreter,
       ['-c', PROBE, ...modules],
-      { timeout: options.timeoutMs ?? 120_000, signal: options.signal, maxBuffer: 1 << 20, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } },
+      {
+        timeout: options.timeoutMs ?? 120_000,
+        signal: options.signal,
+        maxBuffer: 1 << 20,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+      },
       (err, stdout, stderr) => {
         const line = stdout.split('\n').find((l) => l.startsWith('MLW-PROBE '));
         if (!line) {
           const code = (err as NodeJS.ErrnoException | null)?.code;
           const why =
-            code === 'ENOENT' ? `${interpreter} was not found` : code === 'EACCES' ? `${interpreter} is not executable` : err?.killed ? `${interpreter} did not answer within ${(options.timeoutMs ?? 120_000) / 1000} s` : `${interpreter} failed: ${(stderr || err?.message || 'no output').trim().split('\n').pop()}`;
+            code === 'ENOENT'
+              ? `${interpreter} was not found`
+              : code === 'EACCES'
+                ? `${interpreter} is not executable`
+                : err?.killed
+                  ? `${interpreter} did not answer within ${(options.timeoutMs ?? 120_000) / 1000} s`
+                  : `${interpreter} failed: ${(stderr || err?.message || 'no output').trim().split('\n').pop()}`;
           resolve({
             ...base,
             ok: false,
             error: why,
-            advice: ['Install Python 3 (Debian/Ubuntu: sudo apt install python3), or pick another interpreter (the mlWorkbench.pythonPath setting, or --python).'],
+            advice: [
+              'Install Python 3 (Debian/Ubuntu: sudo apt install python3), or pick another interpreter (the mlWorkbench.pythonPath setting, or --python).',
+            ],
           });
           return;
         }
-        const data = JSON.parse(line.slice('MLW-PROBE '.length)) as { python: string; executable: string; found: Record<string, string>; missing: Record<string, string> };
+        const data = JSON.parse(line.slice('MLW-PROBE '.length)) as {
+          python: string;
+          executable: string;
+          found: Record<string, string>;
+          missing: Record<string, string>;
+        };
         const missing = Object.entries(data.missing).map(([module, error]) => ({ module, error }));
         resolve({
           interpreter,
@@ -85,7 +107,10 @@ export function checkInterpreter(interpreter: string, modules: string[], options
           executable: data.executable || undefined,
           found: data.found,
           missing,
-          advice: installAdvice(interpreter, missing.map((m) => m.module)),
+          advice: installAdvice(
+            interpreter,
+            missing.map((m) => m.module),
+          ),
         });
       },
     );
@@ -95,7 +120,10 @@ export function checkInterpreter(interpreter: string, modules: string[], options
 /** One paragraph for a message box or a terminal: what is missing and how to install it. */
 export function describeInterpreterCheck(check: InterpreterCheck): string {
   if (check.error) return `${check.error}. ${check.advice.join(' ')}`;
-  if (check.ok) return `${check.interpreter} (Python ${check.pythonVersion}) has ${Object.entries(check.found).map(([m, v]) => (v ? `${m} ${v}` : m)).join(', ')}.`;
+  if (check.ok)
+    return `${check.interpreter} (Python ${check.pythonVersion}) has ${Object.entries(check.found)
+      .map(([m, v]) => (v ? `${m} ${v}` : m))
+      .join(', ')}.`;
   const names = check.missing.map((m) => m.module).join(', ');
   return `${check.interpreter} (Python ${check.pythonVersion}) is missing ${names}. Install with: ${check.advice.join(' — ')}`;
 }

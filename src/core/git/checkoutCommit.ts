@@ -26,7 +26,11 @@ export interface CheckoutOptions {
 export async function checkoutCommit(cwd: string, commit: string, branch: string, options: CheckoutOptions = {}): Promise<string> {
   const state = await readGitInfo(cwd, { logger: options.logger, ignorePaths: options.ignorePaths });
   if (!state) throw new CheckoutRefusedError(`${cwd} is not inside a git repository (or git is not installed).`, 'no-repo');
-  if (state.dirty) throw new CheckoutRefusedError(`The working tree of ${state.root} has uncommitted changes or untracked files: commit or stash them first.`, 'dirty');
+  if (state.dirty)
+    throw new CheckoutRefusedError(
+      `The working tree of ${state.root} has uncommitted changes or untracked files: commit or stash them first.`,
+      'dirty',
+    );
   const { simpleGit } = await import('simple-git');
   const git = simpleGit({ baseDir: state.root, timeout: { block: 30_000 } });
   try {
@@ -34,7 +38,8 @@ export async function checkoutCommit(cwd: string, commit: string, branch: string
   } catch {
     throw new CheckoutRefusedError(`Commit ${commit.slice(0, 12)} is not in the repository ${state.root}.`, 'unknown-commit');
   }
-  if ((await git.branchLocal()).all.includes(branch)) throw new CheckoutRefusedError(`Branch ${branch} already exists: check it out with git, or delete it first.`, 'branch-exists');
+  if ((await git.branchLocal()).all.includes(branch))
+    throw new CheckoutRefusedError(`Branch ${branch} already exists: check it out with git, or delete it first.`, 'branch-exists');
   await git.checkoutBranch(branch, commit);
   return state.root;
 }

@@ -76,7 +76,12 @@ async function describe(git: SimpleGit, cwd: string, root: string, ignorePaths: 
     branch = null; // detached HEAD
   }
   const ignore = (ignorePaths ?? ['.mlw'])
-    .map((p) => path.relative(realPath(root), realPath(path.resolve(cwd, p))).split(path.sep).join('/'))
+    .map((p) =>
+      path
+        .relative(realPath(root), realPath(path.resolve(cwd, p)))
+        .split(path.sep)
+        .join('/'),
+    )
     .filter((rel) => rel && !rel.startsWith('..') && !path.isAbsolute(rel))
     .map((rel) => `${rel}/`);
   const counts = (file: string) => !ignore.some((p) => file === p.slice(0, -1) || file.startsWith(p));

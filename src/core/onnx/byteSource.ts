@@ -56,13 +56,7 @@ export function readExactlySync(source: ByteSource, into: Uint8Array, offset: nu
 }
 
 /** Fills `into[offset, offset+length)` from `position`, looping over short reads; a premature end is an OnnxFormatError. */
-export async function readExactly(
-  source: ByteSource,
-  into: Uint8Array,
-  offset: number,
-  length: number,
-  position: number,
-): Promise<void> {
+export async function readExactly(source: ByteSource, into: Uint8Array, offset: number, length: number, position: number): Promise<void> {
   let done = 0;
   while (done < length) {
     const n = await source.read(into, offset + done, length - done, position + done);
@@ -109,10 +103,7 @@ export class ByteWindow {
     this.readSize = sequential ? Math.min(this.readSize * 2, this.maxRead) : this.minRead;
     const available = this.source.size - pos;
     if (need > available) {
-      throw new OnnxFormatError(
-        `${need} bytes needed at offset ${pos} exceed end of file at ${this.source.size}`,
-        pos,
-      );
+      throw new OnnxFormatError(`${need} bytes needed at offset ${pos} exceed end of file at ${this.source.size}`, pos);
     }
     const size = Math.min(Math.max(need, this.readSize), available);
     // Bytes of the current window from `pos` on are kept (moved to the front), not read again.

@@ -73,11 +73,14 @@ export function compareModels(a: ModelSummary, b: ModelSummary): ModelComparison
   const opsets = compareOpsets(a, b);
   const operators = compareOperators(a, b);
   const dtypes = new Set([...a.parametersByDtype, ...b.parametersByDtype].map((d) => d.dtype));
-  const parametersByDtype = [...dtypes].sort().map((dtype): DtypeDelta => {
-    const x = a.parametersByDtype.find((d) => d.dtype === dtype);
-    const y = b.parametersByDtype.find((d) => d.dtype === dtype);
-    return { dtype, elements: delta(x?.elements ?? 0, y?.elements ?? 0), bytes: delta(x?.bytes ?? 0, y?.bytes ?? 0) };
-  }).filter((d) => d.elements.delta !== 0 || d.bytes.delta !== 0);
+  const parametersByDtype = [...dtypes]
+    .sort()
+    .map((dtype): DtypeDelta => {
+      const x = a.parametersByDtype.find((d) => d.dtype === dtype);
+      const y = b.parametersByDtype.find((d) => d.dtype === dtype);
+      return { dtype, elements: delta(x?.elements ?? 0, y?.elements ?? 0), bytes: delta(x?.bytes ?? 0, y?.bytes ?? 0) };
+    })
+    .filter((d) => d.elements.delta !== 0 || d.bytes.delta !== 0);
   const result: ModelComparison = {
     sameSignature: isSame(inputs) && isSame(outputs),
     inputs,
@@ -164,7 +167,10 @@ function signed(n: number): string {
 
 function describeComparison(c: ModelComparison): string[] {
   const lines: string[] = [];
-  for (const [label, diff] of [['input', c.inputs], ['output', c.outputs]] as const) {
+  for (const [label, diff] of [
+    ['input', c.inputs],
+    ['output', c.outputs],
+  ] as const) {
     for (const v of diff.added) lines.push(`${label} added: ${v.name} ${v.type}${v.shape ? describeShape(v.shape) : ''}`);
     for (const v of diff.removed) lines.push(`${label} removed: ${v.name}`);
     for (const v of diff.changed) lines.push(`${label} ${v.name}: ${v.changes.join(', ')}`);

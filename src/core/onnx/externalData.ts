@@ -44,11 +44,13 @@ export function externalDataInfo(ref: TensorRef): ExternalDataInfo {
 
 /** Rejects locations that could name a file outside the model folder, without touching the file system. */
 export function checkLocation(location: string, at: number): void {
-  const problem =
-    location.includes('\0') ? 'contains a NUL byte'
-    : isAbsolute(location) || /^[a-zA-Z]:/.test(location) || location.startsWith('\\') ? 'is an absolute path'
-    : location.split(/[\\/]/).includes('..') ? "contains a '..' segment"
-    : undefined;
+  const problem = location.includes('\0')
+    ? 'contains a NUL byte'
+    : isAbsolute(location) || /^[a-zA-Z]:/.test(location) || location.startsWith('\\')
+      ? 'is an absolute path'
+      : location.split(/[\\/]/).includes('..')
+        ? "contains a '..' segment"
+        : undefined;
   if (problem !== undefined) {
     throw new OnnxFormatError(
       `external data location '${location.slice(0, 200)}' ${problem}: it must be a path inside the model folder (offset ${at})`,

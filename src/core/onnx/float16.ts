@@ -49,7 +49,8 @@ export function encodeFloat16(value: number): number {
   if (a >= 65520) return sign | 0x7c00; // 65520 is halfway between 65504 (max half) and 2^16: ties go to even = Inf
   if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal; 1024 is the smallest normal, bits 0x400
   let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--; // log2 may be off by one near powers of two
+  if (2 ** e > a)
+    e--; // log2 may be off by one near powers of two
   else if (2 ** (e + 1) <= a) e++;
   let m = roundHalfEven((a / 2 ** e - 1) * 1024);
   if (m === 1024) {

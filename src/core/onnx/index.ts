@@ -12,7 +12,15 @@ export { bufferSource, fileSource, type ByteSource } from './byteSource';
 export type * from './modelSummary';
 export { summarizeModel, summarizeOnnxModel } from './summarizeModel';
 export { describeShape, describeType, describeValueType } from './describeType';
-export { readGraph, type ModelGraph, type GraphView, type NodeView, type AttributeView, type AttributeValue, type TensorView } from './readGraph';
+export {
+  readGraph,
+  type ModelGraph,
+  type GraphView,
+  type NodeView,
+  type AttributeView,
+  type AttributeValue,
+  type TensorView,
+} from './readGraph';
 export { readTensorData, type ReadTensorOptions, type TensorData, type TensorValues } from './readTensorData';
 export { readTensorFile } from './readTensorFile';
 export { tensorStatistics, type TensorStatistics, type TensorStatisticsOptions } from './tensorStatistics';

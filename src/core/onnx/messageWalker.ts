@@ -45,11 +45,7 @@ export interface MessageSchema<B, R = B> {
 }
 
 /** A sub-message field, typed at the call site and erased for the walker. */
-export function messageField<T, C, R>(
-  name: string,
-  schema: () => MessageSchema<C, R>,
-  set: (target: T, value: R) => void,
-): FieldSpec<T> {
+export function messageField<T, C, R>(name: string, schema: () => MessageSchema<C, R>, set: (target: T, value: R) => void): FieldSpec<T> {
   return {
     kind: 'message',
     name,
@@ -134,8 +130,7 @@ export async function walkMessage<R>(
   let steps = 0;
   let pos = start;
 
-  const overLimit = (what: string, at: number): OnnxFormatError =>
-    new OnnxFormatError(`${what} at offset ${at}`, at);
+  const overLimit = (what: string, at: number): OnnxFormatError => new OnnxFormatError(`${what} at offset ${at}`, at);
 
   try {
     for (;;) {

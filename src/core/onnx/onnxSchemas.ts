@@ -126,7 +126,11 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     fields: {
       1: { kind: 'int64s', name: 'dims', set: (t, v) => v.forEach((d) => t.dims.push(toNumber(d))) },
       2: { kind: 'int32', name: 'data_type', set: (t, v) => (t.dataType = v) },
-      3: messageField('segment', () => segment, (t: TensorRef, v) => (t.segment = v)),
+      3: messageField(
+        'segment',
+        () => segment,
+        (t: TensorRef, v) => (t.segment = v),
+      ),
       4: payload('float_data'),
       5: payload('int32_data'),
       6: payload('string_data'),
@@ -136,7 +140,11 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
       10: payload('double_data'),
       11: payload('uint64_data'),
       12: str('doc_string', (t, v) => (t.docString = v)),
-      13: messageField('external_data', () => entry, (t: TensorRef, v) => setOwn(t.externalData, v.key, v.value)),
+      13: messageField(
+        'external_data',
+        () => entry,
+        (t: TensorRef, v) => setOwn(t.externalData, v.key, v.value),
+      ),
       14: { kind: 'int32', name: 'data_location', set: (t, v) => (t.dataLocation = v === 1 ? 'external' : 'default') },
     },
   };
@@ -146,8 +154,16 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     create: (start, end) => ({ name: '', dims: [], offset: start, length: end - start }),
     finish: (s) => ({ ...s, name: s.values?.name ?? '' }),
     fields: {
-      1: messageField('values', () => tensor, (t: SparseTensorRef, v) => (t.values = v)),
-      2: messageField('indices', () => tensor, (t: SparseTensorRef, v) => (t.indices = v)),
+      1: messageField(
+        'values',
+        () => tensor,
+        (t: SparseTensorRef, v) => (t.values = v),
+      ),
+      2: messageField(
+        'indices',
+        () => tensor,
+        (t: SparseTensorRef, v) => (t.indices = v),
+      ),
       3: { kind: 'int64s', name: 'dims', set: (t, v) => v.forEach((d) => t.dims.push(toNumber(d))) },
     },
   };
@@ -164,14 +180,24 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
   const shape: MessageSchema<OnnxDim[]> = {
     name: 'TensorShapeProto',
     create: () => [],
-    fields: { 1: messageField('dim', () => dimension, (t: OnnxDim[], v) => t.push(v)) },
+    fields: {
+      1: messageField(
+        'dim',
+        () => dimension,
+        (t: OnnxDim[], v) => t.push(v),
+      ),
+    },
   };
 
   type TypeBuilder = { value?: OnnxType; denotation?: string };
   type TensorTypeBuilder = { elemType: number; shape?: OnnxDim[] };
   const tensorTypeFields = (): Fields<TensorTypeBuilder> => ({
     1: { kind: 'int32', name: 'elem_type', set: (t, v) => (t.elemType = v) },
-    2: messageField('shape', () => shape, (t: TensorTypeBuilder, v) => (t.shape = v)),
+    2: messageField(
+      'shape',
+      () => shape,
+      (t: TensorTypeBuilder, v) => (t.shape = v),
+    ),
   });
   const tensorType: MessageSchema<TensorTypeBuilder, OnnxType> = {
     name: 'TypeProto.Tensor',
@@ -190,13 +216,25 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     name: 'TypeProto.Sequence',
     create: () => ({}),
     finish: (t) => ({ kind: 'sequence', ...t }),
-    fields: { 1: messageField('elem_type', () => type, (t: ElemBuilder, v) => (t.elemType = v)) },
+    fields: {
+      1: messageField(
+        'elem_type',
+        () => type,
+        (t: ElemBuilder, v) => (t.elemType = v),
+      ),
+    },
   };
   const optionalType: MessageSchema<ElemBuilder, OnnxType> = {
     name: 'TypeProto.Optional',
     create: () => ({}),
     finish: (t) => ({ kind: 'optional', ...t }),
-    fields: { 1: messageField('elem_type', () => type, (t: ElemBuilder, v) => (t.elemType = v)) },
+    fields: {
+      1: messageField(
+        'elem_type',
+        () => type,
+        (t: ElemBuilder, v) => (t.elemType = v),
+      ),
+    },
   };
   type MapBuilder = { keyType: number; valueType?: OnnxType };
   const mapType: MessageSchema<MapBuilder, OnnxType> = {
@@ -205,7 +243,11 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     finish: (t) => ({ kind: 'map', ...t }),
     fields: {
       1: { kind: 'int32', name: 'key_type', set: (t, v) => (t.keyType = v) },
-      2: messageField('value_type', () => type, (t: MapBuilder, v) => (t.valueType = v)),
+      2: messageField(
+        'value_type',
+        () => type,
+        (t: MapBuilder, v) => (t.valueType = v),
+      ),
     },
   };
   const setValue = (t: TypeBuilder, v: OnnxType): void => {
@@ -233,7 +275,11 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     create: () => ({ name: '', docString: '' }),
     fields: {
       1: str('name', (t, v) => (t.name = v)),
-      2: messageField('type', () => type, (t: ValueInfo, v) => (t.type = v)),
+      2: messageField(
+        'type',
+        () => type,
+        (t: ValueInfo, v) => (t.type = v),
+      ),
       3: str('doc_string', (t, v) => (t.docString = v)),
     },
   };
@@ -246,20 +292,52 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
       2: { kind: 'float', name: 'f', set: (t, v) => (t.f = v) },
       3: { kind: 'int64', name: 'i', set: (t, v) => (t.i = v) },
       4: { kind: 'string', name: 's', set: (t, v) => (t.s = v) },
-      5: messageField('t', () => tensor, (t: OnnxAttribute, v) => (t.t = v)),
-      6: messageField('g', () => graph, (t: OnnxAttribute, v) => (t.g = v)),
+      5: messageField(
+        't',
+        () => tensor,
+        (t: OnnxAttribute, v) => (t.t = v),
+      ),
+      6: messageField(
+        'g',
+        () => graph,
+        (t: OnnxAttribute, v) => (t.g = v),
+      ),
       7: { kind: 'floats', name: 'floats', set: (t, v) => append((t.floats ??= []), v) },
       8: { kind: 'int64s', name: 'ints', set: (t, v) => append((t.ints ??= []), v) },
       9: { kind: 'string', name: 'strings', set: (t, v) => (t.strings ??= []).push(v) },
-      10: messageField('tensors', () => tensor, (t: OnnxAttribute, v) => (t.tensors ??= []).push(v)),
-      11: messageField('graphs', () => graph, (t: OnnxAttribute, v) => (t.graphs ??= []).push(v)),
+      10: messageField(
+        'tensors',
+        () => tensor,
+        (t: OnnxAttribute, v) => (t.tensors ??= []).push(v),
+      ),
+      11: messageField(
+        'graphs',
+        () => graph,
+        (t: OnnxAttribute, v) => (t.graphs ??= []).push(v),
+      ),
       13: str('doc_string', (t, v) => (t.docString = v)),
-      14: messageField('tp', () => type, (t: OnnxAttribute, v) => (t.tp = v)),
-      15: messageField('type_protos', () => type, (t: OnnxAttribute, v) => (t.typeProtos ??= []).push(v)),
+      14: messageField(
+        'tp',
+        () => type,
+        (t: OnnxAttribute, v) => (t.tp = v),
+      ),
+      15: messageField(
+        'type_protos',
+        () => type,
+        (t: OnnxAttribute, v) => (t.typeProtos ??= []).push(v),
+      ),
       20: { kind: 'int32', name: 'type', set: (t, v) => (t.type = v) },
       21: str('ref_attr_name', (t, v) => (t.refAttrName = v)),
-      22: messageField('sparse_tensor', () => sparse, (t: OnnxAttribute, v) => (t.sparseTensor = v)),
-      23: messageField('sparse_tensors', () => sparse, (t: OnnxAttribute, v) => (t.sparseTensors ??= []).push(v)),
+      22: messageField(
+        'sparse_tensor',
+        () => sparse,
+        (t: OnnxAttribute, v) => (t.sparseTensor = v),
+      ),
+      23: messageField(
+        'sparse_tensors',
+        () => sparse,
+        (t: OnnxAttribute, v) => (t.sparseTensors ??= []).push(v),
+      ),
     },
   };
 
@@ -271,7 +349,11 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
       2: str('output', (t, v) => t.outputs.push(v)),
       3: str('name', (t, v) => (t.name = v)),
       4: str('op_type', (t, v) => (t.opType = v)),
-      5: messageField('attribute', () => attribute, (t: OnnxNode, v) => t.attributes.push(v)),
+      5: messageField(
+        'attribute',
+        () => attribute,
+        (t: OnnxNode, v) => t.attributes.push(v),
+      ),
       6: str('doc_string', (t, v) => (t.docString = v)),
       7: str('domain', (t, v) => (t.domain = v)),
       8: str('overload', (t, v) => (t.overload = v)),
@@ -283,34 +365,83 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     graph: true,
     create: (start, end) => emptyGraph(start, end - start),
     fields: {
-      1: messageField('node', () => node, (t: OnnxGraph, v) => t.nodes.push(v)),
+      1: messageField(
+        'node',
+        () => node,
+        (t: OnnxGraph, v) => t.nodes.push(v),
+      ),
       2: str('name', (t, v) => (t.name = v)),
-      5: messageField('initializer', () => tensor, (t: OnnxGraph, v) => t.initializers.push(v)),
+      5: messageField(
+        'initializer',
+        () => tensor,
+        (t: OnnxGraph, v) => t.initializers.push(v),
+      ),
       10: str('doc_string', (t, v) => (t.docString = v)),
-      11: messageField('input', () => valueInfo, (t: OnnxGraph, v) => t.inputs.push(v)),
-      12: messageField('output', () => valueInfo, (t: OnnxGraph, v) => t.outputs.push(v)),
-      13: messageField('value_info', () => valueInfo, (t: OnnxGraph, v) => t.valueInfo.push(v)),
-      15: messageField('sparse_initializer', () => sparse, (t: OnnxGraph, v) => t.sparseInitializers.push(v)),
+      11: messageField(
+        'input',
+        () => valueInfo,
+        (t: OnnxGraph, v) => t.inputs.push(v),
+      ),
+      12: messageField(
+        'output',
+        () => valueInfo,
+        (t: OnnxGraph, v) => t.outputs.push(v),
+      ),
+      13: messageField(
+        'value_info',
+        () => valueInfo,
+        (t: OnnxGraph, v) => t.valueInfo.push(v),
+      ),
+      15: messageField(
+        'sparse_initializer',
+        () => sparse,
+        (t: OnnxGraph, v) => t.sparseInitializers.push(v),
+      ),
     },
   };
 
   const fn: MessageSchema<OnnxFunction> = {
     name: 'FunctionProto',
     create: () => ({
-      name: '', domain: '', overload: '', inputs: [], outputs: [], attributes: [], attributeProtos: [],
-      nodes: [], opsetImports: [], valueInfo: [], docString: '',
+      name: '',
+      domain: '',
+      overload: '',
+      inputs: [],
+      outputs: [],
+      attributes: [],
+      attributeProtos: [],
+      nodes: [],
+      opsetImports: [],
+      valueInfo: [],
+      docString: '',
     }),
     fields: {
       1: str('name', (t, v) => (t.name = v)),
       4: str('input', (t, v) => t.inputs.push(v)),
       5: str('output', (t, v) => t.outputs.push(v)),
       6: str('attribute', (t, v) => t.attributes.push(v)),
-      7: messageField('node', () => node, (t: OnnxFunction, v) => t.nodes.push(v)),
+      7: messageField(
+        'node',
+        () => node,
+        (t: OnnxFunction, v) => t.nodes.push(v),
+      ),
       8: str('doc_string', (t, v) => (t.docString = v)),
-      9: messageField('opset_import', () => opset, (t: OnnxFunction, v) => t.opsetImports.push(v)),
+      9: messageField(
+        'opset_import',
+        () => opset,
+        (t: OnnxFunction, v) => t.opsetImports.push(v),
+      ),
       10: str('domain', (t, v) => (t.domain = v)),
-      11: messageField('attribute_proto', () => attribute, (t: OnnxFunction, v) => t.attributeProtos.push(v)),
-      12: messageField('value_info', () => valueInfo, (t: OnnxFunction, v) => t.valueInfo.push(v)),
+      11: messageField(
+        'attribute_proto',
+        () => attribute,
+        (t: OnnxFunction, v) => t.attributeProtos.push(v),
+      ),
+      12: messageField(
+        'value_info',
+        () => valueInfo,
+        (t: OnnxFunction, v) => t.valueInfo.push(v),
+      ),
       13: str('overload', (t, v) => (t.overload = v)),
     },
   };
@@ -319,18 +450,44 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
     name: 'TrainingInfoProto',
     create: () => ({ initializationBinding: [], updateBinding: [] }),
     fields: {
-      1: messageField('initialization', () => graph, (t: OnnxTrainingInfo, v) => (t.initialization = v)),
-      2: messageField('algorithm', () => graph, (t: OnnxTrainingInfo, v) => (t.algorithm = v)),
-      3: messageField('initialization_binding', () => entry, (t: OnnxTrainingInfo, v) => t.initializationBinding.push(v)),
-      4: messageField('update_binding', () => entry, (t: OnnxTrainingInfo, v) => t.updateBinding.push(v)),
+      1: messageField(
+        'initialization',
+        () => graph,
+        (t: OnnxTrainingInfo, v) => (t.initialization = v),
+      ),
+      2: messageField(
+        'algorithm',
+        () => graph,
+        (t: OnnxTrainingInfo, v) => (t.algorithm = v),
+      ),
+      3: messageField(
+        'initialization_binding',
+        () => entry,
+        (t: OnnxTrainingInfo, v) => t.initializationBinding.push(v),
+      ),
+      4: messageField(
+        'update_binding',
+        () => entry,
+        (t: OnnxTrainingInfo, v) => t.updateBinding.push(v),
+      ),
     },
   };
 
   const model: MessageSchema<OnnxModel> = {
     name: 'ModelProto',
     create: (_start, end) => ({
-      path: modelPath, fileSize: end, irVersion: 0, opsetImports: [], producerName: '', producerVersion: '',
-      domain: '', modelVersion: 0, docString: '', graph: emptyGraph(0, 0), metadataProps: [], trainingInfo: [],
+      path: modelPath,
+      fileSize: end,
+      irVersion: 0,
+      opsetImports: [],
+      producerName: '',
+      producerVersion: '',
+      domain: '',
+      modelVersion: 0,
+      docString: '',
+      graph: emptyGraph(0, 0),
+      metadataProps: [],
+      trainingInfo: [],
       functions: [],
     }),
     fields: {
@@ -340,11 +497,31 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
       4: str('domain', (t, v) => (t.domain = v)),
       5: int('model_version', (t, v) => (t.modelVersion = v)),
       6: str('doc_string', (t, v) => (t.docString = v)),
-      7: messageField('graph', () => graph, (t: OnnxModel, v) => (t.graph = v)),
-      8: messageField('opset_import', () => opset, (t: OnnxModel, v) => t.opsetImports.push(v)),
-      14: messageField('metadata_props', () => entry, (t: OnnxModel, v) => t.metadataProps.push(v)),
-      20: messageField('training_info', () => training, (t: OnnxModel, v) => t.trainingInfo.push(v)),
-      25: messageField('functions', () => fn, (t: OnnxModel, v) => t.functions.push(v)),
+      7: messageField(
+        'graph',
+        () => graph,
+        (t: OnnxModel, v) => (t.graph = v),
+      ),
+      8: messageField(
+        'opset_import',
+        () => opset,
+        (t: OnnxModel, v) => t.opsetImports.push(v),
+      ),
+      14: messageField(
+        'metadata_props',
+        () => entry,
+        (t: OnnxModel, v) => t.metadataProps.push(v),
+      ),
+      20: messageField(
+        'training_info',
+        () => training,
+        (t: OnnxModel, v) => t.trainingInfo.push(v),
+      ),
+      25: messageField(
+        'functions',
+        () => fn,
+        (t: OnnxModel, v) => t.functions.push(v),
+      ),
     },
   };
 
@@ -353,7 +530,15 @@ export function onnxSchemas(modelPath: string): { model: MessageSchema<OnnxModel
 
 export function emptyGraph(offset: number, length: number): OnnxGraph {
   return {
-    name: '', docString: '', nodes: [], initializers: [], sparseInitializers: [], inputs: [], outputs: [],
-    valueInfo: [], offset, length,
+    name: '',
+    docString: '',
+    nodes: [],
+    initializers: [],
+    sparseInitializers: [],
+    inputs: [],
+    outputs: [],
+    valueInfo: [],
+    offset,
+    length,
   };
 }

@@ -227,10 +227,7 @@ export class ProtobufReader {
     const room = this.end - afterPrefix;
     if (hi !== 0 || lo > room) {
       const shown = hi === 0 ? String(lo) : String((BigInt(hi) << 32n) | BigInt(lo));
-      throw new OnnxFormatError(
-        `length ${shown} at offset ${at} exceeds ${this.endName} at ${this.end}`,
-        at,
-      );
+      throw new OnnxFormatError(`length ${shown} at offset ${at} exceeds ${this.endName} at ${this.end}`, at);
     }
     return lo;
   }

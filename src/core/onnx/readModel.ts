@@ -36,11 +36,7 @@ export async function readModelWithStats(path: string, options: ReadModelOptions
 }
 
 /** Reads from any ByteSource; `modelPath` is what tensor refs will use to read their values later. */
-export async function readModelFromSource(
-  source: ByteSource,
-  modelPath: string,
-  options: ReadModelOptions = {},
-): Promise<ReadModelResult> {
+export async function readModelFromSource(source: ByteSource, modelPath: string, options: ReadModelOptions = {}): Promise<ReadModelResult> {
   options.signal?.throwIfAborted();
   const head = new Uint8Array(Math.min(source.size, SNIFF_BYTES));
   await readExactly(source, head, 0, head.length, 0);

@@ -58,7 +58,7 @@ function isSafetensors(b: Uint8Array, fileSize: number | undefined): boolean {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const headerLength = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
   const fits = fileSize === undefined ? headerLength < 2 ** 31 : headerLength + 8 <= fileSize;
-  return fits && headerLength > 1 && b[8] === 0x7b /* { */;
+  return fits && headerLength > 1 && b[8] === 0x7b; /* { */
 }
 
 function looksLikeText(b: Uint8Array): string | undefined {

@@ -3,14 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dataTypeInfo, dataTypeName } from './dataTypes';
 import { describeType } from './describeType';
 import { externalDataInfo, resolveExternalLocation } from './externalData';
-import type {
-  DtypeParameters,
-  ExternalFileSummary,
-  FunctionSummary,
-  ModelSummary,
-  OperatorCount,
-  ValueSummary,
-} from './modelSummary';
+import type { DtypeParameters, ExternalFileSummary, FunctionSummary, ModelSummary, OperatorCount, ValueSummary } from './modelSummary';
 import type { OnnxAttribute, OnnxGraph, OnnxModel, OnnxNode, ValueInfo } from './onnxModel';
 import { readModelWithStats, type ReadModelOptions } from './readModel';
 import { elementCount, tensorByteSize, type SparseTensorRef, type TensorRef } from './tensorRef';

@@ -83,7 +83,12 @@ export async function rawByteRange(ref: TensorRef): Promise<ByteRange | undefine
 }
 
 /** A little-endian typed view over raw value bytes (the buffer must be aligned: offset 0 of its own ArrayBuffer). */
-export function typedView(dataType: number, buffer: ArrayBuffer, byteOffset = 0, byteLength = buffer.byteLength - byteOffset): Exclude<TensorValues, string[]> {
+export function typedView(
+  dataType: number,
+  buffer: ArrayBuffer,
+  byteOffset = 0,
+  byteLength = buffer.byteLength - byteOffset,
+): Exclude<TensorValues, string[]> {
   const n = (width: number): number => Math.floor(byteLength / width);
   switch (dataType) {
     case DataType.FLOAT:

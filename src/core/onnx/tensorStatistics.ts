@@ -98,10 +98,13 @@ class Accumulator {
     private readonly maxValues: number,
   ) {
     this.read =
-      dataType === DataType.FLOAT16 ? (v, i) => decodeFloat16((v as Uint16Array)[i])
-      : dataType === DataType.BFLOAT16 ? (v, i) => decodeBfloat16((v as Uint16Array)[i])
-      : dataType === DataType.INT64 || dataType === DataType.UINT64 ? (v, i) => Number((v as BigInt64Array)[i])
-      : (v, i) => (v as Float64Array)[i];
+      dataType === DataType.FLOAT16
+        ? (v, i) => decodeFloat16((v as Uint16Array)[i])
+        : dataType === DataType.BFLOAT16
+          ? (v, i) => decodeBfloat16((v as Uint16Array)[i])
+          : dataType === DataType.INT64 || dataType === DataType.UINT64
+            ? (v, i) => Number((v as BigInt64Array)[i])
+            : (v, i) => (v as Float64Array)[i];
   }
 
   add(values: TensorValues): void {

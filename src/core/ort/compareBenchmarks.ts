@@ -1,7 +1,19 @@
 /** Compares two benchmark results figure by figure: B relative to A (ratio > 1 means B's figure is larger). */
 import type { BenchmarkResult } from './benchmarkModel';
 
-export const COMPARED_FIGURES = ['sessionCreateMs', 'firstRunMs', 'p50', 'p90', 'p99', 'mean', 'min', 'max', 'stddev', 'throughput', 'peakRssBytes'] as const;
+export const COMPARED_FIGURES = [
+  'sessionCreateMs',
+  'firstRunMs',
+  'p50',
+  'p90',
+  'p99',
+  'mean',
+  'min',
+  'max',
+  'stddev',
+  'throughput',
+  'peakRssBytes',
+] as const;
 export type ComparedFigure = (typeof COMPARED_FIGURES)[number];
 
 export interface FigureDelta {
@@ -39,12 +51,31 @@ export function compareBenchmarks(a: Comparable, b: Comparable): BenchmarkCompar
   const speedup = b.p50 === 0 ? Number.NaN : a.p50 / b.p50;
   const faster = !Number.isFinite(speedup) || Math.abs(speedup - 1) <= 0.01 ? 'same' : speedup > 1 ? 'b' : 'a';
   const configDifferences: string[] = [];
-  for (const key of ['runs', 'warmup', 'batchSize', 'intraOpThreads', 'interOpThreads', 'graphOptimizationLevel', 'onnxruntime', 'cpu'] as const) {
-    if (JSON.stringify(a.config[key]) !== JSON.stringify(b.config[key])) configDifferences.push(`${key}: ${String(a.config[key])} → ${String(b.config[key])}`);
+  for (const key of [
+    'runs',
+    'warmup',
+    'batchSize',
+    'intraOpThreads',
+    'interOpThreads',
+    'graphOptimizationLevel',
+    'onnxruntime',
+    'cpu',
+  ] as const) {
+    if (JSON.stringify(a.config[key]) !== JSON.stringify(b.config[key]))
+      configDifferences.push(`${key}: ${String(a.config[key])} → ${String(b.config[key])}`);
   }
   // Results saved before providers were recorded ran on CPU.
   const providers = (c: Comparable['config']): string => (c.executionProviders ?? ['cpu']).join(',');
-  if (providers(a.config) !== providers(b.config)) configDifferences.push(`executionProviders: ${providers(a.config)} → ${providers(b.config)}`);
-  if (JSON.stringify(a.config.dims) !== JSON.stringify(b.config.dims)) configDifferences.push(`dims: ${JSON.stringify(a.config.dims)} → ${JSON.stringify(b.config.dims)}`);
-  return { a: { path: a.model.path, startedAt: a.startedAt }, b: { path: b.model.path, startedAt: b.startedAt }, figures, speedup, faster, configDifferences };
+  if (providers(a.config) !== providers(b.config))
+    configDifferences.push(`executionProviders: ${providers(a.config)} → ${providers(b.config)}`);
+  if (JSON.stringify(a.config.dims) !== JSON.stringify(b.config.dims))
+    configDifferences.push(`dims: ${JSON.stringify(a.config.dims)} → ${JSON.stringify(b.config.dims)}`);
+  return {
+    a: { path: a.model.path, startedAt: a.startedAt },
+    b: { path: b.model.path, startedAt: b.startedAt },
+    figures,
+    speedup,
+    faster,
+    configDifferences,
+  };
 }

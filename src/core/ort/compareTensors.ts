@@ -37,12 +37,14 @@ function asNumber(v: unknown, half: boolean): number {
 }
 
 export function compareTensors(expected: TensorData, actual: ActualTensor, tolerance: Tolerance = DEFAULT_TOLERANCE): TensorComparison {
-  if (!sameShape(expected.dims, actual.dims)) return { equal: false, reason: `shape [${actual.dims.join(',')}] ≠ expected [${expected.dims.join(',')}]` };
+  if (!sameShape(expected.dims, actual.dims))
+    return { equal: false, reason: `shape [${actual.dims.join(',')}] ≠ expected [${expected.dims.join(',')}]` };
   const e = expected.values as ArrayLike<unknown>;
   const a = actual.data as ArrayLike<unknown>;
   if (e.length !== a.length) return { equal: false, reason: `${a.length} values ≠ expected ${e.length}` };
   if (expected.dataType === DataType.STRING) {
-    for (let i = 0; i < e.length; i++) if (String(e[i]) !== String(a[i])) return { equal: false, reason: `value ${i}: '${String(a[i])}' ≠ '${String(e[i])}'` };
+    for (let i = 0; i < e.length; i++)
+      if (String(e[i]) !== String(a[i])) return { equal: false, reason: `value ${i}: '${String(a[i])}' ≠ '${String(e[i])}'` };
     return { equal: true, maxAbsDiff: 0 };
   }
   const eHalf = expected.dataType === DataType.FLOAT16;
@@ -60,7 +62,8 @@ export function compareTensors(expected: TensorData, actual: ActualTensor, toler
       return { equal: false, reason: `value ${i}: ${y} ≠ expected ${x}` };
     }
     const diff = Math.abs(x - y);
-    if (diff > tolerance.atol + tolerance.rtol * Math.abs(x)) return { equal: false, reason: `value ${i}: ${y} ≠ expected ${x} (|diff| ${diff.toExponential(2)})` };
+    if (diff > tolerance.atol + tolerance.rtol * Math.abs(x))
+      return { equal: false, reason: `value ${i}: ${y} ≠ expected ${x} (|diff| ${diff.toExponential(2)})` };
     if (diff > maxAbsDiff) maxAbsDiff = diff;
   }
   return { equal: true, maxAbsDiff };

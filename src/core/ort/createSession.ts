@@ -60,7 +60,10 @@ export function causeText(cause: unknown): string {
   return text.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
-export function sessionOptionsFor(options: SessionOptions = {}, providers: readonly ExecutionProvider[] = options.executionProviders ?? DEFAULT_EXECUTION_PROVIDERS): ort.InferenceSession.SessionOptions {
+export function sessionOptionsFor(
+  options: SessionOptions = {},
+  providers: readonly ExecutionProvider[] = options.executionProviders ?? DEFAULT_EXECUTION_PROVIDERS,
+): ort.InferenceSession.SessionOptions {
   const out: ort.InferenceSession.SessionOptions = {
     executionProviders: [...providers],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',

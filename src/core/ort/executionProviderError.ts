@@ -4,7 +4,13 @@ import { ortInstallScript } from './loadOrt';
 /** The first line of an ORT error, whitespace collapsed. */
 function firstLine(cause: unknown): string {
   const text = cause instanceof Error ? cause.message : String(cause);
-  return text.split('\n').find((l) => l.trim().length > 0)?.replace(/\s+/g, ' ').trim() ?? 'unknown error';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim().length > 0)
+      ?.replace(/\s+/g, ' ')
+      .trim() ?? 'unknown error'
+  );
 }
 
 /**
@@ -22,7 +28,10 @@ export class ExecutionProviderError extends Error {
   ) {
     const reason = firstLine(cause);
     const hint = installHint(provider, ortInstallScript());
-    super(`execution provider '${provider}' cannot load (${reason}): ${hint}${fallbackAllowed ? '' : `; list cpu too (--ep ${provider},cpu) to fall back to CPU`}`, { cause });
+    super(
+      `execution provider '${provider}' cannot load (${reason}): ${hint}${fallbackAllowed ? '' : `; list cpu too (--ep ${provider},cpu) to fall back to CPU`}`,
+      { cause },
+    );
     this.name = 'ExecutionProviderError';
     this.reason = reason;
   }

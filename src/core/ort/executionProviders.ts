@@ -41,7 +41,10 @@ export function allowsCpuFallback(providers: readonly string[]): boolean {
  * only provider (ORT still runs the nodes a GPU provider cannot take on CPU: that is not the fallback).
  */
 export function executionProvidersFromSettings(providers: readonly string[] | undefined, fallback: boolean): ExecutionProvider[] {
-  const list = providers && providers.length > 0 ? parseExecutionProviders(providers, 'mlWorkbench.executionProviders') : [...DEFAULT_EXECUTION_PROVIDERS];
+  const list =
+    providers && providers.length > 0
+      ? parseExecutionProviders(providers, 'mlWorkbench.executionProviders')
+      : [...DEFAULT_EXECUTION_PROVIDERS];
   if (fallback) return list.includes('cpu') ? list : [...list, 'cpu'];
   const withoutCpu = list.filter((p) => p !== 'cpu');
   return withoutCpu.length > 0 ? withoutCpu : list;
@@ -62,7 +65,9 @@ export function platformExecutionProviders(platform: NodeJS.Platform = process.p
  * with the package on their platform only.
  */
 export function installHint(provider: string, installScript?: string): string {
-  const cuda = installScript ? `ONNXRUNTIME_NODE_INSTALL=cuda12 node ${installScript}` : 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node';
+  const cuda = installScript
+    ? `ONNXRUNTIME_NODE_INSTALL=cuda12 node ${installScript}`
+    : 'ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node';
   switch (provider) {
     case 'cuda':
       return `install onnxruntime-node's CUDA 12 binaries with \`${cuda}\` (Linux x64; needs an NVIDIA GPU, CUDA 12 and cuDNN 9)`;

@@ -31,7 +31,6 @@ export interface InputPlan {
   resolved: Record<string, number>;
 }
 
-
 function checkCount(value: number, what: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${value}`);
   return value;
@@ -51,7 +50,9 @@ function planInput(input: ValueSummary, batch: number, dims: Record<string, numb
   }
   const type = ortTypeOf(input.elemType);
   if (type === undefined) {
-    throw new Error(`model ${model}: input '${input.name}' has element type ${input.elemTypeName ?? input.elemType}, which onnxruntime-node cannot feed`);
+    throw new Error(
+      `model ${model}: input '${input.name}' has element type ${input.elemTypeName ?? input.elemType}, which onnxruntime-node cannot feed`,
+    );
   }
   const resolved: Record<string, number> = {};
   // Unknown rank: a 1-D tensor of the batch size is the most common guess that runs.
@@ -153,7 +154,8 @@ export function flattenNested(value: unknown, what: string): { shape: number[]; 
 
 function expectedType(summary: Pick<ModelSummary, 'inputs'>, name: string, source: string): OrtType {
   const input = summary.inputs.find((i) => i.name === name);
-  if (!input) throw new Error(`${source}: the model has no input named '${name}' (inputs: ${summary.inputs.map((i) => i.name).join(', ')})`);
+  if (!input)
+    throw new Error(`${source}: the model has no input named '${name}' (inputs: ${summary.inputs.map((i) => i.name).join(', ')})`);
   const type = input.elemType === undefined ? undefined : ortTypeOf(input.elemType);
   if (type === undefined) throw new Error(`${source}: input '${name}' (${input.type}) cannot be fed from a file`);
   return type;
@@ -178,7 +180,8 @@ export async function loadFeeds(summary: Pick<ModelSummary, 'inputs'>, paths: re
       } catch (e) {
         throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
       }
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${path}: expected an object { inputName: nested array }`);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error(`${path}: expected an object { inputName: nested array }`);
       for (const [name, value] of Object.entries(parsed)) {
         const type = expectedType(summary, name, path);
         const { shape, values } = flattenNested(value, `${path} '${name}'`);

@@ -18,6 +18,7 @@ export function makeTensor(type: OrtType, data: TensorData, dims: readonly numbe
 /** Wraps values read from a TensorProto (readTensorData) as an ORT tensor, without copying typed arrays. */
 export function tensorFromData(data: TensorProtoData): ort.Tensor {
   const type = ortTypeOf(data.dataType);
-  if (type === undefined) throw new Error(`tensor '${data.name}': element type ${dataTypeName(data.dataType)} is not supported by onnxruntime-node`);
+  if (type === undefined)
+    throw new Error(`tensor '${data.name}': element type ${dataTypeName(data.dataType)} is not supported by onnxruntime-node`);
   return makeTensor(type, data.values as TensorData, data.dims);
 }

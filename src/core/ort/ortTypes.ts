@@ -9,19 +9,7 @@ import { DataType } from '../onnx/dataTypes';
 
 /** The element types this layer exchanges with onnxruntime-node (int4/uint4 and bfloat16 are not exposed by ORT node). */
 export type OrtType =
-  | 'bool'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'float16'
-  | 'float32'
-  | 'float64'
-  | 'string';
+  'bool' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'int8' | 'int16' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64' | 'string';
 
 /** Element storage of a tensor: typed arrays for numbers (float16 as bits, bool as 0/1 bytes), string[] for strings. */
 export type TensorData =

@@ -16,7 +16,17 @@ import type { OrtType } from './ortTypes';
 export type NpyType = Exclude<OrtType, 'string'>;
 
 /** float16 stays as its bits (Uint16Array), int64/uint64 as BigInt arrays, bool as 0/1 bytes. */
-export type NpyValues = Uint16Array | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint32Array | BigUint64Array;
+export type NpyValues =
+  | Uint16Array
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint32Array
+  | BigUint64Array;
 
 export interface NpyArray {
   /** NumPy's descr as written, e.g. "<f4". */

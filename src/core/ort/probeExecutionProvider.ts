@@ -8,7 +8,8 @@ import { ExecutionProviderError } from './executionProviderError';
 import { loadOrt } from './loadOrt';
 import { probeModel } from './probeModel';
 
-export type ProviderProbe = { provider: ExecutionProvider; loads: true } | { provider: ExecutionProvider; loads: false; error: ExecutionProviderError };
+export type ProviderProbe =
+  { provider: ExecutionProvider; loads: true } | { provider: ExecutionProvider; loads: false; error: ExecutionProviderError };
 
 export async function probeExecutionProvider(provider: ExecutionProvider): Promise<ProviderProbe> {
   try {

@@ -85,7 +85,11 @@ export async function runTestDataSet(modelPath: string, options: TestDataOptions
     const r0 = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
-      outputs = await session.run(feeds, expected.map((e) => e.name), QUIET_RUN_OPTIONS);
+      outputs = await session.run(
+        feeds,
+        expected.map((e) => e.name),
+        QUIET_RUN_OPTIONS,
+      );
     } catch (e) {
       return result('run-failed', causeText(e), loadMs, performance.now() - r0);
     }

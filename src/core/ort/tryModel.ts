@@ -87,7 +87,11 @@ function looksLikeProbabilities(data: ArrayLike<number>, rows: number, classes: 
   return true;
 }
 
-export function summarizeOutput(name: string, tensor: ort.Tensor, options: Pick<TryModelOptions, 'topK' | 'firstValues' | 'maxRows'> = {}): OutputSummary {
+export function summarizeOutput(
+  name: string,
+  tensor: ort.Tensor,
+  options: Pick<TryModelOptions, 'topK' | 'firstValues' | 'maxRows'> = {},
+): OutputSummary {
   const shape = tensor.dims.slice();
   const data = tensor.data as ArrayLike<unknown>;
   const elements = data.length;
@@ -112,7 +116,8 @@ export function summarizeOutput(name: string, tensor: ort.Tensor, options: Pick<
     if (nan < elements) Object.assign(out, { min, max, mean: sum / (elements - nan) });
     out.nanCount = nan;
   }
-  const classifier = isFloat(tensor.type) && ((shape.length === 2 && shape[1] >= 2 && shape[0] >= 1) || (shape.length === 1 && shape[0] >= 2));
+  const classifier =
+    isFloat(tensor.type) && ((shape.length === 2 && shape[1] >= 2 && shape[0] >= 1) || (shape.length === 1 && shape[0] >= 2));
   if (classifier) {
     const classes = shape.length === 2 ? shape[1] : shape[0];
     const rows = Math.min(shape.length === 2 ? shape[0] : 1, options.maxRows ?? 4);
@@ -120,7 +125,8 @@ export function summarizeOutput(name: string, tensor: ort.Tensor, options: Pick<
     const probabilities = looksLikeProbabilities(values, rows, classes);
     out.scores = probabilities ? 'probabilities' : 'logits';
     out.topK = [];
-    for (let r = 0; r < rows; r++) out.topK.push(topKOfRow(values.subarray(r * classes, (r + 1) * classes), options.topK ?? 5, probabilities));
+    for (let r = 0; r < rows; r++)
+      out.topK.push(topKOfRow(values.subarray(r * classes, (r + 1) * classes), options.topK ?? 5, probabilities));
   }
   return out;
 }

@@ -74,7 +74,9 @@ export class RunQueue {
       id,
       name: options.name ?? `${path.basename(script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`,
       experiment: options.experiment ?? 'Default',
-      command: options.script ? [options.interpreter ?? 'python3', options.script, ...(options.args ?? [])] : [...(options.command ?? []), ...(options.args ?? [])],
+      command: options.script
+        ? [options.interpreter ?? 'python3', options.script, ...(options.args ?? [])]
+        : [...(options.command ?? []), ...(options.args ?? [])],
       cwd: path.resolve(options.cwd ?? store.workspace),
       params: options.params ?? {},
       tags: options.tags ?? {},

@@ -130,7 +130,13 @@ export class RunStore {
       );
     }
     if (processLiveness(owner, heartbeat) === 'alive') return run;
-    return { ...run, status: 'interrupted', error: run.error ?? `The process that ${run.status === 'queued' ? 'queued' : 'launched'} this run (pid ${owner.pid} on ${owner.host}) is gone.` };
+    return {
+      ...run,
+      status: 'interrupted',
+      error:
+        run.error ??
+        `The process that ${run.status === 'queued' ? 'queued' : 'launched'} this run (pid ${owner.pid} on ${owner.host}) is gone.`,
+    };
   }
 
   /** Marks the run as owned by a live process: touches its heartbeat file. */
@@ -185,7 +191,7 @@ export class RunStore {
       if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.run;
       if (this.readBuffer.length < st.size) this.readBuffer = Buffer.allocUnsafe(Math.max(st.size, this.readBuffer.length * 2));
       let n = 0;
-      for (let r; n < st.size && (r = readSync(fd, this.readBuffer, n, st.size - n, n)) > 0; ) n += r;
+      for (let r; n < st.size && (r = readSync(fd, this.readBuffer, n, st.size - n, n)) > 0;) n += r;
       const run = this.parse(id, this.readBuffer.toString('utf8', 0, n));
       if (run) this.cache.set(id, { mtimeMs: st.mtimeMs, size: st.size, run });
       return run;
@@ -204,7 +210,11 @@ export class RunStore {
    * Records an artifact of run `id`. With `copy`, the file is copied to
    * `<run>/artifacts/<sanitized name>` (never outside the run folder, whatever the name).
    */
-  async addArtifact(id: string, source: string, options: { copy?: boolean; name?: string; signal?: AbortSignal } = {}): Promise<FileRecord> {
+  async addArtifact(
+    id: string,
+    source: string,
+    options: { copy?: boolean; name?: string; signal?: AbortSignal } = {},
+  ): Promise<FileRecord> {
     const run = await this.readRawRun(id);
     if (!run) throw new Error(`No such run: ${id}`);
     const cwd = run.cwd || process.cwd();

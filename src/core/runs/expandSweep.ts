@@ -38,7 +38,6 @@ export class SweepError extends Error {
 /** Largest number of param sets one sweep may expand to. */
 export const MAX_SWEEP_SIZE = 10_000;
 
-
 function expandGrid(grid: GridSweep['grid'], base: Params): Params[] {
   const keys = Object.keys(grid);
   const lists = keys.map((k) => {
@@ -65,7 +64,8 @@ function expandGrid(grid: GridSweep['grid'], base: Params): Params[] {
 }
 
 function sampleRange(name: string, r: RandomRange, rand: () => number): number {
-  if (!Number.isFinite(r.min) || !Number.isFinite(r.max) || r.min > r.max) throw new SweepError(`Random parameter "${name}" needs finite min <= max`);
+  if (!Number.isFinite(r.min) || !Number.isFinite(r.max) || r.min > r.max)
+    throw new SweepError(`Random parameter "${name}" needs finite min <= max`);
   const u = rand();
   if (r.int) {
     const lo = Math.ceil(r.min);

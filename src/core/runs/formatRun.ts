@@ -28,7 +28,11 @@ export function formatMetric(v: number | null | undefined): string {
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(5).replace(/\.?0+e/, 'e').replace('e+', 'e');
+  if (a !== 0 && (a < 1e-3 || a >= 1e7))
+    return v
+      .toExponential(5)
+      .replace(/\.?0+e/, 'e')
+      .replace('e+', 'e');
   return String(Number(v.toPrecision(6)));
 }
 

@@ -80,7 +80,13 @@ async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: st
   if (o.script) {
     const interpreter = await resolveInterpreter(o.interpreter, { ...process.env, ...o.env }, cwd);
     const script = path.resolve(cwd, o.script);
-    if (!(await fsp.stat(script).then((s) => s.isFile(), () => false))) throw new Error(`Script not found: ${script}`);
+    if (
+      !(await fsp.stat(script).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      throw new Error(`Script not found: ${script}`);
     return { argv: [interpreter, o.script, ...(o.args ?? []), ...withParams], interpreter };
   }
   const [program, ...rest] = o.command ?? [];
@@ -138,7 +144,13 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   const cwd = path.resolve(o.cwd ?? store.workspace);
   const { argv, interpreter } = await prepareCommand(o, cwd);
   for (const input of o.dataInputs ?? []) {
-    if (!(await fsp.stat(path.resolve(cwd, input)).then((s) => s.isFile(), () => false))) throw new Error(`Data input not found: ${path.resolve(cwd, input)}`);
+    if (
+      !(await fsp.stat(path.resolve(cwd, input)).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      throw new Error(`Data input not found: ${path.resolve(cwd, input)}`);
   }
   const params = o.params ?? {};
   const fields: Partial<Run> = {
@@ -173,7 +185,13 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
       const git = await readGitInfo(cwd, { logger, signal, ignorePaths: [store.dir] });
       if (git) {
         if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
-        run.git = { commit: git.commit, branch: git.branch, dirty: git.dirty, diffHash: git.diffHash, patchFile: git.patch ? PATCH_FILE : null };
+        run.git = {
+          commit: git.commit,
+          branch: git.branch,
+          dirty: git.dirty,
+          diffHash: git.diffHash,
+          patchFile: git.patch ? PATCH_FILE : null,
+        };
       }
     }
   } catch (e) {
@@ -186,7 +204,8 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   }
   await store.writeRun(run);
 
-  const scan: ScanOptions | undefined = o.scanArtifacts === false ? undefined : o.scanArtifacts === true || o.scanArtifacts === undefined ? {} : o.scanArtifacts;
+  const scan: ScanOptions | undefined =
+    o.scanArtifacts === false ? undefined : o.scanArtifacts === true || o.scanArtifacts === undefined ? {} : o.scanArtifacts;
   const before: FileSnapshot | undefined = scan ? await snapshotFiles(cwd, scan) : undefined;
   const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
   const log = createWriteStream(path.join(dir, OUTPUT_FILE), { flags: 'a' });
@@ -237,7 +256,13 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
 
   const outcome = new Promise<ChildOutcome>((resolve) => {
     let exit: ChildOutcome | undefined;
-    child.once('error', (e) => resolve({ code: null, signal: null, error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Cannot start ${argv[0]}: not found` : e.message }));
+    child.once('error', (e) =>
+      resolve({
+        code: null,
+        signal: null,
+        error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Cannot start ${argv[0]}: not found` : e.message,
+      }),
+    );
     child.once('exit', (code, sig) => {
       exit = { code, signal: sig };
       // Wait for the pipes to drain; a grandchild holding them open must not hold the run open.
@@ -263,9 +288,25 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     signal?.removeEventListener('abort', onAbort);
     metricLines.end();
     await new Promise<void>((resolve) => log.end(resolve));
-    const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(() => true, () => false);
-    const final = await finishRun({ store, run, writer, outcome: result, stopRequested: stopRequested || stoppedElsewhere, tail: joinTails(tails), cwd, before, scan, logger });
-    logger.info(`Run ${run.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : final.signal ? ` (${final.signal})` : ''}`);
+    const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(
+      () => true,
+      () => false,
+    );
+    const final = await finishRun({
+      store,
+      run,
+      writer,
+      outcome: result,
+      stopRequested: stopRequested || stoppedElsewhere,
+      tail: joinTails(tails),
+      cwd,
+      before,
+      scan,
+      logger,
+    });
+    logger.info(
+      `Run ${run.id} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : final.signal ? ` (${final.signal})` : ''}`,
+    );
     return final;
   });
 

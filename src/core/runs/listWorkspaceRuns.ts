@@ -47,7 +47,13 @@ export async function findRun(workspace: string, idOrName: string, options: Work
   const named = runs.filter((r) => r.name === idOrName);
   const candidates = prefixed.length ? prefixed : named;
   if (candidates.length === 1) return candidates[0];
-  if (candidates.length > 1) throw new RunNotFoundError(`"${idOrName}" matches ${candidates.length} runs: ${candidates.slice(0, 5).map((r) => r.id).join(', ')}${candidates.length > 5 ? ', ...' : ''}`);
+  if (candidates.length > 1)
+    throw new RunNotFoundError(
+      `"${idOrName}" matches ${candidates.length} runs: ${candidates
+        .slice(0, 5)
+        .map((r) => r.id)
+        .join(', ')}${candidates.length > 5 ? ', ...' : ''}`,
+    );
   throw new RunNotFoundError(`No run "${idOrName}" in ${workspace}`);
 }
 

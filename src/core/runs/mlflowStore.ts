@@ -101,7 +101,12 @@ export async function readMlflowMetrics(runDir: string): Promise<Map<string, Met
       values.push(v);
       times.push(t);
     }
-    series.set(key, { name: key, steps: Float64Array.from(steps), values: Float64Array.from(values), timestamps: Float64Array.from(times) });
+    series.set(key, {
+      name: key,
+      steps: Float64Array.from(steps),
+      values: Float64Array.from(values),
+      timestamps: Float64Array.from(times),
+    });
   }
   return series;
 }
@@ -128,7 +133,8 @@ async function readRun(runDir: string, experimentName: string, withMetrics: bool
     tags: Object.fromEntries(Object.entries(tags).filter(([k]) => k !== 'mlflow.note.content')),
     notes: tags['mlflow.note.content'] ?? '',
   });
-  const commit = tags['mlflow.source.git.commit'] ?? (typeof meta.source_version === 'string' && meta.source_version ? meta.source_version : undefined);
+  const commit =
+    tags['mlflow.source.git.commit'] ?? (typeof meta.source_version === 'string' && meta.source_version ? meta.source_version : undefined);
   if (commit) run.git = { commit, branch: tags['mlflow.source.git.branch'] ?? null, dirty: false, diffHash: null, patchFile: null };
   const artifactsDir = path.join(runDir, 'artifacts');
   const artifacts: FileRecord[] = [];
@@ -169,12 +175,14 @@ export async function readMlflowRuns(mlrunsDir: string, options: MlflowReadOptio
     const name = String(meta.name ?? exp.name);
     const entries = await fsp.readdir(expDir, { withFileTypes: true });
     const found = await Promise.all(
-      entries.filter((e) => e.isDirectory()).map((e) =>
-        readRun(path.join(expDir, e.name), name, options.metrics !== false).catch((err: Error) => {
-          logger.warn(`MLflow run ${e.name}: ${err.message}`);
-          return undefined;
-        }),
-      ),
+      entries
+        .filter((e) => e.isDirectory())
+        .map((e) =>
+          readRun(path.join(expDir, e.name), name, options.metrics !== false).catch((err: Error) => {
+            logger.warn(`MLflow run ${e.name}: ${err.message}`);
+            return undefined;
+          }),
+        ),
     );
     for (const r of found) if (r) runs.push(r);
   }
@@ -193,7 +201,13 @@ export async function findMlflowRunDir(mlrunsDir: string, runId: string): Promis
   for (const exp of experiments) {
     if (!exp.isDirectory() || exp.name.startsWith('.')) continue;
     const dir = path.join(mlrunsDir, exp.name, runId);
-    if (await fsp.stat(path.join(dir, 'meta.yaml')).then(() => true, () => false)) return dir;
+    if (
+      await fsp.stat(path.join(dir, 'meta.yaml')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
   }
   return undefined;
 }

@@ -50,7 +50,13 @@ export async function readParamsFile(file: string): Promise<Params> {
 export async function findParamsFile(dir: string): Promise<string | undefined> {
   for (const name of DEFAULT_PARAMS_FILES) {
     const file = path.join(dir, name);
-    if (await fsp.stat(file).then((s) => s.isFile(), () => false)) return file;
+    if (
+      await fsp.stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return file;
   }
   return undefined;
 }

@@ -24,7 +24,10 @@ export function parseGridEntry(text: string): [string, ParamValue[]] {
 /** A whole grid: `lr=0.1,0.01; epochs=3,5` (entries separated by `;` or new lines). */
 export function parseGridText(text: string): Record<string, ParamValue[]> {
   const grid: Record<string, ParamValue[]> = {};
-  for (const part of text.split(/[;\n]/).map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[;\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = parseGridEntry(part);
     grid[k] = v;
   }

@@ -87,7 +87,14 @@ const HEAD_LENGTH = 6; // {"k":"
 
 /** `{"k":"` at pos (explicit compares: constant operands the JIT folds). */
 function isHead(buf: Buffer, pos: number): boolean {
-  return buf[pos] === 0x7b && buf[pos + 1] === 0x22 && buf[pos + 2] === 0x6b && buf[pos + 3] === 0x22 && buf[pos + 4] === 0x3a && buf[pos + 5] === 0x22;
+  return (
+    buf[pos] === 0x7b &&
+    buf[pos + 1] === 0x22 &&
+    buf[pos + 2] === 0x6b &&
+    buf[pos + 3] === 0x22 &&
+    buf[pos + 4] === 0x3a &&
+    buf[pos + 5] === 0x22
+  );
 }
 
 /** `,"X":` at pos, X being the one-letter field name. */
@@ -99,7 +106,9 @@ const S = 0x73;
 const T = 0x74;
 const FIELD_LENGTH = 5;
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 const TWO_53 = 9007199254740992;
 
@@ -129,7 +138,7 @@ function parseNumber(buf: Buffer, pos: number, end: number): number {
   }
   if (c === 0x4e /* N */ || c === 0x49 /* I */ || c === 0x6e /* n */) {
     const word = c === 0x4e ? 'NaN' : c === 0x49 ? 'Infinity' : 'null';
-    if (pos + word.length > end || latin1(buf, pos, pos + word.length) !== word) return (numEnd = -1), NaN;
+    if (pos + word.length > end || latin1(buf, pos, pos + word.length) !== word) return ((numEnd = -1), NaN);
     numEnd = pos + word.length;
     if (c === 0x49) return neg ? -Infinity : Infinity;
     return NaN;
@@ -154,7 +163,7 @@ function parseNumber(buf: Buffer, pos: number, end: number): number {
     scale = pos - fracStart;
     any = any || scale > 0;
   }
-  if (!any) return (numEnd = -1), NaN;
+  if (!any) return ((numEnd = -1), NaN);
   let exp = 0;
   if (pos < end && (c === 0x65 || c === 0x45) /* e E */) {
     pos++;
@@ -169,7 +178,7 @@ function parseNumber(buf: Buffer, pos: number, end: number): number {
       exp = exp * 10 + (c - 0x30);
       pos++;
     }
-    if (pos === expStart) return (numEnd = -1), NaN;
+    if (pos === expStart) return ((numEnd = -1), NaN);
     if (expNeg) exp = -exp;
   }
   numEnd = pos;

@@ -25,7 +25,11 @@ async function isExecutableFile(file: string): Promise<boolean> {
  * resolved against `cwd`; a bare name is looked up on PATH (with PATHEXT on Windows).
  * Returns undefined when there is no such executable.
  */
-export async function findExecutable(command: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<string | undefined> {
+export async function findExecutable(
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Promise<string | undefined> {
   if (!command) return undefined;
   if (command.includes('/') || command.includes('\\')) {
     const abs = path.resolve(cwd, command);
@@ -46,7 +50,11 @@ export async function findExecutable(command: string, env: NodeJS.ProcessEnv = p
  * The interpreter for a run, in the CLI's order of precedence: `--python`, else `$MLW_PYTHON`,
  * else `python3` on PATH. Throws InterpreterNotFoundError with the name that was tried.
  */
-export async function resolveInterpreter(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<string> {
+export async function resolveInterpreter(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
+): Promise<string> {
   const wanted = explicit || env.MLW_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
   const found = await findExecutable(wanted, env, cwd);
   if (!found) throw new InterpreterNotFoundError(wanted);

@@ -18,13 +18,28 @@ export function runDeployments(records: LineageRecord[], runId: string): RunDepl
       const parts = (...p: Array<string | undefined | false>) => p.filter(Boolean).join(' · ');
       switch (r.kind) {
         case 'image':
-          return { at, kind: 'image', target: r.image ?? short(r.imageId) ?? '?', detail: parts(r.digest && `digest ${r.digest}`, r.imageId && `id ${short(r.imageId)}`, model) };
+          return {
+            at,
+            kind: 'image',
+            target: r.image ?? short(r.imageId) ?? '?',
+            detail: parts(r.digest && `digest ${r.digest}`, r.imageId && `id ${short(r.imageId)}`, model),
+          };
         case 'push':
           return { at, kind: 'push', target: r.reference ?? r.image ?? '?', detail: parts(r.digest && `digest ${r.digest}`, model) };
         case 'container':
-          return { at, kind: 'container', target: parts(short(r.containerId), r.endpoint) || '?', detail: parts(r.image && `image ${r.image}`, model) };
+          return {
+            at,
+            kind: 'container',
+            target: parts(short(r.containerId), r.endpoint) || '?',
+            detail: parts(r.image && `image ${r.image}`, model),
+          };
         case 'kubernetes':
-          return { at, kind: 'kubernetes', target: r.manifest ?? r.reference ?? '?', detail: parts((r.reference ?? r.image) && `image ${r.reference ?? r.image}`, model) };
+          return {
+            at,
+            kind: 'kubernetes',
+            target: r.manifest ?? r.reference ?? '?',
+            detail: parts((r.reference ?? r.image) && `image ${r.reference ?? r.image}`, model),
+          };
         default:
           return { at, kind: String(r.kind), target: '?', detail: model };
       }

@@ -29,7 +29,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  * is still alive it records the outcome (as `stopped`, thanks to the marker file); if it is gone,
  * this function records `stopped` itself.
  */
-export async function stopRunById(store: RunStore, id: string, options: { graceMs?: number; logger?: Logger } = {}): Promise<Run | undefined> {
+export async function stopRunById(
+  store: RunStore,
+  id: string,
+  options: { graceMs?: number; logger?: Logger } = {},
+): Promise<Run | undefined> {
   const logger = options.logger ?? silentLogger;
   const run = await store.readRawRun(id);
   if (!run || run.status !== 'running') return run && store.withLiveStatus(run);

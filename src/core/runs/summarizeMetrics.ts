@@ -14,7 +14,13 @@ export function summarizeMetrics(series: Map<string, MetricSeries>): Record<stri
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    out[name] = { last: s.values[n - 1], step: s.steps[n - 1], min: min === Infinity ? NaN : min, max: max === -Infinity ? NaN : max, count: n };
+    out[name] = {
+      last: s.values[n - 1],
+      step: s.steps[n - 1],
+      min: min === Infinity ? NaN : min,
+      max: max === -Infinity ? NaN : max,
+      count: n,
+    };
   }
   return out;
 }

@@ -16,7 +16,11 @@ export const FALLBACK_IDENTITY = { name: 'ML Workbench', email: 'ml-workbench@lo
  * its owner) or git is not installed. When no user.name/user.email is configured (fresh machines,
  * CI), a local identity is set in the new repository so the commit works.
  */
-export async function initGitRepo(dir: string, message: string, options: { logger?: Logger; signal?: AbortSignal } = {}): Promise<GitInitResult> {
+export async function initGitRepo(
+  dir: string,
+  message: string,
+  options: { logger?: Logger; signal?: AbortSignal } = {},
+): Promise<GitInitResult> {
   const logger = options.logger ?? silentLogger;
   const { simpleGit } = await import('simple-git'); // loaded on first use, not at activation
   const git = simpleGit({ baseDir: dir, abort: options.signal, timeout: { block: 60_000 } });

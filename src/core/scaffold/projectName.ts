@@ -8,7 +8,7 @@ export function validateProjectName(name: string): string | undefined {
   if (name.length > PROJECT_NAME_MAX) return `A project name has at most ${PROJECT_NAME_MAX} characters.`;
   if (!/^[A-Za-z]/.test(name)) return 'A project name starts with a letter.';
   if (!NAME.test(name)) return "Use letters, digits, '-', '_' and '.' only (no spaces).";
-  if (/[._-]$/.test(name)) return "A project name ends with a letter or digit.";
+  if (/[._-]$/.test(name)) return 'A project name ends with a letter or digit.';
   return undefined;
 }
 

@@ -51,7 +51,8 @@ export function defaultTemplatesRoot(): string | undefined {
 
 function templatesRootOrThrow(root?: string): string {
   const found = root ?? defaultTemplatesRoot();
-  if (!found) throw new ScaffoldError('The project templates are missing from this installation (no templates/ folder next to the extension).');
+  if (!found)
+    throw new ScaffoldError('The project templates are missing from this installation (no templates/ folder next to the extension).');
   return found;
 }
 

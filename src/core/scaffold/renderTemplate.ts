@@ -74,7 +74,14 @@ export async function planProject(template: ProjectTemplate, options: PlanOption
 
 /** The planned files that already exist in `dir` (relative paths). */
 export async function findConflicts(files: PlannedFile[], dir: string): Promise<string[]> {
-  const hits = await Promise.all(files.map((f) => fsp.lstat(path.join(dir, ...f.path.split('/'))).then(() => f.path, () => undefined)));
+  const hits = await Promise.all(
+    files.map((f) =>
+      fsp.lstat(path.join(dir, ...f.path.split('/'))).then(
+        () => f.path,
+        () => undefined,
+      ),
+    ),
+  );
   return hits.filter((p): p is string => p !== undefined);
 }
 
@@ -82,8 +89,13 @@ export async function findConflicts(files: PlannedFile[], dir: string): Promise<
 export type ConflictPolicy = 'fail' | 'overwrite' | 'skip';
 
 export class ScaffoldConflictError extends ScaffoldError {
-  constructor(readonly dir: string, readonly conflicts: string[]) {
-    super(`${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already exist${conflicts.length === 1 ? 's' : ''} in ${dir}: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', …' : ''}`);
+  constructor(
+    readonly dir: string,
+    readonly conflicts: string[],
+  ) {
+    super(
+      `${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already exist${conflicts.length === 1 ? 's' : ''} in ${dir}: ${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', …' : ''}`,
+    );
     this.name = 'ScaffoldConflictError';
   }
 }
@@ -102,7 +114,8 @@ export async function writeProject(files: PlannedFile[], dir: string, policy: Co
   const root = path.resolve(dir);
   for (const f of files) {
     const abs = path.resolve(root, ...f.path.split('/'));
-    if (abs !== root && !abs.startsWith(root + path.sep)) throw new ScaffoldError(`Template file ${f.path} would be written outside ${root}`);
+    if (abs !== root && !abs.startsWith(root + path.sep))
+      throw new ScaffoldError(`Template file ${f.path} would be written outside ${root}`);
   }
   const conflicts = new Set(await findConflicts(files, root));
   if (conflicts.size && policy === 'fail') throw new ScaffoldConflictError(root, [...conflicts]);
@@ -117,7 +130,8 @@ export async function writeProject(files: PlannedFile[], dir: string, policy: Co
     const abs = path.join(root, ...f.path.split('/'));
     await fsp.mkdir(path.dirname(abs), { recursive: true });
     const realParent = await fsp.realpath(path.dirname(abs));
-    if (realParent !== realRoot && !realParent.startsWith(realRoot + path.sep)) throw new ScaffoldError(`${path.dirname(f.path)} in ${root} links outside the project: not writing ${f.path}`);
+    if (realParent !== realRoot && !realParent.startsWith(realRoot + path.sep))
+      throw new ScaffoldError(`${path.dirname(f.path)} in ${root} links outside the project: not writing ${f.path}`);
     if (conflicts.has(f.path) && (await fsp.lstat(abs)).isSymbolicLink()) await fsp.unlink(abs); // replace the link, not its target
     await fsp.writeFile(abs, f.content);
     result.written.push(f.path);

@@ -45,10 +45,15 @@ export async function scaffoldProject(options: ScaffoldOptions): Promise<Scaffol
   const files = options.files ?? (await planProject(template, { name, helperDir: options.helperDir ?? defaultHelperDir() }));
   options.signal?.throwIfAborted();
   const { written, skipped } = await writeProject(files, dir, options.onConflict ?? 'fail');
-  logger.info(`Wrote ${written.length} files of the ${template.id} template into ${dir}${skipped.length ? ` (kept ${skipped.length} existing)` : ''}`);
+  logger.info(
+    `Wrote ${written.length} files of the ${template.id} template into ${dir}${skipped.length ? ` (kept ${skipped.length} existing)` : ''}`,
+  );
   const git: GitInitResult =
     options.git === false
       ? { status: 'skipped', reason: 'not asked for' }
-      : await initGitRepo(dir, `New ${template.title.toLowerCase()} project "${name}" from the ML Workbench ${template.id} template`, { logger, signal: options.signal });
+      : await initGitRepo(dir, `New ${template.title.toLowerCase()} project "${name}" from the ML Workbench ${template.id} template`, {
+          logger,
+          signal: options.signal,
+        });
   return { template, dir, name, written, skipped, git, durationMs: performance.now() - t0 };
 }

@@ -199,7 +199,9 @@ export class DriftMonitor {
       else if (spec.shape.length > 1 && spec.shape.slice(1).every((d) => d >= 0)) {
         const layout = featureLayout(spec.shape.slice(1));
         if (layout.mode !== ref.mode || layout.width !== ref.width) {
-          this.warnings.push(`input '${name}': profile layout ${ref.mode}/${ref.width} differs from the model's ${layout.mode}/${layout.width}`);
+          this.warnings.push(
+            `input '${name}': profile layout ${ref.mode}/${ref.width} differs from the model's ${layout.mode}/${layout.width}`,
+          );
         }
       }
     }

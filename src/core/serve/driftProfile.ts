@@ -90,7 +90,8 @@ export function buildProfile(samples: Record<string, SampleSet>, options: Profil
     if (set.shape.length === 0) throw new Error(`input '${name}': samples need at least one dimension (the sample axis)`);
     const layout = featureLayout(set.shape.slice(1));
     const total = set.data.length;
-    if (layout.width === 0 || total % layout.width !== 0) throw new Error(`input '${name}': ${total} values do not fill rows of shape [${set.shape.slice(1).join(',')}]`);
+    if (layout.width === 0 || total % layout.width !== 0)
+      throw new Error(`input '${name}': ${total} values do not fill rows of shape [${set.shape.slice(1).join(',')}]`);
     const vectors = total / layout.width;
     const features: FeatureProfile[] = [];
     for (let f = 0; f < layout.features; f++) {
@@ -124,7 +125,14 @@ export function buildProfile(samples: Record<string, SampleSet>, options: Profil
     }
     inputs[name] = { mode: layout.mode, width: layout.width, rows: set.shape[0], features };
   }
-  return { format: PROFILE_FORMAT, version: 1, bins, createdAt: new Date().toISOString(), ...(options.source ? { source: options.source } : {}), inputs };
+  return {
+    format: PROFILE_FORMAT,
+    version: 1,
+    bins,
+    createdAt: new Date().toISOString(),
+    ...(options.source ? { source: options.source } : {}),
+    inputs,
+  };
 }
 
 /** JSON text of a profile: non-finite statistics (an all-missing feature) are written as null. */
@@ -138,7 +146,8 @@ export function parseProfile(json: unknown, where = 'profile'): DriftProfile {
     throw new Error(`${where}: ${why}`);
   };
   const p = json as Partial<DriftProfile>;
-  if (typeof p !== 'object' || p === null || p.format !== PROFILE_FORMAT) fail(`not an ML Workbench drift profile (format must be "${PROFILE_FORMAT}")`);
+  if (typeof p !== 'object' || p === null || p.format !== PROFILE_FORMAT)
+    fail(`not an ML Workbench drift profile (format must be "${PROFILE_FORMAT}")`);
   if (p.version !== 1) fail(`unsupported version ${String(p.version)}`);
   if (typeof p.inputs !== 'object' || p.inputs === null) fail('"inputs" must be an object');
   for (const [name, input] of Object.entries(p.inputs!)) {
@@ -147,7 +156,8 @@ export function parseProfile(json: unknown, where = 'profile'): DriftProfile {
     if (!Array.isArray(input.features)) fail(`input '${name}': "features" must be an array`);
     for (const f of input.features) {
       const isNums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'number');
-      if (!isNums(f.edges) || !isNums(f.fractions) || !isNums(f.sample)) fail(`input '${name}' feature ${f.index}: edges, fractions and sample must be number arrays`);
+      if (!isNums(f.edges) || !isNums(f.fractions) || !isNums(f.sample))
+        fail(`input '${name}' feature ${f.index}: edges, fractions and sample must be number arrays`);
       if (f.fractions.length !== f.edges.length + 1) fail(`input '${name}' feature ${f.index}: needs edges.length + 1 fractions`);
       for (const k of ['mean', 'std', 'min', 'max'] as const) if (f[k] === null) (f as unknown as Record<string, number>)[k] = NaN;
     }

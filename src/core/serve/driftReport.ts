@@ -32,7 +32,8 @@ export function parseModelDrift(model: string, raw: unknown): ModelDrift {
     anyReference ||= hasRef;
     if (hasRef && typeof input.reference_rows === 'number') referenceRows = Math.max(referenceRows ?? 0, count(input.reference_rows));
     const skipped = count(input.skipped);
-    if (skipped > 0) notes.push(`${skipped} request(s) to input '${input.name}' were left out: their row layout differs from the reference's`);
+    if (skipped > 0)
+      notes.push(`${skipped} request(s) to input '${input.name}' were left out: their row layout differs from the reference's`);
     if (!hasRef) continue; // without a reference a feature has no PSI/KS to show
     for (const f of input.features.slice(0, 256)) {
       if (!isObj(f) || typeof f.index !== 'number') continue;
@@ -58,9 +59,7 @@ export { featureLabel };
 
 /** Rows over the threshold that have enough observed values, worst first. */
 export function driftedFeatures(drift: ModelDrift, threshold: number, minCount = MIN_DRIFT_COUNT): DriftFeatureRow[] {
-  return drift.features
-    .filter((f) => isDriftedFeature(f, threshold, minCount))
-    .sort((a, b) => (b.psi ?? 0) - (a.psi ?? 0));
+  return drift.features.filter((f) => isDriftedFeature(f, threshold, minCount)).sort((a, b) => (b.psi ?? 0) - (a.psi ?? 0));
 }
 
 /** "Input drift on model m: feature f PSI 0.31 > 0.2" (+ "and N more"). */

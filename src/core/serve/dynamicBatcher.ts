@@ -137,10 +137,13 @@ export class DynamicBatcher {
         void this.dispatch();
       });
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.schedule();
-      }, Math.max(0, this.options.maxQueueDelayMs - waited));
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.schedule();
+        },
+        Math.max(0, this.options.maxQueueDelayMs - waited),
+      );
     }
   }
 
@@ -149,7 +152,7 @@ export class DynamicBatcher {
     const batch = [head];
     if (head.key === undefined) return batch;
     let rows = head.req.rows;
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const e = this.queue[i];
       if (e.key === head.key && rows + e.req.rows <= this.options.maxBatchSize) {
         batch.push(e);
@@ -188,7 +191,10 @@ export class DynamicBatcher {
 
   private async runAlone(e: Entry): Promise<void> {
     try {
-      const { outputs, start, ms } = await this.timed(e.req.inputs, e.req.outputs.map((o) => o.name));
+      const { outputs, start, ms } = await this.timed(
+        e.req.inputs,
+        e.req.outputs.map((o) => o.name),
+      );
       this.note(1, e.req.rows, ms, start + ms);
       e.resolve({ outputs, queueMs: start - e.enqueuedAt, inferenceMs: ms, batchSize: 1 });
     } catch (err) {

@@ -40,10 +40,12 @@ function parseTensor(raw: unknown): TensorMetadata | undefined {
 
 /** Validates a metadata answer; throws with a readable message when it is not one. */
 export function parseModelMetadata(raw: unknown): ModelMetadata {
-  if (!isObj(raw) || typeof raw.name !== 'string' || !Array.isArray(raw.inputs)) throw new Error('the server answered with something that is not model metadata');
+  if (!isObj(raw) || typeof raw.name !== 'string' || !Array.isArray(raw.inputs))
+    throw new Error('the server answered with something that is not model metadata');
   const inputs = raw.inputs.map(parseTensor);
   const outputs = (Array.isArray(raw.outputs) ? raw.outputs : []).map(parseTensor);
-  if (inputs.some((t) => !t) || outputs.some((t) => !t)) throw new Error(`model metadata of "${raw.name}" has a malformed tensor description`);
+  if (inputs.some((t) => !t) || outputs.some((t) => !t))
+    throw new Error(`model metadata of "${raw.name}" has a malformed tensor description`);
   return { name: raw.name, inputs: inputs as TensorMetadata[], outputs: outputs as TensorMetadata[] };
 }
 

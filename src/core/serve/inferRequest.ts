@@ -50,7 +50,9 @@ function checkShape(spec: TensorSpec, shape: unknown, what: string): number[] {
   if (!Array.isArray(shape)) throw badRequest(`${what}: "shape" must be an array of non-negative integers`);
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw badRequest(`${what}: "shape" must be an array of non-negative integers, got [${shape.map((x) => JSON.stringify(x)).join(',')}]`);
+      throw badRequest(
+        `${what}: "shape" must be an array of non-negative integers, got [${shape.map((x) => JSON.stringify(x)).join(',')}]`,
+      );
     }
   }
   const dims = shape as number[];
@@ -89,7 +91,8 @@ export function parseInferRequest(model: ModelSignature, body: unknown, binary: 
     if (typeof name !== 'string') throw badRequest('every input needs a string "name"');
     const what = `input '${name}'`;
     const spec = model.inputs.find((s) => s.name === name);
-    if (!spec) throw badRequest(`unexpected ${what} for ${m}; it expects ${model.inputs.map((s) => `'${s.name}'`).join(', ') || 'no inputs'}`);
+    if (!spec)
+      throw badRequest(`unexpected ${what} for ${m}; it expects ${model.inputs.map((s) => `'${s.name}'`).join(', ') || 'no inputs'}`);
     if (byName.has(name)) throw badRequest(`${what} appears more than once`);
     if (!isProtocolDatatype(raw.datatype)) throw badRequest(`${what}: unknown datatype ${JSON.stringify(raw.datatype)}`);
     if (raw.datatype !== spec.datatype) throw badRequest(`${what}: datatype is ${raw.datatype} but ${m} expects ${spec.datatype}`);
@@ -100,7 +103,8 @@ export function parseInferRequest(model: ModelSignature, body: unknown, binary: 
     let data;
     if (p.binary_data_size !== undefined) {
       const size = p.binary_data_size;
-      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw badRequest(`${what}: binary_data_size must be a non-negative integer`);
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+        throw badRequest(`${what}: binary_data_size must be a non-negative integer`);
       if (raw.data !== undefined) throw badRequest(`${what}: has both "data" and binary_data_size`);
       if (offset + size > binary.length) {
         throw badRequest(`${what}: binary_data_size ${size} runs past the ${binary.length} bytes after the JSON header`);
@@ -117,7 +121,8 @@ export function parseInferRequest(model: ModelSignature, body: unknown, binary: 
     throw badRequest(`the body has ${binary.length - offset} bytes of binary data that no input's binary_data_size accounts for`);
   }
   const missing = model.inputs.filter((s) => !byName.has(s.name));
-  if (missing.length) throw badRequest(`${m} expects ${model.inputs.length} inputs; missing ${missing.map((s) => `'${s.name}'`).join(', ')}`);
+  if (missing.length)
+    throw badRequest(`${m} expects ${model.inputs.length} inputs; missing ${missing.map((s) => `'${s.name}'`).join(', ')}`);
   const inputs = model.inputs.map((s) => byName.get(s.name)!);
 
   let outputs: RequestedOutput[];
@@ -134,7 +139,8 @@ export function parseInferRequest(model: ModelSignature, body: unknown, binary: 
       }
       if (outputs.some((o) => o.name === name)) throw badRequest(`output '${name}' is requested more than once`);
       const p = parametersOf(raw.parameters, `output '${name}'`);
-      if (p.binary_data !== undefined && typeof p.binary_data !== 'boolean') throw badRequest(`output '${name}': binary_data must be a boolean`);
+      if (p.binary_data !== undefined && typeof p.binary_data !== 'boolean')
+        throw badRequest(`output '${name}': binary_data must be a boolean`);
       outputs.push({ name, binary: typeof p.binary_data === 'boolean' ? p.binary_data : binaryOutput });
     }
   }

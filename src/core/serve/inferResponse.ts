@@ -17,7 +17,12 @@ export interface EncodedResponse {
   headerLength?: number;
 }
 
-export function encodeInferResponse(modelName: string, modelVersion: string, id: string | undefined, outputs: readonly ResponseOutput[]): EncodedResponse {
+export function encodeInferResponse(
+  modelName: string,
+  modelVersion: string,
+  id: string | undefined,
+  outputs: readonly ResponseOutput[],
+): EncodedResponse {
   const binaries: Buffer[] = [];
   const parts: string[] = [];
   for (const o of outputs) {

@@ -147,7 +147,8 @@ export class InferenceServer {
     const q = url.indexOf('?');
     const r = route(q < 0 ? url : url.slice(0, q));
     if (!r) throw new HttpError(404, `no route for ${req.method} ${url}`);
-    if (!r.methods.includes(req.method ?? '')) throw new HttpError(405, `${req.method} is not allowed on ${url}; use ${r.methods.join(', ')}`, { Allow: r.methods.join(', ') });
+    if (!r.methods.includes(req.method ?? ''))
+      throw new HttpError(405, `${req.method} is not allowed on ${url}; use ${r.methods.join(', ')}`, { Allow: r.methods.join(', ') });
     switch (r.kind) {
       case 'server':
         return this.json(res, 200, { name: this.options.serverName, version: this.options.version, extensions: EXTENSIONS });
@@ -161,14 +162,16 @@ export class InferenceServer {
     const model = this.models.get(r.model);
     if (!model) throw new HttpError(404, `unknown model '${r.model}'`);
     ctx.model = model.name;
-    if (r.version !== undefined && r.version !== MODEL_VERSION) throw new HttpError(404, `model '${model.name}' has no version '${r.version}' (versions: ${MODEL_VERSION})`);
+    if (r.version !== undefined && r.version !== MODEL_VERSION)
+      throw new HttpError(404, `model '${model.name}' has no version '${r.version}' (versions: ${MODEL_VERSION})`);
     switch (r.kind) {
       case 'modelReady': {
         const ready = model.state === 'ready' && !this.draining;
         return this.json(res, ready ? 200 : 503, { name: model.name, ready });
       }
       case 'model':
-        if (model.state !== 'ready') throw new HttpError(503, `model '${model.name}' is not ready (${model.state}${model.error ? `: ${model.error}` : ''})`);
+        if (model.state !== 'ready')
+          throw new HttpError(503, `model '${model.name}' is not ready (${model.state}${model.error ? `: ${model.error}` : ''})`);
         return this.json(res, 200, model.metadata());
       case 'stats':
         return this.json(res, 200, this.stats(model));
@@ -230,8 +233,20 @@ export class InferenceServer {
       model_name: model.name,
       model_version: model.version,
       state: model.state,
-      batching: { enabled: model.batcher?.isBatching ?? false, max_batch_size: this.options.maxBatchSize, max_queue_delay_ms: this.options.maxQueueDelayMs },
-      inference_stats: { requests: c.requests, success: c.success, failure: c.failure, runs: c.runs, rows: c.rows, queue_ms_total: c.queueMs, inference_ms_total: c.inferenceMs },
+      batching: {
+        enabled: model.batcher?.isBatching ?? false,
+        max_batch_size: this.options.maxBatchSize,
+        max_queue_delay_ms: this.options.maxQueueDelayMs,
+      },
+      inference_stats: {
+        requests: c.requests,
+        success: c.success,
+        failure: c.failure,
+        runs: c.runs,
+        rows: c.rows,
+        queue_ms_total: c.queueMs,
+        inference_ms_total: c.inferenceMs,
+      },
       drift: { reference: model.drift?.hasReference ?? false, inputs: model.drift?.stats() ?? [] },
     };
   }
@@ -265,7 +280,13 @@ export class InferenceServer {
    * Writes a whole response. Strings are preferred: node:http sends headers and a string body in one write, while a
    * Buffer body goes out as a writev of two chunks, which measured 2-3x slower per request on loopback here.
    */
-  private send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, headers: Record<string, string> = {}): void {
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): void {
     if (res.destroyed) return;
     const length = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     const h: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': length, ...headers };
@@ -289,7 +310,7 @@ export class InferenceServer {
     const entry: AccessLogEntry = {
       time: new Date().toISOString(),
       method: req.method ?? '',
-      path: q < 0 ? req.url ?? '' : req.url!.slice(0, q),
+      path: q < 0 ? (req.url ?? '') : req.url!.slice(0, q),
       status,
       ms: Math.round(ms * 1000) / 1000,
       bytesIn: ctx.bytesIn,

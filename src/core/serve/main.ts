@@ -9,10 +9,12 @@ import type { Logger } from '../logger';
 import { runServe, ServeArgsError, SERVE_USAGE } from './serveArgs';
 
 function stderrLogger(verbose: boolean): Logger {
-  const write = (level: string) => (message: string | Error, ...args: unknown[]) => {
-    const text = message instanceof Error ? message.message : message;
-    process.stderr.write(`${JSON.stringify({ level, message: text, ...(args.length ? { args } : {}) })}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string | Error, ...args: unknown[]) => {
+      const text = message instanceof Error ? message.message : message;
+      process.stderr.write(`${JSON.stringify({ level, message: text, ...(args.length ? { args } : {}) })}\n`);
+    };
   const none = () => undefined;
   return { trace: none, debug: verbose ? write('debug') : none, info: write('info'), warn: write('warn'), error: write('error') };
 }
@@ -30,7 +32,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await runServe(
       argv.filter((a) => a !== '--verbose'),
-      { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n'), logger: stderrLogger(verbose), signal: abort.signal },
+      {
+        out: (l) => process.stdout.write(l + '\n'),
+        err: (l) => process.stderr.write(l + '\n'),
+        logger: stderrLogger(verbose),
+        signal: abort.signal,
+      },
     );
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

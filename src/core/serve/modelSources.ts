@@ -42,7 +42,12 @@ export async function resolveModelSources(args: readonly string[], cwd = process
         if (e.isFile() && /\.onnx$/i.test(e.name)) found.push({ name: defaultModelName(e.name), path: path.join(abs, e.name) });
         else if (e.isDirectory()) {
           const inner = path.join(abs, e.name, 'model.onnx');
-          if (await stat(inner).then((s) => s.isFile()).catch(() => false)) found.push({ name: e.name, path: inner });
+          if (
+            await stat(inner)
+              .then((s) => s.isFile())
+              .catch(() => false)
+          )
+            found.push({ name: e.name, path: inner });
         }
       }
       if (found.length === 0) throw new Error(`no .onnx models in folder ${p}`);

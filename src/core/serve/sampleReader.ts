@@ -25,7 +25,8 @@ export function nestedToSamples(rows: unknown, what: string): SampleSet {
       else throw new Error(`${what}: ${JSON.stringify(v)} is not a number`);
       return;
     }
-    if (!Array.isArray(v) || v.length !== shape[depth]) throw new Error(`${what}: rows are not rectangular (expected shape [${shape.join(',')}])`);
+    if (!Array.isArray(v) || v.length !== shape[depth])
+      throw new Error(`${what}: rows are not rectangular (expected shape [${shape.join(',')}])`);
     for (const x of v) walk(x, depth + 1);
   };
   walk(rows, 0);

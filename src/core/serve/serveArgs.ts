@@ -78,7 +78,8 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
   });
   const modelArgs = [...positionals, ...(values.model ?? [])];
   if (modelArgs.length === 0) throw new ServeArgsError('give at least one model file or folder');
-  for (const m of values.model ?? []) if (parseModelArg(m).name === undefined) throw new ServeArgsError(`--model needs name=path, got "${m}"`);
+  for (const m of values.model ?? [])
+    if (parseModelArg(m).name === undefined) throw new ServeArgsError(`--model needs name=path, got "${m}"`);
   let models;
   try {
     models = await resolveModelSources(modelArgs, cwd);
@@ -175,9 +176,17 @@ export async function runServe(args: string[], io: ServeIo, cwd = process.cwd())
     const stream = file;
     log = (e) => stream.write(JSON.stringify({ event: 'request', ...e }) + '\n');
   }
-  const server = await startServer({ ...options, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) }, io.logger);
+  const server = await startServer(
+    { ...options, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) },
+    io.logger,
+  );
   try {
-    const models = [...server.handler.models.values()].map((m) => ({ name: m.name, path: m.path, batching: m.batcher?.isBatching ?? false, reference: m.drift?.hasReference ?? false }));
+    const models = [...server.handler.models.values()].map((m) => ({
+      name: m.name,
+      path: m.path,
+      batching: m.batcher?.isBatching ?? false,
+      reference: m.drift?.hasReference ?? false,
+    }));
     io.out(JSON.stringify({ event: 'ready', url: server.url, models }));
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {

@@ -46,7 +46,10 @@ function specsOf(metadata: readonly OrtValueMetadata[], kind: string, model: str
 /** ORT's "invalid argument" run failures are the client's fault (e.g. a shape the graph cannot take). */
 function runError(e: unknown, model: string): HttpError {
   const message = e instanceof Error ? e.message : String(e);
-  const clientFault = /invalid dimensions|invalid input|unexpected input|invalid argument|shape mismatch|incompatible dimensions|out of (range|bounds)|indices element/i.test(message);
+  const clientFault =
+    /invalid dimensions|invalid input|unexpected input|invalid argument|shape mismatch|incompatible dimensions|out of (range|bounds)|indices element/i.test(
+      message,
+    );
   return new HttpError(clientFault ? 400 : 500, `inference failed for model '${model}': ${message.split('\n').join(' ').trim()}`);
 }
 
@@ -154,13 +157,20 @@ export class ServedModel {
 
   /** Queues a validated request; resolves with its outputs and timings. */
   infer(req: InferRequest): Promise<BatchResult> {
-    if (this.state !== 'ready' || !this.batcher) return Promise.reject(new HttpError(503, `model '${this.name}' is not ready (${this.state})`));
+    if (this.state !== 'ready' || !this.batcher)
+      return Promise.reject(new HttpError(503, `model '${this.name}' is not ready (${this.state})`));
     return this.batcher.submit(req);
   }
 
   /** Protocol model metadata. */
   metadata(): object {
-    return { name: this.name, versions: [MODEL_VERSION], platform: PLATFORM, inputs: this.signature.inputs, outputs: this.signature.outputs };
+    return {
+      name: this.name,
+      versions: [MODEL_VERSION],
+      platform: PLATFORM,
+      inputs: this.signature.inputs,
+      outputs: this.signature.outputs,
+    };
   }
 
   async release(): Promise<void> {

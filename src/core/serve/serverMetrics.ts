@@ -22,16 +22,43 @@ export class ServerMetrics {
   constructor(models: () => Iterable<ServedModel>) {
     const r = this.registry;
     this.requests = r.counter('mlw_requests_total', 'HTTP requests by model ("" for non-model routes) and status code.', ['model', 'code']);
-    this.requestDuration = r.histogram('mlw_request_duration_seconds', 'Time from request start to response end.', ['model'], LATENCY_BUCKETS);
-    this.queueDuration = r.histogram('mlw_queue_duration_seconds', 'Time an inference request waited in the batching queue.', ['model'], LATENCY_BUCKETS);
-    this.inferenceDuration = r.histogram('mlw_inference_duration_seconds', 'Duration of one session.run (a whole batch).', ['model'], LATENCY_BUCKETS);
+    this.requestDuration = r.histogram(
+      'mlw_request_duration_seconds',
+      'Time from request start to response end.',
+      ['model'],
+      LATENCY_BUCKETS,
+    );
+    this.queueDuration = r.histogram(
+      'mlw_queue_duration_seconds',
+      'Time an inference request waited in the batching queue.',
+      ['model'],
+      LATENCY_BUCKETS,
+    );
+    this.inferenceDuration = r.histogram(
+      'mlw_inference_duration_seconds',
+      'Duration of one session.run (a whole batch).',
+      ['model'],
+      LATENCY_BUCKETS,
+    );
     this.inflight = r.gauge('mlw_inflight_requests', 'HTTP requests being processed.');
     this.batchSize = r.histogram('mlw_batch_size', 'Requests merged into one session.run.', ['model'], BATCH_BUCKETS);
     this.batchRows = r.histogram('mlw_batch_rows', 'Rows (dim 0) in one session.run.', ['model'], BATCH_BUCKETS);
     this.modelReady = r.gauge('mlw_model_ready', '1 when the model is loaded and ready.', ['model']);
-    this.driftPsi = r.gauge('mlw_drift_psi', 'Population stability index of a feature against the reference profile.', ['model', 'input', 'feature']);
-    this.driftKs = r.gauge('mlw_drift_ks', 'Kolmogorov-Smirnov statistic of a feature against the reference profile.', ['model', 'input', 'feature']);
-    this.driftCount = r.gauge('mlw_drift_observed_values', 'Values of a feature included in the drift statistics.', ['model', 'input', 'feature']);
+    this.driftPsi = r.gauge('mlw_drift_psi', 'Population stability index of a feature against the reference profile.', [
+      'model',
+      'input',
+      'feature',
+    ]);
+    this.driftKs = r.gauge('mlw_drift_ks', 'Kolmogorov-Smirnov statistic of a feature against the reference profile.', [
+      'model',
+      'input',
+      'feature',
+    ]);
+    this.driftCount = r.gauge('mlw_drift_observed_values', 'Values of a feature included in the drift statistics.', [
+      'model',
+      'input',
+      'feature',
+    ]);
     this.inflight.set([], 0);
     r.onCollect(() => {
       this.driftPsi.clear();

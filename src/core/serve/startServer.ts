@@ -35,7 +35,7 @@ export interface ServerOptions {
   onListening?: (url: string) => void;
   /** ORT intra-op threads per session (default: ORT's choice). */
   intraOpThreads?: number;
-  /** ORT execution providers of every session (default ['cpu']); a provider that cannot load falls back to CPU only if the list names cpu. */
+  /** ORT execution providers of every session (default ['cpu']); one that cannot load falls back to CPU only if the list names cpu. */
   executionProviders?: readonly ExecutionProvider[];
   /** close() waits at most this long for in-flight requests. Default 30 s. */
   drainTimeoutMs?: number;
@@ -52,7 +52,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULTS = { host: '127.0.0.1', port: 8080, maxBatchSize: 32, maxQueueDelayMs: 2, bodyLimitBytes: 64 * 2 ** 20, drainTimeoutMs: 30_000 };
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  maxBatchSize: 32,
+  maxQueueDelayMs: 2,
+  bodyLimitBytes: 64 * 2 ** 20,
+  drainTimeoutMs: 30_000,
+};
 
 export function serverVersion(): string {
   return typeof MLW_VERSION === 'string' ? MLW_VERSION : '0.0.0-dev';
@@ -66,7 +73,8 @@ function urlOf(address: AddressInfo): string {
 export async function startServer(options: ServerOptions, logger: Logger): Promise<RunningServer> {
   if (options.models.length === 0) throw new Error('no models to serve');
   for (const key of Object.keys(options.references ?? {})) {
-    if (key !== '*' && !options.models.some((m) => m.name === key)) throw new Error(`a reference profile is given for '${key}', which is not a served model`);
+    if (key !== '*' && !options.models.some((m) => m.name === key))
+      throw new Error(`a reference profile is given for '${key}', which is not a served model`);
   }
   const host = options.host ?? DEFAULTS.host;
   const maxBatchSize = Math.max(1, Math.floor(options.maxBatchSize ?? DEFAULTS.maxBatchSize));
@@ -86,7 +94,9 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   server.on('clientError', (err, socket) => {
     if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
       const body = JSON.stringify({ error: `bad HTTP request: ${err.message}` });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
@@ -109,13 +119,16 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs)));
+      const timeout = new Promise<boolean>(
+        (resolve) => (timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs)),
+      );
       const drained = await Promise.race([handler.whenIdle().then(() => true), timeout]);
       clearTimeout(timer);
       if (!drained) logger.warn(`closing with ${handler.inflightRequests} requests still in flight after the drain timeout`);
       server.closeAllConnections();
       await closed;
-      for (const m of handler.models.values()) await m.release().catch((e: unknown) => logger.warn(`releasing model '${m.name}': ${String(e)}`));
+      for (const m of handler.models.values())
+        await m.release().catch((e: unknown) => logger.warn(`releasing model '${m.name}': ${String(e)}`));
       logger.info('model server closed');
     })();
     return closing;
@@ -134,7 +147,9 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
         onRun: (name, requests, rows, ms) => handler.metrics.onRun(name, requests, rows, ms),
         warn: (m) => logger.warn(m),
       });
-      logger.info(`model '${model.name}' loaded from ${model.path} in ${Date.now() - t0} ms${model.batchable ? ' (dynamic batching)' : ''}`);
+      logger.info(
+        `model '${model.name}' loaded from ${model.path} in ${Date.now() - t0} ms${model.batchable ? ' (dynamic batching)' : ''}`,
+      );
     }
   } catch (e) {
     await close();

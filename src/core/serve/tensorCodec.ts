@@ -55,7 +55,8 @@ const INT_STRING = /^-?(0|[1-9][0-9]{0,19})$/;
 function bigintOf(v: unknown): bigint | string {
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) return `${v} is not an integer`;
-    if (!Number.isSafeInteger(v)) return `${v} is beyond ±(2^53-1) and lost precision as a JSON number; send it as a decimal string or as binary data`;
+    if (!Number.isSafeInteger(v))
+      return `${v} is beyond ±(2^53-1) and lost precision as a JSON number; send it as a decimal string or as binary data`;
     return BigInt(v);
   }
   if (typeof v === 'string' && INT_STRING.test(v)) return BigInt(v);

@@ -28,7 +28,8 @@ export interface DeployContext {
 /** The workspace folder lineage is recorded in: the model's folder, else the first one. */
 export function workspaceRootFor(file?: string): string {
   const folder = (file && vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))) || vscode.workspace.workspaceFolders?.[0];
-  if (!folder || folder.uri.scheme !== 'file') throw new UserError('Open a folder first: deployments and their lineage are recorded in the workspace (.mlw/lineage.jsonl).');
+  if (!folder || folder.uri.scheme !== 'file')
+    throw new UserError('Open a folder first: deployments and their lineage are recorded in the workspace (.mlw/lineage.jsonl).');
   return folder.uri.fsPath;
 }
 
@@ -71,17 +72,23 @@ export function runIdFromPath(modelPath: string): string | undefined {
 }
 
 /** A progress notification whose Cancel button aborts the returned signal. */
-export function withCancellableProgress<T>(title: string, task: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => abort.abort());
-    try {
-      return await task(progress, abort.signal);
-    } catch (e) {
-      if (abort.signal.aborted) throw new vscode.CancellationError();
-      throw e;
-    } finally {
-      sub.dispose();
-    }
-  });
+export function withCancellableProgress<T>(
+  title: string,
+  task: (progress: vscode.Progress<{ message?: string; increment?: number }>, signal: AbortSignal) => Promise<T>,
+): Thenable<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        return await task(progress, abort.signal);
+      } catch (e) {
+        if (abort.signal.aborted) throw new vscode.CancellationError();
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
 }

@@ -112,7 +112,12 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         return this.containers.containers.map((c) => this.containerNodeFor(c));
       }
       case 'container':
-        return lineageSteps(node.container, this.lineage).map((s, index) => ({ type: 'lineageStep', container: node.container, index, ...s }));
+        return lineageSteps(node.container, this.lineage).map((s, index) => ({
+          type: 'lineageStep',
+          container: node.container,
+          index,
+          ...s,
+        }));
       case 'model':
       case 'lineageStep':
       case 'dockerUnavailable':
@@ -150,7 +155,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       }
       case 'server': {
         const s = node.server;
-        const item = new vscode.TreeItem(s.label, s.models.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          s.label,
+          s.models.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `localServer:${s.id}`;
         item.iconPath = STATE_ICON[s.state];
         item.description = s.state === 'ready' ? s.url : s.state === 'failed' ? `failed${s.error ? `: ${s.error}` : ''}` : s.state;
@@ -179,7 +187,9 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.iconPath = new vscode.ThemeIcon('package');
         const running = this.containers.containers.filter((c) => c.state === 'running').length;
         item.description = `${running} running`;
-        item.tooltip = this.docker.unavailable ? `Docker engine: ${this.docker.unavailable}` : 'Containers built and started by ML Workbench';
+        item.tooltip = this.docker.unavailable
+          ? `Docker engine: ${this.docker.unavailable}`
+          : 'Containers built and started by ML Workbench';
         item.contextValue = 'containers';
         return item;
       }

@@ -31,7 +31,14 @@ export function activate({ extension, log }: FeatureContext): Feature {
   watcher.setVisible(view.visible);
 
   const ctx: DeployContext = {
-    context: extension, log, docker, docs, watcher, tree, view, drift: localServers.drift,
+    context: extension,
+    log,
+    docker,
+    docs,
+    watcher,
+    tree,
+    view,
+    drift: localServers.drift,
     images: new BuiltImages(extension.workspaceState),
     credentials: new RegistryCredentials(extension.secrets, (m) => log.warn(m)),
   };

@@ -68,7 +68,9 @@ export class ReadonlyDocuments extends Disposable implements vscode.TextDocument
   /** True while some editor tab shows the document. */
   static isOpen(uri: vscode.Uri): boolean {
     const key = uri.toString();
-    return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
+    return vscode.window.tabGroups.all.some((g) =>
+      g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key),
+    );
   }
 
   override dispose(): void {

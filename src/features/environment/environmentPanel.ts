@@ -1,7 +1,12 @@
 import * as vscode from 'vscode';
 import { checkEnvironment } from '../../core/env/checkEnvironment';
 import type { Logger } from '../../core/logger';
-import { parseEnvironmentMessage, type EnvironmentFromWebview, type EnvironmentReport, type EnvironmentToWebview } from '../../shared/protocol';
+import {
+  parseEnvironmentMessage,
+  type EnvironmentFromWebview,
+  type EnvironmentReport,
+  type EnvironmentToWebview,
+} from '../../shared/protocol';
 import { openSettings, setting } from '../../vscode/config';
 import { pythonInterpreter } from '../../vscode/pythonInterpreter';
 import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
@@ -15,7 +20,10 @@ export class EnvironmentPanel extends WebviewPanelHost<EnvironmentToWebview, Env
   private report: EnvironmentReport | undefined;
 
   static show(extensionUri: vscode.Uri, logger: Logger): EnvironmentPanel {
-    return EnvironmentPanel.panels.show('environment', () => new EnvironmentPanel(createPanel(VIEW_TYPE, TITLE, extensionUri), extensionUri, logger));
+    return EnvironmentPanel.panels.show(
+      'environment',
+      () => new EnvironmentPanel(createPanel(VIEW_TYPE, TITLE, extensionUri), extensionUri, logger),
+    );
   }
 
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, logger: Logger) {
@@ -47,7 +55,12 @@ export class EnvironmentPanel extends WebviewPanelHost<EnvironmentToWebview, Env
   private async probe(): Promise<EnvironmentReport> {
     // The interpreter runs would use: the setting, else the Python extension's choice, else $MLW_PYTHON / python3.
     const { command } = await pythonInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri, this.logger);
-    this.report = await checkEnvironment({ python: command ?? process.env.MLW_PYTHON, dockerHost: setting('docker.host'), executionProviders: setting('executionProviders'), logger: this.logger });
+    this.report = await checkEnvironment({
+      python: command ?? process.env.MLW_PYTHON,
+      dockerHost: setting('docker.host'),
+      executionProviders: setting('executionProviders'),
+      logger: this.logger,
+    });
     return this.report;
   }
 

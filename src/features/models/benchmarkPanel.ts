@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import type { Logger } from '../../core/logger';
 import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
 import { compareBenchmarks, COMPARED_FIGURES } from '../../core/ort/compareBenchmarks';
-import { parseBenchmarkMessage, type BenchmarkFromWebview, type BenchmarkRun, type BenchmarkToWebview, type BenchmarkView } from '../../shared/benchmarkProtocol';
+import {
+  parseBenchmarkMessage,
+  type BenchmarkFromWebview,
+  type BenchmarkRun,
+  type BenchmarkToWebview,
+  type BenchmarkView,
+} from '../../shared/benchmarkProtocol';
 import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 
 function toRun(r: BenchmarkResult): BenchmarkRun {
@@ -51,7 +57,11 @@ export class BenchmarkPanel extends WebviewPanelHost<BenchmarkToWebview, Benchma
     BenchmarkPanel.panels.show(
       uri.toString(),
       () => {
-        const panel = createPanel('mlWorkbench.benchmark', `Benchmark: ${view.fileName}`, extensionUri, { column: vscode.ViewColumn.Beside, preserveFocus: true, retainContextWhenHidden: true });
+        const panel = createPanel('mlWorkbench.benchmark', `Benchmark: ${view.fileName}`, extensionUri, {
+          column: vscode.ViewColumn.Beside,
+          preserveFocus: true,
+          retainContextWhenHidden: true,
+        });
         return new BenchmarkPanel(panel, extensionUri, log, view, rerun);
       },
       (existing) => {
@@ -63,7 +73,13 @@ export class BenchmarkPanel extends WebviewPanelHost<BenchmarkToWebview, Benchma
     );
   }
 
-  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: Logger, private view: BenchmarkView, private rerun: () => unknown) {
+  private constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    log: Logger,
+    private view: BenchmarkView,
+    private rerun: () => unknown,
+  ) {
     super(panel, extensionUri, { app: 'benchmark', title: 'Benchmark', parse: parseBenchmarkMessage }, log);
   }
 

@@ -8,7 +8,14 @@ import { isOnnxFormatError, type TensorRef } from '../../core/onnx';
 import { attributeView, graphView, type AttributeValue, type GraphView, type NodeView, type TensorView } from '../../core/onnx/readGraph';
 import { readModelWithStats } from '../../core/onnx/readModel';
 import { summarizeOnnxModel } from '../../core/onnx/summarizeModel';
-import type { InspectorAttribute, InspectorGraph, InspectorLoadError, InspectorNode, InspectorState, InspectorTensor } from '../../shared/inspectorProtocol';
+import type {
+  InspectorAttribute,
+  InspectorGraph,
+  InspectorLoadError,
+  InspectorNode,
+  InspectorState,
+  InspectorTensor,
+} from '../../shared/inspectorProtocol';
 import { tensorKey } from '../../shared/inspectorProtocol';
 
 export interface LoadedInspector {
@@ -43,7 +50,9 @@ export function toInspectorGraph(graph: GraphView, id: string, tensors: Map<stri
     outputs: graph.outputs,
     initializers: [
       ...graph.initializers.map(wireTensor),
-      ...graph.sparseInitializers.filter((s) => s.values).map((s) => ({ ...wireTensor(s.values as TensorView), name: s.name, dims: s.dims })),
+      ...graph.sparseInitializers
+        .filter((s) => s.values)
+        .map((s) => ({ ...wireTensor(s.values as TensorView), name: s.name, dims: s.dims })),
     ],
     valueInfo: graph.valueInfo,
   };
@@ -84,7 +93,8 @@ function format(value: AttributeValue): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `[${value.map(format).join(', ')}]`;
-  if ('tensor' in value) return `tensor ${value.tensor.dtype}[${value.tensor.dims.join(',')}]${value.tensor.name ? ` ${value.tensor.name}` : ''}`;
+  if ('tensor' in value)
+    return `tensor ${value.tensor.dtype}[${value.tensor.dims.join(',')}]${value.tensor.name ? ` ${value.tensor.name}` : ''}`;
   if ('sparseTensor' in value) return `sparse tensor [${value.sparseTensor.dims.join(',')}]`;
   if ('graph' in value) return `graph ${value.graph || '(unnamed)'} (${value.nodes} nodes)`;
   if ('type' in value) return value.type;

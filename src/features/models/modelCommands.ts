@@ -67,7 +67,13 @@ function positiveInteger(text: string | undefined, max: number): string | undefi
 }
 
 async function askNumber(title: string, prompt: string, value: number, max: number): Promise<number> {
-  const text = await vscode.window.showInputBox({ title, prompt, value: String(value), ignoreFocusOut: true, validateInput: (t) => positiveInteger(t, max) });
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value: String(value),
+    ignoreFocusOut: true,
+    validateInput: (t) => positiveInteger(t, max),
+  });
   if (text === undefined) throw new vscode.CancellationError();
   return Number(text);
 }
@@ -77,10 +83,15 @@ function isBenchmarkOptions(v: unknown): v is BenchmarkCommandOptions {
   const o = v as Record<string, unknown>;
   const dims = o.dims as Record<string, unknown> | undefined;
   return (
-    Number.isSafeInteger(o.batch) && Number.isSafeInteger(o.runs) && (o.batch as number) >= 1 && (o.runs as number) >= 1 &&
+    Number.isSafeInteger(o.batch) &&
+    Number.isSafeInteger(o.runs) &&
+    (o.batch as number) >= 1 &&
+    (o.runs as number) >= 1 &&
     (o.threads === undefined || (Number.isSafeInteger(o.threads) && (o.threads as number) >= 1)) &&
     (o.opt === undefined || (GRAPH_OPTIMIZATION_LEVELS as readonly unknown[]).includes(o.opt)) &&
-    (dims === undefined || (typeof dims === 'object' && Object.entries(dims).every(([k, v]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(v) && (v as number) >= 0)))
+    (dims === undefined ||
+      (typeof dims === 'object' &&
+        Object.entries(dims).every(([k, v]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(v) && (v as number) >= 0)))
   );
 }
 
@@ -99,13 +110,23 @@ function symbolicDims(summary: ModelSummary): string[] {
 async function askAdvanced(name: string, summary: ModelSummary): Promise<Pick<BenchmarkCommandOptions, 'threads' | 'opt' | 'dims'>> {
   const dimNames = symbolicDims(summary);
   const go = await vscode.window.showQuickPick(
-    [{ label: '$(play) Run', id: 'run' }, { label: '$(settings) More options…', description: `threads, graph optimisation${dimNames.length ? ', ' + dimNames.join(', ') : ''}`, id: 'more' }],
+    [
+      { label: '$(play) Run', id: 'run' },
+      {
+        label: '$(settings) More options…',
+        description: `threads, graph optimisation${dimNames.length ? ', ' + dimNames.join(', ') : ''}`,
+        id: 'more',
+      },
+    ],
     { title: `Benchmark ${name}`, ignoreFocusOut: true },
   );
   if (!go) throw new vscode.CancellationError();
   if (go.id === 'run') return {};
   const threads = await askNumber(`Benchmark ${name}`, 'Intra-op threads', 1, 256);
-  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], { title: `Benchmark ${name}: graph optimisation level`, ignoreFocusOut: true });
+  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], {
+    title: `Benchmark ${name}: graph optimisation level`,
+    ignoreFocusOut: true,
+  });
   if (!level) throw new vscode.CancellationError();
   const dims: Record<string, number> = {};
   for (const d of dimNames) dims[d] = await askNumber(`Benchmark ${name}`, `Value of the symbolic dimension "${d}"`, 1, 1 << 20);
@@ -129,12 +150,21 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
       options = { batch, runs, ...(await askAdvanced(name, await summaries.get(uri))) };
     }
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Benchmarking ${name} (batch ${options.batch}, ${options.runs} runs)…`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Benchmarking ${name} (batch ${options.batch}, ${options.runs} runs)…`,
+        cancellable: true,
+      },
       (_progress, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort());
         const args = [
-          'bench', uri.fsPath, '--runs', String(options.runs), '--batch', String(options.batch),
+          'bench',
+          uri.fsPath,
+          '--runs',
+          String(options.runs),
+          '--batch',
+          String(options.batch),
           ...(options.threads ? ['--threads', String(options.threads)] : []),
           ...(options.opt ? ['--opt', options.opt] : []),
           ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
@@ -145,17 +175,30 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     );
     log.info(`Benchmark of ${uri.fsPath}: p50 ${result.p50.toFixed(3)} ms over ${result.latenciesMs.length} runs`);
     // Compared with this model's previous benchmark, else with the last benchmark of another model.
-    const previous = context.workspaceState.get<BenchmarkResult>(stateKey(uri)) ?? context.workspaceState.get<BenchmarkResult>(LAST_BENCHMARK_KEY);
+    const previous =
+      context.workspaceState.get<BenchmarkResult>(stateKey(uri)) ?? context.workspaceState.get<BenchmarkResult>(LAST_BENCHMARK_KEY);
     await context.workspaceState.update(stateKey(uri), result);
     await context.workspaceState.update(LAST_BENCHMARK_KEY, result);
-    BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () => runCommand(Command.benchmarkModel, uri, options));
+    BenchmarkPanel.show(context.extensionUri, log, uri, benchmarkView(result, previous), () =>
+      runCommand(Command.benchmarkModel, uri, options),
+    );
     return result;
   };
 
   return {
     [Command.openModel]: {
       run: async (arg?: unknown) => {
-        const uri = arg instanceof vscode.Uri ? arg : (await vscode.window.showOpenDialog({ canSelectMany: false, filters: ONNX_FILTER, openLabel: 'Open Model', title: 'Open ONNX Model' }))?.[0];
+        const uri =
+          arg instanceof vscode.Uri
+            ? arg
+            : (
+                await vscode.window.showOpenDialog({
+                  canSelectMany: false,
+                  filters: ONNX_FILTER,
+                  openLabel: 'Open Model',
+                  title: 'Open ONNX Model',
+                })
+              )?.[0];
         if (!uri) return undefined;
         await vscode.commands.executeCommand('vscode.openWith', uri, View.onnxInspector);
         return uri;
@@ -213,7 +256,12 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     [Command.benchmarkModel]: { trust: 'Benchmarking models', run: benchmark },
     [Command.tryModel]: {
       trust: 'Running models',
-      run: async (arg?: unknown, opts?: unknown) => tryModelCommand(context.extensionUri, await targetModel(arg, 'Try Model'), typeof opts === 'object' && opts !== null ? opts : undefined),
+      run: async (arg?: unknown, opts?: unknown) =>
+        tryModelCommand(
+          context.extensionUri,
+          await targetModel(arg, 'Try Model'),
+          typeof opts === 'object' && opts !== null ? opts : undefined,
+        ),
     },
   };
 }

@@ -42,7 +42,10 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
     );
   }
 
-  private constructor(private readonly summaries: ModelSummaryCache, private readonly log: Logger) {}
+  private constructor(
+    private readonly summaries: ModelSummaryCache,
+    private readonly log: Logger,
+  ) {}
 
   private candidates(document: vscode.TextDocument): ModelPathCandidate[] {
     const text = document.getText();
@@ -55,7 +58,10 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     for (const location of candidateLocations(candidate.path, dir, roots, path.join, path.isAbsolute)) {
       const uri = vscode.Uri.file(location);
-      const stat = await vscode.workspace.fs.stat(uri).then((s) => s, () => undefined);
+      const stat = await vscode.workspace.fs.stat(uri).then(
+        (s) => s,
+        () => undefined,
+      );
       if (stat && stat.type & vscode.FileType.File) {
         return { candidate, uri, range: new vscode.Range(document.positionAt(candidate.start), document.positionAt(candidate.end)) };
       }
@@ -74,7 +80,8 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
     md.appendMarkdown(`**${path.basename(resolved.uri.fsPath)}** · ONNX model\n\n`);
     try {
       const s = await this.summaries.get(resolved.uri);
-      const row = (role: string, name: string, type: string) => `| ${role} | \`${name.replace(/[|`]/g, '\\$&')}\` | \`${type.replace(/[|`]/g, '\\$&')}\` |`;
+      const row = (role: string, name: string, type: string) =>
+        `| ${role} | \`${name.replace(/[|`]/g, '\\$&')}\` | \`${type.replace(/[|`]/g, '\\$&')}\` |`;
       md.appendMarkdown(
         [
           '| | name | type |',
@@ -87,7 +94,9 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
         ].join('\n'),
       );
     } catch (e) {
-      md.appendMarkdown(`$(warning) Cannot read the model: ${(e instanceof Error ? e.message : String(e)).replace(/[\\`*_[\]<>]/g, '\\$&')}\n\n`);
+      md.appendMarkdown(
+        `$(warning) Cannot read the model: ${(e instanceof Error ? e.message : String(e)).replace(/[\\`*_[\]<>]/g, '\\$&')}\n\n`,
+      );
       this.log.debug(`Model hover: ${resolved.uri.fsPath}: ${String(e)}`);
     }
     const args = encodeURIComponent(JSON.stringify([resolved.uri, View.onnxInspector]));
@@ -97,7 +106,11 @@ export class ModelPathProviders implements vscode.HoverProvider, vscode.CodeLens
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    const resolved = await Promise.all(this.candidates(document).slice(0, 200).map((c) => this.resolve(document, c)));
+    const resolved = await Promise.all(
+      this.candidates(document)
+        .slice(0, 200)
+        .map((c) => this.resolve(document, c)),
+    );
     return resolved
       .filter((r): r is ResolvedPath => r !== undefined)
       .map(

@@ -27,7 +27,10 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   private files: ModelFile[] | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly logger: Logger, private readonly summaries: ModelSummaryCache) {
+  constructor(
+    private readonly logger: Logger,
+    private readonly summaries: ModelSummaryCache,
+  ) {
     super();
     const watcher = this.track(vscode.workspace.createFileSystemWatcher(setting('modelGlob')));
     const soon = () => this.scheduleRefresh();
@@ -55,7 +58,10 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
       uris.map(async (uri): Promise<ModelFile | undefined> => {
         const kind = modelKindOf(uri.fsPath);
         if (!kind) return undefined;
-        const stat = await vscode.workspace.fs.stat(uri).then((s) => s, () => undefined);
+        const stat = await vscode.workspace.fs.stat(uri).then(
+          (s) => s,
+          () => undefined,
+        );
         return stat ? { uri, kind, size: stat.size } : undefined;
       }),
     );
@@ -110,7 +116,9 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
     item.resourceUri = uri;
     item.id = uri.toString();
     item.description = `${formatBytes(size)}${rel && rel !== path.dirname(uri.fsPath) && rel !== '.' ? ` · ${rel}` : ''}`;
-    item.tooltip = new vscode.MarkdownString(`**${path.basename(uri.fsPath)}**  \n${kind} model · ${formatBytes(size)}  \n\`${uri.fsPath}\``);
+    item.tooltip = new vscode.MarkdownString(
+      `**${path.basename(uri.fsPath)}**  \n${kind} model · ${formatBytes(size)}  \n\`${uri.fsPath}\``,
+    );
     item.iconPath = new vscode.ThemeIcon(kind === 'onnx' ? 'symbol-structure' : 'file-binary');
     item.contextValue = `model.${kind}`;
     item.command =

@@ -1,12 +1,7 @@
 import * as vscode from 'vscode';
 import { tensorStatistics, type TensorRef } from '../../core/onnx';
 import type { Logger } from '../../core/logger';
-import {
-  parseInspectorMessage,
-  tensorKey,
-  type InspectorFromWebview,
-  type InspectorToWebview,
-} from '../../shared/inspectorProtocol';
+import { parseInspectorMessage, tensorKey, type InspectorFromWebview, type InspectorToWebview } from '../../shared/inspectorProtocol';
 import { WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import { loadInspectorState, toLoadError } from './inspectorState';
 import { View } from '../../commandIds';
@@ -22,14 +17,21 @@ export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvide
   static readonly viewType = View.onnxInspector;
 
   static register(context: vscode.ExtensionContext, log: Logger): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(OnnxInspectorProvider.viewType, new OnnxInspectorProvider(context.extensionUri, log), {
-      // The graph layout of a large model costs seconds; keep it while the tab is hidden.
-      webviewOptions: { retainContextWhenHidden: true },
-      supportsMultipleEditorsPerDocument: true,
-    });
+    return vscode.window.registerCustomEditorProvider(
+      OnnxInspectorProvider.viewType,
+      new OnnxInspectorProvider(context.extensionUri, log),
+      {
+        // The graph layout of a large model costs seconds; keep it while the tab is hidden.
+        webviewOptions: { retainContextWhenHidden: true },
+        supportsMultipleEditorsPerDocument: true,
+      },
+    );
   }
 
-  private constructor(private readonly extensionUri: vscode.Uri, private readonly log: Logger) {}
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Logger,
+  ) {}
 
   openCustomDocument(uri: vscode.Uri): OnnxDocument {
     return new OnnxDocument(uri);
@@ -48,7 +50,12 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
   private generation = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly uri: vscode.Uri, panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: Logger) {
+  constructor(
+    private readonly uri: vscode.Uri,
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    log: Logger,
+  ) {
     super(
       panel,
       extensionUri,
@@ -106,7 +113,9 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
       const loaded = await loadInspectorState(this.uri.fsPath, AbortSignal.any([controller.signal, this.lifetime.signal]));
       if (generation !== this.generation) return;
       this.tensors = loaded.tensors;
-      this.logger.info(`ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`);
+      this.logger.info(
+        `ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`,
+      );
       await this.post({ type: 'state', state: loaded.state, reload });
     } catch (e) {
       if (generation !== this.generation || controller.signal.aborted || this.lifetime.signal.aborted) return;

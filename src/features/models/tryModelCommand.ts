@@ -13,20 +13,37 @@ export interface TryModelOptions {
 
 async function pickInputs(model: vscode.Uri): Promise<string[] | undefined> {
   const choice = await vscode.window.showQuickPick(
-    [{ label: '$(symbol-numeric) Random inputs', id: 'random' }, { label: '$(file) Values from .json or .npy files…', id: 'files' }],
+    [
+      { label: '$(symbol-numeric) Random inputs', id: 'random' },
+      { label: '$(file) Values from .json or .npy files…', id: 'files' },
+    ],
     { title: `Try ${path.basename(model.fsPath)}: inputs` },
   );
   if (!choice) return undefined;
   if (choice.id === 'random') return [];
-  const files = await vscode.window.showOpenDialog({ canSelectMany: true, defaultUri: vscode.Uri.joinPath(model, '..'), filters: { 'Input values': ['json', 'npy'] } });
+  const files = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    defaultUri: vscode.Uri.joinPath(model, '..'),
+    filters: { 'Input values': ['json', 'npy'] },
+  });
   return files?.map((f) => f.fsPath);
 }
 
 /** "ML: Try Model": one inference on random or given inputs, outputs shown with shapes, values and top-k. */
-export async function tryModelCommand(extensionUri: vscode.Uri, model: vscode.Uri, options?: TryModelOptions): Promise<TryModelResult | undefined> {
+export async function tryModelCommand(
+  extensionUri: vscode.Uri,
+  model: vscode.Uri,
+  options?: TryModelOptions,
+): Promise<TryModelResult | undefined> {
   const inputs = options?.inputs ?? (options ? [] : await pickInputs(model));
   if (inputs === undefined) return undefined;
-  const args = ['try', model.fsPath, ...inputs.flatMap((f) => ['--input', f]), ...(options?.batch ? ['--batch', String(options.batch)] : []), ...executionProviderArgs()];
+  const args = [
+    'try',
+    model.fsPath,
+    ...inputs.flatMap((f) => ['--input', f]),
+    ...(options?.batch ? ['--batch', String(options.batch)] : []),
+    ...executionProviderArgs(),
+  ];
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Running ${path.basename(model.fsPath)} once…`, cancellable: true },
     (_p, token) => {

@@ -15,6 +15,11 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.refreshRuns]: { run: () => tree.refresh() },
       ...runsCommands(tree, launcher, extension.extensionUri, log),
     },
-    disposables: [tree, launcher, vscode.window.createTreeView(View.runs, { treeDataProvider: tree, canSelectMany: true }), RunCodeLensProvider.register()],
+    disposables: [
+      tree,
+      launcher,
+      vscode.window.createTreeView(View.runs, { treeDataProvider: tree, canSelectMany: true }),
+      RunCodeLensProvider.register(),
+    ],
   };
 }

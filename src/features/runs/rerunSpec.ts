@@ -9,7 +9,8 @@ import type { LaunchSpec } from './runLauncher';
  * command and passed as params again.
  */
 export function rerunSpec(run: Run, workspace: string): LaunchSpec {
-  if (run.source !== 'mlw' || run.command.length === 0) throw new UserError(`Run ${run.name} cannot be rerun: it was not started by ML Workbench.`);
+  if (run.source !== 'mlw' || run.command.length === 0)
+    throw new UserError(`Run ${run.name} cannot be rerun: it was not started by ML Workbench.`);
   const tail = paramArgs(run.params);
   let rest = run.command.slice(run.interpreter ? 2 : 0);
   const endsWithParams = tail.length > 0 && rest.length >= tail.length && tail.every((a, i) => rest[rest.length - tail.length + i] === a);

@@ -10,7 +10,13 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider {
     for (let i = 0; i < document.lineCount; i++) {
       const line = document.lineAt(i);
       if (MAIN_GUARD.test(line.text)) {
-        lenses.push(new vscode.CodeLens(line.range, { title: '$(beaker) Run as Experiment', command: Command.runExperiment, arguments: [document.uri] }));
+        lenses.push(
+          new vscode.CodeLens(line.range, {
+            title: '$(beaker) Run as Experiment',
+            command: Command.runExperiment,
+            arguments: [document.uri],
+          }),
+        );
       }
     }
     return lenses;

@@ -4,7 +4,14 @@ import { readRunMetrics } from '../../core/runs/listWorkspaceRuns';
 import { mergeMetrics, readMetrics, type MetricSeries } from '../../core/runs/readMetrics';
 import { lowerIsBetter, summarizeMetrics } from '../../core/runs/summarizeMetrics';
 import type { MetricSummary } from '../../core/runs/runTypes';
-import { packSeries, parseRunsMessage, type RunMetricGoal, type RunMetricStats, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
+import {
+  packSeries,
+  parseRunsMessage,
+  type RunMetricGoal,
+  type RunMetricStats,
+  type RunsFromWebview,
+  type RunsToWebview,
+} from '../../shared/runsProtocol';
 import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
@@ -40,7 +47,14 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
   static show(entries: WorkspaceRun[], tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunComparePanel {
     return RunComparePanel.panels.show(
       'compare',
-      () => new RunComparePanel(createPanel('mlWorkbench.runCompare', RunComparePanel.title(entries), extensionUri, { retainContextWhenHidden: true }), entries, tree, extensionUri, logger),
+      () =>
+        new RunComparePanel(
+          createPanel('mlWorkbench.runCompare', RunComparePanel.title(entries), extensionUri, { retainContextWhenHidden: true }),
+          entries,
+          tree,
+          extensionUri,
+          logger,
+        ),
       (existing) => {
         existing.entries = entries;
         existing.ended.clear();

@@ -90,7 +90,8 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
         await runCommand(Command.rerun, this.run.id);
         break;
       case 'openLog':
-        if (this.run.source === 'mlw') await vscode.window.showTextDocument(vscode.Uri.file(path.join(this.runDir, OUTPUT_FILE)), { preview: true });
+        if (this.run.source === 'mlw')
+          await vscode.window.showTextDocument(vscode.Uri.file(path.join(this.runDir, OUTPUT_FILE)), { preview: true });
         break;
       case 'openDashboard':
         await runCommand(Command.openRunDashboard, message.runId);
@@ -106,7 +107,14 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
     const deployments = await this.deployments();
     if (this.run.source !== 'mlw') {
       const series = await readRunMetrics(this.entry.workspace, this.run);
-      await this.post({ type: 'dashboard', run: toRunView(this.run, series), series: packSeries(series.values()), stdout: '', live: false, deployments });
+      await this.post({
+        type: 'dashboard',
+        run: toRunView(this.run, series),
+        series: packSeries(series.values()),
+        stdout: '',
+        live: false,
+        deployments,
+      });
       return;
     }
     const metrics = await readMetrics(this.runDir);
@@ -114,7 +122,14 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
     const out = await readTail(path.join(this.runDir, OUTPUT_FILE), 0, STDOUT_TAIL_BYTES);
     this.stdoutOffset = out.size;
     const live = this.run.status === 'running';
-    await this.post({ type: 'dashboard', run: toRunView(this.run, metrics.series), series: packSeries(metrics.series.values()), stdout: out.text, live, deployments });
+    await this.post({
+      type: 'dashboard',
+      run: toRunView(this.run, metrics.series),
+      series: packSeries(metrics.series.values()),
+      stdout: out.text,
+      live,
+      deployments,
+    });
     if (live) this.startTailing();
   }
 
@@ -130,7 +145,9 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
 
   private startTailing(): void {
     this.timer = setInterval(() => void this.tick(), TICK_MS);
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(this.runDir), `{${METRICS_FILE},${RUN_FILE}}`));
+    this.watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(this.runDir), `{${METRICS_FILE},${RUN_FILE}}`),
+    );
     const now = () => void this.tick();
     this.watcher.onDidChange(now);
     this.watcher.onDidCreate(now);

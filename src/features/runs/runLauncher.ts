@@ -58,7 +58,9 @@ export class RunLauncher extends Disposable {
    * pythonInterpreter.ts). A missing one is a UserError with a way out.
    */
   async interpreter(cwd: string, explicit?: string): Promise<string> {
-    const choice: InterpreterChoice = explicit ? { command: explicit, source: 'setting' } : await pythonInterpreter(vscode.Uri.file(cwd), this.logger);
+    const choice: InterpreterChoice = explicit
+      ? { command: explicit, source: 'setting' }
+      : await pythonInterpreter(vscode.Uri.file(cwd), this.logger);
     const from = explicit ? 'recorded with the run' : describeSource(choice.source);
     try {
       const found = await resolveInterpreter(choice.command, process.env, cwd);
@@ -66,9 +68,10 @@ export class RunLauncher extends Disposable {
       return found;
     } catch (e) {
       if (!(e instanceof InterpreterNotFoundError)) throw e;
-      throw new UserError(`Python interpreter not found: ${e.interpreter} (${from}). Set mlWorkbench.pythonPath, or select an interpreter in the Python extension.`, [
-        { title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') },
-      ]);
+      throw new UserError(
+        `Python interpreter not found: ${e.interpreter} (${from}). Set mlWorkbench.pythonPath, or select an interpreter in the Python extension.`,
+        [{ title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') }],
+      );
     }
   }
 
@@ -114,7 +117,9 @@ export class RunLauncher extends Disposable {
     const finished = Promise.resolve(progress).then((final) => {
       this.active.delete(handle.id);
       this.tree.refresh();
-      this.output.appendLine(`■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`);
+      this.output.appendLine(
+        `■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`,
+      );
       this.announce(final);
       return final;
     });
@@ -138,7 +143,9 @@ export class RunLauncher extends Disposable {
         this.output.appendLine(`\n▶ ${handle.run.name} (${handle.id}): ${handle.run.command.join(' ')}`);
         void handle.done.then((final) => {
           this.active.delete(handle.id);
-          this.output.appendLine(`■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`);
+          this.output.appendLine(
+            `■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`,
+          );
         });
         return handle;
       },
@@ -168,7 +175,8 @@ export class RunLauncher extends Disposable {
         p.report({ message: `${Math.max(1, Math.floor(parallelism))} at a time · Cancel stops the sweep` });
         let ended = 0;
         const sub = token.onCancellationRequested(() => void queue.cancelAll());
-        for (const id of ids) void queue.result(id)?.then(() => p.report({ message: `${++ended}/${ids.length} runs ended`, increment: 100 / ids.length }));
+        for (const id of ids)
+          void queue.result(id)?.then(() => p.report({ message: `${++ended}/${ids.length} runs ended`, increment: 100 / ids.length }));
         try {
           return await all;
         } finally {
@@ -194,10 +202,17 @@ export class RunLauncher extends Disposable {
   private announce(run: Run): void {
     const metrics = keyMetrics(run);
     const text = `Run ${run.name} ${run.status} after ${formatDuration(run.durationMs)}${metrics ? ` · ${metrics}` : ''}`;
-    const show = run.status === 'failed' ? vscode.window.showErrorMessage : run.status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-    void Promise.resolve(show(run.error && run.status === 'failed' ? `${text}: ${run.error}` : text, 'Open Dashboard', 'Show Output')).then((choice) => {
-      if (choice === 'Open Dashboard') void runCommand(Command.openRunDashboard, run.id);
-      else if (choice === 'Show Output') this.output.show();
-    });
+    const show =
+      run.status === 'failed'
+        ? vscode.window.showErrorMessage
+        : run.status === 'finished'
+          ? vscode.window.showInformationMessage
+          : vscode.window.showWarningMessage;
+    void Promise.resolve(show(run.error && run.status === 'failed' ? `${text}: ${run.error}` : text, 'Open Dashboard', 'Show Output')).then(
+      (choice) => {
+        if (choice === 'Open Dashboard') void runCommand(Command.openRunDashboard, run.id);
+        else if (choice === 'Show Output') this.output.show();
+      },
+    );
   }
 }

@@ -18,7 +18,8 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
   ];
   if (run.exitCode !== null) meta.push(['Exit code', String(run.exitCode)]);
   if (run.signal) meta.push(['Signal', run.signal]);
-  if (run.git) meta.push(['Git', `${run.git.branch ?? '(detached)'} @ ${run.git.commit?.slice(0, 10) ?? '?'}${run.git.dirty ? ' (dirty)' : ''}`]);
+  if (run.git)
+    meta.push(['Git', `${run.git.branch ?? '(detached)'} @ ${run.git.commit?.slice(0, 10) ?? '?'}${run.git.dirty ? ' (dirty)' : ''}`]);
   for (const a of run.artifacts.slice(0, 20)) meta.push(['Artifact', a.path]);
   for (const [k, v] of Object.entries(run.tags).slice(0, 20)) meta.push([`Tag ${k}`, v]);
   if (run.notes) meta.push(['Notes', run.notes]);
@@ -26,8 +27,18 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
   const finalMetrics: Record<string, number> = {};
   for (const [k, m] of Object.entries(run.metrics ?? {})) finalMetrics[k] = m.last;
   if (series) {
-    for (const s of series.values()) if (s.values.length && finalMetrics[s.name] === undefined) finalMetrics[s.name] = s.values[s.values.length - 1];
+    for (const s of series.values())
+      if (s.values.length && finalMetrics[s.name] === undefined) finalMetrics[s.name] = s.values[s.values.length - 1];
   }
   for (const k of Object.keys(finalMetrics)) if (!Number.isFinite(finalMetrics[k])) delete finalMetrics[k];
-  return { id: run.id, name: run.name, experiment: run.experiment, status: run.status, source: run.source, params: { ...run.params }, meta, finalMetrics };
+  return {
+    id: run.id,
+    name: run.name,
+    experiment: run.experiment,
+    status: run.status,
+    source: run.source,
+    params: { ...run.params },
+    meta,
+    finalMetrics,
+  };
 }

@@ -56,7 +56,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     const candidates = (await tree.runs()).filter(filter);
     if (candidates.length === 0) throw new UserError('No matching runs in this workspace.');
     const picked = await vscode.window.showQuickPick(
-      candidates.map((e) => ({ label: e.run.name, description: `${e.run.status} · ${e.run.experiment}`, detail: formatTime(e.run.startTime), entry: e })),
+      candidates.map((e) => ({
+        label: e.run.name,
+        description: `${e.run.status} · ${e.run.experiment}`,
+        detail: formatTime(e.run.startTime),
+        entry: e,
+      })),
       { title, matchOnDescription: true },
     );
     if (!picked) throw new vscode.CancellationError();
@@ -67,7 +72,10 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     const active = vscode.window.activeTextEditor?.document;
     const uris = await vscode.workspace.findFiles('**/*.py', setting('excludeGlob'), 2000);
     const first = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri : undefined;
-    const ordered = [...(first ? [first] : []), ...uris.filter((u) => u.toString() !== first?.toString()).sort((a, b) => a.fsPath.localeCompare(b.fsPath))];
+    const ordered = [
+      ...(first ? [first] : []),
+      ...uris.filter((u) => u.toString() !== first?.toString()).sort((a, b) => a.fsPath.localeCompare(b.fsPath)),
+    ];
     if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace.');
     const picked = await vscode.window.showQuickPick(
       ordered.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
@@ -91,13 +99,20 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));
     let params: Params = paramsFile ? await readParamsFile(paramsFile) : {};
     if (given) {
-      params = applyOverrides(params, Object.entries(opts.params ?? {}).map(([k, v]) => `${k}=${v}`));
+      params = applyOverrides(
+        params,
+        Object.entries(opts.params ?? {}).map(([k, v]) => `${k}=${v}`),
+      );
     } else {
       const text = await vscode.window.showInputBox({
         title: `Run ${path.basename(script.fsPath)}: params`,
         ignoreFocusOut: true,
-        prompt: paramsFile ? `From ${vscode.workspace.asRelativePath(paramsFile)}; edit to override (k=v, k=v)` : 'Params passed as --key=value (k=v, k=v); empty for none',
-        value: Object.entries(params).map(([k, v]) => `${k}=${paramToString(v)}`).join(', '),
+        prompt: paramsFile
+          ? `From ${vscode.workspace.asRelativePath(paramsFile)}; edit to override (k=v, k=v)`
+          : 'Params passed as --key=value (k=v, k=v); empty for none',
+        value: Object.entries(params)
+          .map(([k, v]) => `${k}=${paramToString(v)}`)
+          .join(', '),
         validateInput: (t) => {
           try {
             applyOverrides({}, splitAssignments(t));
@@ -128,9 +143,13 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     const base: Params = paramsFile ? await readParamsFile(paramsFile) : {};
     let grid: Record<string, ParamValue[]>;
     if (given && opts.grid) {
-      grid = Object.fromEntries(Object.entries(opts.grid).map(([k, vs]) => [k, vs.map((v) => (typeof v === 'number' ? v : inferGridValue(v)))]));
+      grid = Object.fromEntries(
+        Object.entries(opts.grid).map(([k, vs]) => [k, vs.map((v) => (typeof v === 'number' ? v : inferGridValue(v)))]),
+      );
     } else {
-      const numeric = Object.entries(base).filter(([, v]) => typeof v === 'number').slice(0, 2);
+      const numeric = Object.entries(base)
+        .filter(([, v]) => typeof v === 'number')
+        .slice(0, 2);
       const text = await vscode.window.showInputBox({
         title: `Sweep ${path.basename(script.fsPath)}: grid`,
         ignoreFocusOut: true,
@@ -141,7 +160,9 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
           try {
             const g = parseGridText(t);
             const n = Object.values(g).reduce((a, vs) => a * vs.length, 1);
-            return n > 1 ? undefined : { message: `${n} combination: add more values to sweep`, severity: vscode.InputBoxValidationSeverity.Info };
+            return n > 1
+              ? undefined
+              : { message: `${n} combination: add more values to sweep`, severity: vscode.InputBoxValidationSeverity.Info };
           } catch (e) {
             return (e as Error).message;
           }
@@ -157,7 +178,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     }
     const parallelism = opts.parallelism ?? setting('runs.parallelism');
     try {
-      return await launcher.startSweep({ workspace, script: script.fsPath, params: base, cwd: workspace }, { grid }, parallelism, opts.wait === true);
+      return await launcher.startSweep(
+        { workspace, script: script.fsPath, params: base, cwd: workspace },
+        { grid },
+        parallelism,
+        opts.wait === true,
+      );
     } catch (e) {
       if (e instanceof SweepError) throw new UserError(e.message);
       throw e;
@@ -178,18 +204,31 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
             () => true,
             () => false,
           );
-          if (exists) files.push({ label: path.basename(a.path), description: a.stored ? `${a.path} (copied into the run)` : a.path, detail: `${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}`, file });
+          if (exists)
+            files.push({
+              label: path.basename(a.path),
+              description: a.stored ? `${a.path} (copied into the run)` : a.path,
+              detail: `${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}`,
+              file,
+            });
         }
-        const reveal = { label: '$(folder-opened) Reveal Run Folder', description: runDir ? vscode.workspace.asRelativePath(runDir) : undefined, file: runDir };
+        const reveal = {
+          label: '$(folder-opened) Reveal Run Folder',
+          description: runDir ? vscode.workspace.asRelativePath(runDir) : undefined,
+          file: runDir,
+        };
         if (files.length === 0) {
           if (!runDir) throw new UserError(`Run ${run.name} has no artifacts on disk.`);
           await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(runDir));
           return;
         }
-        const picked = await vscode.window.showQuickPick([...files, ...(runDir ? [{ label: '', kind: vscode.QuickPickItemKind.Separator, file: undefined }, reveal] : [])], {
-          title: `Artifacts of ${run.name}`,
-          matchOnDescription: true,
-        });
+        const picked = await vscode.window.showQuickPick(
+          [...files, ...(runDir ? [{ label: '', kind: vscode.QuickPickItemKind.Separator, file: undefined }, reveal] : [])],
+          {
+            title: `Artifacts of ${run.name}`,
+            matchOnDescription: true,
+          },
+        );
         if (!picked?.file) throw new vscode.CancellationError();
         if (picked === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(picked.file));
         else await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(picked.file));
@@ -200,13 +239,18 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Check out the code of which run?', (e) => !!e.run.git?.commit);
         const commit = run.git?.commit;
-        if (!commit) throw new UserError(`Run ${run.name} has no recorded git commit: it was not started inside a git repository with commits.`);
+        if (!commit)
+          throw new UserError(`Run ${run.name} has no recorded git commit: it was not started inside a git repository with commits.`);
         const branch = `run/${run.id}`;
         try {
-          await checkoutCommit(run.cwd || workspace, commit, branch, { logger, ignorePaths: run.source === 'mlw' ? [tree.store(workspace).dir] : undefined });
+          await checkoutCommit(run.cwd || workspace, commit, branch, {
+            logger,
+            ignorePaths: run.source === 'mlw' ? [tree.store(workspace).dir] : undefined,
+          });
         } catch (e) {
           if (!(e instanceof CheckoutRefusedError)) throw e;
-          const actions = e.reason === 'dirty' ? [{ title: 'Open Source Control', run: () => vscode.commands.executeCommand('workbench.view.scm') }] : [];
+          const actions =
+            e.reason === 'dirty' ? [{ title: 'Open Source Control', run: () => vscode.commands.executeCommand('workbench.view.scm') }] : [];
           throw new UserError(`Cannot check out the code of run ${run.name}: ${e.message}`, actions);
         }
         const note = run.git?.dirty ? ' The run was started with uncommitted changes; they are saved in its git.patch.' : '';
@@ -230,7 +274,9 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         const { run, workspace } = await runFor(arg, 'Delete which run?', (e) => e.run.source === 'mlw');
         if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here: delete them with MLflow.');
         if (run.status === 'running') {
-          throw new UserError(`Run ${run.name} is still running: stop it first.`, [{ title: 'Stop Run', run: () => runCommand(Command.stopRun, run.id) }]);
+          throw new UserError(`Run ${run.name} is still running: stop it first.`, [
+            { title: 'Stop Run', run: () => runCommand(Command.stopRun, run.id) },
+          ]);
         }
         const choice = await vscode.window.showWarningMessage(
           `Delete run "${run.name}"?`,
@@ -267,7 +313,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
           if (all.length < 2) throw new UserError('Comparing needs at least two runs.');
           const preselected = isNode(arg) && arg.type === 'run' ? arg.entry.run.id : undefined;
           const picked = await vscode.window.showQuickPick(
-            all.map((e) => ({ label: e.run.name, description: `${e.run.status} · ${e.run.experiment}`, picked: e.run.id === preselected, entry: e })),
+            all.map((e) => ({
+              label: e.run.name,
+              description: `${e.run.status} · ${e.run.experiment}`,
+              picked: e.run.id === preselected,
+              entry: e,
+            })),
             { title: 'Compare runs: pick two or more', canPickMany: true, matchOnDescription: true },
           );
           if (!picked) throw new vscode.CancellationError();

@@ -14,9 +14,7 @@ export interface WorkspaceRun {
   workspace: string;
 }
 
-export type RunsNode =
-  | { type: 'experiment'; name: string; runs: WorkspaceRun[] }
-  | { type: 'run'; entry: WorkspaceRun };
+export type RunsNode = { type: 'experiment'; name: string; runs: WorkspaceRun[] } | { type: 'run'; entry: WorkspaceRun };
 
 const ICONS: Record<RunStatus, [string, string | undefined]> = {
   queued: ['clock', undefined],
@@ -127,7 +125,9 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const all = await this.runs();
     const hit = all.find((e) => e.run.id === id);
     if (hit?.run.source === 'mlw') {
-      const fresh = await this.store(hit.workspace).readRun(id).catch(() => undefined);
+      const fresh = await this.store(hit.workspace)
+        .readRun(id)
+        .catch(() => undefined);
       if (fresh) return { run: fresh, workspace: hit.workspace };
     }
     if (hit) return hit;
@@ -163,7 +163,9 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const [icon, color] = ICONS[run.status] ?? ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const metrics = keyMetrics(run);
-    item.description = [run.status === 'running' ? 'running' : metrics || run.status, run.source === 'mlflow' ? 'MLflow' : ''].filter(Boolean).join(' · ');
+    item.description = [run.status === 'running' ? 'running' : metrics || run.status, run.source === 'mlflow' ? 'MLflow' : '']
+      .filter(Boolean)
+      .join(' · ');
     item.contextValue = `run.${run.status}`;
     item.tooltip = this.tooltip(run);
     item.command = { command: Command.openRunDashboard, title: 'Open Run Dashboard', arguments: [node] };
@@ -183,7 +185,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const metrics = Object.entries(run.metrics ?? {});
     if (metrics.length) {
       md.appendMarkdown('\n| Metric | Last | Min | Max |\n|---|---|---|---|\n');
-      for (const [k, m] of metrics.slice(0, 20)) md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${formatMetric(m.min)} | ${formatMetric(m.max)} |\n`);
+      for (const [k, m] of metrics.slice(0, 20))
+        md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${formatMetric(m.min)} | ${formatMetric(m.max)} |\n`);
     }
     if (run.error) md.appendMarkdown(`\n${escapeMd(run.error)}\n`);
     md.appendMarkdown(`\n\`${run.id}\``);

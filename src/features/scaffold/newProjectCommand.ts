@@ -37,7 +37,13 @@ async function pickTemplate(): Promise<ProjectTemplate | undefined> {
   const templates = await listTemplates();
   const picked = await vscode.window.showQuickPick(
     templates.map((t) => ({ label: t.title, description: t.id, detail: `${t.description} ${t.detail}`.trim(), template: t })),
-    { title: `${TITLE} (1/${STEPS}): template`, placeHolder: 'What should the project train?', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true },
+    {
+      title: `${TITLE} (1/${STEPS}): template`,
+      placeHolder: 'What should the project train?',
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    },
   );
   return picked?.template;
 }
@@ -58,7 +64,10 @@ async function pickParent(): Promise<string | undefined> {
 }
 
 async function isNonEmptyDir(dir: string): Promise<boolean> {
-  return fsp.readdir(dir).then((e) => e.length > 0, () => false);
+  return fsp.readdir(dir).then(
+    (e) => e.length > 0,
+    () => false,
+  );
 }
 
 async function askName(parent: string, template: ProjectTemplate): Promise<string | undefined> {
@@ -73,7 +82,10 @@ async function askName(parent: string, template: ProjectTemplate): Promise<strin
       const invalid = validateProjectName(text);
       if (invalid) return invalid;
       if (await isNonEmptyDir(path.join(parent, text))) {
-        return { message: `${path.join(parent, text)} exists and is not empty: you will be asked before any file in it is replaced.`, severity: vscode.InputBoxValidationSeverity.Warning };
+        return {
+          message: `${path.join(parent, text)} exists and is not empty: you will be asked before any file in it is replaced.`,
+          severity: vscode.InputBoxValidationSeverity.Warning,
+        };
       }
       return undefined;
     },
@@ -105,7 +117,13 @@ async function rememberInterpreter(dir: string, python: string): Promise<void> {
     current = JSON.parse(await fsp.readFile(file, 'utf8')) as Record<string, unknown>;
   } catch {
     /* none yet, or not plain JSON: leave an existing file alone */
-    if (await fsp.stat(file).then(() => true, () => false)) return;
+    if (
+      await fsp.stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
   }
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await fsp.writeFile(file, JSON.stringify({ ...current, 'mlWorkbench.pythonPath': python }, null, 2) + '\n');
@@ -116,11 +134,14 @@ function reportInterpreter(check: InterpreterCheck, log: Logger): void {
   if (check.ok) return;
   const [pip, apt] = check.advice;
   const actions = [...(pip ? ['Copy pip Command'] : []), ...(apt ? ['Copy apt Command'] : []), 'Choose Another Interpreter'];
-  void Promise.resolve(vscode.window.showWarningMessage(`The project was created, but ${describeInterpreterCheck(check)}`, ...actions)).then((choice) => {
+  void Promise.resolve(
+    vscode.window.showWarningMessage(`The project was created, but ${describeInterpreterCheck(check)}`, ...actions),
+  ).then((choice) => {
     const command = (text: string | undefined) => (text ?? '').replace(/^Debian\/Ubuntu system Python: /, '').replace(/\s+\(or: .*\)$/, '');
     if (choice === 'Copy pip Command') void vscode.env.clipboard.writeText(command(pip));
     else if (choice === 'Copy apt Command') void vscode.env.clipboard.writeText(command(apt));
-    else if (choice === 'Choose Another Interpreter') void vscode.commands.executeCommand('workbench.action.openSettings', 'mlWorkbench.pythonPath');
+    else if (choice === 'Choose Another Interpreter')
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'mlWorkbench.pythonPath');
   });
 }
 
@@ -128,10 +149,23 @@ async function openProject(dir: string, how: NewProjectOptions['open'], note: st
   const uri = vscode.Uri.file(dir);
   let choice = how;
   if (!choice) {
-    const picked = await vscode.window.showInformationMessage(`Project ${path.basename(dir)} is ready in ${dir}.${note}`, 'Open Folder', 'Open in New Window', 'Add to Workspace');
-    choice = picked === 'Open Folder' ? 'window' : picked === 'Open in New Window' ? 'newWindow' : picked === 'Add to Workspace' ? 'workspace' : 'none';
+    const picked = await vscode.window.showInformationMessage(
+      `Project ${path.basename(dir)} is ready in ${dir}.${note}`,
+      'Open Folder',
+      'Open in New Window',
+      'Add to Workspace',
+    );
+    choice =
+      picked === 'Open Folder'
+        ? 'window'
+        : picked === 'Open in New Window'
+          ? 'newWindow'
+          : picked === 'Add to Workspace'
+            ? 'workspace'
+            : 'none';
   }
-  if (choice === 'window' || choice === 'newWindow') await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: choice === 'newWindow' });
+  if (choice === 'window' || choice === 'newWindow')
+    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: choice === 'newWindow' });
   else if (choice === 'workspace') vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders?.length ?? 0, 0, { uri });
 }
 
@@ -165,23 +199,39 @@ export async function newProject(arg: unknown, log: Logger): Promise<ScaffoldRes
     policy = answer;
   }
 
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Creating ${name}`, cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    const sub = token.onCancellationRequested(() => abort.abort());
-    try {
-      progress.report({ message: `writing the ${template.id} template…` });
-      const made = await scaffoldProject({ template: template.id, dir, name, files, onConflict: policy, logger: log, signal: abort.signal });
-      await rememberInterpreter(dir, python);
-      return made;
-    } finally {
-      sub.dispose();
-    }
-  });
-  log.info(`New ML Project: ${result.written.length} files written to ${dir} in ${result.durationMs.toFixed(0)} ms; git ${result.git.status}${result.git.status === 'committed' ? ` ${result.git.commit.slice(0, 12)}` : result.git.status === 'skipped' ? `: ${result.git.reason}` : `: ${result.git.error}`}`);
-  if (result.git.status === 'failed') void vscode.window.showWarningMessage(`${name} was created, but git init / the first commit failed: ${result.git.error}`);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Creating ${name}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        progress.report({ message: `writing the ${template.id} template…` });
+        const made = await scaffoldProject({
+          template: template.id,
+          dir,
+          name,
+          files,
+          onConflict: policy,
+          logger: log,
+          signal: abort.signal,
+        });
+        await rememberInterpreter(dir, python);
+        return made;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  log.info(
+    `New ML Project: ${result.written.length} files written to ${dir} in ${result.durationMs.toFixed(0)} ms; git ${result.git.status}${result.git.status === 'committed' ? ` ${result.git.commit.slice(0, 12)}` : result.git.status === 'skipped' ? `: ${result.git.reason}` : `: ${result.git.error}`}`,
+  );
+  if (result.git.status === 'failed')
+    void vscode.window.showWarningMessage(`${name} was created, but git init / the first commit failed: ${result.git.error}`);
 
   if (vscode.workspace.isTrusted) {
-    const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${python}` }, () => checkInterpreter(python, template.requires));
+    const check = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Checking ${python}` }, () =>
+      checkInterpreter(python, template.requires),
+    );
     reportInterpreter(check, log);
   } else {
     log.info('New ML Project: interpreter not checked (Restricted Mode: checking runs the interpreter)');

@@ -26,10 +26,23 @@ export async function pickInterpreter(title: string, step: number, totalSteps: n
     items.push({ label, description: value, detail, value });
   };
   add(setting('pythonPath') || undefined, '$(gear) From the mlWorkbench.pythonPath setting', 'The interpreter runs use now');
-  add(await pythonExtensionInterpreter(undefined, log), '$(symbol-namespace) Selected in the Python extension', 'The interpreter the Python extension uses for this workspace');
-  if (existsSync(SYSTEM_PYTHON)) add(SYSTEM_PYTHON, '$(terminal-debian) System Python', "Debian/Ubuntu's interpreter: sees apt packages such as python3-torch and python3-sklearn");
+  add(
+    await pythonExtensionInterpreter(undefined, log),
+    '$(symbol-namespace) Selected in the Python extension',
+    'The interpreter the Python extension uses for this workspace',
+  );
+  if (existsSync(SYSTEM_PYTHON))
+    add(
+      SYSTEM_PYTHON,
+      '$(terminal-debian) System Python',
+      "Debian/Ubuntu's interpreter: sees apt packages such as python3-torch and python3-sklearn",
+    );
   add('python3', '$(terminal) python3 on PATH', 'Whatever python3 the PATH finds when a run starts');
-  items.push({ label: '$(folder-opened) Browse…', detail: 'Pick a python executable, e.g. in a virtual environment (.venv/bin/python)', browse: true });
+  items.push({
+    label: '$(folder-opened) Browse…',
+    detail: 'Pick a python executable, e.g. in a virtual environment (.venv/bin/python)',
+    browse: true,
+  });
 
   const picked = await new Promise<InterpreterItem | undefined>((resolve) => {
     const qp = vscode.window.createQuickPick<InterpreterItem>();
@@ -54,6 +67,12 @@ export async function pickInterpreter(title: string, step: number, totalSteps: n
   });
   if (!picked) return undefined;
   if (!picked.browse) return picked.value;
-  const files = await vscode.window.showOpenDialog({ title: 'Select a Python interpreter', canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: 'Use This Interpreter' });
+  const files = await vscode.window.showOpenDialog({
+    title: 'Select a Python interpreter',
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    openLabel: 'Use This Interpreter',
+  });
   return files?.[0]?.fsPath;
 }

@@ -11,7 +11,9 @@ test('mlw try runs a corpus model once and ranks a softmax output', (t) => {
   if (!needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata')) return;
   const r = mlw('try', path.join(CORPUS_DIR, 'node/test_softmax_example/model.onnx'), '--json', '--top', '2');
   assert.equal(r.status, 0, r.stderr);
-  const result = JSON.parse(r.stdout) as { outputs: { name: string; shape: number[]; topK?: { index: number; prob: number }[][]; scores?: string }[] };
+  const result = JSON.parse(r.stdout) as {
+    outputs: { name: string; shape: number[]; topK?: { index: number; prob: number }[][]; scores?: string }[];
+  };
   const y = result.outputs.find((o) => o.name === 'y');
   assert.deepEqual(y?.shape, [1, 3]);
   assert.equal(y?.scores, 'probabilities');

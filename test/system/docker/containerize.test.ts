@@ -45,7 +45,9 @@ after(async () => {
 });
 
 function ready(t: import('node:test').TestContext): boolean {
-  return needs(t, 'a Docker engine', !missing, missing ?? '') && needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata');
+  return (
+    needs(t, 'a Docker engine', !missing, missing ?? '') && needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata')
+  );
 }
 
 test('builds an image for a model with the base image, tags and labels', async (t) => {
@@ -63,7 +65,10 @@ test('builds an image for a model with the base image, tags and labels', async (
   assert.equal(built.image, 'conv2d-net:latest');
   assert.deepEqual(built.tags, ['conv2d-net:latest', `conv2d-net:${built.modelHash.slice(0, 12)}`]);
   assert.match(built.imageId, /^sha256:[0-9a-f]{64}$/);
-  assert.ok(logs.some((l) => /^Step \d+\/\d+ : COPY models\//.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /^Step \d+\/\d+ : COPY models\//.test(l)),
+    logs.join('\n'),
+  );
   const image = await engine!.inspectImage(built.image);
   assert.ok(image);
   assert.equal(image.labels[LABELS.managed], 'true');
@@ -78,14 +83,25 @@ test('builds an image for a model with the base image, tags and labels', async (
 test('runs the image, becomes ready and healthy, and answers like in-process onnxruntime', async (t) => {
   if (!ready(t)) return;
   assert.ok(built, 'needs the image of the first test');
-  running = await runLocal({ engine: engine!, image: built.image, modelName: built.modelName, containerPort: built.containerPort, labels: { [LABELS.modelHash]: built.modelHash } });
+  running = await runLocal({
+    engine: engine!,
+    image: built.image,
+    modelName: built.modelName,
+    containerPort: built.containerPort,
+    labels: { [LABELS.modelHash]: built.modelHash },
+  });
   assert.match(running.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
   assert.ok(running.smoke.ok, running.smoke.summary);
   assert.equal(running.container.state, 'running');
   assert.equal(running.container.labels[LABELS.managed], 'true');
-  assert.deepEqual(running.container.ports.map((p) => p.hostIp), ['127.0.0.1']);
+  assert.deepEqual(
+    running.container.ports.map((p) => p.hostIp),
+    ['127.0.0.1'],
+  );
 
-  const meta = (await (await fetch(`${running.endpoint}/v2/models/${encodeURIComponent(built.modelName)}`)).json()) as { inputs: { name: string; shape: number[] }[] };
+  const meta = (await (await fetch(`${running.endpoint}/v2/models/${encodeURIComponent(built.modelName)}`)).json()) as {
+    inputs: { name: string; shape: number[] }[];
+  };
   const session = await ort.InferenceSession.create(MODEL, { logSeverityLevel: 3 });
   const input = meta.inputs[0];
   const shape = input.shape.map((d) => (d < 0 ? 1 : d));
@@ -102,30 +118,49 @@ test('runs the image, becomes ready and healthy, and answers like in-process onn
     const expected = local[body.outputs[0].name];
     assert.deepEqual(body.outputs[0].shape, [...expected.dims]);
     const want = expected.data as Float32Array;
-    body.outputs[0].data.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `output[${i}] ${v} vs ${want[i]}`));
+    body.outputs[0].data.forEach((v, i) =>
+      assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `output[${i}] ${v} vs ${want[i]}`),
+    );
   }
   await session.release();
 
   const healthy = await engine!.waitHealthy(running.container.id, { timeoutMs: 30_000 });
   assert.equal(healthy.health, 'healthy');
   const listed = await engine!.listContainers({ managedOnly: true });
-  assert.deepEqual(listed.map((c) => c.id), [running.container.id]);
+  assert.deepEqual(
+    listed.map((c) => c.id),
+    [running.container.id],
+  );
 
   const lines: string[] = [];
   await engine!.logs(running.container.id, { tail: 100, onLine: (s, l) => lines.push(`${s}:${l}`) });
-  assert.ok(lines.some((l) => l.startsWith('stdout:') && l.includes('"event":"ready"')), lines.join('\n'));
-  assert.ok(lines.some((l) => l.includes('"event":"request"')), 'the access log shows the requests');
+  assert.ok(
+    lines.some((l) => l.startsWith('stdout:') && l.includes('"event":"ready"')),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => l.includes('"event":"request"')),
+    'the access log shows the requests',
+  );
   // follow: new lines arrive while the request is served; aborting ends the stream
   const abort = new AbortController();
   const followed: string[] = [];
-  const following = engine!.logs(running.container.id, { follow: true, tail: 0, signal: abort.signal, onLine: (_s, l) => followed.push(l) });
+  const following = engine!.logs(running.container.id, {
+    follow: true,
+    tail: 0,
+    signal: abort.signal,
+    onLine: (_s, l) => followed.push(l),
+  });
   await new Promise((r) => setTimeout(r, 300));
   await fetch(`${running.endpoint}/v2/models/${encodeURIComponent(built.modelName)}/ready`);
   for (let i = 0; i < 50 && !followed.some((l) => l.includes('/ready')); i++) await new Promise((r) => setTimeout(r, 100));
   abort.abort();
   await following;
-  assert.ok(followed.some((l) => l.includes(`"path":"/v2/models/${built!.modelName}/ready"`)), followed.join('\n'));
-    const stats = await engine!.stats(running.container.id);
+  assert.ok(
+    followed.some((l) => l.includes(`"path":"/v2/models/${built!.modelName}/ready"`)),
+    followed.join('\n'),
+  );
+  const stats = await engine!.stats(running.container.id);
   assert.ok(stats.memoryBytes > 0 && stats.memoryLimitBytes > 0);
 });
 
@@ -137,8 +172,13 @@ test('pushes to the registry, and the image pulls back by digest', async (t) => 
   const pushed = await pushImage({ engine: engine!, image: built.image, target, onProgress: (l) => progress.push(l) });
   assert.match(pushed.digest, /^sha256:[0-9a-f]{64}$/);
   assert.equal(pushed.reference, `${env!.registry}/team/conv2d-net@${pushed.digest}`);
-  assert.ok(progress.some((l) => /Pushed|Layer already exists|digest/.test(l)), progress.join('\n'));
-  const manifest = await fetch(`http://${env!.registry}/v2/team/conv2d-net/manifests/1.0`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  assert.ok(
+    progress.some((l) => /Pushed|Layer already exists|digest/.test(l)),
+    progress.join('\n'),
+  );
+  const manifest = await fetch(`http://${env!.registry}/v2/team/conv2d-net/manifests/1.0`, {
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+  });
   assert.equal(manifest.headers.get('docker-content-digest'), pushed.digest);
 
   await engine!.removeImage(target, { force: true });
@@ -185,7 +225,13 @@ test('a model with external data is packed with its weights file and serves the 
   const modelPath = path.join(dir, 'linear.onnx');
   execFileSync(SYSTEM_PYTHON, ['-c', EXTERNAL_MODEL, modelPath]);
   assert.ok(existsSync(path.join(dir, 'weights', 'linear.bin')), 'the export wrote its weights file');
-  const image = await containerizeModel({ engine: engine!, modelPath, assets: locateServerAssets(REPO_ROOT), baseImage: env!.baseImage, tag: 'linear-external:test' });
+  const image = await containerizeModel({
+    engine: engine!,
+    modelPath,
+    assets: locateServerAssets(REPO_ROOT),
+    baseImage: env!.baseImage,
+    tag: 'linear-external:test',
+  });
   const run = await runLocal({ engine: engine!, image: image.image, modelName: image.modelName, containerPort: image.containerPort });
   try {
     assert.ok(run.smoke.ok, run.smoke.summary);

@@ -48,14 +48,25 @@ test('a Dockerfile that fails surfaces BuildFailedError with the failing step an
   if (!ready(t)) return;
   const lines: string[] = [];
   const err = await engine!
-    .build({ context: await context(`FROM ${env!.baseImage}\nRUN echo building\nRUN echo about to fail && exit 3\nRUN echo never\n`), tags: ['mlw-test/broken:1'], onLog: (l) => lines.push(l) })
-    .then(() => assert.fail('the build should fail'), (e: unknown) => e);
+    .build({
+      context: await context(`FROM ${env!.baseImage}\nRUN echo building\nRUN echo about to fail && exit 3\nRUN echo never\n`),
+      tags: ['mlw-test/broken:1'],
+      onLog: (l) => lines.push(l),
+    })
+    .then(
+      () => assert.fail('the build should fail'),
+      (e: unknown) => e,
+    );
   assert.ok(err instanceof BuildFailedError, String(err));
   assert.match(err.step ?? '', /^Step 3\/\d+ : RUN echo about to fail && exit 3$/);
   assert.match(err.message, /^Docker build failed at Step 3\/\d+ : RUN echo about to fail && exit 3: .*returned a non-zero code: 3/);
   assert.match(err.log, /about to fail/);
   assert.ok(lines.includes('building'));
-  assert.deepEqual((await engine!.listContainers({ all: true })).map((c) => c.id), [], 'forcerm removed the intermediate containers');
+  assert.deepEqual(
+    (await engine!.listContainers({ all: true })).map((c) => c.id),
+    [],
+    'forcerm removed the intermediate containers',
+  );
 });
 
 test('a build context that cannot be read fails the build instead of crashing the process', async (t) => {
@@ -79,7 +90,13 @@ test('a kept Dockerfile that COPYs a missing file fails at that step', async (t)
   const dockerfile = path.join(work, 'Dockerfile');
   writeFileSync(dockerfile, `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nCOPY weights.bin /app/\n`);
   await assert.rejects(
-    containerizeModel({ engine: engine!, modelPath: model, assets: locateServerAssets(REPO_ROOT), baseImage: env!.baseImage, dockerfilePath: dockerfile }),
+    containerizeModel({
+      engine: engine!,
+      modelPath: model,
+      assets: locateServerAssets(REPO_ROOT),
+      baseImage: env!.baseImage,
+      dockerfilePath: dockerfile,
+    }),
     (e: unknown) => {
       assert.ok(e instanceof BuildFailedError, String(e));
       assert.match(e.step ?? '', /^Step 3\/\d+ : COPY weights\.bin \/app\/$/);
@@ -92,7 +109,12 @@ test('a kept Dockerfile that COPYs a missing file fails at that step', async (t)
 test('a cancelled build rejects with OperationCancelledError', async (t) => {
   if (!ready(t)) return;
   const abort = new AbortController();
-  const started = engine!.build({ context: await context(`FROM ${env!.baseImage}\nRUN sleep 20\n`), tags: ['mlw-test/slow:1'], signal: abort.signal, onLog: (l) => l.startsWith('Step 2/') && abort.abort() });
+  const started = engine!.build({
+    context: await context(`FROM ${env!.baseImage}\nRUN sleep 20\n`),
+    tags: ['mlw-test/slow:1'],
+    signal: abort.signal,
+    onLog: (l) => l.startsWith('Step 2/') && abort.abort(),
+  });
   const t0 = Date.now();
   await assert.rejects(started, OperationCancelledError);
   assert.ok(Date.now() - t0 < 10_000);
@@ -107,17 +129,38 @@ test('a cancelled build rejects with OperationCancelledError', async (t) => {
 test('an engine that is down: the clear message, listing what was tried', async () => {
   const dead = path.join(work, 'dead.sock');
   const home = mkdtempSync(path.join(work, 'home-'));
-  const err = await findEngine({ homeDir: home, env: { DOCKER_HOST: `unix://${dead}` }, systemDockerSocket: path.join(home, 'docker.sock'), systemPodmanSocket: path.join(home, 'podman.sock') }).catch((e: unknown) => e);
+  const err = await findEngine({
+    homeDir: home,
+    env: { DOCKER_HOST: `unix://${dead}` },
+    systemDockerSocket: path.join(home, 'docker.sock'),
+    systemPodmanSocket: path.join(home, 'podman.sock'),
+  }).catch((e: unknown) => e);
   assert.ok(err instanceof EngineUnavailableError);
-  assert.match(err.message, new RegExp(`^No Docker engine answered\\. Tried: unix://${dead.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\[DOCKER_HOST\\] \\(no such socket\\)`));
-  assert.match(err.message, /Start Docker \(or Podman\), or point the mlWorkbench\.docker\.host setting or DOCKER_HOST at a running engine\./);
+  assert.match(
+    err.message,
+    new RegExp(
+      `^No Docker engine answered\\. Tried: unix://${dead.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\[DOCKER_HOST\\] \\(no such socket\\)`,
+    ),
+  );
+  assert.match(
+    err.message,
+    /Start Docker \(or Podman\), or point the mlWorkbench\.docker\.host setting or DOCKER_HOST at a running engine\./,
+  );
 });
 
 test('ML: Check Environment finds the engine the way the extension does and reports its version', async (t) => {
   if (!ready(t)) return;
   const home = mkdtempSync(path.join(work, 'home-'));
-  const discovery = { homeDir: home, env: { DOCKER_HOST: env!.dockerHost }, systemDockerSocket: path.join(home, 'docker.sock'), systemPodmanSocket: path.join(home, 'podman.sock') };
-  const docker = async (dockerHost: string) => (await checkEnvironment({ python: '/nonexistent', dockerHost, dockerDiscovery: discovery, logger: silentLogger })).checks.find((c) => c.id === 'docker');
+  const discovery = {
+    homeDir: home,
+    env: { DOCKER_HOST: env!.dockerHost },
+    systemDockerSocket: path.join(home, 'docker.sock'),
+    systemPodmanSocket: path.join(home, 'podman.sock'),
+  };
+  const docker = async (dockerHost: string) =>
+    (await checkEnvironment({ python: '/nonexistent', dockerHost, dockerDiscovery: discovery, logger: silentLogger })).checks.find(
+      (c) => c.id === 'docker',
+    );
   const found = await docker('');
   assert.equal(found?.status, 'ok', found?.detail);
   assert.match(found!.detail, /^\d+\.\d+\.\d+\S* \(API 1\.\d+, linux\/\w+\) at unix:\/\/\S+ \(DOCKER_HOST\)$/);
@@ -163,7 +206,13 @@ test('a rebuild after only the model changed reuses the cached layers above the 
   const first = await containerizeModel({ engine: engine!, modelPath: model, assets, baseImage: env!.baseImage });
   copyFileSync(path.join(CORPUS_DIR, 'pytorch-converted', 'test_Conv2d', 'model.onnx'), model);
   const lines: string[] = [];
-  const second = await containerizeModel({ engine: engine!, modelPath: model, assets, baseImage: env!.baseImage, onLog: (l) => lines.push(l) });
+  const second = await containerizeModel({
+    engine: engine!,
+    modelPath: model,
+    assets,
+    baseImage: env!.baseImage,
+    onLog: (l) => lines.push(l),
+  });
   assert.notEqual(second.modelHash, first.modelHash);
   assert.notEqual(second.imageId, first.imageId);
   const stepOf = (prefix: string) => lines.findIndex((l) => l.includes(prefix));

@@ -47,7 +47,8 @@ interface Truth {
 }
 
 let torchStack: boolean | undefined;
-const hasTorchStack = (): boolean => (torchStack ??= existsSync(SYSTEM_PYTHON) && pythonHas('torch') && pythonHas('onnx') && pythonHas('numpy'));
+const hasTorchStack = (): boolean =>
+  (torchStack ??= existsSync(SYSTEM_PYTHON) && pythonHas('torch') && pythonHas('onnx') && pythonHas('numpy'));
 const HOW_TO = 'apt-get install python3-torch python3-onnx python3-numpy (or set MLW_TEST_PYTHON)';
 
 let fixtureDir: string | undefined;
@@ -61,7 +62,11 @@ function fixtures(): string {
     const tmp = `${dir}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     try {
-      execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+      });
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
@@ -90,14 +95,33 @@ const histogram = (ops: { domain: string; opType: string; count: number }[]): Re
   Object.fromEntries(ops.map((o) => [opKey(o), o.count]).sort(([a], [b]) => String(a).localeCompare(String(b))));
 
 /** The summary checks shared by both models: everything compared with python onnx's view of the same file. */
-function checkSummary(s: ModelSummary, truth: Truth, expected: { inputs: [string, Dim[]][]; outputs: [string, Dim[]][]; ops: string[] }): void {
+function checkSummary(
+  s: ModelSummary,
+  truth: Truth,
+  expected: { inputs: [string, Dim[]][]; outputs: [string, Dim[]][]; ops: string[] },
+): void {
   // Names and dims: symbolic names at the dynamic axes, sizes elsewhere; the same as python onnx and as exported.
-  assert.deepEqual(s.inputs.map((v) => [v.name, v.shape]), expected.inputs);
-  assert.deepEqual(s.outputs.map((v) => [v.name, v.shape]), expected.outputs);
-  assert.deepEqual(s.inputs.map((v) => [v.name, v.shape]), truth.onnx.inputs.map((v) => [v.name, v.dims]));
-  assert.deepEqual(s.outputs.map((v) => [v.name, v.shape]), truth.onnx.outputs.map((v) => [v.name, v.dims]));
+  assert.deepEqual(
+    s.inputs.map((v) => [v.name, v.shape]),
+    expected.inputs,
+  );
+  assert.deepEqual(
+    s.outputs.map((v) => [v.name, v.shape]),
+    expected.outputs,
+  );
+  assert.deepEqual(
+    s.inputs.map((v) => [v.name, v.shape]),
+    truth.onnx.inputs.map((v) => [v.name, v.dims]),
+  );
+  assert.deepEqual(
+    s.outputs.map((v) => [v.name, v.shape]),
+    truth.onnx.outputs.map((v) => [v.name, v.dims]),
+  );
   for (const v of [...s.inputs, ...s.outputs]) assert.equal(v.elemTypeName, 'float', v.name);
-  assert.ok(s.opsetImports.some((o) => o.domain === 'ai.onnx' && o.version === truth.opset), JSON.stringify(s.opsetImports));
+  assert.ok(
+    s.opsetImports.some((o) => o.domain === 'ai.onnx' && o.version === truth.opset),
+    JSON.stringify(s.opsetImports),
+  );
 
   // Parameters: the reader counts initializers plus tensors held by node attributes (Constant values).
   assert.equal(s.initializerCount, truth.onnx.initializer_count);
@@ -133,7 +157,8 @@ function assertClose(actual: ort.Tensor, expected: NpyArray, what: string): numb
   let maxAbs = 0;
   for (let i = 0; i < e.length; i++) {
     const diff = Math.abs(a[i] - e[i]);
-    if (!(diff <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(e[i]))) assert.fail(`${what}: element ${i} is ${a[i]}, torch gave ${e[i]} (|diff| ${diff})`);
+    if (!(diff <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(e[i])))
+      assert.fail(`${what}: element ${i} is ${a[i]}, torch gave ${e[i]} (|diff| ${diff})`);
     maxAbs = Math.max(maxAbs, diff);
   }
   return maxAbs;
@@ -151,7 +176,11 @@ async function runCases(model: string, truth: Truth, inputName: string, outputNa
       assert.equal(input.type, 'float32');
       assert.deepEqual(input.shape, c.inputShape);
       assert.deepEqual(expected.shape, c.outputShape);
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', input.values as Float32Array, input.shape) }, [outputName], QUIET_RUN_OPTIONS);
+      const out = await session.run(
+        { [inputName]: new ort.Tensor('float32', input.values as Float32Array, input.shape) },
+        [outputName],
+        QUIET_RUN_OPTIONS,
+      );
       assertClose(out[outputName], expected, `${truth.model} case ${c.name}`);
       seen.push(`${c.name}:${out[outputName].dims.join('x')}`);
     }
@@ -171,7 +200,12 @@ test('CNN export: summary matches python onnx and torch (dims, parameters, opera
     ops: ['Conv', 'BatchNormalization', 'Relu', 'MaxPool', 'Flatten', 'Gemm'],
   });
   // BN kept (TrainingMode.PRESERVE): its running statistics are initializers and count as parameters.
-  assert.deepEqual(Object.keys(truth.torch_exported_buffers).sort(), ['features.1.running_mean', 'features.1.running_var', 'features.5.running_mean', 'features.5.running_var']);
+  assert.deepEqual(Object.keys(truth.torch_exported_buffers).sort(), [
+    'features.1.running_mean',
+    'features.1.running_var',
+    'features.5.running_mean',
+    'features.5.running_var',
+  ]);
   assert.equal(s.parameterCount, truth.torch_trainable_parameters + 48);
   assert.equal(s.attributeTensorCount, 0);
 });
@@ -201,10 +235,19 @@ test('CNN export: tryModel runs it and gives the same top-k as torch', async (t)
   assert.equal(out.topK?.length, 3);
   out.topK?.forEach((row, i) => {
     const torchRow = Array.from(expected.subarray(i * 10, (i + 1) * 10));
-    const torchOrder = torchRow.map((v, k) => [v, k] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, k]) => k);
-    assert.deepEqual(row.map((e) => e.index), torchOrder.slice(0, 3), `row ${i}`);
+    const torchOrder = torchRow
+      .map((v, k) => [v, k] as const)
+      .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+      .map(([, k]) => k);
+    assert.deepEqual(
+      row.map((e) => e.index),
+      torchOrder.slice(0, 3),
+      `row ${i}`,
+    );
     for (const e of row) assert.ok(Math.abs(e.value - torchRow[e.index]) <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(torchRow[e.index]));
-    assert.ok(row[0].prob >= row[1].prob && row[1].prob >= row[2].prob && row[0].prob > 0 && row[0].prob + row[1].prob + row[2].prob <= 1 + 1e-6);
+    assert.ok(
+      row[0].prob >= row[1].prob && row[1].prob >= row[2].prob && row[0].prob > 0 && row[0].prob + row[1].prob + row[2].prob <= 1 + 1e-6,
+    );
     const max = Math.max(...torchRow);
     const softmaxTop = 1 / torchRow.reduce((sum, v) => sum + Math.exp(v - max), 0);
     assert.ok(Math.abs(row[0].prob - softmaxTop) < 1e-4, `row ${i}: prob ${row[0].prob} vs ${softmaxTop}`);

@@ -3,7 +3,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readTensorData, readTensorFile, summarizeModel } from '../../../src/core/onnx';
-import { benchmarkModel, compareBenchmarks, createSession, loadFeeds, OrtSessionError, readNpy, tensorFromData, tryModel, type BenchmarkProgress } from '../../../src/core/ort';
+import {
+  benchmarkModel,
+  compareBenchmarks,
+  createSession,
+  loadFeeds,
+  OrtSessionError,
+  readNpy,
+  tensorFromData,
+  tryModel,
+  type BenchmarkProgress,
+} from '../../../src/core/ort';
 import { hasCorpus, needs } from '../../support/requires';
 import { buildClassifier, CORPUS_CONV, CORPUS_SOFTMAX, HAS_PY_ONNX } from './fixtures';
 
@@ -59,8 +69,14 @@ test('abort stops a benchmark between runs', async (t) => {
 });
 
 test('errors name the model and the cause', async () => {
-  await assert.rejects(createSession('/nonexistent/model.onnx'), (e: Error) => e instanceof OrtSessionError && /\/nonexistent\/model\.onnx: file not found/.test(e.message));
-  await assert.rejects(createSession(__filename), (e: Error) => e instanceof OrtSessionError && e.message.includes(__filename) && e.message.length > __filename.length + 20);
+  await assert.rejects(
+    createSession('/nonexistent/model.onnx'),
+    (e: Error) => e instanceof OrtSessionError && /\/nonexistent\/model\.onnx: file not found/.test(e.message),
+  );
+  await assert.rejects(
+    createSession(__filename),
+    (e: Error) => e instanceof OrtSessionError && e.message.includes(__filename) && e.message.length > __filename.length + 20,
+  );
   await assert.rejects(benchmarkModel(CORPUS_CONV, { runs: 0 }), /runs must be an integer/);
 });
 
@@ -71,7 +87,13 @@ test('symbolic dims are honoured: batch for the leading dim, --dim for the other
   assert.deepEqual(r.config.dims, { seq: 5 });
   assert.ok(r.throughput > 0);
   const tried = await tryModel(classifier!.model, {}, { batchSize: 2, dims: { seq: 4 } });
-  assert.deepEqual(tried.outputs.map((o) => [o.name, o.shape]), [['logits', [2, 10]], ['probs', [2, 10]]]);
+  assert.deepEqual(
+    tried.outputs.map((o) => [o.name, o.shape]),
+    [
+      ['logits', [2, 10]],
+      ['probs', [2, 10]],
+    ],
+  );
 });
 
 test('tryModel: top-k of logits and probabilities agree with NumPy', async (t) => {
@@ -110,8 +132,15 @@ test('tryModel on a corpus Softmax model: top-k follows the input order, probabi
   const x = input.values as Float32Array;
   for (let row = 0; row < 2; row++) {
     const values = Array.from(x.subarray(row * 20, row * 20 + 20));
-    const order = values.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0]).slice(0, 3).map((p) => p[1]);
-    assert.deepEqual(out.topK![row].map((e) => e.index), order);
+    const order = values
+      .map((v, i) => [v, i])
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 3)
+      .map((p) => p[1]);
+    assert.deepEqual(
+      out.topK![row].map((e) => e.index),
+      order,
+    );
     for (const e of out.topK![row]) assert.equal(e.prob, e.value);
   }
 });

@@ -16,7 +16,8 @@ function mlw(args: string[]) {
 }
 
 const ready = (t: TestContext) =>
-  needs(t, 'dist/mlw.js', existsSync(MLW), 'npm run build') && needs(t, 'the libonnx-testdata corpus', hasCorpus(), 'apt-get install libonnx-testdata');
+  needs(t, 'dist/mlw.js', existsSync(MLW), 'npm run build') &&
+  needs(t, 'the libonnx-testdata corpus', hasCorpus(), 'apt-get install libonnx-testdata');
 
 test('mlw inspect --json prints the ModelSummary; text mode is readable', (t) => {
   if (!ready(t)) return;

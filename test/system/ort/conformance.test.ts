@@ -20,7 +20,8 @@ const FULL_CORPUS_PASS_FLOOR = 955;
 /** For another corpus (MLW_ONNX_CORPUS): this share of the models must pass. */
 const PASS_SHARE_FLOOR = 0.85;
 /** Mismatches that are expected: random ops, formatting, known ORT deviations. Anything else fails the test. */
-const KNOWN_MISMATCHES = /test_(bernoulli|training_dropout|cast_FLOAT_to_STRING|castlike_FLOAT_to_STRING|dft|maxunpool_export_with_output_shape|resize_downsample_scales_(cubic|linear)_align_corners)/;
+const KNOWN_MISMATCHES =
+  /test_(bernoulli|training_dropout|cast_FLOAT_to_STRING|castlike_FLOAT_to_STRING|dft|maxunpool_export_with_output_shape|resize_downsample_scales_(cubic|linear)_align_corners)/;
 const PER_MODEL_BUDGET_MS = 20_000;
 const TOTAL_BUDGET_MS = 150_000;
 
@@ -28,7 +29,8 @@ function findModels(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) findModels(path, out);
-    else if (entry.name === 'model.onnx' && statSync(join(dir, 'test_data_set_0'), { throwIfNoEntry: false })?.isDirectory()) out.push(path);
+    else if (entry.name === 'model.onnx' && statSync(join(dir, 'test_data_set_0'), { throwIfNoEntry: false })?.isDirectory())
+      out.push(path);
   }
   return out;
 }
@@ -54,8 +56,12 @@ test('onnxruntime-node reproduces the corpus outputs from inputs decoded by read
   }
   const loaded = models.length - counts['load-failed'];
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  t.diagnostic(`models ${models.length}, loaded ${loaded}, passed ${counts.passed}, failed to load ${counts['load-failed']}, mismatched ${counts.mismatch}, non-tensor I/O ${counts['unsupported-io']}, run failed ${counts['run-failed']}; ${seconds} s`);
-  console.log(`# conformance: models ${models.length} loaded ${loaded} passed ${counts.passed} failed-to-load ${counts['load-failed']} mismatched ${counts.mismatch} non-tensor-io ${counts['unsupported-io']} run-failed ${counts['run-failed']} (${seconds} s)`);
+  t.diagnostic(
+    `models ${models.length}, loaded ${loaded}, passed ${counts.passed}, failed to load ${counts['load-failed']}, mismatched ${counts.mismatch}, non-tensor I/O ${counts['unsupported-io']}, run failed ${counts['run-failed']}; ${seconds} s`,
+  );
+  console.log(
+    `# conformance: models ${models.length} loaded ${loaded} passed ${counts.passed} failed-to-load ${counts['load-failed']} mismatched ${counts.mismatch} non-tensor-io ${counts['unsupported-io']} run-failed ${counts['run-failed']} (${seconds} s)`,
+  );
   assert.deepEqual(slow, [], 'models over the per-model time budget');
   assert.deepEqual(unexpected, [], 'unexpected mismatches or run failures');
   const floor = models.length === FULL_CORPUS_MODELS ? FULL_CORPUS_PASS_FLOOR : Math.floor(models.length * PASS_SHARE_FLOOR);

@@ -10,7 +10,10 @@ import { tempDir } from '../../unit/runs/runsTestSupport';
 function repo(): { ws: string; git: (...a: string[]) => string } {
   const ws = tempDir('mlw-checkout-');
   const git = (...a: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...a], { cwd: ws, encoding: 'utf8' }).trim();
+    execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...a], {
+      cwd: ws,
+      encoding: 'utf8',
+    }).trim();
   git('init', '-q', '-b', 'main');
   writeFileSync(path.join(ws, 'train.py'), 'print("v1")\n');
   git('add', '.');

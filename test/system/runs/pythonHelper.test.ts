@@ -14,7 +14,13 @@ const HELPER_DIR = path.join(REPO_ROOT, 'python');
 const hasPython = () => existsSync(SYSTEM_PYTHON);
 
 function python(code: string, cwd: string, env: Record<string, string | undefined> = {}) {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: HELPER_DIR, PYTHONDONTWRITEBYTECODE: '1', MLW_RUN_DIR: undefined, ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONPATH: HELPER_DIR,
+    PYTHONDONTWRITEBYTECODE: '1',
+    MLW_RUN_DIR: undefined,
+    ...env,
+  };
   for (const k of Object.keys(childEnv)) if (childEnv[k] === undefined) delete childEnv[k];
   return spawnSync(SYSTEM_PYTHON, ['-c', code], { cwd, env: childEnv, encoding: 'utf8', timeout: 60_000 });
 }
@@ -55,7 +61,10 @@ print(mlw.run_dir())`;
     const logged = await readLogged(runDir);
     assert.deepEqual(logged.params, { lr: 0.01, layers: '[64, 32]', name: 'mlp', none: null });
     assert.deepEqual(logged.tags, { stage: 'dev' });
-    assert.deepEqual(logged.artifacts, [{ path: path.join(ws, 'model.onnx') }, { path: path.join(ws, 'model.onnx'), stored: 'artifacts/_.._best.onnx' }]);
+    assert.deepEqual(logged.artifacts, [
+      { path: path.join(ws, 'model.onnx') },
+      { path: path.join(ws, 'model.onnx'), stored: 'artifacts/_.._best.onnx' },
+    ]);
     assert.equal(readFileSync(path.join(runDir, 'artifacts', '_.._best.onnx'), 'utf8'), 'model-bytes');
     assert.equal(existsSync(path.join(ws, 'best.onnx')), false);
     assert.equal(existsSync(path.join(runDir, 'run.json')), false, 'under a launcher, run.json belongs to the launcher');
@@ -64,7 +73,10 @@ print(mlw.run_dir())`;
   it('without MLW_RUN_DIR creates and completes a run of its own under ./.mlw/runs', async (t) => {
     if (!needs(t, 'python3', hasPython(), 'apt-get install python3')) return;
     const ws = tempDir();
-    const ok = python('import mlw_run as mlw\nmlw.log_param("lr", 0.1)\nfor i in range(5): mlw.log_metric("loss", 5 - i)\nmlw.set_tag("t", 1)', ws);
+    const ok = python(
+      'import mlw_run as mlw\nmlw.log_param("lr", 0.1)\nfor i in range(5): mlw.log_metric("loss", 5 - i)\nmlw.set_tag("t", 1)',
+      ws,
+    );
     assert.equal(ok.status, 0, ok.stderr);
     const crash = python('import mlw_run as mlw\nmlw.log_metric("loss", 1)\nraise ValueError("bad")', ws);
     assert.equal(crash.status, 1);
@@ -85,7 +97,10 @@ print(mlw.run_dir())`;
     assert.ok(existsSync(path.join(store.dir, '.gitignore')));
 
     const off = tempDir();
-    assert.equal(python('import mlw_run as mlw\nmlw.log_metric("x", 1)\nprint(mlw.run_dir())', off, { MLW_DISABLE: '1' }).stdout.trim(), 'None');
+    assert.equal(
+      python('import mlw_run as mlw\nmlw.log_metric("x", 1)\nprint(mlw.run_dir())', off, { MLW_DISABLE: '1' }).stdout.trim(),
+      'None',
+    );
     assert.equal(existsSync(path.join(off, '.mlw')), false);
   });
 
@@ -98,7 +113,10 @@ for i in range(100):
     mlw.log_metric("x", i)
 print("ready", flush=True)
 time.sleep(60)`;
-    const child = spawn(SYSTEM_PYTHON, ['-c', code], { cwd: ws, env: { ...process.env, PYTHONPATH: HELPER_DIR, PYTHONDONTWRITEBYTECODE: '1' } });
+    const child = spawn(SYSTEM_PYTHON, ['-c', code], {
+      cwd: ws,
+      env: { ...process.env, PYTHONPATH: HELPER_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     await waitFor(() => out.includes('ready'), 20_000, 'ready');
@@ -117,7 +135,9 @@ time.sleep(60)`;
     const ws = tempDir();
     const runDir = path.join(ws, 'run');
     mkdirSync(runDir);
-    const child = spawn(SYSTEM_PYTHON, ['-c', 'import time, mlw_run as mlw\nmlw.log_metric("x", 1)\ntime.sleep(30)'], { env: { ...process.env, PYTHONPATH: HELPER_DIR, PYTHONDONTWRITEBYTECODE: '1', MLW_RUN_DIR: runDir } });
+    const child = spawn(SYSTEM_PYTHON, ['-c', 'import time, mlw_run as mlw\nmlw.log_metric("x", 1)\ntime.sleep(30)'], {
+      env: { ...process.env, PYTHONPATH: HELPER_DIR, PYTHONDONTWRITEBYTECODE: '1', MLW_RUN_DIR: runDir },
+    });
     try {
       await waitFor(async () => (await readMetrics(runDir)).points === 1, 5000, 'the background flush');
     } finally {

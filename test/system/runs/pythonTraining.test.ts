@@ -27,7 +27,8 @@ const hasPython = () => existsSync(SYSTEM_PYTHON);
 function workspace(): string {
   const ws = tempDir('mlw-sys-');
   for (const f of readdirSync(FIXTURES)) copyFileSync(path.join(FIXTURES, f), path.join(ws, f));
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...a], { cwd: ws });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...a], { cwd: ws });
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-q', '-m', 'fixtures');
@@ -48,7 +49,8 @@ describe('real Python training runs', () => {
       params: { lr: 0.05, epochs: 25 },
       experiment: 'iris',
       name: 'mlp-lr0.05',
-      helperDir: HELPER_DIR, env: NO_PYC,
+      helperDir: HELPER_DIR,
+      env: NO_PYC,
       tags: { owner: 'tests' },
       onOutput: (text) => void output.push(text),
     });
@@ -67,7 +69,10 @@ describe('real Python training runs', () => {
     assert.equal(m.skippedLines, 0);
     const loss = m.series.get('loss');
     assert.equal(loss?.values.length, 25);
-    assert.deepEqual(Array.from(loss?.steps ?? []), Array.from({ length: 25 }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(loss?.steps ?? []),
+      Array.from({ length: 25 }, (_, i) => i),
+    );
     assert.ok((loss?.values[24] ?? 9) < (loss?.values[0] ?? 0), 'the loss went down');
     assert.equal(m.series.get('accuracy')?.values.length, 25);
     const valAcc = m.series.get('val_acc');
@@ -89,7 +94,14 @@ describe('real Python training runs', () => {
     if (!needs(t, 'python3', hasPython(), 'apt-get install python3')) return;
     const ws = workspace();
     const store = new RunStore(ws);
-    const handle = await launchRun({ store, script: 'crash.py', interpreter: SYSTEM_PYTHON, helperDir: HELPER_DIR, env: NO_PYC, git: false });
+    const handle = await launchRun({
+      store,
+      script: 'crash.py',
+      interpreter: SYSTEM_PYTHON,
+      helperDir: HELPER_DIR,
+      env: NO_PYC,
+      git: false,
+    });
     const run = await handle.done;
     assert.equal(run.status, 'failed');
     assert.equal(run.exitCode, 1);
@@ -115,7 +127,15 @@ describe('real Python training runs', () => {
     if (!needs(t, 'python3', hasPython(), 'apt-get install python3')) return;
     const ws = workspace();
     const store = new RunStore(ws);
-    const handle = await launchRun({ store, script: 'slow.py', interpreter: SYSTEM_PYTHON, helperDir: HELPER_DIR, env: NO_PYC, git: false, scanArtifacts: false });
+    const handle = await launchRun({
+      store,
+      script: 'slow.py',
+      interpreter: SYSTEM_PYTHON,
+      helperDir: HELPER_DIR,
+      env: NO_PYC,
+      git: false,
+      scanArtifacts: false,
+    });
     await waitFor(() => readFileSync(path.join(handle.dir, 'stdout.log'), 'utf8').includes('ready'), 20_000, 'the script to start');
     await new Promise((r) => setTimeout(r, 700));
     const run = await handle.stop(10_000);
@@ -130,7 +150,15 @@ describe('real Python training runs', () => {
     if (!needs(t, 'python3', hasPython(), 'apt-get install python3')) return;
     const ws = workspace();
     const store = new RunStore(ws);
-    const handle = await launchRun({ store, script: 'slow.py', interpreter: SYSTEM_PYTHON, helperDir: HELPER_DIR, env: NO_PYC, git: false, scanArtifacts: false });
+    const handle = await launchRun({
+      store,
+      script: 'slow.py',
+      interpreter: SYSTEM_PYTHON,
+      helperDir: HELPER_DIR,
+      env: NO_PYC,
+      git: false,
+      scanArtifacts: false,
+    });
     await waitFor(() => readFileSync(path.join(handle.dir, 'stdout.log'), 'utf8').includes('ready'), 20_000, 'the script to start');
     process.kill(handle.pid as number, 'SIGKILL');
     const run = await handle.done;

@@ -34,7 +34,14 @@ function workspace(): string {
 async function sweep(ws: string, args: string[], json = true): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const ctx: CliContext = { workspace: ws, json, out: (t) => void out.push(t), err: (t) => void err.push(t), logger: silentLogger, signal: new AbortController().signal };
+  const ctx: CliContext = {
+    workspace: ws,
+    json,
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    logger: silentLogger,
+    signal: new AbortController().signal,
+  };
   const code = await sweepCommand.run(args, ctx);
   return { code, out, err };
 }
@@ -45,7 +52,15 @@ function maxOverlap(ws: string): number {
     .trim()
     .split('\n')
     .map((l) => l.split(' ').map(Number));
-  const events = spans.flatMap(([s, e]) => [[s, 1], [e, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = spans
+    .flatMap(
+      ([s, e]) =>
+        [
+          [s, 1],
+          [e, -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let max = 0;
   for (const [, d] of events) max = Math.max(max, (now += d));
@@ -56,7 +71,19 @@ describe('mlw sweep', () => {
   it('runs every combination of a grid, at most --parallel at a time, and prints their metrics', async (t) => {
     if (!needs(t, 'python3', existsSync(SYSTEM_PYTHON), 'apt-get install python3')) return;
     const ws = workspace();
-    const { code, out, err } = await sweep(ws, ['tiny.py', '--grid', 'lr=0.1,0.5', '--grid', 'epochs=1,2,3', '--parallel', '2', '--python', SYSTEM_PYTHON, '--experiment', 'grid']);
+    const { code, out, err } = await sweep(ws, [
+      'tiny.py',
+      '--grid',
+      'lr=0.1,0.5',
+      '--grid',
+      'epochs=1,2,3',
+      '--parallel',
+      '2',
+      '--python',
+      SYSTEM_PYTHON,
+      '--experiment',
+      'grid',
+    ]);
     assert.equal(code, 0, err.join('\n'));
     const runs = JSON.parse(out.join('\n')) as Run[];
     assert.equal(runs.length, 6);
@@ -76,7 +103,10 @@ describe('mlw sweep', () => {
       assert.equal(r.experiment, 'grid');
       assert.ok(Math.abs((r.metrics?.score.last ?? NaN) - Number(r.params.lr) * Number(r.params.epochs)) < 1e-9, JSON.stringify(r.metrics));
     }
-    assert.equal(readdirSync(path.join(ws, '.mlw', 'runs')).filter((d) => existsSync(path.join(ws, '.mlw', 'runs', d, 'run.json'))).length, 6);
+    assert.equal(
+      readdirSync(path.join(ws, '.mlw', 'runs')).filter((d) => existsSync(path.join(ws, '.mlw', 'runs', d, 'run.json'))).length,
+      6,
+    );
     const overlap = maxOverlap(ws);
     assert.ok(overlap <= 2, `at most 2 runs at once, saw ${overlap}`);
     assert.equal(overlap, 2, 'two runs did run side by side');
@@ -97,8 +127,15 @@ describe('mlw sweep', () => {
     const second = JSON.parse((await sweep(workspace(), args)).out.join('\n')) as Run[];
     const lrs = first.map((r) => r.params.lr as number);
     assert.equal(new Set(lrs).size, 3);
-    assert.ok(lrs.every((v) => v >= 0.001 && v <= 1), String(lrs));
-    assert.deepEqual(second.map((r) => r.params), first.map((r) => r.params), 'same seed, same param sets');
+    assert.ok(
+      lrs.every((v) => v >= 0.001 && v <= 1),
+      String(lrs),
+    );
+    assert.deepEqual(
+      second.map((r) => r.params),
+      first.map((r) => r.params),
+      'same seed, same param sets',
+    );
   });
 
   it('rejects a bad spec with a usage error before recording anything', async () => {

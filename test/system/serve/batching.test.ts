@@ -13,7 +13,13 @@ import { destroyAgent, postJson, request, torchModel } from './fixtures';
 
 const HAS_TORCH = pythonHas('torch') && pythonHas('onnx');
 const warnings: string[] = [];
-const logger: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(String(m)), error: (m) => warnings.push(String(m)) };
+const logger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m) => warnings.push(String(m)),
+  error: (m) => warnings.push(String(m)),
+};
 const servers: RunningServer[] = [];
 
 const ready = (t: TestContext) => needs(t, 'python3-torch and python3-onnx', HAS_TORCH, 'apt-get install python3-torch python3-onnx');
@@ -58,7 +64,14 @@ async function concurrentMlp(url: string, n: number) {
     const rows = 1 + (i % 3);
     return { rows, data: Array.from({ length: rows * 16 }, rand) };
   });
-  const answers = await Promise.all(reqs.map((r, i) => postJson(`${url}/v2/models/mlp/infer`, { id: String(i), inputs: [{ name: 'input', shape: [r.rows, 16], datatype: 'FP32', data: r.data }] })));
+  const answers = await Promise.all(
+    reqs.map((r, i) =>
+      postJson(`${url}/v2/models/mlp/infer`, {
+        id: String(i),
+        inputs: [{ name: 'input', shape: [r.rows, 16], datatype: 'FP32', data: r.data }],
+      }),
+    ),
+  );
   for (let i = 0; i < n; i++) {
     const a = answers[i];
     assert.equal(a.status, 200, a.body.toString());
@@ -67,7 +80,9 @@ async function concurrentMlp(url: string, n: number) {
     assert.deepEqual(out.shape, [reqs[i].rows, 4]);
     const expected = await session.run({ input: new ort.Tensor('float32', Float32Array.from(reqs[i].data), [reqs[i].rows, 16]) });
     const e = expected.logits.data as Float32Array;
-    out.data.forEach((v: number, k: number) => assert.ok(Math.abs(v - e[k]) <= 1e-5 * Math.max(1, Math.abs(e[k])), `request ${i} element ${k}: ${v} vs ${e[k]}`));
+    out.data.forEach((v: number, k: number) =>
+      assert.ok(Math.abs(v - e[k]) <= 1e-5 * Math.max(1, Math.abs(e[k])), `request ${i} element ${k}: ${v} vs ${e[k]}`),
+    );
   }
   await session.release();
 }
@@ -96,11 +111,18 @@ test('requests of different non-batch shapes run separately and stay correct', a
   const { url } = await start(32);
   const widths = Array.from({ length: 30 }, (_, i) => 2 + (i % 3));
   const xs = widths.map((w) => Array.from({ length: 2 * w }, (_, k) => k + w));
-  const answers = await Promise.all(xs.map((x, i) => postJson(`${url}/v2/models/scale/infer`, { inputs: [{ name: 'x', shape: [2, widths[i]], datatype: 'FP32', data: x }] })));
+  const answers = await Promise.all(
+    xs.map((x, i) =>
+      postJson(`${url}/v2/models/scale/infer`, { inputs: [{ name: 'x', shape: [2, widths[i]], datatype: 'FP32', data: x }] }),
+    ),
+  );
   answers.forEach((a, i) => {
     assert.equal(a.status, 200);
     assert.deepEqual(a.json.outputs[0].shape, [2, widths[i]]);
-    assert.deepEqual(a.json.outputs[0].data, xs[i].map((v) => 2 * v + 1));
+    assert.deepEqual(
+      a.json.outputs[0].data,
+      xs[i].map((v) => 2 * v + 1),
+    );
   });
   const stats = (await request(`${url}/v2/models/scale/stats`)).json;
   assert.ok(stats.inference_stats.runs >= 3, 'three widths need at least three runs');
@@ -112,7 +134,9 @@ test('a model whose outputs do not follow the batch turns batching off and answe
   const xs = Array.from({ length: 20 }, (_, i) => [i, i + 1, i + 2, i + 3, i + 10, i + 11, i + 12, i + 13]);
   const meta = (await request(`${url}/v2/models/firstrow`)).json;
   assert.deepEqual(meta.outputs[0].shape, [-1, 4], 'the output claims a batch axis');
-  const answers = await Promise.all(xs.map((x) => postJson(`${url}/v2/models/firstrow/infer`, { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: x }] })));
+  const answers = await Promise.all(
+    xs.map((x) => postJson(`${url}/v2/models/firstrow/infer`, { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP32', data: x }] })),
+  );
   answers.forEach((a, i) => {
     assert.equal(a.status, 200);
     assert.deepEqual(a.json.outputs[0].shape, [1, 4]);
@@ -123,7 +147,10 @@ test('a model whose outputs do not follow the batch turns batching off and answe
   // the batch is rerun request by request (hence more runs than requests).
   assert.equal(stats.batching.enabled, false);
   assert.ok(stats.inference_stats.runs > 20, `runs ${stats.inference_stats.runs}`);
-  assert.ok(warnings.some((w) => /firstrow.*dynamic batching turned off: output 'y' has shape \[1,4\] for a batch of/.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => /firstrow.*dynamic batching turned off: output 'y' has shape \[1,4\] for a batch of/.test(w)),
+    warnings.join('\n'),
+  );
 });
 
 test('with --max-batch 1 every run holds one request, answers are the same', async (t) => {

@@ -22,20 +22,27 @@ const MAIN = path.resolve(__dirname, '../../../src/core/serve/main.js');
 /** A request on its own connection (no keep-alive), so that "refused after close" is observable. */
 function post(url: string, body: unknown): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/v2/models/slow/infer`, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const b = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: JSON.parse(b.toString()) });
-      });
-    });
+    const req = http.request(
+      `${url}/v2/models/slow/infer`,
+      { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const b = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b, json: JSON.parse(b.toString()) });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
 }
 
-const input = (i: number, rows = 1) => ({ id: `r${i}`, inputs: [{ name: 'input', shape: [rows, 16], datatype: 'FP32', data: new Array(16 * rows).fill(i / 10) }] });
+const input = (i: number, rows = 1) => ({
+  id: `r${i}`,
+  inputs: [{ name: 'input', shape: [rows, 16], datatype: 'FP32', data: new Array(16 * rows).fill(i / 10) }],
+});
 
 test('SIGTERM on the child process: in-flight requests finish, none lost, exit 0', { timeout: 60_000 }, async (t) => {
   if (!needs(t, 'python3-torch and python3-onnx', HAS_TORCH, 'apt-get install python3-torch python3-onnx')) return;
@@ -94,7 +101,10 @@ test('SIGTERM on the child process: in-flight requests finish, none lost, exit 0
 test('close() in process drains: requests already in flight get 200, then the port is closed', { timeout: 60_000 }, async (t) => {
   if (!needs(t, 'python3-torch and python3-onnx', HAS_TORCH, 'apt-get install python3-torch python3-onnx')) return;
   const log: AccessLogEntry[] = [];
-  const server = await startServer({ models: [{ name: 'slow', path: torchModel('slow') }], port: 0, maxBatchSize: 1, accessLog: (e) => log.push(e) }, silentLogger);
+  const server = await startServer(
+    { models: [{ name: 'slow', path: torchModel('slow') }], port: 0, maxBatchSize: 1, accessLog: (e) => log.push(e) },
+    silentLogger,
+  );
   // Client and server share this event loop, so a polling timer would only run between whole requests. Instead,
   // close() starts from inside the server, the moment the first request reaches its model: it is then in flight.
   const model = server.handler.models.get('slow')!;

@@ -75,7 +75,9 @@ json.dump({'x': x[:50].tolist()}, open('named.json', 'w'))
 }
 
 const ready = (t: TestContext, torch = false) =>
-  torch ? needs(t, 'python3-torch, python3-onnx and numpy', HAS_TORCH, 'apt-get install python3-torch python3-onnx python3-numpy') : needs(t, 'python3-numpy', HAS_NUMPY, 'apt-get install python3-numpy');
+  torch
+    ? needs(t, 'python3-torch, python3-onnx and numpy', HAS_TORCH, 'apt-get install python3-torch python3-onnx python3-numpy')
+    : needs(t, 'python3-numpy', HAS_NUMPY, 'apt-get install python3-numpy');
 
 test('the .npy reader reads what numpy writes (v1, v2, f2/f4/f8/i2/i4/i8/u1) and refuses Fortran order', (t) => {
   if (!ready(t)) return;
@@ -91,7 +93,11 @@ test('the .npy reader reads what numpy writes (v1, v2, f2/f4/f8/i2/i4/i8/u1) and
   for (const [dt, values] of Object.entries(expect)) {
     const a = readNpy(readFileSync(path.join(dir, `small_${dt}.npy`)));
     assert.deepEqual(a.shape, [2, 2], dt);
-    assert.deepEqual(Array.from(a.data), values.map((v) => (v === 'inf' ? Infinity : v)), dt);
+    assert.deepEqual(
+      Array.from(a.data),
+      values.map((v) => (v === 'inf' ? Infinity : v)),
+      dt,
+    );
   }
   assert.deepEqual(expect.f2, [1.5, -2, 3, 'inf']);
   assert.throws(() => readNpy(readFileSync(path.join(dir, 'fortran.npy'))), /Fortran-ordered/);
@@ -109,7 +115,10 @@ test('mlw profile: .npy, .csv and .json into profile.json; usage errors', async 
   for (const feature of f) {
     assert.equal(feature.edges.length, 9);
     assert.ok(Math.abs(feature.fractions.reduce((a, b) => a + b, 0) - 1) < 1e-9);
-    assert.ok(feature.fractions.every((x) => Math.abs(x - 0.1) < 0.002), 'quantile bins hold a tenth each');
+    assert.ok(
+      feature.fractions.every((x) => Math.abs(x - 0.1) < 0.002),
+      'quantile bins hold a tenth each',
+    );
     assert.equal(feature.sample.length, 1000);
     assert.ok(Math.abs(feature.mean) < 0.1 && Math.abs(feature.std - 1) < 0.1);
   }
@@ -117,7 +126,10 @@ test('mlw profile: .npy, .csv and .json into profile.json; usage errors', async 
   csv.json = true;
   assert.equal(await profileCommand.run(['ref.csv', '-o', 'csv.json', '--input', 'input'], csv), 0);
   assert.deepEqual(JSON.parse(csv.lines[0]).inputs, [{ input: 'input', rows: 500, features: 3, mode: 'element' }]);
-  assert.deepEqual(parseProfile(JSON.parse(readFileSync(path.join(dir, 'csv.json'), 'utf8'))).inputs.input.features.map((x) => x.name), ['a', 'b', 'c']);
+  assert.deepEqual(
+    parseProfile(JSON.parse(readFileSync(path.join(dir, 'csv.json'), 'utf8'))).inputs.input.features.map((x) => x.name),
+    ['a', 'b', 'c'],
+  );
   assert.equal(await profileCommand.run(['named.json', '-o', 'named-profile.json', '--bins', '4'], ctx()), 0);
   assert.equal(parseProfile(JSON.parse(readFileSync(path.join(dir, 'named-profile.json'), 'utf8'))).inputs.x.features[0].edges.length, 3);
   await assert.rejects(profileCommand.run(['ref.npy'], ctx()), UsageError);
@@ -131,7 +143,17 @@ test('the server reports PSI and KS per feature on /stats and /metrics', async (
   assert.equal(await profileCommand.run(['ref.npy', '-o', 'profile.json'], ctx()), 0);
   const profile = parseProfile(JSON.parse(readFileSync(path.join(dir, 'profile.json'), 'utf8')));
   const model = torchModel('mlp');
-  const server = await startServer({ models: [{ name: 'same', path: model }, { name: 'shifted', path: model }], port: 0, references: { '*': profile } }, silentLogger);
+  const server = await startServer(
+    {
+      models: [
+        { name: 'same', path: model },
+        { name: 'shifted', path: model },
+      ],
+      port: 0,
+      references: { '*': profile },
+    },
+    silentLogger,
+  );
   servers.push(server);
   let s = 11;
   const normal = () => {
@@ -145,8 +167,13 @@ test('the server reports PSI and KS per feature on /stats and /metrics', async (
   for (let r = 0; r < 20; r++) {
     const same = Array.from({ length: 25 * 16 }, normal);
     const shifted = Array.from({ length: 25 * 16 }, (_, i) => normal() + (i % 16 === 3 ? 2 : 0));
-    for (const [name, data] of [['same', same], ['shifted', shifted]] as const) {
-      const res = await postJson(`${server.url}/v2/models/${name}/infer`, { inputs: [{ name: 'input', shape: [25, 16], datatype: 'FP32', data }] });
+    for (const [name, data] of [
+      ['same', same],
+      ['shifted', shifted],
+    ] as const) {
+      const res = await postJson(`${server.url}/v2/models/${name}/infer`, {
+        inputs: [{ name: 'input', shape: [25, 16], datatype: 'FP32', data }],
+      });
       assert.equal(res.status, 200);
     }
   }
@@ -178,14 +205,19 @@ test('the server reports PSI and KS per feature on /stats and /metrics', async (
   const raw = (await request(`${server.url}/v2/models/shifted/stats`)).json;
   assert.equal(raw.drift.inputs[0].reference_rows, 2000);
   assert.equal(raw.drift.inputs[0].features[3].reference_count, 2000);
-  assert.ok(Math.abs(raw.drift.inputs[0].features[3].reference_mean) < 0.1 && Math.abs(raw.drift.inputs[0].features[3].reference_std - 1) < 0.1);
+  assert.ok(
+    Math.abs(raw.drift.inputs[0].features[3].reference_mean) < 0.1 && Math.abs(raw.drift.inputs[0].features[3].reference_std - 1) < 0.1,
+  );
   const drift = parseModelDrift('shifted', raw);
   assert.equal(drift.reference, true);
   assert.equal(drift.observed, 500);
   assert.equal(drift.referenceRows, 2000);
   assert.equal(drift.features.length, 16);
   const drifted = driftedFeatures(drift, 0.2);
-  assert.deepEqual(drifted.map((f) => f.index), [3]);
+  assert.deepEqual(
+    drifted.map((f) => f.index),
+    [3],
+  );
   assert.match(driftWarning('shifted', drifted, 0.2), /^Input drift on model shifted: feature input\[3\] PSI \d+\.\d\d > 0\.2$/);
   assert.deepEqual(driftedFeatures(parseModelDrift('same', same), 0.2), []);
 });
@@ -207,8 +239,18 @@ test('mlw serve picks up <model>.profile.json beside the model; a broken one is 
   const done = serveCommand.run(['sidecar', '--port', '0', '--access-log', 'off'], c);
   while (!c.lines.some((l) => l.includes('"ready"'))) await new Promise((r) => setTimeout(r, 10));
   const ready_ = JSON.parse(c.lines.find((l) => l.includes('"ready"'))!);
-  assert.deepEqual(ready_.models.map((m: { name: string; reference: boolean }) => [m.name, m.reference]), [['broken', false], ['good', true], ['plain', false]]);
-  assert.ok(warnings.some((w) => /model 'broken': ignoring .*broken\.profile\.json: .*not an ML Workbench drift profile/.test(w)), warnings.join('\n'));
+  assert.deepEqual(
+    ready_.models.map((m: { name: string; reference: boolean }) => [m.name, m.reference]),
+    [
+      ['broken', false],
+      ['good', true],
+      ['plain', false],
+    ],
+  );
+  assert.ok(
+    warnings.some((w) => /model 'broken': ignoring .*broken\.profile\.json: .*not an ML Workbench drift profile/.test(w)),
+    warnings.join('\n'),
+  );
   const stats = (await request(`${ready_.url}/v2/models/plain/stats`)).json;
   const plain = parseModelDrift('plain', stats);
   assert.equal(plain.reference, false);
@@ -227,8 +269,14 @@ test('mlw serve: JSON events on stdout, serves, and drains when the signal abort
   while (!c.lines.some((l) => l.includes('"ready"'))) await new Promise((r) => setTimeout(r, 10));
   const events = c.lines.map((l) => JSON.parse(l));
   assert.equal(events[0].event, 'listening');
-  assert.deepEqual(events[1], { event: 'ready', url: events[0].url, models: [{ name: 'm', path: torchModel('mlp'), batching: true, reference: true }] });
-  const r = await postJson(`${events[0].url}/v2/models/m/infer`, { inputs: [{ name: 'input', shape: [1, 16], datatype: 'FP32', data: new Array(16).fill(0) }] });
+  assert.deepEqual(events[1], {
+    event: 'ready',
+    url: events[0].url,
+    models: [{ name: 'm', path: torchModel('mlp'), batching: true, reference: true }],
+  });
+  const r = await postJson(`${events[0].url}/v2/models/m/infer`, {
+    inputs: [{ name: 'input', shape: [1, 16], datatype: 'FP32', data: new Array(16).fill(0) }],
+  });
   assert.equal(r.status, 200);
   assert.equal((await request(`${events[0].url}/v2/models/m/stats`)).json.drift.reference, true);
   abort.abort();
@@ -237,5 +285,8 @@ test('mlw serve: JSON events on stdout, serves, and drains when the signal abort
   assert.ok(after.some((e) => e.event === 'request' && e.path === '/v2/models/m/infer' && e.status === 200));
   assert.equal(after[after.length - 1].event, 'closed');
   await assert.rejects(serveCommand.run(['--port', '1'], ctx()), UsageError);
-  await assert.rejects(serveCommand.run([torchModel('mlp'), '--reference', 'nope=ref-profile.json', '--port', '0'], ctx()), /not a served model/);
+  await assert.rejects(
+    serveCommand.run([torchModel('mlp'), '--reference', 'nope=ref-profile.json', '--port', '0'], ctx()),
+    /not a served model/,
+  );
 });

@@ -154,35 +154,50 @@ export interface HttpResult {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One HTTP request to the server; resolves with status, headers, raw body and parsed JSON. */
-export function request(url: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string | number>; agent?: http.Agent | false } = {}): Promise<HttpResult> {
+export function request(
+  url: string,
+  options: { method?: string; body?: string | Buffer; headers?: Record<string, string | number>; agent?: http.Agent | false } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: options.method ?? (options.body !== undefined ? 'POST' : 'GET'), headers: options.headers, agent: options.agent ?? agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        let json;
-        if (String(res.headers['content-type']).startsWith('application/json')) json = JSON.parse(body.toString('utf8'));
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      url,
+      { method: options.method ?? (options.body !== undefined ? 'POST' : 'GET'), headers: options.headers, agent: options.agent ?? agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          let json;
+          if (String(res.headers['content-type']).startsWith('application/json')) json = JSON.parse(body.toString('utf8'));
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
 export const postJson = (url: string, body: unknown): Promise<HttpResult> =>
-  request(url, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+  request(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  });
 
 /** Builds a binary-extension request body: JSON header plus the given tensors' bytes. */
 export function binaryBody(header: unknown, blobs: Buffer[]): { body: Buffer; headers: Record<string, string | number> } {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  return { body: Buffer.concat([json, ...blobs]), headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': json.length } };
+  return {
+    body: Buffer.concat([json, ...blobs]),
+    headers: { 'Content-Type': 'application/octet-stream', 'Inference-Header-Content-Length': json.length },
+  };
 }
 
 /** Splits a binary-extension response into its JSON header and each binary output's bytes, by output name. */
-export function parseBinaryResponse(r: HttpResult): { json: any; blobs: Map<string, Buffer> } { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function parseBinaryResponse(r: HttpResult): { json: any; blobs: Map<string, Buffer> } {
   const n = Number(r.headers['inference-header-content-length'] ?? r.body.length);
   const json = JSON.parse(r.body.subarray(0, n).toString('utf8'));
   const blobs = new Map<string, Buffer>();

@@ -21,7 +21,10 @@ let server: Promise<RunningServer> | undefined;
 let cases: Record<string, CorpusCase> | undefined;
 
 function ready(t: TestContext): boolean {
-  return needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata') && needs(t, 'python3-torch and python3-onnx', HAS_TORCH, 'apt-get install python3-torch python3-onnx');
+  return (
+    needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata') &&
+    needs(t, 'python3-torch and python3-onnx', HAS_TORCH, 'apt-get install python3-torch python3-onnx')
+  );
 }
 
 function start(): Promise<RunningServer> {
@@ -54,7 +57,9 @@ after(async () => {
 
 const near = (actual: number[], expected: number[], tol = 1e-6) => {
   assert.equal(actual.length, expected.length);
-  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `element ${i}: ${a} vs ${expected[i]}`));
+  actual.forEach((a, i) =>
+    assert.ok(Math.abs(a - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])), `element ${i}: ${a} vs ${expected[i]}`),
+  );
 };
 
 test('server metadata and health', async (t) => {
@@ -92,10 +97,21 @@ test('model metadata, versions and readiness', async (t) => {
   assert.deepEqual(mlp.json.inputs, [{ name: 'input', datatype: 'FP32', shape: [-1, 16] }]);
   assert.deepEqual(mlp.json.outputs, [{ name: 'logits', datatype: 'FP32', shape: [-1, 4] }]);
   const two = await request(`${url}/v2/models/twoinputs`);
-  assert.deepEqual(two.json.inputs.map((i: { datatype: string }) => i.datatype), ['FP32', 'INT64']);
+  assert.deepEqual(
+    two.json.inputs.map((i: { datatype: string }) => i.datatype),
+    ['FP32', 'INT64'],
+  );
   assert.deepEqual(await request(`${url}/v2/models/mlp/ready`).then((r) => [r.status, r.json]), [200, { name: 'mlp', ready: true }]);
   assert.equal((await request(`${url}/v2/models/mlp/versions/1/ready`)).status, 200);
-  for (const p of ['/v2/models/mlp/versions/2', '/v2/models/mlp/versions/2/ready', '/v2/models/nope', '/v2/models/nope/ready', '/v2/nothing', '/v1/models/mlp', '/']) {
+  for (const p of [
+    '/v2/models/mlp/versions/2',
+    '/v2/models/mlp/versions/2/ready',
+    '/v2/models/nope',
+    '/v2/models/nope/ready',
+    '/v2/nothing',
+    '/v1/models/mlp',
+    '/',
+  ]) {
     const r = await request(url + p);
     assert.equal(r.status, 404, p);
     assert.equal(typeof r.json.error, 'string', p);
@@ -128,7 +144,8 @@ test('inference on corpus models matches the expected outputs (flat and nested d
   assert.deepEqual({ ...flat.json.outputs[0], data: undefined }, { name: 'sum', datatype: 'FP32', shape: [3, 4, 5], data: undefined });
   near(flat.json.outputs[0].data, c.outputs[0].data as number[]);
   // The same tensors as nested arrays.
-  const nest = (d: unknown[]) => Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => d.slice(i * 20 + j * 5, i * 20 + j * 5 + 5)));
+  const nest = (d: unknown[]) =>
+    Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => d.slice(i * 20 + j * 5, i * 20 + j * 5 + 5)));
   const nested = await postJson(`${url}/v2/models/add/infer`, {
     inputs: [
       { name: 'y', shape: [3, 4, 5], datatype: 'FP32', data: nest(y.data) },
@@ -140,7 +157,9 @@ test('inference on corpus models matches the expected outputs (flat and nested d
   assert.equal(nested.json.id, undefined);
   assert.deepEqual(nested.json.outputs[0].data, flat.json.outputs[0].data);
   const s = corpus()['node/test_sigmoid'];
-  const sig = await postJson(`${url}/v2/models/sigmoid/versions/1/infer`, { inputs: [{ name: 'x', shape: s.inputs[0].shape, datatype: 'FP32', data: s.inputs[0].data }] });
+  const sig = await postJson(`${url}/v2/models/sigmoid/versions/1/infer`, {
+    inputs: [{ name: 'x', shape: s.inputs[0].shape, datatype: 'FP32', data: s.inputs[0].data }],
+  });
   near(sig.json.outputs[0].data, s.outputs[0].data as number[]);
 });
 
@@ -157,11 +176,19 @@ test('torch models: batch dimension, two inputs with INT64, results equal an in-
     ],
   });
   assert.equal(r.status, 200, JSON.stringify(r.json));
-  const expected = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), [2, 4]), ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [2, 3]) });
+  const expected = await session.run({
+    x: new ort.Tensor('float32', Float32Array.from(x), [2, 4]),
+    ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [2, 3]),
+  });
   assert.deepEqual(r.json.outputs[0], { name: 'y', datatype: 'FP32', shape: [2, 4], data: Array.from(expected.y.data as Float32Array) });
   assert.deepEqual(r.json.outputs[1], { name: 'idsum', datatype: 'INT64', shape: [2, 1], data: [6, 9] });
   // An index out of the embedding's range is the client's fault: 400, not a crash.
-  const bad = await postJson(`${url}/v2/models/twoinputs/infer`, { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0] }, { name: 'ids', shape: [1, 3], datatype: 'INT64', data: [1, 2, 99] }] });
+  const bad = await postJson(`${url}/v2/models/twoinputs/infer`, {
+    inputs: [
+      { name: 'x', shape: [1, 4], datatype: 'FP32', data: [0, 0, 0, 0] },
+      { name: 'ids', shape: [1, 3], datatype: 'INT64', data: [1, 2, 99] },
+    ],
+  });
   assert.ok(bad.status === 400 || bad.status === 500, String(bad.status));
   assert.match(bad.json.error, /inference failed for model 'twoinputs'/);
   await session.release();
@@ -206,7 +233,11 @@ test('malformed requests are answered 400 with {"error"} and the server stays up
   });
   assert.equal(twoInt.status, 400);
   assert.match(twoInt.json.error, /beyond ±\(2\^53-1\)/);
-  const badHeader = await request(infer, { method: 'POST', body: JSON.stringify({ inputs: [good] }), headers: { 'Inference-Header-Content-Length': 99999 } });
+  const badHeader = await request(infer, {
+    method: 'POST',
+    body: JSON.stringify({ inputs: [good] }),
+    headers: { 'Inference-Header-Content-Length': 99999 },
+  });
   assert.equal(badHeader.status, 400);
   assert.match(badHeader.json.error, /exceeds the body size/);
   // Garbage that is not HTTP at all.
@@ -251,7 +282,10 @@ test('413 above the body limit: at once from Content-Length, and mid-stream for 
   if (!ready(t)) return;
   const { url } = await start();
   const t0 = Date.now();
-  const declared = await rawExchange(url, `POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"inputs":`);
+  const declared = await rawExchange(
+    url,
+    `POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"inputs":`,
+  );
   assert.match(declared, /^HTTP\/1\.1 413/);
   assert.match(declared, /connection: close/i);
   assert.match(declared, /"error":"request body exceeds the limit of 65536 bytes"/);
@@ -259,7 +293,10 @@ test('413 above the body limit: at once from Content-Length, and mid-stream for 
   // Chunked: the server answers once 64 KiB have arrived and drops the connection while the client keeps sending.
   const chunk = Buffer.from(`1000\r\n${'x'.repeat(0x1000)}\r\n`);
   const t1 = Date.now();
-  const streamed = await rawExchange(url, 'POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', { keepWriting: chunk, maxMs: 5000 });
+  const streamed = await rawExchange(url, 'POST /v2/models/mlp/infer HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', {
+    keepWriting: chunk,
+    maxMs: 5000,
+  });
   assert.match(streamed, /^HTTP\/1\.1 413/);
   assert.ok(Date.now() - t1 < 4000, `the server closed the connection (${Date.now() - t1} ms)`);
   assert.equal((await request(`${url}/v2/health/live`)).status, 200);
@@ -267,7 +304,14 @@ test('413 above the body limit: at once from Content-Length, and mid-stream for 
 
 test('503 while a model is loading and while draining', async () => {
   // A handler whose model never finished loading, on a plain http server.
-  const handler = new InferenceServer({ serverName: 's', version: '0', bodyLimitBytes: 1024, maxBatchSize: 1, maxQueueDelayMs: 0, logger: silentLogger });
+  const handler = new InferenceServer({
+    serverName: 's',
+    version: '0',
+    bodyLimitBytes: 1024,
+    maxBatchSize: 1,
+    maxQueueDelayMs: 0,
+    logger: silentLogger,
+  });
   handler.models.set('m', new ServedModel('m', '/nonexistent.onnx'));
   const srv = http.createServer(handler.handle);
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

@@ -27,8 +27,16 @@ const table = Object.values(Command) as string[];
 const contributed = manifest.contributes.commands.map((c) => c.command);
 
 test('every contributed command is in the command table, and every command in the table is contributed', () => {
-  assert.deepEqual(contributed.filter((id) => !table.includes(id)), [], 'contributed in package.json but missing from src/commandIds.ts');
-  assert.deepEqual(table.filter((id) => !contributed.includes(id)), [], 'in src/commandIds.ts but not contributed in package.json');
+  assert.deepEqual(
+    contributed.filter((id) => !table.includes(id)),
+    [],
+    'contributed in package.json but missing from src/commandIds.ts',
+  );
+  assert.deepEqual(
+    table.filter((id) => !contributed.includes(id)),
+    [],
+    'in src/commandIds.ts but not contributed in package.json',
+  );
   assert.equal(new Set(contributed).size, contributed.length, 'a command is contributed twice');
   for (const [name, id] of Object.entries(Command)) assert.equal(id, `mlWorkbench.${name}`, `Command.${name} does not match its id`);
 });
@@ -48,7 +56,11 @@ test('menus, keybindings and welcome buttons name only contributed commands', ()
     ...manifest.contributes.viewsWelcome.flatMap((w) => [...w.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1])),
   ].filter((id) => id.startsWith('mlWorkbench.'));
   assert.ok(named.length > 0);
-  assert.deepEqual([...new Set(named.filter((id) => !contributed.includes(id)))], [], 'named in a menu, keybinding or welcome text but not contributed');
+  assert.deepEqual(
+    [...new Set(named.filter((id) => !contributed.includes(id)))],
+    [],
+    'named in a menu, keybinding or welcome text but not contributed',
+  );
 });
 
 test('the view table matches the contributed views and the custom editor', () => {

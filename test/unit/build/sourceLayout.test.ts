@@ -64,7 +64,11 @@ test('every feature folder exports activate() from its index, and holds at most 
   assert.ok(folders.length >= 5, `only ${folders.length} feature folders`);
   for (const folder of folders) {
     const index = path.join(features, folder, 'index.ts');
-    assert.match(readFileSync(index, 'utf8'), /export function activate\(\{?[^)]*\}?: FeatureContext\): Feature/, `${rel(index)} does not export activate(ctx: FeatureContext): Feature`);
+    assert.match(
+      readFileSync(index, 'utf8'),
+      /export function activate\(\{?[^)]*\}?: FeatureContext\): Feature/,
+      `${rel(index)} does not export activate(ctx: FeatureContext): Feature`,
+    );
   }
   const crowded = files
     .filter((f) => f.includes(`${path.sep}features${path.sep}`))

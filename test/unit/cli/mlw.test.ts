@@ -36,7 +36,10 @@ test('an unknown command, a bad workspace and no command are usage errors (exit 
 });
 
 test('doctor --json prints one JSON report', () => {
-  const r = spawnSync(process.execPath, [MLW, 'doctor', '--json', '--python', '/nonexistent/python'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [MLW, 'doctor', '--json', '--python', '/nonexistent/python'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   const report = JSON.parse(r.stdout) as { checks: { id: string; status: string }[] };
   assert.equal(report.checks.find((c) => c.id === 'python')?.status, 'missing');
   assert.equal(r.status, 1, 'a missing component gives exit 1');

@@ -6,7 +6,14 @@ import type { CliContext } from '../../../src/cli/cliCommand';
 function context(json: boolean): { ctx: CliContext; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  const ctx = { workspace: '/', json, out: (t: string) => out.push(t), err: (t: string) => err.push(t), logger: console, signal: new AbortController().signal } as unknown as CliContext;
+  const ctx = {
+    workspace: '/',
+    json,
+    out: (t: string) => out.push(t),
+    err: (t: string) => err.push(t),
+    logger: console,
+    signal: new AbortController().signal,
+  } as unknown as CliContext;
   return { ctx, out, err };
 }
 
@@ -24,7 +31,7 @@ test('script output is relayed in whole lines, across chunk boundaries and CRLF,
   assert.equal(out.length, 2, 'a second flush prints nothing again');
 });
 
-test('under --json the script\'s stdout goes to stderr, keeping stdout for the JSON document', () => {
+test("under --json the script's stdout goes to stderr, keeping stdout for the JSON document", () => {
   const { ctx, out, err } = context(true);
   const o = scriptOutput(ctx);
   o.emit('hello\n', 'stdout');

@@ -15,7 +15,11 @@ test('findUpwards finds the nearest matching folder, within the given number of 
     assert.equal(findUpwards(deep, hasMarker), root);
     assert.equal(findUpwards(deep, hasMarker, 3), root, 'three parents up is within 3 levels');
     assert.equal(findUpwards(deep, hasMarker, 2), undefined, 'but not within 2');
-    assert.equal(findUpwards(deep, () => false), undefined, 'the walk ends at the file-system root');
+    assert.equal(
+      findUpwards(deep, () => false),
+      undefined,
+      'the walk ends at the file-system root',
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

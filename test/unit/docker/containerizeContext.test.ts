@@ -17,25 +17,63 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'mlw-context-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('the Dockerfile: base image ARG, cache-friendly layer order, non-root user, health check, labels, CMD', () => {
-  const text = renderDockerfile({ baseImage: DEFAULT_BASE_IMAGE, modelFiles: ['models/mnist.onnx'], modelName: 'mnist', modelHash: 'ab'.repeat(32), runId: 'run-7', containerPort: 8080 });
+  const text = renderDockerfile({
+    baseImage: DEFAULT_BASE_IMAGE,
+    modelFiles: ['models/mnist.onnx'],
+    modelName: 'mnist',
+    modelHash: 'ab'.repeat(32),
+    runId: 'run-7',
+    containerPort: 8080,
+  });
   const lines = text.split('\n');
-  assert.equal(lines.find((l) => l.startsWith('ARG ')), 'ARG BASE_IMAGE=node:22-bookworm-slim');
+  assert.equal(
+    lines.find((l) => l.startsWith('ARG ')),
+    'ARG BASE_IMAGE=node:22-bookworm-slim',
+  );
   assert.ok(lines.indexOf('FROM ${BASE_IMAGE}') > lines.findIndex((l) => l.startsWith('ARG BASE_IMAGE')));
   const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
-  assert.ok(at('COPY node_modules/') < at('COPY server.js') && at('COPY server.js') < at('COPY models/'), 'runtime, then server, then the model');
+  assert.ok(
+    at('COPY node_modules/') < at('COPY server.js') && at('COPY server.js') < at('COPY models/'),
+    'runtime, then server, then the model',
+  );
   assert.equal(lines.filter((l) => l.startsWith('COPY')).pop(), 'COPY models/ /models/', 'the model is the last COPY');
   assert.ok(at('USER 10001:10001') > at('COPY models/'));
   assert.match(text, /^EXPOSE 8080$/m);
-  assert.match(text, /^HEALTHCHECK --interval=\S+ --timeout=\S+ --start-period=\S+ --retries=3 \\\n {2}CMD \["node", "-e", ".*\/v2\/health\/ready/m);
+  assert.match(
+    text,
+    /^HEALTHCHECK --interval=\S+ --timeout=\S+ --start-period=\S+ --retries=3 \\\n {2}CMD \["node", "-e", ".*\/v2\/health\/ready/m,
+  );
   assert.doesNotMatch(text, /curl|wget/);
   assert.match(text, /dev\.mlworkbench\.modelHash="abab/);
   assert.match(text, /dev\.mlworkbench\.runId="run-7"/);
   assert.equal(lines[lines.length - 2], 'CMD ["node", "/app/server.js", "--host", "0.0.0.0", "--port", "8080", "/models/mnist.onnx"]');
   // a bare file name means models/<name>; several files serve the folder
-  assert.match(renderDockerfile({ baseImage: 'b', modelFiles: ['x.onnx'], modelName: 'x', modelHash: 'h', containerPort: 9000 }), /"--port", "9000", "\/models\/x\.onnx"\]/);
-  assert.match(renderDockerfile({ baseImage: 'b', modelFiles: ['models/a.onnx', 'models/b.onnx'], modelName: 'm', modelHash: 'h', containerPort: 8080 }), /"\/models"\]$/m);
+  assert.match(
+    renderDockerfile({ baseImage: 'b', modelFiles: ['x.onnx'], modelName: 'x', modelHash: 'h', containerPort: 9000 }),
+    /"--port", "9000", "\/models\/x\.onnx"\]/,
+  );
+  assert.match(
+    renderDockerfile({
+      baseImage: 'b',
+      modelFiles: ['models/a.onnx', 'models/b.onnx'],
+      modelName: 'm',
+      modelHash: 'h',
+      containerPort: 8080,
+    }),
+    /"\/models"\]$/m,
+  );
   assert.doesNotMatch(text, /start-interval/);
-  assert.match(renderDockerfile({ baseImage: 'b', modelFiles: ['x.onnx'], modelName: 'x', modelHash: 'h', containerPort: 1, healthStartInterval: true }), /--start-interval=500ms/);
+  assert.match(
+    renderDockerfile({
+      baseImage: 'b',
+      modelFiles: ['x.onnx'],
+      modelName: 'x',
+      modelHash: 'h',
+      containerPort: 1,
+      healthStartInterval: true,
+    }),
+    /--start-interval=500ms/,
+  );
 });
 
 test('the health check script is valid JavaScript that exits', () => {
@@ -44,7 +82,8 @@ test('the health check script is valid JavaScript that exits', () => {
 
 test('.dockerignore keeps secrets, history and data out', () => {
   const lines = renderDockerignore().split('\n');
-  for (const p of ['.git', '.env', '*.pem', 'id_rsa*', '.mlw', '.ssh', '.npmrc', 'node_modules/*', '!node_modules/onnxruntime-node']) assert.ok(lines.includes(p), p);
+  for (const p of ['.git', '.env', '*.pem', 'id_rsa*', '.mlw', '.ssh', '.npmrc', 'node_modules/*', '!node_modules/onnxruntime-node'])
+    assert.ok(lines.includes(p), p);
 });
 
 test('image names and tags from model files', () => {
@@ -69,12 +108,21 @@ test('planModel: a file is served under its name; a folder serves its models; th
   writeFileSync(path.join(dir, 'notes.txt'), 'x');
   const one = await planModel(path.join(dir, 'a b.onnx'));
   assert.equal(one.modelName, 'a_b');
-  assert.deepEqual(one.files.map((f) => [f.name, f.served]), [['models/a_b.onnx', 'a_b']]);
+  assert.deepEqual(
+    one.files.map((f) => [f.name, f.served]),
+    [['models/a_b.onnx', 'a_b']],
+  );
   assert.equal(one.serveTarget, '/models/a_b.onnx');
   assert.match(one.modelHash, /^[0-9a-f]{64}$/);
   const folder = await planModel(dir);
-  assert.deepEqual(folder.files.map((f) => f.name), ['models/a_b.onnx', 'models/resnet/model.onnx']);
-  assert.deepEqual(folder.files.map((f) => f.served), ['a_b', 'resnet']);
+  assert.deepEqual(
+    folder.files.map((f) => f.name),
+    ['models/a_b.onnx', 'models/resnet/model.onnx'],
+  );
+  assert.deepEqual(
+    folder.files.map((f) => f.served),
+    ['a_b', 'resnet'],
+  );
   assert.equal(folder.serveTarget, '/models');
   writeFileSync(path.join(dir, 'resnet', 'model.onnx'), 'model-r2');
   assert.notEqual((await planModel(dir)).modelHash, folder.modelHash);
@@ -84,7 +132,10 @@ test('planModel: a file is served under its name; a folder serves its models; th
 test('planModel packs external data files beside the model and refuses missing or escaping ones', async () => {
   const dir = path.join(tmp, 'external');
   mkdirSync(path.join(dir, 'weights'), { recursive: true });
-  const withData = (location: string) => model({ graph: { initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4], external: { location, offset: '0', length: '16' } }] } });
+  const withData = (location: string) =>
+    model({
+      graph: { initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4], external: { location, offset: '0', length: '16' } }] },
+    });
   writeFileSync(path.join(dir, 'big.onnx'), withData('weights/w.bin'));
   writeFileSync(path.join(dir, 'weights', 'w.bin'), Buffer.alloc(16, 1));
   const plan = await planModel(path.join(dir, 'big.onnx'));
@@ -101,7 +152,10 @@ test('planModel packs external data files beside the model and refuses missing o
 test('server assets are found in the repository, with a clear error elsewhere', () => {
   const assets = locateServerAssets(REPO);
   assert.ok(assets.serverJs.endsWith(path.join('dist', 'server.js')));
-  assert.throws(() => locateServerAssets(tmp), (e: Error) => e instanceof ServerAssetsMissingError && /server\.js \(run `npm run build`\)/.test(e.message));
+  assert.throws(
+    () => locateServerAssets(tmp),
+    (e: Error) => e instanceof ServerAssetsMissingError && /server\.js \(run `npm run build`\)/.test(e.message),
+  );
 });
 
 test('the build context holds only the listed files: no .git, no secrets, only linux binaries of this arch', async () => {
@@ -111,7 +165,13 @@ test('the build context holds only the listed files: no .git, no secrets, only l
   writeFileSync(path.join(ws, '.env'), 'TOKEN=secret');
   writeFileSync(path.join(ws, 'id_rsa'), 'KEY');
   writeFileSync(path.join(ws, 'model.onnx'), 'onnx-bytes');
-  const entries = await contextEntries({ dockerfile: 'FROM x\n', dockerignore: renderDockerignore(), assets: locateServerAssets(REPO), models: [{ name: 'models/model.onnx', file: path.join(ws, 'model.onnx') }], arch: 'x64' });
+  const entries = await contextEntries({
+    dockerfile: 'FROM x\n',
+    dockerignore: renderDockerignore(),
+    assets: locateServerAssets(REPO),
+    models: [{ name: 'models/model.onnx', file: path.join(ws, 'model.onnx') }],
+    arch: 'x64',
+  });
   const names = entries.map((e) => e.name);
   assert.equal(names[0], 'Dockerfile');
   assert.ok(names.includes('.dockerignore') && names.includes('server.js') && names.includes('models/model.onnx'));
@@ -125,10 +185,23 @@ test('the build context holds only the listed files: no .git, no secrets, only l
   const total = entries.reduce((s, e) => s + e.size, 0);
   assert.ok(total < 60e6, `context ${total} bytes`);
   await assert.rejects(
-    contextEntries({ dockerfile: 'FROM x', dockerignore: '', assets: locateServerAssets(REPO), models: [{ name: 'models/.env', file: path.join(ws, '.env') }] }),
+    contextEntries({
+      dockerfile: 'FROM x',
+      dockerignore: '',
+      assets: locateServerAssets(REPO),
+      models: [{ name: 'models/.env', file: path.join(ws, '.env') }],
+    }),
     /Refusing to put secret-looking files into the build context: models\/\.env/,
   );
-  await assert.rejects(contextEntries({ dockerfile: 'FROM x', dockerignore: '', assets: locateServerAssets(REPO), models: [{ name: '.git/config', file: path.join(ws, '.git', 'config') }] }), /under models\//);
+  await assert.rejects(
+    contextEntries({
+      dockerfile: 'FROM x',
+      dockerignore: '',
+      assets: locateServerAssets(REPO),
+      models: [{ name: '.git/config', file: path.join(ws, '.git', 'config') }],
+    }),
+    /under models\//,
+  );
   await assert.rejects(
     contextEntries({ dockerfile: 'FROM x', dockerignore: '', assets: locateServerAssets(REPO), models: [], arch: 'riscv64' }),
     /no ONNX Runtime binaries for linux\/riscv64 \(the engine's platform\)/,
@@ -136,15 +209,30 @@ test('the build context holds only the listed files: no .git, no secrets, only l
 });
 
 test('isSecretPath', () => {
-  for (const p of ['.git/HEAD', 'a/.env', '.env.local', 'keys/server.pem', 'id_rsa.pub', 'x/.ssh/config', '.mlw/runs/x', '.npmrc', 'tls.key']) assert.ok(isSecretPath(p), p);
-  for (const p of ['models/model.onnx', 'server.js', 'node_modules/onnxruntime-node/dist/index.js', 'models/environment.onnx']) assert.ok(!isSecretPath(p), p);
+  for (const p of [
+    '.git/HEAD',
+    'a/.env',
+    '.env.local',
+    'keys/server.pem',
+    'id_rsa.pub',
+    'x/.ssh/config',
+    '.mlw/runs/x',
+    '.npmrc',
+    'tls.key',
+  ])
+    assert.ok(isSecretPath(p), p);
+  for (const p of ['models/model.onnx', 'server.js', 'node_modules/onnxruntime-node/dist/index.js', 'models/environment.onnx'])
+    assert.ok(!isSecretPath(p), p);
 });
 
 test('packContext streams a tar with fixed headers that the entries describe', async () => {
   const tarStream = await import('tar-stream');
   const file = path.join(tmp, 'big.bin');
   writeFileSync(file, Buffer.alloc(300_000, 7));
-  const pack = await packContext([{ name: 'Dockerfile', content: 'FROM x\n', size: 7 }, { name: 'models/big.bin', file, size: 300_000 }]);
+  const pack = await packContext([
+    { name: 'Dockerfile', content: 'FROM x\n', size: 7 },
+    { name: 'models/big.bin', file, size: 300_000 },
+  ]);
   const extract = tarStream.extract();
   const seen: { name: string; size: number; mtime: number; mode: number; bytes: number }[] = [];
   extract.on('entry', (h, stream, next) => {
@@ -162,6 +250,12 @@ test('packContext streams a tar with fixed headers that the entries describe', a
     extract.on('error', reject);
     pack.pipe(extract);
   });
-  assert.deepEqual(seen.map((s) => [s.name, s.size, s.bytes, s.mode]), [['Dockerfile', 7, 7, 0o644], ['models/big.bin', 300_000, 300_000, 0o644]]);
+  assert.deepEqual(
+    seen.map((s) => [s.name, s.size, s.bytes, s.mode]),
+    [
+      ['Dockerfile', 7, 7, 0o644],
+      ['models/big.bin', 300_000, 300_000, 0o644],
+    ],
+  );
   assert.equal(seen[0].mtime, Date.UTC(2020, 0, 1));
 });

@@ -36,7 +36,8 @@ test('readProgress hands over every JSON item, split anywhere, and keeps plain l
   const s = new PassThrough();
   const items: ProgressItem[] = [];
   const done = readProgress(s, (i) => items.push(i));
-  const text = '{"stream":"Step 1/2 : FROM x\\n"}\r\n{"status":"Pushing","id":"abc"}\nnot json\n{"errorDetail":{"message":"boom"},"error":"boom"}';
+  const text =
+    '{"stream":"Step 1/2 : FROM x\\n"}\r\n{"status":"Pushing","id":"abc"}\nnot json\n{"errorDetail":{"message":"boom"},"error":"boom"}';
   for (const ch of text.match(/.{1,5}/gs) ?? []) s.write(ch);
   s.end();
   await done;
@@ -55,15 +56,55 @@ test('readProgress rejects when the stream errors', async () => {
 });
 
 test('container descriptions from list and inspect answers', () => {
-  const listed = fromListEntry({ Id: 'c1', Names: ['/m1'], Image: 'mnist:latest', State: 'running', Status: 'Up 3 seconds (health: starting)', Ports: [{ IP: '127.0.0.1', PrivatePort: 8080, PublicPort: 49153, Type: 'tcp' }, { IP: '::1', PrivatePort: 8080, PublicPort: 49153, Type: 'tcp' }, { PrivatePort: 9000, Type: 'tcp' }], Labels: { a: 'b' }, Created: 1700000000 });
-  assert.deepEqual(listed, { id: 'c1', name: 'm1', image: 'mnist:latest', state: 'running', health: 'starting', status: 'Up 3 seconds (health: starting)', ports: [{ hostIp: '127.0.0.1', hostPort: 49153, containerPort: 8080 }], labels: { a: 'b' }, createdAt: 1700000000000 });
+  const listed = fromListEntry({
+    Id: 'c1',
+    Names: ['/m1'],
+    Image: 'mnist:latest',
+    State: 'running',
+    Status: 'Up 3 seconds (health: starting)',
+    Ports: [
+      { IP: '127.0.0.1', PrivatePort: 8080, PublicPort: 49153, Type: 'tcp' },
+      { IP: '::1', PrivatePort: 8080, PublicPort: 49153, Type: 'tcp' },
+      { PrivatePort: 9000, Type: 'tcp' },
+    ],
+    Labels: { a: 'b' },
+    Created: 1700000000,
+  });
+  assert.deepEqual(listed, {
+    id: 'c1',
+    name: 'm1',
+    image: 'mnist:latest',
+    state: 'running',
+    health: 'starting',
+    status: 'Up 3 seconds (health: starting)',
+    ports: [{ hostIp: '127.0.0.1', hostPort: 49153, containerPort: 8080 }],
+    labels: { a: 'b' },
+    createdAt: 1700000000000,
+  });
   assert.equal(healthFromStatus('Up 1 minute (healthy)'), 'healthy');
   assert.equal(healthFromStatus('Up 1 minute (unhealthy)'), 'unhealthy');
   assert.equal(healthFromStatus('Exited (0) 2 seconds ago'), undefined);
-  const inspected = fromInspect({ Id: 'c2', Name: '/m2', Created: '2026-01-01T00:00:00Z', Config: { Image: 'x:1', Labels: null }, State: { Status: 'exited', ExitCode: 137 }, NetworkSettings: { Ports: { '8080/tcp': null } } });
-  assert.deepEqual([inspected.state, inspected.status, inspected.ports, inspected.labels, inspected.health], ['exited', 'Exited (137)', [], {}, undefined]);
-  const healthy = fromInspect({ Id: 'c3', State: { Status: 'running', Health: { Status: 'healthy' } }, NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '5000' }] } } });
-  assert.deepEqual([healthy.health, healthy.status, healthy.ports], ['healthy', 'Running (healthy)', [{ hostIp: '127.0.0.1', hostPort: 5000, containerPort: 8080 }]]);
+  const inspected = fromInspect({
+    Id: 'c2',
+    Name: '/m2',
+    Created: '2026-01-01T00:00:00Z',
+    Config: { Image: 'x:1', Labels: null },
+    State: { Status: 'exited', ExitCode: 137 },
+    NetworkSettings: { Ports: { '8080/tcp': null } },
+  });
+  assert.deepEqual(
+    [inspected.state, inspected.status, inspected.ports, inspected.labels, inspected.health],
+    ['exited', 'Exited (137)', [], {}, undefined],
+  );
+  const healthy = fromInspect({
+    Id: 'c3',
+    State: { Status: 'running', Health: { Status: 'healthy' } },
+    NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '5000' }] } },
+  });
+  assert.deepEqual(
+    [healthy.health, healthy.status, healthy.ports],
+    ['healthy', 'Running (healthy)', [{ hostIp: '127.0.0.1', hostPort: 5000, containerPort: 8080 }]],
+  );
 });
 
 test('registry errors: refused credentials and unreachable registries get their own error', () => {

@@ -35,13 +35,21 @@ function home(): string {
   return dir;
 }
 
-const none = (h: string) => ({ systemDockerSocket: path.join(h, 'none-docker.sock'), systemPodmanSocket: path.join(h, 'none-podman.sock') });
+const none = (h: string) => ({
+  systemDockerSocket: path.join(h, 'none-docker.sock'),
+  systemPodmanSocket: path.join(h, 'none-podman.sock'),
+});
 
 test('DOCKER_HOST wins over the context and the default socket', async () => {
   const h = home();
   const a = await engineAt(path.join(h, 'a.sock'));
   const b = await engineAt(path.join(h, 'b.sock'));
-  const e = await findEngine({ homeDir: h, env: { DOCKER_HOST: `unix://${a}` }, systemDockerSocket: b, systemPodmanSocket: path.join(h, 'x') });
+  const e = await findEngine({
+    homeDir: h,
+    env: { DOCKER_HOST: `unix://${a}` },
+    systemDockerSocket: b,
+    systemPodmanSocket: path.join(h, 'x'),
+  });
   assert.equal(e.source, 'DOCKER_HOST');
   assert.equal(e.socketPath, a);
   assert.equal(e.description, `unix://${a}`);
@@ -63,24 +71,41 @@ test('the current context from config.json is used when DOCKER_HOST is unset', a
   const id = createHash('sha256').update(name).digest('hex');
   mkdirSync(path.join(h, '.docker', 'contexts', 'meta', id), { recursive: true });
   writeFileSync(path.join(h, '.docker', 'config.json'), JSON.stringify({ currentContext: name }));
-  writeFileSync(path.join(h, '.docker', 'contexts', 'meta', id, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: `unix://${sock}`, SkipTLSVerify: false } } }));
+  writeFileSync(
+    path.join(h, '.docker', 'contexts', 'meta', id, 'meta.json'),
+    JSON.stringify({ Name: name, Endpoints: { docker: { Host: `unix://${sock}`, SkipTLSVerify: false } } }),
+  );
   const other = await engineAt(path.join(h, 'default.sock'));
   const e = await findEngine({ homeDir: h, env: {}, systemDockerSocket: other, systemPodmanSocket: path.join(h, 'x') });
   assert.equal(e.source, 'context my-ctx');
   assert.equal(e.socketPath, sock);
   // DOCKER_CONTEXT=default overrides config.json and falls through to the default socket
-  const d = await findEngine({ homeDir: h, env: { DOCKER_CONTEXT: 'default' }, systemDockerSocket: other, systemPodmanSocket: path.join(h, 'x') });
+  const d = await findEngine({
+    homeDir: h,
+    env: { DOCKER_CONTEXT: 'default' },
+    systemDockerSocket: other,
+    systemPodmanSocket: path.join(h, 'x'),
+  });
   assert.equal(d.source, 'default socket');
 });
 
 test('falls back past a dead DOCKER_HOST to the default socket, then to Podman', async () => {
   const h = home();
   const podman = await engineAt(path.join(h, 'run', 'podman', 'podman.sock'));
-  const e = await findEngine({ homeDir: h, env: { DOCKER_HOST: `unix://${path.join(h, 'dead.sock')}`, XDG_RUNTIME_DIR: path.join(h, 'run') }, ...none(h) });
+  const e = await findEngine({
+    homeDir: h,
+    env: { DOCKER_HOST: `unix://${path.join(h, 'dead.sock')}`, XDG_RUNTIME_DIR: path.join(h, 'run') },
+    ...none(h),
+  });
   assert.equal(e.source, 'podman socket');
   assert.equal(e.socketPath, podman);
   const dflt = await engineAt(path.join(h, 'docker.sock'));
-  const f = await findEngine({ homeDir: h, env: { XDG_RUNTIME_DIR: path.join(h, 'run') }, systemDockerSocket: dflt, systemPodmanSocket: path.join(h, 'x') });
+  const f = await findEngine({
+    homeDir: h,
+    env: { XDG_RUNTIME_DIR: path.join(h, 'run') },
+    systemDockerSocket: dflt,
+    systemPodmanSocket: path.join(h, 'x'),
+  });
   assert.equal(f.source, 'default socket');
 });
 
@@ -89,7 +114,13 @@ test('nothing answering: EngineUnavailableError lists every candidate and why', 
   const hang = await engineAt(path.join(h, 'hang.sock'), 'hang');
   const broken = await engineAt(path.join(h, 'broken.sock'), '500');
   const t0 = Date.now();
-  const err = await findEngine({ dockerHost: `unix://${hang}`, homeDir: h, env: { DOCKER_HOST: `unix://${broken}`, XDG_RUNTIME_DIR: path.join(h, 'run') }, timeoutMs: 300, ...none(h) }).then(
+  const err = await findEngine({
+    dockerHost: `unix://${hang}`,
+    homeDir: h,
+    env: { DOCKER_HOST: `unix://${broken}`, XDG_RUNTIME_DIR: path.join(h, 'run') },
+    timeoutMs: 300,
+    ...none(h),
+  }).then(
     () => assert.fail('expected EngineUnavailableError'),
     (e: unknown) => e,
   );
@@ -114,7 +145,11 @@ test('a broken context is reported, not thrown', async () => {
 });
 
 test('parseDockerHost: unix, tcp, TLS, ssh and bad addresses', () => {
-  assert.deepEqual(parseDockerHost('unix:///var/run/docker.sock', 's'), { socketPath: '/var/run/docker.sock', source: 's', description: 'unix:///var/run/docker.sock' });
+  assert.deepEqual(parseDockerHost('unix:///var/run/docker.sock', 's'), {
+    socketPath: '/var/run/docker.sock',
+    source: 's',
+    description: 'unix:///var/run/docker.sock',
+  });
   const tcp = parseDockerHost('tcp://10.0.0.5:2375', 'DOCKER_HOST');
   assert.equal(tcp.protocol, 'http');
   assert.equal(tcp.port, 2375);
@@ -124,7 +159,10 @@ test('parseDockerHost: unix, tcp, TLS, ssh and bad addresses', () => {
   assert.equal(tls.tlsDir, '/certs');
   assert.equal(parseDockerHost('tcp://h:2376', 'x', {}, '/home/u').tlsDir, '/home/u/.docker');
   const ssh = parseDockerHost('ssh://deploy@build-box', 'x');
-  assert.deepEqual([ssh.protocol, ssh.username, ssh.host, ssh.port, ssh.description], ['ssh', 'deploy', 'build-box', 22, 'ssh://deploy@build-box']);
+  assert.deepEqual(
+    [ssh.protocol, ssh.username, ssh.host, ssh.port, ssh.description],
+    ['ssh', 'deploy', 'build-box', 22, 'ssh://deploy@build-box'],
+  );
   assert.equal(parseDockerHost('127.0.0.1:2375', 'x').description, 'tcp://127.0.0.1:2375');
   assert.throws(() => parseDockerHost('ftp://x', 'x'), /unsupported scheme/);
   assert.throws(() => parseDockerHost('unix://', 'x'), /no socket path/);

@@ -37,34 +37,59 @@ test('onnxruntime-node loads and names its CPU provider', async () => {
 
 test('the execution providers that really load: cpu does, cuda does not (no GPU, no CUDA binaries here)', async (t) => {
   if ((await probeExecutionProvider('cuda')).loads) return t.skip('the CUDA provider loads on this machine');
-  const checks = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', probeProviders: ['cpu', 'cuda'], logger: silentLogger });
+  const checks = await byId({
+    python: '/nonexistent',
+    dockerHost: 'unix:///nonexistent.sock',
+    probeProviders: ['cpu', 'cuda'],
+    logger: silentLogger,
+  });
   const ort = checks.get('onnxruntime')!;
   assert.equal(ort.status, 'ok');
   assert.match(ort.detail, /^\d+\.\d+\.\d+; execution providers that load: cpu; that do not load here: cuda$/);
   assert.equal(checks.get('onnxruntime.cuda'), undefined, 'cuda is not asked for: no warning row');
   // Asked for (mlWorkbench.executionProviders): a warning row with the reason and the install command.
-  const asked = await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', probeProviders: ['cpu'], executionProviders: ['cuda', 'cpu'], logger: silentLogger });
+  const asked = await byId({
+    python: '/nonexistent',
+    dockerHost: 'unix:///nonexistent.sock',
+    probeProviders: ['cpu'],
+    executionProviders: ['cuda', 'cpu'],
+    logger: silentLogger,
+  });
   assert.match(asked.get('onnxruntime')!.detail, /that load: cpu; that do not load here: cuda$/);
   const cuda = asked.get('onnxruntime.cuda')!;
   assert.equal(cuda.status, 'warning');
   assert.match(cuda.detail, /^does not load: .*Failed to load shared library/);
-  assert.ok(cuda.fix?.startsWith(`Install onnxruntime-node's CUDA 12 binaries with \`ONNXRUNTIME_NODE_INSTALL=cuda12 node ${require.resolve('onnxruntime-node/script/install.js')}\``), cuda.fix);
+  assert.ok(
+    cuda.fix?.startsWith(
+      `Install onnxruntime-node's CUDA 12 binaries with \`ONNXRUNTIME_NODE_INSTALL=cuda12 node ${require.resolve('onnxruntime-node/script/install.js')}\``,
+    ),
+    cuda.fix,
+  );
   assert.equal(asked.get('onnxruntime.cpu'), undefined);
 });
 
-test('the default candidates are this platform\'s', async () => {
-  const detail = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger })).get('onnxruntime')!.detail;
+test("the default candidates are this platform's", async () => {
+  const detail = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent.sock', logger: silentLogger })).get(
+    'onnxruntime',
+  )!.detail;
   const named = [...detail.matchAll(/(?:load|here): ([a-z, ]+)/g)].flatMap((m) => m[1].split(', '));
   assert.deepEqual([...named].sort(), [...platformExecutionProviders()].sort());
   assert.match(detail, /that load: cpu\b/);
 });
 
 /** Engine discovery that sees only what the test gives it: no DOCKER_HOST, no context, no system sockets. */
-const isolated = { env: {}, homeDir: mkdtempSync(path.join(os.tmpdir(), 'mlw-env-home-')), systemDockerSocket: '/nonexistent/system.sock', systemPodmanSocket: '/nonexistent/podman.sock' };
+const isolated = {
+  env: {},
+  homeDir: mkdtempSync(path.join(os.tmpdir(), 'mlw-env-home-')),
+  systemDockerSocket: '/nonexistent/system.sock',
+  systemPodmanSocket: '/nonexistent/podman.sock',
+};
 after(() => rmSync(isolated.homeDir, { recursive: true, force: true }));
 
 test('a Docker socket that does not exist, and a TCP engine address nobody listens on, are missing with what was tried and a fix', async () => {
-  const noSocket = (await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', dockerDiscovery: isolated, logger: silentLogger })).get('docker');
+  const noSocket = (
+    await byId({ python: '/nonexistent', dockerHost: 'unix:///nonexistent/docker.sock', dockerDiscovery: isolated, logger: silentLogger })
+  ).get('docker');
   assert.equal(noSocket?.status, 'missing');
   assert.match(noSocket!.detail, /No engine answered\. Tried: unix:\/\/\/nonexistent\/docker\.sock \[setting\] \(no such socket\)/);
   assert.match(noSocket!.detail, /\/nonexistent\/system\.sock \[default socket\]/, 'the default socket was tried too');
@@ -75,7 +100,9 @@ test('a Docker socket that does not exist, and a TCP engine address nobody liste
       s.close(() => resolve(p));
     });
   });
-  const refused = (await byId({ python: '/nonexistent', dockerHost: `tcp://127.0.0.1:${port}`, dockerDiscovery: isolated, logger: silentLogger })).get('docker');
+  const refused = (
+    await byId({ python: '/nonexistent', dockerHost: `tcp://127.0.0.1:${port}`, dockerDiscovery: isolated, logger: silentLogger })
+  ).get('docker');
   assert.equal(refused?.status, 'missing');
   assert.match(refused!.detail, new RegExp(`tcp://127.0.0.1:${port} \\[setting\\] \\(ECONNREFUSED`));
   assert.match(refused!.fix ?? '', /mlWorkbench\.docker\.host/);

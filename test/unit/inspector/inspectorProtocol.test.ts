@@ -19,12 +19,15 @@ describe('parseInspectorMessage', () => {
   });
 
   it('accepts a statistics request for a tensor the model has', () => {
-    assert.deepEqual(parseInspectorMessage({ type: 'requestTensorStats', requestId: 3, graphId: '', tensor: 'w', ref: { path: '/x' } }, context), {
-      type: 'requestTensorStats',
-      requestId: 3,
-      graphId: '',
-      tensor: 'w',
-    });
+    assert.deepEqual(
+      parseInspectorMessage({ type: 'requestTensorStats', requestId: 3, graphId: '', tensor: 'w', ref: { path: '/x' } }, context),
+      {
+        type: 'requestTensorStats',
+        requestId: 3,
+        graphId: '',
+        tensor: 'w',
+      },
+    );
     assert.ok(parseInspectorMessage({ type: 'requestTensorStats', requestId: 0, graphId: '/3.body.0', tensor: 'w_inner' }, context));
   });
 

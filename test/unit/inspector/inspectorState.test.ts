@@ -28,8 +28,18 @@ describe('loadInspectorState', () => {
       graph: {
         nodes: [
           { opType: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['h'], attributes: [attrInts('perm', [1, 0])] },
-          { opType: 'Constant', outputs: ['c'], attributes: [attrTensor('value', { name: 'k', dataType: DataType.FLOAT, dims: [1], raw: f32([1]) })] },
-          { opType: 'If', name: 'branch', inputs: ['c'], outputs: ['y'], attributes: [attrGraph('then_branch', body), attrGraph('else_branch', body)] },
+          {
+            opType: 'Constant',
+            outputs: ['c'],
+            attributes: [attrTensor('value', { name: 'k', dataType: DataType.FLOAT, dims: [1], raw: f32([1]) })],
+          },
+          {
+            opType: 'If',
+            name: 'branch',
+            inputs: ['c'],
+            outputs: ['y'],
+            attributes: [attrGraph('then_branch', body), attrGraph('else_branch', body)],
+          },
         ],
         initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [2, 2], raw: f32([1, 2, 3, 4]) }],
         inputs: [valueInfo('x', DataType.FLOAT, ['batch', 2])],
@@ -40,16 +50,25 @@ describe('loadInspectorState', () => {
     const { state, tensors } = await loadInspectorState(path);
     assert.equal(state.fileName, 'm.onnx');
     assert.equal(state.summary.nodeCount, 5);
-    assert.deepEqual(state.summary.inputs.map((i) => i.shape), [['batch', 2]]);
+    assert.deepEqual(
+      state.summary.inputs.map((i) => i.shape),
+      [['batch', 2]],
+    );
     const json = JSON.stringify(state.graph);
     assert.ok(!json.includes('"ref"'), 'no tensor references in what the webview gets');
     const [mm, constant, branch] = state.graph.nodes;
     assert.deepEqual(mm.attributes, [{ name: 'perm', type: 'ints', text: '[1, 0]' }]);
     assert.match(constant.attributes[0].text, /^tensor float\[1\] k$/);
-    assert.deepEqual(branch.subgraphs.map((s) => s.attribute), ['then_branch', 'else_branch']);
+    assert.deepEqual(
+      branch.subgraphs.map((s) => s.attribute),
+      ['then_branch', 'else_branch'],
+    );
     const then = branch.subgraphs[0].graphs[0];
     assert.equal(then.id, '/2.then_branch.0');
-    assert.deepEqual(then.initializers.map((t) => t.name), ['b']);
+    assert.deepEqual(
+      then.initializers.map((t) => t.name),
+      ['b'],
+    );
 
     assert.ok(tensors.has(tensorKey('', 'w')));
     assert.ok(tensors.has(tensorKey('/2.then_branch.0', 'b')));
@@ -71,9 +90,15 @@ describe('loadInspectorState', () => {
     assert.equal(typeof error.offset, 'number');
 
     const text = await dir.write('notes.onnx', 'hello, this is not a model\n');
-    const notModel = await loadInspectorState(text).then(() => undefined, (e: unknown) => toLoadError(text, e));
+    const notModel = await loadInspectorState(text).then(
+      () => undefined,
+      (e: unknown) => toLoadError(text, e),
+    );
     assert.equal(notModel?.kind, 'format');
-    const missing = await loadInspectorState(`${dir.path}/nope.onnx`).then(() => undefined, (e: unknown) => toLoadError('nope.onnx', e));
+    const missing = await loadInspectorState(`${dir.path}/nope.onnx`).then(
+      () => undefined,
+      (e: unknown) => toLoadError('nope.onnx', e),
+    );
     assert.equal(missing?.kind, 'io');
   });
 });

@@ -52,13 +52,19 @@ describe('findModelPaths', () => {
       'other: data.csv',
     ].join('\n');
     const found = findModelPaths(text, { yaml: true });
-    assert.deepEqual(found.map((c) => c.path), ['models/linear.onnx', 'models/conv2d.onnx', "it's.onnx", 'models/experiments/gemm.onnx']);
+    assert.deepEqual(
+      found.map((c) => c.path),
+      ['models/linear.onnx', 'models/conv2d.onnx', "it's.onnx", 'models/experiments/gemm.onnx'],
+    );
     for (const c of found.filter((x) => !x.path.includes("'"))) assert.equal(text.slice(c.start, c.end), c.path);
   });
 
   it('returns candidates in text order', () => {
     const found = findModelPaths(`b: 'x.onnx'\na: y.onnx`, { yaml: true });
-    assert.deepEqual(found.map((c) => c.path), ['x.onnx', 'y.onnx']);
+    assert.deepEqual(
+      found.map((c) => c.path),
+      ['x.onnx', 'y.onnx'],
+    );
   });
 });
 

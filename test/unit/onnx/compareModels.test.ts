@@ -30,7 +30,10 @@ describe('compareModels', () => {
       },
     });
     const b = model({
-      opsets: [['', 17], ['com.microsoft', 1]],
+      opsets: [
+        ['', 17],
+        ['com.microsoft', 1],
+      ],
       graph: {
         nodes: [
           { opType: 'MatMul', inputs: ['x', 'w'], outputs: ['h'] },
@@ -45,15 +48,36 @@ describe('compareModels', () => {
     const [sa, sb] = await Promise.all([summarizeModel(await dir.write('a.onnx', a)), summarizeModel(await dir.write('b.onnx', b))]);
     const c = compareModels(sa, sb);
     assert.equal(c.sameSignature, false);
-    assert.deepEqual(c.inputs.removed.map((v) => v.name), ['mask']);
-    assert.deepEqual(c.inputs.changed.map((v) => v.changes), [['type tensor(float) -> tensor(float16)', 'shape [1,4] -> [N,4]']]);
-    assert.deepEqual(c.outputs.added.map((v) => v.name), ['g']);
-    assert.deepEqual(c.opsets, [{ domain: 'ai.onnx', before: 13, after: 17 }, { domain: 'com.microsoft', after: 1 }]);
-    assert.deepEqual(c.operators.added.map((o) => `${o.domain}.${o.opType}`), ['com.microsoft.Gelu']);
+    assert.deepEqual(
+      c.inputs.removed.map((v) => v.name),
+      ['mask'],
+    );
+    assert.deepEqual(
+      c.inputs.changed.map((v) => v.changes),
+      [['type tensor(float) -> tensor(float16)', 'shape [1,4] -> [N,4]']],
+    );
+    assert.deepEqual(
+      c.outputs.added.map((v) => v.name),
+      ['g'],
+    );
+    assert.deepEqual(c.opsets, [
+      { domain: 'ai.onnx', before: 13, after: 17 },
+      { domain: 'com.microsoft', after: 1 },
+    ]);
+    assert.deepEqual(
+      c.operators.added.map((o) => `${o.domain}.${o.opType}`),
+      ['com.microsoft.Gelu'],
+    );
     assert.deepEqual(c.operators.changed, [{ domain: 'ai.onnx', opType: 'Relu', before: 2, after: 1, delta: -1 }]);
     assert.deepEqual(c.parameters, { before: 16, after: 16, delta: 0, ratio: 1 });
     assert.deepEqual(c.parameterBytes, { before: 64, after: 32, delta: -32, ratio: 0.5 });
-    assert.deepEqual(c.parametersByDtype.map((d) => [d.dtype, d.bytes.delta]), [['float', -64], ['float16', 32]]);
+    assert.deepEqual(
+      c.parametersByDtype.map((d) => [d.dtype, d.bytes.delta]),
+      [
+        ['float', -64],
+        ['float16', 32],
+      ],
+    );
     assert.ok(c.lines.includes('input x: type tensor(float) -> tensor(float16), shape [1,4] -> [N,4]'));
     assert.ok(c.lines.includes('opset ai.onnx: 13 -> 17'));
     assert.ok(c.lines.includes('operator added: com.microsoft.Gelu x1'));
@@ -65,7 +89,10 @@ describe('compareModels', () => {
 
   it('notices reordered inputs', async () => {
     const m = (order: string[]): Uint8Array => model({ graph: { inputs: order.map((n) => valueInfo(n, DataType.FLOAT, [1])) } });
-    const [x, y] = await Promise.all([summarizeModel(await dir.write('x.onnx', m(['a', 'b']))), summarizeModel(await dir.write('y.onnx', m(['b', 'a'])))]);
+    const [x, y] = await Promise.all([
+      summarizeModel(await dir.write('x.onnx', m(['a', 'b']))),
+      summarizeModel(await dir.write('y.onnx', m(['b', 'a']))),
+    ]);
     const c = compareModels(x, y);
     assert.equal(c.inputs.reordered, true);
     assert.equal(c.sameSignature, false);

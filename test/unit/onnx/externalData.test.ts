@@ -133,7 +133,9 @@ describe('external data', () => {
       const path = join(folder, 'm.onnx');
       await writeFile(
         path,
-        model({ graph: { initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4], external: { location: 'data.bin', ...extra } }] } }),
+        model({
+          graph: { initializers: [{ name: 'w', dataType: DataType.FLOAT, dims: [4], external: { location: 'data.bin', ...extra } }] },
+        }),
       );
       const m = await readModel(path);
       return [...((await readTensorData(m.graph.initializers[0])).values as Float32Array)];

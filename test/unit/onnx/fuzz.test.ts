@@ -26,17 +26,24 @@ const CASES = Number(process.env.MLW_FUZZ_CASES ?? 3000);
 const TIME_BOUND_MS = Number(process.env.MLW_FUZZ_BOUND_MS ?? 200);
 const SEED = Number(process.env.MLW_FUZZ_SEED ?? 20240611);
 
-
 function syntheticSeeds(): Uint8Array[] {
   const body = graph({
     name: 'body',
-    nodes: [{ opType: 'Constant', outputs: ['k'], attributes: [attrTensor('value', { name: 'k', dataType: DataType.INT64, dims: [3], int64Data: [1, 2, 3] })] }],
+    nodes: [
+      {
+        opType: 'Constant',
+        outputs: ['k'],
+        attributes: [attrTensor('value', { name: 'k', dataType: DataType.INT64, dims: [3], int64Data: [1, 2, 3] })],
+      },
+    ],
     initializers: [{ name: 'h', dataType: DataType.FLOAT16, dims: [4], int32Data: [15360, 15360, 0, 1] }],
   });
   return [
     model({
       graph: {
-        nodes: [{ opType: 'If', inputs: ['c'], outputs: ['k'], attributes: [attrGraph('then_branch', body), attrGraph('else_branch', body)] }],
+        nodes: [
+          { opType: 'If', inputs: ['c'], outputs: ['k'], attributes: [attrGraph('then_branch', body), attrGraph('else_branch', body)] },
+        ],
         initializers: [
           { name: 'w', dataType: DataType.FLOAT, dims: [2, 3], raw: f32([1, 2, 3, 4, 5, 6]) },
           { name: 's', dataType: DataType.STRING, dims: [2], stringData: ['ab', 'cd'] },
@@ -60,52 +67,77 @@ type Mutation = (bytes: Uint8Array, rnd: () => number) => Uint8Array;
 const at = (n: number, rnd: () => number): number => Math.floor(rnd() * n);
 const MUTATIONS: [string, Mutation][] = [
   ['truncate', (b, rnd) => b.subarray(0, at(b.length, rnd))],
-  ['flip bytes', (b, rnd) => {
-    const c = Uint8Array.from(b);
-    for (let i = 0, n = 1 + at(8, rnd); i < n; i++) c[at(c.length, rnd)] ^= 1 << at(8, rnd);
-    return c;
-  }],
-  ['random bytes', (b, rnd) => {
-    const c = Uint8Array.from(b);
-    for (let i = 0, n = 1 + at(4, rnd); i < n; i++) c[at(c.length, rnd)] = at(256, rnd);
-    return c;
-  }],
-  ['0xff run', (b, rnd) => {
-    const c = Uint8Array.from(b);
-    const start = at(c.length, rnd);
-    c.fill(0xff, start, Math.min(c.length, start + 1 + at(12, rnd)));
-    return c;
-  }],
-  ['huge length', (b, rnd) => {
-    const c = Uint8Array.from(b);
-    const start = at(c.length, rnd);
-    const huge = [[0xff, 0xff, 0xff, 0xff, 0x07], [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], [0xf0, 0xff, 0x3f]][at(3, rnd)];
-    c.set(huge.slice(0, c.length - start), start);
-    return c;
-  }],
-  ['duplicate slice', (b, rnd) => {
-    const from = at(b.length, rnd);
-    const len = at(Math.min(64, b.length - from) + 1, rnd);
-    const to = at(b.length, rnd);
-    const c = new Uint8Array(b.length + len);
-    c.set(b.subarray(0, to));
-    c.set(b.subarray(from, from + len), to);
-    c.set(b.subarray(to), to + len);
-    return c;
-  }],
-  ['delete slice', (b, rnd) => {
-    const from = at(b.length, rnd);
-    const len = at(Math.min(32, b.length - from) + 1, rnd);
-    const c = new Uint8Array(b.length - len);
-    c.set(b.subarray(0, from));
-    c.set(b.subarray(from + len), from);
-    return c;
-  }],
-  ['flip then truncate', (b, rnd) => {
-    const c = Uint8Array.from(b);
-    c[at(c.length, rnd)] ^= 0x80;
-    return c.subarray(0, Math.max(1, at(c.length + 1, rnd)));
-  }],
+  [
+    'flip bytes',
+    (b, rnd) => {
+      const c = Uint8Array.from(b);
+      for (let i = 0, n = 1 + at(8, rnd); i < n; i++) c[at(c.length, rnd)] ^= 1 << at(8, rnd);
+      return c;
+    },
+  ],
+  [
+    'random bytes',
+    (b, rnd) => {
+      const c = Uint8Array.from(b);
+      for (let i = 0, n = 1 + at(4, rnd); i < n; i++) c[at(c.length, rnd)] = at(256, rnd);
+      return c;
+    },
+  ],
+  [
+    '0xff run',
+    (b, rnd) => {
+      const c = Uint8Array.from(b);
+      const start = at(c.length, rnd);
+      c.fill(0xff, start, Math.min(c.length, start + 1 + at(12, rnd)));
+      return c;
+    },
+  ],
+  [
+    'huge length',
+    (b, rnd) => {
+      const c = Uint8Array.from(b);
+      const start = at(c.length, rnd);
+      const huge = [
+        [0xff, 0xff, 0xff, 0xff, 0x07],
+        [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+        [0xf0, 0xff, 0x3f],
+      ][at(3, rnd)];
+      c.set(huge.slice(0, c.length - start), start);
+      return c;
+    },
+  ],
+  [
+    'duplicate slice',
+    (b, rnd) => {
+      const from = at(b.length, rnd);
+      const len = at(Math.min(64, b.length - from) + 1, rnd);
+      const to = at(b.length, rnd);
+      const c = new Uint8Array(b.length + len);
+      c.set(b.subarray(0, to));
+      c.set(b.subarray(from, from + len), to);
+      c.set(b.subarray(to), to + len);
+      return c;
+    },
+  ],
+  [
+    'delete slice',
+    (b, rnd) => {
+      const from = at(b.length, rnd);
+      const len = at(Math.min(32, b.length - from) + 1, rnd);
+      const c = new Uint8Array(b.length - len);
+      c.set(b.subarray(0, from));
+      c.set(b.subarray(from + len), from);
+      return c;
+    },
+  ],
+  [
+    'flip then truncate',
+    (b, rnd) => {
+      const c = Uint8Array.from(b);
+      c[at(c.length, rnd)] ^= 0x80;
+      return c.subarray(0, Math.max(1, at(c.length + 1, rnd)));
+    },
+  ],
 ];
 
 function allTensors(g: OnnxGraph, out: TensorRef[] = []): TensorRef[] {

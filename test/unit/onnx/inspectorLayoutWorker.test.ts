@@ -21,13 +21,24 @@ let bundle: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'mlw-layout-worker-'));
   bundle = join(dir, 'inspectorLayout.worker.js');
-  buildSync({ entryPoints: [join(ROOT, 'webview-ui/inspector/layoutWorker.ts')], bundle: true, platform: 'browser', format: 'iife', outfile: bundle, logLevel: 'error' });
+  buildSync({
+    entryPoints: [join(ROOT, 'webview-ui/inspector/layoutWorker.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    outfile: bundle,
+    logLevel: 'error',
+  });
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The bundle in a worker thread; every message it posts is collected. */
-function startWorker(): { worker: Worker; received: FromLayoutWorker[]; next: (id: number, type: FromLayoutWorker['type']) => Promise<FromLayoutWorker> } {
+function startWorker(): {
+  worker: Worker;
+  received: FromLayoutWorker[];
+  next: (id: number, type: FromLayoutWorker['type']) => Promise<FromLayoutWorker>;
+} {
   const shim = `
     const { parentPort, workerData } = require('node:worker_threads');
     globalThis.self = {
@@ -61,7 +72,12 @@ function wide(n: number, width: number): LayoutInput & { sources: Int32Array; ta
     sources.push(base + ((v * 7) % width), base + ((v * 13 + 5) % width));
     targets.push(v, v);
   }
-  return { nodeCount: n, sources: Int32Array.from(sources), targets: Int32Array.from(targets), widths: Float64Array.from({ length: n }, (_, i) => 56 + (i % 9) * 7) };
+  return {
+    nodeCount: n,
+    sources: Int32Array.from(sources),
+    targets: Int32Array.from(targets),
+    widths: Float64Array.from({ length: n }, (_, i) => 56 + (i % 9) * 7),
+  };
 }
 
 test('the worker lays a graph out exactly as the page would', async () => {
@@ -99,22 +115,48 @@ test('a cancel or a newer job stops an older job; malformed messages are dropped
     await sleep(2 * full + 200);
     worker.postMessage({ type: 'layout', id: 3, ...big });
     worker.postMessage({ type: 'layout', id: 4, nodeCount: 2, sources: [0], targets: [1], widths: new Float64Array(2) }); // plain arrays
-    worker.postMessage({ type: 'layout', id: 5, nodeCount: 3, sources: new Int32Array([0]), targets: new Int32Array([1]), widths: new Float64Array(2) }); // widths too short
-    worker.postMessage({ type: 'layout', id: 6, nodeCount: 3, sources: new Int32Array([0, 1]), targets: new Int32Array([1, 2]), widths: new Float64Array(3) });
+    worker.postMessage({
+      type: 'layout',
+      id: 5,
+      nodeCount: 3,
+      sources: new Int32Array([0]),
+      targets: new Int32Array([1]),
+      widths: new Float64Array(2),
+    }); // widths too short
+    worker.postMessage({
+      type: 'layout',
+      id: 6,
+      nodeCount: 3,
+      sources: new Int32Array([0, 1]),
+      targets: new Int32Array([1, 2]),
+      widths: new Float64Array(3),
+    });
     const done = await next(6, 'done');
     assert.equal(done.type === 'done' && done.layout.layerCount, 3);
     await sleep(2 * full + 200);
     const finished = received.filter((m) => m.type !== 'progress').map((m) => `${m.type} ${m.id}`);
     assert.deepEqual(finished, ['done 1', 'done 6'], `full layout took ${full.toFixed(0)} ms`);
-    const progress = received.filter((m) => m.type === 'progress' && m.id === 1).map((m) => (m.type === 'progress' ? m.progress.fraction : NaN));
-    assert.ok(progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1])), `progress of job 1: ${progress.join(', ')}`);
+    const progress = received
+      .filter((m) => m.type === 'progress' && m.id === 1)
+      .map((m) => (m.type === 'progress' ? m.progress.fraction : NaN));
+    assert.ok(
+      progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1])),
+      `progress of job 1: ${progress.join(', ')}`,
+    );
   } finally {
     await worker.terminate();
   }
 });
 
 test('message parsers accept what the two sides send and nothing else', () => {
-  const input = { type: 'layout', id: 1, nodeCount: 2, sources: new Int32Array([0]), targets: new Int32Array([1]), widths: new Float64Array(2) };
+  const input = {
+    type: 'layout',
+    id: 1,
+    nodeCount: 2,
+    sources: new Int32Array([0]),
+    targets: new Int32Array([1]),
+    widths: new Float64Array(2),
+  };
   assert.deepEqual(parseToLayoutWorker(input), input);
   assert.deepEqual(parseToLayoutWorker({ type: 'cancel', id: 4 }), { type: 'cancel', id: 4 });
   assert.equal(parseToLayoutWorker({ type: 'cancel', id: 0 }), undefined);
@@ -127,7 +169,11 @@ test('message parsers accept what the two sides send and nothing else', () => {
   assert.ok(parseFromLayoutWorker({ type: 'done', id: 1, layout, ms: 3 }));
   assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, x: [0, 0] }, ms: 3 }), undefined);
   assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, layerStart: new Int32Array(1) }, ms: 3 }), undefined);
-  assert.deepEqual(parseFromLayoutWorker({ type: 'progress', id: 2, progress: { phase: 'order', fraction: 0.5, extra: 1 } }), { type: 'progress', id: 2, progress: { phase: 'order', fraction: 0.5 } });
+  assert.deepEqual(parseFromLayoutWorker({ type: 'progress', id: 2, progress: { phase: 'order', fraction: 0.5, extra: 1 } }), {
+    type: 'progress',
+    id: 2,
+    progress: { phase: 'order', fraction: 0.5 },
+  });
   assert.equal(parseFromLayoutWorker({ type: 'progress', id: 2, progress: { phase: 'paint', fraction: 0.5 } }), undefined);
   assert.deepEqual(parseFromLayoutWorker({ type: 'failed', id: 3, message: 'boom' }), { type: 'failed', id: 3, message: 'boom' });
 });

@@ -38,8 +38,18 @@ before(async () => {
           { opType: 'Add', inputs: ['h', 'B'], outputs: ['y'] },
         ],
         initializers: [
-          { name: 'W', dataType: DataType.FLOAT, dims: [ROWS, COLS], external: { location: 'weights.bin', offset: '0', length: String(W_BYTES) } },
-          { name: 'B', dataType: DataType.FLOAT16, dims: [COLS], external: { location: 'weights.bin', offset: String(W_BYTES), length: String(B_BYTES) } },
+          {
+            name: 'W',
+            dataType: DataType.FLOAT,
+            dims: [ROWS, COLS],
+            external: { location: 'weights.bin', offset: '0', length: String(W_BYTES) },
+          },
+          {
+            name: 'B',
+            dataType: DataType.FLOAT16,
+            dims: [COLS],
+            external: { location: 'weights.bin', offset: String(W_BYTES), length: String(B_BYTES) },
+          },
         ],
         inputs: [valueInfo('x', DataType.FLOAT, ['batch', ROWS])],
         outputs: [valueInfo('y', DataType.FLOAT, ['batch', COLS])],
@@ -61,7 +71,10 @@ describe('a model with more than 1 GiB of external weights', () => {
     assert.ok(s.parameterBytes > 2 ** 30);
     assert.deepEqual(
       s.parametersByDtype.map((d) => [d.dtype, d.elements, d.bytes]),
-      [['float', ROWS * COLS, W_BYTES], ['float16', COLS, B_BYTES]],
+      [
+        ['float', ROWS * COLS, W_BYTES],
+        ['float16', COLS, B_BYTES],
+      ],
     );
     assert.deepEqual(s.externalData, [{ location: 'weights.bin', tensors: 2, bytes: W_BYTES + B_BYTES, size: W_BYTES + B_BYTES }]);
     assert.ok(s.bytesRead <= s.fileSize + 64, `read ${s.bytesRead} bytes`);

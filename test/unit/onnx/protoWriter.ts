@@ -106,54 +106,58 @@ export interface TensorSpec {
   external?: Record<string, string>;
 }
 
-export const tensor = (t: TensorSpec): W => (w) => {
-  if (t.dims.length > 0) w.packedVarints(1, t.dims);
-  w.varint(2, t.dataType);
-  w.bytes(8, t.name);
-  if (t.floatData) {
-    if (t.unpacked) t.floatData.forEach((v) => w.float(4, v));
-    else w.packedFloats(4, t.floatData);
-  }
-  if (t.int32Data) {
-    if (t.unpacked) t.int32Data.forEach((v) => w.varint(5, v));
-    else w.packedVarints(5, t.int32Data);
-  }
-  for (const s of t.stringData ?? []) w.bytes(6, s);
-  if (t.int64Data) {
-    if (t.unpacked) t.int64Data.forEach((v) => w.varint(7, v));
-    else w.packedVarints(7, t.int64Data);
-  }
-  if (t.raw) w.bytes(9, t.raw);
-  if (t.doubleData) {
-    if (t.unpacked) t.doubleData.forEach((v) => w.double(10, v));
-    else w.packedDoubles(10, t.doubleData);
-  }
-  if (t.uint64Data) w.packedVarints(11, t.uint64Data);
-  if (t.external) {
-    for (const [key, value] of Object.entries(t.external)) w.message(13, (e) => e.bytes(1, key).bytes(2, value));
-    w.varint(14, 1);
-  }
-};
+export const tensor =
+  (t: TensorSpec): W =>
+  (w) => {
+    if (t.dims.length > 0) w.packedVarints(1, t.dims);
+    w.varint(2, t.dataType);
+    w.bytes(8, t.name);
+    if (t.floatData) {
+      if (t.unpacked) t.floatData.forEach((v) => w.float(4, v));
+      else w.packedFloats(4, t.floatData);
+    }
+    if (t.int32Data) {
+      if (t.unpacked) t.int32Data.forEach((v) => w.varint(5, v));
+      else w.packedVarints(5, t.int32Data);
+    }
+    for (const s of t.stringData ?? []) w.bytes(6, s);
+    if (t.int64Data) {
+      if (t.unpacked) t.int64Data.forEach((v) => w.varint(7, v));
+      else w.packedVarints(7, t.int64Data);
+    }
+    if (t.raw) w.bytes(9, t.raw);
+    if (t.doubleData) {
+      if (t.unpacked) t.doubleData.forEach((v) => w.double(10, v));
+      else w.packedDoubles(10, t.doubleData);
+    }
+    if (t.uint64Data) w.packedVarints(11, t.uint64Data);
+    if (t.external) {
+      for (const [key, value] of Object.entries(t.external)) w.message(13, (e) => e.bytes(1, key).bytes(2, value));
+      w.varint(14, 1);
+    }
+  };
 
 /** A ValueInfoProto of a tensor type; dims: numbers, strings (dim_param) or null (unknown). */
-export const valueInfo = (name: string, elemType: number, dims?: (number | string | null)[]): W => (w) => {
-  w.bytes(1, name);
-  w.message(2, (type) =>
-    type.message(1, (tt) => {
-      tt.varint(1, elemType);
-      if (dims) {
-        tt.message(2, (shape) => {
-          for (const d of dims) {
-            shape.message(1, (dim) => {
-              if (typeof d === 'number') dim.varint(1, d);
-              else if (typeof d === 'string') dim.bytes(2, d);
-            });
-          }
-        });
-      }
-    }),
-  );
-};
+export const valueInfo =
+  (name: string, elemType: number, dims?: (number | string | null)[]): W =>
+  (w) => {
+    w.bytes(1, name);
+    w.message(2, (type) =>
+      type.message(1, (tt) => {
+        tt.varint(1, elemType);
+        if (dims) {
+          tt.message(2, (shape) => {
+            for (const d of dims) {
+              shape.message(1, (dim) => {
+                if (typeof d === 'number') dim.varint(1, d);
+                else if (typeof d === 'string') dim.bytes(2, d);
+              });
+            }
+          });
+        }
+      }),
+    );
+  };
 
 export interface NodeSpec {
   opType: string;
@@ -164,21 +168,41 @@ export interface NodeSpec {
   attributes?: W[];
 }
 
-export const node = (n: NodeSpec): W => (w) => {
-  for (const i of n.inputs ?? []) w.bytes(1, i);
-  for (const o of n.outputs ?? []) w.bytes(2, o);
-  if (n.name) w.bytes(3, n.name);
-  w.bytes(4, n.opType);
-  for (const a of n.attributes ?? []) w.message(5, a);
-  if (n.domain) w.bytes(7, n.domain);
-};
+export const node =
+  (n: NodeSpec): W =>
+  (w) => {
+    for (const i of n.inputs ?? []) w.bytes(1, i);
+    for (const o of n.outputs ?? []) w.bytes(2, o);
+    if (n.name) w.bytes(3, n.name);
+    w.bytes(4, n.opType);
+    for (const a of n.attributes ?? []) w.message(5, a);
+    if (n.domain) w.bytes(7, n.domain);
+  };
 
-export const attrInt = (name: string, value: number | bigint): W => (w) => w.bytes(1, name).varint(3, value).varint(20, 2);
-export const attrInts = (name: string, values: (number | bigint)[]): W => (w) => w.bytes(1, name).packedVarints(8, values).varint(20, 7);
-export const attrFloat = (name: string, value: number): W => (w) => w.bytes(1, name).float(2, value).varint(20, 1);
-export const attrString = (name: string, value: string): W => (w) => w.bytes(1, name).bytes(4, value).varint(20, 3);
-export const attrTensor = (name: string, t: TensorSpec): W => (w) => w.bytes(1, name).message(5, tensor(t)).varint(20, 4);
-export const attrGraph = (name: string, g: W): W => (w) => w.bytes(1, name).message(6, g).varint(20, 5);
+export const attrInt =
+  (name: string, value: number | bigint): W =>
+  (w) =>
+    w.bytes(1, name).varint(3, value).varint(20, 2);
+export const attrInts =
+  (name: string, values: (number | bigint)[]): W =>
+  (w) =>
+    w.bytes(1, name).packedVarints(8, values).varint(20, 7);
+export const attrFloat =
+  (name: string, value: number): W =>
+  (w) =>
+    w.bytes(1, name).float(2, value).varint(20, 1);
+export const attrString =
+  (name: string, value: string): W =>
+  (w) =>
+    w.bytes(1, name).bytes(4, value).varint(20, 3);
+export const attrTensor =
+  (name: string, t: TensorSpec): W =>
+  (w) =>
+    w.bytes(1, name).message(5, tensor(t)).varint(20, 4);
+export const attrGraph =
+  (name: string, g: W): W =>
+  (w) =>
+    w.bytes(1, name).message(6, g).varint(20, 5);
 
 export interface GraphSpec {
   name?: string;
@@ -189,16 +213,18 @@ export interface GraphSpec {
   outputs?: W[];
 }
 
-export const graph = (g: GraphSpec): W => (w) => {
-  for (const n of g.nodes ?? []) w.message(1, node(n));
-  w.bytes(2, g.name ?? 'g');
-  for (const t of g.initializers ?? []) w.message(5, tensor(t));
-  for (const i of g.inputs ?? []) w.message(11, i);
-  for (const o of g.outputs ?? []) w.message(12, o);
-  for (const s of g.sparseInitializers ?? []) {
-    w.message(15, (sp) => sp.message(1, tensor(s.values)).message(2, tensor(s.indices)).packedVarints(3, s.dims));
-  }
-};
+export const graph =
+  (g: GraphSpec): W =>
+  (w) => {
+    for (const n of g.nodes ?? []) w.message(1, node(n));
+    w.bytes(2, g.name ?? 'g');
+    for (const t of g.initializers ?? []) w.message(5, tensor(t));
+    for (const i of g.inputs ?? []) w.message(11, i);
+    for (const o of g.outputs ?? []) w.message(12, o);
+    for (const s of g.sparseInitializers ?? []) {
+      w.message(15, (sp) => sp.message(1, tensor(s.values)).message(2, tensor(s.indices)).packedVarints(3, s.dims));
+    }
+  };
 
 export interface ModelSpec {
   irVersion?: number;

@@ -36,7 +36,7 @@ describe('ProtobufReader varints', () => {
     }
   });
 
-  it('reads int64 two\'s complement: negatives as numbers when safe, else bigint', () => {
+  it("reads int64 two's complement: negatives as numbers when safe, else bigint", () => {
     const cases: [number | bigint, number | bigint][] = [
       [-1, -1],
       [-300, -300],
@@ -71,7 +71,11 @@ describe('ProtobufReader varints', () => {
   });
 
   it('rejects a varint longer than 10 bytes', () => {
-    throwsFormat(() => reader([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 7).uint64(), /varint longer than 10 bytes at offset 7/, 7);
+    throwsFormat(
+      () => reader([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 7).uint64(),
+      /varint longer than 10 bytes at offset 7/,
+      7,
+    );
   });
 });
 
@@ -109,7 +113,10 @@ describe('ProtobufReader keys and fixed-width values', () => {
 
 describe('ProtobufReader length-delimited fields', () => {
   it('reads strings and bytes', () => {
-    const w = new ProtoWriter().bytes(1, 'héllo').bytes(2, Uint8Array.from([1, 2, 3])).finish();
+    const w = new ProtoWriter()
+      .bytes(1, 'héllo')
+      .bytes(2, Uint8Array.from([1, 2, 3]))
+      .finish();
     const r = reader(w);
     r.tag();
     assert.equal(r.string(), 'héllo');
@@ -130,7 +137,13 @@ describe('ProtobufReader length-delimited fields', () => {
   });
 
   it('skips every wire type and refuses groups', () => {
-    const w = new ProtoWriter().varint(1, 2n ** 62n).double(2, 1).bytes(3, 'abc').float(4, 1).varint(5, 9).finish();
+    const w = new ProtoWriter()
+      .varint(1, 2n ** 62n)
+      .double(2, 1)
+      .bytes(3, 'abc')
+      .float(4, 1)
+      .varint(5, 9)
+      .finish();
     const r = reader(w);
     for (let i = 0; i < 4; i++) r.skip(r.tag() & 7);
     assert.equal(r.tag() >> 3, 5);

@@ -22,7 +22,10 @@ describe('readGraph', () => {
       initializers: [{ name: 'one', dataType: DataType.FLOAT, dims: [], raw: f32([1]) }],
     });
     const bytes = model({
-      opsets: [['', 17], ['com.microsoft', 1]],
+      opsets: [
+        ['', 17],
+        ['com.microsoft', 1],
+      ],
       graph: {
         name: 'main',
         nodes: [
@@ -31,9 +34,19 @@ describe('readGraph', () => {
             name: 'conv1',
             inputs: ['x', 'w'],
             outputs: ['c'],
-            attributes: [attrInts('pads', [1, 1, 1, 1]), attrInt('group', 1), attrString('auto_pad', 'NOTSET'), attrInts('big', new Array(300).fill(2)), attrInt('huge', 2n ** 63n - 1n)],
+            attributes: [
+              attrInts('pads', [1, 1, 1, 1]),
+              attrInt('group', 1),
+              attrString('auto_pad', 'NOTSET'),
+              attrInts('big', new Array(300).fill(2)),
+              attrInt('huge', 2n ** 63n - 1n),
+            ],
           },
-          { opType: 'Constant', outputs: ['k'], attributes: [attrTensor('value', { name: 'k', dataType: DataType.INT64, dims: [2], int64Data: [3, 4] })] },
+          {
+            opType: 'Constant',
+            outputs: ['k'],
+            attributes: [attrTensor('value', { name: 'k', dataType: DataType.INT64, dims: [2], int64Data: [3, 4] })],
+          },
           { opType: 'Loop', inputs: ['n', 'cond'], outputs: ['r'], attributes: [attrGraph('body', body)] },
           { opType: 'FusedGemm', domain: 'com.microsoft', inputs: ['a'], outputs: ['b'] },
         ],
@@ -45,7 +58,10 @@ describe('readGraph', () => {
     const path = await dir.write('g.onnx', bytes);
     const view = await readGraph(path);
     JSON.parse(JSON.stringify(view, (_k, v: unknown) => (typeof v === 'bigint' ? assert.fail('bigint in view') : v)));
-    assert.deepEqual(view.opsetImports, [{ domain: 'ai.onnx', version: 17 }, { domain: 'com.microsoft', version: 1 }]);
+    assert.deepEqual(view.opsetImports, [
+      { domain: 'ai.onnx', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ]);
     const [conv, constant, loop, fused] = view.graph.nodes;
     assert.equal(conv.name, 'conv1');
     assert.deepEqual(conv.inputs, ['x', 'w']);

@@ -5,18 +5,7 @@ import { bufferSource } from '../../../src/core/onnx/byteSource';
 import { readModel, readModelFromSource } from '../../../src/core/onnx/readModel';
 import { summarizeModel } from '../../../src/core/onnx/summarizeModel';
 import { DataType } from '../../../src/core/onnx/dataTypes';
-import {
-  ProtoWriter,
-  attrGraph,
-  attrInt,
-  attrTensor,
-  f32,
-  graph,
-  model,
-  node,
-  valueInfo,
-  type GraphSpec,
-} from './protoWriter';
+import { ProtoWriter, attrGraph, attrInt, attrTensor, f32, graph, model, node, valueInfo, type GraphSpec } from './protoWriter';
 import { tempDir, type TempDir } from './tempFiles';
 
 let dir: TempDir;
@@ -45,7 +34,10 @@ function nestedIf(depth: number): GraphSpec {
   let inner: GraphSpec = { name: `level${depth}`, nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }] };
   for (let level = depth - 1; level >= 1; level--) {
     const sub = inner;
-    inner = { name: `level${level}`, nodes: [{ opType: 'If', inputs: ['c'], outputs: ['y'], attributes: [attrGraph('then_branch', graph(sub))] }] };
+    inner = {
+      name: `level${level}`,
+      nodes: [{ opType: 'If', inputs: ['c'], outputs: ['y'], attributes: [attrGraph('then_branch', graph(sub))] }],
+    };
   }
   return inner;
 }
@@ -58,7 +50,9 @@ describe('readModel on synthetic models', () => {
     };
     const mapType = (w: ProtoWriter): void => {
       w.bytes(1, 'probs');
-      w.message(2, (t) => t.message(5, (m) => m.varint(1, DataType.STRING).message(2, (v) => v.message(1, (tt) => tt.varint(1, DataType.FLOAT)))));
+      w.message(2, (t) =>
+        t.message(5, (m) => m.varint(1, DataType.STRING).message(2, (v) => v.message(1, (tt) => tt.varint(1, DataType.FLOAT)))),
+      );
     };
     const optType = (w: ProtoWriter): void => {
       w.bytes(1, 'maybe');
@@ -66,7 +60,10 @@ describe('readModel on synthetic models', () => {
     };
     const bytes = model({
       irVersion: 10,
-      opsets: [['', 21], ['com.microsoft', 1]],
+      opsets: [
+        ['', 21],
+        ['com.microsoft', 1],
+      ],
       metadata: { author: 'me' },
       graph: {
         name: 'main',
@@ -80,17 +77,26 @@ describe('readModel on synthetic models', () => {
     const s = await summarizeModel(path);
     assert.equal(s.irVersion, 10);
     assert.equal(s.producerName, 'mlw-test');
-    assert.deepEqual(s.opsetImports, [{ domain: 'ai.onnx', version: 21 }, { domain: 'com.microsoft', version: 1 }]);
+    assert.deepEqual(s.opsetImports, [
+      { domain: 'ai.onnx', version: 21 },
+      { domain: 'com.microsoft', version: 1 },
+    ]);
     assert.deepEqual(s.metadataProps, [{ key: 'author', value: 'me' }]);
-    assert.deepEqual(s.inputs.map((v) => [v.name, v.type, v.shape]), [
-      ['x', 'tensor(float)', ['batch', null, 4]],
-      ['tokens', 'seq(tensor(int64))', undefined],
-      ['maybe', 'optional(tensor(float8e4m3fn))', undefined],
-    ]);
-    assert.deepEqual(s.outputs.map((v) => [v.name, v.type, v.elemTypeName, v.shape]), [
-      ['y', 'tensor(float16)', 'float16', undefined],
-      ['probs', 'map(string,tensor(float))', undefined, undefined],
-    ]);
+    assert.deepEqual(
+      s.inputs.map((v) => [v.name, v.type, v.shape]),
+      [
+        ['x', 'tensor(float)', ['batch', null, 4]],
+        ['tokens', 'seq(tensor(int64))', undefined],
+        ['maybe', 'optional(tensor(float8e4m3fn))', undefined],
+      ],
+    );
+    assert.deepEqual(
+      s.outputs.map((v) => [v.name, v.type, v.elemTypeName, v.shape]),
+      [
+        ['y', 'tensor(float16)', 'float16', undefined],
+        ['probs', 'map(string,tensor(float))', undefined, undefined],
+      ],
+    );
     assert.equal(s.initializerCount, 1);
     assert.equal(s.parameterCount, 8);
     assert.equal(s.parameterBytes, 32);
@@ -101,7 +107,13 @@ describe('readModel on synthetic models', () => {
   it('counts weights in Constant nodes, subgraphs, sparse initializers and functions', async () => {
     const thenBranch: GraphSpec = {
       name: 'then',
-      nodes: [{ opType: 'Constant', outputs: ['k'], attributes: [attrTensor('value', { name: 'k', dataType: DataType.FLOAT16, dims: [10], int32Data: new Array(10).fill(15360) })] }],
+      nodes: [
+        {
+          opType: 'Constant',
+          outputs: ['k'],
+          attributes: [attrTensor('value', { name: 'k', dataType: DataType.FLOAT16, dims: [10], int32Data: new Array(10).fill(15360) })],
+        },
+      ],
       initializers: [{ name: 'b', dataType: DataType.INT8, dims: [3, 3], raw: new Uint8Array(9) }],
     };
     const elseBranch: GraphSpec = { name: 'else', nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['k'] }] };
@@ -109,17 +121,36 @@ describe('readModel on synthetic models', () => {
       w.bytes(1, 'MyFn');
       w.bytes(4, 'a');
       w.bytes(5, 'b');
-      w.message(7, node({ opType: 'Constant', outputs: ['c'], attributes: [attrTensor('value', { name: 'c', dataType: DataType.INT64, dims: [2], int64Data: [1, 2] })] }));
+      w.message(
+        7,
+        node({
+          opType: 'Constant',
+          outputs: ['c'],
+          attributes: [attrTensor('value', { name: 'c', dataType: DataType.INT64, dims: [2], int64Data: [1, 2] })],
+        }),
+      );
       w.message(7, node({ opType: 'Add', inputs: ['a', 'c'], outputs: ['b'] }));
       w.bytes(10, 'local');
     };
     const bytes = model({
-      opsets: [['', 17], ['local', 1]],
+      opsets: [
+        ['', 17],
+        ['local', 1],
+      ],
       functions: [fn],
       graph: {
         nodes: [
-          { opType: 'Constant', outputs: ['w'], attributes: [attrTensor('value', { name: 'w', dataType: DataType.FLOAT, dims: [2, 3], floatData: [1, 2, 3, 4, 5, 6] })] },
-          { opType: 'If', inputs: ['cond'], outputs: ['k'], attributes: [attrGraph('then_branch', graph(thenBranch)), attrGraph('else_branch', graph(elseBranch))] },
+          {
+            opType: 'Constant',
+            outputs: ['w'],
+            attributes: [attrTensor('value', { name: 'w', dataType: DataType.FLOAT, dims: [2, 3], floatData: [1, 2, 3, 4, 5, 6] })],
+          },
+          {
+            opType: 'If',
+            inputs: ['cond'],
+            outputs: ['k'],
+            attributes: [attrGraph('then_branch', graph(thenBranch)), attrGraph('else_branch', graph(elseBranch))],
+          },
           { opType: 'MyFn', domain: 'local', inputs: ['k'], outputs: ['z'] },
         ],
         initializers: [{ name: 'u', dataType: DataType.UINT8, dims: [5], raw: new Uint8Array(5) }],
@@ -140,7 +171,13 @@ describe('readModel on synthetic models', () => {
     assert.equal(s.parameterCount, 35);
     assert.deepEqual(
       s.parametersByDtype.map((d) => [d.dtype, d.tensors, d.elements, d.bytes]),
-      [['float', 2, 9, 36], ['float16', 1, 10, 20], ['int64', 1, 2, 16], ['int8', 1, 9, 9], ['uint8', 1, 5, 5]],
+      [
+        ['float', 2, 9, 36],
+        ['float16', 1, 10, 20],
+        ['int64', 1, 2, 16],
+        ['int8', 1, 9, 9],
+        ['uint8', 1, 5, 5],
+      ],
     );
     assert.equal(s.parameterBytes, 86);
     assert.equal(s.attributeTensorCount, 3);
@@ -155,7 +192,10 @@ describe('readModel on synthetic models', () => {
     assert.deepEqual(s.functions, [{ name: 'MyFn', domain: 'local', nodeCount: 2, inputs: ['a'], outputs: ['b'] }]);
     assert.deepEqual(s.sparseInitializers, [{ name: 'sp', dtype: 'float', dims: [100], nnz: 3 }]);
     assert.equal(s.sparseInitializerCount, 1);
-    assert.deepEqual(s.inputs.map((v) => v.shape), [[]]);
+    assert.deepEqual(
+      s.inputs.map((v) => v.shape),
+      [[]],
+    );
   });
 
   it('accepts 64 levels of graphs and rejects 65 with the offset', async () => {
@@ -232,8 +272,13 @@ describe('readModel on synthetic models', () => {
     const m = (await readModelFromSource(bufferSource(bytes), '/virtual/m.onnx', { limits: { maxStringBytes: 100 } })).model;
     assert.match(m.graph.name, /^<2000 bytes at offset \d+>$/);
     await rejects(readModelFromSource(bufferSource(bytes), '/virtual/m.onnx', { limits: { maxItems: 3 } }), /more than 3 items/);
-    const packed = model({ graph: { nodes: [{ opType: 'Pad', attributes: [(w) => w.bytes(1, 'pads').packedVarints(8, new Array(100).fill(1))] }] } });
-    await rejects(readModelFromSource(bufferSource(packed), '/v.onnx', { limits: { maxPackedBytes: 50 } }), /packed ints of 100 bytes exceeds the limit of 50/);
+    const packed = model({
+      graph: { nodes: [{ opType: 'Pad', attributes: [(w) => w.bytes(1, 'pads').packedVarints(8, new Array(100).fill(1))] }] },
+    });
+    await rejects(
+      readModelFromSource(bufferSource(packed), '/v.onnx', { limits: { maxPackedBytes: 50 } }),
+      /packed ints of 100 bytes exceeds the limit of 50/,
+    );
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(readModelFromSource(bufferSource(bytes), '/v.onnx', { signal: controller.signal }), { name: 'AbortError' });

@@ -12,7 +12,10 @@ describe('sniffModelFormat', () => {
     const r = sniffModelFormat(m.subarray(0, 64), m.length);
     assert.deepEqual(r, { format: 'onnx', reason: 'ONNX ModelProto, IR version 9', irVersion: 9 });
     // A model whose first field is the graph (other writers order fields differently).
-    const graphFirst = new ProtoWriter().message(7, (g) => g.bytes(2, 'g')).varint(1, 7).finish();
+    const graphFirst = new ProtoWriter()
+      .message(7, (g) => g.bytes(2, 'g'))
+      .varint(1, 7)
+      .finish();
     assert.equal(sniffModelFormat(graphFirst, graphFirst.length).format, 'onnx');
     // Without the file size, long fields beyond the sniffed bytes are fine.
     assert.equal(sniffModelFormat(m.subarray(0, 10)).format, 'onnx');

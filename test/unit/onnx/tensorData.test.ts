@@ -51,17 +51,28 @@ describe('readTensorData', () => {
     assert.deepEqual(await valuesOf({ name: 'f', dataType: DataType.FLOAT, dims: [2, 2], floatData: [1, 2, 3, 4] }), [1, 2, 3, 4]);
     assert.deepEqual(await valuesOf({ name: 'fu', dataType: DataType.FLOAT, dims: [3], floatData: [1, 2, 3], unpacked: true }), [1, 2, 3]);
     assert.deepEqual(await valuesOf({ name: 'i8', dataType: DataType.INT8, dims: [3], int32Data: [-1, 127, -128] }), [-1, 127, -128]);
-    assert.deepEqual(await valuesOf({ name: 'u16', dataType: DataType.UINT16, dims: [2], int32Data: [65535, 7], unpacked: true }), [65535, 7]);
+    assert.deepEqual(
+      await valuesOf({ name: 'u16', dataType: DataType.UINT16, dims: [2], int32Data: [65535, 7], unpacked: true }),
+      [65535, 7],
+    );
     assert.deepEqual(await valuesOf({ name: 'b', dataType: DataType.BOOL, dims: [3], int32Data: [1, 0, 1] }), [1, 0, 1]);
     assert.deepEqual(await valuesOf({ name: 'h', dataType: DataType.FLOAT16, dims: [2], int32Data: [0x3c00, 0xc000] }), [0x3c00, 0xc000]);
-    assert.deepEqual(await valuesOf({ name: 'i64', dataType: DataType.INT64, dims: [3], int64Data: [-1, 2n ** 62n, 5] }), [-1n, 2n ** 62n, 5n]);
+    assert.deepEqual(await valuesOf({ name: 'i64', dataType: DataType.INT64, dims: [3], int64Data: [-1, 2n ** 62n, 5] }), [
+      -1n,
+      2n ** 62n,
+      5n,
+    ]);
     assert.deepEqual(await valuesOf({ name: 'i64u', dataType: DataType.INT64, dims: [2], int64Data: [-7, 8], unpacked: true }), [-7n, 8n]);
     assert.deepEqual(await valuesOf({ name: 'd', dataType: DataType.DOUBLE, dims: [2], doubleData: [0.1, -1e300] }), [0.1, -1e300]);
     assert.deepEqual(await valuesOf({ name: 'du', dataType: DataType.DOUBLE, dims: [2], doubleData: [0.1, 2], unpacked: true }), [0.1, 2]);
     assert.deepEqual(await valuesOf({ name: 'u32', dataType: DataType.UINT32, dims: [2], uint64Data: [4294967295, 1] }), [4294967295, 1]);
     assert.deepEqual(await valuesOf({ name: 'u64', dataType: DataType.UINT64, dims: [1], uint64Data: [2n ** 64n - 1n] }), [2n ** 64n - 1n]);
     assert.deepEqual(await valuesOf({ name: 'c', dataType: DataType.COMPLEX64, dims: [2], floatData: [1, 2, 3, 4] }), [1, 2, 3, 4]);
-    assert.deepEqual(await valuesOf({ name: 's', dataType: DataType.STRING, dims: [3], stringData: ['a', 'héllo', ''] }), ['a', 'héllo', '']);
+    assert.deepEqual(await valuesOf({ name: 's', dataType: DataType.STRING, dims: [3], stringData: ['a', 'héllo', ''] }), [
+      'a',
+      'héllo',
+      '',
+    ]);
     assert.deepEqual(await valuesOf({ name: 'i4', dataType: DataType.INT4, dims: [3], int32Data: [0x21, 0x03] }), [0x21, 0x03]);
     assert.deepEqual(await valuesOf({ name: 'e', dataType: DataType.FLOAT, dims: [0] }), []);
   });
@@ -71,7 +82,10 @@ describe('readTensorData', () => {
       [{ name: 'a', dataType: DataType.FLOAT, dims: [3], raw: f32([1, 2]) }, /raw_data holds 8 bytes but dims and type need 12/],
       [{ name: 'b', dataType: DataType.FLOAT, dims: [3], floatData: [1, 2] }, /stores at most 2 values but its dims need 3/],
       [{ name: 'b2', dataType: DataType.INT32, dims: [3], int32Data: [1, 300] }, /has 2 values but its dims need 3/],
-      [{ name: 'b3', dataType: DataType.FLOAT, dims: [200_000_000], floatData: [1] }, /stores at most 1 values but its dims need 200000000/],
+      [
+        { name: 'b3', dataType: DataType.FLOAT, dims: [200_000_000], floatData: [1] },
+        /stores at most 1 values but its dims need 200000000/,
+      ],
       [{ name: 'c', dataType: DataType.FLOAT, dims: [1], floatData: [1, 2] }, /has more values than its dims \(1\) allow/],
       [{ name: 'd', dataType: DataType.FLOAT, dims: [4] }, /has no values \(dims need 4\)/],
       [{ name: 'e', dataType: DataType.FLOAT, dims: [-1], floatData: [] }, /invalid dims \[-1\]/],

@@ -7,7 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchmarkModel, createSession, ExecutionProviderError, makeTensor, OrtSessionError, probeExecutionProvider, tryModel } from '../../../src/core/ort';
+import {
+  benchmarkModel,
+  createSession,
+  ExecutionProviderError,
+  makeTensor,
+  OrtSessionError,
+  probeExecutionProvider,
+  tryModel,
+} from '../../../src/core/ort';
 import { probeModel } from '../../../src/core/ort/probeModel';
 import { silentLogger } from '../../../src/core/logger';
 
@@ -46,7 +54,7 @@ test('cpu: the default, and what the session reports', async () => {
   }
 });
 
-test('--ep cuda without CUDA: one line naming the provider, ORT\'s reason and how to install it; no fallback', async (t) => {
+test("--ep cuda without CUDA: one line naming the provider, ORT's reason and how to install it; no fallback", async (t) => {
   if (!noCuda(t)) return;
   const log = warnings();
   const error = await createSession(model, { executionProviders: ['cuda'], logger: log }).then(
@@ -57,7 +65,12 @@ test('--ep cuda without CUDA: one line naming the provider, ORT\'s reason and ho
   assert.equal(error.provider, 'cuda');
   assert.equal(error.message.includes('\n'), false, 'one line');
   assert.match(error.message, /^execution provider 'cuda' cannot load \(.*Failed to load shared library.*\): /);
-  assert.ok(error.message.includes(`: install onnxruntime-node's CUDA 12 binaries with \`${INSTALL}\` (Linux x64; needs an NVIDIA GPU, CUDA 12 and cuDNN 9)`), error.message);
+  assert.ok(
+    error.message.includes(
+      `: install onnxruntime-node's CUDA 12 binaries with \`${INSTALL}\` (Linux x64; needs an NVIDIA GPU, CUDA 12 and cuDNN 9)`,
+    ),
+    error.message,
+  );
   assert.match(error.message, /list cpu too \(--ep cuda,cpu\) to fall back to CPU$/);
   assert.deepEqual(log.lines, [], 'nothing fell back');
 });
@@ -69,7 +82,10 @@ test('--ep cuda,cpu without CUDA: falls back to CPU, says so once, and the sessi
   try {
     assert.deepEqual(executionProviders, ['cpu']);
     assert.equal(log.lines.length, 1);
-    assert.match(log.lines[0], /^execution provider 'cuda' cannot load \(.*\): install onnxruntime-node's CUDA 12 binaries with `.*`.*; falling back to CPU$/);
+    assert.match(
+      log.lines[0],
+      /^execution provider 'cuda' cannot load \(.*\): install onnxruntime-node's CUDA 12 binaries with `.*`.*; falling back to CPU$/,
+    );
     assert.ok(log.lines[0].includes(INSTALL));
     const out = await session.run({ x: makeTensor('float32', Float32Array.of(-1), [1]) });
     assert.deepEqual(Array.from(out.y.data as Float32Array), [-1]);
@@ -84,14 +100,20 @@ test('only the providers that fail are dropped: cuda and tensorrt both fail here
   const { session, executionProviders } = await createSession(model, { executionProviders: ['cuda', 'tensorrt', 'cpu'], logger: log });
   await session.release();
   assert.deepEqual(executionProviders, ['cpu']);
-  assert.deepEqual(log.lines.map((l) => /^execution provider '(\w+)'/.exec(l)?.[1]), ['cuda', 'tensorrt']);
+  assert.deepEqual(
+    log.lines.map((l) => /^execution provider '(\w+)'/.exec(l)?.[1]),
+    ['cuda', 'tensorrt'],
+  );
 });
 
-test('a model ORT cannot load is the model\'s fault, with or without a fallback', async (t) => {
+test("a model ORT cannot load is the model's fault, with or without a fallback", async (t) => {
   if (!noCuda(t)) return;
   const bad = path.join(dir, 'bad.onnx');
   writeFileSync(bad, 'not a model');
-  await assert.rejects(createSession(bad, { executionProviders: ['cuda', 'cpu'], logger: warnings() }), (e: unknown) => e instanceof OrtSessionError && e.message.startsWith(`cannot load model ${bad}: `));
+  await assert.rejects(
+    createSession(bad, { executionProviders: ['cuda', 'cpu'], logger: warnings() }),
+    (e: unknown) => e instanceof OrtSessionError && e.message.startsWith(`cannot load model ${bad}: `),
+  );
   await assert.rejects(createSession(bad), OrtSessionError);
   await assert.rejects(createSession(path.join(dir, 'missing.onnx'), { executionProviders: ['cuda'] }), /missing\.onnx: file not found/);
 });
@@ -99,12 +121,20 @@ test('a model ORT cannot load is the model\'s fault, with or without a fallback'
 test('benchmark and try take the providers too: the benchmark records the ones it ran on', async (t) => {
   if (!noCuda(t)) return;
   const log = warnings();
-  const r = await benchmarkModel(model, { runs: 3, warmup: 1, executionProviders: ['cuda', 'cpu'], logger: { ...silentLogger, warn: log.warn } });
+  const r = await benchmarkModel(model, {
+    runs: 3,
+    warmup: 1,
+    executionProviders: ['cuda', 'cpu'],
+    logger: { ...silentLogger, warn: log.warn },
+  });
   assert.deepEqual(r.config.executionProviders, ['cpu']);
   assert.equal(r.latenciesMs.length, 3);
   assert.equal(log.lines.length, 1);
   await assert.rejects(tryModel(model, {}, { executionProviders: ['cuda'] }), ExecutionProviderError);
   const tried = await tryModel(model, {}, { executionProviders: ['cuda', 'cpu'], logger: log });
-  assert.deepEqual(tried.outputs.map((o) => o.name), ['y']);
+  assert.deepEqual(
+    tried.outputs.map((o) => o.name),
+    ['y'],
+  );
   assert.equal(log.lines.length, 2);
 });

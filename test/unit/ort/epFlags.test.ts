@@ -28,7 +28,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('parseEpOption: absent is the default (undefined), a list is parsed, a bad one is a usage error', () => {
   assert.equal(parseEpOption(undefined), undefined);
   assert.deepEqual(parseEpOption('cuda,cpu'), ['cuda', 'cpu']);
-  assert.throws(() => parseEpOption('cuda,npu'), (e: unknown) => e instanceof UsageError && /unknown execution provider 'npu'/.test((e as Error).message));
+  assert.throws(
+    () => parseEpOption('cuda,npu'),
+    (e: unknown) => e instanceof UsageError && /unknown execution provider 'npu'/.test((e as Error).message),
+  );
 });
 
 test('mlw serve --ep: parsed into the server options; a bad list is a usage error', async () => {
@@ -36,7 +39,10 @@ test('mlw serve --ep: parsed into the server options; a bad list is a usage erro
   assert.deepEqual(a.options.executionProviders, ['cuda', 'cpu']);
   assert.equal(a.options.intraOpThreads, 1);
   assert.equal((await parseServeArgs([model])).options.executionProviders, undefined);
-  await assert.rejects(parseServeArgs([model, '--ep', 'gpu']), (e: unknown) => e instanceof ServeArgsError && /--ep: unknown execution provider 'gpu'/.test((e as Error).message));
+  await assert.rejects(
+    parseServeArgs([model, '--ep', 'gpu']),
+    (e: unknown) => e instanceof ServeArgsError && /--ep: unknown execution provider 'gpu'/.test((e as Error).message),
+  );
   await assert.rejects(parseServeArgs([model, '--ep', '']), /--ep needs at least one execution provider/);
   assert.match(SERVE_USAGE, /--ep LIST/);
 });
@@ -58,10 +64,16 @@ test('mlw try --ep cuda fails in one line with the install command; --ep cuda,cp
   assert.equal(strict.status, 1);
   const lines = strict.stderr.trim().split('\n');
   assert.equal(lines.length, 1, strict.stderr);
-  assert.match(lines[0], /^mlw try: execution provider 'cuda' cannot load \(.+\): install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 node \S+\/onnxruntime-node\/script\/install\.js`/);
+  assert.match(
+    lines[0],
+    /^mlw try: execution provider 'cuda' cannot load \(.+\): install onnxruntime-node's CUDA 12 binaries with `ONNXRUNTIME_NODE_INSTALL=cuda12 node \S+\/onnxruntime-node\/script\/install\.js`/,
+  );
   const fallback = mlw('try', model, '--ep', 'cuda,cpu', '--json');
   assert.equal(fallback.status, 0, fallback.stderr);
-  assert.deepEqual(JSON.parse(fallback.stdout).outputs.map((o: { name: string }) => o.name), ['y']);
+  assert.deepEqual(
+    JSON.parse(fallback.stdout).outputs.map((o: { name: string }) => o.name),
+    ['y'],
+  );
   assert.match(fallback.stderr.trim(), /^\[warn\] execution provider 'cuda' cannot load \(.+\): .+; falling back to CPU$/);
 });
 

@@ -16,9 +16,15 @@ test('--ep: comma-separated, trimmed, lower-cased, duplicates dropped, order kep
   assert.deepEqual(parseExecutionProviders('cuda,cpu'), ['cuda', 'cpu']);
   assert.deepEqual(parseExecutionProviders(' CUDA , tensorrt,cuda,, cpu '), ['cuda', 'tensorrt', 'cpu']);
   assert.deepEqual(parseExecutionProviders(['webgpu', 'cpu']), ['webgpu', 'cpu']);
-  assert.throws(() => parseExecutionProviders('cuda,rocm'), /^Error: --ep: unknown execution provider 'rocm' \(known: cpu, cuda, tensorrt, dml, coreml, webgpu\)$/);
+  assert.throws(
+    () => parseExecutionProviders('cuda,rocm'),
+    /^Error: --ep: unknown execution provider 'rocm' \(known: cpu, cuda, tensorrt, dml, coreml, webgpu\)$/,
+  );
   assert.throws(() => parseExecutionProviders(' , '), /--ep needs at least one execution provider/);
-  assert.throws(() => parseExecutionProviders(['gpu'], 'mlWorkbench.executionProviders'), /^Error: mlWorkbench\.executionProviders: unknown execution provider 'gpu'/);
+  assert.throws(
+    () => parseExecutionProviders(['gpu'], 'mlWorkbench.executionProviders'),
+    /^Error: mlWorkbench\.executionProviders: unknown execution provider 'gpu'/,
+  );
 });
 
 test('fallback to CPU only when the list names cpu', () => {
@@ -38,17 +44,23 @@ test('the settings become one --ep list: fallback on appends cpu, off drops it u
   assert.deepEqual(executionProvidersFromSettings(['cuda'], false), ['cuda']);
   assert.deepEqual(executionProvidersFromSettings(['cuda', 'cpu'], false), ['cuda']);
   assert.deepEqual(executionProvidersFromSettings(['TensorRT', 'cuda'], true), ['tensorrt', 'cuda', 'cpu']);
-  assert.throws(() => executionProvidersFromSettings(['opencl'], true), /mlWorkbench\.executionProviders: unknown execution provider 'opencl'/);
+  assert.throws(
+    () => executionProvidersFromSettings(['opencl'], true),
+    /mlWorkbench\.executionProviders: unknown execution provider 'opencl'/,
+  );
 });
 
-test('install hints: CUDA and TensorRT come from onnxruntime-node\'s documented install variable', () => {
+test("install hints: CUDA and TensorRT come from onnxruntime-node's documented install variable", () => {
   // node_modules/onnxruntime-node/script/install.js reads ONNXRUNTIME_NODE_INSTALL (cuda12 = the CUDA 12 manifest).
   const script = readFileSync(require.resolve('onnxruntime-node/script/install.js'), 'utf8');
   assert.match(script, /ONNXRUNTIME_NODE_INSTALL/);
   assert.match(readFileSync(require.resolve('onnxruntime-node/script/install-metadata.js'), 'utf8'), /'linux\/x64': \['cuda12'\]/);
   for (const p of ['cuda', 'tensorrt']) {
     assert.match(installHint(p), /`ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node`/);
-    assert.match(installHint(p, '/x/onnxruntime-node/script/install.js'), /`ONNXRUNTIME_NODE_INSTALL=cuda12 node \/x\/onnxruntime-node\/script\/install\.js`/);
+    assert.match(
+      installHint(p, '/x/onnxruntime-node/script/install.js'),
+      /`ONNXRUNTIME_NODE_INSTALL=cuda12 node \/x\/onnxruntime-node\/script\/install\.js`/,
+    );
   }
   assert.match(installHint('dml'), /Windows/);
   assert.match(installHint('coreml'), /macOS/);
@@ -64,7 +76,11 @@ test('candidates per platform, as onnxruntime-node ships them', () => {
 
 test('package.json declares both settings, with the providers as the enum and CPU as the default', () => {
   const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as {
-    contributes: { configuration: { properties: Record<string, { type: string; default: unknown; items?: { enum: string[] }; markdownDescription?: string }> } };
+    contributes: {
+      configuration: {
+        properties: Record<string, { type: string; default: unknown; items?: { enum: string[] }; markdownDescription?: string }>;
+      };
+    };
   };
   const props = pkg.contributes.configuration.properties;
   const eps = props['mlWorkbench.executionProviders'];

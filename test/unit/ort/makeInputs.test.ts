@@ -8,19 +8,31 @@ import { DataType, type ValueSummary } from '../../../src/core/onnx';
 import { flattenNested, loadFeeds, makeInputs, planInputs } from '../../../src/core/ort';
 import { npy } from './npyFixture';
 
-const input = (name: string, elemType: number, shape?: (number | string | null)[]): ValueSummary => ({ name, type: 'tensor', kind: 'tensor', elemType, ...(shape ? { shape } : {}) });
+const input = (name: string, elemType: number, shape?: (number | string | null)[]): ValueSummary => ({
+  name,
+  type: 'tensor',
+  kind: 'tensor',
+  elemType,
+  ...(shape ? { shape } : {}),
+});
 const model = (...inputs: ValueSummary[]) => ({ path: '/m.onnx', inputs });
 
 test('symbolic dims: from dims, else batch size for the first dim, else 1', () => {
-  const plans = planInputs(model(input('x', DataType.FLOAT, ['batch', 'seq', 16]), input('mask', DataType.BOOL, [null, 'seq']), input('n', DataType.INT64, [])), {
-    batchSize: 4,
-    dims: { seq: 7 },
-  });
-  assert.deepEqual(plans.map((p) => [p.name, p.type, p.shape]), [
-    ['x', 'float32', [4, 7, 16]],
-    ['mask', 'bool', [4, 7]],
-    ['n', 'int64', []],
-  ]);
+  const plans = planInputs(
+    model(input('x', DataType.FLOAT, ['batch', 'seq', 16]), input('mask', DataType.BOOL, [null, 'seq']), input('n', DataType.INT64, [])),
+    {
+      batchSize: 4,
+      dims: { seq: 7 },
+    },
+  );
+  assert.deepEqual(
+    plans.map((p) => [p.name, p.type, p.shape]),
+    [
+      ['x', 'float32', [4, 7, 16]],
+      ['mask', 'bool', [4, 7]],
+      ['n', 'int64', []],
+    ],
+  );
   assert.deepEqual(plans[0].resolved, { batch: 4, seq: 7 });
   assert.deepEqual(planInputs(model(input('x', DataType.FLOAT, [3, 'other'])), { batchSize: 8 })[0].shape, [3, 1]);
   assert.deepEqual(planInputs(model(input('x', DataType.FLOAT)), { batchSize: 2 })[0].shape, [2]);
@@ -28,12 +40,29 @@ test('symbolic dims: from dims, else batch size for the first dim, else 1', () =
 });
 
 test('every element type gets values of its kind; the seed makes them repeatable', () => {
-  const types = [DataType.FLOAT, DataType.DOUBLE, DataType.INT8, DataType.UINT8, DataType.INT16, DataType.UINT16, DataType.INT32, DataType.UINT32, DataType.INT64, DataType.UINT64, DataType.BOOL, DataType.STRING, DataType.FLOAT16];
+  const types = [
+    DataType.FLOAT,
+    DataType.DOUBLE,
+    DataType.INT8,
+    DataType.UINT8,
+    DataType.INT16,
+    DataType.UINT16,
+    DataType.INT32,
+    DataType.UINT32,
+    DataType.INT64,
+    DataType.UINT64,
+    DataType.BOOL,
+    DataType.STRING,
+    DataType.FLOAT16,
+  ];
   const summary = model(...types.map((t, i) => input(`i${i}`, t, [2, 3])));
   const a = makeInputs(summary, { seed: 7 });
   const b = makeInputs(summary, { seed: 7 });
   const c = makeInputs(summary, { seed: 8 });
-  assert.deepEqual(Object.values(a).map((t) => t.type), ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string', 'float16']);
+  assert.deepEqual(
+    Object.values(a).map((t) => t.type),
+    ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool', 'string', 'float16'],
+  );
   for (const t of Object.values(a)) assert.deepEqual(t.dims, [2, 3]);
   assert.deepEqual(Array.from(a.i0.data as Float32Array), Array.from(b.i0.data as Float32Array));
   assert.notDeepEqual(Array.from(a.i0.data as Float32Array), Array.from(c.i0.data as Float32Array));
@@ -48,12 +77,24 @@ test('refuses inputs that cannot be generated, naming the model and input', () =
   assert.throws(() => makeInputs(model(seq)), /\/m\.onnx: input 's' is seq\(tensor\(float\)\)/);
   assert.throws(() => makeInputs(model(input('c', DataType.COMPLEX64, [1]))), /input 'c'.*cannot feed/);
   assert.throws(() => makeInputs(model(input('x', DataType.FLOAT, ['b'])), { batchSize: -1 }), /batch size/);
-  const provided = makeInputs(model(seq, input('x', DataType.FLOAT, [1])), { provided: makeInputs(model({ ...input('s', DataType.FLOAT, [1]) })) });
+  const provided = makeInputs(model(seq, input('x', DataType.FLOAT, [1])), {
+    provided: makeInputs(model({ ...input('s', DataType.FLOAT, [1]) })),
+  });
   assert.deepEqual(Object.keys(provided).sort(), ['s', 'x']);
 });
 
 test('flattenNested gives shape and values, and catches ragged arrays', () => {
-  assert.deepEqual(flattenNested([[1, 2], [3, 4], [5, 6]], 'x'), { shape: [3, 2], values: [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(
+    flattenNested(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      'x',
+    ),
+    { shape: [3, 2], values: [1, 2, 3, 4, 5, 6] },
+  );
   assert.deepEqual(flattenNested(5, 'x'), { shape: [], values: [5] });
   assert.throws(() => flattenNested([[1, 2], [3]], 'x'), /ragged/);
   assert.throws(() => flattenNested([[1, 2], 3], 'x'), /ragged/);
@@ -63,7 +104,17 @@ test('loadFeeds reads JSON and .npy files, converting to the input types', async
   const dir = mkdtempSync(join(tmpdir(), 'mlw-feeds-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const summary = model(input('x', DataType.FLOAT, ['b', 2]), input('ids', DataType.INT64, ['b']), input('flag', DataType.BOOL, [1]));
-  writeFileSync(join(dir, 'in.json'), JSON.stringify({ x: [[1, 2], [3, 4.5]], ids: [1, 2], flag: [true] }));
+  writeFileSync(
+    join(dir, 'in.json'),
+    JSON.stringify({
+      x: [
+        [1, 2],
+        [3, 4.5],
+      ],
+      ids: [1, 2],
+      flag: [true],
+    }),
+  );
   const feeds = await loadFeeds(summary, [join(dir, 'in.json')]);
   assert.deepEqual(feeds.x.dims, [2, 2]);
   assert.deepEqual(Array.from(feeds.x.data as Float32Array), [1, 2, 3, 4.5]);

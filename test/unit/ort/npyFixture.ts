@@ -12,4 +12,3 @@ export function npy(descr: string, shape: number[], data: Uint8Array, version = 
   else view.setUint32(8, header.length, true);
   return Buffer.concat([head, Buffer.from(header, 'latin1'), data]);
 }
-

@@ -33,7 +33,23 @@ const result = (p50: number, throughput: number, runs = 100): BenchmarkResult =>
     stddev: 0,
     throughput,
     peakRssBytes: 100,
-    config: { warmup: 10, runs, batchSize: 1, dims: {}, intraOpThreads: 'default', interOpThreads: 'default', graphOptimizationLevel: 'all', executionProviders: ['cpu'], inputs: [], outputs: [], skippedOutputs: [], onnxruntime: '1', node: 'v20', cpu: 'x', cores: 2 },
+    config: {
+      warmup: 10,
+      runs,
+      batchSize: 1,
+      dims: {},
+      intraOpThreads: 'default',
+      interOpThreads: 'default',
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+      inputs: [],
+      outputs: [],
+      skippedOutputs: [],
+      onnxruntime: '1',
+      node: 'v20',
+      cpu: 'x',
+      cores: 2,
+    },
   }) as BenchmarkResult;
 
 test('compareBenchmarks gives deltas, ratios, speed-up and config differences', () => {
@@ -51,21 +67,63 @@ test('compareBenchmarks gives deltas, ratios, speed-up and config differences', 
 
 test('topKOfRow: softmax of logits, probabilities kept, NaN skipped, ties by index', () => {
   const top = topKOfRow([1, 3, 2, 3], 3, false);
-  assert.deepEqual(top.map((e) => e.index), [1, 3, 2]);
+  assert.deepEqual(
+    top.map((e) => e.index),
+    [1, 3, 2],
+  );
   const denom = Math.exp(1) + 2 * Math.exp(3) + Math.exp(2);
   assert.ok(Math.abs(top[0].prob - Math.exp(3) / denom) < 1e-12);
   assert.deepEqual(topKOfRow([0.1, 0.7, 0.2], 1, true), [{ index: 1, value: 0.7, prob: 0.7 }]);
-  assert.deepEqual(topKOfRow([NaN, 1], 5, false).map((e) => e.index), [1]);
+  assert.deepEqual(
+    topKOfRow([NaN, 1], 5, false).map((e) => e.index),
+    [1],
+  );
 });
 
 test('compareTensors: tolerance, NaN equals NaN, infinities, shapes, strings, float16', () => {
-  const exp = (values: Float32Array | string[] | Uint16Array, dims: number[], dataType: number = DataType.FLOAT) => ({ name: 'y', dataType, dtype: '', dims, values });
-  assert.equal(compareTensors(exp(new Float32Array([1, NaN, Infinity]), [3]), { type: 'float32', dims: [3], data: new Float32Array([1.0005, NaN, Infinity]) }).equal, true);
-  assert.equal(compareTensors(exp(new Float32Array([1]), [1]), { type: 'float32', dims: [1], data: new Float32Array([1.01]) }).equal, false);
+  const exp = (values: Float32Array | string[] | Uint16Array, dims: number[], dataType: number = DataType.FLOAT) => ({
+    name: 'y',
+    dataType,
+    dtype: '',
+    dims,
+    values,
+  });
+  assert.equal(
+    compareTensors(exp(new Float32Array([1, NaN, Infinity]), [3]), {
+      type: 'float32',
+      dims: [3],
+      data: new Float32Array([1.0005, NaN, Infinity]),
+    }).equal,
+    true,
+  );
+  assert.equal(
+    compareTensors(exp(new Float32Array([1]), [1]), { type: 'float32', dims: [1], data: new Float32Array([1.01]) }).equal,
+    false,
+  );
   assert.equal(compareTensors(exp(new Float32Array([0]), [1]), { type: 'float32', dims: [1], data: new Float32Array([NaN]) }).equal, false);
-  assert.equal(compareTensors(exp(new Float32Array([Infinity]), [1]), { type: 'float32', dims: [1], data: new Float32Array([-Infinity]) }).equal, false);
-  assert.match((compareTensors(exp(new Float32Array([1, 2]), [2]), { type: 'float32', dims: [1, 2], data: new Float32Array([1, 2]) }) as { reason: string }).reason, /shape/);
+  assert.equal(
+    compareTensors(exp(new Float32Array([Infinity]), [1]), { type: 'float32', dims: [1], data: new Float32Array([-Infinity]) }).equal,
+    false,
+  );
+  assert.match(
+    (
+      compareTensors(exp(new Float32Array([1, 2]), [2]), { type: 'float32', dims: [1, 2], data: new Float32Array([1, 2]) }) as {
+        reason: string;
+      }
+    ).reason,
+    /shape/,
+  );
   assert.equal(compareTensors(exp(['a'], [1], DataType.STRING), { type: 'string', dims: [1], data: ['b'] }).equal, false);
-  assert.equal(compareTensors(exp(new Uint16Array([0x3c00]), [1], DataType.FLOAT16), { type: 'float16', dims: [1], data: new Uint16Array([0x3c00]) }).equal, true);
-  assert.equal(compareTensors({ ...exp(new Float32Array(0), [1]), dataType: DataType.INT64, values: new BigInt64Array([5n]) }, { type: 'int64', dims: [1], data: new BigInt64Array([5n]) }).equal, true);
+  assert.equal(
+    compareTensors(exp(new Uint16Array([0x3c00]), [1], DataType.FLOAT16), { type: 'float16', dims: [1], data: new Uint16Array([0x3c00]) })
+      .equal,
+    true,
+  );
+  assert.equal(
+    compareTensors(
+      { ...exp(new Float32Array(0), [1]), dataType: DataType.INT64, values: new BigInt64Array([5n]) },
+      { type: 'int64', dims: [1], data: new BigInt64Array([5n]) },
+    ).equal,
+    true,
+  );
 });

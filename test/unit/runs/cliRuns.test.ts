@@ -32,7 +32,28 @@ describe('mlw run / mlw runs', () => {
     writeFileSync(path.join(ws, 'train.js'), SCRIPT);
     writeFileSync(path.join(ws, 'params.yaml'), 'model:\n  depth: 2\nlr: 0.1\n');
     const { ctx, out, err } = context(ws);
-    const code = await runCommand.run(['train.js', '--python', process.execPath, '--params-file', 'params.yaml', '--param', 'lr=0.01', '--experiment', 'cli', '--name', 'first', '--tag', 'k=v', '--no-git', '--', '--extra', 'x y'], ctx);
+    const code = await runCommand.run(
+      [
+        'train.js',
+        '--python',
+        process.execPath,
+        '--params-file',
+        'params.yaml',
+        '--param',
+        'lr=0.01',
+        '--experiment',
+        'cli',
+        '--name',
+        'first',
+        '--tag',
+        'k=v',
+        '--no-git',
+        '--',
+        '--extra',
+        'x y',
+      ],
+      ctx,
+    );
     assert.equal(code, 0);
     assert.deepEqual(out.slice(0, 1), ['args ["--extra","x y","--model.depth=2","--lr=0.01"]']);
     assert.ok(err.includes('to stderr'));
@@ -57,7 +78,10 @@ describe('mlw run / mlw runs', () => {
     const doc = JSON.parse(failing.out.at(-1) as string);
     assert.equal(doc.status, 'failed');
     assert.equal(doc.exitCode, 7);
-    assert.ok(failing.err.some((l) => l.startsWith('args ')), '--json sends script output to stderr');
+    assert.ok(
+      failing.err.some((l) => l.startsWith('args ')),
+      '--json sends script output to stderr',
+    );
   });
 
   it('refuses bad usage and a missing interpreter with a clear message', async () => {
@@ -77,8 +101,18 @@ describe('mlw run / mlw runs', () => {
   it('lists runs as a table or JSON, filters them, and shows one with last and best metrics', async () => {
     const ws = tempDir();
     const store = new RunStore(ws);
-    const a = await store.createRun({ name: 'alpha', experiment: 'e1', status: 'finished', startTime: 1, durationMs: 65_000, metrics: { loss: { last: 0.2, step: 9, min: 0.1, max: 2, count: 10 } } });
-    writeFileSync(path.join(store.runDir(a.id), 'metrics.jsonl'), '{"k":"loss","v":2,"s":0,"t":1}\n{"k":"loss","v":0.1,"s":1,"t":2}\n{"k":"loss","v":0.2,"s":2,"t":3}\n{"k":"acc","v":0.5,"s":0,"t":1}\n{"k":"acc","v":0.9,"s":1,"t":2}\n{"k":"acc","v":0.8,"s":2,"t":3}\n');
+    const a = await store.createRun({
+      name: 'alpha',
+      experiment: 'e1',
+      status: 'finished',
+      startTime: 1,
+      durationMs: 65_000,
+      metrics: { loss: { last: 0.2, step: 9, min: 0.1, max: 2, count: 10 } },
+    });
+    writeFileSync(
+      path.join(store.runDir(a.id), 'metrics.jsonl'),
+      '{"k":"loss","v":2,"s":0,"t":1}\n{"k":"loss","v":0.1,"s":1,"t":2}\n{"k":"loss","v":0.2,"s":2,"t":3}\n{"k":"acc","v":0.5,"s":0,"t":1}\n{"k":"acc","v":0.9,"s":1,"t":2}\n{"k":"acc","v":0.8,"s":2,"t":3}\n',
+    );
     await store.createRun({ name: 'beta', experiment: 'e2', status: 'failed', exitCode: 1, outputTail: 'Traceback\nValueError: bad\n' });
 
     const table = context(ws);
@@ -90,7 +124,10 @@ describe('mlw run / mlw runs', () => {
 
     const filtered = context(ws, true);
     await runsCommand.run(['--experiment', 'e2'], filtered.ctx);
-    assert.deepEqual(JSON.parse(filtered.out.join('')).map((r: { name: string }) => r.name), ['beta']);
+    assert.deepEqual(
+      JSON.parse(filtered.out.join('')).map((r: { name: string }) => r.name),
+      ['beta'],
+    );
 
     const shown = context(ws, true);
     await runsCommand.run(['show', a.id.slice(-6)], shown.ctx);

@@ -21,7 +21,12 @@ describe('launchRun', () => {
     const store = new RunStore(ws);
     const tricky = ['a b', '$(echo pwned)', '; rm -rf /', '"quoted"', "it's", 'line\nbreak', '*', '`id`', ''];
     const out = path.join(ws, 'argv.json');
-    const handle = await launchRun(nodeRun(store, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(1)))`, { args: tricky, params: { lr: 0.5 } }));
+    const handle = await launchRun(
+      nodeRun(store, `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.argv.slice(1)))`, {
+        args: tricky,
+        params: { lr: 0.5 },
+      }),
+    );
     const run = await handle.done;
     assert.equal(run.status, 'finished');
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), [...tricky, '--lr=0.5']);
@@ -37,7 +42,10 @@ describe('launchRun', () => {
       assert.equal(e.message, 'Python interpreter not found: /x/y — set mlWorkbench.pythonPath or pass --python');
       return true;
     });
-    await assert.rejects(resolveInterpreter(undefined, { PATH: '', MLW_PYTHON: 'nonexistent-python-xyz' }), /Python interpreter not found: nonexistent-python-xyz/);
+    await assert.rejects(
+      resolveInterpreter(undefined, { PATH: '', MLW_PYTHON: 'nonexistent-python-xyz' }),
+      /Python interpreter not found: nonexistent-python-xyz/,
+    );
     assert.equal(await resolveInterpreter(process.execPath, {}), process.execPath);
     await assert.rejects(launchRun({ store, script: 'missing.py', interpreter: process.execPath }), /Script not found/);
     await assert.rejects(launchRun(nodeRun(store, '', { dataInputs: ['nope.csv'] })), /Data input not found/);
@@ -69,7 +77,9 @@ describe('launchRun', () => {
     assert.equal(run.metrics?.loss.min, 1 / 3);
 
     const store2 = new RunStore(tempDir());
-    const h2 = await launchRun(nodeRun(store2, 'console.log("hello"); console.error("oops")', { onOutput: (t, s) => void chunks.push(`${s}:${t}`) }));
+    const h2 = await launchRun(
+      nodeRun(store2, 'console.log("hello"); console.error("oops")', { onOutput: (t, s) => void chunks.push(`${s}:${t}`) }),
+    );
     await h2.done;
     assert.ok(chunks.some((c) => c.startsWith('stdout:') && c.includes('hello')));
     assert.ok(chunks.some((c) => c.startsWith('stderr:') && c.includes('oops')));
@@ -109,7 +119,9 @@ describe('launchRun', () => {
     assert.equal(r1.status, 'stopped');
     assert.equal(r1.signal, 'SIGTERM');
 
-    const stubborn = await launchRun(nodeRun(store, `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)`));
+    const stubborn = await launchRun(
+      nodeRun(store, `process.on('SIGTERM', () => console.log('ignoring SIGTERM')); console.log('up'); setInterval(() => {}, 1000)`),
+    );
     await waitFor(() => readFileSync(path.join(stubborn.dir, 'stdout.log'), 'utf8').includes('up'));
     const t0 = Date.now();
     const r2 = await stubborn.stop(300);
@@ -123,7 +135,11 @@ describe('launchRun', () => {
   it('an aborted signal stops the run; an external SIGKILL fails it', async () => {
     const store = new RunStore(tempDir());
     const ac = new AbortController();
-    const h = await launchRun(nodeRun(store, `console.log('up'); setInterval(() => {}, 1000)`, { stopGraceMs: 2000 }), undefined, ac.signal);
+    const h = await launchRun(
+      nodeRun(store, `console.log('up'); setInterval(() => {}, 1000)`, { stopGraceMs: 2000 }),
+      undefined,
+      ac.signal,
+    );
     await waitFor(() => readFileSync(path.join(h.dir, 'stdout.log'), 'utf8').includes('up'));
     ac.abort();
     assert.equal((await h.done).status, 'stopped');

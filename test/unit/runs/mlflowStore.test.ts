@@ -16,7 +16,10 @@ function put(file: string, text: string) {
 function layOutStore(ws: string) {
   const root = path.join(ws, 'mlruns');
   const exp = (id: string, name: string, stage = 'active') =>
-    put(path.join(root, id, 'meta.yaml'), `artifact_location: file://${root}/${id}\ncreation_time: 1700000000000\nexperiment_id: '${id}'\nlast_update_time: 1700000000000\nlifecycle_stage: ${stage}\nname: ${name}\n`);
+    put(
+      path.join(root, id, 'meta.yaml'),
+      `artifact_location: file://${root}/${id}\ncreation_time: 1700000000000\nexperiment_id: '${id}'\nlast_update_time: 1700000000000\nlifecycle_stage: ${stage}\nname: ${name}\n`,
+    );
   const run = (expId: string, runId: string, fields: { name: string; status: number; start: number; end: number | null; stage?: string }) =>
     put(
       path.join(root, expId, runId, 'meta.yaml'),
@@ -60,7 +63,13 @@ function layOutStore(ws: string) {
   put(path.join(root, '1', a, 'artifacts', 'model', 'model.pkl'), 'pickle-bytes');
   run('1', b, { name: 'failed-run', status: 4, start: 1700000100000, end: 1700000110000 });
   run('0', 'c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0', { name: 'killed', status: 5, start: 1700000200000, end: 1700000201000 });
-  run('0', 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0', { name: 'deleted-run', status: 3, start: 1700000300000, end: 1700000301000, stage: 'deleted' });
+  run('0', 'd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0', {
+    name: 'deleted-run',
+    status: 3,
+    start: 1700000300000,
+    end: 1700000301000,
+    stage: 'deleted',
+  });
   run('2', 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0', { name: 'in-deleted-exp', status: 3, start: 1700000400000, end: 1700000401000 });
   run('1', 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0', { name: 'still-running', status: 1, start: 1700000500000, end: null });
   mkdirSync(path.join(root, '.trash', '7'), { recursive: true });
@@ -73,7 +82,10 @@ describe('MLflow file store reader', () => {
     const ws = tempDir();
     const { root, a } = layOutStore(ws);
     const runs = await readMlflowRuns(root);
-    assert.deepEqual(runs.map((r) => r.name), ['still-running', 'killed', 'failed-run', 'bold-cat-42']);
+    assert.deepEqual(
+      runs.map((r) => r.name),
+      ['still-running', 'killed', 'failed-run', 'bold-cat-42'],
+    );
     const byName = Object.fromEntries(runs.map((r) => [r.name, r]));
     const r = byName['bold-cat-42'];
     assert.equal(r.id, a);

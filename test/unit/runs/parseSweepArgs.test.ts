@@ -22,6 +22,7 @@ describe('parseSweepArgs', () => {
 
   it('rejects malformed specs', () => {
     for (const bad of ['', ' ; ', 'lr', '=1,2', 'lr=', 'lr= , ']) assert.throws(() => parseGridText(bad), SweepError, bad);
-    for (const bad of ['lr=1', 'lr=a:b', 'lr=1:2:ln', 'lr=1:2:log:x', '=1:2', 'lr=:1']) assert.throws(() => parseRandomEntry(bad), SweepError, bad);
+    for (const bad of ['lr=1', 'lr=a:b', 'lr=1:2:ln', 'lr=1:2:log:x', '=1:2', 'lr=:1'])
+      assert.throws(() => parseRandomEntry(bad), SweepError, bad);
   });
 });

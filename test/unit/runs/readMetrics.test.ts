@@ -13,7 +13,10 @@ const line = (k: string, v: number, s: number, t = 1700000000000 + s) => formatM
 describe('readMetrics', () => {
   it('reads series as typed arrays, per metric, in file order', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'metrics.jsonl'), line('loss', 0.5, 0) + line('acc', 0.25, 0) + line('loss', 0.125, 1) + line('acc', 0.75, 1));
+    writeFileSync(
+      path.join(dir, 'metrics.jsonl'),
+      line('loss', 0.5, 0) + line('acc', 0.25, 0) + line('loss', 0.125, 1) + line('acc', 0.75, 1),
+    );
     const r = await readMetrics(dir);
     assert.equal(r.points, 4);
     assert.equal(r.skippedLines, 0);
@@ -28,9 +31,24 @@ describe('readMetrics', () => {
 
   it('returns exactly the numbers JSON.parse would, for every kind of double', async () => {
     const dir = tempDir();
-    const values: number[] = [0, -0, 1, -1, 0.1, 0.2 + 0.1, 1e-7, 1.5e-300, 5e-324, 1.7976931348623157e308, 123456789012345680000, 2 ** 53 + 2, 1 / 3, Math.PI];
+    const values: number[] = [
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      0.2 + 0.1,
+      1e-7,
+      1.5e-300,
+      5e-324,
+      1.7976931348623157e308,
+      123456789012345680000,
+      2 ** 53 + 2,
+      1 / 3,
+      Math.PI,
+    ];
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 3000; i++) values.push((rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20));
     for (let i = 0; i < 300; i++) values.push(Math.fround(rand() * 10), Math.round(rand() * 1e6) / 1e3);
     writeFileSync(path.join(dir, 'metrics.jsonl'), values.map((v, i) => line('v', v, i)).join(''));
@@ -114,7 +132,8 @@ describe('readMetrics', () => {
       const r = await readMetrics(dir, { chunkBytes });
       assert.equal(r.points, whole.points);
       assert.equal(r.skippedLines, 1);
-      for (const [k, s] of whole.series) assert.deepEqual(Array.from(r.series.get(k)?.values ?? []), Array.from(s.values), `chunk ${chunkBytes}`);
+      for (const [k, s] of whole.series)
+        assert.deepEqual(Array.from(r.series.get(k)?.values ?? []), Array.from(s.values), `chunk ${chunkBytes}`);
     }
   });
 
@@ -131,7 +150,12 @@ describe('MetricsWriter', () => {
     const file = path.join(dir, 'metrics.jsonl');
     writeFileSync(file, line('loss', 1, 0) + '{"k":"loss","v":9');
     const w = await MetricsWriter.open(file);
-    await w.append([{ k: 'loss', v: 2 }, { k: 'loss', v: NaN }, { k: 'acc', v: 0.5, s: 10 }, { k: 'acc', v: 0.6 }]);
+    await w.append([
+      { k: 'loss', v: 2 },
+      { k: 'loss', v: NaN },
+      { k: 'acc', v: 0.5, s: 10 },
+      { k: 'acc', v: 0.6 },
+    ]);
     await w.close();
     const r = await readMetrics(dir);
     assert.equal(r.skippedLines, 1, 'only the torn line is lost');
@@ -144,13 +168,29 @@ describe('MetricsWriter', () => {
 describe('parseMetricLine', () => {
   it('parses the documented `mlw: name=value ... step=N` form', () => {
     assert.deepEqual(parseMetricLine('mlw: loss=0.25'), { values: [{ k: 'loss', v: 0.25 }] });
-    assert.deepEqual(parseMetricLine('  mlw:   loss=1e-3 val/acc=0.9   step=7 '), { values: [{ k: 'loss', v: 0.001 }, { k: 'val/acc', v: 0.9 }], step: 7 });
+    assert.deepEqual(parseMetricLine('  mlw:   loss=1e-3 val/acc=0.9   step=7 '), {
+      values: [
+        { k: 'loss', v: 0.001 },
+        { k: 'val/acc', v: 0.9 },
+      ],
+      step: 7,
+    });
     assert.ok(Number.isNaN(parseMetricLine('mlw: x=nan')?.values[0].v));
     assert.equal(parseMetricLine('mlw: x=-inf')?.values[0].v, -Infinity);
   });
 
   it('ignores anything else', () => {
-    for (const l of ['loss=0.2', 'mlw:loss=0.2', 'mlw: loss=abc', 'mlw: this is text', 'mlw: loss=0.2 step=1.5', 'mlw: step=3', 'xmlw: a=1', 'mlw: 9a=1', 'mlw: loss=0x10'])
+    for (const l of [
+      'loss=0.2',
+      'mlw:loss=0.2',
+      'mlw: loss=abc',
+      'mlw: this is text',
+      'mlw: loss=0.2 step=1.5',
+      'mlw: step=3',
+      'xmlw: a=1',
+      'mlw: 9a=1',
+      'mlw: loss=0x10',
+    ])
       assert.equal(parseMetricLine(l), undefined, l);
   });
 });
@@ -158,7 +198,15 @@ describe('parseMetricLine', () => {
 describe('summarizeMetrics', () => {
   it('keeps last, min, max, count and picks the best by the metric name', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'metrics.jsonl'), line('val_loss', 3, 0) + line('val_loss', 1, 1) + line('val_loss', 2, 2) + line('accuracy', 0.5, 0) + line('accuracy', NaN, 1) + line('accuracy', 0.9, 2));
+    writeFileSync(
+      path.join(dir, 'metrics.jsonl'),
+      line('val_loss', 3, 0) +
+        line('val_loss', 1, 1) +
+        line('val_loss', 2, 2) +
+        line('accuracy', 0.5, 0) +
+        line('accuracy', NaN, 1) +
+        line('accuracy', 0.9, 2),
+    );
     const s = summarizeMetrics((await readMetrics(dir)).series);
     assert.deepEqual(s.val_loss, { last: 2, step: 2, min: 1, max: 3, count: 3 });
     assert.deepEqual(s.accuracy, { last: 0.9, step: 2, min: 0.5, max: 0.9, count: 3 });

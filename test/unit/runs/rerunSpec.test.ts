@@ -15,13 +15,34 @@ describe('splitAssignments (Run Experiment params box)', () => {
 
 describe('rerunSpec', () => {
   it('recovers script, extra arguments and params from the recorded command', () => {
-    const run = makeRun({ id: 'r1', command: ['/usr/bin/python3', 'train.py', '--verbose', '--lr=0.1', '--epochs=5'], interpreter: '/usr/bin/python3', cwd: '/ws', params: { lr: 0.1, epochs: 5 }, experiment: 'iris' });
-    assert.deepEqual(rerunSpec(run, '/ws'), { workspace: '/ws', script: 'train.py', args: ['--verbose'], interpreter: '/usr/bin/python3', params: { lr: 0.1, epochs: 5 }, cwd: '/ws', experiment: 'iris' });
+    const run = makeRun({
+      id: 'r1',
+      command: ['/usr/bin/python3', 'train.py', '--verbose', '--lr=0.1', '--epochs=5'],
+      interpreter: '/usr/bin/python3',
+      cwd: '/ws',
+      params: { lr: 0.1, epochs: 5 },
+      experiment: 'iris',
+    });
+    assert.deepEqual(rerunSpec(run, '/ws'), {
+      workspace: '/ws',
+      script: 'train.py',
+      args: ['--verbose'],
+      interpreter: '/usr/bin/python3',
+      params: { lr: 0.1, epochs: 5 },
+      cwd: '/ws',
+      experiment: 'iris',
+    });
   });
 
   it('reruns a plain command as is', () => {
     const run = makeRun({ id: 'r2', command: ['/bin/bash', 'train.sh'], interpreter: null, cwd: '', params: {} });
-    assert.deepEqual(rerunSpec(run, '/ws'), { workspace: '/ws', command: ['/bin/bash', 'train.sh'], params: {}, cwd: '/ws', experiment: run.experiment });
+    assert.deepEqual(rerunSpec(run, '/ws'), {
+      workspace: '/ws',
+      command: ['/bin/bash', 'train.sh'],
+      params: {},
+      cwd: '/ws',
+      experiment: run.experiment,
+    });
   });
 
   it('refuses MLflow runs', () => {

@@ -11,12 +11,38 @@ describe('runDeployments (run dashboard "Deployments")', () => {
     const ws = mkdtempSync(path.join(os.tmpdir(), 'mlw-lineage-'));
     try {
       const base = { modelPath: 'model.onnx', modelHash: 'ab'.repeat(32) };
-      await appendLineage(ws, { ...base, at: '2026-01-01T10:00:00.000Z', kind: 'image', runId: 'r1', image: 'iris:1', imageId: 'sha256:' + 'c'.repeat(64), digest: 'sha256:' + 'd'.repeat(64) });
-      await appendLineage(ws, { ...base, at: '2026-01-01T10:01:00.000Z', kind: 'push', runId: 'r1', reference: '127.0.0.1:5000/iris:1', digest: 'sha256:' + 'e'.repeat(64) });
-      await appendLineage(ws, { ...base, at: '2026-01-01T10:02:00.000Z', kind: 'container', runId: 'r1', containerId: 'f'.repeat(64), endpoint: 'http://127.0.0.1:8080', image: 'iris:1' });
+      await appendLineage(ws, {
+        ...base,
+        at: '2026-01-01T10:00:00.000Z',
+        kind: 'image',
+        runId: 'r1',
+        image: 'iris:1',
+        imageId: 'sha256:' + 'c'.repeat(64),
+        digest: 'sha256:' + 'd'.repeat(64),
+      });
+      await appendLineage(ws, {
+        ...base,
+        at: '2026-01-01T10:01:00.000Z',
+        kind: 'push',
+        runId: 'r1',
+        reference: '127.0.0.1:5000/iris:1',
+        digest: 'sha256:' + 'e'.repeat(64),
+      });
+      await appendLineage(ws, {
+        ...base,
+        at: '2026-01-01T10:02:00.000Z',
+        kind: 'container',
+        runId: 'r1',
+        containerId: 'f'.repeat(64),
+        endpoint: 'http://127.0.0.1:8080',
+        image: 'iris:1',
+      });
       await appendLineage(ws, { ...base, at: '2026-01-01T10:03:00.000Z', kind: 'image', runId: 'other', image: 'x:1' });
       const views = runDeployments(await readLineage(ws), 'r1');
-      assert.deepEqual(views.map((v) => v.kind), ['container', 'push', 'image']);
+      assert.deepEqual(
+        views.map((v) => v.kind),
+        ['container', 'push', 'image'],
+      );
       assert.match(views[0].at, /^2026-01-0[12] \d\d:\d2:00$/, 'local time, to the second');
       assert.equal(views[0].target, `${'f'.repeat(12)} · http://127.0.0.1:8080`);
       assert.equal(views[1].target, '127.0.0.1:5000/iris:1');

@@ -101,7 +101,12 @@ describe('RunQueue', () => {
     const store = new RunStore(tempDir());
     const queue = new RunQueue({ parallelism: 1 });
     const bad = await queue.enqueue({ store, script: 'train.py', interpreter: '/no/such/python3' });
-    const good = await queue.enqueue({ store, command: [process.execPath, '-e', 'console.log("mlw: ok=1")'], git: false, scanArtifacts: false });
+    const good = await queue.enqueue({
+      store,
+      command: [process.execPath, '-e', 'console.log("mlw: ok=1")'],
+      git: false,
+      scanArtifacts: false,
+    });
     await queue.onIdle();
     const badRun = await store.readRun(bad);
     assert.equal(badRun?.status, 'failed');
@@ -115,12 +120,23 @@ describe('RunQueue', () => {
     const store = new RunStore(tempDir());
     const queue = new RunQueue({ parallelism: 1 });
     const code = 'const a = process.argv.slice(1); console.log("mlw: score=" + (a.length * 10) + " step=0"); setTimeout(() => {}, 100);';
-    const ids = await queue.enqueueSweep({ store, command: [process.execPath, '-e', code, '--'], experiment: 'sweep-test', git: false, scanArtifacts: false }, { grid: { lr: [0.1, 0.2], depth: [1, 2] } });
+    const ids = await queue.enqueueSweep(
+      { store, command: [process.execPath, '-e', code, '--'], experiment: 'sweep-test', git: false, scanArtifacts: false },
+      { grid: { lr: [0.1, 0.2], depth: [1, 2] } },
+    );
     assert.equal(ids.length, 4);
     await queue.onIdle();
     const runs = (await store.listRuns()).sort((x, y) => (x.id < y.id ? -1 : 1));
     assert.equal(runs.length, 4);
-    assert.deepEqual(runs.map((r) => r.params), [{ lr: 0.1, depth: 1 }, { lr: 0.1, depth: 2 }, { lr: 0.2, depth: 1 }, { lr: 0.2, depth: 2 }]);
+    assert.deepEqual(
+      runs.map((r) => r.params),
+      [
+        { lr: 0.1, depth: 1 },
+        { lr: 0.1, depth: 2 },
+        { lr: 0.2, depth: 1 },
+        { lr: 0.2, depth: 2 },
+      ],
+    );
     for (const r of runs) {
       assert.equal(r.status, 'finished');
       assert.equal(r.experiment, 'sweep-test');
@@ -128,6 +144,7 @@ describe('RunQueue', () => {
       assert.ok(r.tags['mlw.sweep']);
       assert.ok(r.command.includes(`--lr=${r.params.lr}`));
     }
-    for (let i = 1; i < runs.length; i++) assert.ok((runs[i].startTime ?? 0) >= (runs[i - 1].endTime ?? Infinity), 'parallelism 1: no overlap');
+    for (let i = 1; i < runs.length; i++)
+      assert.ok((runs[i].startTime ?? 0) >= (runs[i - 1].endTime ?? Infinity), 'parallelism 1: no overlap');
   });
 });

@@ -57,7 +57,11 @@ describe('RunStore', () => {
     stop = true;
     await reader;
     assert.ok(reads > 0);
-    assert.deepEqual(readdirSync(store.runDir(run.id)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
+    assert.deepEqual(
+      readdirSync(store.runDir(run.id)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary files left',
+    );
     assert.equal((await store.readRun(run.id))?.notes.length, 199 * 50);
   });
 
@@ -76,7 +80,10 @@ describe('RunStore', () => {
     const warnings: string[] = [];
     const logged = new RunStore(ws, { trace() {}, debug() {}, info() {}, warn: (m) => void warnings.push(m), error() {} });
     const runs = await logged.listRuns();
-    assert.deepEqual(runs.map((r) => r.id), [ids[1], ids[0], ids[2]]);
+    assert.deepEqual(
+      runs.map((r) => r.id),
+      [ids[1], ids[0], ids[2]],
+    );
     assert.ok(warnings.some((w) => w.includes('corrup')));
     // and a second listing (from the cache) sees changes
     await logged.updateRun(ids[0], (r) => void (r.name = 'renamed'));
@@ -142,7 +149,15 @@ describe('RunStore', () => {
 
 describe('interrupted runs', () => {
   function deadProcessIdentity() {
-    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(require(process.argv[1]).processIdentity()))', compiled('src/core/runs/processLiveness.js')], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        'process.stdout.write(JSON.stringify(require(process.argv[1]).processIdentity()))',
+        compiled('src/core/runs/processLiveness.js'),
+      ],
+      { encoding: 'utf8' },
+    );
     return JSON.parse(child.stdout) as ReturnType<typeof processIdentity>;
   }
 
@@ -209,7 +224,13 @@ describe('concurrent writers', () => {
         await store.updateRun(run.id, (r) => { r.status = 'finished'; });
       })().catch((e) => { console.error(e); process.exit(1); });`;
     const exits = await Promise.all(
-      Array.from({ length: writers }, (_, n) => new Promise<number | null>((resolve) => spawn(process.execPath, ['-e', code, ws, String(n)], { stdio: 'inherit' }).on('exit', resolve))),
+      Array.from(
+        { length: writers },
+        (_, n) =>
+          new Promise<number | null>((resolve) =>
+            spawn(process.execPath, ['-e', code, ws, String(n)], { stdio: 'inherit' }).on('exit', resolve),
+          ),
+      ),
     );
     assert.deepEqual(exits, Array(writers).fill(0));
     const store = new RunStore(ws);
@@ -238,13 +259,19 @@ describe('concurrent writers', () => {
         await w.close();
       })();`;
     const file = path.join(dir, 'metrics.jsonl');
-    await Promise.all(['a', 'b', 'c'].map((k) => new Promise((resolve) => spawn(process.execPath, ['-e', code, file, k]).on('exit', resolve))));
+    await Promise.all(
+      ['a', 'b', 'c'].map((k) => new Promise((resolve) => spawn(process.execPath, ['-e', code, file, k]).on('exit', resolve))),
+    );
     const m = await readMetrics(dir);
     assert.equal(m.skippedLines, 0);
     for (const k of ['a', 'b', 'c']) {
       const s = m.series.get(k);
       assert.equal(s?.values.length, 10_000);
-      assert.deepEqual(Array.from(s?.values ?? []), Array.from({ length: 10_000 }, (_, i) => i), `${k} in order`);
+      assert.deepEqual(
+        Array.from(s?.values ?? []),
+        Array.from({ length: 10_000 }, (_, i) => i),
+        `${k} in order`,
+      );
     }
   });
 });

@@ -23,7 +23,10 @@ describe('expandSweep: grid', () => {
   });
 
   it('treats a scalar as one value and refuses empty or huge grids', () => {
-    assert.deepEqual(expandSweep({ grid: { opt: 'adam', lr: [1, 2] } }), [{ opt: 'adam', lr: 1 }, { opt: 'adam', lr: 2 }]);
+    assert.deepEqual(expandSweep({ grid: { opt: 'adam', lr: [1, 2] } }), [
+      { opt: 'adam', lr: 1 },
+      { opt: 'adam', lr: 2 },
+    ]);
     assert.throws(() => expandSweep({ grid: { lr: [] } }), SweepError);
     const big = Array.from({ length: 101 }, (_, i) => i);
     assert.throws(() => expandSweep({ grid: { a: big, b: big } }), /at most/);
@@ -32,7 +35,12 @@ describe('expandSweep: grid', () => {
 
 describe('expandSweep: random', () => {
   const spec = {
-    random: { lr: { min: 1e-5, max: 1e-1, log: true }, dropout: { min: 0, max: 0.5 }, layers: { min: 1, max: 4, int: true }, opt: ['adam', 'sgd'] },
+    random: {
+      lr: { min: 1e-5, max: 1e-1, log: true },
+      dropout: { min: 0, max: 0.5 },
+      layers: { min: 1, max: 4, int: true },
+      opt: ['adam', 'sgd'],
+    },
     count: 200,
     seed: 7,
   };
@@ -69,7 +77,10 @@ describe('expandSweep: random', () => {
 describe('params files and overrides', () => {
   it('reads YAML and JSON, flattening nested keys with dots', async () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'params.yaml'), 'train:\n  lr: 0.01\n  epochs: 10\nmodel:\n  layers: [64, 32]\n  act: relu\n  extra: {}\nseed: 42\nuse_gpu: false\nnote: null\n');
+    writeFileSync(
+      path.join(dir, 'params.yaml'),
+      'train:\n  lr: 0.01\n  epochs: 10\nmodel:\n  layers: [64, 32]\n  act: relu\n  extra: {}\nseed: 42\nuse_gpu: false\nnote: null\n',
+    );
     assert.equal(await findParamsFile(dir), path.join(dir, 'params.yaml'));
     assert.deepEqual(await readParamsFile(path.join(dir, 'params.yaml')), {
       'train.lr': 0.01,
@@ -117,17 +128,41 @@ describe('params files and overrides', () => {
   });
 
   it('turns params into arguments and environment variables', () => {
-    assert.deepEqual(paramArgs({ lr: 0.1, 'model.depth': 3, flag: true, name: 'a b', none: null }), ['--lr=0.1', '--model.depth=3', '--flag=true', '--name=a b', '--none=null']);
+    assert.deepEqual(paramArgs({ lr: 0.1, 'model.depth': 3, flag: true, name: 'a b', none: null }), [
+      '--lr=0.1',
+      '--model.depth=3',
+      '--flag=true',
+      '--name=a b',
+      '--none=null',
+    ]);
     assert.deepEqual(paramArgs({ lr: 0.1 }, 'hydra'), ['lr=0.1']);
     assert.equal(paramEnvName('model.depth-x'), 'MLW_PARAM_MODEL_DEPTH_X');
-    const env = buildChildEnv({ base: { PATH: '/bin', PYTHONPATH: '/old', DROP: '1' }, extra: { DROP: undefined, ADD: 'x' }, runId: 'r', runDir: '/d', experiment: 'e', name: 'n', params: { lr: 0.1 }, paramsMode: 'both', helperDir: '/helper' });
+    const env = buildChildEnv({
+      base: { PATH: '/bin', PYTHONPATH: '/old', DROP: '1' },
+      extra: { DROP: undefined, ADD: 'x' },
+      runId: 'r',
+      runDir: '/d',
+      experiment: 'e',
+      name: 'n',
+      params: { lr: 0.1 },
+      paramsMode: 'both',
+      helperDir: '/helper',
+    });
     assert.equal(env.DROP, undefined);
     assert.equal(env.ADD, 'x');
     assert.equal(env.MLW_PARAM_LR, '0.1');
     assert.equal(env.MLW_PARAMS, '{"lr":0.1}');
     assert.equal(env.PYTHONPATH, `/helper${path.delimiter}/old`);
     assert.equal(env.PYTHONUNBUFFERED, '1');
-    const argsOnly = buildChildEnv({ base: {}, runId: 'r', runDir: '/d', experiment: 'e', name: 'n', params: { lr: 0.1 }, paramsMode: 'args' });
+    const argsOnly = buildChildEnv({
+      base: {},
+      runId: 'r',
+      runDir: '/d',
+      experiment: 'e',
+      name: 'n',
+      params: { lr: 0.1 },
+      paramsMode: 'args',
+    });
     assert.equal(argsOnly.MLW_PARAM_LR, undefined);
   });
 });

@@ -13,7 +13,8 @@ describe('mlw new', () => {
   it('--list names the four templates (text and JSON)', () => {
     const text = mlw(process.cwd(), 'new', '--list');
     assert.equal(text.status, 0, text.stderr);
-    for (const id of ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender']) assert.match(text.stdout, new RegExp(`^${id} `, 'm'));
+    for (const id of ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender'])
+      assert.match(text.stdout, new RegExp(`^${id} `, 'm'));
     const json = JSON.parse(mlw(process.cwd(), 'new', '--list', '--json').stdout) as Array<{ id: string; requires: string[] }>;
     assert.equal(json.length, 4);
     assert.ok(json.every((t) => t.requires.includes('torch')));

@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { listTemplates, readTemplate, TEMPLATE_IDS, ScaffoldError } from '../../../src/core/scaffold/projectTemplates';
-import { planProject, writeProject, findConflicts, ScaffoldConflictError, NAME_PLACEHOLDER } from '../../../src/core/scaffold/renderTemplate';
+import {
+  planProject,
+  writeProject,
+  findConflicts,
+  ScaffoldConflictError,
+  NAME_PLACEHOLDER,
+} from '../../../src/core/scaffold/renderTemplate';
 import { suggestProjectName, validateProjectName } from '../../../src/core/scaffold/projectName';
 import { scaffoldProject } from '../../../src/core/scaffold/scaffoldProject';
 import { initGitRepo, FALLBACK_IDENTITY } from '../../../src/core/scaffold/initGitRepo';
@@ -14,7 +20,18 @@ import { REPO_ROOT, tempDir } from '../runs/runsTestSupport';
 
 const HELPER_DIR = path.join(REPO_ROOT, 'python');
 /** Every project has these, whatever the template. */
-const REQUIRED = ['train.py', 'params.yaml', 'evaluate.py', 'README.md', '.gitignore', '.dockerignore', 'requirements.txt', 'sample_request.json', 'tracking.py', '_vendor/mlw_run.py'];
+const REQUIRED = [
+  'train.py',
+  'params.yaml',
+  'evaluate.py',
+  'README.md',
+  '.gitignore',
+  '.dockerignore',
+  'requirements.txt',
+  'sample_request.json',
+  'tracking.py',
+  '_vendor/mlw_run.py',
+];
 
 /** Git without the machine's or the user's configuration: no identity, as on a fresh CI machine. */
 function isolatedGitEnv(): void {
@@ -33,10 +50,16 @@ function isolatedGitEnv(): void {
 describe('templates', () => {
   it('lists the four templates with titles, descriptions and the modules they need', async () => {
     const all = await listTemplates();
-    assert.deepEqual(all.map((t) => t.id), ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender']);
+    assert.deepEqual(
+      all.map((t) => t.id),
+      ['tabular-classifier', 'image-classifier', 'text-classifier', 'recommender'],
+    );
     for (const t of all) {
       assert.ok(t.title && t.description.length > 20, t.id);
-      assert.ok(t.requires.includes('torch') && t.requires.includes('onnx') && t.requires.includes('yaml'), `${t.id} requires ${t.requires}`);
+      assert.ok(
+        t.requires.includes('torch') && t.requires.includes('onnx') && t.requires.includes('yaml'),
+        `${t.id} requires ${t.requires}`,
+      );
       assert.equal(t.model, 'model.onnx');
     }
     assert.ok(all.find((t) => t.id === 'tabular-classifier')?.requires.includes('sklearn'));
@@ -48,18 +71,31 @@ describe('templates', () => {
       const files = await planProject(await readTemplate(id), { name: 'my-proj', helperDir: HELPER_DIR });
       const paths = files.map((f) => f.path);
       for (const p of REQUIRED) assert.ok(paths.includes(p), `${id} has ${p}`);
-      assert.ok(paths.some((p) => /^tests\/test_.*\.py$/.test(p)), `${id} has tests`);
+      assert.ok(
+        paths.some((p) => /^tests\/test_.*\.py$/.test(p)),
+        `${id} has tests`,
+      );
       assert.ok(!paths.includes('template.json') && !paths.includes('_gitignore') && !paths.some((p) => p.includes('__pycache__')));
       const text = (p: string) => files.find((f) => f.path === p)!.content.toString('utf8');
       assert.match(text('README.md'), /^# my-proj\n/);
       assert.match(text('train.py'), /PROJECT = "my-proj"/);
-      assert.ok(files.every((f) => !f.content.includes(NAME_PLACEHOLDER)), 'no placeholder is left');
+      assert.ok(
+        files.every((f) => !f.content.includes(NAME_PLACEHOLDER)),
+        'no placeholder is left',
+      );
       assert.equal(text('_vendor/mlw_run.py'), readFileSync(path.join(HELPER_DIR, 'mlw_run.py'), 'utf8'));
       assert.match(text('.gitignore'), /^model\.onnx$/m);
       assert.match(text('.gitignore'), /^\.mlw\/$/m);
       assert.match(text('.dockerignore'), /^\.env$/m);
-      const sample = JSON.parse(text('sample_request.json')) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
-      for (const input of sample.inputs) assert.equal(input.data.length, input.shape.reduce((a, b) => a * b, 1), `${id} sample ${input.name}`);
+      const sample = JSON.parse(text('sample_request.json')) as {
+        inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }>;
+      };
+      for (const input of sample.inputs)
+        assert.equal(
+          input.data.length,
+          input.shape.reduce((a, b) => a * b, 1),
+          `${id} sample ${input.name}`,
+        );
     });
   }
 });
@@ -79,7 +115,8 @@ describe('project names', () => {
     assert.equal(suggestProjectName('My Fraud Model!'), 'my-fraud-model');
     assert.equal(suggestProjectName('2024 digits'), 'digits');
     assert.equal(suggestProjectName('???'), 'ml-project');
-    for (const s of ['My Fraud Model!', '2024 digits', '???', 'ÄÖÜ x']) assert.equal(validateProjectName(suggestProjectName(s)), undefined, s);
+    for (const s of ['My Fraud Model!', '2024 digits', '???', 'ÄÖÜ x'])
+      assert.equal(validateProjectName(suggestProjectName(s)), undefined, s);
   });
 
   it('an invalid name is refused before anything is written', async () => {
@@ -97,7 +134,10 @@ describe('writing into a folder', () => {
     const files = await planProject(await readTemplate('tabular-classifier'), { name: 'p1', helperDir: HELPER_DIR });
     assert.deepEqual(await findConflicts(files, dir), ['README.md']);
 
-    await assert.rejects(writeProject(files, dir), (e: Error) => e instanceof ScaffoldConflictError && e.conflicts.join() === 'README.md' && /1 file already exists/.test(e.message));
+    await assert.rejects(
+      writeProject(files, dir),
+      (e: Error) => e instanceof ScaffoldConflictError && e.conflicts.join() === 'README.md' && /1 file already exists/.test(e.message),
+    );
     assert.equal(existsSync(path.join(dir, 'train.py')), false, 'nothing written on a conflict');
 
     const skipped = await writeProject(files, dir, 'skip');

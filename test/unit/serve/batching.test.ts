@@ -34,7 +34,10 @@ test('concatRows and splitRows are inverse along dim 0 (typed arrays and strings
     { datatype: 'BYTES', shape: [2], data: ['y', 'z'] },
   ]);
   assert.deepEqual(s, { datatype: 'BYTES', shape: [3], data: ['x', 'y', 'z'] });
-  assert.deepEqual(splitRows(s, [2, 1]).map((t) => t.data), [['x', 'y'], ['z']]);
+  assert.deepEqual(
+    splitRows(s, [2, 1]).map((t) => t.data),
+    [['x', 'y'], ['z']],
+  );
   const i64 = concatRows([
     { datatype: 'INT64', shape: [1, 1], data: new BigInt64Array([1n]) },
     { datatype: 'INT64', shape: [1, 1], data: new BigInt64Array([-1n]) },
@@ -42,7 +45,10 @@ test('concatRows and splitRows are inverse along dim 0 (typed arrays and strings
   assert.deepEqual(Array.from(i64.data as BigInt64Array), [1n, -1n]);
   assert.throws(() => splitRows(c, [1, 1]), /cannot split/);
   // Zero-row parts are fine.
-  assert.deepEqual(splitRows(f32([0, 2], []), [0]).map((t) => t.shape), [[0, 2]]);
+  assert.deepEqual(
+    splitRows(f32([0, 2], []), [0]).map((t) => t.shape),
+    [[0, 2]],
+  );
 });
 
 /** A fake model: y = 2x per element, counting the runs and the rows each one got. */
@@ -66,7 +72,12 @@ function fakeRunner(options: { fail?: (x: Float32Array) => boolean; rowsOut?: (r
 }
 
 const req = (rows: number, width: number, start: number): InferRequest => ({
-  inputs: [f32([rows, width], Array.from({ length: rows * width }, (_, i) => start + i))],
+  inputs: [
+    f32(
+      [rows, width],
+      Array.from({ length: rows * width }, (_, i) => start + i),
+    ),
+  ],
   outputs: [{ name: 'y', binary: false }],
   rows,
 });
@@ -86,7 +97,10 @@ test('concurrent requests share a run and get their own rows back', async () => 
     assert.ok(r.queueMs >= 0 && r.inferenceMs > 0);
   });
   assert.ok(Math.max(...sizes) > 1, `batches: ${sizes}`);
-  assert.equal(runs.reduce((a, b) => a + b, 0), 6);
+  assert.equal(
+    runs.reduce((a, b) => a + b, 0),
+    6,
+  );
   await b.idle();
   assert.equal(b.pending, 0);
 });
@@ -95,10 +109,16 @@ test('maxBatchSize caps the rows per run; incompatible shapes run separately', a
   const { runner, runs } = fakeRunner();
   const b = new DynamicBatcher(runner, { ...opts, maxBatchSize: 4 });
   const all = await Promise.all([req(3, 2, 0), req(3, 2, 100), req(1, 3, 200), req(2, 2, 300), req(9, 2, 400)].map((r) => b.submit(r)));
-  assert.ok(runs.every((r) => r <= 4 || r === 9), `runs: ${runs}`);
+  assert.ok(
+    runs.every((r) => r <= 4 || r === 9),
+    `runs: ${runs}`,
+  );
   assert.deepEqual(all[2].outputs.get('y')!.shape, [1, 3]);
   assert.equal((all[4].outputs.get('y')!.data as Float32Array)[17], (400 + 17) * 2);
-  assert.equal(runs.reduce((a, b) => a + b, 0), 18);
+  assert.equal(
+    runs.reduce((a, b) => a + b, 0),
+    18,
+  );
 });
 
 test('with batching off every request runs alone', async () => {
@@ -116,7 +136,10 @@ test('a failing batch is retried request by request: only the bad request fails'
   const b = new DynamicBatcher(runner, opts);
   await b.submit(req(1, 1, 0));
   const settled = await Promise.allSettled([b.submit(req(1, 1, 1)), b.submit(req(1, 1, 666)), b.submit(req(1, 1, 3))]);
-  assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.match(String((settled[1] as PromiseRejectedResult).reason), /bad value/);
 });
 
@@ -126,7 +149,10 @@ test('outputs without the batch rows on dim 0 turn batching off and each request
   const b = new DynamicBatcher(runner, { ...opts, onUnbatchable: (r) => reasons.push(r) });
   await b.submit(req(1, 1, 0));
   const all = await Promise.all([b.submit(req(1, 1, 1)), b.submit(req(1, 1, 2)), b.submit(req(1, 1, 3))]);
-  assert.deepEqual(all.map((r) => (r.outputs.get('y')!.data as Float32Array)[0]), [2, 4, 6]);
+  assert.deepEqual(
+    all.map((r) => (r.outputs.get('y')!.data as Float32Array)[0]),
+    [2, 4, 6],
+  );
   if (reasons.length) {
     assert.equal(b.isBatching, false);
     assert.match(reasons[0], /output 'y' has shape \[1,1\] for a batch of/);

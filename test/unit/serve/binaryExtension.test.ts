@@ -52,7 +52,10 @@ test('binary tensors of every fixed-size datatype round trip little-endian', () 
 });
 
 test('binary size must match shape x element size', () => {
-  assert.throws(() => decodeBinaryTensor('FP32', 3, Buffer.alloc(8), 'input x'), is400(/input x: binary_data_size is 8 bytes but shape and datatype FP32 need 12/));
+  assert.throws(
+    () => decodeBinaryTensor('FP32', 3, Buffer.alloc(8), 'input x'),
+    is400(/input x: binary_data_size is 8 bytes but shape and datatype FP32 need 12/),
+  );
 });
 
 test('BYTES binary elements are 4-byte little-endian lengths followed by bytes', () => {
@@ -70,7 +73,12 @@ test('responses: JSON, and a JSON header plus binary outputs', () => {
   const plain = encodeInferResponse('m', '1', 'r1', [{ name: 'y', tensor: y, binary: false }]);
   assert.equal(plain.contentType, 'application/json');
   assert.equal(plain.headerLength, undefined);
-  assert.deepEqual(JSON.parse(plain.body.toString()), { model_name: 'm', model_version: '1', id: 'r1', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] });
+  assert.deepEqual(JSON.parse(plain.body.toString()), {
+    model_name: 'm',
+    model_version: '1',
+    id: 'r1',
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: [1, 2] }],
+  });
   const noId = encodeInferResponse('m', '1', undefined, []);
   assert.deepEqual(JSON.parse(noId.body.toString()), { model_name: 'm', model_version: '1', outputs: [] });
 

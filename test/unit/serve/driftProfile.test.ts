@@ -50,7 +50,7 @@ test('DriftMonitor: same distribution -> PSI and KS near 0; shifted feature -> l
   const n = 2000;
   const ref = new Float64Array(n * 2);
   let s = 1;
-  const rand = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+  const rand = () => (s = (s * 48271) % 2147483647) / 2147483647;
   for (let i = 0; i < n * 2; i++) ref[i] = rand();
   const profile = buildProfile({ '*': { shape: [n, 2], data: ref } }, { bins: 10 });
   const monitor = new DriftMonitor([{ name: 'input', datatype: 'FP32', shape: [-1, 2] }], profile);
@@ -100,10 +100,13 @@ test('DriftMonitor without a reference keeps moments; non-numeric inputs are ign
   ]);
   const [ids, image] = m.stats();
   assert.equal(ids.name, 'ids');
-  assert.deepEqual(ids.features.map((f) => [f.count, f.mean, f.min, f.max, f.psi]), [
-    [2, 2, 1, 3, null],
-    [2, 3, 2, 4, null],
-  ]);
+  assert.deepEqual(
+    ids.features.map((f) => [f.count, f.mean, f.min, f.max, f.psi]),
+    [
+      [2, 2, 1, 3, null],
+      [2, 3, 2, 4, null],
+    ],
+  );
   assert.equal(image.mode, 'lastAxis');
   assert.equal(image.features.length, MAX_FEATURES);
   assert.equal(image.observed, 2, 'a budget of 600 values takes every 5th vector of 300');
@@ -125,5 +128,8 @@ test('profile input names map to model inputs: exact, "*", or the only input', (
   assert.equal(two.hasReference, false);
   assert.match(two.warnings[0], /matches no model input/);
   const wrong = new DriftMonitor([{ name: 'x', datatype: 'FP32', shape: [-1, 3] }], p);
-  assert.ok(wrong.warnings.some((w) => /layout element\/1 differs from the model's element\/3/.test(w)), wrong.warnings.join('; '));
+  assert.ok(
+    wrong.warnings.some((w) => /layout element\/1 differs from the model's element\/3/.test(w)),
+    wrong.warnings.join('; '),
+  );
 });

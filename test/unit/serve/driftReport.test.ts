@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DriftMonitor } from '../../../src/core/serve/driftMonitor';
 import { buildProfile } from '../../../src/core/serve/driftProfile';
-import { driftedFeatures, driftWarning, featureLabel, MIN_DRIFT_COUNT, modelNamesFromMetrics, parseModelDrift } from '../../../src/core/serve/driftReport';
+import {
+  driftedFeatures,
+  driftWarning,
+  featureLabel,
+  MIN_DRIFT_COUNT,
+  modelNamesFromMetrics,
+  parseModelDrift,
+} from '../../../src/core/serve/driftReport';
 import { parsePrometheusText } from '../../../src/core/serve/metricsText';
 import { parseMonitorMessage } from '../../../src/shared/serveProtocol';
 import type { TensorSpec } from '../../../src/core/serve/inferRequest';
@@ -29,7 +36,14 @@ test('parseModelDrift reads the server monitor: reference counts, PSI only where
   assert.equal(drift.reference, true);
   assert.equal(drift.observed, 200);
   assert.equal(drift.referenceRows, 400);
-  assert.deepEqual(drift.features.map((f) => [f.name, f.count, f.referenceCount]), [['age', 200, 400], ['income', 200, 400], ['score', 200, 400]]);
+  assert.deepEqual(
+    drift.features.map((f) => [f.name, f.count, f.referenceCount]),
+    [
+      ['age', 200, 400],
+      ['income', 200, 400],
+      ['score', 200, 400],
+    ],
+  );
   const drifted = driftedFeatures(drift, 0.2);
   assert.deepEqual(drifted.map(featureLabel), ['income']);
   assert.ok(drifted[0].psi! > 1 && drifted[0].ks! > 0.5);
@@ -58,7 +72,10 @@ test('without a reference: no rows, reference false; layout mismatches become no
   const monitor = new DriftMonitor(spec);
   monitor.observe([{ datatype: 'FP32', shape: [5, 3], data: rows(5, wave) }]);
   const drift = parseModelDrift('m', statsOf(monitor));
-  assert.deepEqual({ ...drift, features: drift.features.length }, { model: 'm', reference: false, observed: 5, referenceRows: null, features: 0, notes: [] });
+  assert.deepEqual(
+    { ...drift, features: drift.features.length },
+    { model: 'm', reference: false, observed: 5, referenceRows: null, features: 0, notes: [] },
+  );
 
   const withRef = new DriftMonitor(spec, buildProfile({ '*': { shape: [10, 3], data: rows(10, wave) } }));
   withRef.observe([{ datatype: 'FP32', shape: [1, 4], data: new Float32Array(4) }]);
@@ -69,14 +86,34 @@ test('parseModelDrift refuses what is not a stats answer and drops malformed row
   assert.throws(() => parseModelDrift('m', { error: 'unknown model' }), /has no drift section/);
   assert.throws(() => parseModelDrift('m', []), /has no drift section/);
   const d = parseModelDrift('m', {
-    drift: { reference: true, inputs: [7, { name: 'x', reference: true, observed: 'many', features: [null, { index: 0, psi: 'big', ks: 0.5, count: -3, mean: Infinity }] }] },
+    drift: {
+      reference: true,
+      inputs: [
+        7,
+        { name: 'x', reference: true, observed: 'many', features: [null, { index: 0, psi: 'big', ks: 0.5, count: -3, mean: Infinity }] },
+      ],
+    },
   });
   assert.equal(d.observed, 0);
-  assert.deepEqual(d.features, [{ input: 'x', index: 0, psi: null, ks: 0.5, count: 0, mean: null, std: null, referenceCount: null, referenceMean: null, referenceStd: null }]);
+  assert.deepEqual(d.features, [
+    {
+      input: 'x',
+      index: 0,
+      psi: null,
+      ks: 0.5,
+      count: 0,
+      mean: null,
+      std: null,
+      referenceCount: null,
+      referenceMean: null,
+      referenceStd: null,
+    },
+  ]);
 });
 
 test('model names come from mlw_model_ready on /metrics', () => {
-  const text = '# TYPE mlw_model_ready gauge\nmlw_model_ready{model="b"} 1\nmlw_model_ready{model="a"} 0\nmlw_requests_total{model="c",code="200"} 3\n';
+  const text =
+    '# TYPE mlw_model_ready gauge\nmlw_model_ready{model="b"} 1\nmlw_model_ready{model="a"} 0\nmlw_requests_total{model="c",code="200"} 3\n';
   assert.deepEqual(modelNamesFromMetrics(parsePrometheusText(text)), ['a', 'b']);
 });
 
@@ -84,7 +121,15 @@ test('parseMonitorMessage accepts the monitor messages and nothing else', () => 
   assert.deepEqual(parseMonitorMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseMonitorMessage({ type: 'openSettings', extra: 1 }), { type: 'openSettings' });
   assert.deepEqual(parseMonitorMessage({ type: 'buildProfile', model: 'iris.v2' }), { type: 'buildProfile', model: 'iris.v2' });
-  for (const bad of [null, [], 'ready', { type: 'buildProfile' }, { type: 'buildProfile', model: '../x' }, { type: 'buildProfile', model: 3 }, { type: 'eval' }]) {
+  for (const bad of [
+    null,
+    [],
+    'ready',
+    { type: 'buildProfile' },
+    { type: 'buildProfile', model: '../x' },
+    { type: 'buildProfile', model: 3 },
+    { type: 'eval' },
+  ]) {
     assert.equal(parseMonitorMessage(bad), undefined, JSON.stringify(bad));
   }
 });

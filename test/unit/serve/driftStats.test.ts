@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binEdges, binFractions, binIndex, ksStatistic, psi, PSI_EPSILON, quantileSketch, quantileSorted, Reservoir, RunningMoments, xorshift } from '../../../src/core/serve/driftStats';
+import {
+  binEdges,
+  binFractions,
+  binIndex,
+  ksStatistic,
+  psi,
+  PSI_EPSILON,
+  quantileSketch,
+  quantileSorted,
+  Reservoir,
+  RunningMoments,
+  xorshift,
+} from '../../../src/core/serve/driftStats';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
 

@@ -23,13 +23,20 @@ const parse = (body: unknown, binary = none) => parseInferRequest(model, body, b
 test('a valid request: inputs in model order, every output by default, rows from dim 0', () => {
   const r = parse({ id: '7', inputs: [ids, x] });
   assert.equal(r.id, '7');
-  assert.deepEqual(r.inputs.map((t) => t.datatype), ['FP32', 'INT64']);
+  assert.deepEqual(
+    r.inputs.map((t) => t.datatype),
+    ['FP32', 'INT64'],
+  );
   assert.deepEqual(r.outputs, [
     { name: 'y', binary: false },
     { name: 'z', binary: false },
   ]);
   assert.equal(r.rows, 1);
-  const b = parse({ inputs: [x, ids], parameters: { binary_data_output: true }, outputs: [{ name: 'z' }, { name: 'y', parameters: { binary_data: false } }] });
+  const b = parse({
+    inputs: [x, ids],
+    parameters: { binary_data_output: true },
+    outputs: [{ name: 'z' }, { name: 'y', parameters: { binary_data: false } }],
+  });
   assert.deepEqual(b.outputs, [
     { name: 'z', binary: true },
     { name: 'y', binary: false },
@@ -60,7 +67,10 @@ test('malformed requests are 400 with a precise message', () => {
   assert.throws(() => parse([]), is400(/must be a JSON object/));
   assert.throws(() => parse({ inputs: {} }), is400(/"inputs" must be an array/));
   assert.throws(() => parse({ id: 5, inputs: [x, ids] }), is400(/"id" must be a string/));
-  assert.throws(() => parse({ inputs: [x, ids, { ...x, name: 'nope' }] }), is400(/unexpected input 'nope' for model 'm'; it expects 'x', 'ids'/));
+  assert.throws(
+    () => parse({ inputs: [x, ids, { ...x, name: 'nope' }] }),
+    is400(/unexpected input 'nope' for model 'm'; it expects 'x', 'ids'/),
+  );
   assert.throws(() => parse({ inputs: [x] }), is400(/expects 2 inputs; missing 'ids'/));
   assert.throws(() => parse({ inputs: [x, x, ids] }), is400(/input 'x' appears more than once/));
   assert.throws(() => parse({ inputs: [{ ...x, datatype: 'FP64' }, ids] }), is400(/datatype is FP64 but model 'm' expects FP32/));
@@ -74,11 +84,20 @@ test('malformed requests are 400 with a precise message', () => {
   assert.throws(() => parse({ inputs: [{ ...x, parameters: 3 }, ids] }), is400(/"parameters" must be an object/));
   assert.throws(() => parse({ inputs: [x, ids], outputs: [{ name: 'w' }] }), is400(/unexpected output 'w'/));
   assert.throws(() => parse({ inputs: [x, ids], outputs: [{ name: 'y' }, { name: 'y' }] }), is400(/requested more than once/));
-  assert.throws(() => parse({ inputs: [x, ids], outputs: [{ name: 'y', parameters: { binary_data: 'yes' } }] }), is400(/binary_data must be a boolean/));
-  assert.throws(() => parse({ inputs: [x, ids] }, Buffer.alloc(4)), is400(/4 bytes of binary data that no input's binary_data_size accounts for/));
+  assert.throws(
+    () => parse({ inputs: [x, ids], outputs: [{ name: 'y', parameters: { binary_data: 'yes' } }] }),
+    is400(/binary_data must be a boolean/),
+  );
+  assert.throws(
+    () => parse({ inputs: [x, ids] }, Buffer.alloc(4)),
+    is400(/4 bytes of binary data that no input's binary_data_size accounts for/),
+  );
   const bx = { ...x, data: undefined, parameters: { binary_data_size: 8 } };
   assert.throws(() => parse({ inputs: [bx, ids] }, Buffer.alloc(4)), is400(/binary_data_size 8 runs past the 4 bytes/));
   assert.throws(() => parse({ inputs: [{ ...bx, data: [1, 2] }, ids] }, Buffer.alloc(8)), is400(/both "data" and binary_data_size/));
-  assert.throws(() => parse({ inputs: [{ ...bx, parameters: { binary_data_size: -8 } }, ids] }, Buffer.alloc(8)), is400(/non-negative integer/));
+  assert.throws(
+    () => parse({ inputs: [{ ...bx, parameters: { binary_data_size: -8 } }, ids] }, Buffer.alloc(8)),
+    is400(/non-negative integer/),
+  );
   assert.throws(() => parse({ inputs: [{ ...x, shape: [2 ** 20, 2 ** 20] }, ids] }), is400(/does not match|more than 2\^31/));
 });

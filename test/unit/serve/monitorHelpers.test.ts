@@ -31,15 +31,39 @@ test('parsePrometheusText reads what MetricsRegistry writes', () => {
 });
 
 test('histogramQuantile interpolates inside the bucket', () => {
-  const b = new Map([[0.1, 50], [0.2, 100], [Infinity, 100]]);
+  const b = new Map([
+    [0.1, 50],
+    [0.2, 100],
+    [Infinity, 100],
+  ]);
   assert.equal(histogramQuantile(0.5, b), 0.1);
   assert.ok(Math.abs(histogramQuantile(0.75, b)! - 0.15) < 1e-12);
   assert.equal(histogramQuantile(0.5, new Map()), undefined);
 });
 
 test('monitorPoint differences two scrapes', () => {
-  const a = { requests: 10, errors: 1, durationBuckets: new Map([[0.01, 10], [Infinity, 10]]), batchSum: 10, batchCount: 10, inflight: 0 };
-  const b = { requests: 30, errors: 1, durationBuckets: new Map([[0.01, 30], [Infinity, 30]]), batchSum: 40, batchCount: 20, inflight: 2 };
+  const a = {
+    requests: 10,
+    errors: 1,
+    durationBuckets: new Map([
+      [0.01, 10],
+      [Infinity, 10],
+    ]),
+    batchSum: 10,
+    batchCount: 10,
+    inflight: 0,
+  };
+  const b = {
+    requests: 30,
+    errors: 1,
+    durationBuckets: new Map([
+      [0.01, 30],
+      [Infinity, 30],
+    ]),
+    batchSum: 40,
+    batchCount: 20,
+    inflight: 2,
+  };
   const p = monitorPoint(a, b, 2, 5);
   assert.equal(p.requestsPerSecond, 10);
   assert.equal(p.errorRate, 0);
@@ -48,7 +72,14 @@ test('monitorPoint differences two scrapes', () => {
 });
 
 test('inferExample: -1 becomes 1, zeros, and a shell-safe curl', () => {
-  const meta = parseModelMetadata({ name: "it's", inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3] }, { name: 'k', datatype: 'INT64', shape: [2] }], outputs: [] });
+  const meta = parseModelMetadata({
+    name: "it's",
+    inputs: [
+      { name: 'x', datatype: 'FP32', shape: [-1, 3] },
+      { name: 'k', datatype: 'INT64', shape: [2] },
+    ],
+    outputs: [],
+  });
   const req = buildInferRequest(meta, 'zeros');
   assert.deepEqual(req.inputs[0], { name: 'x', datatype: 'FP32', shape: [1, 3], data: [0, 0, 0] });
   assert.deepEqual(req.inputs[1].data, [0, 0]);

@@ -118,7 +118,13 @@ test('sample files: .npy, .csv, .json rows and {input: rows}', async () => {
   try {
     writeFileSync(path.join(dir, 'x.npy'), writeNpy(new Float32Array([1, 2, 3, 4]), [2, 2]));
     writeFileSync(path.join(dir, 'x.csv'), 'a,b\n1,2\n3,4\n');
-    writeFileSync(path.join(dir, 'rows.json'), JSON.stringify([[1, 2], [3, 4]]));
+    writeFileSync(
+      path.join(dir, 'rows.json'),
+      JSON.stringify([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     writeFileSync(path.join(dir, 'named.json'), JSON.stringify({ x: [[1, 2]], y: [[[1], [2]]] }));
     const npyS = await readSamplesFile(path.join(dir, 'x.npy'));
     assert.deepEqual(npyS['*'].shape, [2, 2]);

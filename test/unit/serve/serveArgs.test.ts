@@ -53,10 +53,35 @@ test('parseServeArgs: options, defaults and usage errors', async () => {
   const dir = tree();
   try {
     const a = await parseServeArgs(
-      ['single.onnx', '--model', 'x=single.onnx', '--port', '0', '--host', '0.0.0.0', '--max-batch', '8', '--max-delay-ms', '0.5', '--body-limit', '1mb', '--reference', 'x=p.json', '--reference', 'p.json', '--access-log', 'off', '--threads', '2'],
+      [
+        'single.onnx',
+        '--model',
+        'x=single.onnx',
+        '--port',
+        '0',
+        '--host',
+        '0.0.0.0',
+        '--max-batch',
+        '8',
+        '--max-delay-ms',
+        '0.5',
+        '--body-limit',
+        '1mb',
+        '--reference',
+        'x=p.json',
+        '--reference',
+        'p.json',
+        '--access-log',
+        'off',
+        '--threads',
+        '2',
+      ],
       dir,
     );
-    assert.deepEqual(a.options.models.map((m) => m.name), ['single', 'x']);
+    assert.deepEqual(
+      a.options.models.map((m) => m.name),
+      ['single', 'x'],
+    );
     assert.equal(a.options.port, 0);
     assert.equal(a.options.host, '0.0.0.0');
     assert.equal(a.options.maxBatchSize, 8);
@@ -79,7 +104,11 @@ test('parseServeArgs: options, defaults and usage errors', async () => {
       [['--model', 'single.onnx'], /--model needs name=path/],
       [['nothing.onnx'], /does not exist/],
     ] as [string[], RegExp][]) {
-      await assert.rejects(parseServeArgs(args, dir), (e: unknown) => e instanceof ServeArgsError && re.test((e as Error).message), args.join(' '));
+      await assert.rejects(
+        parseServeArgs(args, dir),
+        (e: unknown) => e instanceof ServeArgsError && re.test((e as Error).message),
+        args.join(' '),
+      );
     }
     await assert.rejects(parseServeArgs(['single.onnx', '--bogus'], dir), /Unknown option '--bogus'/);
   } finally {
@@ -106,7 +135,17 @@ test('routes of the protocol', () => {
   assert.equal(route('/v2/models/m/ready')?.kind, 'modelReady');
   assert.equal(route('/v2/models/m/versions/3/ready')?.kind, 'modelReady');
   assert.equal(route('/v2/models/m/stats')?.kind, 'stats');
-  for (const p of ['/', '/v1/models/m', '/v2/models', '/v2/models/', '/v2/models/m/explain', '/v2/models/m/versions', '/v2/health', '/v2/models/m/infer/x', 'v2']) {
+  for (const p of [
+    '/',
+    '/v1/models/m',
+    '/v2/models',
+    '/v2/models/',
+    '/v2/models/m/explain',
+    '/v2/models/m/versions',
+    '/v2/health',
+    '/v2/models/m/infer/x',
+    'v2',
+  ]) {
     assert.equal(route(p), undefined, p);
   }
   assert.throws(() => route('/v2/models/%E0%A4%A'), /bad URL encoding/);

@@ -30,8 +30,14 @@ test('serve --ep cuda,cpu falls back to CPU with a warning naming the model; --e
     assert.equal(m.state, 'ready');
     assert.deepEqual(m.executionProviders, ['cpu']);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /^model 'm': execution provider 'cuda' cannot load \(.+\): .*ONNXRUNTIME_NODE_INSTALL=cuda12.*; falling back to CPU$/);
-    const res = await fetch(`${server.url}/v2/models/m/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [2.5] }] }) });
+    assert.match(
+      warnings[0],
+      /^model 'm': execution provider 'cuda' cannot load \(.+\): .*ONNXRUNTIME_NODE_INSTALL=cuda12.*; falling back to CPU$/,
+    );
+    const res = await fetch(`${server.url}/v2/models/m/infer`, {
+      method: 'POST',
+      body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1], data: [2.5] }] }),
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(((await res.json()) as { outputs: { data: number[] }[] }).outputs[0].data, [2.5]);
   } finally {
@@ -39,6 +45,7 @@ test('serve --ep cuda,cpu falls back to CPU with a warning naming the model; --e
   }
   await assert.rejects(
     startServer({ models: [{ name: 'm', path: model }], port: 0, executionProviders: ['cuda'] }, silentLogger),
-    (e: Error) => e.message.startsWith(`cannot load model 'm' from ${model}: execution provider 'cuda' cannot load (`) && !e.message.includes('\n'),
+    (e: Error) =>
+      e.message.startsWith(`cannot load model 'm' from ${model}: execution provider 'cuda' cannot load (`) && !e.message.includes('\n'),
   );
 });

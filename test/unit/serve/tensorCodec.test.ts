@@ -8,14 +8,44 @@ const is400 = (re: RegExp) => (e: unknown) => e instanceof HttpError && e.status
 
 test('flat and nested data decode to the same row-major array', () => {
   const flat = decodeJsonData('FP32', [2, 3], [1, 2, 3, 4, 5, 6], 'x');
-  const nested = decodeJsonData('FP32', [2, 3], [[1, 2, 3], [4, 5, 6]], 'x');
-  const deep = decodeJsonData('FP32', [1, 2, 3], [[[1, 2, 3], [4, 5, 6]]], 'x');
+  const nested = decodeJsonData(
+    'FP32',
+    [2, 3],
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    'x',
+  );
+  const deep = decodeJsonData(
+    'FP32',
+    [1, 2, 3],
+    [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ],
+    'x',
+  );
   assert.ok(flat instanceof Float32Array);
   assert.deepEqual(Array.from(flat as Float32Array), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(nested, flat);
   assert.deepEqual(deep, flat);
   assert.deepEqual(flattenData([[], [1]], 'x'), [1]);
-  assert.throws(() => decodeJsonData('FP32', [2, 3], [[1, 2, 3], [4, 5]], 'x'), is400(/needs 6 elements but "data" has 5/));
+  assert.throws(
+    () =>
+      decodeJsonData(
+        'FP32',
+        [2, 3],
+        [
+          [1, 2, 3],
+          [4, 5],
+        ],
+        'x',
+      ),
+    is400(/needs 6 elements but "data" has 5/),
+  );
   assert.throws(() => decodeJsonData('FP32', [1], 5, 'x'), is400(/must be an array/));
   let deepest: unknown = [1];
   for (let i = 0; i < 40; i++) deepest = [deepest];
@@ -32,7 +62,12 @@ test('every datatype decodes JSON values into its typed storage', () => {
     ['INT8', [-128, 127, 0], Int8Array, '[-128,127,0]'],
     ['INT16', [-32768, 32767, 0], Int16Array, '[-32768,32767,0]'],
     ['INT32', [-2147483648, 2147483647, 0], Int32Array, '[-2147483648,2147483647,0]'],
-    ['INT64', ['-9223372036854775808', 9007199254740991, '9223372036854775807'], BigInt64Array, '[-9223372036854775808,9007199254740991,9223372036854775807]'],
+    [
+      'INT64',
+      ['-9223372036854775808', 9007199254740991, '9223372036854775807'],
+      BigInt64Array,
+      '[-9223372036854775808,9007199254740991,9223372036854775807]',
+    ],
     ['FP16', [1, -2, 0.5], Uint16Array, '[1,-2,0.5]'],
     ['FP32', [1.5, -2, 0.25], Float32Array, '[1.5,-2,0.25]'],
     ['FP64', [0.1, -2, 1e300], Float64Array, '[0.1,-2,1e+300]'],

@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { alignCurves, normalizeCurve, smoothValues, type Curve } from '../../../webview-ui/lib/downsampleCurves';
 
-const curve = (xs: number[], ys: Array<number | null>): Curve => ({ xs: Float64Array.from(xs), ys: Float64Array.from(ys, (v) => (v === null ? NaN : v)) });
+const curve = (xs: number[], ys: Array<number | null>): Curve => ({
+  xs: Float64Array.from(xs),
+  ys: Float64Array.from(ys, (v) => (v === null ? NaN : v)),
+});
 const plain = (c: Curve) => ({ xs: Array.from(c.xs), ys: Array.from(c.ys, (v) => (Number.isNaN(v) ? null : v)) });
 
 describe('normalizeCurve', () => {
@@ -18,10 +21,17 @@ describe('alignCurves', () => {
   it('joins short curves exactly on the union of their steps', () => {
     const a = curve([0, 1, 2], [1, 2, 3]);
     const b = curve([1, 3], [5, 6]);
-    assert.deepEqual(alignCurves([a, b], 100), { xs: [0, 1, 2, 3], ys: [[1, 2, 3, null], [null, 5, null, 6]], downsampled: false });
+    assert.deepEqual(alignCurves([a, b], 100), {
+      xs: [0, 1, 2, 3],
+      ys: [
+        [1, 2, 3, null],
+        [null, 5, null, 6],
+      ],
+      downsampled: false,
+    });
   });
 
-  it('reduces long curves to two points per bucket (plus the first and last step) and keeps each bucket\'s min and max', () => {
+  it("reduces long curves to two points per bucket (plus the first and last step) and keeps each bucket's min and max", () => {
     const n = 10_000;
     const xs = Array.from({ length: n }, (_, i) => i);
     const ys = xs.map((i) => Math.sin(i / 50));
@@ -41,8 +51,14 @@ describe('alignCurves', () => {
   });
 
   it('puts runs of different lengths on one grid, with nulls after a short run ends', () => {
-    const long = curve(Array.from({ length: 4_000 }, (_, i) => i), Array.from({ length: 4_000 }, () => 1));
-    const short = curve(Array.from({ length: 1_000 }, (_, i) => i), Array.from({ length: 1_000 }, () => 2));
+    const long = curve(
+      Array.from({ length: 4_000 }, (_, i) => i),
+      Array.from({ length: 4_000 }, () => 1),
+    );
+    const short = curve(
+      Array.from({ length: 1_000 }, (_, i) => i),
+      Array.from({ length: 1_000 }, () => 2),
+    );
     const out = alignCurves([long, short], 100);
     assert.equal(out.xs.length, 202);
     assert.ok(out.ys[0].every((v) => v === 1 || v === null));
@@ -54,7 +70,10 @@ describe('alignCurves', () => {
   it('handles no curves, a single point and all-null curves', () => {
     assert.deepEqual(alignCurves([], 10), { xs: [], ys: [], downsampled: false });
     assert.deepEqual(alignCurves([curve([5], [1])], 10), { xs: [5], ys: [[1]], downsampled: false });
-    const nulls = curve(Array.from({ length: 100 }, (_, i) => i), Array.from({ length: 100 }, () => null));
+    const nulls = curve(
+      Array.from({ length: 100 }, (_, i) => i),
+      Array.from({ length: 100 }, () => null),
+    );
     assert.ok(alignCurves([nulls], 10).ys[0].every((v) => v === null));
   });
 });
@@ -74,9 +93,19 @@ describe('normalizeCurve on typed arrays', () => {
 describe('curve styles (smoothing, log scale)', () => {
   it('smooths with a debiased moving average; NaN passes through; positive keeps values above zero', () => {
     const s = smoothValues([1, 1, NaN, 1], 0.9);
-    assert.deepEqual(Array.from(s, (v) => (Number.isNaN(v) ? null : Number(v.toFixed(12)))), [1, 1, null, 1], 'a constant stays constant');
-    assert.deepEqual(Array.from(smoothValues([2, -1, 0, 3], 0, true), (v) => (Number.isNaN(v) ? null : v)), [2, null, null, 3]);
-    const long = smoothValues(Float64Array.from({ length: 5000 }, () => 4), 0.6);
+    assert.deepEqual(
+      Array.from(s, (v) => (Number.isNaN(v) ? null : Number(v.toFixed(12)))),
+      [1, 1, null, 1],
+      'a constant stays constant',
+    );
+    assert.deepEqual(
+      Array.from(smoothValues([2, -1, 0, 3], 0, true), (v) => (Number.isNaN(v) ? null : v)),
+      [2, null, null, 3],
+    );
+    const long = smoothValues(
+      Float64Array.from({ length: 5000 }, () => 4),
+      0.6,
+    );
     assert.ok(Math.abs(long[4999] - 4) < 1e-12, 'no drift once the debiasing term vanishes');
   });
 

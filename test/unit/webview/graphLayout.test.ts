@@ -119,13 +119,42 @@ describe('layoutGraph', () => {
  * a Constant feeding Reshape, and two outputs.
  */
 function residualModel(): InspectorGraph {
-  const value = (name: string, shape: InspectorDim[]): InspectorValue => ({ name, type: 'tensor(float)', kind: 'tensor', elemTypeName: 'float', shape });
-  const weight = (name: string, dims: number[]): InspectorTensor => ({ name, dtype: 'float', dims, bytes: 4 * dims.reduce((a, b) => a * b, 1), location: 'inline' });
-  const node = (name: string, opType: string, inputs: string[], outputs: string[]): InspectorNode => ({ name, opType, domain: 'ai.onnx', inputs, outputs, attributes: [], subgraphs: [] });
+  const value = (name: string, shape: InspectorDim[]): InspectorValue => ({
+    name,
+    type: 'tensor(float)',
+    kind: 'tensor',
+    elemTypeName: 'float',
+    shape,
+  });
+  const weight = (name: string, dims: number[]): InspectorTensor => ({
+    name,
+    dtype: 'float',
+    dims,
+    bytes: 4 * dims.reduce((a, b) => a * b, 1),
+    location: 'inline',
+  });
+  const node = (name: string, opType: string, inputs: string[], outputs: string[]): InspectorNode => ({
+    name,
+    opType,
+    domain: 'ai.onnx',
+    inputs,
+    outputs,
+    attributes: [],
+    subgraphs: [],
+  });
   const initializers = [
-    weight('conv1.w', [16, 16, 3, 3]), weight('bn1.scale', [16]), weight('bn1.bias', [16]), weight('bn1.mean', [16]), weight('bn1.var', [16]),
-    weight('conv2.w', [16, 16, 3, 3]), weight('bn2.scale', [16]), weight('bn2.bias', [16]), weight('bn2.mean', [16]), weight('bn2.var', [16]),
-    weight('fc.w', [10, 16]), weight('fc.b', [10]),
+    weight('conv1.w', [16, 16, 3, 3]),
+    weight('bn1.scale', [16]),
+    weight('bn1.bias', [16]),
+    weight('bn1.mean', [16]),
+    weight('bn1.var', [16]),
+    weight('conv2.w', [16, 16, 3, 3]),
+    weight('bn2.scale', [16]),
+    weight('bn2.bias', [16]),
+    weight('bn2.mean', [16]),
+    weight('bn2.var', [16]),
+    weight('fc.w', [10, 16]),
+    weight('fc.b', [10]),
   ];
   return {
     id: '',
@@ -157,9 +186,15 @@ describe('layoutGraph on a small real model', () => {
   const label = (v: number): string => draw.boxes[v].label;
 
   it('draws the image input, the twelve operators and the two outputs, not the weights', () => {
-    assert.deepEqual(draw.boxes.filter((b) => b.kind === 'input').map((b) => b.label), ['image']);
+    assert.deepEqual(
+      draw.boxes.filter((b) => b.kind === 'input').map((b) => b.label),
+      ['image'],
+    );
     assert.equal(draw.boxes.filter((b) => b.kind === 'op').length, 12);
-    assert.deepEqual(draw.boxes.filter((b) => b.kind === 'output').map((b) => b.label), ['probabilities', 'features']);
+    assert.deepEqual(
+      draw.boxes.filter((b) => b.kind === 'output').map((b) => b.label),
+      ['probabilities', 'features'],
+    );
     assert.equal(l.nodeCount, 15);
   });
 
@@ -178,7 +213,7 @@ describe('layoutGraph on a small real model', () => {
     }
   });
 
-  it('draws every edge downward: the consumer a layer below its producer, its box below the producer\'s', () => {
+  it("draws every edge downward: the consumer a layer below its producer, its box below the producer's", () => {
     assert.equal(draw.sources.length, 15, 'one edge per tensor from its producer to each consumer, and into each output');
     for (let e = 0; e < draw.sources.length; e++) {
       const [s, t] = [draw.sources[e], draw.targets[e]];

@@ -55,7 +55,10 @@ describe('niceTicks on the ranges charts show', () => {
       assert.ok(ticks[0] - min < step && max - ticks[ticks.length - 1] < step, 'no stretch of the axis longer than a step goes unlabelled');
       const labels = ticks.map(formatTick);
       assert.equal(new Set(labels).size, labels.length, `labels are distinct: ${labels}`);
-      assert.ok(labels.every((t) => t.length <= 8), `labels are short: ${labels}`);
+      assert.ok(
+        labels.every((t) => t.length <= 8),
+        `labels are short: ${labels}`,
+      );
     });
   }
 

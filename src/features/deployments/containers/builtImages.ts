@@ -36,12 +36,22 @@ export class BuiltImages {
   }
 
   async recordPush(image: string, reference: string, digest: string): Promise<void> {
-    const all = this.all.map((b) => (b.image === image ? { ...b, pushed: [{ reference, digest, at: Date.now() }, ...(b.pushed ?? []).filter((p) => p.reference !== reference)] } : b));
+    const all = this.all.map((b) =>
+      b.image === image
+        ? { ...b, pushed: [{ reference, digest, at: Date.now() }, ...(b.pushed ?? []).filter((p) => p.reference !== reference)] }
+        : b,
+    );
     await this.state.update(KEY, all);
   }
 }
 
 function isBuiltImage(v: unknown): v is BuiltImage {
   const b = v as Partial<BuiltImage> | null;
-  return typeof b === 'object' && b !== null && typeof b.image === 'string' && typeof b.modelName === 'string' && typeof b.containerPort === 'number';
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.image === 'string' &&
+    typeof b.modelName === 'string' &&
+    typeof b.containerPort === 'number'
+  );
 }

@@ -10,10 +10,21 @@ export function openContainerMonitor(ctx: DeployContext, c: ContainerInfo, openL
   const endpoint = containerEndpoint(c);
   if (!endpoint || c.state !== 'running') throw new UserError(`${c.name} is not running with a published port (${c.status}).`);
   const model = c.labels[LABEL_MODEL_NAME];
-  MonitorPanel.showUrl({ key: `container:${c.id}`, label: c.name, baseUrl: endpoint, modelNames: model ? [model] : undefined }, ctx.drift, ctx.context.extensionUri, ctx.log, {
-    sendTestRequest: model
-      ? () => sendTestRequest(endpoint, model, (meta, status) => new UserError(`Test request to ${meta.name} at ${endpoint} failed with HTTP ${status}.`))
-      : undefined,
-    openLog: () => void openLog(),
-  });
+  MonitorPanel.showUrl(
+    { key: `container:${c.id}`, label: c.name, baseUrl: endpoint, modelNames: model ? [model] : undefined },
+    ctx.drift,
+    ctx.context.extensionUri,
+    ctx.log,
+    {
+      sendTestRequest: model
+        ? () =>
+            sendTestRequest(
+              endpoint,
+              model,
+              (meta, status) => new UserError(`Test request to ${meta.name} at ${endpoint} failed with HTTP ${status}.`),
+            )
+        : undefined,
+      openLog: () => void openLog(),
+    },
+  );
 }

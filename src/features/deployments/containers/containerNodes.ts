@@ -57,20 +57,45 @@ export function lineageOf(c: ContainerInfo, records: readonly LineageRecord[]): 
 }
 
 /** One line per lineage step, oldest first: model → run → image → container/push/kubernetes. */
-export function lineageSteps(c: ContainerInfo, records: readonly LineageRecord[]): { label: string; description: string; tooltip: string; icon: string }[] {
+export function lineageSteps(
+  c: ContainerInfo,
+  records: readonly LineageRecord[],
+): { label: string; description: string; tooltip: string; icon: string }[] {
   const mine = lineageOf(c, records);
   const model = c.labels[LABEL_MODEL] ?? mine[0]?.modelPath;
   const hash = c.labels[LABEL_MODEL_HASH] ?? mine[0]?.modelHash;
   const runId = c.labels[LABEL_RUN_ID] ?? mine.find((r) => r.runId)?.runId;
   const steps = [
-    { label: 'Model', description: `${model ? path.basename(model) : '?'} · ${short(hash)}`, tooltip: `${model ?? ''}\nsha256 ${hash ?? 'unknown'}`, icon: 'symbol-structure' },
+    {
+      label: 'Model',
+      description: `${model ? path.basename(model) : '?'} · ${short(hash)}`,
+      tooltip: `${model ?? ''}\nsha256 ${hash ?? 'unknown'}`,
+      icon: 'symbol-structure',
+    },
   ];
   if (runId) steps.push({ label: 'Run', description: runId, tooltip: `Experiment run ${runId}`, icon: 'beaker' });
   const image = [...mine].reverse().find((r) => r.kind === 'image' && (r.image === c.image || r.imageId === c.image));
-  steps.push({ label: 'Image', description: `${c.image}${image?.imageId ? ` · ${short(image.imageId)}` : ''}`, tooltip: `${c.image}\n${image?.imageId ?? ''}`, icon: 'package' });
+  steps.push({
+    label: 'Image',
+    description: `${c.image}${image?.imageId ? ` · ${short(image.imageId)}` : ''}`,
+    tooltip: `${c.image}\n${image?.imageId ?? ''}`,
+    icon: 'package',
+  });
   for (const r of mine) {
-    if (r.kind === 'push' && r.reference) steps.push({ label: 'Pushed', description: `${r.reference} · ${short(r.digest)}`, tooltip: `${r.reference}@${r.digest ?? ''}\n${r.at}`, icon: 'cloud-upload' });
-    if (r.kind === 'kubernetes') steps.push({ label: 'Kubernetes', description: r.manifest ? path.basename(r.manifest) : r.reference ?? '', tooltip: `${r.manifest ?? ''}\n${r.reference ?? ''}\n${r.at}`, icon: 'cloud' });
+    if (r.kind === 'push' && r.reference)
+      steps.push({
+        label: 'Pushed',
+        description: `${r.reference} · ${short(r.digest)}`,
+        tooltip: `${r.reference}@${r.digest ?? ''}\n${r.at}`,
+        icon: 'cloud-upload',
+      });
+    if (r.kind === 'kubernetes')
+      steps.push({
+        label: 'Kubernetes',
+        description: r.manifest ? path.basename(r.manifest) : (r.reference ?? ''),
+        tooltip: `${r.manifest ?? ''}\n${r.reference ?? ''}\n${r.at}`,
+        icon: 'cloud',
+      });
   }
   return steps;
 }

@@ -29,7 +29,10 @@ export class ContainerWatcher extends Disposable {
   /** How many listings were made, for tests and the log. */
   refreshCount = 0;
 
-  constructor(private readonly docker: DockerService, private readonly logger: Logger) {
+  constructor(
+    private readonly docker: DockerService,
+    private readonly logger: Logger,
+  ) {
     super();
     this.track(docker.onDidChangeAvailability(() => this.changed.fire()));
   }

@@ -16,7 +16,10 @@ export function keptFolder(modelPath: string): string {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(() => true, () => false);
+  return fsp.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 interface Plan {
@@ -36,7 +39,11 @@ async function review(ctx: DeployContext, modelPath: string, baseImage: string):
     await vscode.window.showTextDocument(vscode.Uri.file(keptDockerfile), { preview: true });
     const choice = await vscode.window.showInformationMessage(
       `Build ${path.basename(modelPath)} with the Dockerfile kept in ${rel}?`,
-      { modal: true, detail: 'Your edits to the kept Dockerfile are used as they are. "Regenerate" overwrites it and its .dockerignore with freshly generated files.' },
+      {
+        modal: true,
+        detail:
+          'Your edits to the kept Dockerfile are used as they are. "Regenerate" overwrites it and its .dockerignore with freshly generated files.',
+      },
       'Build',
       'Regenerate and Build',
     );
@@ -142,7 +149,15 @@ export async function containerizeModelCommand(ctx: DeployContext, arg: unknown)
     containerPort: result.containerPort,
     builtAt: Date.now(),
   });
-  await recordLineage(ctx, { at: new Date().toISOString(), kind: 'image', modelPath, modelHash: result.modelHash, runId, image: result.image, imageId: result.imageId });
+  await recordLineage(ctx, {
+    at: new Date().toISOString(),
+    kind: 'image',
+    modelPath,
+    modelHash: result.modelHash,
+    runId,
+    image: result.image,
+    imageId: result.imageId,
+  });
   void vscode.window
     .showInformationMessage(`Built ${result.image} in ${(result.buildMs / 1000).toFixed(1)} s.`, 'Run Locally', 'Push Image…')
     .then((choice) => {

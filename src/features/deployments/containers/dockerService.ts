@@ -81,7 +81,10 @@ export class DockerService extends Disposable {
   }
 
   private async connect(): Promise<DockerEngine> {
-    const [{ findEngine }, { DockerEngine }] = await Promise.all([import('../../../core/docker/findEngine'), import('../../../core/docker/dockerEngine')]);
+    const [{ findEngine }, { DockerEngine }] = await Promise.all([
+      import('../../../core/docker/findEngine'),
+      import('../../../core/docker/dockerEngine'),
+    ]);
     const t0 = Date.now();
     const endpoint = await findEngine({ dockerHost: setting('docker.host') || undefined, env: process.env });
     const engine = await DockerEngine.connect(endpoint);
@@ -93,6 +96,14 @@ export class DockerService extends Disposable {
 /** True for errors that say the engine itself cannot be reached (as opposed to a failed operation). */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: unknown } | undefined)?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') return true;
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOENT' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EHOSTUNREACH'
+  )
+    return true;
   return e instanceof Error && e.name === 'EngineUnavailableError';
 }

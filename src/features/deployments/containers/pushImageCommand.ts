@@ -23,15 +23,28 @@ function registryPrefix(target: string): string | undefined {
 }
 
 async function askCredentials(registry: string): Promise<PasswordAuth | undefined> {
-  const username = await vscode.window.showInputBox({ title: `Log in to ${registry} (1/2)`, prompt: `User name for ${registry}`, ignoreFocusOut: true });
+  const username = await vscode.window.showInputBox({
+    title: `Log in to ${registry} (1/2)`,
+    prompt: `User name for ${registry}`,
+    ignoreFocusOut: true,
+  });
   if (!username) return undefined;
-  const password = await vscode.window.showInputBox({ title: `Log in to ${registry} (2/2)`, prompt: `Password or access token for ${username}@${registry}; kept in VS Code's secret storage`, password: true, ignoreFocusOut: true });
+  const password = await vscode.window.showInputBox({
+    title: `Log in to ${registry} (2/2)`,
+    prompt: `Password or access token for ${username}@${registry}; kept in VS Code's secret storage`,
+    password: true,
+    ignoreFocusOut: true,
+  });
   if (!password) return undefined;
   return { username, password, serveraddress: registry };
 }
 
 /** "ML: Push Image…": tag and push an image built here to a registry; resolves with the pushed reference and digest. */
-export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?: unknown): Promise<{ reference: string; digest: string } | undefined> {
+export async function pushImageCommand(
+  ctx: DeployContext,
+  arg: unknown,
+  target?: unknown,
+): Promise<{ reference: string; digest: string } | undefined> {
   const built = await pickBuiltImage(ctx, arg, 'Push Image');
   if (!built) return undefined;
   const last = ctx.context.workspaceState.get<string>(LAST_REGISTRY_KEY);
@@ -40,10 +53,14 @@ export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?
       ? target
       : await vscode.window.showInputBox({
           title: `Push ${built.image}`,
-          prompt: 'Target reference: registry/repository:tag (Docker Hub: user/repo:tag; GHCR: ghcr.io/owner/repo:tag; local: 127.0.0.1:5000/repo:tag)',
+          prompt:
+            'Target reference: registry/repository:tag (Docker Hub: user/repo:tag; GHCR: ghcr.io/owner/repo:tag; local: 127.0.0.1:5000/repo:tag)',
           value: suggestTarget(built.image, last),
           ignoreFocusOut: true,
-          validateInput: (v) => (/^[a-z0-9]([\w.\-/:@]*[\w])?$/i.test(v.trim()) && !/\s/.test(v) ? undefined : 'A reference like registry.example.com/team/model:1.0'),
+          validateInput: (v) =>
+            /^[a-z0-9]([\w.\-/:@]*[\w])?$/i.test(v.trim()) && !/\s/.test(v)
+              ? undefined
+              : 'A reference like registry.example.com/team/model:1.0',
         });
   if (!reference) return undefined;
   const registry = registryOf(reference.trim());
@@ -52,7 +69,13 @@ export async function pushImageCommand(ctx: DeployContext, arg: unknown, target?
   return push(ctx, built, reference.trim(), registry, false);
 }
 
-async function push(ctx: DeployContext, built: BuiltImage, reference: string, registry: string, askedNow: boolean): Promise<{ reference: string; digest: string } | undefined> {
+async function push(
+  ctx: DeployContext,
+  built: BuiltImage,
+  reference: string,
+  registry: string,
+  askedNow: boolean,
+): Promise<{ reference: string; digest: string } | undefined> {
   const engine = await ctx.docker.engine(() => runCommand(Command.pushImage, built.image, reference));
   const { pushImage, dockerLoginAuth } = await import('../../../core/deploy/pushImage');
   // Credentials typed into ML Workbench come first (so "Re-enter Credentials" wins over a stale docker login),
@@ -114,12 +137,24 @@ async function push(ctx: DeployContext, built: BuiltImage, reference: string, re
   }
   ctx.log.info(`Pushed ${result.reference} (${result.digest})`);
   await ctx.images.recordPush(built.image, result.reference, result.digest);
-  await recordLineage(ctx, { at: new Date().toISOString(), kind: 'push', modelPath: built.modelPath, modelHash: built.modelHash, runId: built.runId, image: built.image, imageId: built.imageId, reference: result.reference, digest: result.digest });
-  ctx.tree.refresh();
-  void vscode.window.showInformationMessage(`Pushed ${built.image} as ${result.reference}.`, 'Deploy to Kubernetes…', 'Copy Reference').then((choice) => {
-    if (choice === 'Copy Reference') return vscode.env.clipboard.writeText(result.reference);
-    if (choice === 'Deploy to Kubernetes…') return runCommand(Command.deployKubernetes, result.reference);
-    return undefined;
+  await recordLineage(ctx, {
+    at: new Date().toISOString(),
+    kind: 'push',
+    modelPath: built.modelPath,
+    modelHash: built.modelHash,
+    runId: built.runId,
+    image: built.image,
+    imageId: built.imageId,
+    reference: result.reference,
+    digest: result.digest,
   });
+  ctx.tree.refresh();
+  void vscode.window
+    .showInformationMessage(`Pushed ${built.image} as ${result.reference}.`, 'Deploy to Kubernetes…', 'Copy Reference')
+    .then((choice) => {
+      if (choice === 'Copy Reference') return vscode.env.clipboard.writeText(result.reference);
+      if (choice === 'Deploy to Kubernetes…') return runCommand(Command.deployKubernetes, result.reference);
+      return undefined;
+    });
   return result;
 }

@@ -24,7 +24,11 @@ export async function fetchDrift(url: string, models: readonly string[]): Promis
   const out: ModelDrift[] = [];
   for (const model of models) {
     const res = await fetch(`${url}/v2/models/${encodeURIComponent(model)}/stats`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    if (res.status === 404) return { models: out, unavailable: `GET /v2/models/${model}/stats answered 404: this server does not offer the mlw_model_stats extension (ML Workbench's server does)` };
+    if (res.status === 404)
+      return {
+        models: out,
+        unavailable: `GET /v2/models/${model}/stats answered 404: this server does not offer the mlw_model_stats extension (ML Workbench's server does)`,
+      };
     if (!res.ok) throw new Error(`/stats of ${model}: HTTP ${res.status}`);
     out.push(parseModelDrift(model, await res.json()));
   }

@@ -84,7 +84,11 @@ export class LocalServer {
           .filter((line) => line && !line.includes(message) && !message.includes(line))
           .slice(-3)
           .join('\n');
-        reject(new UserError(`Could not serve ${this.label}: ${message}${tail ? `\n${tail}` : ''}`, [{ title: 'Open Server Log', run: () => this.log.show() }]));
+        reject(
+          new UserError(`Could not serve ${this.label}: ${message}${tail ? `\n${tail}` : ''}`, [
+            { title: 'Open Server Log', run: () => this.log.show() },
+          ]),
+        );
       };
       this.exited = new Promise<void>((done) => {
         child.once('exit', (code, signal) => {
@@ -130,7 +134,9 @@ export class LocalServer {
             }
             break;
           case 'request':
-            this.log.info(`${String(event.method)} ${String(event.path)} ${String(event.status)} ${String(event.ms)} ms${event.batch ? ` batch=${String(event.batch)}` : ''}`);
+            this.log.info(
+              `${String(event.method)} ${String(event.path)} ${String(event.status)} ${String(event.ms)} ms${event.batch ? ` batch=${String(event.batch)}` : ''}`,
+            );
             break;
           case 'closed':
             this.log.info('Drained and closed.');
@@ -213,7 +219,10 @@ export class LocalServers extends Disposable {
   /** The one-time drift warning of each ready server, even with no monitor open. */
   readonly drift: DriftWatch;
 
-  constructor(readonly extensionUri: vscode.Uri, private readonly logger: Logger) {
+  constructor(
+    readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+  ) {
     super();
     this.drift = this.track(new DriftWatch(logger));
     this.track({
@@ -252,7 +261,13 @@ export class LocalServers extends Disposable {
   private changed(server: LocalServer): void {
     const url = server.url;
     if (server.state === 'ready' && url) {
-      this.drift.watch(localMonitorKey(server), url, server.models.map((m) => m.name), () => server.state === 'ready' && server.url === url, () => runCommand(Command.openServerMonitor, url));
+      this.drift.watch(
+        localMonitorKey(server),
+        url,
+        server.models.map((m) => m.name),
+        () => server.state === 'ready' && server.url === url,
+        () => runCommand(Command.openServerMonitor, url),
+      );
     }
     this.emitter.fire(server);
   }

@@ -62,14 +62,35 @@ export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFrom
   private driftJson = '';
 
   /** The monitor of any server by base URL (a container, a remote server). */
-  static showUrl(entry: MonitorEntry, drift: DriftWatch, extensionUri: vscode.Uri, logger: Logger, actions: MonitorActions = {}): MonitorPanel {
+  static showUrl(
+    entry: MonitorEntry,
+    drift: DriftWatch,
+    extensionUri: vscode.Uri,
+    logger: Logger,
+    actions: MonitorActions = {},
+  ): MonitorPanel {
     const base = entry.baseUrl.replace(/\/+$/, '');
-    return MonitorPanel.show({ key: entry.key, label: entry.label, url: () => base, modelNames: () => entry.modelNames, ...actions }, drift, extensionUri, logger);
+    return MonitorPanel.show(
+      { key: entry.key, label: entry.label, url: () => base, modelNames: () => entry.modelNames, ...actions },
+      drift,
+      extensionUri,
+      logger,
+    );
   }
 
   /** Reveals the monitor of `target.key`, or opens one. */
   static show(target: MonitorTarget, drift: DriftWatch, extensionUri: vscode.Uri, logger: Logger): MonitorPanel {
-    return MonitorPanel.panels.show(target.key, () => new MonitorPanel(createPanel('mlWorkbench.serverMonitor', `Monitor: ${target.label}`, extensionUri), target, drift, extensionUri, logger));
+    return MonitorPanel.panels.show(
+      target.key,
+      () =>
+        new MonitorPanel(
+          createPanel('mlWorkbench.serverMonitor', `Monitor: ${target.label}`, extensionUri),
+          target,
+          drift,
+          extensionUri,
+          logger,
+        ),
+    );
   }
 
   private constructor(
@@ -83,7 +104,8 @@ export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFrom
     this.track(driftWatch.claim(target.key));
     this.track(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`) && this.drift) this.publishDrift({ ...this.drift, threshold: driftThreshold() });
+        if (e.affectsConfiguration(`${SECTION}.${DRIFT_THRESHOLD_SETTING}`) && this.drift)
+          this.publishDrift({ ...this.drift, threshold: driftThreshold() });
       }),
     );
     const timer = setInterval(() => void this.poll(), POLL_MS);
@@ -98,8 +120,13 @@ export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFrom
 
   protected async onReady(): Promise<void> {
     await this.post({
-      type: 'init', title: this.target.label, url: this.currentUrl(), points: this.points, status: this.status,
-      canSendTestRequest: this.target.sendTestRequest !== undefined, canOpenLog: this.target.openLog !== undefined,
+      type: 'init',
+      title: this.target.label,
+      url: this.currentUrl(),
+      points: this.points,
+      status: this.status,
+      canSendTestRequest: this.target.sendTestRequest !== undefined,
+      canOpenLog: this.target.openLog !== undefined,
     });
     if (this.drift) await this.post({ type: 'drift', drift: this.drift });
   }
@@ -141,7 +168,9 @@ export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFrom
       const profile = buildProfile(await readSamplesFile(data.fsPath), { source: path.basename(data.fsPath) });
       await writeFile(out, profileToJson(profile) + '\n');
     } catch (e) {
-      void vscode.window.showErrorMessage(`Could not build a reference profile from ${path.basename(data.fsPath)}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(
+        `Could not build a reference profile from ${path.basename(data.fsPath)}: ${(e as Error).message}`,
+      );
       return;
     }
     this.logger.info(`Wrote drift reference profile ${out}`);
@@ -208,10 +237,22 @@ export class MonitorPanel extends WebviewPanelHost<MonitorToWebview, MonitorFrom
     let state: DriftState;
     try {
       const d = await fetchDrift(url, models);
-      state = { threshold, minCount: MIN_DRIFT_COUNT, models: d.models, canBuildProfile, ...(d.unavailable ? { unavailable: d.unavailable } : {}) };
+      state = {
+        threshold,
+        minCount: MIN_DRIFT_COUNT,
+        models: d.models,
+        canBuildProfile,
+        ...(d.unavailable ? { unavailable: d.unavailable } : {}),
+      };
       this.driftWatch.warn(this.target, d.models, threshold, () => this.panel.reveal());
     } catch (e) {
-      state = { threshold, minCount: MIN_DRIFT_COUNT, models: this.drift?.models ?? [], canBuildProfile, unavailable: `drift statistics could not be read: ${(e as Error).message}` };
+      state = {
+        threshold,
+        minCount: MIN_DRIFT_COUNT,
+        models: this.drift?.models ?? [],
+        canBuildProfile,
+        unavailable: `drift statistics could not be read: ${(e as Error).message}`,
+      };
     }
     this.publishDrift(state);
   }

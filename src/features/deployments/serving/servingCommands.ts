@@ -14,7 +14,11 @@ import { runCommand } from '../../../commands';
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The model file to act on: the argument, else the active ONNX editor, else a quick pick of workspace .onnx files. */
-export async function pickModel(arg: unknown, title = 'Serve Model', placeHolder = 'ONNX model to serve locally'): Promise<vscode.Uri | undefined> {
+export async function pickModel(
+  arg: unknown,
+  title = 'Serve Model',
+  placeHolder = 'ONNX model to serve locally',
+): Promise<vscode.Uri | undefined> {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'string' && arg) return vscode.Uri.file(arg);
   const fromItem = (arg as { file?: { uri?: unknown } } | undefined)?.file?.uri;
@@ -24,14 +28,19 @@ export async function pickModel(arg: unknown, title = 'Serve Model', placeHolder
   const uris = await vscode.workspace.findFiles('**/*.onnx', setting('excludeGlob'), 1000);
   if (active && active.path.endsWith('.onnx') && uris.length <= 1) return active;
   if (uris.length === 0 && !active?.path.endsWith('.onnx')) {
-    throw new UserError(`There are no .onnx files in this workspace (${title}).`, [{ title: 'Open File…', run: () => vscode.commands.executeCommand('workbench.action.files.openFile') }]);
+    throw new UserError(`There are no .onnx files in this workspace (${title}).`, [
+      { title: 'Open File…', run: () => vscode.commands.executeCommand('workbench.action.files.openFile') },
+    ]);
   }
   const items = uris
     .sort((a, b) => a.fsPath.localeCompare(b.fsPath))
     .map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, false), uri }));
   if (active?.path.endsWith('.onnx')) {
     const i = items.findIndex((x) => x.uri.toString() === active.toString());
-    const [current] = i >= 0 ? items.splice(i, 1) : [{ label: path.basename(active.fsPath), description: vscode.workspace.asRelativePath(active, false), uri: active }];
+    const [current] =
+      i >= 0
+        ? items.splice(i, 1)
+        : [{ label: path.basename(active.fsPath), description: vscode.workspace.asRelativePath(active, false), uri: active }];
     items.unshift({ ...current, description: `${current.description} · active editor` });
   }
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder });
@@ -59,7 +68,8 @@ async function fetchJson(url: string, init?: RequestInit): Promise<{ status: num
 }
 
 function errorOf(body: unknown): string {
-  if (typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string') return (body as { error: string }).error;
+  if (typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string')
+    return (body as { error: string }).error;
   return typeof body === 'string' ? body.slice(0, 500) : JSON.stringify(body).slice(0, 500);
 }
 
@@ -73,11 +83,19 @@ export async function fetchModelMetadata(baseUrl: string, model: string): Promis
  * Posts one request built from the model's metadata (random data) and shows request and answer beside the editor.
  * `failure` makes the error for an answer other than HTTP 200.
  */
-export async function sendTestRequest(base: string, model: string, failure: (meta: ModelMetadata, status: number, body: unknown) => Error): Promise<unknown> {
+export async function sendTestRequest(
+  base: string,
+  model: string,
+  failure: (meta: ModelMetadata, status: number, body: unknown) => Error,
+): Promise<unknown> {
   const meta = await fetchModelMetadata(base, model);
   const request = buildInferRequest(meta, 'random');
   const url = `${base}${inferPath(meta.name)}`;
-  const { status, body, ms } = await fetchJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(request) });
+  const { status, body, ms } = await fetchJson(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(request),
+  });
   if (status !== 200) throw failure(meta, status, body);
   const content = JSON.stringify({ request: { url, ms: Math.round(ms * 10) / 10, body: request }, response: body }, null, 2);
   const doc = await vscode.workspace.openTextDocument({ language: 'json', content });
@@ -98,7 +116,12 @@ function localMonitorTarget(server: LocalServer, onTestRequest: () => unknown): 
   };
 }
 
-export function servingCommands(servers: LocalServers, tree: DeploymentsTree, view: vscode.TreeView<DeploymentNode>, logger: Logger): CommandTable {
+export function servingCommands(
+  servers: LocalServers,
+  tree: DeploymentsTree,
+  view: vscode.TreeView<DeploymentNode>,
+  logger: Logger,
+): CommandTable {
   /** The server a command is about: a tree node, a URL, or a pick among the servers matching `filter`. */
   async function pickServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string): Promise<LocalServer | undefined> {
     if (isDeploymentNode(arg) && (arg.type === 'server' || arg.type === 'model')) return arg.server;
@@ -108,7 +131,8 @@ export function servingCommands(servers: LocalServers, tree: DeploymentsTree, vi
       return s;
     }
     const candidates = servers.all.filter(filter);
-    if (candidates.length === 0) throw new UserError(`No local model server to ${what}.`, [{ title: 'Serve a Model', run: () => runCommand(Command.serveModel) }]);
+    if (candidates.length === 0)
+      throw new UserError(`No local model server to ${what}.`, [{ title: 'Serve a Model', run: () => runCommand(Command.serveModel) }]);
     if (candidates.length === 1) return candidates[0];
     const picked = await vscode.window.showQuickPick(
       candidates.map((s) => ({ label: s.label, description: s.url ?? s.state, detail: s.modelPath, s })),
@@ -124,7 +148,10 @@ export function servingCommands(servers: LocalServers, tree: DeploymentsTree, vi
     if (!server) return undefined;
     if (server.state !== 'ready' || !server.url) throw new UserError(`${server.label} is not ready (${server.state}).`);
     if (server.models.length === 1) return { server, model: server.models[0].name };
-    const picked = await vscode.window.showQuickPick(server.models.map((m) => ({ label: m.name, description: m.path })), { title: 'Select the model' });
+    const picked = await vscode.window.showQuickPick(
+      server.models.map((m) => ({ label: m.name, description: m.path })),
+      { title: 'Select the model' },
+    );
     return picked ? { server, model: picked.label } : undefined;
   }
 
@@ -160,7 +187,12 @@ export function servingCommands(servers: LocalServers, tree: DeploymentsTree, vi
     return server.url;
   }
 
-  async function withServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string, run: (s: LocalServer) => unknown): Promise<unknown> {
+  async function withServer(
+    arg: unknown,
+    filter: (s: LocalServer) => boolean,
+    what: string,
+    run: (s: LocalServer) => unknown,
+  ): Promise<unknown> {
     const server = await pickServer(arg, filter, what);
     return server ? run(server) : undefined;
   }
@@ -168,30 +200,64 @@ export function servingCommands(servers: LocalServers, tree: DeploymentsTree, vi
   return {
     [Command.serveModel]: { trust: 'Serving models', run: serveModel },
     [Command.stopServer]: {
-      run: (arg) => withServer(arg, (s) => s.running, 'stop', async (s) => {
-        await servers.stop(s);
-        logger.info(`Stopped server ${s.id} (${s.label})`);
-      }),
+      run: (arg) =>
+        withServer(
+          arg,
+          (s) => s.running,
+          'stop',
+          async (s) => {
+            await servers.stop(s);
+            logger.info(`Stopped server ${s.id} (${s.label})`);
+          },
+        ),
     },
     [Command.restartServer]: {
       trust: 'Serving models',
-      run: (arg) => withServer(arg, () => true, 'restart', (s) =>
-        vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Restarting ${s.label}`, cancellable: true },
-          async (_p, token) => (await servers.restart(s, token)).url,
+      run: (arg) =>
+        withServer(
+          arg,
+          () => true,
+          'restart',
+          (s) =>
+            vscode.window.withProgress(
+              { location: vscode.ProgressLocation.Notification, title: `Restarting ${s.label}`, cancellable: true },
+              async (_p, token) => (await servers.restart(s, token)).url,
+            ),
         ),
-      ),
     },
     [Command.removeServer]: {
-      run: (arg) => withServer(arg, (s) => !s.running, 'remove', async (s) => servers.remove(s)),
+      run: (arg) =>
+        withServer(
+          arg,
+          (s) => !s.running,
+          'remove',
+          async (s) => servers.remove(s),
+        ),
     },
     [Command.openServerMonitor]: {
-      run: (arg) => withServer(arg, (s) => s.state === 'ready', 'monitor', (s) => {
-        MonitorPanel.show(localMonitorTarget(s, () => runCommand(Command.sendTestRequest, tree.nodeFor(s))), servers.drift, servers.extensionUri, logger);
-      }),
+      run: (arg) =>
+        withServer(
+          arg,
+          (s) => s.state === 'ready',
+          'monitor',
+          (s) => {
+            MonitorPanel.show(
+              localMonitorTarget(s, () => runCommand(Command.sendTestRequest, tree.nodeFor(s))),
+              servers.drift,
+              servers.extensionUri,
+              logger,
+            );
+          },
+        ),
     },
     [Command.openServerLog]: {
-      run: (arg) => withServer(arg, () => true, 'show the log of', async (s) => s.log.show()),
+      run: (arg) =>
+        withServer(
+          arg,
+          () => true,
+          'show the log of',
+          async (s) => s.log.show(),
+        ),
     },
     [Command.copyCurlExample]: {
       run: async (arg) => {
@@ -208,10 +274,13 @@ export function servingCommands(servers: LocalServers, tree: DeploymentsTree, vi
       run: async (arg) => {
         const target = await pickServedModel(arg);
         if (!target) return undefined;
-        return sendTestRequest(target.server.url!, target.model, (meta, status, body) =>
-          new UserError(`Test request to ${meta.name} failed with HTTP ${status}: ${errorOf(body)}`, [
-            { title: 'Open Server Log', run: () => target.server.log.show() },
-          ]),
+        return sendTestRequest(
+          target.server.url!,
+          target.model,
+          (meta, status, body) =>
+            new UserError(`Test request to ${meta.name} failed with HTTP ${status}: ${errorOf(body)}`, [
+              { title: 'Open Server Log', run: () => target.server.log.show() },
+            ]),
         );
       },
     },

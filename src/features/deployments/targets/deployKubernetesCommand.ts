@@ -25,7 +25,7 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
   const built = await pickBuiltImage(ctx, arg, 'Deploy to Kubernetes');
   if (!built) return undefined;
   // A cluster pulls from a registry: prefer the reference the image was pushed to, pinned by digest.
-  const pushed = typeof arg === 'string' ? built.pushed?.find((p) => p.reference === arg) ?? built.pushed?.[0] : built.pushed?.[0];
+  const pushed = typeof arg === 'string' ? (built.pushed?.find((p) => p.reference === arg) ?? built.pushed?.[0]) : built.pushed?.[0];
   const image = pushed ? (pushed.reference.includes('@') ? pushed.reference : `${pushed.reference}@${pushed.digest}`) : built.image;
   if (!pushed) {
     const choice = await vscode.window.showWarningMessage(
@@ -45,7 +45,10 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
     prompt: 'Name of the Deployment and Service',
     value: kubernetesName(`${built.modelName}-server`),
     ignoreFocusOut: true,
-    validateInput: (v) => (/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? undefined : 'Lower-case letters, digits and "-", starting with a letter, at most 63 characters'),
+    validateInput: (v) =>
+      /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)
+        ? undefined
+        : 'Lower-case letters, digits and "-", starting with a letter, at most 63 characters',
   });
   if (!name) return undefined;
   const replicasText = await vscode.window.showInputBox({
@@ -65,7 +68,14 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
   );
   if (!kserve) return undefined;
 
-  const { yaml } = renderKubernetesManifests({ name, image, modelName: built.modelName, containerPort: built.containerPort, replicas: Number(replicasText), kserve: kserve.kserve });
+  const { yaml } = renderKubernetesManifests({
+    name,
+    image,
+    modelName: built.modelName,
+    containerPort: built.containerPort,
+    replicas: Number(replicasText),
+    kserve: kserve.kserve,
+  });
   const review = ReadonlyDocuments.uri(`${name}.yaml`, `k8s:${name}`);
   ctx.docs.set(review, yaml);
   await ctx.docs.show(review, 'yaml', { preview: true });
@@ -84,7 +94,17 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
     'Save Manifests',
   );
   if (!choice) return undefined;
-  const base = { at: '', kind: 'kubernetes' as const, modelPath: built.modelPath, modelHash: built.modelHash, runId: built.runId, image: built.image, imageId: built.imageId, reference: image, digest: pushed?.digest };
+  const base = {
+    at: '',
+    kind: 'kubernetes' as const,
+    modelPath: built.modelPath,
+    modelHash: built.modelHash,
+    runId: built.runId,
+    image: built.image,
+    imageId: built.imageId,
+    reference: image,
+    digest: pushed?.digest,
+  };
   const save = async (): Promise<string> => {
     const file = await saveManifests(ctx, built.modelPath, name, yaml);
     await recordLineage(ctx, { ...base, at: new Date().toISOString(), manifest: file });
@@ -94,9 +114,10 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
   };
   if (choice === 'Save Manifests') return save();
   if (!kubectl) {
-    throw new UserError('kubectl is not installed here (not found on PATH), so the manifests cannot be applied from VS Code. Save them and apply them with "kubectl apply -f" where kubectl is set up.', [
-      { title: 'Save Manifests', run: save },
-    ]);
+    throw new UserError(
+      'kubectl is not installed here (not found on PATH), so the manifests cannot be applied from VS Code. Save them and apply them with "kubectl apply -f" where kubectl is set up.',
+      [{ title: 'Save Manifests', run: save }],
+    );
   }
   const file = await saveManifests(ctx, built.modelPath, name, yaml);
   await withCancellableProgress(`Deploying ${name} to Kubernetes`, async (progress, signal) => {
@@ -111,10 +132,17 @@ export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown):
       } catch (e) {
         if (signal.aborted) throw e;
         // kubectl's own last words (no cluster, no permission, a bad field) under what was being done.
-        const detail = (e as Error).message.split('\n').filter((l) => l.trim()).slice(1).slice(-3).join('\n') || (e as Error).message;
-        throw new UserError(`${what} failed in the current kubectl context: ${detail}\nThe manifests are saved in ${vscode.workspace.asRelativePath(file, false)}.`, [
-          { title: 'Open Manifests', run: () => vscode.window.showTextDocument(vscode.Uri.file(file)) },
-        ]);
+        const detail =
+          (e as Error).message
+            .split('\n')
+            .filter((l) => l.trim())
+            .slice(1)
+            .slice(-3)
+            .join('\n') || (e as Error).message;
+        throw new UserError(
+          `${what} failed in the current kubectl context: ${detail}\nThe manifests are saved in ${vscode.workspace.asRelativePath(file, false)}.`,
+          [{ title: 'Open Manifests', run: () => vscode.window.showTextDocument(vscode.Uri.file(file)) }],
+        );
       }
     };
     await step('kubectl apply', () => applyManifests({ kubectl, file, signal, onLog }));

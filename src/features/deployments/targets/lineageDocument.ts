@@ -28,7 +28,9 @@ export function lineageMarkdown(c: ContainerInfo, records: readonly LineageRecor
   } else {
     lines.push('| When | Step | Image | Digest / reference | Container / endpoint | Manifest |', '| --- | --- | --- | --- | --- | --- |');
     for (const r of mine) {
-      lines.push(`| ${cell(r.at)} | ${r.kind} | ${cell(r.image)} | ${cell([r.digest ?? r.imageId, r.reference].filter(Boolean).join(' '))} | ${cell([r.containerId?.slice(0, 12), r.endpoint].filter(Boolean).join(' '))} | ${cell(r.manifest)} |`);
+      lines.push(
+        `| ${cell(r.at)} | ${r.kind} | ${cell(r.image)} | ${cell([r.digest ?? r.imageId, r.reference].filter(Boolean).join(' '))} | ${cell([r.containerId?.slice(0, 12), r.endpoint].filter(Boolean).join(' '))} | ${cell(r.manifest)} |`,
+      );
     }
   }
   lines.push('', '```json', JSON.stringify(mine, null, 2), '```', '');
