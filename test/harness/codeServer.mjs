@@ -2,7 +2,8 @@
 // the demo and the activation benchmark. The extension is loaded from source through the workbench
 // payload (extensionDevelopmentPath), which needs --vscode-option enable-smoke-test-driver.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,11 +83,14 @@ export async function startCodeServer(opts) {
     'enable-smoke-test-driver',
     opts.workspace,
   ];
+  // code-server, its extension hosts and git leave IPC sockets in the temp folder: give them one of their own,
+  // removed by stop(). Short, under /tmp: a Unix socket path must stay under 108 bytes.
+  const tempDir = mkdtempSync(join(tmpdir(), 'mlwcs-'));
   // Its own process group, so stop() ends code-server together with the extension hosts it forks.
   const child = spawn(node24, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
-    env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: '1' },
+    env: { ...process.env, CS_DISABLE_FILE_DOWNLOADS: '1', TMPDIR: tempDir },
   });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
@@ -96,6 +100,7 @@ export async function startCodeServer(opts) {
     await waitForHealth(url, 30_000, child);
   } catch (e) {
     process.kill(-child.pid, 'SIGKILL');
+    rmSync(tempDir, { recursive: true, force: true });
     throw new Error(`${e.message}\n${log.slice(-2000)}`);
   }
   return {
@@ -127,6 +132,7 @@ export async function startCodeServer(opts) {
       signalGroup('SIGKILL');
       child.stdout.destroy();
       child.stderr.destroy();
+      rmSync(tempDir, { recursive: true, force: true });
     },
   };
 }
