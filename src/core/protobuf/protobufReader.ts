@@ -6,8 +6,12 @@
  * `end` is the end of the current message (what lengths are checked against); `limit` is how far the bytes
  * in `buf` reach (never past `end`). Every read is bounds-checked before it happens; nothing is allocated
  * by a length that has not been checked against the bytes that remain.
+ *
+ * Generic over the schema: the ONNX reader (src/core/onnx/protobufReader.ts) and the TensorBoard event
+ * reader both walk messages with it. Errors are `ProtobufFormatError`s unless a subclass overrides
+ * `formatError` (ONNX throws its own `OnnxFormatError`).
  */
-import { OnnxFormatError } from './onnxFormatError';
+import { ProtobufFormatError } from './protobufFormatError';
 
 export const WireType = {
   Varint: 0,
@@ -60,6 +64,11 @@ export class ProtobufReader {
     this.limit = Math.min(end, base + buf.length);
   }
 
+  /** The error thrown for malformed bytes at `offset`; subclasses give their format's own error. */
+  protected formatError(message: string, offset: number): Error {
+    return new ProtobufFormatError(message, offset);
+  }
+
   get remaining(): number {
     return this.end - this.pos;
   }
@@ -76,9 +85,9 @@ export class ProtobufReader {
     const at = this.pos;
     const value = this.varint32();
     const wireType = value & 7;
-    if (value < 8) throw new OnnxFormatError(`invalid field number 0 at offset ${at}`, at);
-    if (value >= 2 ** 32) throw new OnnxFormatError(`field number ${Math.floor(value / 8)} too large at offset ${at}`, at);
-    if (wireType > 5) throw new OnnxFormatError(`invalid wire type ${wireType} at offset ${at}`, at);
+    if (value < 8) throw this.formatError(`invalid field number 0 at offset ${at}`, at);
+    if (value >= 2 ** 32) throw this.formatError(`field number ${Math.floor(value / 8)} too large at offset ${at}`, at);
+    if (wireType > 5) throw this.formatError(`invalid wire type ${wireType} at offset ${at}`, at);
     return value;
   }
 
@@ -93,14 +102,14 @@ export class ProtobufReader {
       if (byte < 0x80) return result;
       shift += 7;
     }
-    throw new OnnxFormatError(`field key longer than 5 bytes at offset ${at}`, at);
+    throw this.formatError(`field key longer than 5 bytes at offset ${at}`, at);
   }
 
   private byte(start: number): number {
     const p = this.pos;
     if (p >= this.limit) {
       const where = this.limit === this.end ? this.endName : 'available data';
-      throw new OnnxFormatError(`truncated varint at offset ${start}: ${where} at ${this.limit}`, start);
+      throw this.formatError(`truncated varint at offset ${start}: ${where} at ${this.limit}`, start);
     }
     this.pos = p + 1;
     return this.buf[p - this.base];
@@ -135,7 +144,7 @@ export class ProtobufReader {
         if (shift < 32) hi |= (byte & 0x7f) << shift;
         i++;
         if (byte < 0x80) break;
-        if (i === 10) throw new OnnxFormatError(`varint longer than 10 bytes at offset ${at}`, at);
+        if (i === 10) throw this.formatError(`varint longer than 10 bytes at offset ${at}`, at);
       }
     }
     this.hi = hi >>> 0;
@@ -181,10 +190,10 @@ export class ProtobufReader {
   private need(n: number, what: string): number {
     const p = this.pos;
     if (p + n > this.end) {
-      throw new OnnxFormatError(`${what} of ${n} bytes at offset ${p} exceeds ${this.endName} at ${this.end}`, p);
+      throw this.formatError(`${what} of ${n} bytes at offset ${p} exceeds ${this.endName} at ${this.end}`, p);
     }
     if (p + n > this.limit) {
-      throw new OnnxFormatError(`${what} of ${n} bytes at offset ${p} exceeds available data at ${this.limit}`, p);
+      throw this.formatError(`${what} of ${n} bytes at offset ${p} exceeds available data at ${this.limit}`, p);
     }
     this.pos = p + n;
     return p - this.base;
@@ -227,7 +236,7 @@ export class ProtobufReader {
     const room = this.end - afterPrefix;
     if (hi !== 0 || lo > room) {
       const shown = hi === 0 ? String(lo) : String((BigInt(hi) << 32n) | BigInt(lo));
-      throw new OnnxFormatError(`length ${shown} at offset ${at} exceeds ${this.endName} at ${this.end}`, at);
+      throw this.formatError(`length ${shown} at offset ${at} exceeds ${this.endName} at ${this.end}`, at);
     }
     return lo;
   }
@@ -265,14 +274,14 @@ export class ProtobufReader {
         this.skipBytes(4, 'fixed32');
         return;
       default:
-        throw new OnnxFormatError(`cannot skip wire type ${wireType} (groups are not used by ONNX) at offset ${at}`, at);
+        throw this.formatError(`cannot skip wire type ${wireType} (groups are not supported) at offset ${at}`, at);
     }
   }
 
   /** Moves past n bytes, checked against the end of the message only (the bytes need not be in `buf`). */
   skipBytes(n: number, what = 'field'): void {
     if (this.pos + n > this.end) {
-      throw new OnnxFormatError(`${what} of ${n} bytes at offset ${this.pos} exceeds ${this.endName} at ${this.end}`, this.pos);
+      throw this.formatError(`${what} of ${n} bytes at offset ${this.pos} exceeds ${this.endName} at ${this.end}`, this.pos);
     }
     this.pos += n;
   }
@@ -295,7 +304,7 @@ export class ProtobufReader {
   packedFloat(end: number, out: number[]): void {
     const n = end - this.pos;
     if (n % 4 !== 0) {
-      throw new OnnxFormatError(`packed float field of ${n} bytes at offset ${this.pos} is not a multiple of 4`, this.pos);
+      throw this.formatError(`packed float field of ${n} bytes at offset ${this.pos} is not a multiple of 4`, this.pos);
     }
     while (this.pos < end) out.push(this.float());
   }
