@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeSync, fstatSync, openSync, promises as fsp, readSync, type Dirent } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readSync, type Dirent } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { writeFileAtomic } from './atomicWrite';
@@ -234,6 +236,28 @@ export class RunStore {
       r.artifacts.push(record);
     });
     return record;
+  }
+
+  /**
+   * Writes `data` to `<run>/artifacts/<relative>` (nested folders kept; nothing may leave the run
+   * folder): into a temporary file first, renamed into place once complete, so a broken upload
+   * never leaves a torn artifact. Returns the stored path relative to the run folder.
+   */
+  async writeArtifact(id: string, relative: string, data: AsyncIterable<Buffer | string> | NodeJS.ReadableStream): Promise<string> {
+    const rel = path.posix.join(ARTIFACTS_DIR, relative);
+    if (rel === ARTIFACTS_DIR || !rel.startsWith(`${ARTIFACTS_DIR}/`)) throw new PathEscapeError(`Invalid artifact path: ${relative}`);
+    const dest = await resolveInside(this.runDir(id), rel);
+    await fsp.mkdir(path.dirname(dest), { recursive: true });
+    await resolveInside(this.runDir(id), rel); // no folder on the way may be a link out
+    const tmp = path.join(path.dirname(dest), `.mlw-upload-${randomBytes(6).toString('hex')}`);
+    try {
+      await pipeline(data, createWriteStream(tmp, { flags: 'wx' }));
+      await fsp.rename(tmp, dest);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+    return rel;
   }
 
   /** A file inside run `id`'s folder, refusing names that would leave it. */

@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { readGitInfo } from '../git/readGitInfo';
+import { startLaunchMlflow } from '../mlflow/mlflowForLaunch';
 import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from './buildChildCommand';
 import { fileRecord } from './hashFile';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
@@ -209,9 +210,10 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   const before: FileSnapshot | undefined = scan ? await snapshotFiles(cwd, scan) : undefined;
   const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
   const log = createWriteStream(path.join(dir, OUTPUT_FILE), { flags: 'a' });
+  const mlflow = await startLaunchMlflow({ store, run, writer, callerEnv: o.env, logger }); // MLflow's tracking API, on loopback
   const env = buildChildEnv({
     base: process.env,
-    extra: o.env,
+    extra: { ...mlflow.env, ...o.env },
     runId: run.id,
     runDir: dir,
     experiment: run.experiment,
@@ -287,6 +289,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     if (killTimer) clearTimeout(killTimer);
     signal?.removeEventListener('abort', onAbort);
     metricLines.end();
+    await mlflow.stop(result);
     await new Promise<void>((resolve) => log.end(resolve));
     const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(
       () => true,

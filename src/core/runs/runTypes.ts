@@ -103,6 +103,8 @@ export interface Run {
   outputTail?: string;
   /** Enqueue time for queued runs (epoch ms). */
   createdTime?: number;
+  /** The run this one is nested under (an MLflow child run: `mlflow.start_run(nested=True)` inside a launched run). */
+  parentId?: string;
 }
 
 /** One deployment of the model a run produced, from the workspace's lineage log (see runDeployments.ts). */

@@ -1,0 +1,134 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger';
+import { PathEscapeError } from '../runs/safePath';
+import { downloadArtifact, listArtifacts, listRunArtifacts, uploadArtifact } from './artifactHandlers';
+import { experimentHandlers } from './experimentHandlers';
+import { logHandlers } from './logHandlers';
+import { MlflowError, invalidParameter } from './mlflowErrors';
+import type { MlflowInput } from './mlflowInput';
+import { MAX_BATCH_LOG_REQUEST_SIZE } from './mlflowLimits';
+import type { MlflowSession } from './MlflowSession';
+import { runHandlers } from './runHandlers';
+
+type Handler = (s: MlflowSession, input: MlflowInput) => Promise<object>;
+
+const HANDLERS: Record<string, Handler> = {
+  ...experimentHandlers,
+  ...runHandlers,
+  ...logHandlers,
+  'artifacts/list': listRunArtifacts,
+};
+
+/** MLflow's client reads these with GET and query parameters; everything else is a POST with a JSON body. */
+const GET_ENDPOINTS = new Set(['experiments/get-by-name', 'experiments/get', 'runs/get', 'metrics/get-history', 'artifacts/list']);
+
+const API = /^\/api\/2\.0\/(?:preview\/)?mlflow\/(.+)$/;
+const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
+const MAX_JSON_BODY = 16 * 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header);
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+async function readJson(req: IncomingMessage, limit: number, batch: boolean): Promise<MlflowInput> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Read to the end even past the limit (and drop the excess): leaving early would reset the connection before the client reads the error.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  if (size > limit) {
+    throw batch
+      ? invalidParameter(`Batched logging API requests must be at most ${limit} bytes, got a request of size ${size}.`)
+      : invalidParameter(`Request bodies must be at most ${limit} bytes, got a request of size ${size}.`);
+  }
+  if (!size) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (e) {
+    throw new MlflowError('BAD_REQUEST', `Malformed JSON body: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MlflowError('BAD_REQUEST', 'The request body must be a JSON object.');
+  return body as MlflowInput;
+}
+
+function queryInput(url: URL): MlflowInput {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const old = out[k];
+    out[k] = old === undefined ? v : Array.isArray(old) ? [...old, v] : [old, v];
+  }
+  return out;
+}
+
+async function route(s: MlflowSession, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  // The path as sent: URL parsing would resolve `..` and turn `\` into `/`, silently renaming an artifact.
+  const pathname = (req.url ?? '/').split('?')[0];
+  if (pathname === ARTIFACTS && method === 'GET') return send(res, 200, await listArtifacts(s, queryInput(url)));
+  if (pathname.startsWith(`${ARTIFACTS}/`)) {
+    const p = decodeURIComponent(pathname.slice(ARTIFACTS.length + 1));
+    if (method === 'PUT') return send(res, 200, await uploadArtifact(s, p, req));
+    if (method === 'GET') return downloadArtifact(s, p, res);
+  }
+  const m = API.exec(pathname);
+  const endpoint = m?.[1];
+  const handler = endpoint !== undefined && Object.prototype.hasOwnProperty.call(HANDLERS, endpoint) ? HANDLERS[endpoint] : undefined;
+  const wanted = endpoint && GET_ENDPOINTS.has(endpoint) ? 'GET' : 'POST';
+  if (!handler || method !== wanted) {
+    throw new MlflowError(
+      'ENDPOINT_NOT_FOUND',
+      handler
+        ? `${pathname} takes ${wanted}, not ${method}`
+        : `No MLflow endpoint ${method} ${pathname} here (ML Workbench serves the tracking API that logging clients use)`,
+    );
+  }
+  const input =
+    method === 'GET'
+      ? queryInput(url)
+      : await readJson(req, endpoint === 'runs/log-batch' ? MAX_BATCH_LOG_REQUEST_SIZE : MAX_JSON_BODY, endpoint === 'runs/log-batch');
+  send(res, 200, await handler(s, input));
+}
+
+/** Answers one request: the token first, then the endpoint; every failure as MLflow's error body. */
+export async function handleMlflowRequest(
+  s: MlflowSession,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  try {
+    if (!authorized(req, token)) {
+      throw new MlflowError(
+        'UNAUTHENTICATED',
+        'This ML Workbench MLflow endpoint needs "Authorization: Bearer <token>": set MLFLOW_TRACKING_TOKEN as given to the run.',
+      );
+    }
+    await route(s, req, res, new URL(req.url ?? '/', 'http://127.0.0.1'));
+  } catch (e) {
+    const err =
+      e instanceof MlflowError
+        ? e
+        : e instanceof PathEscapeError || e instanceof URIError
+          ? invalidParameter(`Invalid path: ${(e as Error).message}`)
+          : new MlflowError('INTERNAL_ERROR', (e as Error).message);
+    if (err.code === 'INTERNAL_ERROR') logger.error(`MLflow endpoint: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
+    req.resume(); // a refused upload's body is read and dropped, so the client gets the answer
+    if (res.headersSent) res.destroy();
+    else send(res, err.status, err.body());
+  }
+}
