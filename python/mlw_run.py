@@ -538,7 +538,14 @@ def log_artifact(path, copy=False, name=None):
         real_dir = os.path.realpath(r.dir)
         if os.path.commonpath([real_dir, os.path.realpath(dest)]) != real_dir:
             raise ValueError("log_artifact: %r would leave the run folder" % base)
-        shutil.copyfile(src, dest)
+        # Replaced, never rewritten in place: the launcher may snapshot an earlier copy by hard link.
+        tmp = "%s.mlw-copy-%d" % (dest, os.getpid())
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         entry["stored"] = "artifacts/" + base
     r.artifacts.append(entry)
     r.write_logged(entry)
