@@ -10,7 +10,7 @@ import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type Pa
 import { fileRecord } from './hashFile';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
 import { MetricsWriter } from './MetricsWriter';
-import { parseMetricLine } from './parseMetricLine';
+import { ScalarCapture, type ScalarCaptureOptions } from './ScalarCapture';
 import { findExecutable, resolveInterpreter } from './resolveInterpreter';
 import { newRunId } from './runId';
 import { finishRun, type ChildOutcome } from './finishRun';
@@ -56,6 +56,8 @@ export interface LaunchOptions {
   git?: boolean;
   /** Grace period when `signal` aborts the run. Default 5000 ms. */
   stopGraceMs?: number;
+  /** Printed scalars: metrics from `name=value` / `name: value` output lines. Default on, with the built-in rules. */
+  scalars?: ScalarCaptureOptions;
 }
 
 export interface RunHandle {
@@ -96,23 +98,6 @@ async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: st
   return { argv: [exe, ...rest, ...(o.args ?? []), ...withParams], interpreter: null };
 }
 
-/** Splits a stream of decoded text into lines, keeping the unfinished last line for later. */
-function lineSplitter(onLine: (line: string) => void): { push(text: string): void; end(): void } {
-  let pending = '';
-  return {
-    push(text) {
-      const parts = (pending + text).split('\n');
-      pending = parts.pop() ?? '';
-      for (const l of parts) onLine(l.endsWith('\r') ? l.slice(0, -1) : l);
-      if (pending.length > 1 << 20) pending = ''; // a "line" of a megabyte is not a metric line
-    },
-    end() {
-      if (pending) onLine(pending);
-      pending = '';
-    },
-  };
-}
-
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -134,8 +119,9 @@ function joinTails(t: { stdout: string; stderr: string }): string {
 /**
  * Starts a training run: records it in the store (status running, git state, hashed inputs),
  * spawns the child from an argument vector (never through a shell) in its own process group,
- * streams its output to stdout.log and `onOutput`, turns `mlw: k=v` lines into metrics, and
- * when the child ends records status, exit code or signal, artifacts, metric summary, times.
+ * streams its output to stdout.log and `onOutput`, turns printed scalars (`loss=0.5`, `mlw: k=v`;
+ * see ScalarCapture) into metrics, and when the child ends records status, exit code or signal,
+ * artifacts, metric summary, times.
  *
  * Throws (before any run exists) when the interpreter, script or a data input is missing.
  */
@@ -235,17 +221,18 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   let killTimer: NodeJS.Timeout | undefined;
   const heartbeat = setInterval(() => void store.touchHeartbeat(run.id).catch(() => undefined), HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
-  const metricLines = lineSplitter((line) => {
-    const parsed = parseMetricLine(line);
-    if (parsed) void writer.append(parsed.values.map((p) => ({ k: p.k, v: p.v, s: parsed.step })));
-  });
+  const scalars = new ScalarCapture(
+    o.scalars,
+    (points) => void writer.append(points),
+    (message) => logger.warn(`Run ${run.id}: ${message}`),
+  );
   const onData = (stream: 'stdout' | 'stderr') => {
     const decoder = new StringDecoder('utf8');
     return (chunk: Buffer) => {
       log.write(chunk);
       const text = decoder.write(chunk);
       tails[stream] = (tails[stream] + text).slice(-(stream === 'stdout' ? STDOUT_TAIL_CHARS : STDERR_TAIL_CHARS));
-      if (stream === 'stdout') metricLines.push(text);
+      scalars.push(text, stream);
       try {
         o.onOutput?.(text, stream);
       } catch (e) {
@@ -288,7 +275,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     clearInterval(heartbeat);
     if (killTimer) clearTimeout(killTimer);
     signal?.removeEventListener('abort', onAbort);
-    metricLines.end();
+    scalars.end();
     await mlflow.stop(result);
     await new Promise<void>((resolve) => log.end(resolve));
     const stoppedElsewhere = await fsp.stat(path.join(dir, STOP_FILE)).then(

@@ -18,7 +18,8 @@ const PREFIX = /^\s*mlw:\s+/;
 const PAIR = /^([A-Za-z_][\w.\-/]*)=(\S+)$/;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function parseNumber(text: string): number | undefined {
+/** A number as printed by Python or JavaScript: decimal or exponent notation, or nan / inf / -inf (any case). */
+export function parseMetricNumber(text: string): number | undefined {
   if (NUMBER.test(text)) return Number(text);
   const t = text.toLowerCase();
   if (t === 'nan') return NaN;
@@ -35,7 +36,7 @@ export function parseMetricLine(line: string): ParsedMetricLine | undefined {
   for (const pair of pairs) {
     const p = PAIR.exec(pair);
     if (!p) return undefined;
-    const v = parseNumber(p[2]);
+    const v = parseMetricNumber(p[2]);
     if (v === undefined) return undefined;
     if (p[1] === 'step') {
       if (!Number.isInteger(v) || v < 0) return undefined;
