@@ -9,12 +9,15 @@ export interface Settings {
   modelGlob: string;
   excludeGlob: string;
   'runs.parallelism': number;
+  'runs.captureScalars': boolean;
+  'runs.scalarPattern': string;
   executionProviders: string[];
   executionProviderFallback: boolean;
 }
 
-export function setting<K extends keyof Settings>(key: K): Settings[K] {
-  const value = vscode.workspace.getConfiguration(SECTION).get<Settings[K]>(key);
+/** A setting's value; `scope` (a file or folder) picks the folder's value of resource-scoped settings. */
+export function setting<K extends keyof Settings>(key: K, scope?: vscode.Uri): Settings[K] {
+  const value = vscode.workspace.getConfiguration(SECTION, scope).get<Settings[K]>(key);
   if (value === undefined) throw new Error(`setting ${SECTION}.${key} is not declared in package.json`);
   return value;
 }

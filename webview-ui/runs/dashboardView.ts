@@ -30,7 +30,10 @@ export class DashboardView {
       names: () => [...this.data.series.keys()].sort(),
       spec: (m) => this.spec(m),
       log: () => this.view.log,
-      empty: () => (this.data.live ? 'Waiting for the first metric…' : 'No metrics were logged.'),
+      empty: () =>
+        this.data.live
+          ? 'Waiting for the first metric…'
+          : 'No metrics were logged. Print name=value or name: value pairs (e.g. print(f"epoch {epoch} loss={loss}")), call mlw_run.log_metric, or set mlWorkbench.runs.scalarPattern for another format.',
     });
   }
 

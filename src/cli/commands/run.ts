@@ -10,6 +10,7 @@ import { RunStore } from '../../core/runs/RunStore';
 import type { ParamsMode } from '../../core/runs/buildChildCommand';
 import type { Params } from '../../core/runs/runTypes';
 import { formatDuration } from '../../core/runs/formatRun';
+import { scalarCaptureFlags } from '../scalarCaptureFlags';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -29,6 +30,9 @@ Options:
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
   --cwd DIR            working directory (default: the workspace)
   --no-git             do not record git state
+  --no-capture-scalars do not record printed name=value / name: value pairs as metrics ("mlw:" lines still count)
+  --scalar-pattern RE  a regular expression with named groups name, value (and optionally step) for printed
+                       metrics in another format, used instead of the built-in name=value / name: value rules
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -53,6 +57,8 @@ export const runCommand: CliCommand = {
         python: { type: 'string' },
         cwd: { type: 'string' },
         'no-git': { type: 'boolean' },
+        'no-capture-scalars': { type: 'boolean' },
+        'scalar-pattern': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -71,6 +77,7 @@ export const runCommand: CliCommand = {
       const [k, v] = parseAssignment(t.includes('=') ? t : `${t}=`);
       tags[k] = v === null ? '' : String(v);
     }
+    const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
 
     const output = scriptOutput(ctx);
@@ -89,6 +96,7 @@ export const runCommand: CliCommand = {
         dataInputs: values.data,
         tags,
         git: !values['no-git'],
+        scalars,
         onOutput: output.emit,
       },
       ctx.logger,

@@ -10,6 +10,7 @@ import { RunStore } from '../../core/runs/RunStore';
 import { paramToString } from '../../core/runs/buildChildCommand';
 import { formatDuration, formatMetric, textTable } from '../../core/runs/formatRun';
 import type { ParamValue, Run } from '../../core/runs/runTypes';
+import { scalarCaptureFlags } from '../scalarCaptureFlags';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
 
@@ -26,6 +27,9 @@ Options:
   --parallel N         runs at once (default 1)
   --experiment NAME    experiment (default: sweep-<id>)
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
+  --no-capture-scalars do not record printed name=value / name: value pairs as metrics ("mlw:" lines still count)
+  --scalar-pattern RE  a regular expression with named groups name, value (and optionally step) for printed
+                       metrics in another format, used instead of the built-in name=value / name: value rules
   --json               print the final runs as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -54,6 +58,8 @@ export const sweepCommand: CliCommand = {
         parallel: { type: 'string' },
         experiment: { type: 'string' },
         python: { type: 'string' },
+        'no-capture-scalars': { type: 'boolean' },
+        'scalar-pattern': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -91,6 +97,7 @@ export const sweepCommand: CliCommand = {
       throw e;
     }
 
+    const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const cwd = ctx.workspace;
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
     const store = new RunStore(ctx.workspace, ctx.logger);
@@ -110,6 +117,7 @@ export const sweepCommand: CliCommand = {
         interpreter,
         experiment: values.experiment,
         cwd,
+        scalars,
         onOutput: output.emit,
       },
       spec,

@@ -6,7 +6,9 @@ import { RunQueue } from '../../core/runs/RunQueue';
 import type { SweepSpec } from '../../core/runs/expandSweep';
 import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import type { Params, Run } from '../../core/runs/runTypes';
-import { openSettings } from '../../vscode/config';
+import { compileScalarPattern } from '../../core/runs/compileScalarPattern';
+import type { ScalarCaptureOptions } from '../../core/runs/ScalarCapture';
+import { openSettings, setting } from '../../vscode/config';
 import { describeSource, pythonInterpreter, type InterpreterChoice } from '../../vscode/pythonInterpreter';
 import { UserError } from '../../vscode/userError';
 import type { RunsTree } from './runsTree';
@@ -36,6 +38,8 @@ export interface LaunchSpec {
 export class RunLauncher extends Disposable {
   readonly output = this.track(vscode.window.createOutputChannel('ML Workbench: Runs'));
   private readonly active = new Map<string, RunHandle>();
+  /** Invalid scalar patterns already reported: one warning per pattern, not one per run. */
+  private readonly badPatterns = new Set<string>();
 
   constructor(
     private readonly tree: RunsTree,
@@ -75,6 +79,31 @@ export class RunLauncher extends Disposable {
     }
   }
 
+  /**
+   * Printed-scalar capture for runs in `cwd`: mlWorkbench.runs.captureScalars and the folder's
+   * mlWorkbench.runs.scalarPattern. An invalid pattern is reported once and the default rules apply.
+   */
+  scalarOptions(cwd: string): ScalarCaptureOptions {
+    const scope = vscode.Uri.file(cwd);
+    const capture = setting('runs.captureScalars', scope);
+    const pattern = setting('runs.scalarPattern', scope).trim();
+    if (!capture || !pattern) return { capture };
+    try {
+      compileScalarPattern(pattern);
+      return { capture, pattern };
+    } catch (e) {
+      if (!this.badPatterns.has(pattern)) {
+        this.badPatterns.add(pattern);
+        const message = `mlWorkbench.runs.scalarPattern: ${(e as Error).message}. Runs use the default name=value / name: value rules.`;
+        this.logger.warn(message);
+        void Promise.resolve(vscode.window.showWarningMessage(message, 'Open Settings')).then((choice) => {
+          if (choice === 'Open Settings') void openSettings('mlWorkbench.runs.scalarPattern');
+        });
+      }
+      return { capture };
+    }
+  }
+
   handle(id: string): RunHandle | undefined {
     return this.active.get(id);
   }
@@ -94,6 +123,7 @@ export class RunLauncher extends Disposable {
       name: spec.name,
       helperDir: this.helperDir,
       onOutput: (text) => this.output.append(text),
+      scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
     };
     const handle = await launchRun(options, this.logger);
     this.active.set(handle.id, handle);
@@ -163,6 +193,7 @@ export class RunLauncher extends Disposable {
         name: spec.name,
         helperDir: this.helperDir,
         onOutput: (text) => this.output.append(text),
+        scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
       },
       { ...sweep, base: { ...spec.params, ...(sweep.base ?? {}) } },
     );
