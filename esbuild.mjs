@@ -1,6 +1,6 @@
 // Bundles the extension host code, the `mlw` CLI, the model server entry and one browser app per webview.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
@@ -67,6 +67,16 @@ const builds = [
   },
 ];
 
+/**
+ * sql.js (SQLite in WebAssembly, for MLflow's mlflow.db) loads its sql-wasm.wasm from beside the bundle that
+ * bundles it; the VSIX carries dist/, so the file ships with it.
+ */
+function copySqlWasm() {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync(createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+}
+
+copySqlWasm();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

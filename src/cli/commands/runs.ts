@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
 import { findRun, listWorkspaceRuns, readRunMetrics } from '../../core/runs/listWorkspaceRuns';
+import { sqliteTrackingUri } from '../../core/runs/mlflowSqlite/sqliteTrackingUri';
 import { readLogged } from '../../core/runs/readLogged';
+import { readMetrics } from '../../core/runs/readMetrics';
+import { runListJson, runShowJson } from '../../core/runs/runJson';
 import { RunStore } from '../../core/runs/RunStore';
 import { bestValue, lowerIsBetter, summarizeMetrics } from '../../core/runs/summarizeMetrics';
 import { formatDuration, formatMetric, formatTime, textTable } from '../../core/runs/formatRun';
@@ -11,8 +14,10 @@ import type { MetricSummary, Run } from '../../core/runs/runTypes';
 const usage = `mlw runs [--experiment NAME] [--status STATUS] [--limit N] [--json]
 mlw runs show <run-id> [--json]
 
-Lists the workspace's runs, newest first: ML Workbench runs (.mlw/runs) and MLflow runs
-(mlruns/). A run whose launcher died while it ran is shown as interrupted.
+Lists the workspace's runs, newest first: ML Workbench runs (.mlw/runs), MLflow runs
+(the file store mlruns/, the SQLite store mlflow.db, and the SQLite store MLFLOW_TRACKING_URI=sqlite:///...
+names) and TensorBoard logs (folders holding events.out.tfevents.* files). A run whose
+launcher died while it ran is shown as interrupted.
 "show" prints one run's metadata and, per metric, the last and best values (best = lowest for
 loss/error-like names, else highest). A run id may be shortened to a unique prefix or suffix.
 
@@ -20,7 +25,17 @@ Options:
   --experiment NAME   only runs of this experiment
   --status STATUS     only runs with this status (queued, running, finished, failed, stopped, interrupted)
   --limit N           at most N runs (default: all)
-  --json              one JSON document: an array of runs, or {run, metrics} for show`;
+  --json              one JSON document. List: an array of runs, each with id, name, status, source
+                      (mlw, mlflow-file, mlflow-sqlite, mlflow-server, tensorboard) and metrics
+                      (metrics.NAME.last is the last value). show: {id, name, status, source, experiment,
+                      params, tags, metrics: {NAME: {last, best, ..., series: [{step, value, time}]}},
+                      artifacts: [{path, sha256, size, stored}], run}`;
+
+/** The SQLite store MLFLOW_TRACKING_URI names (relative to the current directory, as MLflow reads it). */
+function mlflowDbs(): string[] {
+  const db = sqliteTrackingUri(process.env.MLFLOW_TRACKING_URI, process.cwd());
+  return db ? [db] : [];
+}
 
 function metricsCell(run: Run): string {
   const entries = Object.entries(run.metrics ?? {});
@@ -29,7 +44,13 @@ function metricsCell(run: Run): string {
 }
 
 async function list(values: { experiment?: string; status?: string; limit?: string }, ctx: CliContext): Promise<number> {
-  let runs = await listWorkspaceRuns(ctx.workspace, { logger: ctx.logger, signal: ctx.signal });
+  // Every metric's last value, as the CLI contract says: TensorBoard logs are read whole here.
+  let runs = await listWorkspaceRuns(ctx.workspace, {
+    logger: ctx.logger,
+    signal: ctx.signal,
+    tensorboardSummaryBytes: Infinity,
+    mlflowDbs: mlflowDbs(),
+  });
   if (values.experiment !== undefined) runs = runs.filter((r) => r.experiment === values.experiment);
   if (values.status !== undefined) runs = runs.filter((r) => r.status === values.status);
   if (values.limit !== undefined) {
@@ -37,8 +58,15 @@ async function list(values: { experiment?: string; status?: string; limit?: stri
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--limit must be a whole number, not ${values.limit}`);
     runs = runs.slice(0, n);
   }
+  // A run still going (or cut off) has no summary in run.json yet: take its last values from its metrics log.
+  const store = new RunStore(ctx.workspace, ctx.logger);
+  for (const r of runs)
+    if (r.source === 'mlw' && !r.metrics && (r.status === 'running' || r.status === 'interrupted')) {
+      const summary = summarizeMetrics((await readMetrics(store.runDir(r.id))).series);
+      if (Object.keys(summary).length) r.metrics = summary;
+    }
   if (ctx.json) {
-    ctx.out(JSON.stringify(runs, null, 2));
+    ctx.out(JSON.stringify(runs.map(runListJson), null, 2));
     return 0;
   }
   if (!runs.length) {
@@ -63,7 +91,8 @@ async function list(values: { experiment?: string; status?: string; limit?: stri
 
 async function show(id: string, ctx: CliContext): Promise<number> {
   const store = new RunStore(ctx.workspace, ctx.logger);
-  const run = await findRun(ctx.workspace, id, { logger: ctx.logger, store, signal: ctx.signal });
+  const dbs = mlflowDbs();
+  const run = await findRun(ctx.workspace, id, { logger: ctx.logger, store, signal: ctx.signal, mlflowDbs: dbs });
   if (run.source === 'mlw' && (run.status === 'running' || run.status === 'interrupted')) {
     // Not finalized by a launcher (yet): add what the script has declared so far.
     const logged = await readLogged(store.runDir(run.id));
@@ -71,14 +100,15 @@ async function show(id: string, ctx: CliContext): Promise<number> {
     run.tags = { ...run.tags, ...logged.tags };
   }
   // Fresh numbers from the metrics log: the summary in run.json is written only when a run ends.
-  const summary: Record<string, MetricSummary> = summarizeMetrics(await readRunMetrics(ctx.workspace, run, store));
+  const series = await readRunMetrics(ctx.workspace, run, store, { mlflowDbs: dbs });
+  if (ctx.json) {
+    ctx.out(JSON.stringify(runShowJson(run, series), null, 2));
+    return 0;
+  }
+  const summary: Record<string, MetricSummary> = summarizeMetrics(series);
   const metrics = Object.fromEntries(
     Object.entries(summary).map(([k, m]) => [k, { ...m, best: bestValue(k, m), lowerIsBetter: lowerIsBetter(k) }]),
   );
-  if (ctx.json) {
-    ctx.out(JSON.stringify({ run, metrics }, null, 2));
-    return 0;
-  }
   const lines: Array<[string, string]> = [
     ['id', run.id],
     ['name', run.name],
@@ -119,7 +149,7 @@ async function show(id: string, ctx: CliContext): Promise<number> {
     'artifacts',
     run.artifacts.map(
       (f) =>
-        `${f.path}  ${formatBytes(f.size)}${f.sha256 ? `  sha256:${f.sha256.slice(0, 16)}` : ''}${f.stored && f.stored !== f.path ? `  (copy: ${f.stored})` : ''}`,
+        `${f.path}  ${formatBytes(f.size)}${f.sha256 ? `  sha256:${f.sha256.slice(0, 16)}` : ''}${f.stored && f.stored !== f.path ? `  (${f.stored.startsWith('.mlw/blobs/') ? 'snapshot' : 'copy'}: ${f.stored})` : f.snapshot === 'skipped-too-large' ? '  (too large to snapshot: hash only)' : ''}`,
     ),
   );
   const metricRows = Object.entries(metrics).map(([k, m]) => [

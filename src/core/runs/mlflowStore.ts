@@ -5,12 +5,14 @@ import { silentLogger } from '../logger';
 import { makeRun } from './makeRun';
 import { inferValue } from './paramsFile';
 import type { MetricSeries } from './readMetrics';
-import type { FileRecord, MetricSummary, Run, RunStatus } from './runTypes';
+import { listArtifactFiles } from './listArtifactFiles';
+import { mlflowStatus } from './mlflowStatus';
+import type { MetricSummary, Run } from './runTypes';
 import { summarizeMetrics } from './summarizeMetrics';
 
 /**
  * Read-only access to an MLflow file store (`mlruns/`), mapped onto the Run shape with
- * `source: 'mlflow'`. Layout (MLflow FileStore):
+ * `source: 'mlflow-file'`. Layout (MLflow FileStore):
  *   mlruns/<experiment_id>/meta.yaml                    experiment_id, name, lifecycle_stage, artifact_location
  *   mlruns/<experiment_id>/<run_id>/meta.yaml           run_id, run_name, status, start_time, end_time, lifecycle_stage, ...
  *   mlruns/<experiment_id>/<run_id>/params/<key>        the value (keys containing '/' are nested folders)
@@ -18,22 +20,8 @@ import { summarizeMetrics } from './summarizeMetrics';
  *   mlruns/<experiment_id>/<run_id>/tags/<key>          the value (mlflow.runName, mlflow.source.git.commit, ...)
  *   mlruns/<experiment_id>/<run_id>/artifacts/          files
  * Deleted experiments and runs (lifecycle_stage: deleted, or under .trash) are skipped.
- * Artifacts are listed with their size; their sha256 is left empty (not computed while listing).
+ * Artifacts are listed with their size and where MLflow keeps them; their sha256 is left empty (not computed while listing).
  */
-
-// MLflow's RunStatus enum: RUNNING=1, SCHEDULED=2, FINISHED=3, FAILED=4, KILLED=5.
-const STATUS: Record<string, RunStatus> = {
-  '1': 'running',
-  RUNNING: 'running',
-  '2': 'queued',
-  SCHEDULED: 'queued',
-  '3': 'finished',
-  FINISHED: 'finished',
-  '4': 'failed',
-  FAILED: 'failed',
-  '5': 'stopped',
-  KILLED: 'stopped',
-};
 
 const MAX_ARTIFACTS = 500;
 
@@ -120,13 +108,13 @@ async function readRun(runDir: string, experimentName: string, withMetrics: bool
   const endTime = typeof meta.end_time === 'number' ? meta.end_time : null;
   const run = makeRun({
     id,
-    source: 'mlflow',
+    source: 'mlflow-file',
     name: String(tags['mlflow.runName'] ?? meta.run_name ?? meta.name ?? id) || id,
     experiment: experimentName,
     command: tags['mlflow.source.name'] ? [tags['mlflow.source.name']] : meta.source_name ? [String(meta.source_name)] : [],
     cwd: '',
     params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, inferValue(v)])),
-    status: STATUS[String(meta.status)] ?? 'finished',
+    status: mlflowStatus(meta.status),
     startTime,
     endTime,
     durationMs: startTime !== null && endTime !== null ? endTime - startTime : null,
@@ -136,13 +124,7 @@ async function readRun(runDir: string, experimentName: string, withMetrics: bool
   const commit =
     tags['mlflow.source.git.commit'] ?? (typeof meta.source_version === 'string' && meta.source_version ? meta.source_version : undefined);
   if (commit) run.git = { commit, branch: tags['mlflow.source.git.branch'] ?? null, dirty: false, diffHash: null, patchFile: null };
-  const artifactsDir = path.join(runDir, 'artifacts');
-  const artifacts: FileRecord[] = [];
-  for (const rel of await walkFiles(artifactsDir, MAX_ARTIFACTS)) {
-    const st = await fsp.stat(path.join(artifactsDir, ...rel.split('/'))).catch(() => undefined);
-    if (st) artifacts.push({ path: `artifacts/${rel}`, sha256: '', size: st.size, stored: `artifacts/${rel}` });
-  }
-  run.artifacts = artifacts;
+  run.artifacts = await listArtifactFiles(path.join(runDir, 'artifacts'), MAX_ARTIFACTS);
   if (withMetrics) {
     const summary: Record<string, MetricSummary> = summarizeMetrics(await readMlflowMetrics(runDir));
     if (Object.keys(summary).length) run.metrics = summary;

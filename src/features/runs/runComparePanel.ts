@@ -100,7 +100,8 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
         // Finished runs carry their summaries in run.json; others are summarized here, not in the webview.
         const live = fresh.run.status === 'running' || fresh.run.status === 'queued';
         if (!live) this.liveMetrics.delete(e.run.id);
-        const summaries = !live && fresh.run.metrics ? fresh.run.metrics : summarizeMetrics(series);
+        // (An MLflow SQLite listing has only last values: its min and max come from the series read here.)
+        const summaries = !live && fresh.run.metrics && fresh.run.source !== 'mlflow-sqlite' ? fresh.run.metrics : summarizeMetrics(series);
         const payload = { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
         if (live) running = true;
         else this.ended.set(e.run.id, payload);
@@ -120,7 +121,7 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
 
   /** A run's metrics: MLflow runs read whole, ours from where the last reload stopped (again from the start if the file was replaced). */
   private async readSeries(entry: WorkspaceRun): Promise<Map<string, MetricSeries>> {
-    if (entry.run.source === 'mlflow') return readRunMetrics(entry.workspace, entry.run);
+    if (entry.run.source !== 'mlw') return readRunMetrics(entry.workspace, entry.run); // MLflow whole; TensorBoard incrementally in core
     const prev = this.liveMetrics.get(entry.run.id);
     const read = await readMetrics(this.tree.store(entry.workspace).runDir(entry.run.id), { sinceByteOffset: prev?.offset });
     const series = prev && !read.reset ? mergeMetrics(prev.series, read.series) : read.series;

@@ -7,7 +7,7 @@ import { isCI } from '../../support/requires';
 const bundle = path.resolve(__dirname, '../../../../dist/extension.js');
 
 // Activation must stay cheap: the native runtime and the Docker client load only when a command needs them.
-test('the extension bundle loads neither onnxruntime-node nor dockerode at module load', (t) => {
+test('the extension bundle loads neither onnxruntime-node, dockerode nor sql.js at module load', (t) => {
   if (!existsSync(bundle)) {
     if (isCI) throw new Error(`${bundle} is missing: npm run build`);
     t.skip('dist/extension.js is missing: npm run build');
@@ -20,4 +20,9 @@ test('the extension bundle loads neither onnxruntime-node nor dockerode at modul
   // Docker commands load it from its own bundle beside the extension's, on first use.
   assert.ok(text.includes('import("./dockerode.js")'), 'the extension does not load dockerode from dist/dockerode.js');
   assert.ok(existsSync(path.join(path.dirname(bundle), 'dockerode.js')), 'dist/dockerode.js is missing');
+  // sql.js (MLflow's mlflow.db) is initialized on first read, and its WebAssembly ships beside the bundle.
+  const sqlJsAtLoad = text.split('\n').filter((l) => /^(var|const|let) \w+ = (__toESM\()?require_sql_wasm\(\)/.test(l));
+  assert.deepEqual(sqlJsAtLoad, [], 'a module-level load of sql.js');
+  assert.ok(text.includes('__toESM(require_sql_wasm())'), 'sql.js is not bundled, or not loaded lazily');
+  assert.ok(existsSync(path.join(path.dirname(bundle), 'sql-wasm.wasm')), 'dist/sql-wasm.wasm is missing (esbuild.mjs copies it)');
 });

@@ -89,7 +89,7 @@ describe('MLflow file store reader', () => {
     const byName = Object.fromEntries(runs.map((r) => [r.name, r]));
     const r = byName['bold-cat-42'];
     assert.equal(r.id, a);
-    assert.equal(r.source, 'mlflow');
+    assert.equal(r.source, 'mlflow-file');
     assert.equal(r.experiment, 'iris-mlflow');
     assert.equal(r.status, 'finished');
     assert.equal(r.startTime, 1700000000000);
@@ -100,8 +100,10 @@ describe('MLflow file store reader', () => {
     assert.equal(r.notes, 'first try');
     assert.equal(r.tags.team, 'vision');
     assert.equal(r.tags['mlflow.note.content'], undefined);
-    assert.deepEqual(r.artifacts.map((x) => x.path).sort(), ['artifacts/model/MLmodel', 'artifacts/model/model.pkl']);
-    assert.equal(r.artifacts.find((x) => x.path.endsWith('model.pkl'))?.size, 12);
+    assert.deepEqual(r.artifacts.map((x) => x.path).sort(), ['model/MLmodel', 'model/model.pkl']);
+    const pkl = r.artifacts.find((x) => x.path.endsWith('model.pkl'));
+    assert.equal(pkl?.size, 12);
+    assert.equal(pkl?.stored, path.join(root, '1', a, 'artifacts', 'model', 'model.pkl'), 'stored: the file MLflow keeps');
     assert.deepEqual(r.metrics?.loss, { last: 0.25, step: 2, min: 0.25, max: 0.9, count: 3 });
     assert.equal(r.metrics?.['val/acc'].last, 0.8);
     assert.equal(byName['failed-run'].status, 'failed');

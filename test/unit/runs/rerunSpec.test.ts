@@ -46,6 +46,6 @@ describe('rerunSpec', () => {
   });
 
   it('refuses MLflow runs', () => {
-    assert.throws(() => rerunSpec(makeRun({ id: 'm1', source: 'mlflow', command: ['train.py'] }), '/ws'), /cannot be rerun/);
+    assert.throws(() => rerunSpec(makeRun({ id: 'm1', source: 'mlflow-file', command: ['train.py'] }), '/ws'), /cannot be rerun/);
   });
 });
