@@ -9,12 +9,16 @@ import type { EnvironmentReport } from '../core/env/environmentReport';
 // ---- Environment panel ----------------------------------------------------------------------
 
 /** The report is core's own type, sent as checkEnvironment returns it. */
-export type { CheckStatus, EnvironmentCheck, EnvironmentReport } from '../core/env/environmentReport';
+export type { CheckStatus, EnvironmentAction, EnvironmentCheck, EnvironmentReport } from '../core/env/environmentReport';
 
 export type EnvironmentToWebview = { type: 'state'; report: EnvironmentReport; trusted: boolean } | { type: 'busy' };
 
 export type EnvironmentFromWebview =
-  { type: 'ready' } | { type: 'recheck' } | { type: 'openSettings'; query: string } | { type: 'copyReport' };
+  | { type: 'ready' }
+  | { type: 'recheck' }
+  | { type: 'openSettings'; query: string }
+  | { type: 'copyReport' }
+  | { type: 'setWorkspacePythonPath' };
 
 // ---- validation -----------------------------------------------------------------------------
 
@@ -29,6 +33,7 @@ export function parseEnvironmentMessage(raw: unknown): EnvironmentFromWebview | 
     case 'ready':
     case 'recheck':
     case 'copyReport':
+    case 'setWorkspacePythonPath':
       return { type: raw.type };
     case 'openSettings':
       return isShortString(raw.query) && /^[\w.@ :-]*$/.test(raw.query) ? { type: 'openSettings', query: raw.query } : undefined;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
+import type { PythonPathSetting } from '../core/env/explainInterpreter';
 import { SECTION } from './config';
 
 /** Where the interpreter for a run came from. */
@@ -34,11 +35,27 @@ function within<T>(p: Thenable<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-/** mlWorkbench.pythonPath when the user set it (user, workspace or folder), else undefined. */
+/** What VS Code knows about mlWorkbench.pythonPath for `resource`: the value at each level and the one it applies. */
+export function pythonPathSetting(resource: vscode.Uri | undefined): PythonPathSetting {
+  const config = vscode.workspace.getConfiguration(SECTION, resource);
+  const info = config.inspect<string>('pythonPath');
+  return {
+    globalValue: info?.globalValue,
+    workspaceValue: info?.workspaceValue,
+    workspaceFolderValue: info?.workspaceFolderValue,
+    effective: config.get<string>('pythonPath'),
+  };
+}
+
+/**
+ * mlWorkbench.pythonPath when the user set it (user, workspace or folder) and VS Code applies it here,
+ * else undefined. (The setting is machine-scoped: a remote window does not apply the local User value.)
+ */
 function explicitSetting(resource: vscode.Uri | undefined): string | undefined {
-  const info = vscode.workspace.getConfiguration(SECTION, resource).inspect<string>('pythonPath');
-  const value = info?.workspaceFolderValue || info?.workspaceValue || info?.globalValue;
-  return value ? value.trim() || undefined : undefined;
+  const s = pythonPathSetting(resource);
+  const effective = s.effective?.trim();
+  if (!effective) return undefined;
+  return [s.workspaceFolderValue, s.workspaceValue, s.globalValue].some((v) => v?.trim() === effective) ? effective : undefined;
 }
 
 /**

@@ -20,7 +20,13 @@ function render(report: EnvironmentReport, trusted: boolean): void {
       { 'data-check': c.id },
       h('td', {}, c.label),
       h('td', {}, h('span', { class: `status status-${c.status}` }, c.status)),
-      h('td', {}, h('span', { class: 'mono' }, c.detail), c.fix ? h('div', { class: 'muted' }, `Fix: ${c.fix}`) : null),
+      h(
+        'td',
+        {},
+        h('span', { class: 'mono' }, c.detail),
+        c.fix ? h('div', { class: 'muted' }, `Fix: ${c.fix}`) : null,
+        c.action ? h('div', {}, button(c.action.label, { type: c.action.id }, true)) : null,
+      ),
     ),
   );
   root.replaceChildren(

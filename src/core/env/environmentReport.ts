@@ -12,6 +12,14 @@ export interface EnvironmentCheck {
   detail: string;
   /** How to fix it, when status is not ok. */
   fix?: string;
+  /** A button beside the row that does the fix (the extension knows what each id does). */
+  action?: EnvironmentAction;
+}
+
+/** The fixes Check Environment can do itself. */
+export interface EnvironmentAction {
+  id: 'setWorkspacePythonPath';
+  label: string;
 }
 
 export interface EnvironmentReport {
