@@ -39,6 +39,9 @@ export interface RunView {
   meta: Array<[string, string]>;
   /** Last value of each metric. */
   finalMetrics: Record<string, number>;
+  /** The run's tags (with the user's edits) and notes. */
+  tags?: Record<string, string>;
+  notes?: string;
 }
 
 /** Whether smaller or larger values of a metric are better (guessed from its name by the extension). */

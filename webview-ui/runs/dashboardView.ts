@@ -3,6 +3,7 @@ import { h } from '../shared/dom';
 import { color } from './charts';
 import { button, chartControls, formatValue, Raw, table, type ViewState } from './common';
 import { MetricCharts, type ChartSpec } from './metricCharts';
+import { splitMetrics, type MetricValue } from '../lib/splitMetrics';
 
 const STDOUT_MAX = 64 * 1024;
 
@@ -14,10 +15,24 @@ export interface DashboardData {
   deployments: RunDeploymentView[];
 }
 
-/** The dashboard of one run: a chart per metric (raw and smoothed), params, metadata, deployments, output tail. */
+/** How a value of the final-metrics table was logged. */
+function logged(v: MetricValue): string {
+  if (v.points === 0) return 'run summary';
+  const step = v.step === undefined ? '' : `step ${formatValue(v.step)}`;
+  return v.points === 1 ? `once${step ? `, at ${step}` : ''}` : `last of ${v.points} points${step ? ` (${step})` : ''}`;
+}
+
+/**
+ * The dashboard of one run: tags and notes, the final value of every metric (a metric logged once is
+ * only there), a chart per metric with two or more points (raw and smoothed), params, metadata,
+ * deployments, output tail.
+ */
 export class DashboardView {
   private readonly charts: MetricCharts;
   private stdoutEl: HTMLElement | undefined;
+  private readonly valuesEl = h('div', { class: 'runs-values' });
+  /** splitMetrics of the current series; dropped when points arrive or the run changes. */
+  private splitCache: ReturnType<typeof splitMetrics> | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -27,14 +42,60 @@ export class DashboardView {
     private readonly post: (m: RunsFromWebview) => void,
   ) {
     this.charts = new MetricCharts(h('div', { class: 'runs-charts' }), {
-      names: () => [...this.data.series.keys()].sort(),
+      names: () => this.split().curves,
       spec: (m) => this.spec(m),
       log: () => this.view.log,
       empty: () =>
-        this.data.live
-          ? 'Waiting for the first metric…'
-          : 'No metrics were logged. Print name=value or name: value pairs (e.g. print(f"epoch {epoch} loss={loss}")), call mlw_run.log_metric, or set mlWorkbench.runs.scalarPattern for another format.',
+        this.split().values.length
+          ? this.data.live
+            ? 'A chart appears when a metric has a second point.'
+            : 'No metric was logged more than once: nothing to chart.'
+          : this.data.live
+            ? 'Waiting for the first metric…'
+            : 'No metrics were logged. Print name=value or name: value pairs (e.g. print(f"epoch {epoch} loss={loss}")), call mlw_run.log_metric, or set mlWorkbench.runs.scalarPattern for another format.',
     });
+  }
+
+  private split(): ReturnType<typeof splitMetrics> {
+    return (this.splitCache ??= splitMetrics(
+      [...this.data.series].map(([name, raw]) => [name, { steps: raw.stepsView, values: raw.valuesView }]),
+      this.data.run.finalMetrics,
+    ));
+  }
+
+  /** The final-metrics table (every metric's last value; those logged once first). */
+  private renderValues(): void {
+    const values = this.split().values;
+    this.valuesEl.replaceChildren(
+      ...(values.length
+        ? [
+            h('h2', {}, 'Final metrics'),
+            table(
+              'Final metrics',
+              ['Metric', 'Value', 'Logged'],
+              values.map((v) => ({ cells: [v.name, formatValue(v.value), logged(v)] })),
+            ),
+          ]
+        : []),
+    );
+  }
+
+  /** The user's tags (not the tools' mlw./mlflow. ones) and notes, under the title. */
+  private header(): HTMLElement[] {
+    const { run } = this.data;
+    const tags = Object.entries(run.tags ?? {}).filter(([k]) => !/^(mlw|mlflow)\./.test(k));
+    return [
+      ...(tags.length
+        ? [
+            h(
+              'p',
+              { class: 'runs-tags', 'aria-label': 'Tags' },
+              ...tags.map(([k, v]) => h('span', { class: 'runs-tag' }, v ? `${k}: ${v}` : k)),
+            ),
+          ]
+        : []),
+      ...(run.notes ? [h('p', { class: 'runs-notes', 'aria-label': 'Notes' }, run.notes)] : []),
+    ];
   }
 
   private spec(metric: string): ChartSpec | undefined {
@@ -56,12 +117,14 @@ export class DashboardView {
   }
 
   render(): void {
+    this.splitCache = undefined;
     const { run, live } = this.data;
     const params = Object.entries(run.params);
     this.stdoutEl = h('pre', { class: 'runs-stdout mono', tabindex: '0', 'aria-label': 'Output' }, this.data.stdout || '(no output)');
     this.root.replaceChildren(
       h('h1', {}, run.name, ' ', h('span', { class: `runs-status runs-status-${run.status}` }, live ? 'running' : run.status)),
       h('p', { class: 'muted' }, `${run.experiment} · ${run.id}`),
+      ...this.header(),
       h(
         'div',
         { class: 'toolbar' },
@@ -70,6 +133,7 @@ export class DashboardView {
           ? [button('Rerun', () => this.post({ type: 'rerun' }), live), button('Open Output Log', () => this.post({ type: 'openLog' }))]
           : []),
       ),
+      this.valuesEl,
       chartControls(this.view, () => {
         this.save();
         this.charts.draw();
@@ -101,16 +165,6 @@ export class DashboardView {
           ),
         ),
       ),
-      ...(Object.keys(run.finalMetrics).length
-        ? [
-            h('h2', {}, 'Final metrics'),
-            table(
-              'Final metrics',
-              ['Metric', 'Last value'],
-              Object.entries(run.finalMetrics).map(([k, v]) => ({ cells: [k, formatValue(v)] })),
-            ),
-          ]
-        : []),
       ...(this.data.deployments.length
         ? [
             h('h2', {}, 'Deployments'),
@@ -125,6 +179,7 @@ export class DashboardView {
       ...(run.source === 'mlw' ? [h('h2', {}, 'Output'), this.stdoutEl] : []),
     );
     this.root.setAttribute('aria-busy', 'false');
+    this.renderValues();
     this.charts.draw();
     this.stdoutEl.scrollTop = this.stdoutEl.scrollHeight;
   }
@@ -139,6 +194,8 @@ export class DashboardView {
       s.push(p.steps, p.values);
       changed.push(name);
     }
+    this.splitCache = undefined;
+    this.renderValues();
     if (reset) this.charts.draw();
     else this.charts.update(changed);
   }

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readSync, type Dirent } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger';
@@ -10,6 +10,7 @@ import { sha256File } from '../sha256File';
 import { fileRecord } from './hashFile';
 import { makeRun, normalizeRun } from './makeRun';
 import { processLiveness } from './processLiveness';
+import { applyRunMeta, META_FILE, parseRunMeta, type RunMeta } from './runMeta';
 import { isSafeRunId, newRunId } from './runId';
 import { ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE, type FileRecord, type Run } from './runTypes';
 import { PathEscapeError, resolveInside, sanitizeName } from './safePath';
@@ -38,6 +39,8 @@ export class RunStore {
   /** The workspace folder: default working directory of runs. */
   readonly workspace: string;
   private readonly cache = new Map<string, CacheEntry>();
+  /** meta.json of each run that has one, by id (see runMeta.ts). */
+  private readonly metaCache = new Map<string, { mtimeMs: number; size: number; meta: RunMeta | undefined }>();
   private readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(
@@ -103,10 +106,57 @@ export class RunStore {
     return this.parse(id, text);
   }
 
-  /** A run as it should be shown: status `interrupted` when its owner died while it was queued or running. */
+  /**
+   * A run as it should be shown: with the user's edits of meta.json (name, experiment, tags, notes)
+   * applied, and status `interrupted` when its owner died while it was queued or running.
+   */
   async readRun(id: string): Promise<Run | undefined> {
     const run = await this.readRawRun(id);
-    return run && this.withLiveStatus(run);
+    return run && this.withLiveStatus(applyRunMeta(run, this.readMetaSync(id)));
+  }
+
+  /** The user's edits of run `id` (its meta.json), or undefined when there are none. */
+  async readMeta(id: string): Promise<RunMeta | undefined> {
+    this.runDir(id);
+    return this.readMetaSync(id);
+  }
+
+  /**
+   * Changes the user-owned fields of run `id` (name, experiment, tags, notes) in its meta.json,
+   * written atomically; run.json is left as it is. Works on runs of any status.
+   */
+  async updateMeta(id: string, change: (meta: RunMeta) => void): Promise<RunMeta> {
+    this.runDir(id); // validates the id
+    const dir = await resolveInside(this.dir, id); // the folder must not be a link out of the store
+    if (!(await this.readRawRun(id))) throw new Error(`No such run: ${id}`);
+    const meta: RunMeta = { ...(this.readMetaSync(id) ?? { schema: 1 }) };
+    change(meta);
+    meta.schema = 1;
+    meta.updatedTime = Date.now();
+    await writeFileAtomic(path.join(dir, META_FILE), JSON.stringify(meta, null, 1) + '\n');
+    this.metaCache.delete(id);
+    return meta;
+  }
+
+  /** meta.json of a run, from the cache while its mtime and size are unchanged; undefined when absent or unreadable. */
+  private readMetaSync(id: string): RunMeta | undefined {
+    const file = path.join(this.dir, id, META_FILE);
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st) {
+      this.metaCache.delete(id);
+      return undefined;
+    }
+    const hit = this.metaCache.get(id);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.meta;
+    let meta: RunMeta | undefined;
+    try {
+      meta = parseRunMeta(readFileSync(file, 'utf8'));
+      if (!meta) this.logger.warn(`Run folder ${id}: ${META_FILE} is not valid JSON; the run is shown without its edits`);
+    } catch (e) {
+      this.logger.warn(`Run folder ${id}: cannot read ${META_FILE}: ${(e as Error).message}`);
+    }
+    this.metaCache.set(id, { mtimeMs: st.mtimeMs, size: st.size, meta });
+    return meta;
   }
 
   private parse(id: string, text: string): Run | undefined {
@@ -165,6 +215,7 @@ export class RunStore {
     const ids = entries.filter((e) => e.isDirectory() && isSafeRunId(e.name)).map((e) => e.name);
     const live = new Set(ids);
     for (const id of this.cache.keys()) if (!live.has(id)) this.cache.delete(id);
+    for (const id of this.metaCache.keys()) if (!live.has(id)) this.metaCache.delete(id);
     const sliceMs = options.sliceMs ?? 8;
     const out: Run[] = [];
     let sliceStart = performance.now();
@@ -174,7 +225,8 @@ export class RunStore {
         options.signal?.throwIfAborted();
         sliceStart = performance.now();
       }
-      const run = this.readCachedSync(id);
+      const stored = this.readCachedSync(id);
+      const run = stored && applyRunMeta(stored, this.readMetaSync(id));
       if (run) out.push(run.status === 'running' || run.status === 'queued' ? await this.withLiveStatus(run) : run);
     }
     return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -206,6 +258,7 @@ export class RunStore {
   async deleteRun(id: string): Promise<void> {
     await fsp.rm(this.runDir(id), { recursive: true, force: true });
     this.cache.delete(id);
+    this.metaCache.delete(id);
   }
 
   /**

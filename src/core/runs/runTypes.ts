@@ -3,7 +3,8 @@
  * the CLI and (through the extension) the runs views. Plain data only.
  *
  * On disk, a run is a folder `.mlw/runs/<run-id>/`:
- *   run.json       this `Run` object (written atomically: tmp file + rename)
+ *   run.json       this `Run` object (written atomically: tmp file + rename); never changes once the run has ended
+ *   meta.json      the user's later edits of name, experiment, tags and notes, applied on read (see runMeta.ts)
  *   metrics.jsonl  append-only, one line per point: {"k":name,"v":value,"s":step,"t":epoch ms}
  *   logged.jsonl   append-only, what the script declared through the Python helper:
  *                  {"type":"param","k":..,"v":..} | {"type":"tag","k":..,"v":..} | {"type":"artifact","path":..,"copied":bool}
@@ -11,6 +12,8 @@
  *   git.patch      `git diff HEAD` at launch, when the tree was dirty
  *   heartbeat      touched by the process that owns a running run (see processLiveness.ts)
  *   artifacts/     files copied into the run (log_artifact(path, copy=True))
+ *
+ * `.mlw/runs/experiments.json` lists the experiments made before they have runs (see experiments.ts).
  */
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted';

@@ -3,6 +3,7 @@ import { Command, View } from '../../commandIds';
 import type { Feature, FeatureContext } from '../feature';
 import { RunCodeLensProvider } from './runCodeLensProvider';
 import { RunLauncher } from './runLauncher';
+import { runMetaCommands } from './runMetaCommands';
 import { runsCommands } from './runsCommands';
 import { RunsTree } from './runsTree';
 
@@ -14,6 +15,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
     commands: {
       [Command.refreshRuns]: { run: () => tree.refresh() },
       ...runsCommands(tree, launcher, extension.extensionUri, log),
+      ...runMetaCommands(tree),
     },
     disposables: [
       tree,

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { Command } from '../../commandIds';
-
-const MAIN_GUARD = /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/;
+import { MAIN_GUARD } from '../../core/runs/orderScripts';
 
 /** "Run as Experiment" above `if __name__ == "__main__":` in Python files. */
 export class RunCodeLensProvider implements vscode.CodeLensProvider {

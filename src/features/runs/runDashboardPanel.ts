@@ -56,6 +56,12 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
     });
   }
 
+  /** Sends an open dashboard of the run its state again (after a rename, or new tags or notes). */
+  static async reload(runId: string): Promise<void> {
+    const open = RunDashboardPanel.panels.get(runId);
+    if (open && !open.isDisposed) await open.load();
+  }
+
   /** Closes the dashboard of a run (e.g. when the run is deleted). */
   static close(runId: string): void {
     RunDashboardPanel.panels.close(runId);
@@ -104,6 +110,7 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
     this.stopTailing();
     const fresh = await this.tree.find(this.run.id);
     if (fresh) this.run = fresh.run;
+    this.panel.title = `Run: ${this.run.name}`;
     const deployments = await this.deployments();
     if (this.run.source !== 'mlw') {
       const series = await readRunMetrics(this.entry.workspace, this.run);

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger';
 import { formatDuration } from '../../core/runs/formatRun';
 import { launchRun, type LaunchOptions, type RunHandle } from '../../core/runs/launchRun';
 import { RunQueue } from '../../core/runs/RunQueue';
+import { LinePrefixer } from '../../core/runs/LinePrefixer';
 import type { SweepSpec } from '../../core/runs/expandSweep';
 import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import type { Params, Run } from '../../core/runs/runTypes';
@@ -168,10 +169,18 @@ export class RunLauncher extends Disposable {
       parallelism,
       logger: this.logger,
       launch: async (options, logger, signal) => {
-        const handle = await launchRun(options, logger, signal);
+        // Runs going in parallel share the channel: each of their lines gets `[run-name] ` in front.
+        const prefixer = parallelism > 1 ? new LinePrefixer(`[${options.name ?? options.runId ?? 'run'}] `) : undefined;
+        const append = (text: string) => text && this.output.append(text);
+        const handle = await launchRun(
+          prefixer ? { ...options, onOutput: (text) => append(prefixer.push(text)) } : options,
+          logger,
+          signal,
+        );
         this.active.set(handle.id, handle);
         this.output.appendLine(`\n▶ ${handle.run.name} (${handle.id}): ${handle.run.command.join(' ')}`);
         void handle.done.then((final) => {
+          if (prefixer) append(prefixer.flush());
           this.active.delete(handle.id);
           this.output.appendLine(
             `■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`,

@@ -1,6 +1,7 @@
 import { formatDuration, formatTime } from '../../core/runs/formatRun';
 import type { MetricSeries } from '../../core/runs/readMetrics';
 import type { Run } from '../../core/runs/runTypes';
+import { isSystemTag } from '../../core/runs/runMeta';
 import type { RunView } from '../../shared/runsProtocol';
 
 /** What the dashboard shows about a run. */
@@ -21,8 +22,11 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
   if (run.git)
     meta.push(['Git', `${run.git.branch ?? '(detached)'} @ ${run.git.commit?.slice(0, 10) ?? '?'}${run.git.dirty ? ' (dirty)' : ''}`]);
   for (const a of run.artifacts.slice(0, 20)) meta.push(['Artifact', a.path]);
-  for (const [k, v] of Object.entries(run.tags).slice(0, 20)) meta.push([`Tag ${k}`, v]);
-  if (run.notes) meta.push(['Notes', run.notes]);
+  // The user's tags and the notes show under the title; the tools' own tags (mlw.sweep, mlflow.*) here.
+  for (const [k, v] of Object.entries(run.tags)
+    .filter(([t]) => isSystemTag(t))
+    .slice(0, 20))
+    meta.push([`Tag ${k}`, v]);
   if (run.error) meta.push(['Error', run.error]);
   const finalMetrics: Record<string, number> = {};
   for (const [k, m] of Object.entries(run.metrics ?? {})) finalMetrics[k] = m.last;
@@ -40,5 +44,7 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
     params: { ...run.params },
     meta,
     finalMetrics,
+    tags: { ...run.tags },
+    notes: run.notes,
   };
 }

@@ -17,6 +17,7 @@ import { RunDashboardPanel } from './runDashboardPanel';
 import type { RunLauncher } from './runLauncher';
 import { rerunSpec } from './rerunSpec';
 import { splitAssignments } from './splitAssignments';
+import { orderScripts, readMainGuards } from '../../core/runs/orderScripts';
 import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
@@ -25,6 +26,8 @@ import { runCommand } from '../../commands';
 export interface RunExperimentOptions {
   params?: Record<string, string>;
   wait?: boolean;
+  /** The experiment the run goes into (default: `Default`). */
+  experiment?: string;
 }
 
 /** Options of `mlWorkbench.runSweep` when called with a script URI (tests, other extensions): no pickers. */
@@ -68,17 +71,17 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     return picked.entry;
   }
 
+  /** The script picker: the active editor's script, then entry scripts (train*.py, a __main__ block); no vendored or test files. */
   async function pickScript(title = 'Run Experiment: pick the training script'): Promise<vscode.Uri> {
     const active = vscode.window.activeTextEditor?.document;
     const uris = await vscode.workspace.findFiles('**/*.py', setting('excludeGlob'), 2000);
     const first = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri : undefined;
-    const ordered = [
-      ...(first ? [first] : []),
-      ...uris.filter((u) => u.toString() !== first?.toString()).sort((a, b) => a.fsPath.localeCompare(b.fsPath)),
-    ];
-    if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace.');
+    if (first && !uris.some((u) => u.toString() === first.toString())) uris.push(first);
+    const candidates = await readMainGuards(uris.map((uri) => ({ uri, file: uri.fsPath, relative: vscode.workspace.asRelativePath(uri) })));
+    const ordered = orderScripts(candidates, first && vscode.workspace.asRelativePath(first));
+    if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace, apart from tests and installed packages.');
     const picked = await vscode.window.showQuickPick(
-      ordered.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+      ordered.map(({ uri, relative }) => ({ label: path.basename(uri.fsPath), description: relative, uri })),
       { title, matchOnDescription: true },
     );
     if (!picked) throw new vscode.CancellationError();
@@ -87,8 +90,13 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
 
   async function runExperiment(arg?: unknown, options?: unknown): Promise<unknown> {
     const given = arg instanceof vscode.Uri ? arg : undefined;
-    const opts: RunExperimentOptions = typeof options === 'object' && options !== null ? (options as RunExperimentOptions) : {};
-    const script = given ?? (await pickScript());
+    // Options (a plain object) come from code: no params prompt. The Explorer (uri, [uris]), the CodeLens (uri) and the palette ask.
+    const programmatic = typeof options === 'object' && options !== null && !Array.isArray(options);
+    const opts: RunExperimentOptions = programmatic ? (options as RunExperimentOptions) : {};
+    const experiment = isNode(arg) && arg.type === 'experiment' ? arg.own?.name : opts.experiment;
+    if (isNode(arg) && arg.type === 'experiment' && !experiment)
+      throw new UserError(`Experiment ${arg.name} belongs to another tool's store: runs launched here go to ML Workbench experiments.`);
+    const script = given ?? (await pickScript(experiment ? `Run in ${experiment}: pick the training script` : undefined));
     if (script.scheme !== 'file') throw new UserError('Only scripts on the local file system can be run.');
     const folder = vscode.workspace.getWorkspaceFolder(script) ?? vscode.workspace.workspaceFolders?.[0];
     if (!folder) throw new UserError('Open a folder to run experiments: runs are kept in the workspace under .mlw/runs.');
@@ -98,7 +106,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     await launcher.interpreter(workspace); // fail early, before asking for params
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));
     let params: Params = paramsFile ? await readParamsFile(paramsFile) : {};
-    if (given) {
+    if (given && programmatic) {
       params = applyOverrides(
         params,
         Object.entries(opts.params ?? {}).map(([k, v]) => `${k}=${v}`),
@@ -125,12 +133,13 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
       if (text === undefined) throw new vscode.CancellationError();
       params = applyOverrides({}, splitAssignments(text));
     }
-    return launcher.start({ workspace, script: script.fsPath, params, cwd: workspace }, opts.wait === true);
+    return launcher.start({ workspace, script: script.fsPath, params, cwd: workspace, experiment }, opts.wait === true);
   }
 
   async function runSweep(arg?: unknown, options?: unknown): Promise<unknown> {
     const given = arg instanceof vscode.Uri ? arg : undefined;
     const opts = typeof options === 'object' && options !== null ? (options as Partial<RunSweepOptions>) : {};
+    const experiment = isNode(arg) && arg.type === 'experiment' ? arg.own?.name : undefined;
     const script = given ?? (await pickScript('Run Sweep: pick the training script'));
     if (script.scheme !== 'file') throw new UserError('Only scripts on the local file system can be run.');
     const folder = vscode.workspace.getWorkspaceFolder(script) ?? vscode.workspace.workspaceFolders?.[0];
@@ -179,7 +188,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     const parallelism = opts.parallelism ?? setting('runs.parallelism');
     try {
       return await launcher.startSweep(
-        { workspace, script: script.fsPath, params: base, cwd: workspace },
+        { workspace, script: script.fsPath, params: base, cwd: workspace, experiment },
         { grid },
         parallelism,
         opts.wait === true,

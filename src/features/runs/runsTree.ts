@@ -6,6 +6,8 @@ import { RunStore } from '../../core/runs/RunStore';
 import type { Run, RunStatus } from '../../core/runs/runTypes';
 import { Disposable } from '../../vscode/disposable';
 import { Command } from '../../commandIds';
+import { readExperiments } from '../../core/runs/experiments';
+import { isSystemTag } from '../../core/runs/runMeta';
 
 /** A run together with the workspace folder it belongs to. */
 export interface WorkspaceRun {
@@ -14,7 +16,13 @@ export interface WorkspaceRun {
   workspace: string;
 }
 
-export type RunsNode = { type: 'experiment'; name: string; runs: WorkspaceRun[] } | { type: 'run'; entry: WorkspaceRun };
+/**
+ * A tree node. An experiment of ML Workbench's own store carries `own`: its name as its runs hold it and
+ * the workspace folders it is in (an experiment made with New Experiment may have no runs yet).
+ */
+export type RunsNode =
+  | { type: 'experiment'; name: string; runs: WorkspaceRun[]; own?: { name: string; workspaces: string[] } }
+  | { type: 'run'; entry: WorkspaceRun };
 
 const ICONS: Record<RunStatus, [string, string | undefined]> = {
   queued: ['clock', undefined],
@@ -59,7 +67,7 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
   constructor(private readonly logger: Logger) {
     super();
     const soon = () => this.scheduleRefresh();
-    for (const glob of ['**/.mlw/runs/**/run.json', '**/mlruns/**']) {
+    for (const glob of ['**/.mlw/runs/**/run.json', '**/.mlw/runs/**/meta.json', '**/.mlw/runs/experiments.json', '**/mlruns/**']) {
       const watcher = this.track(vscode.workspace.createFileSystemWatcher(glob));
       this.track(watcher.onDidCreate(soon));
       this.track(watcher.onDidChange(soon));
@@ -139,22 +147,41 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     if (node?.type === 'experiment') return node.runs.map((entry) => ({ type: 'run', entry }));
     if (node) return [];
     const groups = new Map<string, WorkspaceRun[]>();
+    const own = new Map<string, Set<string>>(); // our experiments: name -> workspace folders
+    const ours = (name: string, workspace: string) => {
+      let set = own.get(name);
+      if (!set) own.set(name, (set = new Set()));
+      set.add(workspace);
+      if (!groups.has(name)) groups.set(name, []);
+    };
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      for (const x of await readExperiments(this.store(folder.uri.fsPath))) ours(x.name, folder.uri.fsPath);
+    }
     for (const e of await this.runs()) {
+      if (e.run.source === 'mlw') ours(e.run.experiment, e.workspace);
       const key = e.run.source === 'mlflow' ? `${e.run.experiment} (MLflow)` : e.run.experiment;
       let list = groups.get(key);
       if (!list) groups.set(key, (list = []));
       list.push(e);
     }
-    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, runs]) => ({ type: 'experiment', name, runs }));
+    return [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, runs]): RunsNode => {
+        const folders = own.get(name);
+        return folders ? { type: 'experiment', name, runs, own: { name, workspaces: [...folders] } } : { type: 'experiment', name, runs };
+      });
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (node.type === 'experiment') {
-      const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+      const empty = node.runs.length === 0;
+      const item = new vscode.TreeItem(node.name, empty ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
       item.id = `experiment:${node.name}`;
       item.iconPath = new vscode.ThemeIcon('beaker');
-      item.description = `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
-      item.contextValue = 'experiment';
+      item.description = empty ? 'no runs yet' : `${node.runs.length} run${node.runs.length === 1 ? '' : 's'}`;
+      // `experiment`: ours (rename, run into it); `experiment.readonly`: another store's.
+      item.contextValue = node.own ? 'experiment' : 'experiment.readonly';
       return item;
     }
     const { run } = node.entry;
@@ -188,6 +215,9 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
       for (const [k, m] of metrics.slice(0, 20))
         md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${formatMetric(m.min)} | ${formatMetric(m.max)} |\n`);
     }
+    const tags = Object.entries(run.tags).filter(([k]) => !isSystemTag(k));
+    if (tags.length) md.appendMarkdown(`\n**Tags:** ${tags.map(([k, v]) => escapeMd(v ? `${k}=${v}` : k)).join(' · ')}\n`);
+    if (run.notes) md.appendMarkdown(`\n${escapeMd(run.notes.length > 500 ? `${run.notes.slice(0, 500)}…` : run.notes)}\n`);
     if (run.error) md.appendMarkdown(`\n${escapeMd(run.error)}\n`);
     md.appendMarkdown(`\n\`${run.id}\``);
     return md;
