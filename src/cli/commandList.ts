@@ -3,6 +3,7 @@ import { benchCommand } from './commands/bench';
 import { containerizeCommand } from './commands/containerize';
 import { deployCommand } from './commands/deploy';
 import { doctorCommand } from './commands/doctor';
+import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
 import { newCommand } from './commands/new';
 import { profileCommand } from './commands/profile';
@@ -21,6 +22,7 @@ export const commandList: CliCommand[] = [
   runCommand,
   sweepCommand,
   runsCommand,
+  gcCommand,
   serveCommand,
   containerizeCommand,
   deployCommand,

@@ -11,6 +11,7 @@ export interface Settings {
   'runs.parallelism': number;
   'runs.captureScalars': boolean;
   'runs.scalarPattern': string;
+  'runs.snapshotMaxBytes': number;
   executionProviders: string[];
   executionProviderFallback: boolean;
 }

@@ -11,6 +11,7 @@ import type { ParamsMode } from '../../core/runs/buildChildCommand';
 import type { Params } from '../../core/runs/runTypes';
 import { formatDuration } from '../../core/runs/formatRun';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
+import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -33,6 +34,9 @@ Options:
   --no-capture-scalars do not record printed name=value / name: value pairs as metrics ("mlw:" lines still count)
   --scalar-pattern RE  a regular expression with named groups name, value (and optionally step) for printed
                        metrics in another format, used instead of the built-in name=value / name: value rules
+  --snapshot-max-bytes N
+                       artifacts larger than N bytes are recorded by sha256 only, not snapshotted into
+                       .mlw/blobs/ (default 2147483648 = 2 GiB; 0 = no limit)
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -59,6 +63,7 @@ export const runCommand: CliCommand = {
         'no-git': { type: 'boolean' },
         'no-capture-scalars': { type: 'boolean' },
         'scalar-pattern': { type: 'string' },
+        'snapshot-max-bytes': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -78,6 +83,7 @@ export const runCommand: CliCommand = {
       tags[k] = v === null ? '' : String(v);
     }
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
+    const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
 
     const output = scriptOutput(ctx);
@@ -97,6 +103,7 @@ export const runCommand: CliCommand = {
         tags,
         git: !values['no-git'],
         scalars,
+        snapshotMaxBytes,
         onOutput: output.emit,
       },
       ctx.logger,

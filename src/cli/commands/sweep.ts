@@ -11,6 +11,7 @@ import { paramToString } from '../../core/runs/buildChildCommand';
 import { formatDuration, formatMetric, textTable } from '../../core/runs/formatRun';
 import type { ParamValue, Run } from '../../core/runs/runTypes';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
+import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
 
@@ -30,6 +31,9 @@ Options:
   --no-capture-scalars do not record printed name=value / name: value pairs as metrics ("mlw:" lines still count)
   --scalar-pattern RE  a regular expression with named groups name, value (and optionally step) for printed
                        metrics in another format, used instead of the built-in name=value / name: value rules
+  --snapshot-max-bytes N
+                       artifacts larger than N bytes are recorded by sha256 only, not snapshotted into
+                       .mlw/blobs/ (default 2147483648 = 2 GiB; 0 = no limit)
   --json               print the final runs as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -60,6 +64,7 @@ export const sweepCommand: CliCommand = {
         python: { type: 'string' },
         'no-capture-scalars': { type: 'boolean' },
         'scalar-pattern': { type: 'string' },
+        'snapshot-max-bytes': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -98,6 +103,7 @@ export const sweepCommand: CliCommand = {
     }
 
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
+    const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const cwd = ctx.workspace;
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
     const store = new RunStore(ctx.workspace, ctx.logger);
@@ -118,6 +124,7 @@ export const sweepCommand: CliCommand = {
         experiment: values.experiment,
         cwd,
         scalars,
+        snapshotMaxBytes,
         onOutput: output.emit,
       },
       spec,

@@ -1,19 +1,33 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { closeSync, createWriteStream, fstatSync, openSync, promises as fsp, readFileSync, readSync, statSync, type Dirent } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  createWriteStream,
+  fstatSync,
+  openSync,
+  promises as fsp,
+  readFileSync,
+  readSync,
+  statSync,
+  type Dirent,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { writeFileAtomic } from './atomicWrite';
 import { sha256File } from '../sha256File';
-import { fileRecord } from './hashFile';
+import { recordedPath } from './hashFile';
 import { makeRun, normalizeRun } from './makeRun';
 import { processLiveness } from './processLiveness';
 import { applyRunMeta, META_FILE, parseRunMeta, type RunMeta } from './runMeta';
 import { isSafeRunId, newRunId } from './runId';
 import { ARTIFACTS_DIR, HEARTBEAT_FILE, RUN_FILE, type FileRecord, type Run } from './runTypes';
 import { PathEscapeError, resolveInside, sanitizeName } from './safePath';
+import { BLOBS_FOLDER } from './snapshot/blobPaths';
+import { DEFAULT_SNAPSHOT_MAX_BYTES, overSnapshotLimit } from './snapshot/snapshotLimit';
+import { snapshotToBlob } from './snapshot/snapshotToBlob';
 
 export const STORE_DIR = path.join('.mlw', 'runs');
 
@@ -38,6 +52,8 @@ export class RunStore {
   readonly dir: string;
   /** The workspace folder: default working directory of runs. */
   readonly workspace: string;
+  /** The content-addressed snapshots of artifacts, next to the runs folder: `<workspace>/.mlw/blobs/`. */
+  readonly blobsDir: string;
   private readonly cache = new Map<string, CacheEntry>();
   /** meta.json of each run that has one, by id (see runMeta.ts). */
   private readonly metaCache = new Map<string, { mtimeMs: number; size: number; meta: RunMeta | undefined }>();
@@ -50,6 +66,7 @@ export class RunStore {
   ) {
     this.workspace = path.resolve(workspace);
     this.dir = path.resolve(options.dir ?? path.join(this.workspace, STORE_DIR));
+    this.blobsDir = path.join(path.dirname(this.dir), BLOBS_FOLDER);
   }
 
   /** Creates the store folder, with a .gitignore so that runs never make the repository dirty. */
@@ -262,33 +279,91 @@ export class RunStore {
   }
 
   /**
-   * Records an artifact of run `id`. With `copy`, the file is copied to
-   * `<run>/artifacts/<sanitized name>` (never outside the run folder, whatever the name).
+   * Records an artifact of run `id` in its run.json, snapshotted (see snapshotArtifact). With `copy`, the file
+   * is also copied to `<run>/artifacts/<sanitized name>` (never outside the run folder, whatever the name).
    */
   async addArtifact(
     id: string,
     source: string,
-    options: { copy?: boolean; name?: string; signal?: AbortSignal } = {},
+    options: { copy?: boolean; name?: string; maxBytes?: number; signal?: AbortSignal } = {},
   ): Promise<FileRecord> {
     const run = await this.readRawRun(id);
     if (!run) throw new Error(`No such run: ${id}`);
     const cwd = run.cwd || process.cwd();
-    const record = await fileRecord(source, cwd, options.signal);
+    let file = path.resolve(cwd, source);
     if (options.copy) {
       const rel = path.posix.join(ARTIFACTS_DIR, sanitizeName(options.name ?? path.basename(source), 'artifact'));
       const dest = await resolveInside(this.runDir(id), rel);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await resolveInside(this.runDir(id), rel); // the artifacts folder itself must not be a link out
-      await fsp.copyFile(path.resolve(cwd, source), dest);
-      const copied = await sha256File(dest, options.signal);
-      if (copied.sha256 !== record.sha256) throw new Error(`Artifact changed while it was copied: ${source}`);
-      record.stored = rel;
+      // Replaced, never rewritten in place: a snapshot may be a hard link to the previous copy of that name.
+      const tmp = path.join(path.dirname(dest), `.mlw-copy-${randomBytes(6).toString('hex')}`);
+      try {
+        await fsp.copyFile(file, tmp, fsConstants.COPYFILE_EXCL);
+        await fsp.rename(tmp, dest);
+      } finally {
+        await fsp.rm(tmp, { force: true });
+      }
+      file = dest;
     }
+    const record = await this.snapshotArtifact(id, file, { cwd, path: source, maxBytes: options.maxBytes, signal: options.signal });
     await this.updateRun(id, (r) => {
       r.artifacts = r.artifacts.filter((a) => a.path !== record.path || a.stored !== record.stored);
       r.artifacts.push(record);
     });
     return record;
+  }
+
+  /**
+   * Snapshots `file`, an artifact of run `id`, into the content-addressed store (`.mlw/blobs/sha256/ab/cdef…`,
+   * read-only, deduplicated by sha256) so later runs never change it, and returns its record: `path` as given
+   * (relative to `cwd` when inside it; `options.path` overrides), the snapshot's sha256 and size, and `stored`,
+   * the blob relative to the workspace. A file over `maxBytes` (default 2 GiB, 0: no limit) is hashed only:
+   * no `stored`, and `snapshot: 'skipped-too-large'`. Does not change run.json (the caller records the result).
+   *
+   * The bytes are cloned (reflink) where the filesystem can; files inside the run folder, which are only ever
+   * replaced, may be hard linked; anything else is copied. A workspace file is never hard linked: the next run's
+   * `open('model.onnx', 'wb')` rewrites the same file, and would change the snapshot with it.
+   */
+  async snapshotArtifact(
+    id: string,
+    file: string,
+    options: { cwd?: string; path?: string; maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<FileRecord> {
+    const runDir = this.runDir(id);
+    const cwd = options.cwd ?? ((await this.readRawRun(id))?.cwd || this.workspace);
+    const abs = path.resolve(cwd, file);
+    const recorded = recordedPath(options.path ?? abs, cwd);
+    const st = await fsp.stat(abs);
+    if (!st.isFile()) throw new Error(`Not a file: ${abs}`);
+    if (overSnapshotLimit(st.size, options.maxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES)) {
+      const { sha256, size } = await sha256File(abs, options.signal);
+      return { path: recorded, sha256, size, snapshot: 'skipped-too-large' };
+    }
+    await this.ensureBlobs();
+    const [realRun, realFile] = await Promise.all([fsp.realpath(runDir).catch(() => runDir), fsp.realpath(abs)]);
+    const rel = path.relative(realRun, realFile);
+    const owned = !!rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+    const blob = await snapshotToBlob(abs, this.blobsDir, { allowHardLink: owned, signal: options.signal });
+    this.logger.debug(
+      `Run ${id}: ${recorded} -> ${blob.relative} (${blob.method === 'existing' ? `already stored, ${blob.taken}` : blob.method})`,
+    );
+    return {
+      path: recorded,
+      sha256: blob.sha256,
+      size: blob.size,
+      stored: path.relative(this.workspace, blob.file).split(path.sep).join('/'),
+    };
+  }
+
+  /** The blobs folder, with a .gitignore so that snapshots never make the repository dirty. */
+  private async ensureBlobs(): Promise<void> {
+    await fsp.mkdir(this.blobsDir, { recursive: true });
+    await fsp
+      .writeFile(path.join(this.blobsDir, '.gitignore'), '# ML Workbench artifact snapshots: not versioned\n*\n', { flag: 'wx' })
+      .catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../logger';
-import { fileRecord, recordedPath } from './hashFile';
+import { formatBytes } from '../format/formatBytes';
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from './snapshot/snapshotLimit';
 import type { MetricsWriter } from './MetricsWriter';
 import { readLogged } from './readLogged';
 import { readMetrics } from './readMetrics';
@@ -28,24 +29,37 @@ export interface FinishInput {
   cwd: string;
   before?: FileSnapshot;
   scan?: ScanOptions;
+  /** Artifacts larger than this are recorded by sha256 only (default 2 GiB; 0: no limit). */
+  snapshotMaxBytes?: number;
+  /** Told a line for the run's output, e.g. that an artifact was too large to snapshot. */
+  onNote?: (line: string) => void | Promise<void>;
   logger: Logger;
 }
 
-/** The artifacts of a run: what the script declared (hashed now), plus new or changed model files under cwd. */
+/**
+ * The artifacts of a run: what the script declared, plus new or changed model files under cwd, each snapshotted
+ * into the store's blobs now (see RunStore.snapshotArtifact), so that the next run cannot change them.
+ */
 async function collectArtifacts(input: FinishInput, declared: Array<{ path: string; stored?: string }>): Promise<FileRecord[]> {
   const { store, run, cwd, logger } = input;
   const dir = store.runDir(run.id);
   const out: FileRecord[] = [];
   const seen = new Set<string>();
+  const snapshot = async (file: string, recorded?: string): Promise<void> => {
+    const rec = await store.snapshotArtifact(run.id, file, { cwd, path: recorded, maxBytes: input.snapshotMaxBytes });
+    if (rec.snapshot === 'skipped-too-large') {
+      const limit = input.snapshotMaxBytes ?? DEFAULT_SNAPSHOT_MAX_BYTES;
+      const line = `mlw: ${rec.path} (${formatBytes(rec.size)}) recorded by sha256 only, not snapshotted: larger than the snapshot limit of ${formatBytes(limit)} (mlWorkbench.runs.snapshotMaxBytes, mlw run --snapshot-max-bytes; 0 = no limit). A later run can change this file.`;
+      logger.warn(`Run ${run.id}: ${line.slice(5)}`);
+      await input.onNote?.(line);
+    }
+    out.push(rec);
+  };
   for (const a of declared) {
     try {
-      if (a.stored) {
-        const inside = await resolveInside(dir, a.stored); // a copy must sit inside the run folder
-        const rec = await fileRecord(inside, cwd);
-        out.push({ path: recordedPath(a.path, cwd), sha256: rec.sha256, size: rec.size, stored: a.stored });
-      } else {
-        out.push(await fileRecord(a.path, cwd));
-      }
+      if (a.stored)
+        await snapshot(await resolveInside(dir, a.stored), a.path); // a copy must sit inside the run folder
+      else await snapshot(a.path);
       seen.add(path.resolve(cwd, a.path));
     } catch (e) {
       logger.warn(`Run ${run.id}: artifact ${a.path} not recorded: ${(e as Error).message}`);
@@ -56,7 +70,7 @@ async function collectArtifacts(input: FinishInput, declared: Array<{ path: stri
     for (const file of changedFiles(input.before, after)) {
       if (seen.has(file)) continue;
       try {
-        out.push(await fileRecord(file, cwd));
+        await snapshot(file);
       } catch (e) {
         logger.debug(`Run ${run.id}: ${file} vanished before it could be hashed: ${(e as Error).message}`);
       }

@@ -58,6 +58,8 @@ export interface LaunchOptions {
   stopGraceMs?: number;
   /** Printed scalars: metrics from `name=value` / `name: value` output lines. Default on, with the built-in rules. */
   scalars?: ScalarCaptureOptions;
+  /** Artifacts larger than this are recorded by sha256 only, not snapshotted (default 2 GiB; 0: no limit). */
+  snapshotMaxBytes?: number;
 }
 
 export interface RunHandle {
@@ -292,6 +294,15 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
       cwd,
       before,
       scan,
+      snapshotMaxBytes: o.snapshotMaxBytes,
+      onNote: async (line) => {
+        await fsp.appendFile(path.join(dir, OUTPUT_FILE), `${line}\n`).catch(() => undefined);
+        try {
+          o.onOutput?.(`${line}\n`, 'stderr');
+        } catch (e) {
+          logger.warn(`Run ${run.id}: output callback failed: ${(e as Error).message}`);
+        }
+      },
       logger,
     });
     logger.info(

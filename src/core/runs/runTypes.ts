@@ -12,7 +12,10 @@
  *   git.patch      `git diff HEAD` at launch, when the tree was dirty
  *   heartbeat      touched by the process that owns a running run (see processLiveness.ts)
  *   artifacts/     files copied into the run (log_artifact(path, copy=True))
+ *   snapshots/     readable names (hard links) of the run's artifact snapshots, made when one is opened
  *
+ * Artifacts are snapshotted into `.mlw/blobs/sha256/ab/cdef…<ext>` (content-addressed, read-only; see
+ * RunStore.snapshotArtifact); `mlw gc` removes the blobs no run.json references.
  * `.mlw/runs/experiments.json` lists the experiments made before they have runs (see experiments.ts).
  */
 
@@ -29,8 +32,15 @@ export interface FileRecord {
   path: string;
   sha256: string;
   size: number;
-  /** For artifacts copied into the run: their path relative to the run folder (e.g. `artifacts/model.onnx`). */
+  /**
+   * Where the run's bytes are kept. For artifacts of ML Workbench runs: the snapshot in the content-addressed store,
+   * relative to the workspace (`.mlw/blobs/sha256/ab/cdef….onnx`, read-only, never changed by a later run). Runs
+   * recorded before snapshots: a copy relative to the run folder (`artifacts/model.onnx`). MLflow runs: the absolute
+   * file MLflow keeps. See snapshot/locateArtifact.ts.
+   */
   stored?: string;
+  /** `skipped-too-large`: larger than the snapshot limit (mlWorkbench.runs.snapshotMaxBytes), so recorded by sha256 and size only. */
+  snapshot?: 'skipped-too-large';
 }
 
 export interface GitInfo {
@@ -71,7 +81,7 @@ export interface RunOwner {
   child?: ProcessIdentity;
 }
 
-export type RunSource = 'mlw' | 'mlflow';
+export type RunSource = 'mlw' | 'mlflow-file' | 'mlflow-sqlite' | 'tensorboard';
 
 export interface Run {
   schema: 1;

@@ -9,6 +9,7 @@ import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/re
 import type { Params, Run } from '../../core/runs/runTypes';
 import { compileScalarPattern } from '../../core/runs/compileScalarPattern';
 import type { ScalarCaptureOptions } from '../../core/runs/ScalarCapture';
+import { DEFAULT_SNAPSHOT_MAX_BYTES } from '../../core/runs/snapshot/snapshotLimit';
 import { openSettings, setting } from '../../vscode/config';
 import { describeSource, pythonInterpreter, type InterpreterChoice } from '../../vscode/pythonInterpreter';
 import { UserError } from '../../vscode/userError';
@@ -105,6 +106,12 @@ export class RunLauncher extends Disposable {
     }
   }
 
+  /** mlWorkbench.runs.snapshotMaxBytes of the folder: artifacts above it are recorded by hash only (0: no limit). */
+  snapshotMaxBytes(cwd: string): number {
+    const n = setting('runs.snapshotMaxBytes', vscode.Uri.file(cwd));
+    return Number.isFinite(n) && n >= 0 ? Math.floor(n) : DEFAULT_SNAPSHOT_MAX_BYTES;
+  }
+
   handle(id: string): RunHandle | undefined {
     return this.active.get(id);
   }
@@ -125,6 +132,7 @@ export class RunLauncher extends Disposable {
       helperDir: this.helperDir,
       onOutput: (text) => this.output.append(text),
       scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
+      snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
     };
     const handle = await launchRun(options, this.logger);
     this.active.set(handle.id, handle);
@@ -203,6 +211,7 @@ export class RunLauncher extends Disposable {
         helperDir: this.helperDir,
         onOutput: (text) => this.output.append(text),
         scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
+        snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
       },
       { ...sweep, base: { ...spec.params, ...(sweep.base ?? {}) } },
     );

@@ -1,8 +1,17 @@
 import { formatDuration, formatTime } from '../../core/runs/formatRun';
 import type { MetricSeries } from '../../core/runs/readMetrics';
-import type { Run } from '../../core/runs/runTypes';
+import type { FileRecord, Run } from '../../core/runs/runTypes';
+import { runSourceLabel } from '../../core/runs/runSourceLabel';
 import { isSystemTag } from '../../core/runs/runMeta';
 import type { RunView } from '../../shared/runsProtocol';
+
+/** An artifact as the dashboard and Compare list it: where the run's own bytes are, or that only its hash was kept. */
+function artifactText(run: Run, a: FileRecord): string {
+  const sha = a.sha256 ? ` · sha256 ${a.sha256.slice(0, 12)}` : '';
+  if (a.snapshot === 'skipped-too-large') return `${a.path}${sha} · too large to snapshot: recorded by hash only`;
+  if (a.stored?.startsWith('.mlw/blobs/')) return `${a.path}${sha} · snapshot of run ${run.name} (${a.stored})`;
+  return `${a.path}${sha}`;
+}
 
 /** What the dashboard shows about a run. */
 export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView {
@@ -10,7 +19,7 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
     ['Id', run.id],
     ['Status', run.status],
     ['Experiment', run.experiment],
-    ['Source', run.source === 'mlflow' ? 'MLflow' : 'ML Workbench'],
+    ['Source', runSourceLabel(run.source)],
     ['Command', run.command.join(' ')],
     ['Working directory', run.cwd],
     ['Started', formatTime(run.startTime)],
@@ -21,7 +30,7 @@ export function toRunView(run: Run, series?: Map<string, MetricSeries>): RunView
   if (run.signal) meta.push(['Signal', run.signal]);
   if (run.git)
     meta.push(['Git', `${run.git.branch ?? '(detached)'} @ ${run.git.commit?.slice(0, 10) ?? '?'}${run.git.dirty ? ' (dirty)' : ''}`]);
-  for (const a of run.artifacts.slice(0, 20)) meta.push(['Artifact', a.path]);
+  for (const a of run.artifacts.slice(0, 20)) meta.push(['Artifact', artifactText(run, a)]);
   // The user's tags and the notes show under the title; the tools' own tags (mlw.sweep, mlflow.*) here.
   for (const [k, v] of Object.entries(run.tags)
     .filter(([t]) => isSystemTag(t))

@@ -12,6 +12,7 @@ import { checkoutCommit, CheckoutRefusedError } from '../../core/git/checkoutCom
 import type { ParamValue, Params } from '../../core/runs/runTypes';
 import { setting } from '../../vscode/config';
 import { UserError } from '../../vscode/userError';
+import { openRunArtifacts } from './artifacts/openRunArtifacts';
 import { RunComparePanel } from './runComparePanel';
 import { RunDashboardPanel } from './runDashboardPanel';
 import type { RunLauncher } from './runLauncher';
@@ -203,45 +204,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     [Command.runExperiment]: { trust: 'Running experiments', run: runExperiment },
     [Command.runSweep]: { trust: 'Running experiments', run: runSweep },
     [Command.openRunArtifacts]: {
-      run: async (arg) => {
-        const { run, workspace } = await runFor(arg, 'Open the artifacts of which run?');
-        const runDir = run.source === 'mlw' ? tree.store(workspace).runDir(run.id) : undefined;
-        const files = [];
-        for (const a of run.artifacts ?? []) {
-          const file = a.stored && runDir ? path.join(runDir, a.stored) : path.resolve(run.cwd || workspace, a.path);
-          const exists = await vscode.workspace.fs.stat(vscode.Uri.file(file)).then(
-            () => true,
-            () => false,
-          );
-          if (exists)
-            files.push({
-              label: path.basename(a.path),
-              description: a.stored ? `${a.path} (copied into the run)` : a.path,
-              detail: `${a.size} bytes · sha256 ${a.sha256.slice(0, 12)}`,
-              file,
-            });
-        }
-        const reveal = {
-          label: '$(folder-opened) Reveal Run Folder',
-          description: runDir ? vscode.workspace.asRelativePath(runDir) : undefined,
-          file: runDir,
-        };
-        if (files.length === 0) {
-          if (!runDir) throw new UserError(`Run ${run.name} has no artifacts on disk.`);
-          await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(runDir));
-          return;
-        }
-        const picked = await vscode.window.showQuickPick(
-          [...files, ...(runDir ? [{ label: '', kind: vscode.QuickPickItemKind.Separator, file: undefined }, reveal] : [])],
-          {
-            title: `Artifacts of ${run.name}`,
-            matchOnDescription: true,
-          },
-        );
-        if (!picked?.file) throw new vscode.CancellationError();
-        if (picked === reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(picked.file));
-        else await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(picked.file));
-      },
+      run: async (arg) =>
+        openRunArtifacts(
+          await runFor(arg, 'Open the artifacts of which run?'),
+          (e) => (e.run.source === 'mlw' ? tree.store(e.workspace) : undefined),
+          () => tree.runs(),
+        ),
     },
     [Command.checkoutRunCode]: {
       trust: 'Checking out run code',

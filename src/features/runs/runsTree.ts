@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger';
 import { formatDuration, formatMetric, formatTime } from '../../core/runs/formatRun';
 import { listWorkspaceRuns } from '../../core/runs/listWorkspaceRuns';
 import { RunStore } from '../../core/runs/RunStore';
+import { runSourceLabel } from '../../core/runs/runSourceLabel';
 import type { Run, RunStatus } from '../../core/runs/runTypes';
 import { Disposable } from '../../vscode/disposable';
 import { Command } from '../../commandIds';
@@ -48,6 +49,9 @@ export function keyMetrics(run: Run): string {
     .join(' · ');
 }
 
+/** A summary value, blank when not known. */
+const shown = (v: number): string => (Number.isNaN(v) ? '' : formatMetric(v));
+
 function escapeMd(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
@@ -67,7 +71,14 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
   constructor(private readonly logger: Logger) {
     super();
     const soon = () => this.scheduleRefresh();
-    for (const glob of ['**/.mlw/runs/**/run.json', '**/.mlw/runs/**/meta.json', '**/.mlw/runs/experiments.json', '**/mlruns/**']) {
+    for (const glob of [
+      '**/.mlw/runs/**/run.json',
+      '**/.mlw/runs/**/meta.json',
+      '**/.mlw/runs/experiments.json',
+      '**/mlruns/**',
+      '**/mlflow.db',
+      '**/mlflow.db-wal',
+    ]) {
       const watcher = this.track(vscode.workspace.createFileSystemWatcher(glob));
       this.track(watcher.onDidCreate(soon));
       this.track(watcher.onDidChange(soon));
@@ -160,7 +171,9 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     }
     for (const e of await this.runs()) {
       if (e.run.source === 'mlw') ours(e.run.experiment, e.workspace);
-      const key = e.run.source === 'mlflow' ? `${e.run.experiment} (MLflow)` : e.run.experiment;
+      // Another store's experiments stay apart from ours: "iris (MLflow SQLite)", "logs (TensorBoard)".
+      const key =
+        e.run.source === 'mlw' ? e.run.experiment : `${e.run.experiment} (${runSourceLabel(e.run.source).replace(/ \((.*)\)$/, ' $1')})`;
       let list = groups.get(key);
       if (!list) groups.set(key, (list = []));
       list.push(e);
@@ -190,9 +203,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const [icon, color] = ICONS[run.status] ?? ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const metrics = keyMetrics(run);
-    item.description = [run.status === 'running' ? 'running' : metrics || run.status, run.source === 'mlflow' ? 'MLflow' : '']
-      .filter(Boolean)
-      .join(' · ');
+    const source = run.source === 'mlw' ? '' : runSourceLabel(run.source);
+    item.description = [run.status === 'running' ? 'running' : metrics || run.status, source].filter(Boolean).join(' · ');
     item.contextValue = `run.${run.status}`;
     item.tooltip = this.tooltip(run);
     item.command = { command: Command.openRunDashboard, title: 'Open Run Dashboard', arguments: [node] };
@@ -201,7 +213,9 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
 
   private tooltip(run: Run): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escapeMd(run.name)}** — ${run.status}${run.source === 'mlflow' ? ' (MLflow)' : ''}\n\n`);
+    md.appendMarkdown(
+      `**${escapeMd(run.name)}** — ${run.status}${run.source === 'mlw' ? '' : ` · ${escapeMd(runSourceLabel(run.source))}`}\n\n`,
+    );
     md.appendMarkdown(`Started ${escapeMd(formatTime(run.startTime))} · ${escapeMd(formatDuration(run.durationMs))}\n\n`);
     const params = Object.entries(run.params);
     if (params.length) {
@@ -213,7 +227,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     if (metrics.length) {
       md.appendMarkdown('\n| Metric | Last | Min | Max |\n|---|---|---|---|\n');
       for (const [k, m] of metrics.slice(0, 20))
-        md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${formatMetric(m.min)} | ${formatMetric(m.max)} |\n`);
+        // An MLflow SQLite listing knows only the last value: its min and max are NaN until the series is read.
+        md.appendMarkdown(`| ${escapeMd(k)} | ${formatMetric(m.last)} | ${shown(m.min)} | ${shown(m.max)} |\n`);
     }
     const tags = Object.entries(run.tags).filter(([k]) => !isSystemTag(k));
     if (tags.length) md.appendMarkdown(`\n**Tags:** ${tags.map(([k, v]) => escapeMd(v ? `${k}=${v}` : k)).join(' · ')}\n`);

@@ -83,8 +83,14 @@ describe('real Python training runs', () => {
 
     const arts = Object.fromEntries(run.artifacts.map((a) => [a.path, a]));
     assert.deepEqual(Object.keys(arts).sort(), ['model.pt', 'report.json']);
-    assert.equal(arts['report.json'].stored, 'artifacts/report.json');
+    // `stored`: the run's snapshot (content-addressed, relative to the workspace), the same bytes as its copy
+    assert.match(arts['report.json'].stored ?? '', /^\.mlw\/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{62}\.json$/);
     assert.ok(existsSync(path.join(handle.dir, 'artifacts', 'report.json')));
+    assert.deepEqual(
+      readFileSync(path.join(ws, arts['report.json'].stored ?? '')),
+      readFileSync(path.join(handle.dir, 'artifacts', 'report.json')),
+    );
+    assert.match(arts['model.pt'].stored ?? '', /^\.mlw\/blobs\/.*\.pt$/);
     assert.match(arts['model.pt'].sha256, /^[0-9a-f]{64}$/);
     assert.ok(arts['model.pt'].size > 500);
     assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: ws, encoding: 'utf8' }).includes('.mlw'), false);

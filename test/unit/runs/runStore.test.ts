@@ -108,13 +108,15 @@ describe('RunStore', () => {
     const run = await store.createRun({ cwd: ws, status: 'running' });
     writeFileSync(path.join(ws, 'model.onnx'), 'weights');
     const rec = await store.addArtifact(run.id, 'model.onnx', { copy: true, name: '../../../escape.onnx' });
-    assert.equal(rec.stored, 'artifacts/_.._.._escape.onnx');
+    // `stored`: the snapshot in the content-addressed store, relative to the workspace
+    assert.match(rec.stored ?? '', /^\.mlw\/blobs\/sha256\/[0-9a-f]{2}\/[0-9a-f]{62}\.onnx$/);
     assert.equal(rec.path, 'model.onnx');
     assert.equal(rec.size, 7);
     assert.ok(existsSync(path.join(store.runDir(run.id), 'artifacts', '_.._.._escape.onnx')));
     assert.equal(existsSync(path.join(ws, 'escape.onnx')), false);
+    writeFileSync(path.join(ws, 'model.onnx'), 'weights v2');
     const again = await store.addArtifact(run.id, path.join(ws, 'model.onnx'));
-    assert.equal(again.stored, undefined);
+    assert.notEqual(again.stored, rec.stored);
     assert.equal((await store.readRun(run.id))?.artifacts.length, 2);
 
     // artifacts/ replaced by a link to elsewhere: refused
