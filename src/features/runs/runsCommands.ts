@@ -19,6 +19,7 @@ import type { RunLauncher } from './runLauncher';
 import { rerunSpec } from './rerunSpec';
 import { splitAssignments } from './splitAssignments';
 import { orderScripts, readMainGuards } from '../../core/runs/orderScripts';
+import { runSourceLabel } from '../../core/runs/runSourceLabel';
 import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
@@ -238,7 +239,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     [Command.stopRun]: {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Stop which run?', (e) => e.run.status === 'running' && e.run.source === 'mlw');
-        if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here.');
+        if (run.source !== 'mlw') throw new UserError(`Run ${run.name} comes from ${runSourceLabel(run.source)}: it is read-only here.`);
         if (run.status !== 'running') throw new UserError(`Run ${run.name} is ${run.status}, not running.`);
         const handle = launcher.handle(run.id);
         if (handle) await handle.stop();
@@ -249,7 +250,11 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     [Command.deleteRun]: {
       run: async (arg) => {
         const { run, workspace } = await runFor(arg, 'Delete which run?', (e) => e.run.source === 'mlw');
-        if (run.source !== 'mlw') throw new UserError('MLflow runs are read-only here: delete them with MLflow.');
+        if (run.source !== 'mlw') {
+          throw new UserError(
+            `Run ${run.name} comes from ${runSourceLabel(run.source)}: it is read-only here; delete it with the tool that made it.`,
+          );
+        }
         if (run.status === 'running') {
           throw new UserError(`Run ${run.name} is still running: stop it first.`, [
             { title: 'Stop Run', run: () => runCommand(Command.stopRun, run.id) },
