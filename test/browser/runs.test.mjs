@@ -119,12 +119,17 @@ test('a run dashboard draws a chart per metric and shows the params', { skip, ti
   await page.locator('.tabs-container .tab', { hasText: 'Run: iris-fast' }).waitFor({ timeout: 30_000 });
   const frame = webview();
   await frame.getByRole('heading', { name: /iris-fast/ }).waitFor({ timeout: 60_000 });
-  for (const metric of ['loss', 'accuracy', 'val_acc']) {
+  for (const metric of ['loss', 'accuracy']) {
     const chart = frame.locator(`.runs-chart[data-metric="${metric}"] canvas`).first();
     await chart.waitFor({ timeout: 30_000 });
     const box = await chart.boundingBox();
     assert.ok(box && box.width > 150 && box.height > 100, `${metric} chart drawn: ${JSON.stringify(box)}`);
   }
+  // val_acc is logged once, at the end: a value in the final metrics table, not a chart with one dot.
+  const finals = await frame.getByRole('table', { name: 'Final metrics' }).innerText();
+  const valAcc = String(Number(runs.get('iris-fast').metrics.val_acc.last.toPrecision(6))); // as the table shows it
+  assert.ok(new RegExp(`val_acc\\s+${valAcc.replace(/\./g, '\\.')}`).test(finals), `val_acc ${valAcc} in the final metrics: ${finals}`);
+  assert.equal(await frame.locator('.runs-chart[data-metric="val_acc"]').count(), 0, 'val_acc, logged once, has no chart');
   await page.screenshot({ path: join(shots, '31-run-dashboard-charts.png') });
   const params = await frame.getByRole('table', { name: 'Params' }).innerText();
   assert.match(params, /lr\s+0\.05/);

@@ -8,6 +8,7 @@ import { modelKindOf, type ModelKind } from '../../core/models/modelKind';
 import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
 import { View } from '../../commandIds';
+import { findWorkspaceFiles } from '../../vscode/findWorkspaceFiles';
 
 export interface ModelFile {
   uri: vscode.Uri;
@@ -53,7 +54,7 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   async modelFiles(): Promise<ModelFile[]> {
     if (this.files) return this.files;
     const t0 = Date.now();
-    const uris = await vscode.workspace.findFiles(setting('modelGlob'), setting('excludeGlob'), 10_000);
+    const uris = await findWorkspaceFiles(setting('modelGlob'), 10_000);
     const files = await Promise.all(
       uris.map(async (uri): Promise<ModelFile | undefined> => {
         const kind = modelKindOf(uri.fsPath);

@@ -3,13 +3,13 @@ import * as path from 'node:path';
 import type { CommandTable } from '../../../commands';
 import type { Logger } from '../../../core/logger';
 import { buildInferRequest, curlExample, inferPath, parseModelMetadata, type ModelMetadata } from '../../../core/serve/inferExample';
-import { setting } from '../../../vscode/config';
 import { UserError } from '../../../vscode/userError';
 import { isDeploymentNode, type DeploymentNode, type DeploymentsTree } from '../deploymentsTree';
 import { localMonitorKey, type LocalServer, type LocalServers } from './localServers';
 import { MonitorPanel, type MonitorTarget } from './monitorPanel';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
+import { findWorkspaceFiles } from '../../../vscode/findWorkspaceFiles';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -25,7 +25,7 @@ export async function pickModel(
   if (fromItem instanceof vscode.Uri) return fromItem;
   const tabInput = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const active = tabInput instanceof vscode.TabInputCustom || tabInput instanceof vscode.TabInputText ? tabInput.uri : undefined;
-  const uris = await vscode.workspace.findFiles('**/*.onnx', setting('excludeGlob'), 1000);
+  const uris = await findWorkspaceFiles('**/*.onnx', 1000);
   if (active && active.path.endsWith('.onnx') && uris.length <= 1) return active;
   if (uris.length === 0 && !active?.path.endsWith('.onnx')) {
     throw new UserError(`There are no .onnx files in this workspace (${title}).`, [
