@@ -22,6 +22,14 @@ export function paramEnvName(key: string): string {
   return `MLW_PARAM_${key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** A Jupyter notebook (`.ipynb`): run headless by the notebook driver, with params injected papermill-style. */
+export function isNotebook(file: string): boolean {
+  return /\.ipynb$/i.test(file);
+}
+
+/** The notebook driver, beside `mlw_run.py` in the helper folder: `<interpreter> mlw_notebook.py <notebook>`. */
+export const NOTEBOOK_DRIVER = 'mlw_notebook.py';
+
 let cachedHelperDir: string | null | undefined;
 
 /**

@@ -106,6 +106,7 @@ export async function finishRun(input: FinishInput): Promise<Run> {
     const logged = await readLogged(dir);
     run.params = { ...run.params, ...logged.params };
     run.tags = { ...run.tags, ...logged.tags };
+    if (run.status === 'failed' && logged.error && !outcome.error) run.error = logged.error;
     run.artifacts = await collectArtifacts(input, logged.artifacts);
   } catch (e) {
     logger.warn(`Run ${run.id}: reading what the script logged failed: ${(e as Error).message}`);

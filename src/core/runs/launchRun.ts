@@ -6,7 +6,15 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { readGitInfo } from '../git/readGitInfo';
 import { startLaunchMlflow } from '../mlflow/mlflowForLaunch';
-import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from './buildChildCommand';
+import {
+  buildChildEnv,
+  defaultHelperDir,
+  isNotebook,
+  NOTEBOOK_DRIVER,
+  paramArgs,
+  type ParamArgStyle,
+  type ParamsMode,
+} from './buildChildCommand';
 import { fileRecord } from './hashFile';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
 import { MetricsWriter } from './MetricsWriter';
@@ -21,7 +29,10 @@ import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, type Params, type Run } from './
 
 export interface LaunchOptions {
   store: RunStore;
-  /** A Python script, run as `<interpreter> <script> ...`. Give this or `command`. */
+  /**
+   * A Python script, run as `<interpreter> <script> ...`, or a notebook (`.ipynb`), executed headless in a kernel of the
+   * interpreter by python/mlw_notebook.py, params injected after its `parameters` cell. Give this or `command`.
+   */
   script?: string;
   /** A full argument vector (program first) run as is, e.g. `['bash', 'train.sh']`. */
   command?: string[];
@@ -92,6 +103,13 @@ async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: st
       ))
     )
       throw new Error(`Script not found: ${script}`);
+    if (isNotebook(script)) {
+      // Params reach a notebook as an injected cell (from MLW_PARAMS), never as arguments.
+      if (o.args?.length) throw new Error(`A notebook takes no script arguments (${o.args.join(' ')}): give params with --param k=v`);
+      const helperDir = o.helperDir ?? defaultHelperDir();
+      if (!helperDir) throw new Error(`Cannot run ${o.script}: the notebook driver ${NOTEBOOK_DRIVER} is missing from this installation`);
+      return { argv: [interpreter, path.join(helperDir, NOTEBOOK_DRIVER), o.script], interpreter };
+    }
     return { argv: [interpreter, o.script, ...(o.args ?? []), ...withParams], interpreter };
   }
   const [program, ...rest] = o.command ?? [];

@@ -9,6 +9,8 @@ export interface LoggedByScript {
   /** Artifact paths as the script gave them (absolute), and where a copy sits inside the run folder. */
   artifacts: Array<{ path: string; stored?: string }>;
   skippedLines: number;
+  /** Why the script failed, in its own words (`{"type":"error","message":..}`, e.g. the notebook driver's failed cell). Last wins. */
+  error?: string;
 }
 
 function toParamValue(v: unknown): ParamValue {
@@ -42,7 +44,8 @@ export async function readLogged(runDir: string): Promise<LoggedByScript> {
       if (seen.has(key)) continue;
       seen.add(key);
       out.artifacts.push(typeof o.stored === 'string' ? { path: o.path, stored: o.stored } : { path: o.path });
-    } else out.skippedLines++;
+    } else if (o.type === 'error' && typeof o.message === 'string') out.error = o.message;
+    else out.skippedLines++;
   }
   return out;
 }
