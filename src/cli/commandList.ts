@@ -5,6 +5,7 @@ import { deployCommand } from './commands/deploy';
 import { doctorCommand } from './commands/doctor';
 import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
+import { mlflowServerCommand } from './commands/mlflowServer';
 import { newCommand } from './commands/new';
 import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
@@ -23,6 +24,7 @@ export const commandList: CliCommand[] = [
   sweepCommand,
   runsCommand,
   gcCommand,
+  mlflowServerCommand,
   serveCommand,
   containerizeCommand,
   deployCommand,

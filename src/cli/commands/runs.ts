@@ -10,26 +10,39 @@ import { bestValue, lowerIsBetter, summarizeMetrics } from '../../core/runs/summ
 import { formatDuration, formatMetric, formatTime, textTable } from '../../core/runs/formatRun';
 import { formatBytes } from '../../core/format/formatBytes';
 import type { MetricSummary, Run } from '../../core/runs/runTypes';
+import { pushRunCommand } from './runsPush';
+import { serverRunsFromEnv } from './serverRunsFromEnv';
 
 const usage = `mlw runs [--experiment NAME] [--status STATUS] [--limit N] [--json]
 mlw runs show <run-id> [--json]
+mlw runs push <run-id> --to URL [--token T] [--experiment NAME] [--json]
 
 Lists the workspace's runs, newest first: ML Workbench runs (.mlw/runs), MLflow runs
 (the file store mlruns/, the SQLite store mlflow.db, and the SQLite store MLFLOW_TRACKING_URI=sqlite:///...
-names) and TensorBoard logs (folders holding events.out.tfevents.* files). A run whose
+names), TensorBoard logs (folders holding events.out.tfevents.* files) and, when MLFLOW_TRACKING_URI
+is an http(s) URL, the runs of that MLflow tracking server (source mlflow-server; auth from
+MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD). A run whose
 launcher died while it ran is shown as interrupted.
 "show" prints one run's metadata and, per metric, the last and best values (best = lowest for
 loss/error-like names, else highest). A run id may be shortened to a unique prefix or suffix.
+"push" sends an ended run to an MLflow tracking server as a new run there (params, tags, every
+metric's history in runs/log-batch calls, artifacts) and prints the new run's id and its URL.
 
 Options:
   --experiment NAME   only runs of this experiment
   --status STATUS     only runs with this status (queued, running, finished, failed, stopped, interrupted)
   --limit N           at most N runs (default: all)
+  --to URL            push: the tracking server, e.g. http://mlflow.example.com:5000
+  --token T           push: the server's token (default: MLFLOW_TRACKING_TOKEN; else basic auth
+                      from MLFLOW_TRACKING_USERNAME/PASSWORD)
+  --experiment NAME   push: the server experiment to push into (default: the run's; made if missing)
   --json              one JSON document. List: an array of runs, each with id, name, status, source
                       (mlw, mlflow-file, mlflow-sqlite, mlflow-server, tensorboard) and metrics
                       (metrics.NAME.last is the last value). show: {id, name, status, source, experiment,
                       params, tags, metrics: {NAME: {last, best, ..., series: [{step, value, time}]}},
-                      artifacts: [{path, sha256, size, stored}], run}`;
+                      artifacts: [{path, sha256, size, stored}], run}. push: {localRunId, server, runId,
+                      experimentId, experiment, url, params, tags, metricPoints, batches, artifacts,
+                      skippedArtifacts}`;
 
 /** The SQLite store MLFLOW_TRACKING_URI names (relative to the current directory, as MLflow reads it). */
 function mlflowDbs(): string[] {
@@ -51,6 +64,7 @@ async function list(values: { experiment?: string; status?: string; limit?: stri
     tensorboardSummaryBytes: Infinity,
     mlflowDbs: mlflowDbs(),
   });
+  runs = [...runs, ...(await serverRunsFromEnv(ctx))];
   if (values.experiment !== undefined) runs = runs.filter((r) => r.experiment === values.experiment);
   if (values.status !== undefined) runs = runs.filter((r) => r.status === values.status);
   if (values.limit !== undefined) {
@@ -184,12 +198,22 @@ export const runsCommand: CliCommand = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { experiment: { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' } },
+      options: {
+        experiment: { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        to: { type: 'string' },
+        token: { type: 'string' },
+      },
     });
     if (positionals.length === 0) return list(values, ctx);
     if (positionals[0] === 'show') {
       if (positionals.length !== 2) throw new UsageError('usage: mlw runs show <run-id>');
       return show(positionals[1], ctx);
+    }
+    if (positionals[0] === 'push') {
+      if (positionals.length !== 2) throw new UsageError('usage: mlw runs push <run-id> --to URL');
+      return pushRunCommand(positionals[1], values, ctx, mlflowDbs());
     }
     throw new UsageError(`unknown subcommand "${positionals[0]}"`);
   },

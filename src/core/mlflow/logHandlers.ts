@@ -12,6 +12,10 @@ import {
 import { jsonDouble } from './mlflowRunJson';
 import { keyValues, objectArray, optionalInt64, requiredString, runIdOf, toDouble, type MlflowInput } from './mlflowInput';
 import type { MlflowSession } from './MlflowSession';
+import { pageOf } from './pageToken';
+
+/** The largest page of metrics/get-history MLflow's server gives. */
+const MAX_HISTORY_PAGE = 25_000;
 
 function metricOf(o: MlflowInput, now: number): MlflowMetric {
   const key = validateName('metric', o.key);
@@ -129,6 +133,9 @@ export const logHandlers = {
     for (let i = 0; series && i < series.values.length; i++) {
       metrics.push({ key, value: jsonDouble(series.values[i]), timestamp: series.timestamps[i], step: series.steps[i] });
     }
-    return { metrics };
+    // Without max_results, the whole history (as MLflow's server gives it); with it, pages of at most 25,000.
+    if (input.max_results === undefined && input.page_token === undefined) return { metrics };
+    const { page, next } = pageOf(metrics, input, MAX_HISTORY_PAGE, MAX_HISTORY_PAGE);
+    return next ? { metrics: page, next_page_token: next } : { metrics: page };
   },
 };

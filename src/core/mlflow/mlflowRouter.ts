@@ -33,11 +33,21 @@ function send(res: ServerResponse, status: number, body: object): void {
   res.end(text);
 }
 
+const sameBytes = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** `Bearer <token>`, or basic auth with the token as the password (any user name). */
 function authorized(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header);
-  const wanted = Buffer.from(`Bearer ${token}`);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  if (/^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 && sameBytes(decoded.slice(colon + 1), token);
+  }
+  return sameBytes(header, `Bearer ${token}`);
 }
 
 async function readJson(req: IncomingMessage, limit: number, batch: boolean): Promise<MlflowInput> {
@@ -115,7 +125,7 @@ export async function handleMlflowRequest(
     if (!authorized(req, token)) {
       throw new MlflowError(
         'UNAUTHENTICATED',
-        'This ML Workbench MLflow endpoint needs "Authorization: Bearer <token>": set MLFLOW_TRACKING_TOKEN as given to the run.',
+        'This ML Workbench MLflow endpoint needs its token: set MLFLOW_TRACKING_TOKEN (Authorization: Bearer), or send it as the basic-auth password.',
       );
     }
     await route(s, req, res, new URL(req.url ?? '/', 'http://127.0.0.1'));

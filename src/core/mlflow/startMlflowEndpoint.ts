@@ -21,17 +21,27 @@ export interface EndpointOptions extends SessionOptions {
   token?: string;
   /** Default 0: an ephemeral port. */
   port?: number;
+  /** The address to listen on. Default 127.0.0.1 (this machine only); `mlw mlflow-server --host` may widen it. */
+  host?: string;
+}
+
+/** The URL clients use for a listening address: a wildcard address is reached through the loopback one. */
+function urlOf(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
 }
 
 /**
- * Serves MLflow's tracking REST API (the part logging clients use) over the run store, on
- * 127.0.0.1 only, to clients that send the token as `Authorization: Bearer <token>` (what
- * MLflow's client does with MLFLOW_TRACKING_TOKEN).
+ * Serves MLflow's tracking REST API (the part logging clients use, and the reads a client of a
+ * tracking server makes) over the run store, on 127.0.0.1 unless `host` says otherwise, to clients
+ * that send the token as `Authorization: Bearer <token>` (what MLflow's client does with
+ * MLFLOW_TRACKING_TOKEN) or as the password of basic auth (MLFLOW_TRACKING_USERNAME/PASSWORD).
  */
 export async function startMlflowEndpoint(options: EndpointOptions): Promise<MlflowEndpoint> {
   const logger = options.logger ?? silentLogger;
   const session = new MlflowSession(options);
   const token = options.token ?? randomBytes(32).toString('hex');
+  const host = options.host ?? '127.0.0.1';
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const server: Server = createServer((req, res) => {
@@ -44,13 +54,13 @@ export async function startMlflowEndpoint(options: EndpointOptions): Promise<Mlf
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   server.unref(); // never what keeps the launcher alive
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = urlOf(host, (server.address() as AddressInfo).port);
   const env: Record<string, string> = { MLFLOW_TRACKING_URI: url, MLFLOW_TRACKING_TOKEN: token };
   const launched = session.launched;
   if (launched) {

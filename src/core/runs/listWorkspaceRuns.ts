@@ -6,6 +6,7 @@ import { findMlflowRunDir, readMlflowMetrics, readMlflowRuns } from './mlflowSto
 import { readMlflowSqliteMetrics } from './mlflowSqlite/readMlflowSqliteMetrics';
 import { readMlflowSqliteRuns } from './mlflowSqlite/readMlflowSqliteRuns';
 import { readMetrics, type MetricSeries } from './readMetrics';
+import { readServerRunMetrics } from '../mlflow/client/readServerRunMetrics';
 import { RunStore } from './RunStore';
 import { listTensorboardRuns, readTensorboardMetrics } from './tensorboard/tensorboardRuns';
 import type { Run } from './runTypes';
@@ -110,6 +111,7 @@ export async function readRunMetrics(
     return dir ? readMlflowMetrics(dir) : new Map();
   }
   if (run.source === 'tensorboard') return readTensorboardMetrics(workspace, run);
+  if (run.source === 'mlflow-server') return readServerRunMetrics(run);
   const s = store ?? new RunStore(workspace);
   return (await readMetrics(s.runDir(run.id))).series;
 }

@@ -81,7 +81,7 @@ export interface RunOwner {
   child?: ProcessIdentity;
 }
 
-export type RunSource = 'mlw' | 'mlflow-file' | 'mlflow-sqlite' | 'tensorboard';
+export type RunSource = 'mlw' | 'mlflow-file' | 'mlflow-sqlite' | 'mlflow-server' | 'tensorboard';
 
 export interface Run {
   schema: 1;
@@ -118,6 +118,8 @@ export interface Run {
   createdTime?: number;
   /** The run this one is nested under (an MLflow child run: `mlflow.start_run(nested=True)` inside a launched run). */
   parentId?: string;
+  /** A run of an MLflow tracking server (source `mlflow-server`): the server it was read from and its experiment there. */
+  remote?: { url: string; experimentId: string };
 }
 
 /** One deployment of the model a run produced, from the workspace's lineage log (see runDeployments.ts). */

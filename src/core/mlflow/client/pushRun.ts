@@ -1,0 +1,184 @@
+import * as path from 'node:path';
+import { paramToString } from '../../runs/buildChildCommand';
+import { readRunMetrics } from '../../runs/listWorkspaceRuns';
+import type { RunStore } from '../../runs/RunStore';
+import type { Run } from '../../runs/runTypes';
+import { locateArtifact } from '../../runs/snapshot/locateArtifact';
+import { sha256File } from '../../sha256File';
+import { MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from '../mlflowLimits';
+import { jsonDouble } from '../mlflowRunJson';
+import { MLFLOW_STATUS_OF } from '../TrackedRun';
+import type { KeyValue, MetricPoint, MlflowClient } from './MlflowClient';
+import { artifactUploadUrl, ArtifactStoreUnreachableError } from './artifactUploadUrl';
+
+/** The tag a pushed run carries: the id of the run it was pushed from. */
+export const PUSHED_FROM_TAG = 'mlw.pushedFrom';
+/** MLflow's tag for a run's notes (what its UI shows as the description). */
+export const NOTE_TAG = 'mlflow.note.content';
+
+export interface PushProgress {
+  /** 0..1 of the work (batches and artifact bytes). */
+  fraction: number;
+  message: string;
+}
+
+export interface PushOptions {
+  workspace: string;
+  store?: RunStore;
+  /** The server experiment to push into (created when missing); default the run's experiment. */
+  experiment?: string;
+  onProgress?: (p: PushProgress) => void;
+}
+
+export interface PushResult {
+  runId: string;
+  experimentId: string;
+  experiment: string;
+  /** The run's page on the server. */
+  url: string;
+  params: number;
+  tags: number;
+  metricPoints: number;
+  /** runs/log-batch calls made. */
+  batches: number;
+  artifacts: Array<{ path: string; size: number }>;
+  /** Artifacts not sent, each with why (no bytes on disk, the file changed since the run, a store the server does not proxy). */
+  skippedArtifacts: Array<{ path: string; reason: string }>;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Where an artifact goes under the run's artifact root: its recorded relative path, or the file name of an absolute one. */
+function remotePath(p: string): string {
+  const posix = p.replace(/\\/g, '/');
+  if (path.isAbsolute(p) || posix.startsWith('../') || /^[A-Za-z]:\//.test(posix)) return path.posix.basename(posix);
+  return posix
+    .split('/')
+    .filter((s) => s && s !== '.')
+    .join('/');
+}
+
+/**
+ * Sends a finished local run to an MLflow tracking server as a new run there: params, tags (and
+ * notes as mlflow.note.content), every metric's whole history in runs/log-batch calls within MLflow's
+ * limits (100 params or tags, 1,000 metrics per call), its artifacts (the run's own snapshot bytes,
+ * through the server's artifact proxy), then its status and end time. If a step fails the remote run
+ * is marked FAILED (KILLED when cancelled) and the error says so; the local run never changes.
+ */
+export async function pushRun(client: MlflowClient, run: Run, options: PushOptions): Promise<PushResult> {
+  if (run.source === 'mlflow-server') throw new Error(`Run ${run.id} is already on the MLflow server ${run.remote?.url ?? ''}.`);
+  if (run.status === 'running' || run.status === 'queued')
+    throw new Error(`Run ${run.id} is ${run.status}: push it when it has ended (its records are not complete yet).`);
+  const progress = options.onProgress ?? (() => undefined);
+  const experiment = options.experiment ?? (run.experiment || 'Default');
+  progress({ fraction: 0, message: `experiment ${experiment}` });
+  let experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
+  if (experimentId === undefined) {
+    try {
+      experimentId = await client.createExperiment(experiment);
+    } catch (e) {
+      // made by someone else meanwhile
+      experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
+      if (experimentId === undefined) throw e;
+    }
+  }
+  const series = await readRunMetrics(options.workspace, run, options.store);
+  const fallbackTime = run.startTime ?? 0;
+  const points: MetricPoint[] = [];
+  for (const s of series.values()) {
+    for (let i = 0; i < s.values.length; i++) {
+      const t = s.timestamps[i];
+      const step = s.steps[i];
+      points.push({
+        key: s.name,
+        value: jsonDouble(s.values[i]),
+        timestamp: Number.isFinite(t) ? Math.round(t) : fallbackTime,
+        step: Number.isFinite(step) ? Math.round(step) : 0,
+      });
+    }
+  }
+  const params: KeyValue[] = Object.entries(run.params).map(([key, v]) => ({ key, value: paramToString(v) }));
+  const tags: KeyValue[] = Object.entries(run.tags).map(([key, value]) => ({ key, value }));
+  if (run.notes && !run.tags[NOTE_TAG]) tags.push({ key: NOTE_TAG, value: run.notes });
+  tags.push({ key: PUSHED_FROM_TAG, value: run.id });
+
+  const remote = await client.createRun({ experimentId, runName: run.name, startTime: run.startTime ?? undefined });
+  const remoteId = remote.info.run_id;
+  const artifactUri = remote.info.artifact_uri;
+  const batches = [
+    ...chunks(params, MAX_PARAMS_TAGS_PER_BATCH).map((p) => ({ params: p })),
+    ...chunks(tags, MAX_PARAMS_TAGS_PER_BATCH).map((t) => ({ tags: t })),
+    ...chunks(points, MAX_METRICS_PER_BATCH).map((m) => ({ metrics: m })),
+  ];
+  const artifacts: PushResult['artifacts'] = [];
+  const skipped: PushResult['skippedArtifacts'] = [];
+  try {
+    const totalBytes = run.artifacts.reduce((n, a) => n + a.size, 0);
+    const work = batches.length + totalBytes / 1_000_000 || 1;
+    let done = 0;
+    for (const b of batches) {
+      await client.logBatch(remoteId, b);
+      done++;
+      progress({
+        fraction: done / work,
+        message: `${Math.min(points.length, done * MAX_METRICS_PER_BATCH)} of ${points.length} metric points`,
+      });
+    }
+    let reachable = true;
+    try {
+      artifactUploadUrl(client.url, artifactUri, 'x');
+    } catch (e) {
+      if (!(e instanceof ArtifactStoreUnreachableError)) throw e;
+      reachable = false;
+      for (const a of run.artifacts) skipped.push({ path: a.path, reason: e.message });
+    }
+    for (const a of reachable ? run.artifacts : []) {
+      const where = await locateArtifact(options.store, run, a, options.workspace);
+      if (!where) {
+        skipped.push({ path: a.path, reason: 'its bytes are not on disk (no snapshot, and the file is gone)' });
+        continue;
+      }
+      if (where.kind === 'current' && a.sha256 && (await sha256File(where.file)).sha256 !== a.sha256) {
+        skipped.push({
+          path: a.path,
+          reason: `the file at ${where.file} changed since the run (sha256 differs) and the run has no snapshot`,
+        });
+        continue;
+      }
+      const rel = remotePath(a.path);
+      progress({ fraction: done / work, message: `artifact ${rel}` });
+      await client.uploadArtifact(artifactUri, rel, where.file);
+      artifacts.push({ path: rel, size: a.size });
+      done += a.size / 1_000_000;
+    }
+    const status = MLFLOW_STATUS_OF[run.status];
+    await client.updateRun(remoteId, status === 'RUNNING' || status === 'SCHEDULED' ? 'FINISHED' : status, run.endTime ?? undefined);
+    progress({ fraction: 1, message: 'done' });
+  } catch (e) {
+    const cancelled = (e as Error).name === 'AbortError';
+    const mark = cancelled ? 'KILLED' : 'FAILED';
+    await client
+      .withSignal(undefined)
+      .updateRun(remoteId, mark, Date.now())
+      .catch(() => undefined);
+    const err = e as Error;
+    if (!cancelled) err.message = `${err.message} (the remote run ${remoteId} is marked ${mark}; push again to make a complete one)`;
+    throw err;
+  }
+  return {
+    runId: remoteId,
+    experimentId,
+    experiment,
+    url: client.runPageUrl(experimentId, remoteId),
+    params: params.length,
+    tags: tags.length,
+    metricPoints: points.length,
+    batches: batches.length,
+    artifacts,
+    skippedArtifacts: skipped,
+  };
+}
