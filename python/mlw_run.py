@@ -27,6 +27,16 @@ Where the helper writes
   run.json (status running) and completes it at exit: finished, failed after an uncaught
   exception (exitCode 1), stopped on SIGTERM or Ctrl-C. Exit codes given to sys.exit() are not seen,
   and no git state is recorded: launch through ML Workbench for full tracking.
+* In a notebook or any long-lived process (an interactive Jupyter kernel), scope a run with
+      with mlw_run.start_run(name="baseline", params={"lr": 0.01}) as run:
+          ...                                           # log_metric etc. log into run.id
+  With no active run, it creates one (as run by hand, in the workspace's .mlw/runs/: $MLW_WORKSPACE,
+  else the nearest folder above the working directory holding .mlw/ or .git/, else the working
+  directory) and ends it when the block ends: finished, or failed with the exception as its error
+  (stopped after KeyboardInterrupt, such as a notebook's Interrupt). The run records the kernel's pid,
+  so if the kernel dies inside the block, ML Workbench shows the run as interrupted, never running.
+  Inside a launched run (a notebook run by `mlw run`, Run Experiment) it logs into that run and
+  leaves ending it to the launcher.
 * MLW_DISABLE=1: every call does nothing.
 
 Files (all append-only, one JSON object per line)
@@ -90,6 +100,7 @@ __all__ = [
     "flush",
     "run_dir",
     "run_id",
+    "start_run",
 ]
 
 _FLUSH_LINES = 8192
@@ -189,6 +200,8 @@ class _Run(object):
         self.artifacts = []
         self.logged_params = {}
         self.logged_tags = {}
+        self.scoped = False  # made by start_run(): ended when its block ends
+        self.error = None
 
     # -- writing ---------------------------------------------------------------------------
     def track(self, key, v, step):
@@ -282,14 +295,14 @@ class _Run(object):
             os.fsync(f.fileno())
         os.replace(tmp, path)
 
-    def start_standalone(self):
+    def start_standalone(self, name=None, experiment=None):
         now = int(time.time() * 1000)
         script = sys.argv[0] if sys.argv and sys.argv[0] else "python"
         run_id = os.path.basename(self.dir)
         self.meta = {
             "schema": 1, "id": run_id, "source": "mlw",
-            "name": os.environ.get("MLW_RUN_NAME") or "%s-%s" % (os.path.splitext(os.path.basename(script))[0], run_id[-4:]),
-            "experiment": os.environ.get("MLW_EXPERIMENT") or "Default",
+            "name": name or os.environ.get("MLW_RUN_NAME") or "%s-%s" % (_script_stem(script), run_id[-4:]),
+            "experiment": experiment or os.environ.get("MLW_EXPERIMENT") or "Default",
             "command": [sys.executable] + list(sys.argv), "interpreter": sys.executable, "cwd": os.getcwd(),
             "params": {}, "status": "running", "exitCode": None, "signal": None, "pid": os.getpid(),
             "startTime": now, "endTime": None, "durationMs": None, "git": None,
@@ -306,6 +319,8 @@ class _Run(object):
         m["status"] = status
         m["exitCode"] = None if sig else (1 if status == "failed" else 0)
         m["signal"] = sig
+        if self.error:
+            m["error"] = self.error
         m["endTime"] = end
         m["durationMs"] = end - m["startTime"]
         m["params"].update(self.logged_params)
@@ -397,9 +412,37 @@ def _after_fork_in_child():
         r.standalone = False  # the parent owns run.json
 
 
-def _start():
+def _script_stem(script):
+    if "ipykernel" in sys.modules:  # an interactive kernel: name the run after its notebook when the front end says
+        main = sys.modules.get("__main__")
+        notebook = os.environ.get("JPY_SESSION_NAME") or getattr(main, "__vsc_ipynb_file__", None)
+        return os.path.splitext(os.path.basename(notebook))[0] if notebook else "notebook"
+    return os.path.splitext(os.path.basename(script))[0]
+
+
+def _workspace_root():
+    """Where start_run() keeps its runs: $MLW_WORKSPACE, else the nearest folder holding .mlw/ or .git/, else the cwd."""
+    if os.environ.get("MLW_WORKSPACE"):
+        return os.environ["MLW_WORKSPACE"]
+    cwd = os.getcwd()
+    for marker in (".mlw", ".git"):
+        d = cwd
+        while True:
+            if os.path.isdir(os.path.join(d, marker)):
+                return d
+            parent = os.path.dirname(d)
+            if parent == d:
+                break
+            d = parent
+    return cwd
+
+
+_fork_hook = False
+
+
+def _start(workspace=None, name=None, experiment=None):
     """Creates the active run on first use; returns None when logging is disabled."""
-    global _run, _disabled
+    global _run, _disabled, _fork_hook
     with _start_lock:
         if _run is not None or _disabled:
             return _run
@@ -410,7 +453,7 @@ def _start():
         standalone = not directory
         try:
             if standalone:
-                root = os.path.join(os.environ.get("MLW_WORKSPACE") or os.getcwd(), ".mlw", "runs")
+                root = os.path.join(workspace or os.environ.get("MLW_WORKSPACE") or os.getcwd(), ".mlw", "runs")
                 os.makedirs(root, exist_ok=True)
                 ignore = os.path.join(root, ".gitignore")
                 if not os.path.exists(ignore):
@@ -432,7 +475,7 @@ def _start():
         r = _Run(directory, standalone)
         if standalone:
             try:
-                r.start_standalone()
+                r.start_standalone(name, experiment)
             except OSError as e:
                 sys.stderr.write("mlw_run: cannot create a run in %s (%s); logging is off\n" % (directory, e))
                 _disabled = True
@@ -445,7 +488,8 @@ def _start():
             except (ValueError, OSError, AttributeError):
                 pass
         sys.excepthook = _excepthook
-        if hasattr(os, "register_at_fork"):
+        if hasattr(os, "register_at_fork") and not _fork_hook:
+            _fork_hook = True
             os.register_at_fork(after_in_child=_after_fork_in_child)
         r.ensure_thread()
         _run = r
@@ -575,3 +619,86 @@ def run_dir():
 def run_id():
     d = run_dir()
     return os.path.basename(d) if d else None
+
+
+class _RunScope(object):
+    """What start_run() returns: use it with `with`. `id` and `dir` name the run (None when logging is off)."""
+
+    def __init__(self, run, owns):
+        self._r = run
+        self._owns = owns
+        self.id = os.path.basename(run.dir) if run is not None else None
+        self.dir = run.dir if run is not None else None
+
+    log_metric = staticmethod(log_metric)
+    log_metrics = staticmethod(log_metrics)
+    log_param = staticmethod(log_param)
+    log_params = staticmethod(log_params)
+    set_tag = staticmethod(set_tag)
+    set_tags = staticmethod(set_tags)
+    log_artifact = staticmethod(log_artifact)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.end(exc_type, exc)
+        return False
+
+    def end(self, exc_type=None, exc=None):
+        """Ends the run (when start_run made it): finished, failed with `exc`, stopped after KeyboardInterrupt."""
+        global _run
+        r = self._r
+        if not self._owns or r is None or r.closed:
+            return
+        if exc_type is None:
+            status = "finished"
+        elif issubclass(exc_type, KeyboardInterrupt):
+            status = "stopped"
+        else:
+            status = "failed"
+            text = str(exc) if exc is not None else ""
+            r.error = "%s: %s" % (exc_type.__name__, text) if text else exc_type.__name__
+        r.close(status)
+        with _start_lock:
+            if _run is r:
+                _run = None  # the next log call or start_run() makes a new run
+
+
+def start_run(name=None, params=None, experiment=None, tags=None):
+    """A run for a `with` block (see "In a notebook" above): created now when no run is active, ended with the block.
+
+        with mlw_run.start_run(name="baseline", params={"lr": 0.01}) as run:
+            mlw_run.log_metric("loss", 0.5)
+    """
+    global _run
+    r = _run
+    if r is not None and r.standalone and not r.scoped and r.pid == os.getpid():
+        # A run made implicitly by an earlier log call (in an earlier cell, say): finish it, this block gets its own.
+        r.close("finished")
+        with _start_lock:
+            if _run is r:
+                _run = None
+        r = None
+    owns = False
+    if r is None:
+        if not os.environ.get("MLW_RUN_DIR"):
+            r = _start(_workspace_root(), name, experiment)
+            owns = r is not None and r.standalone
+            if owns:
+                r.scoped = True
+        else:
+            r = _start()
+    if r is not None:
+        if params:
+            log_params(params)
+        if tags:
+            set_tags(tags)
+        if owns and (params or tags):
+            try:  # shown while the run is open, not only once it ends
+                r.meta["params"].update(r.logged_params)
+                r.meta["tags"].update(r.logged_tags)
+                r.write_meta()
+            except (OSError, ValueError, TypeError):
+                pass
+    return _RunScope(r, owns)
