@@ -20,6 +20,10 @@ params, metrics (through the mlw_run helper or "mlw: name=value step=N" lines), 
 output, artifacts. Output is streamed; the exit code is the script's (128+N when killed by
 signal N, 130 after Ctrl-C).
 
+A notebook (.ipynb) runs headless in a Jupyter kernel of the interpreter (which needs nbclient
+and ipykernel): params go into a cell tagged injected-parameters after the cell tagged
+parameters (as papermill does), and the executed notebook, with outputs, is kept as an artifact.
+
 Options:
   --param k=v          a param (repeatable; numbers and true/false are typed)
   --params-file FILE   params from a YAML or JSON file (nested keys flattened with dots), before --param
@@ -40,7 +44,8 @@ Options:
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
 Example:
-  mlw run train.py --param lr=0.01 --param epochs=5 --experiment iris -- --verbose`;
+  mlw run train.py --param lr=0.01 --param epochs=5 --experiment iris -- --verbose
+  mlw run notebook.ipynb --param lr=0.1`;
 
 export const runCommand: CliCommand = {
   name: 'run',

@@ -2,8 +2,11 @@ import { promises as fsp } from 'node:fs';
 
 /**
  * The order of the script picker of Run Experiment and Run Sweep: entry scripts first, vendored
- * code and tests left out.
+ * code and tests left out. Python scripts (`*.py`) and Jupyter notebooks (`*.ipynb`) are candidates.
  */
+
+/** The files the picker finds (a VS Code glob). */
+export const SCRIPT_GLOB = '**/*.{py,ipynb}';
 
 /** `if __name__ == "__main__":` at the start of a line (either quote style, any spacing). */
 export const MAIN_GUARD = /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/m;
@@ -25,13 +28,14 @@ const HIDDEN_FOLDERS = new Set([
   '.nox',
   'tests',
   'test',
+  '.ipynb_checkpoints',
 ]);
 const HIDDEN_FILES = new Set(['conftest.py', 'setup.py', '__init__.py', '__main__.py']);
 
 /**
  * True for a file the picker leaves out: anything under a virtual environment, `site-packages`,
- * `node_modules` or a `tests/` folder, and `test_*.py`, `*_test.py`, `conftest.py`, `setup.py`,
- * `__init__.py`. `relative` is the workspace-relative path, with `/` or `\` separators.
+ * `node_modules`, a `tests/` folder or Jupyter's `.ipynb_checkpoints/`, and `test_*.py`, `*_test.py`, `conftest.py`,
+ * `setup.py`, `__init__.py`. `relative` is the workspace-relative path, with `/` or `\` separators.
  */
 export function isHiddenScript(relative: string): boolean {
   const parts = relative.split(/[\\/]+/).filter(Boolean);
@@ -48,11 +52,12 @@ export interface ScriptCandidate {
 }
 
 /**
- * Rank of a script, lower first: 0 `train*.py`, 1 another script with a `__main__` block, 2 the rest.
+ * Rank of a script, lower first: 0 `train*.py` or `train*.ipynb`, 1 another script with a `__main__` block, 2 the rest
+ * (other notebooks among them).
  */
 export function scriptRank(c: ScriptCandidate): number {
   const name = c.relative.split(/[\\/]/).pop() ?? '';
-  if (/^train.*\.py$/i.test(name)) return 0;
+  if (/^train.*\.(py|ipynb)$/i.test(name)) return 0;
   return c.hasMain ? 1 : 2;
 }
 
@@ -88,7 +93,7 @@ export async function readMainGuards<T extends { file: string; relative: string 
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < out.length; i = next++) {
-      if (isHiddenScript(out[i].relative)) continue;
+      if (isHiddenScript(out[i].relative) || !/\.py$/i.test(out[i].file)) continue; // a notebook has no __main__ block
       try {
         const st = await fsp.stat(out[i].file);
         if (st.size <= READ_MAX_BYTES) out[i].hasMain = hasMainGuard(await fsp.readFile(out[i].file, 'utf8'));

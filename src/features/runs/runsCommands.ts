@@ -4,7 +4,7 @@ import type { CommandTable } from '../../commands';
 import type { Logger } from '../../core/logger';
 import { formatTime } from '../../core/runs/formatRun';
 import { applyOverrides, findParamsFile, readParamsFile } from '../../core/runs/paramsFile';
-import { paramToString } from '../../core/runs/buildChildCommand';
+import { isNotebook, paramToString } from '../../core/runs/buildChildCommand';
 import { stopRunById } from '../../core/runs/stopRunById';
 import { SweepError } from '../../core/runs/expandSweep';
 import { parseGridText } from '../../core/runs/parseSweepArgs';
@@ -18,7 +18,7 @@ import { RunDashboardPanel } from './runDashboardPanel';
 import type { RunLauncher } from './runLauncher';
 import { rerunSpec } from './rerunSpec';
 import { splitAssignments } from './splitAssignments';
-import { orderScripts, readMainGuards } from '../../core/runs/orderScripts';
+import { orderScripts, readMainGuards, SCRIPT_GLOB } from '../../core/runs/orderScripts';
 import { runSourceLabel } from '../../core/runs/runSourceLabel';
 import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
 import { Command } from '../../commandIds';
@@ -76,18 +76,31 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
   /** The script picker: the active editor's script, then entry scripts (train*.py, a __main__ block); no vendored or test files. */
   async function pickScript(title = 'Run Experiment: pick the training script'): Promise<vscode.Uri> {
     const active = vscode.window.activeTextEditor?.document;
-    const uris = await vscode.workspace.findFiles('**/*.py', setting('excludeGlob'), 2000);
-    const first = active?.languageId === 'python' && active.uri.scheme === 'file' ? active.uri : undefined;
+    const notebook = vscode.window.activeNotebookEditor?.notebook.uri;
+    const uris = await vscode.workspace.findFiles(SCRIPT_GLOB, setting('excludeGlob'), 2000);
+    const first =
+      active?.languageId === 'python' && active.uri.scheme === 'file'
+        ? active.uri
+        : notebook?.scheme === 'file' && isNotebook(notebook.fsPath)
+          ? notebook
+          : undefined;
     if (first && !uris.some((u) => u.toString() === first.toString())) uris.push(first);
     const candidates = await readMainGuards(uris.map((uri) => ({ uri, file: uri.fsPath, relative: vscode.workspace.asRelativePath(uri) })));
     const ordered = orderScripts(candidates, first && vscode.workspace.asRelativePath(first));
-    if (ordered.length === 0) throw new UserError('No Python scripts (*.py) in this workspace, apart from tests and installed packages.');
+    if (ordered.length === 0)
+      throw new UserError('No Python scripts (*.py) or notebooks (*.ipynb) in this workspace, apart from tests and installed packages.');
     const picked = await vscode.window.showQuickPick(
       ordered.map(({ uri, relative }) => ({ label: path.basename(uri.fsPath), description: relative, uri })),
       { title, matchOnDescription: true },
     );
     if (!picked) throw new vscode.CancellationError();
     return picked.uri;
+  }
+
+  /** An open, edited notebook is saved before it runs: the run executes the file. */
+  async function saveNotebook(uri: vscode.Uri): Promise<void> {
+    const nb = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (nb?.isDirty) await nb.save();
   }
 
   async function runExperiment(arg?: unknown, options?: unknown): Promise<unknown> {
@@ -104,6 +117,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     if (!folder) throw new UserError('Open a folder to run experiments: runs are kept in the workspace under .mlw/runs.');
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === script.toString());
     if (doc?.isDirty) await doc.save();
+    await saveNotebook(script);
     const workspace = folder.uri.fsPath;
     await launcher.interpreter(workspace); // fail early, before asking for params
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));
@@ -148,6 +162,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     if (!folder) throw new UserError('Open a folder to run sweeps: runs are kept in the workspace under .mlw/runs.');
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === script.toString());
     if (doc?.isDirty) await doc.save();
+    await saveNotebook(script);
     const workspace = folder.uri.fsPath;
     await launcher.interpreter(workspace);
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));

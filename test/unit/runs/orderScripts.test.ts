@@ -53,4 +53,28 @@ describe('script picker order', () => {
       assert.ok(isHiddenScript(p), p);
     for (const p of ['train.py', 'testing.py', 'contest.py', 'src/latest_model.py']) assert.ok(!isHiddenScript(p), p);
   });
+
+  it('lists notebooks: train*.ipynb with the training scripts, other notebooks with the plain scripts; hides .ipynb_checkpoints', async () => {
+    const ws = tempDir();
+    // A notebook whose JSON holds a __main__ guard in a cell's source: not read as one (a notebook has no __main__ block).
+    const notebook = JSON.stringify({ cells: [{ cell_type: 'code', source: ['if __name__ == "__main__":\n', '    main()\n'] }] });
+    const files: Record<string, string> = {
+      'explore.ipynb': notebook,
+      'evaluate.py': MAIN,
+      'notebooks/train_baseline.ipynb': notebook,
+      'notebooks/.ipynb_checkpoints/train_baseline-checkpoint.ipynb': notebook,
+      'utils.py': 'x = 1\n',
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+      writeFileSync(path.join(ws, rel), text);
+    }
+    const candidates = await readMainGuards(Object.keys(files).map((relative) => ({ relative, file: path.join(ws, relative) })));
+    assert.equal(candidates.find((c) => c.relative === 'explore.ipynb')?.hasMain, false);
+    assert.deepEqual(
+      orderScripts(candidates).map((c) => c.relative),
+      ['notebooks/train_baseline.ipynb', 'evaluate.py', 'explore.ipynb', 'utils.py'],
+    );
+    assert.ok(isHiddenScript('nb\\.ipynb_checkpoints\\a-checkpoint.ipynb'));
+  });
 });

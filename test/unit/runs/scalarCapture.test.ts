@@ -23,6 +23,22 @@ function feed(chunks: Array<['stdout' | 'stderr', string]>, options?: ScalarCapt
 }
 
 describe('ScalarCapture', () => {
+  it("ignores the notebook driver's progress and failure lines on either stream, with capture on", () => {
+    const lines =
+      'mlw: cell 3/12 done in 0.4 s\nmlw: cell 12/12 done in 1234.5 s\nmlw: Cell 2 of 3 (In [2]) failed: ValueError: lr=0.1 is too big\n';
+    assert.deepEqual(
+      feed([
+        ['stdout', lines],
+        ['stderr', lines],
+      ]).points,
+      [],
+    );
+    // Both parsers see the line this way: as an mlw: line, and with the mlw: prefix taken off, as printed scalars.
+    const c = new ScalarCapture(undefined, () => undefined);
+    assert.deepEqual(c.parseLine('cell 3/12 done in 0.4 s', 'stdout'), []);
+    assert.deepEqual(c.parseLine('mlw: loss=0.5 step=3', 'stdout'), [{ k: 'loss', v: 0.5, s: 3 }], 'mlw: metric lines still count');
+  });
+
   it('splits chunks into lines per stream and reads both streams', () => {
     const { points } = feed([
       ['stdout', 'epoch 1 lo'],
