@@ -14,8 +14,8 @@ ML Workbench's launcher runs this with the run's interpreter, in the run's envir
   is this one, so `mlw_run` and MLflow calls in cells log into the run;
 * echoes what cells print to its own stdout / stderr (so printed scalars are captured) and prints
   one progress line per code cell, `mlw: cell 3/12 done in 0.4 s` (not a metric: see parseMetricLine);
-* writes the executed notebook, with outputs, to `$MLW_RUN_DIR/artifacts/<name>.ipynb` after every
-  cell, and declares it as an artifact of the run;
+* writes the executed notebook, with outputs, to `$MLW_RUN_DIR/artifacts/<name>.ipynb` (after a cell,
+  at most once a second, and when it ends), and declares it as an artifact of the run;
 * on a cell error exits 1, having recorded `Cell N of M failed (In [k]): <the error's last line>` as
   the run's error; on SIGTERM or SIGINT kills the kernel, then ends by that signal.
 """
@@ -31,6 +31,7 @@ import time
 
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
+SAVE_EVERY_S = 1.0
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
@@ -93,6 +94,7 @@ class Recorder(object):
             stem = base[: -len(".ipynb")] if base.lower().endswith(".ipynb") else base
             self.out = os.path.join(os.path.dirname(os.path.abspath(notebook_path)), stem + ".executed.ipynb")
         self.declared = False
+        self.saved_at = None
 
     def logged(self, obj):
         if not self.run_dir:
@@ -100,11 +102,15 @@ class Recorder(object):
         with open(os.path.join(self.run_dir, "logged.jsonl"), "a", encoding="utf-8") as f:
             f.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
-    def save(self, nb):
+    def save(self, nb, force=True):
+        """Writes the executed notebook; with force=False at most once a second (a notebook of many cells is not rewritten per cell)."""
+        if not force and self.saved_at is not None and time.monotonic() - self.saved_at < SAVE_EVERY_S:
+            return
         os.makedirs(os.path.dirname(self.out), exist_ok=True)
         tmp = "%s.%d.tmp" % (self.out, os.getpid())
         self.nbformat.write(nb, tmp)
         os.replace(tmp, self.out)
+        self.saved_at = time.monotonic()
         if not self.declared and self.run_dir:
             self.declared = True
             self.logged({"type": "artifact", "path": self.out, "stored": "artifacts/" + os.path.basename(self.out)})
@@ -207,7 +213,7 @@ async def execute(nb, client, recorder, CellExecutionError):
                     return "%s failed: %s" % (where, error_line(e))
                 finally:
                     if not stopped:
-                        recorder.save(nb)
+                        recorder.save(nb, force=False)
                 print("mlw: cell %d/%d done in %.1f s" % (index + 1, total, time.monotonic() - started), flush=True)
             # Metrics logged with mlw_run in the kernel reach the run folder before the kernel goes.
             await client.kc.execute_interactive(
