@@ -38,6 +38,16 @@ const TRAIN_CELLS: CellSpec[] = [
     ].join('\n'),
   },
   { source: 'import os\nprint("cwd", os.getcwd())' },
+  {
+    // An MLflow client's call, as the mlflow package makes it, to the endpoint the launcher names in the environment.
+    source: [
+      'import json, time, urllib.request',
+      'body = {"run_id": os.environ["MLFLOW_RUN_ID"], "key": "mlflow_lr", "value": lr, "timestamp": int(time.time() * 1000), "step": 0}',
+      'req = urllib.request.Request(os.environ["MLFLOW_TRACKING_URI"] + "/api/2.0/mlflow/runs/log-metric", data=json.dumps(body).encode(),',
+      '    headers={"Content-Type": "application/json", "Authorization": "Bearer " + os.environ["MLFLOW_TRACKING_TOKEN"]}, method="POST")',
+      'print("HTTP", urllib.request.urlopen(req).status)',
+    ].join('\n'),
+  },
 ];
 
 async function launchNotebook(cells: CellSpec[], extra: Partial<LaunchOptions> = {}) {
@@ -83,14 +93,14 @@ describe('notebooks run through launchRun with a real Jupyter kernel', () => {
       new RegExp(`^cwd ${path.join(ws, 'notebooks').replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}$`, 'm'),
       "the kernel runs in the notebook's folder",
     );
-    for (const n of [2, 3, 4, 5])
-      assert.match(log, new RegExp(`^mlw: cell ${n}/5 done in \\d+\\.\\d s$`, 'm'), `a progress line for cell ${n}`);
+    for (const n of [2, 3, 4, 5, 6])
+      assert.match(log, new RegExp(`^mlw: cell ${n}/6 done in \\d+\\.\\d s$`, 'm'), `a progress line for cell ${n}`);
     assert.doesNotMatch(log, /Debugger warning/, 'no debugger noise from the kernel');
 
     const metrics = await readMetrics(handle.dir);
     assert.deepEqual(
       [...metrics.series.keys()].filter((k) => !k.startsWith('system/')).sort(),
-      ['acc', 'loss'],
+      ['acc', 'loss', 'mlflow_lr'],
       'the progress lines are not metrics',
     );
     const loss = metrics.series.get('loss');
@@ -98,9 +108,11 @@ describe('notebooks run through launchRun with a real Jupyter kernel', () => {
     assert.deepEqual(Array.from(loss?.values ?? []), [1, 0.5, 0.3333], 'printed loss= lines, with epoch as the step');
     assert.deepEqual(Array.from(metrics.series.get('acc')?.values ?? []), [0.5, 0.6, 0.7], 'mlw_run.log_metric in a cell, with lr = 0.1');
     assert.equal(run.metrics?.acc.last, 0.7);
+    assert.equal(run.metrics?.mlflow_lr.last, 0.1, 'an MLflow REST call from a cell logs into the run');
+    assert.match(log, /^HTTP 200$/m);
 
     const nb = executedNotebook(ws, run);
-    assert.equal(nb.cells.length, 5);
+    assert.equal(nb.cells.length, 6);
     assert.equal(text(nb.cells[1].source), 'lr = 0.01\nepochs = 3\n', 'the parameters cell is kept as written');
     assert.deepEqual(nb.cells[2].metadata.tags, ['injected-parameters']);
     assert.equal(text(nb.cells[2].source), '# Parameters\nlr = 0.1\n');
