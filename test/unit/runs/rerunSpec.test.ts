@@ -34,6 +34,26 @@ describe('rerunSpec', () => {
     });
   });
 
+  it('reruns a notebook run (the notebook driver recorded as the script) as its notebook, with its params', () => {
+    const run = makeRun({
+      id: 'r3',
+      command: ['/usr/bin/python3', '/ext/python/mlw_notebook.py', 'notebooks/train.ipynb'],
+      interpreter: '/usr/bin/python3',
+      cwd: '/ws',
+      params: { lr: 0.1 },
+      experiment: 'nb',
+    });
+    assert.deepEqual(rerunSpec(run, '/ws'), {
+      workspace: '/ws',
+      script: 'notebooks/train.ipynb',
+      args: [],
+      interpreter: '/usr/bin/python3',
+      params: { lr: 0.1 },
+      cwd: '/ws',
+      experiment: 'nb',
+    });
+  });
+
   it('reruns a plain command as is', () => {
     const run = makeRun({ id: 'r2', command: ['/bin/bash', 'train.sh'], interpreter: null, cwd: '', params: {} });
     assert.deepEqual(rerunSpec(run, '/ws'), {
