@@ -50,6 +50,11 @@ export const Command = {
   showLineage: 'mlWorkbench.showLineage',
   retryDocker: 'mlWorkbench.retryDocker',
   newProject: 'mlWorkbench.newProject',
+  connectMlflowServer: 'mlWorkbench.connectMlflowServer',
+  disconnectMlflowServer: 'mlWorkbench.disconnectMlflowServer',
+  pushRunToMlflow: 'mlWorkbench.pushRunToMlflow',
+  loadMoreServerRuns: 'mlWorkbench.loadMoreServerRuns',
+  filterServerRuns: 'mlWorkbench.filterServerRuns',
 } as const;
 
 export type CommandId = (typeof Command)[keyof typeof Command];

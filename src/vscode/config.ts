@@ -12,6 +12,8 @@ export interface Settings {
   'runs.captureScalars': boolean;
   'runs.scalarPattern': string;
   'runs.snapshotMaxBytes': number;
+  'mlflow.trackingUri': string;
+  'runs.systemMetricsInterval': number;
   executionProviders: string[];
   executionProviderFallback: boolean;
 }

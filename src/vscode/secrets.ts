@@ -3,9 +3,10 @@ import type { PasswordAuth } from '../core/docker/dockerEngine';
 
 const PREFIX = 'mlWorkbench.registry:';
 /** Some hosts (a browser workbench without a keychain) never answer; credentials are then asked again. */
-const SECRET_TIMEOUT_MS = 3_000;
+export const SECRET_TIMEOUT_MS = 3_000;
 
-function within<T>(p: Thenable<T>, fallback: T, onTimeout: () => void): Promise<T> {
+/** `p`, or `fallback` when it has not settled within a few seconds (`onTimeout` is told). */
+export function within<T>(p: Thenable<T>, fallback: T, onTimeout: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       onTimeout();

@@ -6,20 +6,29 @@ import { RunLauncher } from './runLauncher';
 import { runMetaCommands } from './runMetaCommands';
 import { runsCommands } from './runsCommands';
 import { RunsTree } from './runsTree';
+import { MlflowConnection } from './mlflowServer/mlflowConnection';
+import { mlflowServerCommands } from './mlflowServer/mlflowServerCommands';
+import { ServerRunsSource } from './mlflowServer/ServerRunsSource';
 
 /** Experiment runs: the Runs view, launching runs and sweeps, dashboards, Compare, and the CodeLens on training scripts. */
 export function activate({ extension, log }: FeatureContext): Feature {
   const tree = new RunsTree(log);
   const launcher = new RunLauncher(tree, vscode.Uri.joinPath(extension.extensionUri, 'python').fsPath, log);
+  const connection = new MlflowConnection(extension.secrets, log);
+  const server = new ServerRunsSource(connection, log, () => tree.redraw());
+  tree.attachServer(server);
   return {
     commands: {
       [Command.refreshRuns]: { run: () => tree.refresh() },
       ...runsCommands(tree, launcher, extension.extensionUri, log),
       ...runMetaCommands(tree),
+      ...mlflowServerCommands(tree, connection, server, log),
     },
     disposables: [
       tree,
       launcher,
+      connection,
+      connection.onDidChange(() => tree.refresh()),
       vscode.window.createTreeView(View.runs, { treeDataProvider: tree, canSelectMany: true }),
       RunCodeLensProvider.register(),
     ],

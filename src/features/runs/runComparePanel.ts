@@ -100,8 +100,9 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
         // Finished runs carry their summaries in run.json; others are summarized here, not in the webview.
         const live = fresh.run.status === 'running' || fresh.run.status === 'queued';
         if (!live) this.liveMetrics.delete(e.run.id);
-        // (An MLflow SQLite listing has only last values: its min and max come from the series read here.)
-        const summaries = !live && fresh.run.metrics && fresh.run.source !== 'mlflow-sqlite' ? fresh.run.metrics : summarizeMetrics(series);
+        // (An MLflow SQLite or tracking-server listing has only last values: its min and max come from the series read here.)
+        const lastOnly = fresh.run.source === 'mlflow-sqlite' || fresh.run.source === 'mlflow-server';
+        const summaries = !live && fresh.run.metrics && !lastOnly ? fresh.run.metrics : summarizeMetrics(series);
         const payload = { run: toRunView(fresh.run, series), series: packSeries(series.values()), stats: toStats(summaries) };
         if (live) running = true;
         else this.ended.set(e.run.id, payload);

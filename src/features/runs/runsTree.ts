@@ -9,6 +9,7 @@ import { Disposable } from '../../vscode/disposable';
 import { Command } from '../../commandIds';
 import { readExperiments } from '../../core/runs/experiments';
 import { isSystemTag } from '../../core/runs/runMeta';
+import { isServerNode, type ServerNode, type ServerRunsSource } from './mlflowServer/ServerRunsSource';
 
 /** A run together with the workspace folder it belongs to. */
 export interface WorkspaceRun {
@@ -24,6 +25,9 @@ export interface WorkspaceRun {
 export type RunsNode =
   | { type: 'experiment'; name: string; runs: WorkspaceRun[]; own?: { name: string; workspaces: string[] } }
   | { type: 'run'; entry: WorkspaceRun };
+
+/** What the Runs view shows: the workspace's experiments and runs, and a connected tracking server's groups. */
+export type RunsTreeNode = RunsNode | ServerNode;
 
 const ICONS: Record<RunStatus, [string, string | undefined]> = {
   queued: ['clock', undefined],
@@ -60,13 +64,14 @@ function escapeMd(text: string): string {
  * The Runs view: experiments, then their runs (ML Workbench and MLflow), kept current by
  * file-system watchers on run.json files and the MLflow store.
  */
-export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunsNode> {
-  private readonly changed = this.track(new vscode.EventEmitter<RunsNode | undefined>());
+export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunsTreeNode> {
+  private readonly changed = this.track(new vscode.EventEmitter<RunsTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly stores = new Map<string, RunStore>();
   private cached: WorkspaceRun[] | undefined;
   private loading: Promise<WorkspaceRun[]> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private server: ServerRunsSource | undefined;
 
   constructor(private readonly logger: Logger) {
     super();
@@ -102,6 +107,17 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
 
   refresh(): void {
     this.cached = undefined;
+    this.server?.reset();
+    this.changed.fire(undefined);
+  }
+
+  /** Shows a tracking server's experiments and runs after the workspace's (see ServerRunsSource). */
+  attachServer(source: ServerRunsSource): void {
+    this.server = source;
+  }
+
+  /** Redraws without reading anything again (a server group's next page came in). */
+  redraw(): void {
     this.changed.fire(undefined);
   }
 
@@ -150,12 +166,15 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
       if (fresh) return { run: fresh, workspace: hit.workspace };
     }
     if (hit) return hit;
+    const remote = this.server?.find(id);
+    if (remote) return remote;
     this.cached = undefined; // maybe created since the last listing
     return (await this.runs()).find((e) => e.run.id === id);
   }
 
-  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+  async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     if (node?.type === 'experiment') return node.runs.map((entry) => ({ type: 'run', entry }));
+    if (node && isServerNode(node)) return this.server?.children(node) ?? [];
     if (node) return [];
     const groups = new Map<string, WorkspaceRun[]>();
     const own = new Map<string, Set<string>>(); // our experiments: name -> workspace folders
@@ -178,15 +197,17 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
       if (!list) groups.set(key, (list = []));
       list.push(e);
     }
-    return [...groups.entries()]
+    const local = [...groups.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, runs]): RunsNode => {
+      .map(([name, runs]): RunsTreeNode => {
         const folders = own.get(name);
         return folders ? { type: 'experiment', name, runs, own: { name, workspaces: [...folders] } } : { type: 'experiment', name, runs };
       });
+    return [...local, ...((await this.server?.roots()) ?? [])];
   }
 
-  getTreeItem(node: RunsNode): vscode.TreeItem {
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
+    if (isServerNode(node)) return this.server ? this.server.treeItem(node) : new vscode.TreeItem('');
     if (node.type === 'experiment') {
       const empty = node.runs.length === 0;
       const item = new vscode.TreeItem(node.name, empty ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
@@ -205,7 +226,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const metrics = keyMetrics(run);
     const source = run.source === 'mlw' ? '' : runSourceLabel(run.source);
     item.description = [run.status === 'running' ? 'running' : metrics || run.status, source].filter(Boolean).join(' · ');
-    item.contextValue = `run.${run.status}`;
+    // `serverRun.*`: a tracking server's run (open, compare); `run.*`: a run of the workspace (push, rerun, delete, edit).
+    item.contextValue = run.source === 'mlflow-server' ? `serverRun.${run.status}` : `run.${run.status}`;
     item.tooltip = this.tooltip(run);
     item.command = { command: Command.openRunDashboard, title: 'Open Run Dashboard', arguments: [node] };
     return item;
