@@ -12,6 +12,7 @@ import type { Params } from '../../core/runs/runTypes';
 import { formatDuration } from '../../core/runs/formatRun';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
+import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -41,6 +42,9 @@ Options:
   --snapshot-max-bytes N
                        artifacts larger than N bytes are recorded by sha256 only, not snapshotted into
                        .mlw/blobs/ (default 2147483648 = 2 GiB; 0 = no limit)
+  --system-metrics-interval S
+                       seconds between samples of the run's CPU and memory (its whole process tree), the
+                       machine's, and each GPU's when nvidia-smi is on PATH, as system/* metrics (default 5; 0 = off)
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -69,6 +73,7 @@ export const runCommand: CliCommand = {
         'no-capture-scalars': { type: 'boolean' },
         'scalar-pattern': { type: 'string' },
         'snapshot-max-bytes': { type: 'string' },
+        'system-metrics-interval': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -89,6 +94,7 @@ export const runCommand: CliCommand = {
     }
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
+    const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
 
     const output = scriptOutput(ctx);
@@ -109,6 +115,7 @@ export const runCommand: CliCommand = {
         git: !values['no-git'],
         scalars,
         snapshotMaxBytes,
+        systemMetricsInterval,
         onOutput: output.emit,
       },
       ctx.logger,

@@ -12,6 +12,7 @@ import { formatDuration, formatMetric, textTable } from '../../core/runs/formatR
 import type { ParamValue, Run } from '../../core/runs/runTypes';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
+import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
 
@@ -34,6 +35,9 @@ Options:
   --snapshot-max-bytes N
                        artifacts larger than N bytes are recorded by sha256 only, not snapshotted into
                        .mlw/blobs/ (default 2147483648 = 2 GiB; 0 = no limit)
+  --system-metrics-interval S
+                       seconds between samples of the run's CPU and memory (its whole process tree), the
+                       machine's, and each GPU's when nvidia-smi is on PATH, as system/* metrics (default 5; 0 = off)
   --json               print the final runs as JSON on stdout (script output goes to stderr)
 
 Example:
@@ -65,6 +69,7 @@ export const sweepCommand: CliCommand = {
         'no-capture-scalars': { type: 'boolean' },
         'scalar-pattern': { type: 'string' },
         'snapshot-max-bytes': { type: 'string' },
+        'system-metrics-interval': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -104,6 +109,7 @@ export const sweepCommand: CliCommand = {
 
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
+    const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);
     const cwd = ctx.workspace;
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
     const store = new RunStore(ctx.workspace, ctx.logger);
@@ -125,6 +131,7 @@ export const sweepCommand: CliCommand = {
         cwd,
         scalars,
         snapshotMaxBytes,
+        systemMetricsInterval,
         onOutput: output.emit,
       },
       spec,

@@ -19,6 +19,8 @@ import { fileRecord } from './hashFile';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
 import { MetricsWriter } from './MetricsWriter';
 import { ScalarCapture, type ScalarCaptureOptions } from './ScalarCapture';
+import { SystemMetricsSampler } from './systemMetrics/SystemMetricsSampler';
+import { DEFAULT_SYSTEM_METRICS_INTERVAL_S } from './systemMetrics/systemMetricNames';
 import { findExecutable, resolveInterpreter } from './resolveInterpreter';
 import { newRunId } from './runId';
 import { finishRun, type ChildOutcome } from './finishRun';
@@ -71,6 +73,11 @@ export interface LaunchOptions {
   scalars?: ScalarCaptureOptions;
   /** Artifacts larger than this are recorded by sha256 only, not snapshotted (default 2 GiB; 0: no limit). */
   snapshotMaxBytes?: number;
+  /**
+   * Seconds between samples of system metrics (`system/*`: CPU and RSS of the run's process tree, the machine's CPU and
+   * memory, each GPU when nvidia-smi is on PATH). Default 5; 0: none.
+   */
+  systemMetricsInterval?: number;
 }
 
 export interface RunHandle {
@@ -290,8 +297,22 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     await store.writeRun(run).catch((e) => logger.warn(`Run ${run.id}: cannot record pid: ${(e as Error).message}`));
   }
   logger.info(`Run ${run.id} started: ${argv.join(' ')} (pid ${child.pid ?? '?'})`);
+  const interval = o.systemMetricsInterval ?? DEFAULT_SYSTEM_METRICS_INTERVAL_S;
+  const sampler =
+    child.pid !== undefined && interval > 0
+      ? SystemMetricsSampler.start({
+          rootPid: child.pid,
+          intervalMs: interval * 1000,
+          write: (points) => void writer.append(points),
+          warn: (message) => logger.warn(`Run ${run.id}: ${message}`),
+          env: { ...process.env, ...o.env },
+          cwd,
+        })
+      : undefined;
+  child.once('exit', () => sampler?.stop()); // the run's processes are gone: nothing more to measure
 
   const done: Promise<Run> = outcome.then(async (result) => {
+    sampler?.stop();
     clearInterval(heartbeat);
     if (killTimer) clearTimeout(killTimer);
     signal?.removeEventListener('abort', onAbort);

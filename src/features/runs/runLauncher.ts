@@ -10,6 +10,8 @@ import type { Params, Run } from '../../core/runs/runTypes';
 import { compileScalarPattern } from '../../core/runs/compileScalarPattern';
 import type { ScalarCaptureOptions } from '../../core/runs/ScalarCapture';
 import { DEFAULT_SNAPSHOT_MAX_BYTES } from '../../core/runs/snapshot/snapshotLimit';
+import { parseSystemMetricsInterval } from '../../core/runs/systemMetrics/parseSystemMetricsInterval';
+import { DEFAULT_SYSTEM_METRICS_INTERVAL_S } from '../../core/runs/systemMetrics/systemMetricNames';
 import { openSettings, setting } from '../../vscode/config';
 import { describeSource, pythonInterpreter, type InterpreterChoice } from '../../vscode/pythonInterpreter';
 import { UserError } from '../../vscode/userError';
@@ -112,6 +114,11 @@ export class RunLauncher extends Disposable {
     return Number.isFinite(n) && n >= 0 ? Math.floor(n) : DEFAULT_SNAPSHOT_MAX_BYTES;
   }
 
+  /** mlWorkbench.runs.systemMetricsInterval of the folder: seconds between system-metric samples (0: none). */
+  systemMetricsInterval(cwd: string): number {
+    return parseSystemMetricsInterval(setting('runs.systemMetricsInterval', vscode.Uri.file(cwd))) ?? DEFAULT_SYSTEM_METRICS_INTERVAL_S;
+  }
+
   handle(id: string): RunHandle | undefined {
     return this.active.get(id);
   }
@@ -133,6 +140,7 @@ export class RunLauncher extends Disposable {
       onOutput: (text) => this.output.append(text),
       scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
       snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
+      systemMetricsInterval: this.systemMetricsInterval(spec.cwd ?? spec.workspace),
     };
     const handle = await launchRun(options, this.logger);
     this.active.set(handle.id, handle);
@@ -212,6 +220,7 @@ export class RunLauncher extends Disposable {
         onOutput: (text) => this.output.append(text),
         scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
         snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
+        systemMetricsInterval: this.systemMetricsInterval(spec.cwd ?? spec.workspace),
       },
       { ...sweep, base: { ...spec.params, ...(sweep.base ?? {}) } },
     );
