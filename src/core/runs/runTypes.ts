@@ -8,6 +8,7 @@
  *   metrics.jsonl  append-only, one line per point: {"k":name,"v":value,"s":step,"t":epoch ms}
  *   logged.jsonl   append-only, what the script declared through the Python helper:
  *                  {"type":"param","k":..,"v":..} | {"type":"tag","k":..,"v":..} | {"type":"artifact","path":..,"copied":bool}
+ *                  | {"type":"error","message":..} (why the script failed, e.g. the notebook driver's failing cell)
  *   stdout.log     the child's stdout and stderr, interleaved as received
  *   git.patch      `git diff HEAD` at launch, when the tree was dirty
  *   heartbeat      touched by the process that owns a running run (see processLiveness.ts)
