@@ -20,11 +20,31 @@ export interface PackedSeries {
   name: string;
   steps: Float64Array;
   values: Float64Array;
+  /** Seconds since the run started, per point: only for series charted against time (system metrics). */
+  times?: Float64Array;
 }
 
+/** Which series also carry their times (`times` of PackedSeries), counted from `origin` (epoch ms). */
+export interface SeriesTimes {
+  wanted: (name: string) => boolean;
+  origin: number;
+}
+
+/** Seconds since `origin` of epoch-ms timestamps. */
+export const secondsSince = (timestamps: ArrayLike<number>, origin: number): Float64Array =>
+  Float64Array.from(timestamps, (t) => (t - origin) / 1000);
+
 /** Compact copies of the series (a subarray would drag its whole backing buffer along). */
-export function packSeries(series: Iterable<{ name: string; steps: ArrayLike<number>; values: ArrayLike<number> }>): PackedSeries[] {
-  return Array.from(series, (s) => ({ name: s.name, steps: Float64Array.from(s.steps), values: Float64Array.from(s.values) }));
+export function packSeries(
+  series: Iterable<{ name: string; steps: ArrayLike<number>; values: ArrayLike<number>; timestamps?: ArrayLike<number> }>,
+  times?: SeriesTimes,
+): PackedSeries[] {
+  return Array.from(series, (s) => ({
+    name: s.name,
+    steps: Float64Array.from(s.steps),
+    values: Float64Array.from(s.values),
+    ...(times && s.timestamps && times.wanted(s.name) ? { times: secondsSince(s.timestamps, times.origin) } : {}),
+  }));
 }
 
 /** What the webview shows about a run. */
@@ -59,7 +79,14 @@ export interface RunMetricStats {
 
 export type RunsToWebview =
   | { type: 'dashboard'; run: RunView; series: PackedSeries[]; stdout: string; live: boolean; deployments?: RunDeploymentView[] }
-  | { type: 'append'; runId: string; points: Record<string, { steps: number[]; values: number[] }>; stdout?: string; reset?: boolean }
+  | {
+      type: 'append';
+      runId: string;
+      /** `times`: as PackedSeries' (system metrics only). */
+      points: Record<string, { steps: number[]; values: number[]; times?: number[] }>;
+      stdout?: string;
+      reset?: boolean;
+    }
   | { type: 'status'; run: RunView; live: boolean }
   | {
       type: 'compare';

@@ -39,7 +39,7 @@ export const CHART_HEIGHT = 220;
 /** Above this many curves a chart has no legend table: the curve nearest the cursor is named in `readout` instead. */
 const LEGEND_MAX = 12;
 
-/** One uPlot chart: x = step; `log` puts y on a log10 scale. */
+/** One uPlot chart: x = step (or what `xLabel` names, e.g. seconds); `log` puts y on a log10 scale. */
 export function makeChart(
   target: HTMLElement,
   width: number,
@@ -47,6 +47,7 @@ export function makeChart(
   data: uPlot.AlignedData,
   log: boolean,
   readout?: HTMLElement,
+  xLabel = 'step',
 ): uPlot {
   const fg = cssVar('--vscode-descriptionForeground', '#999');
   const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
@@ -61,7 +62,7 @@ export function makeChart(
     focus: { alpha: many ? 0.25 : 1 },
     cursor: { drag: { x: true, y: false }, points: { show: !many }, focus: { prox: many ? 24 : -1 } },
     series: [
-      { label: 'step' },
+      { label: xLabel },
       ...series.map((s): uPlot.Series => ({
         label: s.label,
         stroke: s.color,
@@ -84,7 +85,7 @@ export function makeChart(
                   return;
                 }
                 const v = i !== null && i !== undefined ? u.data[idx][i] : undefined;
-                readout.textContent = `${u.series[idx].label}${v !== null && v !== undefined ? ` = ${Number(v.toPrecision(6))} at step ${Math.round(u.data[0][i as number])}` : ''}`;
+                readout.textContent = `${u.series[idx].label}${v !== null && v !== undefined ? ` = ${Number(v.toPrecision(6))} at ${xLabel} ${Math.round(u.data[0][i as number])}` : ''}`;
               },
             ],
           }

@@ -26,13 +26,21 @@ export const defaultViewState = (): ViewState => ({ smoothing: 0.6, log: false, 
 export class Raw {
   private steps: Float64Array;
   private values: Float64Array;
+  /** Seconds since the run started, per point (system metrics only; see PackedSeries). */
+  private times: Float64Array | undefined;
   length: number;
   private curve: Curve | undefined;
+  private timeCurve: Curve | undefined;
 
-  constructor(steps: Float64Array, values: Float64Array) {
+  constructor(steps: Float64Array, values: Float64Array, times?: Float64Array) {
     this.length = Math.min(steps.length, values.length);
     this.steps = steps;
     this.values = values;
+    this.times = times && times.length >= this.length ? times : undefined;
+  }
+
+  get hasTimes(): boolean {
+    return this.times !== undefined;
   }
 
   get stepsView(): Float64Array {
@@ -43,8 +51,9 @@ export class Raw {
     return this.values.subarray(0, this.length);
   }
 
-  push(steps: ArrayLike<number | null>, values: ArrayLike<number | null>): void {
+  push(steps: ArrayLike<number | null>, values: ArrayLike<number | null>, times?: ArrayLike<number | null>): void {
     const n = Math.min(steps.length, values.length);
+    if (times && !this.times && this.length === 0) this.times = new Float64Array(this.steps.length);
     if (this.length + n > this.steps.length) {
       const cap = Math.max(256, 2 * (this.length + n));
       const s = new Float64Array(cap);
@@ -53,13 +62,27 @@ export class Raw {
       v.set(this.valuesView);
       this.steps = s;
       this.values = v;
+      if (this.times) {
+        const t = new Float64Array(cap);
+        t.set(this.times.subarray(0, this.length));
+        this.times = t;
+      }
     }
     for (let i = 0; i < n; i++) {
       this.steps[this.length + i] = steps[i] ?? NaN;
       this.values[this.length + i] = values[i] ?? NaN;
+      if (this.times) this.times[this.length + i] = times?.[i] ?? NaN;
     }
     this.length += n;
     this.curve = undefined;
+    this.timeCurve = undefined;
+  }
+
+  /** The curve against time (seconds since the run started), when the series has times. */
+  get normalizedByTime(): Curve | undefined {
+    if (!this.times) return undefined;
+    this.timeCurve ??= normalizeCurve(this.times.subarray(0, this.length), this.valuesView);
+    return this.timeCurve;
   }
 
   get normalized(): Curve {
@@ -68,7 +91,8 @@ export class Raw {
   }
 }
 
-export const toRaw = (series: PackedSeries[]): Map<string, Raw> => new Map(series.map((s) => [s.name, new Raw(s.steps, s.values)]));
+export const toRaw = (series: PackedSeries[]): Map<string, Raw> =>
+  new Map(series.map((s) => [s.name, new Raw(s.steps, s.values, s.times)]));
 
 export function formatValue(v: RunParamValue | number | undefined): string {
   if (v === undefined) return '—';

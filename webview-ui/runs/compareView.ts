@@ -20,6 +20,7 @@ import { compareTable, firstDir } from './compareTable';
 import { MetricCharts, type ChartSpec } from './metricCharts';
 import { ParallelCoordinates } from './parallelCoordinates';
 import { ScatterPlot } from './scatterPlot';
+import { isSystemMetric, trainingFirst } from '../lib/groupSystemMetrics';
 
 export interface CompareData {
   runs: Array<{ run: RunView; series: Map<string, Raw>; stats?: Record<string, RunMetricStats> }>;
@@ -69,7 +70,7 @@ export class CompareView {
     this.rows = data.runs.map((r) => toRow(r.run, r.series, r.stats));
     this.index = new Map(this.rows.map((r, i) => [r.id, i]));
     this.params = paramKeys(this.rows);
-    this.metrics = metricKeys(this.rows);
+    this.metrics = trainingFirst(metricKeys(this.rows)); // system/* columns last
     this.charts = new MetricCharts(h('div', { class: 'runs-charts' }), {
       names: () => this.chartNames(),
       spec: (m) => this.chartSpec(m),
@@ -88,7 +89,7 @@ export class CompareView {
   private chartNames(): string[] {
     const names = new Set<string>();
     for (const r of this.data.runs) for (const k of r.series.keys()) names.add(k);
-    return [...names].sort();
+    return trainingFirst([...names].sort());
   }
 
   private chartSpec(metric: string): ChartSpec | undefined {
@@ -150,7 +151,9 @@ export class CompareView {
     const numeric = numericParams(this.rows).sort((a, b) => distinct(b) - distinct(a) || a.localeCompare(b));
     const paramOptions = [...numeric, ...this.params.filter((p) => !numeric.includes(p))];
     s.x = paramOptions.includes(s.x ?? '') ? s.x : paramOptions[0];
-    s.y = this.metrics.includes(s.y ?? '') ? s.y : (this.metrics.find((m) => this.data.goals[m] === 'max') ?? this.metrics[0]);
+    s.y = this.metrics.includes(s.y ?? '')
+      ? s.y
+      : (this.metrics.find((m) => this.data.goals[m] === 'max' && !isSystemMetric(m)) ?? this.metrics[0]);
     const xSelect = select(
       'runs-x',
       'Param (x)',

@@ -4,6 +4,8 @@ import { color } from './charts';
 import { button, chartControls, formatValue, Raw, table, type ViewState } from './common';
 import { MetricCharts, type ChartSpec } from './metricCharts';
 import { splitMetrics, type MetricValue } from '../lib/splitMetrics';
+import { isSystemMetric } from '../lib/groupSystemMetrics';
+import { SystemCharts } from './systemCharts';
 
 const STDOUT_MAX = 64 * 1024;
 
@@ -24,11 +26,12 @@ function logged(v: MetricValue): string {
 
 /**
  * The dashboard of one run: tags and notes, the final value of every metric (a metric logged once is
- * only there), a chart per metric with two or more points (raw and smoothed), params, metadata,
- * deployments, output tail.
+ * only there), a chart per metric with two or more points (raw and smoothed), the System section (CPU,
+ * memory and GPUs against time, apart from the script's metrics), params, metadata, deployments, output tail.
  */
 export class DashboardView {
   private readonly charts: MetricCharts;
+  private readonly system: SystemCharts;
   private stdoutEl: HTMLElement | undefined;
   private readonly valuesEl = h('div', { class: 'runs-values' });
   /** splitMetrics of the current series; dropped when points arrive or the run changes. */
@@ -54,12 +57,16 @@ export class DashboardView {
             ? 'Waiting for the first metric…'
             : 'No metrics were logged. Print name=value or name: value pairs (e.g. print(f"epoch {epoch} loss={loss}")), call mlw_run.log_metric, or set mlWorkbench.runs.scalarPattern for another format.',
     });
+    this.system = new SystemCharts(() => this.data.series);
   }
 
+  /** The script's metrics only: system metrics have their own section. */
   private split(): ReturnType<typeof splitMetrics> {
     return (this.splitCache ??= splitMetrics(
-      [...this.data.series].map(([name, raw]) => [name, { steps: raw.stepsView, values: raw.valuesView }]),
-      this.data.run.finalMetrics,
+      [...this.data.series]
+        .filter(([name]) => !isSystemMetric(name))
+        .map(([name, raw]) => [name, { steps: raw.stepsView, values: raw.valuesView }]),
+      Object.fromEntries(Object.entries(this.data.run.finalMetrics).filter(([name]) => !isSystemMetric(name))),
     ));
   }
 
@@ -139,6 +146,7 @@ export class DashboardView {
         this.charts.draw();
       }),
       this.charts.el,
+      this.system.el,
       h(
         'div',
         { class: 'runs-columns' },
@@ -181,23 +189,30 @@ export class DashboardView {
     this.root.setAttribute('aria-busy', 'false');
     this.renderValues();
     this.charts.draw();
+    this.system.draw();
     this.stdoutEl.scrollTop = this.stdoutEl.scrollHeight;
   }
 
   /** Points appended by a live run; `reset` when the metrics log was rewritten. */
-  append(points: Record<string, { steps: number[]; values: number[] }>, reset: boolean): void {
+  append(points: Record<string, { steps: number[]; values: number[]; times?: number[] }>, reset: boolean): void {
     if (reset) this.data.series.clear();
     const changed: string[] = [];
     for (const [name, p] of Object.entries(points)) {
       let s = this.data.series.get(name);
       if (!s) this.data.series.set(name, (s = new Raw(new Float64Array(0), new Float64Array(0))));
-      s.push(p.steps, p.values);
+      s.push(p.steps, p.values, p.times);
       changed.push(name);
     }
     this.splitCache = undefined;
     this.renderValues();
-    if (reset) this.charts.draw();
-    else this.charts.update(changed);
+    const training = changed.filter((n) => !isSystemMetric(n));
+    if (reset) {
+      this.charts.draw();
+      this.system.draw();
+      return;
+    }
+    if (training.length) this.charts.update(training);
+    if (training.length < changed.length) this.system.update(changed.filter(isSystemMetric));
   }
 
   appendStdout(text: string): void {
@@ -211,9 +226,11 @@ export class DashboardView {
 
   resize(): void {
     this.charts.resize();
+    this.system.resize();
   }
 
   destroy(): void {
     this.charts.destroy();
+    this.system.destroy();
   }
 }

@@ -18,6 +18,8 @@ export interface MetricChartsSource {
   empty(): string;
   /** Draw metrics logged once per run as bars (compare); else a lone point stays a chart that grows into a curve (dashboard). */
   scalarBars?: boolean;
+  /** What x is (default `step`): system metrics are charted against seconds since the run started. */
+  xLabel?: string;
 }
 
 interface Drawn {
@@ -96,7 +98,15 @@ export class MetricCharts {
           ),
         );
       const series = spec.series.map((s, i) => ({ ...s, show: !this.hidden.has(i) }));
-      const plot = makeChart(target, width, series, data, this.source.log(), spec.series.length > 1 ? readout : undefined);
+      const plot = makeChart(
+        target,
+        width,
+        series,
+        data,
+        this.source.log(),
+        spec.series.length > 1 ? readout : undefined,
+        this.source.xLabel,
+      );
       this.drawn.set(name, { plot, box, buckets });
     }
   }

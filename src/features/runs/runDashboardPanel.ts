@@ -7,7 +7,16 @@ import { readLineage } from '../../core/deploy/lineage';
 import { readMetrics } from '../../core/runs/readMetrics';
 import { runDeployments } from '../../core/runs/runDeployments';
 import { METRICS_FILE, OUTPUT_FILE, RUN_FILE, type Run } from '../../core/runs/runTypes';
-import { packSeries, parseRunsMessage, type RunDeploymentView, type RunsFromWebview, type RunsToWebview } from '../../shared/runsProtocol';
+import { isSystemMetric } from '../../core/runs/systemMetrics/systemMetricNames';
+import {
+  packSeries,
+  parseRunsMessage,
+  secondsSince,
+  type RunDeploymentView,
+  type RunsFromWebview,
+  type RunsToWebview,
+  type SeriesTimes,
+} from '../../shared/runsProtocol';
 import { createPanel, PanelRegistry, WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
@@ -117,7 +126,7 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
       await this.post({
         type: 'dashboard',
         run: toRunView(this.run, series),
-        series: packSeries(series.values()),
+        series: packSeries(series.values(), this.seriesTimes(series.values())),
         stdout: '',
         live: false,
         deployments,
@@ -132,12 +141,20 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
     await this.post({
       type: 'dashboard',
       run: toRunView(this.run, metrics.series),
-      series: packSeries(metrics.series.values()),
+      series: packSeries(metrics.series.values(), this.seriesTimes(metrics.series.values())),
       stdout: out.text,
       live,
       deployments,
     });
     if (live) this.startTailing();
+  }
+
+  /** System metrics are charted against time: seconds since the run started (else since their first point). */
+  private seriesTimes(series?: Iterable<{ name: string; timestamps?: ArrayLike<number> }>): SeriesTimes {
+    let origin = this.run.startTime ?? undefined;
+    for (const s of origin === undefined ? (series ?? []) : [])
+      if (isSystemMetric(s.name) && s.timestamps?.length) origin = Math.min(origin ?? Infinity, s.timestamps[0]);
+    return { wanted: isSystemMetric, origin: origin ?? 0 };
   }
 
   /** Images, pushes and containers of the model this run produced (the workspace's lineage log). */
@@ -179,8 +196,14 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
       const out = await readTail(path.join(this.runDir, OUTPUT_FILE), this.stdoutOffset, STDOUT_TAIL_BYTES);
       this.stdoutOffset = out.size;
       if (metrics.points > 0 || metrics.reset || out.text) {
-        const points: Record<string, { steps: number[]; values: number[] }> = {};
-        for (const s of metrics.series.values()) points[s.name] = { steps: finite(s.steps), values: finite(s.values) };
+        const points: Record<string, { steps: number[]; values: number[]; times?: number[] }> = {};
+        const times = this.seriesTimes();
+        for (const s of metrics.series.values())
+          points[s.name] = {
+            steps: finite(s.steps),
+            values: finite(s.values),
+            ...(times.wanted(s.name) ? { times: Array.from(secondsSince(s.timestamps, times.origin)) } : {}),
+          };
         await this.post({ type: 'append', runId: this.run.id, points, stdout: out.text || undefined, reset: metrics.reset || undefined });
       }
       if (!run) {

@@ -9,6 +9,7 @@ import { Disposable } from '../../vscode/disposable';
 import { Command } from '../../commandIds';
 import { readExperiments } from '../../core/runs/experiments';
 import { isSystemTag } from '../../core/runs/runMeta';
+import { isSystemMetric } from '../../core/runs/systemMetrics/systemMetricNames';
 import { isServerNode, type ServerNode, type ServerRunsSource } from './mlflowServer/ServerRunsSource';
 
 /** A run together with the workspace folder it belongs to. */
@@ -40,7 +41,7 @@ const ICONS: Record<RunStatus, [string, string | undefined]> = {
 
 /** Up to two metrics shown in a run's description: the last value of each. */
 export function keyMetrics(run: Run): string {
-  const metrics = Object.entries(run.metrics ?? {});
+  const metrics = Object.entries(run.metrics ?? {}).filter(([k]) => !isSystemMetric(k)); // the script's, not CPU and memory
   const preferred = ['loss', 'val_loss', 'accuracy', 'acc', 'val_accuracy'];
   metrics.sort(([a], [b]) => {
     const ia = preferred.indexOf(a);
