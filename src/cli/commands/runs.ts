@@ -12,6 +12,7 @@ import { formatBytes } from '../../core/format/formatBytes';
 import type { MetricSummary, Run } from '../../core/runs/runTypes';
 import { pushRunCommand } from './runsPush';
 import { serverRunsFromEnv } from './serverRunsFromEnv';
+import { isSystemMetric } from '../../core/runs/systemMetrics/systemMetricNames';
 
 const usage = `mlw runs [--experiment NAME] [--status STATUS] [--limit N] [--json]
 mlw runs show <run-id> [--json]
@@ -51,7 +52,9 @@ function mlflowDbs(): string[] {
 }
 
 function metricsCell(run: Run): string {
-  const entries = Object.entries(run.metrics ?? {});
+  // The script's metrics first, then the sampled system/* ones.
+  const all = Object.entries(run.metrics ?? {});
+  const entries = [...all.filter(([k]) => !isSystemMetric(k)), ...all.filter(([k]) => isSystemMetric(k))];
   const shown = entries.slice(0, 3).map(([k, m]) => `${k}=${formatMetric(m.last)}`);
   return shown.join(' ') + (entries.length > 3 ? ` (+${entries.length - 3})` : '');
 }
