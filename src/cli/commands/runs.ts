@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
-import { findRun, listWorkspaceRuns, readRunMetrics } from '../../core/runs/listWorkspaceRuns';
+import { findRun, listWorkspaceRuns, readRunMetrics, RunNotFoundError } from '../../core/runs/listWorkspaceRuns';
 import { sqliteTrackingUri } from '../../core/runs/mlflowSqlite/sqliteTrackingUri';
 import { readLogged } from '../../core/runs/readLogged';
 import { readMetrics } from '../../core/runs/readMetrics';
@@ -11,7 +11,7 @@ import { formatDuration, formatMetric, formatTime, textTable } from '../../core/
 import { formatBytes } from '../../core/format/formatBytes';
 import type { MetricSummary, Run } from '../../core/runs/runTypes';
 import { pushRunCommand } from './runsPush';
-import { serverRunsFromEnv } from './serverRunsFromEnv';
+import { serverRunFromEnv, serverRunsFromEnv } from './serverRunsFromEnv';
 import { isSystemMetric } from '../../core/runs/systemMetrics/systemMetricNames';
 
 const usage = `mlw runs [--experiment NAME] [--status STATUS] [--limit N] [--json]
@@ -109,7 +109,14 @@ async function list(values: { experiment?: string; status?: string; limit?: stri
 async function show(id: string, ctx: CliContext): Promise<number> {
   const store = new RunStore(ctx.workspace, ctx.logger);
   const dbs = mlflowDbs();
-  const run = await findRun(ctx.workspace, id, { logger: ctx.logger, store, signal: ctx.signal, mlflowDbs: dbs });
+  const run = await findRun(ctx.workspace, id, { logger: ctx.logger, store, signal: ctx.signal, mlflowDbs: dbs }).catch(
+    async (e: unknown) => {
+      // Not in the workspace: a run of the tracking server MLFLOW_TRACKING_URI names, by its full id.
+      const remote = e instanceof RunNotFoundError ? await serverRunFromEnv(id, ctx) : undefined;
+      if (!remote) throw e;
+      return remote;
+    },
+  );
   if (run.source === 'mlw' && (run.status === 'running' || run.status === 'interrupted')) {
     // Not finalized by a launcher (yet): add what the script has declared so far.
     const logged = await readLogged(store.runDir(run.id));

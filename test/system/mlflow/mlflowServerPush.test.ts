@@ -14,7 +14,7 @@ import { RunStore } from '../../../src/core/runs/RunStore';
 import { readRunMetrics } from '../../../src/core/runs/listWorkspaceRuns';
 import { MlflowClient } from '../../../src/core/mlflow/client/MlflowClient';
 import type { Run } from '../../../src/core/runs/runTypes';
-import type { RunListJson } from '../../../src/core/runs/runJson';
+import type { RunListJson, RunShowJson } from '../../../src/core/runs/runJson';
 import { REPO_ROOT, tempDir } from '../../unit/runs/runsTestSupport';
 
 const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
@@ -156,6 +156,7 @@ describe('mlw runs push to a tracking server', () => {
   it('mlw runs --json with MLFLOW_TRACKING_URI lists the server runs as mlflow-server, with token or basic auth', (t) => {
     if (!local) return t.skip('needs the pushed run of the test before');
     const empty = tempDir('mlw-lister-');
+    let mine: RunListJson[] = [];
     for (const env of [
       { MLFLOW_TRACKING_URI: url, MLFLOW_TRACKING_TOKEN: TOKEN },
       { MLFLOW_TRACKING_URI: `${url}/`, MLFLOW_TRACKING_USERNAME: 'ana', MLFLOW_TRACKING_PASSWORD: TOKEN },
@@ -163,7 +164,7 @@ describe('mlw runs push to a tracking server', () => {
       const r = mlw(['--workspace', empty, 'runs', '--json'], env);
       assert.equal(r.status, 0, r.stderr);
       const runs = JSON.parse(r.stdout) as RunListJson[];
-      const mine = runs.filter((x) => x.name === 'push-me');
+      mine = runs.filter((x) => x.name === 'push-me');
       assert.equal(mine.length, 2, 'both pushes');
       for (const x of mine) {
         assert.equal(x.source, 'mlflow-server');
@@ -173,6 +174,16 @@ describe('mlw runs push to a tracking server', () => {
       }
       assert.deepEqual(mine.map((x) => x.experiment).sort(), ['other', 'shared-exp']);
     }
+    // runs show of a server run: the same shape as a local run's, its series read through metrics/get-history
+    const id = mine.find((x) => x.experiment === 'shared-exp')!.id;
+    const shown = mlw(['--workspace', empty, 'runs', 'show', id, '--json'], { MLFLOW_TRACKING_URI: url, MLFLOW_TRACKING_TOKEN: TOKEN });
+    assert.equal(shown.status, 0, shown.stderr);
+    const show = JSON.parse(shown.stdout) as RunShowJson;
+    assert.equal(show.source, 'mlflow-server');
+    assert.equal(show.experiment, 'shared-exp');
+    assert.equal(show.metrics.loss.series.length, 1500);
+    assert.equal(show.metrics.loss.min, local.metrics?.loss.min);
+    assert.deepEqual(show.params, { epochs: 3, optimizer: 'sgd' });
     const bad = mlw(['--workspace', empty, 'runs', '--json'], { MLFLOW_TRACKING_URI: url, MLFLOW_TRACKING_TOKEN: 'wrong' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /HTTP 401 UNAUTHENTICATED/);

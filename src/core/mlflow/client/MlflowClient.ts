@@ -162,6 +162,10 @@ export class MlflowClient {
     }
   }
 
+  async getExperiment(id: string): Promise<MlflowExperiment> {
+    return (await this.call<{ experiment: MlflowExperiment }>('GET', 'experiments/get', { experiment_id: id })).experiment;
+  }
+
   async createExperiment(name: string): Promise<string> {
     return (await this.call<{ experiment_id: string }>('POST', 'experiments/create', { name })).experiment_id;
   }
