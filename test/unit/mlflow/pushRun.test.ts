@@ -73,12 +73,22 @@ describe('pushRun', () => {
     );
   });
 
+  it('refuses names MLflow does not take before anything is made on the server', async () => {
+    const run = await localRun({ name: 'bad-name', experiment: 'never-made' }, [{ k: 'top@1', v: 0.5, s: 0 }]);
+    await assert.rejects(
+      pushRun(client, run, { workspace: ws, store }),
+      /cannot be pushed as it is: Invalid metric name: 'top@1'\. Names may only contain .* Nothing was sent\./,
+    );
+    assert.equal(await client.getExperimentByName('never-made'), undefined, 'not even the experiment was made');
+  });
+
   it('when the server refuses a batch, the remote run is marked FAILED and the error says so in one line', async () => {
-    const run = await localRun({ name: 'bad-name' }, [{ k: 'top@1', v: 0.5, s: 0 }]);
+    // The server's own limit on a param value (6,000 characters here, as MLflow 2.x): left to the server, whose version decides.
+    const run = await localRun({ name: 'long-param', params: { prompt: 'x'.repeat(7000) } }, [{ k: 'loss', v: 0.5, s: 0 }]);
     const err = (await pushRun(client, run, { workspace: ws, store }).catch((e: unknown) => e)) as MlflowServerError;
     assert.ok(err instanceof MlflowServerError);
     assert.equal(err.status, 400);
-    assert.match(err.message, /runs\/log-batch failed with HTTP 400 INVALID_PARAMETER_VALUE: Invalid metric name: 'top@1'/);
+    assert.match(err.message, /runs\/log-batch failed with HTTP 400 INVALID_PARAMETER_VALUE: Param value .* exceeded length limit of 6000/);
     assert.match(err.message, /the remote run (\S+) is marked FAILED; push again/);
     assert.doesNotMatch(err.message, /\n/);
     const remoteId = /the remote run (\S+) is marked/.exec(err.message)![1];

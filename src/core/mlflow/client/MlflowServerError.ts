@@ -17,7 +17,7 @@ export class MlflowServerError extends Error {
   }
 }
 
-const oneLine = (s: string, max = 300): string => {
+const oneLine = (s: string, max = 600): string => {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max)}…` : t;
 };

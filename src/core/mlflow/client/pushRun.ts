@@ -5,7 +5,7 @@ import type { RunStore } from '../../runs/RunStore';
 import type { Run } from '../../runs/runTypes';
 import { locateArtifact } from '../../runs/snapshot/locateArtifact';
 import { sha256File } from '../../sha256File';
-import { MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH } from '../mlflowLimits';
+import { MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH, validateName } from '../mlflowLimits';
 import { jsonDouble } from '../mlflowRunJson';
 import { MLFLOW_STATUS_OF } from '../TrackedRun';
 import type { KeyValue, MetricPoint, MlflowClient } from './MlflowClient';
@@ -75,17 +75,6 @@ export async function pushRun(client: MlflowClient, run: Run, options: PushOptio
     throw new Error(`Run ${run.id} is ${run.status}: push it when it has ended (its records are not complete yet).`);
   const progress = options.onProgress ?? (() => undefined);
   const experiment = options.experiment ?? (run.experiment || 'Default');
-  progress({ fraction: 0, message: `experiment ${experiment}` });
-  let experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
-  if (experimentId === undefined) {
-    try {
-      experimentId = await client.createExperiment(experiment);
-    } catch (e) {
-      // made by someone else meanwhile
-      experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
-      if (experimentId === undefined) throw e;
-    }
-  }
   const series = await readRunMetrics(options.workspace, run, options.store);
   const fallbackTime = run.startTime ?? 0;
   const points: MetricPoint[] = [];
@@ -106,6 +95,25 @@ export async function pushRun(client: MlflowClient, run: Run, options: PushOptio
   if (run.notes && !run.tags[NOTE_TAG]) tags.push({ key: NOTE_TAG, value: run.notes });
   tags.push({ key: PUSHED_FROM_TAG, value: run.id });
 
+  // Names MLflow refuses (any version: alphanumerics, _ - . space /) are found before anything is made on the server.
+  try {
+    for (const p of params) validateName('parameter', p.key);
+    for (const t of tags) validateName('tag', t.key);
+    for (const k of series.keys()) validateName('metric', k);
+  } catch (e) {
+    throw new Error(`Run ${run.id} cannot be pushed as it is: ${(e as Error).message} Nothing was sent.`);
+  }
+  progress({ fraction: 0, message: `experiment ${experiment}` });
+  let experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
+  if (experimentId === undefined) {
+    try {
+      experimentId = await client.createExperiment(experiment);
+    } catch (e) {
+      // made by someone else meanwhile
+      experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
+      if (experimentId === undefined) throw e;
+    }
+  }
   const remote = await client.createRun({ experimentId, runName: run.name, startTime: run.startTime ?? undefined });
   const remoteId = remote.info.run_id;
   const artifactUri = remote.info.artifact_uri;
