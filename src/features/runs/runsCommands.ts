@@ -23,6 +23,7 @@ import { runSourceLabel } from '../../core/runs/runSourceLabel';
 import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
+import { findWorkspaceFiles } from '../../vscode/findWorkspaceFiles';
 
 /** Options of `mlWorkbench.runExperiment` when called with a script URI (tests, other extensions). */
 export interface RunExperimentOptions {
@@ -77,7 +78,7 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
   async function pickScript(title = 'Run Experiment: pick the training script'): Promise<vscode.Uri> {
     const active = vscode.window.activeTextEditor?.document;
     const notebook = vscode.window.activeNotebookEditor?.notebook.uri;
-    const uris = await vscode.workspace.findFiles(SCRIPT_GLOB, setting('excludeGlob'), 2000);
+    const uris = await findWorkspaceFiles(SCRIPT_GLOB, 2000);
     const first =
       active?.languageId === 'python' && active.uri.scheme === 'file'
         ? active.uri
