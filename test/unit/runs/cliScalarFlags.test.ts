@@ -40,7 +40,13 @@ describe('mlw run / mlw sweep: --no-capture-scalars and --scalar-pattern', () =>
     assert.equal(await runCommand.run(['train.js', '--python', process.execPath, '--no-git', '--system-metrics-interval', '0'], on.ctx), 0);
     assert.deepEqual(await metricsOf(ws, on.err), { loss: 0.4, acc: 0.5 });
     const off = context(ws);
-    assert.equal(await runCommand.run(['train.js', '--python', process.execPath, '--no-git', '--system-metrics-interval', '0', '--no-capture-scalars'], off.ctx), 0);
+    assert.equal(
+      await runCommand.run(
+        ['train.js', '--python', process.execPath, '--no-git', '--system-metrics-interval', '0', '--no-capture-scalars'],
+        off.ctx,
+      ),
+      0,
+    );
     assert.deepEqual((await metricsOf(ws, off.err)) ?? {}, {});
   });
 
@@ -49,7 +55,13 @@ describe('mlw run / mlw sweep: --no-capture-scalars and --scalar-pattern', () =>
     writeFileSync(path.join(ws, 'train.js'), SCRIPT);
     const c = context(ws);
     const pattern = String.raw`(?<name>acc)=(?<value>\S+)`;
-    assert.equal(await runCommand.run(['train.js', '--python', process.execPath, '--no-git', '--system-metrics-interval', '0', '--scalar-pattern', pattern], c.ctx), 0);
+    assert.equal(
+      await runCommand.run(
+        ['train.js', '--python', process.execPath, '--no-git', '--system-metrics-interval', '0', '--scalar-pattern', pattern],
+        c.ctx,
+      ),
+      0,
+    );
     assert.deepEqual(await metricsOf(ws, c.err), { acc: 0.5 });
 
     for (const command of [runCommand, sweepCommand]) {
