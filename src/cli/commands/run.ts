@@ -13,6 +13,7 @@ import { formatDuration } from '../../core/runs/formatRun';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
+import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -36,15 +37,7 @@ Options:
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
   --cwd DIR            working directory (default: the workspace)
   --no-git             do not record git state
-  --no-capture-scalars do not record printed name=value / name: value pairs as metrics ("mlw:" lines still count)
-  --scalar-pattern RE  a regular expression with named groups name, value (and optionally step) for printed
-                       metrics in another format, used instead of the built-in name=value / name: value rules
-  --snapshot-max-bytes N
-                       artifacts larger than N bytes are recorded by sha256 only, not snapshotted into
-                       .mlw/blobs/ (default 2147483648 = 2 GiB; 0 = no limit)
-  --system-metrics-interval S
-                       seconds between samples of the run's CPU and memory (its whole process tree), the
-                       machine's, and each GPU's when nvidia-smi is on PATH, as system/* metrics (default 5; 0 = off)
+${LAUNCH_FLAGS_USAGE}
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
 Example:
