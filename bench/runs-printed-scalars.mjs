@@ -1,7 +1,10 @@
 // Goal: capturing printed scalars costs <= 5 % of wall time on a script printing 100,000 lines.
 // A /usr/bin/python3 script prints 100,000 lines (a third scalars in several formats, the rest tqdm `\r`
 // bars, timestamps, prose, dict noise) and is launched through launchRun with capture on and off,
-// interleaved, for several rounds. Also times ScalarCapture alone on the same output, in process.
+// interleaved, for several rounds, in two forms: printing flat out (nothing else, about a million
+// lines a second: the worst case) and printing between a little work (WORK Python additions per line,
+// about 60,000 lines a second here: still far chattier than a training loop). Also times ScalarCapture
+// alone on the same output, in process.
 // Usage: npx tsc -p tsconfig.test.json && node bench/runs-printed-scalars.mjs [rounds] [lines]   (MLW_PYTHON picks the interpreter)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -20,11 +23,14 @@ const python = process.env.MLW_PYTHON ?? '/usr/bin/python3';
 const rounds = Math.max(5, Number(process.argv[2] ?? 7));
 const lines = Number(process.argv[3] ?? 100_000);
 
+const WORK = 3000;
 const script = `
 import sys
 n = ${lines}
+work = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 out = sys.stdout.write
 for i in range(n):
+    if work: sum(range(work))
     k = i % 12
     e = i // 12
     if k == 0: out("epoch %d loss: %.4f acc=%.3f\\n" % (e, 1.0 / (e + 1), 0.5 + (e % 50) / 100))
@@ -44,7 +50,7 @@ const ws = mkdtempSync(path.join(os.tmpdir(), 'mlw-bench-scalars-'));
 writeFileSync(path.join(ws, 'noisy.py'), script);
 const store = new RunStore(ws);
 
-async function once(capture) {
+async function once(capture, work) {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const handle = await launchRun({
@@ -54,6 +60,7 @@ async function once(capture) {
     git: false,
     scanArtifacts: false,
     scalars: { capture },
+    args: [String(work)],
   });
   const run = await handle.done;
   const ms = performance.now() - t0;
@@ -65,8 +72,9 @@ async function once(capture) {
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-try {
-  await once(true); // warm-up: page cache, interpreter
+
+async function scenario(label, work) {
+  await once(true, work); // warm-up: page cache, interpreter
   const on = [];
   const off = [];
   const cpuOn = [];
@@ -77,23 +85,27 @@ try {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [false, true] : [true, false];
     for (const capture of order) {
-      const res = await once(capture);
+      const res = await once(capture, work);
       (capture ? on : off).push(res.ms);
       (capture ? cpuOn : cpuOff).push(res.cpuMs);
       if (capture) [pointsOn, namesOn] = [res.points, res.names];
       else pointsOff = res.points;
     }
-    console.log(
-      `round ${r + 1}: on ${on.at(-1).toFixed(0)} ms, off ${off.at(-1).toFixed(0)} ms (launcher CPU ${cpuOn.at(-1).toFixed(0)} / ${cpuOff.at(-1).toFixed(0)} ms)`,
-    );
   }
   const mOn = median(on);
   const mOff = median(off);
-  console.log(`launcher process CPU per run: median on ${median(cpuOn).toFixed(0)} ms, off ${median(cpuOff).toFixed(0)} ms`);
-  console.log(`capture on: ${pointsOn} points in ${namesOn} series; capture off: ${pointsOff} points`);
+  console.log(`${label}:`);
+  console.log(`  on  ${on.map((x) => x.toFixed(0)).join(' ')} ms; off ${off.map((x) => x.toFixed(0)).join(' ')} ms`);
+  console.log(`  launcher process CPU per run: median on ${median(cpuOn).toFixed(0)} ms, off ${median(cpuOff).toFixed(0)} ms`);
+  console.log(`  capture on: ${pointsOn} points in ${namesOn} series; capture off: ${pointsOff} points`);
   console.log(
-    `wall time over ${rounds} interleaved rounds of ${lines} lines: median on ${mOn.toFixed(0)} ms, off ${mOff.toFixed(0)} ms, overhead ${(((mOn - mOff) / mOff) * 100).toFixed(1)} % (goal <= 5 %)`,
+    `  wall time over ${rounds} interleaved rounds of ${lines} lines: median on ${mOn.toFixed(0)} ms, off ${mOff.toFixed(0)} ms, overhead ${(((mOn - mOff) / mOff) * 100).toFixed(1)} % (goal <= 5 %)`,
   );
+}
+
+try {
+  await scenario('printing flat out', 0);
+  await scenario(`printing between work (sum(range(${WORK})) per line)`, WORK);
 
   // The parser's own cost: the same output fed through ScalarCapture in this process.
   const text = execFileSync(python, [path.join(ws, 'noisy.py')], { encoding: 'utf8', maxBuffer: 1 << 30 });

@@ -63,7 +63,7 @@ export interface ChildEnvInput {
  *   MLW_PARAMS                                            all launch params as one JSON object
  *   MLW_PARAM_<KEY>                                       each param (paramsMode env or both)
  *   PYTHONPATH                                            the helper's folder first
- *   PYTHONUNBUFFERED=1                                    so output streams live through the pipe
+ *   PYTHONUNBUFFERED=1                                    so output reaches its file (and the Runs view) as it is printed
  */
 export function buildChildEnv(input: ChildEnvInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...input.base };

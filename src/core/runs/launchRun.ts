@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { closeSync, createWriteStream, openSync, promises as fsp } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
@@ -15,6 +15,7 @@ import {
   type ParamArgStyle,
   type ParamsMode,
 } from './buildChildCommand';
+import { FileFollower } from './FileFollower';
 import { fileRecord } from './hashFile';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from './processLiveness';
 import { MetricsWriter } from './MetricsWriter';
@@ -27,7 +28,7 @@ import { finishRun, type ChildOutcome } from './finishRun';
 import { STOP_FILE } from './stopRunById';
 import type { RunStore } from './RunStore';
 import { snapshotFiles, type FileSnapshot, type ScanOptions } from './scanArtifacts';
-import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, type Params, type Run } from './runTypes';
+import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, RAW_STDERR, RAW_STDOUT, type Params, type Run } from './runTypes';
 
 export interface LaunchOptions {
   store: RunStore;
@@ -92,7 +93,7 @@ export interface RunHandle {
   stop(graceMs?: number): Promise<Run>;
 }
 
-/** Kept per stream: stdout and stderr arrive through two pipes in no fixed order, and a crash's stderr must survive a chatty stdout. */
+/** Kept per stream: stdout and stderr are read from two files, and a crash's stderr must survive a chatty stdout. */
 const STDOUT_TAIL_CHARS = 2500;
 const STDERR_TAIL_CHARS = 1500;
 
@@ -235,13 +236,24 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     paramsMode: o.paramsMode ?? 'args',
     helperDir: o.helperDir ?? defaultHelperDir(),
   });
-  const child = spawn(argv[0], argv.slice(1), {
-    cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: process.platform !== 'win32', // own process group: stop() reaches data-loader workers too
-    windowsHide: true,
-  });
+  // The child writes its stdout and stderr to files of the run folder, never to pipes: it never
+  // waits for this process (a pipe costs it a wake-up of ours per printed line), and it keeps
+  // running with its output kept if this process dies. FileFollower reads them as they grow.
+  const raw = { stdout: path.join(dir, RAW_STDOUT), stderr: path.join(dir, RAW_STDERR) };
+  const fds = { stdout: openSync(raw.stdout, 'w'), stderr: openSync(raw.stderr, 'w') };
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      env,
+      stdio: ['ignore', fds.stdout, fds.stderr],
+      detached: process.platform !== 'win32', // own process group: stop() reaches data-loader workers too
+      windowsHide: true,
+    });
+  } finally {
+    closeSync(fds.stdout); // the child holds its own copies
+    closeSync(fds.stderr);
+  }
 
   const tails = { stdout: '', stderr: '' };
   let stopRequested = false;
@@ -258,7 +270,8 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     return (chunk: Buffer) => {
       log.write(chunk);
       const text = decoder.write(chunk);
-      tails[stream] = (tails[stream] + text).slice(-(stream === 'stdout' ? STDOUT_TAIL_CHARS : STDERR_TAIL_CHARS));
+      const keep = stream === 'stdout' ? STDOUT_TAIL_CHARS : STDERR_TAIL_CHARS;
+      tails[stream] = text.length >= keep ? text.slice(-keep) : (tails[stream] + text).slice(-keep);
       scalars.push(text, stream);
       try {
         o.onOutput?.(text, stream);
@@ -267,11 +280,17 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
       }
     };
   };
-  child.stdout?.on('data', onData('stdout'));
-  child.stderr?.on('data', onData('stderr'));
+  const follower = new FileFollower([
+    { file: raw.stdout, onData: onData('stdout') },
+    { file: raw.stderr, onData: onData('stderr') },
+  ]);
+  const endOutput = async (): Promise<void> => {
+    follower.close(); // reads what is left
+    // What the child wrote is now in stdout.log; a grandchild still writing writes into nothing.
+    await Promise.all(Object.values(raw).map((f) => fsp.rm(f, { force: true })));
+  };
 
   const outcome = new Promise<ChildOutcome>((resolve) => {
-    let exit: ChildOutcome | undefined;
     child.once('error', (e) =>
       resolve({
         code: null,
@@ -279,16 +298,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
         error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? `Cannot start ${argv[0]}: not found` : e.message,
       }),
     );
-    child.once('exit', (code, sig) => {
-      exit = { code, signal: sig };
-      // Wait for the pipes to drain; a grandchild holding them open must not hold the run open.
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        resolve(exit as ChildOutcome);
-      }, 2000).unref();
-    });
-    child.once('close', (code, sig) => resolve(exit ?? { code, signal: sig }));
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
   });
 
   if (child.pid !== undefined) {
@@ -316,6 +326,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     clearInterval(heartbeat);
     if (killTimer) clearTimeout(killTimer);
     signal?.removeEventListener('abort', onAbort);
+    await endOutput();
     scalars.end();
     await mlflow.stop(result);
     await new Promise<void>((resolve) => log.end(resolve));

@@ -138,6 +138,9 @@ export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const LOGGED_FILE = 'logged.jsonl';
 export const OUTPUT_FILE = 'stdout.log';
+/** A running child's own stdout and stderr, merged into OUTPUT_FILE as they grow and removed when it ends. */
+export const RAW_STDOUT = '.child-stdout';
+export const RAW_STDERR = '.child-stderr';
 export const PATCH_FILE = 'git.patch';
 export const HEARTBEAT_FILE = 'heartbeat';
 export const ARTIFACTS_DIR = 'artifacts';

@@ -85,6 +85,53 @@ describe('launchRun', () => {
     assert.ok(chunks.some((c) => c.startsWith('stderr:') && c.includes('oops')));
   });
 
+  it('keeps every byte of a flood of output, in order per stream, and leaves no raw output files behind', async () => {
+    const store = new RunStore(tempDir());
+    // 200,000 numbered lines (about 6 MB, more than one read of the follower), then a line on
+    // stderr after a pause: stdout.log holds all of stdout in order, then the stderr line.
+    const code = `
+      let s = '';
+      for (let i = 0; i < 200000; i++) s += 'line ' + i + ' loss=' + (i % 7) + '\\n';
+      require('fs').writeSync(1, s);
+      setTimeout(() => console.error('after the flood'), 300);`;
+    const seen = { stdout: 0, stderr: 0 };
+    const handle = await launchRun(nodeRun(store, code, { onOutput: (t, stream) => void (seen[stream] += t.length) }));
+    const run = await handle.done;
+    assert.equal(run.status, 'finished');
+    const log = readFileSync(path.join(handle.dir, 'stdout.log'), 'utf8').split('\n');
+    assert.equal(log[0], 'line 0 loss=0');
+    assert.equal(log[199999], 'line 199999 loss=2');
+    assert.equal(log[200000], 'after the flood');
+    for (let i = 0; i < 200000; i += 997) assert.equal(log[i], `line ${i} loss=${i % 7}`);
+    assert.equal(seen.stderr, 'after the flood\n'.length);
+    assert.equal(seen.stdout, log.slice(0, 200000).join('\n').length + 1);
+    assert.equal((await readMetrics(handle.dir)).series.get('loss')?.values.length, 200000);
+    assert.deepEqual(
+      readdirSync(handle.dir).filter((f) => f.startsWith('.child-')),
+      [],
+      'the raw stdout and stderr files are gone once the run ends',
+    );
+  });
+
+  it('a script keeps running and printing when its launcher stops reading (no pipe to break)', async () => {
+    // With pipes, a launcher that dies or stalls makes the next print fail (EPIPE) or block; the
+    // child's output now goes to files, so it writes on. Here the launcher's event loop is blocked
+    // for 1.5 s while the child prints and exits: the child is not slowed, nothing is lost.
+    const store = new RunStore(tempDir());
+    const code = `const t = Date.now(); for (let i = 0; i < 50000; i++) console.log('x=' + i); console.error('printed in ' + (Date.now() - t) + ' ms');`;
+    const handle = await launchRun(nodeRun(store, code));
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      /* the launcher is busy */
+    }
+    const run = await handle.done;
+    assert.equal(run.status, 'finished');
+    const log = readFileSync(path.join(handle.dir, 'stdout.log'), 'utf8');
+    const ms = Number(/printed in (\d+) ms/.exec(log)?.[1]);
+    assert.ok(ms < 1500, `the child printed without waiting for the launcher (${ms} ms)`);
+    assert.equal((await readMetrics(handle.dir)).series.get('x')?.values.length, 50000);
+  });
+
   it('records a failing script as failed with its exit code and the tail of its output', async () => {
     const store = new RunStore(tempDir());
     const code = `for (let i = 0; i < 500; i++) console.log('progress line ' + i); console.error('FATAL: out of memory'); process.exitCode = 3;`;
