@@ -45,6 +45,7 @@ export class MlflowSession {
   readonly experiments: ExperimentRegistry;
   readonly logger: Logger;
   readonly launched: TrackedRun | undefined;
+  private readonly reopening = new Map<string, Promise<TrackedRun>>();
   private readonly runs = new Map<string, TrackedRun>();
   private adopted = false;
   private pickedExperiment: MlflowExperiment | undefined;
@@ -88,12 +89,33 @@ export class MlflowSession {
       return tracked;
     }
     const stored = await this.readStoreRun(id);
+    if (!this.launched && stored.status === 'running' && !stored.owner) return this.reopen(stored);
     if (stored.status === 'running' || stored.status === 'queued') {
       throw invalidParameter(`The run ${id} is recorded by another process (pid ${stored.owner?.launcher.pid ?? '?'}); log to it there.`);
     }
     throw invalidParameter(
       `The run ${id} must be in the 'active' state. Current state is ${stored.status}: a run's records never change after it ends.`,
     );
+  }
+
+  /**
+   * A run a client of an earlier `mlw mlflow-server` on this store created and has not ended: as
+   * on MLflow's own server, it stays active across restarts of the server and takes writes again.
+   */
+  private reopen(stored: Run): Promise<TrackedRun> {
+    let opening = this.reopening.get(stored.id);
+    if (!opening) {
+      opening = (async () => {
+        const writer = await MetricsWriter.open(path.join(this.store.runDir(stored.id), METRICS_FILE));
+        const experimentId = this.experiments.ensure(stored.experiment).experiment_id;
+        const tracked = new TrackedRun(this.store, stored, writer, 'owned', experimentId, this.logger);
+        this.runs.set(stored.id, tracked);
+        return tracked;
+      })();
+      this.reopening.set(stored.id, opening);
+      void opening.finally(() => this.reopening.delete(stored.id)).catch(() => undefined);
+    }
+    return opening;
   }
 
   /** A run to read: one of this endpoint's, else any run in the store. */
@@ -155,7 +177,9 @@ export class MlflowSession {
       interpreter: base?.interpreter ?? null,
       cwd: base?.cwd ?? this.store.workspace,
       tags: Object.fromEntries(input.tags.map((t) => [t.key, t.value])),
-      owner: { launcher: processIdentity() },
+      // A launch's runs live and die with its launcher; a standalone server's runs, as on MLflow's
+      // server, are active until their client ends them, across restarts of the server.
+      ...(launched ? { owner: { launcher: processIdentity() } } : {}),
       ...(base ? { parentId: base.id } : {}),
     });
     const writer = await MetricsWriter.open(path.join(this.store.runDir(id), METRICS_FILE));
