@@ -13,6 +13,7 @@ export interface Settings {
   'runs.scalarPattern': string;
   'runs.snapshotMaxBytes': number;
   'mlflow.trackingUri': string;
+  'mlflow.logRunsToServer': boolean;
   'runs.systemMetricsInterval': number;
   executionProviders: string[];
   executionProviderFallback: boolean;

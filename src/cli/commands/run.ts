@@ -14,6 +14,7 @@ import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
+import { logToFlag } from '../logToFlag';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -67,6 +68,7 @@ export const runCommand: CliCommand = {
         'scalar-pattern': { type: 'string' },
         'snapshot-max-bytes': { type: 'string' },
         'system-metrics-interval': { type: 'string' },
+        'log-to': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -88,6 +90,7 @@ export const runCommand: CliCommand = {
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);
+    const mirror = logToFlag(values['log-to']);
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
 
     const output = scriptOutput(ctx);
@@ -109,6 +112,7 @@ export const runCommand: CliCommand = {
         scalars,
         snapshotMaxBytes,
         systemMetricsInterval,
+        mirror,
         onOutput: output.emit,
       },
       ctx.logger,
@@ -121,6 +125,10 @@ export const runCommand: CliCommand = {
     ctx.err(
       `mlw: run ${run.id} ${run.status} after ${formatDuration(run.durationMs)} (${how}) -> ${path.relative(ctx.workspace, handle.dir) || handle.dir}`,
     );
+    const mirrored = await handle.mirrored;
+    if (mirrored?.error) ctx.err(`mlw: warning: run ${run.id} on the MLflow server is incomplete: ${mirrored.error}`);
+    else if (mirrored)
+      ctx.err(`mlw: run ${run.id} logged to ${mirrored.url} (${mirrored.metricPoints} metric points, ${mirrored.artifacts} artifacts)`);
     if (ctx.json) ctx.out(JSON.stringify(run, null, 2));
     if (ctx.signal.aborted) return 130;
     if (run.exitCode !== null) return run.exitCode;

@@ -14,6 +14,7 @@ import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
+import { logToFlag } from '../logToFlag';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
 
@@ -63,6 +64,7 @@ export const sweepCommand: CliCommand = {
         'scalar-pattern': { type: 'string' },
         'snapshot-max-bytes': { type: 'string' },
         'system-metrics-interval': { type: 'string' },
+        'log-to': { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -103,6 +105,7 @@ export const sweepCommand: CliCommand = {
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);
+    const mirror = logToFlag(values['log-to']);
     const cwd = ctx.workspace;
     const interpreter = await resolveInterpreter(values.python, process.env, cwd);
     const store = new RunStore(ctx.workspace, ctx.logger);
@@ -125,6 +128,7 @@ export const sweepCommand: CliCommand = {
         scalars,
         snapshotMaxBytes,
         systemMetricsInterval,
+        mirror,
         onOutput: output.emit,
       },
       spec,

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { readGitInfo } from '../git/readGitInfo';
 import { startLaunchMlflow } from '../mlflow/mlflowForLaunch';
+import { RunMirror, type MirrorResult, type RunMirrorOptions } from '../mlflow/client/RunMirror';
 import {
   buildChildEnv,
   defaultHelperDir,
@@ -58,6 +59,11 @@ export interface LaunchOptions {
   dataInputs?: string[];
   tags?: Record<string, string>;
   notes?: string;
+  /**
+   * Also log the run to this MLflow tracking server while it runs (see RunMirror); the local
+   * record is kept in full either way.
+   */
+  mirror?: RunMirrorOptions;
   /** Start this queued run (made by RunQueue) instead of creating a new one. */
   runId?: string;
   /** Called with every chunk of the child's output. */
@@ -89,6 +95,8 @@ export interface RunHandle {
   readonly pid: number | undefined;
   /** Settles with the final run once the child has exited and everything is recorded. Never rejects. */
   readonly done: Promise<Run>;
+  /** With `mirror`: how logging to the MLflow server went (settles just before `done`). Never rejects. */
+  readonly mirrored?: Promise<MirrorResult>;
   /** SIGTERM (to the child's process group), then SIGKILL after `graceMs`. The run ends as `stopped`. */
   stop(graceMs?: number): Promise<Run>;
 }
@@ -222,6 +230,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   const scan: ScanOptions | undefined =
     o.scanArtifacts === false ? undefined : o.scanArtifacts === true || o.scanArtifacts === undefined ? {} : o.scanArtifacts;
   const before: FileSnapshot | undefined = scan ? await snapshotFiles(cwd, scan) : undefined;
+  const mirror = o.mirror ? RunMirror.start(o.mirror, run, store, logger) : undefined;
   const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
   const log = createWriteStream(path.join(dir, OUTPUT_FILE), { flags: 'a' });
   const mlflow = await startLaunchMlflow({ store, run, writer, callerEnv: o.env, logger }); // MLflow's tracking API, on loopback
@@ -321,7 +330,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
       : undefined;
   child.once('exit', () => sampler?.stop()); // the run's processes are gone: nothing more to measure
 
-  const done: Promise<Run> = outcome.then(async (result) => {
+  const recorded: Promise<Run> = outcome.then(async (result) => {
     sampler?.stop();
     clearInterval(heartbeat);
     if (killTimer) clearTimeout(killTimer);
@@ -360,6 +369,9 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
     );
     return final;
   });
+  // `done` waits for the server's copy too, so a CLI that exits after it loses nothing there.
+  const mirrored = mirror && recorded.then((final) => mirror.finish(final));
+  const done = mirrored ? mirrored.then(() => recorded) : recorded;
 
   const stop = (graceMs = o.stopGraceMs ?? 5000): Promise<Run> => {
     if (!stopRequested) {
@@ -374,5 +386,5 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
 
-  return { id: run.id, dir, run: { ...run }, pid: child.pid, done, stop };
+  return { id: run.id, dir, run: { ...run }, pid: child.pid, done, mirrored, stop };
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Command, View } from '../../commandIds';
 import type { Feature, FeatureContext } from '../feature';
+import { setting } from '../../vscode/config';
 import { RunCodeLensProvider } from './runCodeLensProvider';
 import { RunLauncher } from './runLauncher';
 import { runMetaCommands } from './runMetaCommands';
@@ -13,8 +14,12 @@ import { ServerRunsSource } from './mlflowServer/ServerRunsSource';
 /** Experiment runs: the Runs view, launching runs and sweeps, dashboards, Compare, and the CodeLens on training scripts. */
 export function activate({ extension, log }: FeatureContext): Feature {
   const tree = new RunsTree(log);
-  const launcher = new RunLauncher(tree, vscode.Uri.joinPath(extension.extensionUri, 'python').fsPath, log);
   const connection = new MlflowConnection(extension.secrets, log);
+  const launcher = new RunLauncher(tree, vscode.Uri.joinPath(extension.extensionUri, 'python').fsPath, log, async () => {
+    if (!setting('mlflow.logRunsToServer')) return undefined;
+    const client = await connection.client();
+    return client && { client };
+  });
   const server = new ServerRunsSource(connection, log, () => tree.redraw());
   tree.attachServer(server);
   return {

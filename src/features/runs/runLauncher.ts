@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { formatDuration } from '../../core/runs/formatRun';
 import { launchRun, type LaunchOptions, type RunHandle } from '../../core/runs/launchRun';
+import type { MirrorResult, RunMirrorOptions } from '../../core/mlflow/client/RunMirror';
 import { RunQueue } from '../../core/runs/RunQueue';
 import { LinePrefixer } from '../../core/runs/LinePrefixer';
 import type { SweepSpec } from '../../core/runs/expandSweep';
@@ -49,6 +50,8 @@ export class RunLauncher extends Disposable {
     private readonly tree: RunsTree,
     private readonly helperDir: string,
     private readonly logger: Logger,
+    /** Where launched runs are also logged while they run (mlWorkbench.mlflow.logRunsToServer), if anywhere. */
+    private readonly mirror: () => Promise<RunMirrorOptions | undefined> = async () => undefined,
   ) {
     super();
     // Stops every run still going (extension shutdown).
@@ -141,6 +144,7 @@ export class RunLauncher extends Disposable {
       scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
       snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
       systemMetricsInterval: this.systemMetricsInterval(spec.cwd ?? spec.workspace),
+      mirror: await this.mirror(),
     };
     const handle = await launchRun(options, this.logger);
     this.active.set(handle.id, handle);
@@ -168,6 +172,7 @@ export class RunLauncher extends Disposable {
         `■ ${final.name} ${final.status}${final.exitCode !== null ? ` (exit ${final.exitCode})` : ''} after ${formatDuration(final.durationMs)}`,
       );
       this.announce(final);
+      void handle.mirrored?.then((r) => this.announceMirror(final, r));
       return final;
     });
     return wait ? finished : run;
@@ -221,6 +226,7 @@ export class RunLauncher extends Disposable {
         scalars: this.scalarOptions(spec.cwd ?? spec.workspace),
         snapshotMaxBytes: this.snapshotMaxBytes(spec.cwd ?? spec.workspace),
         systemMetricsInterval: this.systemMetricsInterval(spec.cwd ?? spec.workspace),
+        mirror: await this.mirror(),
       },
       { ...sweep, base: { ...spec.params, ...(sweep.base ?? {}) } },
     );
@@ -255,6 +261,16 @@ export class RunLauncher extends Disposable {
       return runs;
     });
     return wait ? finished : ids;
+  }
+
+  /** Only when the server's copy of a run logged there is incomplete: the run itself is complete here. */
+  private announceMirror(run: Run, result: MirrorResult): void {
+    if (!result.error) return;
+    const text = `Run ${run.name} is complete here, but logging it to the MLflow server did not finish: ${result.error.split('. The run is complete here')[0]}`;
+    void Promise.resolve(vscode.window.showWarningMessage(text, 'Push Again', 'Show Log')).then((choice) => {
+      if (choice === 'Push Again') void runCommand(Command.pushRunToMlflow, run.id);
+      else if (choice === 'Show Log') void runCommand(Command.showLog);
+    });
   }
 
   private announce(run: Run): void {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { paramToString } from '../../runs/buildChildCommand';
 import { readRunMetrics } from '../../runs/listWorkspaceRuns';
+import type { MetricSeries } from '../../runs/readMetrics';
 import type { RunStore } from '../../runs/RunStore';
 import type { Run } from '../../runs/runTypes';
 import { locateArtifact } from '../../runs/snapshot/locateArtifact';
@@ -46,20 +47,94 @@ export interface PushResult {
   skippedArtifacts: Array<{ path: string; reason: string }>;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
+export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 
 /** Where an artifact goes under the run's artifact root: its recorded relative path, or the file name of an absolute one. */
-function remotePath(p: string): string {
+export function remotePath(p: string): string {
   const posix = p.replace(/\\/g, '/');
   if (path.isAbsolute(p) || posix.startsWith('../') || /^[A-Za-z]:\//.test(posix)) return path.posix.basename(posix);
   return posix
     .split('/')
     .filter((s) => s && s !== '.')
     .join('/');
+}
+
+/** Metric series as MLflow metric points (whole-number steps and epoch-ms times; `fallbackTime` where a time is missing). */
+export function toMetricPoints(series: Iterable<MetricSeries>, fallbackTime: number): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (const s of series) {
+    for (let i = 0; i < s.values.length; i++) {
+      const t = s.timestamps[i];
+      const step = s.steps[i];
+      points.push({
+        key: s.name,
+        value: jsonDouble(s.values[i]),
+        timestamp: Number.isFinite(t) ? Math.round(t) : fallbackTime,
+        step: Number.isFinite(step) ? Math.round(step) : 0,
+      });
+    }
+  }
+  return points;
+}
+
+/** The id of the server's experiment `name`, created when it is missing. */
+export async function ensureExperiment(client: MlflowClient, name: string): Promise<string> {
+  const found = (await client.getExperimentByName(name))?.experiment_id;
+  if (found !== undefined) return found;
+  try {
+    return await client.createExperiment(name);
+  } catch (e) {
+    // made by someone else meanwhile
+    const id = (await client.getExperimentByName(name))?.experiment_id;
+    if (id === undefined) throw e;
+    return id;
+  }
+}
+
+/**
+ * Uploads an ended run's artifacts (its snapshot bytes, else the file when it still has the
+ * recorded sha256) under `artifactUri` through the server's artifact proxy, adding each to
+ * `into.artifacts` or, with why, to `into.skipped`. `onEach` is called before (with the remote
+ * path) and after (without) each upload.
+ */
+export async function uploadArtifacts(
+  client: MlflowClient,
+  run: Run,
+  artifactUri: string,
+  options: Pick<PushOptions, 'workspace' | 'store'>,
+  into: Pick<PushResult, 'artifacts'> & { skipped: PushResult['skippedArtifacts'] },
+  onEach: (a: Run['artifacts'][number], remote?: string) => void = () => undefined,
+): Promise<void> {
+  try {
+    artifactUploadUrl(client.url, artifactUri, 'x');
+  } catch (e) {
+    if (!(e instanceof ArtifactStoreUnreachableError)) throw e;
+    for (const a of run.artifacts) into.skipped.push({ path: a.path, reason: e.message });
+    return;
+  }
+  for (const a of run.artifacts) {
+    const where = await locateArtifact(options.store, run, a, options.workspace);
+    if (!where) {
+      into.skipped.push({ path: a.path, reason: 'its bytes are not on disk (no snapshot, and the file is gone)' });
+      continue;
+    }
+    if (where.kind === 'current' && a.sha256 && (await sha256File(where.file)).sha256 !== a.sha256) {
+      into.skipped.push({
+        path: a.path,
+        reason: `the file at ${where.file} changed since the run (sha256 differs) and the run has no snapshot`,
+      });
+      continue;
+    }
+    const rel = remotePath(a.path);
+    onEach(a, rel);
+    await client.uploadArtifact(artifactUri, rel, where.file);
+    into.artifacts.push({ path: rel, size: a.size });
+    onEach(a);
+  }
 }
 
 /**
@@ -76,20 +151,7 @@ export async function pushRun(client: MlflowClient, run: Run, options: PushOptio
   const progress = options.onProgress ?? (() => undefined);
   const experiment = options.experiment ?? (run.experiment || 'Default');
   const series = await readRunMetrics(options.workspace, run, options.store);
-  const fallbackTime = run.startTime ?? 0;
-  const points: MetricPoint[] = [];
-  for (const s of series.values()) {
-    for (let i = 0; i < s.values.length; i++) {
-      const t = s.timestamps[i];
-      const step = s.steps[i];
-      points.push({
-        key: s.name,
-        value: jsonDouble(s.values[i]),
-        timestamp: Number.isFinite(t) ? Math.round(t) : fallbackTime,
-        step: Number.isFinite(step) ? Math.round(step) : 0,
-      });
-    }
-  }
+  const points = toMetricPoints(series.values(), run.startTime ?? 0);
   const params: KeyValue[] = Object.entries(run.params).map(([key, v]) => ({ key, value: paramToString(v) }));
   const tags: KeyValue[] = Object.entries(run.tags).map(([key, value]) => ({ key, value }));
   if (run.notes && !run.tags[NOTE_TAG]) tags.push({ key: NOTE_TAG, value: run.notes });
@@ -104,16 +166,7 @@ export async function pushRun(client: MlflowClient, run: Run, options: PushOptio
     throw new Error(`Run ${run.id} cannot be pushed as it is: ${(e as Error).message} Nothing was sent.`);
   }
   progress({ fraction: 0, message: `experiment ${experiment}` });
-  let experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
-  if (experimentId === undefined) {
-    try {
-      experimentId = await client.createExperiment(experiment);
-    } catch (e) {
-      // made by someone else meanwhile
-      experimentId = (await client.getExperimentByName(experiment))?.experiment_id;
-      if (experimentId === undefined) throw e;
-    }
-  }
+  const experimentId = await ensureExperiment(client, experiment);
   const remote = await client.createRun({ experimentId, runName: run.name, startTime: run.startTime ?? undefined });
   const remoteId = remote.info.run_id;
   const artifactUri = remote.info.artifact_uri;
@@ -136,33 +189,10 @@ export async function pushRun(client: MlflowClient, run: Run, options: PushOptio
         message: `${Math.min(points.length, done * MAX_METRICS_PER_BATCH)} of ${points.length} metric points`,
       });
     }
-    let reachable = true;
-    try {
-      artifactUploadUrl(client.url, artifactUri, 'x');
-    } catch (e) {
-      if (!(e instanceof ArtifactStoreUnreachableError)) throw e;
-      reachable = false;
-      for (const a of run.artifacts) skipped.push({ path: a.path, reason: e.message });
-    }
-    for (const a of reachable ? run.artifacts : []) {
-      const where = await locateArtifact(options.store, run, a, options.workspace);
-      if (!where) {
-        skipped.push({ path: a.path, reason: 'its bytes are not on disk (no snapshot, and the file is gone)' });
-        continue;
-      }
-      if (where.kind === 'current' && a.sha256 && (await sha256File(where.file)).sha256 !== a.sha256) {
-        skipped.push({
-          path: a.path,
-          reason: `the file at ${where.file} changed since the run (sha256 differs) and the run has no snapshot`,
-        });
-        continue;
-      }
-      const rel = remotePath(a.path);
-      progress({ fraction: done / work, message: `artifact ${rel}` });
-      await client.uploadArtifact(artifactUri, rel, where.file);
-      artifacts.push({ path: rel, size: a.size });
-      done += a.size / 1_000_000;
-    }
+    await uploadArtifacts(client, run, artifactUri, options, { artifacts, skipped }, (a, rel) => {
+      if (rel) progress({ fraction: done / work, message: `artifact ${rel}` });
+      else done += a.size / 1_000_000;
+    });
     const status = MLFLOW_STATUS_OF[run.status];
     await client.updateRun(remoteId, status === 'RUNNING' || status === 'SCHEDULED' ? 'FINISHED' : status, run.endTime ?? undefined);
     progress({ fraction: 1, message: 'done' });
