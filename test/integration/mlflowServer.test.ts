@@ -70,4 +70,32 @@ describe('an MLflow tracking server: Connect, Push Run to MLflow, Disconnect', (
     await vscode.commands.executeCommand('mlWorkbench.disconnectMlflowServer');
     assert.equal(vscode.workspace.getConfiguration('mlWorkbench').get('mlflow.trackingUri'), '');
   });
+
+  it('with mlWorkbench.mlflow.logRunsToServer, a launched run is on the connected server when it ends', async () => {
+    const config = vscode.workspace.getConfiguration('mlWorkbench');
+    await vscode.commands.executeCommand('mlWorkbench.connectMlflowServer', { url: ep.url, auth: { kind: 'token', token: 'it-token' } });
+    await config.update('mlflow.logRunsToServer', true, vscode.ConfigurationTarget.Global);
+    try {
+      const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+      const script = path.join(workspace, 'push_me.py');
+      const live = (await vscode.commands.executeCommand('mlWorkbench.runExperiment', vscode.Uri.file(script), {
+        wait: true,
+        experiment: `${experiment}-live`,
+        params: { lr: '0.3' },
+      })) as StoredRun;
+      assert.equal(live?.status, 'finished');
+      const client = new MlflowClient({ url: ep.url, auth: { kind: 'token', token: 'it-token' } });
+      const exp = await client.getExperimentByName(`${experiment}-live`);
+      assert.ok(exp, 'the run experiment exists on the server');
+      const { runs } = await client.searchRuns({ experimentIds: [exp.experiment_id] });
+      const remote = runs.find((r) => r.data.tags?.some((t) => t.key === 'mlw.pushedFrom' && t.value === live.id));
+      assert.ok(remote, 'the server has the run, tagged with its local id');
+      assert.equal(remote.info.status, 'FINISHED');
+      assert.equal(remote.data.params.find((p) => p.key === 'lr')?.value, '0.3');
+      assert.equal((await client.getMetricHistory(remote.info.run_id, 'loss')).length, 1200);
+    } finally {
+      await config.update('mlflow.logRunsToServer', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('mlWorkbench.disconnectMlflowServer');
+    }
+  });
 });
