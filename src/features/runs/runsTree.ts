@@ -11,6 +11,7 @@ import { readExperiments } from '../../core/runs/experiments';
 import { isSystemTag } from '../../core/runs/runMeta';
 import { isSystemMetric } from '../../core/runs/systemMetrics/systemMetricNames';
 import { isServerNode, type ServerNode, type ServerRunsSource } from './mlflowServer/ServerRunsSource';
+import { runContextValue } from './runContextValue';
 
 /** A run together with the workspace folder it belongs to. */
 export interface WorkspaceRun {
@@ -227,8 +228,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     const metrics = keyMetrics(run);
     const source = run.source === 'mlw' ? '' : runSourceLabel(run.source);
     item.description = [run.status === 'running' ? 'running' : metrics || run.status, source].filter(Boolean).join(' · ');
-    // `serverRun.*`: a tracking server's run (open, compare); `run.*`: a run of the workspace (push, rerun, delete, edit).
-    item.contextValue = run.source === 'mlflow-server' ? `serverRun.${run.status}` : `run.${run.status}`;
+    // `run.*`: ours (edit, rerun, delete); `readonlyRun.*`: another tool's in the workspace; `serverRun.*`: a server's.
+    item.contextValue = runContextValue(run);
     item.tooltip = this.tooltip(run);
     item.command = { command: Command.openRunDashboard, title: 'Open Run Dashboard', arguments: [node] };
     return item;
