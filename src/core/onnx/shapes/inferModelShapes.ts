@@ -1,0 +1,10 @@
+/** Shape inference for a model read by readModel: loads its small constants, then infers its main graph. */
+import type { OnnxModel } from '../onnxModel';
+import { inferShapes } from './inferShapes';
+import { loadShapeConstants } from './loadShapeConstants';
+import type { ShapeInferenceResult } from './shapeTypes';
+
+export async function inferModelShapes(model: OnnxModel, signal?: AbortSignal): Promise<ShapeInferenceResult> {
+  const constants = await loadShapeConstants(model, signal);
+  return inferShapes(model.graph, { opsetImports: model.opsetImports, constants });
+}
