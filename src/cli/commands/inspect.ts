@@ -3,11 +3,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../core/format/formatBytes';
 import {
+  dataTypeName,
   describeShape,
+  inferModelShapes,
   isOnnxFormatError,
+  readModelWithStats,
   sniffModelFormat,
   SNIFF_BYTES,
   summarizeModel,
+  summarizeOnnxModel,
+  type InferredTensor,
   type ModelSummary,
   type ValueSummary,
 } from '../../core/onnx';
@@ -63,6 +68,17 @@ export function formatSummary(s: ModelSummary): string {
   return lines.join('\n');
 }
 
+/** The valueInfo table of `--shapes`: one line per tensor, name, type and shape, and where the shape comes from. */
+export function formatValueInfo(tensors: readonly InferredTensor[]): string {
+  const type = (t: InferredTensor): string =>
+    `${t.elemType === null ? '?' : dataTypeName(t.elemType)}${t.shape === null ? '[?]' : describeShape(t.shape) || '[]'}`;
+  const width = Math.min(40, Math.max(...tensors.map((t) => type(t).length), 4));
+  const known = tensors.filter((t) => t.shape !== null && !t.shape.includes(null)).length;
+  const lines = [`Tensors (${tensors.length}, ${known} with every dim known):`];
+  for (const t of tensors) lines.push(`  ${type(t).padEnd(width)}  ${t.source.padEnd(8)}  ${t.name}`);
+  return lines.join('\n');
+}
+
 /** Says in one line why a file is not an ONNX model, or undefined when its first bytes look like one. */
 export async function notOnnxReason(path: string): Promise<string | undefined> {
   const handle = await open(path, 'r');
@@ -80,24 +96,31 @@ export async function notOnnxReason(path: string): Promise<string | undefined> {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Summarize an ONNX model: inputs, outputs, opsets, parameters, operators',
-  usage: `mlw inspect <model.onnx> [--json]
+  usage: `mlw inspect <model.onnx> [--json] [--shapes]
 
 Reads the model's structure (weights are not loaded) and prints its IR version, producer, opsets, inputs and
 outputs with shapes, parameters and bytes by element type, the ${TOP_OPERATORS} most used operators and metadata.
   --json   print the whole ModelSummary as JSON
+  --shapes also infer every tensor's element type and shape (from value_info, else by shape inference): a
+           table, or with --json a valueInfo list [{name, elemType, shape, source: "file"|"inferred"}]
 Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
   async run(args, ctx) {
-    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+    const { positionals, values } = parseArgs({ args, options: { shapes: { type: 'boolean' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
     const path = resolve(ctx.workspace, positionals[0]);
     let summary: ModelSummary;
+    let valueInfo: InferredTensor[] | undefined;
     try {
       const reason = await notOnnxReason(path);
       if (reason !== undefined) {
         ctx.err(`mlw inspect: ${path} is not an ONNX model: ${reason}`);
         return 1;
       }
-      summary = await summarizeModel(path);
+      if (values.shapes) {
+        const { model, bytesRead } = await readModelWithStats(path);
+        summary = await summarizeOnnxModel(model, { bytesRead });
+        valueInfo = (await inferModelShapes(model)).tensors;
+      } else summary = await summarizeModel(path);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') ctx.err(`mlw inspect: no such file: ${path}`);
@@ -106,7 +129,9 @@ Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
       else throw e;
       return 1;
     }
-    ctx.out(ctx.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    if (valueInfo === undefined) ctx.out(ctx.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+    else
+      ctx.out(ctx.json ? JSON.stringify({ ...summary, valueInfo }, null, 2) : `${formatSummary(summary)}\n\n${formatValueInfo(valueInfo)}`);
     return 0;
   },
 };

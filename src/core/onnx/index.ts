@@ -26,3 +26,4 @@ export { readTensorFile } from './readTensorFile';
 export { tensorStatistics, type TensorStatistics, type TensorStatisticsOptions } from './tensorStatistics';
 export { compareModels, type ModelComparison } from './compareModels';
 export { decodeBfloat16, decodeFloat16 } from './float16';
+export { inferShapes, inferModelShapes, loadShapeConstants, type InferredTensor, type ShapeInferenceResult } from './shapes';
