@@ -2,7 +2,7 @@
  * Reads the values of a model's small numeric constants (initializers and Constant node tensors, subgraphs
  * included): the shapes, axes, indices and scales shape inference needs. Large tensors (weights) are never read.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { DataType } from '../dataTypes';
 import type { OnnxGraph, OnnxModel } from '../onnxModel';
 import { readTensorData } from '../readTensorData';
@@ -32,33 +32,53 @@ export function shapeConstantRefs(graph: OnnxGraph, into = new Map<string, Tenso
   return into;
 }
 
+/** Raw values closer than this in the file are read in one go. */
+const MERGE_GAP = 4096;
+
 export async function loadShapeConstants(model: OnnxModel, signal?: AbortSignal): Promise<Map<string, ConstantTensor>> {
-  const refs = shapeConstantRefs(model.graph);
   const out = new Map<string, ConstantTensor>();
-  let handle: FileHandle | undefined;
-  try {
-    for (const [name, ref] of refs) {
+  const raw: { name: string; ref: TensorRef; offset: number; length: number }[] = [];
+  const keep = (name: string, ref: TensorRef, values: ArrayLike<number | bigint>): void => {
+    const numbers = Array.from(values, Number);
+    if (numbers.length === Math.max(elementCount(ref.dims), 0)) out.set(name, { dataType: ref.dataType, dims: ref.dims, values: numbers });
+  };
+  for (const [name, ref] of shapeConstantRefs(model.graph)) {
+    const run = ref.dataLocation === 'default' ? ref.payload.find((r) => r.field === TensorField.rawData) : undefined;
+    if (run !== undefined) {
+      raw.push({ name, ref, offset: run.offset, length: run.length });
+      continue;
+    }
+    try {
       signal?.throwIfAborted();
-      try {
-        const raw = ref.dataLocation === 'default' ? ref.payload.find((r) => r.field === TensorField.rawData) : undefined;
-        let values: ArrayLike<number | bigint>;
-        if (raw !== undefined) {
-          handle ??= await open(model.path, 'r');
-          const buffer = new ArrayBuffer(raw.length);
-          await handle.read(new Uint8Array(buffer), 0, raw.length, raw.offset);
-          values = typedView(ref.dataType, buffer);
-        } else {
-          values = (await readTensorData(ref, { signal, maxBytes: 1024 * 1024 })).values as ArrayLike<number | bigint>;
-        }
-        const numbers = Array.from(values, Number);
-        if (numbers.length === Math.max(elementCount(ref.dims), 0))
-          out.set(name, { dataType: ref.dataType, dims: ref.dims, values: numbers });
-      } catch {
-        // An unreadable constant only means less is known.
+      keep(name, ref, (await readTensorData(ref, { signal, maxBytes: 1024 * 1024 })).values as ArrayLike<number | bigint>);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      // An unreadable constant only means less is known.
+    }
+  }
+  if (raw.length === 0) return out;
+  raw.sort((a, b) => a.offset - b.offset);
+  const handle = await open(model.path, 'r');
+  try {
+    for (let i = 0; i < raw.length;) {
+      signal?.throwIfAborted();
+      // One read for a run of constants that sit close together (they are small, and often adjacent).
+      let j = i + 1;
+      let end = raw[i].offset + raw[i].length;
+      while (j < raw.length && raw[j].offset - end <= MERGE_GAP) end = Math.max(end, raw[j].offset + raw[j++].length);
+      const start = raw[i].offset;
+      const bytes = new Uint8Array(end - start);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, start);
+      for (; i < j; i++) {
+        const c = raw[i];
+        if (c.offset + c.length - start > bytesRead) continue;
+        const buffer = new ArrayBuffer(c.length);
+        new Uint8Array(buffer).set(bytes.subarray(c.offset - start, c.offset - start + c.length));
+        keep(c.name, c.ref, typedView(c.ref.dataType, buffer));
       }
     }
   } finally {
-    await handle?.close();
+    await handle.close();
   }
   return out;
 }
