@@ -2,6 +2,7 @@ import type { CliCommand } from './cliCommand';
 import { benchCommand } from './commands/bench';
 import { containerizeCommand } from './commands/containerize';
 import { deployCommand } from './commands/deploy';
+import { diffCommand } from './commands/diff';
 import { doctorCommand } from './commands/doctor';
 import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
@@ -18,6 +19,7 @@ import { tryCommand } from './commands/try';
 export const commandList: CliCommand[] = [
   newCommand,
   inspectCommand,
+  diffCommand,
   tryCommand,
   benchCommand,
   runCommand,

@@ -1,9 +1,11 @@
 /**
  * Differences between two model summaries: signature (inputs/outputs added, removed, retyped, reshaped),
- * opsets, operators, and size figures. For "what changed between these two exports?".
+ * opsets, operators, and size figures; and, when given (see compareWeights.ts), the weights whose values
+ * changed. For "what changed between these two exports?".
  */
 import type { ModelSummary, ValueSummary } from './modelSummary';
 import { describeShape } from './describeType';
+import type { WeightChange, WeightsComparison, WeightsSummary } from './compareWeights';
 
 export interface ValueChange {
   name: string;
@@ -63,11 +65,14 @@ export interface ModelComparison {
   nodeCount: Delta;
   initializerCount: Delta;
   fileSize: Delta;
+  /** Weights changed, added or removed (see compareWeights); absent when the weights were not compared. */
+  weights?: WeightChange[];
+  weightsSummary?: WeightsSummary;
   /** One line per difference, for a terminal or a hover. */
   lines: string[];
 }
 
-export function compareModels(a: ModelSummary, b: ModelSummary): ModelComparison {
+export function compareModels(a: ModelSummary, b: ModelSummary, weights?: WeightsComparison): ModelComparison {
   const inputs = compareValues(a.inputs, b.inputs);
   const outputs = compareValues(a.outputs, b.outputs);
   const opsets = compareOpsets(a, b);
@@ -94,6 +99,7 @@ export function compareModels(a: ModelSummary, b: ModelSummary): ModelComparison
     nodeCount: delta(a.nodeCount, b.nodeCount),
     initializerCount: delta(a.initializerCount, b.initializerCount),
     fileSize: delta(a.fileSize, b.fileSize),
+    ...(weights ? { weights: weights.weights, weightsSummary: weights.summary } : {}),
     lines: [],
   };
   result.lines = describeComparison(result);
@@ -190,5 +196,37 @@ function describeComparison(c: ModelComparison): string[] {
   ];
   for (const [label, d] of figures) if (d.delta !== 0) lines.push(`${label}: ${d.before} -> ${d.after} (${signed(d.delta)})`);
   for (const d of c.parametersByDtype) lines.push(`${d.dtype} bytes: ${d.bytes.before} -> ${d.bytes.after} (${signed(d.bytes.delta)})`);
+  if (c.weights !== undefined && c.weightsSummary !== undefined) lines.push(...describeWeights(c.weights, c.weightsSummary));
+  return lines;
+}
+
+/** A difference figure in 3 significant digits (integers whole): `0.00123`, `1.5e-7`, `0`, `12345`. */
+export function formatDifference(n: number | null): string {
+  if (n === null) return '-';
+  if (n === 0) return '0';
+  if (Number.isSafeInteger(n)) return String(n);
+  return Number(n.toPrecision(3)).toString();
+}
+
+function describeWeights(weights: WeightChange[], s: WeightsSummary): string[] {
+  const lines: string[] = [];
+  if (s.changed + s.added + s.removed > 0) {
+    lines.push(`weights: ${s.changed} of ${s.compared} tensors with the same name changed, ${s.added} added, ${s.removed} removed`);
+  }
+  const type = (dtype: string, shape: number[]): string => `${dtype}[${shape.join(',')}]`;
+  for (const w of weights) {
+    if (w.change === 'added') lines.push(`weight added: ${w.name} ${type(w.dtype, w.shape)}`);
+    else if (w.change === 'removed') lines.push(`weight removed: ${w.name} ${type(w.dtype, w.shape)}`);
+    else if (w.before) lines.push(`weight ${w.name}: ${type(w.before.dtype, w.before.shape)} -> ${type(w.dtype, w.shape)}`);
+    else
+      lines.push(
+        `weight ${w.name} ${type(w.dtype, w.shape)}: ${
+          w.maxAbsDiff === null
+            ? (w.note ?? 'values differ')
+            : `max abs diff ${formatDifference(w.maxAbsDiff)}, max rel diff ${formatDifference(w.maxRelDiff)}, ${w.changedElements} of ${w.elements} elements${w.note ? ` (${w.note})` : ''}`
+        }`,
+      );
+  }
+  for (const e of s.errors) lines.push(`weight ${e.name}: not compared: ${e.message}`);
   return lines;
 }

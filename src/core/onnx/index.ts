@@ -24,6 +24,8 @@ export {
 export { readTensorData, type ReadTensorOptions, type TensorData, type TensorValues } from './readTensorData';
 export { readTensorFile } from './readTensorFile';
 export { tensorStatistics, type TensorStatistics, type TensorStatisticsOptions } from './tensorStatistics';
-export { compareModels, type ModelComparison } from './compareModels';
+export { compareModels, formatDifference, type ModelComparison } from './compareModels';
+export { compareWeights, type WeightChange, type WeightsComparison, type WeightsSummary } from './compareWeights';
+export { compareModelFiles } from './compareModelFiles';
 export { decodeBfloat16, decodeFloat16 } from './float16';
 export { inferShapes, inferModelShapes, loadShapeConstants, type InferredTensor, type ShapeInferenceResult } from './shapes';

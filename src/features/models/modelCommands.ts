@@ -4,6 +4,9 @@ import type { CommandTable } from '../../commands';
 import type { Logger } from '../../core/logger';
 import type { ModelSummary } from '../../core/onnx';
 import { compareModels } from '../../core/onnx/compareModels';
+import { compareWeights } from '../../core/onnx/compareWeights';
+import { readModel as readOnnxModel } from '../../core/onnx/readModel';
+import { weightsHeadline, weightsSection } from './weightsSection';
 import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
 import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from '../../core/ort/graphOptimizationLevel';
 import { UserError } from '../../vscode/userError';
@@ -236,7 +239,31 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
           b = picked[0];
         }
         const [sa, sb] = await Promise.all([summaries.get(a), summaries.get(b)]);
-        const comparison = compareModels(sa, sb);
+        const weights = await vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Comparing the weights of ${path.basename(a.fsPath)}…`,
+            cancellable: true,
+          },
+          async (_progress, token) => {
+            const controller = new AbortController();
+            const sub = token.onCancellationRequested(() => controller.abort());
+            try {
+              const [ma, mb] = await Promise.all([
+                readOnnxModel(a.fsPath, { signal: controller.signal }),
+                readOnnxModel(b.fsPath, { signal: controller.signal }),
+              ]);
+              return await compareWeights(ma, mb, { signal: controller.signal });
+            } catch (e) {
+              if (controller.signal.aborted) throw new vscode.CancellationError();
+              throw e;
+            } finally {
+              sub.dispose();
+            }
+          },
+        );
+        const comparison = compareModels(sa, sb, weights);
+        const structural = comparison.lines.filter((l) => !l.startsWith('weight'));
         const rel = (u: vscode.Uri) => vscode.workspace.asRelativePath(u, false);
         const content = [
           `# ${path.basename(a.fsPath)} → ${path.basename(b.fsPath)}`,
@@ -244,9 +271,13 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
           `- A: \`${rel(a)}\``,
           `- B: \`${rel(b)}\``,
           `- Signature: ${comparison.sameSignature ? 'same' : '**different**'}`,
+          `- Weights: ${weightsHeadline(weights.summary)}`,
           '',
-          ...(comparison.lines.length ? comparison.lines.map((l) => `- ${l}`) : ['No differences.']),
+          ...(structural.length
+            ? structural.map((l) => `- ${l}`)
+            : [comparison.lines.length ? 'No structural differences: the weights differ (below).' : 'No differences.']),
           '',
+          ...weightsSection(weights),
         ].join('\n');
         const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content });
         await vscode.window.showTextDocument(doc, { preview: true });
