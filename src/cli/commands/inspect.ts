@@ -16,7 +16,9 @@ import {
   type ModelSummary,
   type ValueSummary,
 } from '../../core/onnx';
+import { isWeightsFile } from '../../core/weights';
 import { UsageError, type CliCommand } from '../cliCommand';
+import { inspectWeightsFile } from './inspectWeights';
 
 const TOP_OPERATORS = 15;
 
@@ -96,18 +98,24 @@ export async function notOnnxReason(path: string): Promise<string | undefined> {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Summarize an ONNX model: inputs, outputs, opsets, parameters, operators',
-  usage: `mlw inspect <model.onnx> [--json] [--shapes]
+  usage: `mlw inspect <model.onnx|.safetensors|.pt|.pth> [--json] [--shapes]
 
 Reads the model's structure (weights are not loaded) and prints its IR version, producer, opsets, inputs and
 outputs with shapes, parameters and bytes by element type, the ${TOP_OPERATORS} most used operators and metadata.
   --json   print the whole ModelSummary as JSON
   --shapes also infer every tensor's element type and shape (from value_info, else by shape inference): a
            table, or with --json a valueInfo list [{name, elemType, shape, source: "file"|"inferred"}]
+A .safetensors, .pt or .pth file gets its tensors (name, dtype, shape, size), parameters and bytes by dtype,
+read from the safetensors header, or from a torch.save checkpoint's pickle without running it.
 Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
   async run(args, ctx) {
     const { positionals, values } = parseArgs({ args, options: { shapes: { type: 'boolean' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
     const path = resolve(ctx.workspace, positionals[0]);
+    if (isWeightsFile(path)) {
+      if (values.shapes) throw new UsageError('--shapes applies to ONNX models only');
+      return inspectWeightsFile(path, ctx);
+    }
     let summary: ModelSummary;
     let valueInfo: InferredTensor[] | undefined;
     try {
