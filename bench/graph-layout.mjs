@@ -86,6 +86,33 @@ function syntheticGraph(n, seed = 1) {
 }
 
 /**
+ * What a reader sees of a layout: how far the last node (the output) lands beside the first (the input),
+ * the drawing's width against its widest layer, the share of edges drawn straight down, and how many long
+ * edges are routed between the boxes.
+ */
+function quality(input, l) {
+  let widest = 0;
+  for (let k = 0; k < l.layerCount; k++) {
+    let w = 0;
+    for (let i = l.layerStart[k]; i < l.layerStart[k + 1]; i++) w += l.w[l.layerNodes[i]] + 24;
+    widest = Math.max(widest, w);
+  }
+  let straight = 0;
+  let routed = 0;
+  let long = 0;
+  for (let e = 0; e < input.sources.length; e++) {
+    const [a, b] = [input.sources[e], input.targets[e]];
+    if (Math.abs(l.x[a] - l.x[b]) < 1e-6) straight++;
+    if (l.layer[b] - l.layer[a] > 1) {
+      long++;
+      if (l.routeStart[e + 1] > l.routeStart[e]) routed++;
+    }
+  }
+  const drift = Math.abs(l.x[input.nodeCount - 1] - l.x[0]);
+  return `output ${drift.toFixed(0)} px beside the input; width ${l.width.toFixed(0)} px (widest layer ${widest.toFixed(0)} px); ${((100 * straight) / input.sources.length).toFixed(1)} % of edges straight; ${routed} of ${long} long edges routed`;
+}
+
+/**
  * A wide DAG (ensembles, multi-branch vision models, unrolled loops): layers of about `width` nodes, each
  * node fed by two or three nodes of the layer above. Barycentre ordering costs the most on such graphs.
  */
@@ -150,7 +177,7 @@ async function largestCorpusGraph() {
   return {
     name: `largest of ${models.length} corpus models`,
     model: best.path.slice(CORPUS.length + 1, -'/model.onnx'.length),
-    input: { nodeCount: draw.boxes.length, sources: draw.sources, targets: draw.targets, widths: draw.widths },
+    input: { nodeCount: draw.boxes.length, sources: draw.sources, targets: draw.targets, widths: draw.widths, heights: draw.heights },
   };
 }
 
@@ -225,6 +252,7 @@ function startWorker() {
           sources: input.sources,
           targets: input.targets,
           widths: input.widths,
+          heights: input.heights ?? new Float64Array(input.nodeCount).fill(28),
         });
       });
     },
@@ -255,6 +283,7 @@ for (const n of SIZES) {
       `(min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), ${layout.layerCount} layers, ` +
       `${layout.width.toFixed(0)}x${layout.height.toFixed(0)} px${n === 5000 ? ` — goal <= ${GOAL_MS} ms: ${pass ? 'PASS' : 'FAIL'}` : ''}`,
   );
+  console.log(`        ${quality(input, layout)}`);
 }
 
 // ---- 2. UI-thread blocking, page slices vs worker

@@ -1,10 +1,15 @@
 /**
- * Draws a laid-out graph on a <canvas>: only what is in view, text only when it is legible, one path per
- * colour when zoomed far out. Pan by dragging or arrow keys, zoom with the wheel or +/-, 0 fits.
- * Colours come from the VS Code theme variables and are re-read when the theme changes.
+ * Draws a laid-out graph on a <canvas>: only what is in view; labels, attributes and weight shapes once they
+ * are legible; tensor shapes on edges when zoomed in; one path per colour when zoomed far out. Edges follow
+ * the routes of the layout between the boxes, as splines. An overview in the corner shows the whole graph
+ * and the part in view; click or drag it to move there.
+ *
+ * Pan by dragging or arrow keys, zoom with the wheel or +/-, 0 fits, Home goes back to the graph's inputs.
+ * Zoom steps, Fit and jumps to a node are animated. Colours come from the VS Code theme variables and are
+ * re-read when the theme changes.
  */
-import { nodeAt, type GraphLayout } from '../lib/graphLayout';
-import type { Category, DrawGraph } from '../lib/graphModel';
+import { layerAtY, nodeAt, type GraphLayout } from '../lib/graphLayout';
+import { shapeText, type Category, type DrawGraph } from '../lib/graphModel';
 
 interface Theme {
   background: string;
@@ -17,6 +22,7 @@ interface Theme {
   match: string;
   selected: string;
   font: string;
+  mono: string;
   category: Record<Category, string>;
 }
 
@@ -35,6 +41,7 @@ function readTheme(): Theme {
     match: v('--vscode-editor-findMatchHighlightBackground', '#ea5c0055'),
     selected: v('--vscode-list-activeSelectionBackground', '#04395e'),
     font: v('--vscode-font-family', 'sans-serif'),
+    mono: v('--vscode-editor-font-family', 'monospace'),
     category: {
       io: v('--vscode-charts-foreground', foreground),
       compute: v('--vscode-charts-blue', '#3794ff'),
@@ -47,15 +54,35 @@ function readTheme(): Theme {
   };
 }
 
-const MIN_SCALE = 0.01;
+/** Zoom range; Fit may go below MIN_SCALE for a huge graph so it is always wholly shown. */
+const MIN_SCALE = 0.02;
 const MAX_SCALE = 4;
+/** The scale the graph opens at when it does not fit: 12 px labels at 11 px. */
+export const READABLE_SCALE = 0.9;
+/** From these scales on: op labels, detail lines, tensor shapes on edges. */
+const LABEL_SCALE = 0.45;
+const DETAIL_SCALE = 0.6;
+const EDGE_LABEL_SCALE = 0.85;
+const ANIMATION_MS = 220;
+const OVERVIEW_WIDTH = 96;
+
+interface View {
+  scale: number;
+  ox: number;
+  oy: number;
+}
 
 export class GraphCanvas {
-  readonly element: HTMLCanvasElement;
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly overview: HTMLCanvasElement;
+  private overviewImage: HTMLCanvasElement | undefined;
   private theme = readTheme();
   private draw: DrawGraph | undefined;
   private layout: GraphLayout | undefined;
+  /** Bounding box of each edge's route: minX, maxX, minY, maxY. */
+  private edgeBox = new Float64Array(0);
   private progress: string | undefined;
   private scale = 1;
   private ox = 0;
@@ -63,49 +90,71 @@ export class GraphCanvas {
   private cssWidth = 1;
   private cssHeight = 1;
   private frame = 0;
+  private animation: { from: View; to: View; t0: number } | undefined;
   private matches = new Set<number>();
   private current = -1;
   private selected = -1;
+  private hovered = -1;
   private drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | undefined;
+  private overviewDrag = false;
 
   constructor(private readonly onSelect: (box: number) => void) {
-    this.element = document.createElement('canvas');
-    this.element.className = 'insp-canvas';
-    this.element.tabIndex = 0;
-    this.element.setAttribute('role', 'img');
-    this.element.setAttribute('aria-label', 'Model graph. Drag or arrow keys to pan, wheel or plus and minus to zoom, 0 to fit.');
-    this.ctx = this.element.getContext('2d', { alpha: false }) as CanvasRenderingContext2D;
-    new ResizeObserver(() => this.resize()).observe(this.element);
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'insp-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Model graph. Drag or arrow keys to pan, wheel or plus and minus to zoom, 0 to fit, Home for the inputs.',
+    );
+    this.ctx = this.canvas.getContext('2d', { alpha: false }) as CanvasRenderingContext2D;
+    this.overview = document.createElement('canvas');
+    this.overview.className = 'insp-overview';
+    this.overview.setAttribute('role', 'img');
+    this.overview.setAttribute('aria-label', 'Overview of the whole graph; the frame is the part in view. Click to move there.');
+    this.element = document.createElement('div');
+    this.element.className = 'insp-canvas-box';
+    this.element.append(this.canvas, this.overview);
+    new ResizeObserver(() => this.resize()).observe(this.canvas);
     new MutationObserver(() => {
       this.theme = readTheme();
+      this.overviewImage = undefined;
       this.request();
     }).observe(document.body, { attributes: true, attributeFilter: ['class', 'style', 'data-vscode-theme-id'] });
-    this.element.addEventListener('pointerdown', (e) => this.pointerDown(e));
-    this.element.addEventListener('pointermove', (e) => this.pointerMove(e));
-    this.element.addEventListener('pointerup', (e) => this.pointerUp(e));
-    this.element.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
-    this.element.addEventListener('keydown', (e) => this.key(e));
+    this.canvas.addEventListener('pointerdown', (e) => this.pointerDown(e));
+    this.canvas.addEventListener('pointermove', (e) => this.pointerMove(e));
+    this.canvas.addEventListener('pointerup', (e) => this.pointerUp(e));
+    this.canvas.addEventListener('pointerleave', () => this.hover(-1));
+    this.canvas.addEventListener('wheel', (e) => this.wheel(e), { passive: false });
+    this.canvas.addEventListener('keydown', (e) => this.key(e));
+    this.overview.addEventListener('pointerdown', (e) => {
+      this.overviewDrag = true;
+      this.overview.setPointerCapture(e.pointerId);
+      this.overviewMove(e);
+    });
+    this.overview.addEventListener('pointermove', (e) => this.overviewDrag && this.overviewMove(e));
+    this.overview.addEventListener('pointerup', () => (this.overviewDrag = false));
   }
 
   setGraph(draw: DrawGraph | undefined, layout: GraphLayout | undefined, progress?: string): void {
     const changed = draw !== this.draw;
     this.draw = draw;
-    this.layout = layout;
     this.progress = progress;
     if (changed) {
       this.matches.clear();
       this.current = -1;
       this.selected = -1;
+      this.hovered = -1;
     }
-    if (layout && changed) this.fit();
+    if (layout && (changed || layout !== this.layout)) this.useLayout(layout);
+    else if (!layout) this.layout = undefined;
     this.request();
   }
 
   /** Layout landed for the graph already shown. */
   setLayout(layout: GraphLayout): void {
-    this.layout = layout;
     this.progress = undefined;
-    this.fit();
+    this.useLayout(layout);
   }
 
   setProgress(text: string): void {
@@ -125,54 +174,148 @@ export class GraphCanvas {
     this.request();
   }
 
-  fit(): void {
+  /** The current view, to come back to (search's Escape). */
+  view(): View {
+    return { scale: this.scale, ox: this.ox, oy: this.oy };
+  }
+
+  restore(view: View): void {
+    this.animateTo(view);
+  }
+
+  /** The whole graph in view. */
+  fit(animate = true): void {
     const l = this.layout;
     if (!l || l.nodeCount === 0) return this.request();
     const pad = 24;
     const s = Math.min((this.cssWidth - 2 * pad) / Math.max(1, l.width), (this.cssHeight - 2 * pad) / Math.max(1, l.height), 1.5);
-    this.scale = clamp(s, MIN_SCALE, MAX_SCALE);
-    this.ox = l.width / 2 - this.cssWidth / 2 / this.scale;
-    this.oy = l.height / 2 - this.cssHeight / 2 / this.scale;
-    if (l.height * this.scale > this.cssHeight) this.oy = -pad / this.scale; // tall graphs: start at the top
-    this.request();
+    const scale = Math.min(MAX_SCALE, Math.max(1e-4, s));
+    const to = { scale, ox: l.width / 2 - this.cssWidth / 2 / scale, oy: l.height / 2 - this.cssHeight / 2 / scale };
+    if (animate) this.animateTo(to);
+    else this.jump(to);
   }
 
-  zoom(factor: number, sx = this.cssWidth / 2, sy = this.cssHeight / 2): void {
-    const next = clamp(this.scale * factor, MIN_SCALE, MAX_SCALE);
-    const wx = this.ox + sx / this.scale;
-    const wy = this.oy + sy / this.scale;
-    this.scale = next;
-    this.ox = wx - sx / next;
-    this.oy = wy - sy / next;
-    this.request();
+  /** The first view of a graph: all of it when it fits at a readable scale, else its inputs at that scale. */
+  home(animate = true): void {
+    const l = this.layout;
+    if (!l || l.nodeCount === 0) return this.request();
+    const pad = 24;
+    const fits = Math.min((this.cssWidth - 2 * pad) / Math.max(1, l.width), (this.cssHeight - 2 * pad) / Math.max(1, l.height));
+    if (fits >= READABLE_SCALE) return this.fit(animate);
+    const scale = READABLE_SCALE;
+    // Centre on the boxes of the first layer (the graph's inputs, or its first operators).
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = l.layerStart[0]; i < l.layerStart[1]; i++) {
+      const v = l.layerNodes[i];
+      lo = Math.min(lo, l.x[v] - l.w[v] / 2);
+      hi = Math.max(hi, l.x[v] + l.w[v] / 2);
+    }
+    const to = { scale, ox: (lo + hi) / 2 - this.cssWidth / 2 / scale, oy: -pad / scale };
+    if (animate) this.animateTo(to);
+    else this.jump(to);
+  }
+
+  zoom(factor: number, sx = this.cssWidth / 2, sy = this.cssHeight / 2, animate = false): void {
+    const base = this.animation?.to ?? this.view();
+    const next = clamp(base.scale * factor, Math.min(MIN_SCALE, base.scale), MAX_SCALE);
+    const wx = base.ox + sx / base.scale;
+    const wy = base.oy + sy / base.scale;
+    const to = { scale: next, ox: wx - sx / next, oy: wy - sy / next };
+    if (animate) this.animateTo(to);
+    else this.jump(to);
   }
 
   centreOn(box: number, scale = this.scale): void {
     const l = this.layout;
     if (!l || box < 0 || box >= l.nodeCount) return;
-    this.scale = clamp(scale, MIN_SCALE, MAX_SCALE);
-    this.ox = l.x[box] - this.cssWidth / 2 / this.scale;
-    this.oy = l.y[box] + l.nodeHeight / 2 - this.cssHeight / 2 / this.scale;
+    const s = clamp(scale, MIN_SCALE, MAX_SCALE);
+    this.animateTo({ scale: s, ox: l.x[box] - this.cssWidth / 2 / s, oy: l.y[box] + l.h[box] / 2 - this.cssHeight / 2 / s });
+  }
+
+  private useLayout(layout: GraphLayout): void {
+    this.layout = layout;
+    this.overviewImage = undefined;
+    const m = layout.routeStart.length - 1;
+    const box = new Float64Array(4 * m);
+    const d = this.draw;
+    if (d) {
+      for (let e = 0; e < m; e++) {
+        const a = d.sources[e];
+        const b = d.targets[e];
+        let x0 = Math.min(layout.x[a], layout.x[b]);
+        let x1 = Math.max(layout.x[a], layout.x[b]);
+        for (let p = layout.routeStart[e]; p < layout.routeStart[e + 1]; p++) {
+          x0 = Math.min(x0, layout.routeX[p]);
+          x1 = Math.max(x1, layout.routeX[p]);
+        }
+        box[4 * e] = x0;
+        box[4 * e + 1] = x1;
+        box[4 * e + 2] = Math.min(layout.y[a] + layout.h[a], layout.y[b]);
+        box[4 * e + 3] = Math.max(layout.y[a] + layout.h[a], layout.y[b]);
+      }
+    }
+    this.edgeBox = box;
+    this.home(false);
+  }
+
+  private jump(to: View): void {
+    this.animation = undefined;
+    this.scale = to.scale;
+    this.ox = to.ox;
+    this.oy = to.oy;
     this.request();
   }
 
+  /** Moves to a view over ANIMATION_MS, zooming in log scale about the points that stay put. */
+  private animateTo(to: View): void {
+    if (window.matchMedia?.('(prefers-reduced-motion: reduce)').matches) return this.jump(to);
+    this.animation = { from: this.view(), to, t0: performance.now() };
+    this.request();
+  }
+
+  private step(now: number): void {
+    const a = this.animation;
+    if (!a) return;
+    const t = Math.min(1, (now - a.t0) / ANIMATION_MS);
+    const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
+    const scale = Math.exp(Math.log(a.from.scale) + (Math.log(a.to.scale) - Math.log(a.from.scale)) * e);
+    // The world point at the screen centre moves linearly from one view's centre to the other's.
+    const cx = (v: View): number => v.ox + this.cssWidth / 2 / v.scale;
+    const cy = (v: View): number => v.oy + this.cssHeight / 2 / v.scale;
+    const wx = cx(a.from) + (cx(a.to) - cx(a.from)) * e;
+    const wy = cy(a.from) + (cy(a.to) - cy(a.from)) * e;
+    this.scale = scale;
+    this.ox = wx - this.cssWidth / 2 / scale;
+    this.oy = wy - this.cssHeight / 2 / scale;
+    if (t >= 1) {
+      this.animation = undefined;
+      this.scale = a.to.scale;
+      this.ox = a.to.ox;
+      this.oy = a.to.oy;
+    } else this.request();
+  }
+
   private resize(): void {
-    const rect = this.element.getBoundingClientRect();
+    const rect = this.canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     const first = this.cssWidth <= 1;
     this.cssWidth = Math.max(1, rect.width);
     this.cssHeight = Math.max(1, rect.height);
-    this.element.width = Math.round(this.cssWidth * dpr);
-    this.element.height = Math.round(this.cssHeight * dpr);
-    if (first) this.fit();
+    this.canvas.width = Math.round(this.cssWidth * dpr);
+    this.canvas.height = Math.round(this.cssHeight * dpr);
+    this.overviewImage = undefined;
+    if (first) this.home(false);
     this.request();
   }
 
   private request(): void {
     if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
+    this.frame = requestAnimationFrame((now) => {
       this.frame = 0;
+      this.step(now);
       this.paint();
+      this.paintOverview();
     });
   }
 
@@ -196,32 +339,41 @@ export class GraphCanvas {
     const y0 = this.oy;
     const x1 = this.ox + this.cssWidth / s;
     const y1 = this.oy + this.cssHeight / s;
-    const h = l.nodeHeight;
-    const detailed = s * h >= 10;
+    const detailed = s >= 0.25;
 
-    // edges: one path; curves only when they are big enough to see
-    ctx.strokeStyle = t.edge;
-    ctx.lineWidth = Math.max(1 / s, 1);
-    ctx.beginPath();
-    for (let e = 0; e < d.sources.length; e++) {
-      const a = d.sources[e];
-      const b = d.targets[e];
-      const ax = l.x[a];
-      const ay = l.y[a] + h;
-      const bx = l.x[b];
-      const by = l.y[b];
-      if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || Math.min(ay, by) > y1) continue;
-      ctx.moveTo(ax, ay);
-      if (detailed) {
-        const my = (ay + by) / 2;
-        ctx.bezierCurveTo(ax, my, bx, my, bx, by);
-      } else ctx.lineTo(bx, by);
+    // edges: one path; splines through the route when big enough to see, polylines below that
+    if (s >= 0.03) {
+      ctx.strokeStyle = t.edge;
+      ctx.lineWidth = Math.max(1 / s, 1);
+      ctx.beginPath();
+      const box = this.edgeBox;
+      for (let e = 0; e < d.sources.length; e++) {
+        if (box[4 * e + 1] < x0 || box[4 * e] > x1 || box[4 * e + 3] < y0 || box[4 * e + 2] > y1) continue;
+        const a = d.sources[e];
+        const b = d.targets[e];
+        let px = l.x[a];
+        let py = l.y[a] + l.h[a];
+        ctx.moveTo(px, py);
+        const curveTo = (qx: number, qy: number): void => {
+          if (detailed) {
+            const my = (py + qy) / 2;
+            ctx.bezierCurveTo(px, my, qx, my, qx, qy);
+          } else ctx.lineTo(qx, qy);
+        };
+        for (let p = l.routeStart[e]; p < l.routeStart[e + 1]; p += 2) {
+          curveTo(l.routeX[p], l.routeY[p]);
+          ctx.lineTo(l.routeX[p + 1], l.routeY[p + 1]);
+          px = l.routeX[p + 1];
+          py = l.routeY[p + 1];
+        }
+        curveTo(l.x[b], l.y[b]);
+      }
+      ctx.stroke();
     }
-    ctx.stroke();
 
     // nodes: visible layers only, grouped by colour
-    const k0 = Math.max(0, Math.floor(y0 / l.layerPitch));
-    const k1 = Math.min(l.layerCount - 1, Math.floor(y1 / l.layerPitch));
+    const k0 = Math.max(0, layerAtY(l, y0));
+    const k1 = Math.min(l.layerCount - 1, Math.max(0, layerAtY(l, y1)));
     const visible: number[] = [];
     for (let k = k0; k <= k1; k++) {
       for (let i = l.layerStart[k]; i < l.layerStart[k + 1]; i++) {
@@ -240,20 +392,22 @@ export class GraphCanvas {
     if (detailed) {
       ctx.fillStyle = t.box;
       ctx.beginPath();
-      for (const v of visible) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], h);
+      for (const v of visible) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], l.h[v]);
       ctx.fill();
       ctx.lineWidth = 2 / Math.max(s, 0.5);
       for (const [c, list] of byCategory) {
         ctx.strokeStyle = t.category[c];
         ctx.beginPath();
-        for (const v of list) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], h);
+        for (const v of list) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], l.h[v]);
         ctx.stroke();
       }
     } else {
       for (const [c, list] of byCategory) {
         ctx.fillStyle = t.category[c];
         ctx.beginPath();
-        for (const v of list) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], h);
+        // at least a screen pixel high, so a fitted huge graph still shows every box
+        const minH = 1 / s;
+        for (const v of list) ctx.rect(l.x[v] - l.w[v] / 2, l.y[v], l.w[v], Math.max(l.h[v], minH));
         ctx.fill();
       }
     }
@@ -263,61 +417,163 @@ export class GraphCanvas {
       ctx.strokeStyle = colour;
       ctx.lineWidth = width / s;
       const p = 3 / s;
-      ctx.strokeRect(l.x[v] - l.w[v] / 2 - p, l.y[v] - p, l.w[v] + 2 * p, h + 2 * p);
+      ctx.strokeRect(l.x[v] - l.w[v] / 2 - p, l.y[v] - p, l.w[v] + 2 * p, l.h[v] + 2 * p);
     };
     if (this.matches.size) {
       ctx.fillStyle = t.match;
-      for (const v of this.matches) ctx.fillRect(l.x[v] - l.w[v] / 2 - 4 / s, l.y[v] - 4 / s, l.w[v] + 8 / s, h + 8 / s);
+      for (const v of this.matches) ctx.fillRect(l.x[v] - l.w[v] / 2 - 4 / s, l.y[v] - 4 / s, l.w[v] + 8 / s, l.h[v] + 8 / s);
     }
+    if (this.hovered >= 0 && this.hovered !== this.selected) ring(this.hovered, t.border, 1);
     if (this.current >= 0) ring(this.current, t.match, 3);
     if (this.selected >= 0) ring(this.selected, t.focus, 2);
 
-    if (detailed && s >= 0.35) {
-      ctx.fillStyle = t.foreground;
-      ctx.font = `12px ${t.font}`;
+    if (s >= LABEL_SCALE) {
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
+      const details = s >= DETAIL_SCALE;
       for (const v of visible) {
         const box = d.boxes[v];
-        const label = box.label.length > 34 ? `${box.label.slice(0, 33)}…` : box.label;
+        const label = box.label.length > 40 ? `${box.label.slice(0, 39)}…` : box.label;
         ctx.fillStyle = box.kind === 'op' ? t.foreground : t.muted;
-        ctx.fillText(label, l.x[v], l.y[v] + h / 2, l.w[v] - 8);
+        ctx.font = box.kind === 'op' ? `600 12px ${t.font}` : `12px ${t.mono}`;
+        ctx.fillText(label, l.x[v], l.y[v] + 12, l.w[v] - 8);
+        if (!details || !box.details.length) continue;
+        ctx.fillStyle = t.muted;
+        ctx.font = `11px ${t.mono}`;
+        box.details.forEach((line, i) => ctx.fillText(line, l.x[v], l.y[v] + 24 + 14 * i + 5, l.w[v] - 8));
+      }
+    }
+
+    // tensor shapes, just above each edge's end
+    if (s >= EDGE_LABEL_SCALE) {
+      ctx.font = `10px ${t.mono}`;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'bottom';
+      ctx.fillStyle = t.muted;
+      for (let e = 0; e < d.sources.length; e++) {
+        const b = d.targets[e];
+        const ex = l.x[b];
+        const ey = l.y[b];
+        if (ex < x0 - 200 || ex > x1 || ey < y0 || ey > y1 + 20) continue;
+        const value = d.values.get(d.edgeTensors[e]);
+        if (!value?.shape) continue;
+        ctx.fillText(shapeText(value.shape), ex + 5, ey - 3);
       }
     }
   }
 
+  /** The overview: the whole graph drawn once per layout into an image, then the frame of the view. */
+  private paintOverview(): void {
+    const l = this.layout;
+    const d = this.draw;
+    const show = !!l && !!d && l.nodeCount > 1 && (l.width * this.scale > this.cssWidth || l.height * this.scale > this.cssHeight);
+    this.overview.hidden = !show;
+    if (!show || !l || !d) return;
+    const maxH = Math.max(60, this.cssHeight - 24);
+    const k = Math.min(OVERVIEW_WIDTH / Math.max(1, l.width), maxH / Math.max(1, l.height));
+    const w = Math.max(24, Math.ceil(l.width * k));
+    const h = Math.max(24, Math.ceil(l.height * k));
+    const dpr = window.devicePixelRatio || 1;
+    if (!this.overviewImage || this.overviewImage.width !== Math.round(w * dpr) || this.overviewImage.height !== Math.round(h * dpr)) {
+      const image = document.createElement('canvas');
+      image.width = Math.round(w * dpr);
+      image.height = Math.round(h * dpr);
+      const c = image.getContext('2d') as CanvasRenderingContext2D;
+      c.setTransform(dpr * k, 0, 0, dpr * k, 0, 0);
+      const byCategory = new Map<Category, number[]>();
+      for (let v = 0; v < l.nodeCount; v++) {
+        const cat = d.boxes[v].category;
+        const list = byCategory.get(cat);
+        if (list) list.push(v);
+        else byCategory.set(cat, [v]);
+      }
+      const minW = 1 / k;
+      for (const [cat, list] of byCategory) {
+        c.fillStyle = this.theme.category[cat];
+        c.beginPath();
+        for (const v of list) c.rect(l.x[v] - l.w[v] / 2, l.y[v], Math.max(l.w[v], minW), Math.max(l.h[v], minW));
+        c.fill();
+      }
+      this.overviewImage = image;
+    }
+    if (this.overview.width !== Math.round(w * dpr) || this.overview.height !== Math.round(h * dpr)) {
+      this.overview.width = Math.round(w * dpr);
+      this.overview.height = Math.round(h * dpr);
+      this.overview.style.width = `${w}px`;
+      this.overview.style.height = `${h}px`;
+    }
+    const c = this.overview.getContext('2d') as CanvasRenderingContext2D;
+    c.setTransform(1, 0, 0, 1, 0, 0);
+    c.fillStyle = this.theme.background;
+    c.fillRect(0, 0, this.overview.width, this.overview.height);
+    c.drawImage(this.overviewImage, 0, 0);
+    c.setTransform(dpr, 0, 0, dpr, 0, 0);
+    c.strokeStyle = this.theme.focus;
+    c.lineWidth = 1.5;
+    const fx = this.ox * k;
+    const fy = this.oy * k;
+    const fw = Math.max(3, (this.cssWidth / this.scale) * k);
+    const fh = Math.max(3, (this.cssHeight / this.scale) * k);
+    c.strokeRect(fx, fy, fw, fh);
+  }
+
+  private overviewMove(e: PointerEvent): void {
+    const l = this.layout;
+    if (!l) return;
+    const rect = this.overview.getBoundingClientRect();
+    const k = rect.width / Math.max(1, l.width);
+    const wx = (e.clientX - rect.left) / k;
+    const wy = (e.clientY - rect.top) / k;
+    this.jump({ scale: this.scale, ox: wx - this.cssWidth / 2 / this.scale, oy: wy - this.cssHeight / 2 / this.scale });
+  }
+
+  private boxAtEvent(e: PointerEvent): number {
+    if (!this.layout) return -1;
+    const rect = this.canvas.getBoundingClientRect();
+    return nodeAt(this.layout, this.ox + (e.clientX - rect.left) / this.scale, this.oy + (e.clientY - rect.top) / this.scale);
+  }
+
+  private hover(v: number): void {
+    if (v === this.hovered) return;
+    this.hovered = v;
+    const box = v >= 0 ? this.draw?.boxes[v] : undefined;
+    // The native tooltip: the node's name, which the box does not show.
+    this.canvas.title = box ? (box.kind === 'op' ? `${box.name || '(unnamed node)'} · ${box.label}` : box.name) : '';
+    this.request();
+  }
+
   private pointerDown(e: PointerEvent): void {
     if (e.button !== 0) return;
-    this.element.setPointerCapture(e.pointerId);
+    this.canvas.setPointerCapture(e.pointerId);
+    this.animation = undefined;
     this.drag = { x: e.clientX, y: e.clientY, ox: this.ox, oy: this.oy, moved: false };
   }
 
   private pointerMove(e: PointerEvent): void {
     const d = this.drag;
-    if (!d) return;
+    if (!d) return this.hover(this.boxAtEvent(e));
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
     if (Math.abs(dx) + Math.abs(dy) > 3) d.moved = true;
     if (!d.moved) return;
     this.ox = d.ox - dx / this.scale;
     this.oy = d.oy - dy / this.scale;
-    this.element.classList.add('dragging');
+    this.canvas.classList.add('dragging');
     this.request();
   }
 
   private pointerUp(e: PointerEvent): void {
     const d = this.drag;
     this.drag = undefined;
-    this.element.classList.remove('dragging');
-    if (!d || d.moved || !this.layout) return;
-    const rect = this.element.getBoundingClientRect();
-    const v = nodeAt(this.layout, this.ox + (e.clientX - rect.left) / this.scale, this.oy + (e.clientY - rect.top) / this.scale);
+    this.canvas.classList.remove('dragging');
+    if (!d || d.moved) return;
+    const v = this.boxAtEvent(e);
     if (v >= 0) this.onSelect(v);
   }
 
   private wheel(e: WheelEvent): void {
     e.preventDefault();
-    const rect = this.element.getBoundingClientRect();
+    const rect = this.canvas.getBoundingClientRect();
     if (e.ctrlKey || Math.abs(e.deltaY) >= Math.abs(e.deltaX)) {
       this.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX - rect.left, e.clientY - rect.top);
     } else {
@@ -328,15 +584,17 @@ export class GraphCanvas {
 
   private key(e: KeyboardEvent): void {
     const step = 60 / this.scale;
+    const pan = (dx: number, dy: number) => (): void => this.jump({ scale: this.scale, ox: this.ox + dx, oy: this.oy + dy });
     const actions: Record<string, () => void> = {
-      '+': () => this.zoom(1.25),
-      '=': () => this.zoom(1.25),
-      '-': () => this.zoom(0.8),
+      '+': () => this.zoom(1.25, undefined, undefined, true),
+      '=': () => this.zoom(1.25, undefined, undefined, true),
+      '-': () => this.zoom(0.8, undefined, undefined, true),
       '0': () => this.fit(),
-      ArrowLeft: () => ((this.ox -= step), this.request()),
-      ArrowRight: () => ((this.ox += step), this.request()),
-      ArrowUp: () => ((this.oy -= step), this.request()),
-      ArrowDown: () => ((this.oy += step), this.request()),
+      Home: () => this.home(),
+      ArrowLeft: pan(-step, 0),
+      ArrowRight: pan(step, 0),
+      ArrowUp: pan(0, -step),
+      ArrowDown: pan(0, step),
     };
     const action = actions[e.key];
     if (action && !e.altKey && !e.metaKey && !e.ctrlKey) {

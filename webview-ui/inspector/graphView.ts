@@ -3,15 +3,28 @@ import type { GraphLayout } from '../lib/graphLayout';
 import type { InspectorGraph, InspectorTensorStats } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
 import { GraphCanvas } from './graphCanvas';
-import { buildDrawGraph, searchBoxes, type DrawGraph } from '../lib/graphModel';
+import { buildDrawGraph, searchGraph, type DrawGraph } from '../lib/graphModel';
 import { formatCount } from '../lib/format';
 import { LayoutRunner } from './layoutRunner';
 import { renderBoxPanel, showStats, showStatsError } from './nodePanel';
 
 interface Level {
+  graph: InspectorGraph;
   draw: DrawGraph;
   label: string;
   layout?: GraphLayout;
+  /** The status line once laid out: boxes, edges, layout time. */
+  status?: string;
+}
+
+/** Where a search stands: its matches (nodes first, then tensors) and the view before it began. */
+interface Search {
+  query: string;
+  list: number[];
+  nodeCount: number;
+  tensorNames: string[];
+  current: number;
+  before: ReturnType<GraphCanvas['view']> | undefined;
 }
 
 export class GraphView {
@@ -28,8 +41,8 @@ export class GraphView {
   });
   private readonly panel = h('aside', { class: 'insp-panel', 'aria-label': 'Selected node' });
   private stack: Level[] = [];
-  private matches: number[] = [];
-  private current = -1;
+  private search_: Search = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
+  private showConstants = false;
   private nextRequest = 1;
   private readonly pending = new Map<number, HTMLElement>();
 
@@ -51,9 +64,14 @@ export class GraphView {
         e.preventDefault();
         this.find(e.shiftKey ? -1 : 1);
       } else if (e.key === 'Escape') {
-        this.search.value = '';
-        this.find(0);
+        e.preventDefault();
+        this.clearSearch();
       }
+    });
+    const constants = h('input', { type: 'checkbox', id: 'insp-constants' });
+    constants.addEventListener('change', () => {
+      this.showConstants = constants.checked;
+      this.rebuild();
     });
     this.panel.append(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
     this.element = h(
@@ -66,9 +84,16 @@ export class GraphView {
         this.search,
         tool('↑', 'Previous match (Shift+Enter)', () => this.find(-1)),
         tool('↓', 'Next match (Enter)', () => this.find(1)),
-        tool('−', 'Zoom out (-)', () => this.canvas.zoom(0.8)),
-        tool('+', 'Zoom in (+)', () => this.canvas.zoom(1.25)),
+        tool('−', 'Zoom out (-)', () => this.canvas.zoom(0.8, undefined, undefined, true)),
+        tool('+', 'Zoom in (+)', () => this.canvas.zoom(1.25, undefined, undefined, true)),
         tool('Fit', 'Fit the graph in view (0)', () => this.canvas.fit()),
+        tool('⤒', 'Back to the inputs (Home)', () => this.canvas.home()),
+        h(
+          'label',
+          { class: 'insp-toggle', title: 'Draw Constant nodes as boxes instead of folding them into the nodes that use them' },
+          constants,
+          ' Constants',
+        ),
         this.status,
       ),
       h('div', { class: 'insp-graph-body' }, this.canvas.element, this.panel),
@@ -101,27 +126,37 @@ export class GraphView {
 
   private push(graph: InspectorGraph, label: string): void {
     const outer = this.stack.at(-1)?.draw;
-    this.stack.push({ draw: buildDrawGraph(graph, outer), label });
+    this.stack.push({ graph, draw: buildDrawGraph(graph, outer, { showConstants: this.showConstants }), label });
+    this.show();
+  }
+
+  /** The Constants toggle changed: every level is drawn again, and laid out when shown. */
+  private rebuild(): void {
+    let outer: DrawGraph | undefined;
+    this.stack = this.stack.map((level) => {
+      const draw = buildDrawGraph(level.graph, outer, { showConstants: this.showConstants });
+      outer = draw;
+      return { graph: level.graph, draw, label: level.label };
+    });
     this.show();
   }
 
   private show(): void {
     const level = this.stack[this.stack.length - 1];
     this.renderCrumbs();
-    this.matches = [];
-    this.current = -1;
+    this.search_ = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
     this.panel.replaceChildren(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
     const n = level.draw.boxes.length;
     if (level.layout) {
       this.canvas.setGraph(level.draw, level.layout);
-      this.status.textContent = `${formatCount(n)} boxes`;
+      this.status.textContent = this.layoutStatus(level);
       this.find(0);
       return;
     }
     this.canvas.setGraph(level.draw, undefined, `Laying out ${formatCount(n)} boxes…`);
     this.status.textContent = 'Laying out…';
     this.runner.start(
-      { nodeCount: n, sources: level.draw.sources, targets: level.draw.targets, widths: level.draw.widths },
+      { nodeCount: n, sources: level.draw.sources, targets: level.draw.targets, widths: level.draw.widths, heights: level.draw.heights },
       (p) => {
         const text = `Laying out ${formatCount(n)} boxes… ${Math.round(p.fraction * 100)}%`;
         this.canvas.setProgress(text);
@@ -132,7 +167,8 @@ export class GraphView {
         if (this.stack[this.stack.length - 1] !== level) return;
         this.canvas.setLayout(layout);
         const where = place === 'worker' ? 'in a worker' : 'on the page';
-        this.status.textContent = `${formatCount(n)} boxes, ${formatCount(level.draw.sources.length)} edges · layout ${ms.toFixed(0)} ms ${where}`;
+        level.status = `${formatCount(n)} boxes, ${formatCount(level.draw.sources.length)} edges · layout ${ms.toFixed(0)} ms ${where}`;
+        this.status.textContent = level.status;
         this.status.title = place === 'page' && this.runner.fallbackReason ? `No layout worker: ${this.runner.fallbackReason}` : '';
         this.find(0);
       },
@@ -183,20 +219,66 @@ export class GraphView {
     );
   }
 
-  /** Recompute matches for the query; step -1/+1 moves to the previous/next one, 0 keeps the first. */
+  /**
+   * Recompute matches for the query; step -1/+1 moves to the previous/next one, 0 keeps the first. Nodes
+   * (by name or op type) come first, then the tensors whose name matches, each list with its exact matches
+   * first; the status line counts them apart.
+   */
   private find(step: number): void {
     const level = this.stack[this.stack.length - 1];
     if (!level) return;
-    const query = this.search.value;
-    const matches = searchBoxes(level.draw, query);
-    const same = matches.length === this.matches.length && matches.every((m, i) => m === this.matches[i]);
-    this.matches = matches;
-    if (!same || this.current < 0) this.current = matches.length ? 0 : -1;
-    else if (step !== 0 && matches.length) this.current = (this.current + step + matches.length) % matches.length;
+    const query = this.search.value.trim();
+    if (!query) {
+      if (this.search_.query) this.clearSearch(false);
+      return;
+    }
+    const found = searchGraph(level.draw, query);
+    const list = [...found.nodes, ...found.tensors];
+    const prev = this.search_;
+    const same = prev.query === query && prev.list.length === list.length && prev.list.every((m, i) => m === list[i]);
+    let current = same ? prev.current : list.length ? 0 : -1;
+    if (same && step !== 0 && list.length) current = (current + step + list.length) % list.length;
+    this.search_ = {
+      query,
+      list,
+      nodeCount: found.nodes.length,
+      tensorNames: found.tensorNames,
+      current,
+      before: prev.before ?? this.canvas.view(),
+    };
     if (!level.layout) return;
-    const box = this.current >= 0 ? matches[this.current] : -1;
-    this.canvas.setMatches(matches, box);
+    const box = current >= 0 ? list[current] : -1;
+    this.canvas.setMatches(list, box);
     if (box >= 0) this.select(box);
-    if (query.trim()) this.status.textContent = matches.length ? `${this.current + 1} of ${formatCount(matches.length)}` : 'No match';
+    this.status.textContent = this.searchStatus();
+  }
+
+  private layoutStatus(level: Level): string {
+    return level.status ?? `${formatCount(level.draw.boxes.length)} boxes`;
+  }
+
+  private searchStatus(): string {
+    const { list, nodeCount, tensorNames, current } = this.search_;
+    if (!list.length) return 'No match';
+    const nodes = `${formatCount(nodeCount)} node${nodeCount === 1 ? '' : 's'}`;
+    const tensors = `${formatCount(tensorNames.length)} tensor${tensorNames.length === 1 ? '' : 's'}`;
+    const where =
+      current < nodeCount
+        ? `node ${formatCount(current + 1)} of ${formatCount(nodeCount)}`
+        : `tensor ${formatCount(current - nodeCount + 1)} of ${formatCount(tensorNames.length)} (${tensorNames[current - nodeCount]})`;
+    return `${where} · ${nodes}, ${tensors}`;
+  }
+
+  /** Escape, or an emptied search box: no matches, no selection from the search, and the view from before it. */
+  private clearSearch(clearBox = true): void {
+    const before = this.search_.before;
+    if (clearBox) this.search.value = '';
+    this.search_ = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
+    this.canvas.setMatches([], -1);
+    this.canvas.select(-1);
+    this.panel.replaceChildren(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
+    if (before) this.canvas.restore(before);
+    const level = this.stack[this.stack.length - 1];
+    if (level?.layout) this.status.textContent = this.layoutStatus(level);
   }
 }

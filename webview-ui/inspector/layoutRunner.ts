@@ -16,6 +16,7 @@ export interface RunnerInput {
   sources: Int32Array;
   targets: Int32Array;
   widths: Float64Array;
+  heights: Float64Array;
 }
 
 /** Where a layout ran, for the status line. */

@@ -27,8 +27,8 @@ scope.addEventListener('message', (event) => {
   const id = message.id;
   const t0 = performance.now();
   current = id;
-  const { nodeCount, sources, targets, widths } = message;
-  runInSlices(layoutSteps({ nodeCount, sources, targets, widths }), SLICE_MS, () => id === current, {
+  const { nodeCount, sources, targets, widths, heights } = message;
+  runInSlices(layoutSteps({ nodeCount, sources, targets, widths, heights }), SLICE_MS, () => id === current, {
     progress: (progress) => scope.postMessage({ type: 'progress', id, progress }),
     done: (layout) => {
       current = 0;

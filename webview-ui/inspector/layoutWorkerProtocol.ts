@@ -6,7 +6,7 @@ import type { GraphLayout, LayoutProgress } from '../lib/graphLayout';
 
 /** Page -> worker: lay out a graph (a new job cancels the one before), or cancel one. */
 export type ToLayoutWorker =
-  | { type: 'layout'; id: number; nodeCount: number; sources: Int32Array; targets: Int32Array; widths: Float64Array }
+  | { type: 'layout'; id: number; nodeCount: number; sources: Int32Array; targets: Int32Array; widths: Float64Array; heights: Float64Array }
   | { type: 'cancel'; id: number };
 
 /** Worker -> page. `ms` is the worker's own time for the layout. */
@@ -24,31 +24,34 @@ export function parseToLayoutWorker(raw: unknown): ToLayoutWorker | undefined {
   if (!isObj(raw) || !isId(raw.id)) return undefined;
   if (raw.type === 'cancel') return { type: 'cancel', id: raw.id };
   if (raw.type !== 'layout') return undefined;
-  const { nodeCount, sources, targets, widths } = raw;
+  const { nodeCount, sources, targets, widths, heights } = raw;
   if (typeof nodeCount !== 'number' || !Number.isSafeInteger(nodeCount) || nodeCount < 0) return undefined;
   if (!(sources instanceof Int32Array) || !(targets instanceof Int32Array) || sources.length !== targets.length) return undefined;
   if (!(widths instanceof Float64Array) || widths.length !== nodeCount) return undefined;
-  return { type: 'layout', id: raw.id, nodeCount, sources, targets, widths };
+  if (!(heights instanceof Float64Array) || heights.length !== nodeCount) return undefined;
+  return { type: 'layout', id: raw.id, nodeCount, sources, targets, widths, heights };
 }
 
 function isLayout(v: unknown): v is GraphLayout {
   if (!isObj(v) || typeof v.nodeCount !== 'number' || typeof v.layerCount !== 'number') return false;
   const n = v.nodeCount;
+  const k = v.layerCount;
+  const f64 = (a: unknown, length?: number): boolean => a instanceof Float64Array && (length === undefined || a.length === length);
+  const i32 = (a: unknown, length: number): boolean => a instanceof Int32Array && a.length === length;
   return (
-    v.x instanceof Float64Array &&
-    v.x.length === n &&
-    v.y instanceof Float64Array &&
-    v.y.length === n &&
-    v.w instanceof Float64Array &&
-    v.w.length === n &&
-    v.layer instanceof Int32Array &&
-    v.layer.length === n &&
-    v.layerNodes instanceof Int32Array &&
-    v.layerNodes.length === n &&
-    v.layerStart instanceof Int32Array &&
-    v.layerStart.length === v.layerCount + 1 &&
-    typeof v.nodeHeight === 'number' &&
-    typeof v.layerPitch === 'number' &&
+    f64(v.x, n) &&
+    f64(v.y, n) &&
+    f64(v.w, n) &&
+    f64(v.h, n) &&
+    i32(v.layer, n) &&
+    f64(v.layerTop, k) &&
+    f64(v.layerHeight, k) &&
+    i32(v.layerNodes, n) &&
+    i32(v.layerStart, k + 1) &&
+    v.routeStart instanceof Int32Array &&
+    v.routeStart.length >= 1 &&
+    f64(v.routeX, v.routeStart[v.routeStart.length - 1]) &&
+    f64(v.routeY, v.routeStart[v.routeStart.length - 1]) &&
     typeof v.width === 'number' &&
     typeof v.height === 'number'
   );
@@ -73,5 +76,16 @@ export function parseFromLayoutWorker(raw: unknown): FromLayoutWorker | undefine
 
 /** The buffers of a layout, moved (not copied) to the page. */
 export function layoutTransfer(layout: GraphLayout): ArrayBuffer[] {
-  return [layout.x, layout.y, layout.w, layout.layer, layout.layerNodes, layout.layerStart].map((a) => a.buffer as ArrayBuffer);
+  const arrays = [
+    layout.x,
+    layout.y,
+    layout.w,
+    layout.h,
+    layout.layer,
+    layout.layerTop,
+    layout.layerHeight,
+    layout.layerNodes,
+    layout.layerStart,
+  ];
+  return [...arrays, layout.routeStart, layout.routeX, layout.routeY].map((a) => a.buffer as ArrayBuffer);
 }

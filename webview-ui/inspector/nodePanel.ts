@@ -23,11 +23,14 @@ function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions)
     if (!name) return h('tr', {}, h('td', { class: 'muted' }, '(optional, absent)'), h('td', {}));
     const init = draw.initializers.get(name);
     const value = draw.values.get(name);
+    const constant = draw.constants.get(name);
     const typeText = init
       ? `${init.tensor.dtype} [${init.tensor.dims.join(', ')}] · ${formatBytes(init.tensor.bytes)}${init.tensor.location === 'external' ? ' · external' : ''}`
       : value
         ? formatValueType(value)
-        : 'type not recorded';
+        : constant
+          ? `${constant.dtype}${constant.dims[0] === -1 ? ' list' : ` [${constant.dims.join(', ')}]`} · Constant node ${draw.graph.nodes[constant.node].name || constant.node}`
+          : 'type not recorded';
     const cell = h('td', {}, h('div', { class: 'mono' }, typeText));
     if (init) {
       const out = h('div', { class: 'insp-stats', 'aria-live': 'polite' });

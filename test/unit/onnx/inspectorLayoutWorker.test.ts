@@ -64,7 +64,10 @@ function startWorker(): {
 }
 
 /** Layers of `width` nodes, each fed by two nodes of the layer above: slow enough to be cancelled mid-way. */
-function wide(n: number, width: number): LayoutInput & { sources: Int32Array; targets: Int32Array; widths: Float64Array } {
+function wide(
+  n: number,
+  width: number,
+): LayoutInput & { sources: Int32Array; targets: Int32Array; widths: Float64Array; heights: Float64Array } {
   const sources: number[] = [];
   const targets: number[] = [];
   for (let v = width; v < n; v++) {
@@ -77,6 +80,7 @@ function wide(n: number, width: number): LayoutInput & { sources: Int32Array; ta
     sources: Int32Array.from(sources),
     targets: Int32Array.from(targets),
     widths: Float64Array.from({ length: n }, (_, i) => 56 + (i % 9) * 7),
+    heights: Float64Array.from({ length: n }, (_, i) => 24 + (i % 3) * 14),
   };
 }
 
@@ -94,6 +98,8 @@ test('the worker lays a graph out exactly as the page would', async () => {
     assert.deepEqual(Array.from(done.layout.x), Array.from(expected.x));
     assert.deepEqual(Array.from(done.layout.y), Array.from(expected.y));
     assert.deepEqual(Array.from(done.layout.layerNodes), Array.from(expected.layerNodes));
+    assert.deepEqual(Array.from(done.layout.h), Array.from(expected.h));
+    assert.deepEqual(Array.from(done.layout.routeX), Array.from(expected.routeX));
     assert.ok(done.ms >= 0);
   } finally {
     await worker.terminate();
@@ -130,6 +136,7 @@ test('a cancel or a newer job stops an older job; malformed messages are dropped
       sources: new Int32Array([0, 1]),
       targets: new Int32Array([1, 2]),
       widths: new Float64Array(3),
+      heights: new Float64Array(3),
     });
     const done = await next(6, 'done');
     assert.equal(done.type === 'done' && done.layout.layerCount, 3);
@@ -156,8 +163,11 @@ test('message parsers accept what the two sides send and nothing else', () => {
     sources: new Int32Array([0]),
     targets: new Int32Array([1]),
     widths: new Float64Array(2),
+    heights: new Float64Array(2),
   };
   assert.deepEqual(parseToLayoutWorker(input), input);
+  assert.equal(parseToLayoutWorker({ ...input, heights: undefined }), undefined);
+  assert.equal(parseToLayoutWorker({ ...input, heights: new Float64Array(1) }), undefined);
   assert.deepEqual(parseToLayoutWorker({ type: 'cancel', id: 4 }), { type: 'cancel', id: 4 });
   assert.equal(parseToLayoutWorker({ type: 'cancel', id: 0 }), undefined);
   assert.equal(parseToLayoutWorker({ ...input, targets: new Int32Array(2) }), undefined);
@@ -169,6 +179,8 @@ test('message parsers accept what the two sides send and nothing else', () => {
   assert.ok(parseFromLayoutWorker({ type: 'done', id: 1, layout, ms: 3 }));
   assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, x: [0, 0] }, ms: 3 }), undefined);
   assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, layerStart: new Int32Array(1) }, ms: 3 }), undefined);
+  assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, h: undefined }, ms: 3 }), undefined);
+  assert.equal(parseFromLayoutWorker({ type: 'done', id: 1, layout: { ...layout, routeX: new Float64Array(5) }, ms: 3 }), undefined);
   assert.deepEqual(parseFromLayoutWorker({ type: 'progress', id: 2, progress: { phase: 'order', fraction: 0.5, extra: 1 } }), {
     type: 'progress',
     id: 2,

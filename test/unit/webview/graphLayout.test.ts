@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InspectorDim, InspectorGraph, InspectorNode, InspectorTensor, InspectorValue } from '../../../src/shared/inspectorProtocol';
 import { layoutGraph, layoutSteps, nodeAt, type GraphLayout } from '../../../webview-ui/lib/graphLayout';
-import { buildDrawGraph } from '../../../webview-ui/lib/graphModel';
+import { buildDrawGraph, searchGraph } from '../../../webview-ui/lib/graphModel';
 
 function assertNoOverlap(l: GraphLayout, hGap: number): void {
   for (let k = 0; k < l.layerCount; k++) {
@@ -76,7 +76,7 @@ describe('layoutGraph', () => {
     const l = layoutGraph({ nodeCount: 4, sources: [0, 0, 1, 2], targets: [1, 2, 3, 3], widths, hGap: 10 });
     assertNoOverlap(l, 10);
     for (let v = 0; v < 4; v++) {
-      assert.equal(nodeAt(l, l.x[v], l.y[v] + l.nodeHeight / 2), v);
+      assert.equal(nodeAt(l, l.x[v], l.y[v] + l.h[v] / 2), v);
       assert.equal(nodeAt(l, l.x[v] + l.w[v] / 2 + 1, l.y[v] + 1) === v, false);
     }
     assert.equal(nodeAt(l, -50, -50), -1);
@@ -164,7 +164,14 @@ function residualModel(): InspectorGraph {
     initializers,
     valueInfo: [],
     nodes: [
-      node('conv1', 'Conv', ['image', 'conv1.w'], ['c1']),
+      {
+        ...node('conv1', 'Conv', ['image', 'conv1.w'], ['c1']),
+        attributes: [
+          { name: 'kernel_shape', type: 'ints', text: '[3, 3]' },
+          { name: 'strides', type: 'ints', text: '[1, 1]' },
+          { name: 'pads', type: 'ints', text: '[1, 1, 1, 1]' },
+        ],
+      },
       node('bn1', 'BatchNormalization', ['c1', 'bn1.scale', 'bn1.bias', 'bn1.mean', 'bn1.var'], ['b1']),
       node('relu1', 'Relu', ['b1'], ['r1']),
       node('conv2', 'Conv', ['r1', 'conv2.w'], ['c2']),
@@ -172,7 +179,7 @@ function residualModel(): InspectorGraph {
       node('skip', 'Add', ['b2', 'image'], ['sum']),
       node('relu2', 'Relu', ['sum'], ['r2']),
       node('pool', 'GlobalAveragePool', ['r2'], ['pooled']),
-      node('shape', 'Constant', [], ['flat_shape']),
+      { ...node('shape', 'Constant', [], ['flat_shape']), attributes: [{ name: 'value', type: 'tensor', text: 'tensor int64[2]' }] },
       node('flatten', 'Reshape', ['pooled', 'flat_shape'], ['features']),
       node('fc', 'Gemm', ['features', 'fc.w', 'fc.b'], ['logits']),
       node('softmax', 'Softmax', ['logits'], ['probabilities']),
@@ -182,48 +189,80 @@ function residualModel(): InspectorGraph {
 
 describe('layoutGraph on a small real model', () => {
   const draw = buildDrawGraph(residualModel(), undefined);
-  const l = layoutGraph({ nodeCount: draw.boxes.length, sources: draw.sources, targets: draw.targets, widths: draw.widths });
+  const l = layoutGraph({
+    nodeCount: draw.boxes.length,
+    sources: draw.sources,
+    targets: draw.targets,
+    widths: draw.widths,
+    heights: draw.heights,
+  });
   const label = (v: number): string => draw.boxes[v].label;
+  const boxOf = (name: string): number => draw.boxes.findIndex((b) => b.name === name);
 
-  it('draws the image input, the twelve operators and the two outputs, not the weights', () => {
+  it('draws the image input, the operators and the two outputs; weights and the Constant fold into their nodes', () => {
     assert.deepEqual(
       draw.boxes.filter((b) => b.kind === 'input').map((b) => b.label),
       ['image'],
     );
-    assert.equal(draw.boxes.filter((b) => b.kind === 'op').length, 12);
+    assert.equal(draw.boxes.filter((b) => b.kind === 'op').length, 11, 'twelve nodes less the folded Constant');
     assert.deepEqual(
       draw.boxes.filter((b) => b.kind === 'output').map((b) => b.label),
       ['probabilities', 'features'],
     );
-    assert.equal(l.nodeCount, 15);
+    assert.equal(l.nodeCount, 14);
+    assert.deepEqual(draw.boxes[boxOf('conv1')].details, ['kernel 3×3', 'pads [1, 1, 1, 1]', 'W ⟨16×16×3×3⟩'], 'stride 1 is the default');
+    assert.deepEqual(draw.boxes[boxOf('bn1')].details, ['scale ⟨16⟩', 'B ⟨16⟩', 'mean ⟨16⟩', 'var ⟨16⟩']);
+    assert.deepEqual(draw.boxes[boxOf('fc')].details, ['B ⟨10×16⟩', 'C ⟨10⟩']);
+    assert.deepEqual(draw.boxes[boxOf('flatten')].details, ['shape ⟨2⟩'], 'the Constant shows as the Reshape input it is');
+    assert.ok(draw.heights[boxOf('bn1')] > draw.heights[boxOf('relu1')], 'a box is as tall as its lines');
+    assert.equal(draw.constants.get('flat_shape')?.dtype, 'int64');
   });
 
-  it('gives every box a position inside the drawing, in exactly one layer', () => {
+  it('draws Constants as boxes when asked', () => {
+    const all = buildDrawGraph(residualModel(), undefined, { showConstants: true });
+    assert.equal(all.boxes.filter((b) => b.kind === 'op').length, 12);
+    const la = layoutGraph({ nodeCount: all.boxes.length, sources: all.sources, targets: all.targets, widths: all.widths });
+    const layerOf = (name: string): number => la.layer[all.boxes.findIndex((b) => b.name === name)];
+    assert.equal(layerOf('shape'), layerOf('flatten') - 1, 'the Constant sits just above the Reshape it feeds');
+  });
+
+  it('gives every box a position inside the drawing, in exactly one layer band', () => {
     const seen = new Array<number>(l.nodeCount).fill(0);
     for (const v of l.layerNodes) seen[v]++;
     assert.deepEqual(seen, new Array<number>(l.nodeCount).fill(1), 'each box listed once in layerNodes');
     for (let v = 0; v < l.nodeCount; v++) {
       assert.ok(Number.isFinite(l.x[v]) && Number.isFinite(l.y[v]), `${label(v)} has a position`);
       assert.ok(l.x[v] - l.w[v] / 2 >= -1e-6 && l.x[v] + l.w[v] / 2 <= l.width + 1e-6, `${label(v)} inside the width`);
-      assert.ok(l.y[v] >= 0 && l.y[v] + l.nodeHeight <= l.height + 1e-6, `${label(v)} inside the height`);
+      assert.ok(l.y[v] >= 0 && l.y[v] + l.h[v] <= l.height + 1e-6, `${label(v)} inside the height`);
       assert.equal(l.w[v], draw.widths[v], `${label(v)} is as wide as its label needs`);
+      assert.equal(l.h[v], draw.heights[v], `${label(v)} is as tall as its lines need`);
       const k = l.layer[v];
       assert.ok(k >= 0 && k < l.layerCount);
-      assert.equal(l.y[v], k * l.layerPitch, `${label(v)} sits on its layer's row`);
+      assert.ok(l.y[v] >= l.layerTop[k] - 1e-6 && l.y[v] + l.h[v] <= l.layerTop[k] + l.layerHeight[k] + 1e-6, `${label(v)} in its band`);
     }
+    for (let k = 1; k < l.layerCount; k++) assert.ok(l.layerTop[k] > l.layerTop[k - 1] + l.layerHeight[k - 1], `gap above layer ${k}`);
   });
 
   it("draws every edge downward: the consumer a layer below its producer, its box below the producer's", () => {
-    assert.equal(draw.sources.length, 15, 'one edge per tensor from its producer to each consumer, and into each output');
+    assert.equal(draw.sources.length, 14, 'one edge per tensor from its producer to each consumer, and into each output');
     for (let e = 0; e < draw.sources.length; e++) {
       const [s, t] = [draw.sources[e], draw.targets[e]];
       assert.ok(l.layer[t] > l.layer[s], `${label(s)} -> ${label(t)} goes down a layer`);
-      assert.ok(l.y[t] >= l.y[s] + l.nodeHeight, `${label(s)} -> ${label(t)}: the target box starts below the source box`);
+      assert.ok(l.y[t] >= l.y[s] + l.h[s], `${label(s)} -> ${label(t)}: the target box starts below the source box`);
+      assert.equal(draw.edgeTensors[e] !== '', true);
     }
-    const layerOf = (name: string): number => l.layer[draw.boxes.findIndex((b) => b.label === name)];
-    assert.equal(layerOf('image'), 0);
-    assert.ok(layerOf('Add') > layerOf('Conv'), 'the skip connection joins after the convolutions');
-    assert.equal(layerOf('Constant'), layerOf('Reshape') - 1, 'the Constant sits just above the Reshape it feeds');
+    assert.equal(l.layer[boxOf('image')], 0);
+    assert.ok(l.layer[boxOf('skip')] > l.layer[boxOf('conv2')], 'the skip connection joins after the convolutions');
+  });
+
+  it('routes the skip connection beside the boxes it passes, and keeps the main chain straight', () => {
+    const e = Array.from(draw.sources).findIndex((s, i) => s === boxOf('image') && draw.targets[i] === boxOf('skip'));
+    assert.ok(e >= 0);
+    const points = l.routeStart[e + 1] - l.routeStart[e];
+    assert.equal(points, 2 * (l.layer[boxOf('skip')] - l.layer[boxOf('image')] - 1), 'two points for each layer crossed');
+    assertRoutesMissBoxes(l, draw.sources.length);
+    for (const name of ['bn1', 'relu1', 'conv2', 'bn2', 'skip', 'relu2'])
+      assert.ok(Math.abs(l.x[boxOf(name)] - l.x[boxOf('conv1')]) < 1e-6, `${name} under conv1`);
   });
 
   it('keeps the boxes of a layer apart, left to right', () => {
@@ -236,6 +275,165 @@ describe('layoutGraph on a small real model', () => {
   });
 
   it('finds each box at its own centre', () => {
-    for (let v = 0; v < l.nodeCount; v++) assert.equal(nodeAt(l, l.x[v], l.y[v] + l.nodeHeight / 2), v, label(v));
+    for (let v = 0; v < l.nodeCount; v++) assert.equal(nodeAt(l, l.x[v], l.y[v] + l.h[v] / 2), v, label(v));
+  });
+
+  it('searches nodes by name or op type and tensors by name, apart, exact matches first', () => {
+    const conv = searchGraph(draw, 'conv1');
+    assert.deepEqual(conv.nodes, [boxOf('conv1')], 'one node named conv1');
+    assert.deepEqual(searchGraph(draw, 'relu').nodes, [boxOf('relu1'), boxOf('relu2')], 'op type Relu, as the names');
+    const bn = searchGraph(draw, 'BatchNormalization');
+    assert.deepEqual(bn.nodes, [boxOf('bn1'), boxOf('bn2')]);
+    assert.deepEqual(bn.tensors, [], 'no tensor is named after the op');
+    const r = searchGraph(draw, 'r1');
+    assert.deepEqual(
+      r.tensorNames,
+      ['r1', 'r2'].filter((t) => t.includes('r1')),
+      'tensor r1',
+    );
+    assert.deepEqual(r.tensors, [boxOf('relu1')], 'found at the node producing it');
+    const features = searchGraph(draw, 'features');
+    assert.deepEqual(features.nodes, [boxOf('features')], 'the output box by its name');
+    assert.deepEqual(features.tensorNames, ['features'], 'and the tensor, listed apart');
+    const exactFirst = searchGraph(draw, 'skip');
+    assert.equal(exactFirst.nodes[0], boxOf('skip'));
+    assert.deepEqual(searchGraph(draw, '  ').nodes, []);
+  });
+});
+
+/** No route point of an edge lies inside a box of the layer it crosses. */
+function assertRoutesMissBoxes(l: GraphLayout, edgeCount: number): void {
+  for (let e = 0; e < edgeCount; e++) {
+    for (let p = l.routeStart[e]; p < l.routeStart[e + 1]; p += 2) {
+      const k = layerAtYTop(l, l.routeY[p]);
+      assert.ok(k >= 0, `route point of edge ${e} at a layer's top`);
+      assert.equal(l.routeY[p + 1], l.layerTop[k] + l.layerHeight[k], 'the route leaves the band at its bottom');
+      for (let i = l.layerStart[k]; i < l.layerStart[k + 1]; i++) {
+        const v = l.layerNodes[i];
+        assert.ok(Math.abs(l.routeX[p] - l.x[v]) >= l.w[v] / 2, `edge ${e} runs through box ${v} in layer ${k}`);
+      }
+    }
+  }
+}
+
+function layerAtYTop(l: GraphLayout, y: number): number {
+  for (let k = 0; k < l.layerCount; k++) if (l.layerTop[k] === y) return k;
+  return -1;
+}
+
+/** Deterministic PRNG so the synthetic graphs are the same every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/**
+ * A transformer-like chain (as bench/graph-layout.mjs builds it): blocks of three parallel branches joined
+ * again (attention's Q/K/V), side inputs without inputs of their own (weights, constants), residual skips of
+ * up to 20 nodes. No layer holds more than three boxes.
+ */
+function transformerLike(n: number): { sources: number[]; targets: number[]; widths: Float64Array } {
+  const random = rng(1);
+  const sources: number[] = [];
+  const targets: number[] = [];
+  const edge = (a: number, b: number): void => {
+    sources.push(a);
+    targets.push(b);
+  };
+  let tail = 0;
+  let v = 1;
+  while (v < n) {
+    const kind = random();
+    if (kind < 0.15 && v + 5 < n) {
+      const ends: number[] = [];
+      for (let b = 0; b < 3; b++) {
+        edge(tail, v);
+        ends.push(v++);
+      }
+      const join = v++;
+      for (const end of ends) edge(end, join);
+      tail = join;
+    } else if (kind < 0.3 && v + 1 < n) {
+      const constant = v++;
+      const op = v++;
+      edge(tail, op);
+      edge(constant, op);
+      tail = op;
+    } else {
+      edge(tail, v);
+      if (v > 20 && random() < 0.1) edge(v - 1 - Math.floor(random() * 20), v);
+      tail = v++;
+    }
+  }
+  const widths = Float64Array.from({ length: n }, () => 56 + Math.floor(random() * 12) * 7);
+  return { sources, targets, widths };
+}
+
+describe('layoutGraph on large model-like graphs', () => {
+  const n = 5000;
+  const g = transformerLike(n);
+  const l = layoutGraph({ nodeCount: n, ...g });
+
+  it('does not drift sideways: the output lands under the input, the drawing a few boxes wide', () => {
+    let widest = 0;
+    for (let k = 0; k < l.layerCount; k++) {
+      let w = 0;
+      for (let i = l.layerStart[k]; i < l.layerStart[k + 1]; i++) w += l.w[l.layerNodes[i]] + 24;
+      widest = Math.max(widest, w);
+    }
+    assert.ok(Math.abs(l.x[n - 1] - l.x[0]) < widest, `output ${(l.x[n - 1] - l.x[0]).toFixed(0)} px beside the input`);
+    assert.ok(l.width < 3 * widest, `width ${l.width.toFixed(0)} px for layers at most ${widest} px wide`);
+  });
+
+  it('routes every long edge beside the boxes and keeps most edges straight', () => {
+    assertRoutesMissBoxes(l, g.sources.length);
+    let straight = 0;
+    for (let e = 0; e < g.sources.length; e++) if (Math.abs(l.x[g.sources[e]] - l.x[g.targets[e]]) < 1e-6) straight++;
+    assert.ok(straight / g.sources.length > 0.5, `${straight} of ${g.sources.length} edges straight`);
+  });
+
+  it('lines a fork up with its middle branch', () => {
+    // 0 -> 1, 2, 3 -> 4
+    const f = layoutGraph({ nodeCount: 5, sources: [0, 0, 0, 1, 2, 3], targets: [1, 2, 3, 4, 4, 4] });
+    assert.ok(Math.abs(f.x[0] - f.x[2]) < 1e-6 && Math.abs(f.x[4] - f.x[2]) < 1e-6);
+    assert.ok(f.x[1] < f.x[2] && f.x[2] < f.x[3]);
+  });
+
+  it('shares one route among the long edges of one source, and leaves edges over the budget unrouted', () => {
+    // 0 feeds every node of the chain 1 -> 2 -> ... -> 30
+    const sources: number[] = [];
+    const targets: number[] = [];
+    for (let v = 1; v <= 30; v++) {
+      if (v > 1) {
+        sources.push(v - 1);
+        targets.push(v);
+      }
+      sources.push(0);
+      targets.push(v);
+    }
+    const shared = layoutGraph({ nodeCount: 31, sources, targets });
+    // Every route of node 0 crosses a layer at one x: they run down one trunk, not side by side.
+    const trunkX = new Map<number, Set<number>>();
+    for (let e = 0; e < sources.length; e++) {
+      for (let p = shared.routeStart[e]; p < shared.routeStart[e + 1]; p++) {
+        const set = trunkX.get(shared.routeY[p]) ?? new Set<number>();
+        set.add(shared.routeX[p]);
+        trunkX.set(shared.routeY[p], set);
+      }
+    }
+    assert.ok(trunkX.size > 20, 'the long edges are routed');
+    for (const [y, xs] of trunkX) assert.equal(xs.size, 1, `routes at y ${y} cross at ${[...xs].join(', ')}`);
+    assertRoutesMissBoxes(shared, sources.length);
+    const capped = layoutGraph({ nodeCount: 31, sources, targets, maxDummies: 0 });
+    assert.equal(capped.routeX.length, 0);
+    assert.ok(Array.from(capped.x).every(Number.isFinite));
+  });
+
+  it('makes each layer as tall as its tallest box', () => {
+    const t = layoutGraph({ nodeCount: 3, sources: [0, 0], targets: [1, 2], heights: [20, 80, 30] });
+    assert.equal(t.layerHeight[1], 80);
+    assert.equal(t.y[2], t.layerTop[1] + 25, 'a shorter box is centred in the band');
+    assert.equal(nodeAt(t, t.x[1], t.layerTop[1] + 70), 1);
+    assert.equal(nodeAt(t, t.x[2], t.layerTop[1] + 70), -1, 'below the short box');
   });
 });
