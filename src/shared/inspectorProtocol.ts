@@ -12,8 +12,11 @@ import type { OnnxDim } from '../core/onnx/onnxModel';
 /** A dimension: a size, a symbolic name, or null for unknown (core's OnnxDim). */
 export type InspectorDim = OnnxDim;
 
-/** A graph input, output or value info, as core summarizes it (type text, element type, shape). */
-export type InspectorValue = ValueSummary;
+/**
+ * A graph input, output or value info, as core summarizes it (type text, element type, shape). `source`
+ * says where an intermediate tensor's type comes from: the file's value_info (absent), or shape inference.
+ */
+export type InspectorValue = ValueSummary & { source?: 'inferred' };
 
 export interface InspectorTensor {
   name: string;

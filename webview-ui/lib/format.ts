@@ -24,7 +24,8 @@ export function formatShape(shape: InspectorDim[] | undefined): string {
 }
 
 export function formatValueType(v: InspectorValue): string {
-  return v.shape !== undefined ? `${v.type} ${formatShape(v.shape)}` : v.type;
+  const text = v.shape !== undefined ? `${v.type} ${formatShape(v.shape)}` : v.type;
+  return v.source === 'inferred' ? `${text} (inferred)` : text;
 }
 
 export function formatNumber(v: number | undefined): string {

@@ -8,6 +8,8 @@ import { isOnnxFormatError, type TensorRef } from '../../core/onnx';
 import { attributeView, graphView, type AttributeValue, type GraphView, type NodeView, type TensorView } from '../../core/onnx/readGraph';
 import { readModelWithStats } from '../../core/onnx/readModel';
 import { summarizeOnnxModel } from '../../core/onnx/summarizeModel';
+import { inferModelShapes, type ShapeInferenceResult } from '../../core/onnx/shapes';
+import { dataTypeName } from '../../core/onnx/dataTypes';
 import type {
   InspectorAttribute,
   InspectorGraph,
@@ -15,6 +17,7 @@ import type {
   InspectorNode,
   InspectorState,
   InspectorTensor,
+  InspectorValue,
 } from '../../shared/inspectorProtocol';
 import { tensorKey } from '../../shared/inspectorProtocol';
 
@@ -30,6 +33,13 @@ export async function loadInspectorState(path: string, signal?: AbortSignal): Pr
   const summary = await summarizeOnnxModel(model, { bytesRead });
   const tensors = new Map<string, TensorRef>();
   const graph = toInspectorGraph(graphView(model.graph), '', tensors);
+  // Types and shapes of the tensors the file does not describe, from shape inference. A model it cannot
+  // follow (custom ops, inconsistent shapes) keeps what the file says: inference never fails the load.
+  try {
+    addInferredValues(graph, await inferModelShapes(model, signal));
+  } catch (e) {
+    if (signal?.aborted) throw e;
+  }
   return { state: { fileName: basename(path), summary, graph, loadMs: performance.now() - t0 }, tensors };
 }
 
@@ -101,4 +111,37 @@ function format(value: AttributeValue): string {
   if ('bytes' in value) return `<${value.bytes} bytes>`;
   if ('values' in value) return `[${value.values.map(format).join(', ')}, … ${value.length} in all]`;
   return '?';
+}
+
+/**
+ * Adds to each graph's valueInfo, marked `inferred`, the tensors inference typed that the file leaves out
+ * (node outputs without value_info), in the main graph and the subgraphs inference followed.
+ */
+export function addInferredValues(graph: InspectorGraph, result: ShapeInferenceResult): void {
+  const known = new Set([...graph.inputs, ...graph.outputs, ...graph.valueInfo].map((v) => v.name));
+  for (const t of graph.initializers) known.add(t.name);
+  for (const t of result.tensors) {
+    if (t.source !== 'inferred' || known.has(t.name) || t.elemType === null) continue;
+    const elemTypeName = dataTypeName(t.elemType);
+    const value: InspectorValue = {
+      name: t.name,
+      type: `tensor(${elemTypeName})`,
+      kind: 'tensor',
+      elemType: t.elemType,
+      elemTypeName,
+      ...(t.shape ? { shape: t.shape } : {}),
+      source: 'inferred',
+    };
+    graph.valueInfo.push(value);
+    known.add(t.name);
+  }
+  // Subgraphs: inference names the node holding one by its name, or `opType#index` without one.
+  graph.nodes.forEach((node, i) => {
+    for (const s of node.subgraphs) {
+      const found = result.subgraphs.filter((r) => r.attribute === s.attribute && r.node === (node.name || `${node.opType}#${i}`));
+      s.graphs.forEach((g, k) => {
+        if (found[k]) addInferredValues(g, found[k].result);
+      });
+    }
+  });
 }

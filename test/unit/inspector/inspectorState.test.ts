@@ -70,6 +70,17 @@ describe('loadInspectorState', () => {
       ['b'],
     );
 
+    // The file types no intermediate tensor: shape inference fills them in, marked as inferred.
+    const h = state.graph.valueInfo.find((v) => v.name === 'h');
+    assert.deepEqual(h && { type: h.type, shape: h.shape, source: h.source }, {
+      type: 'tensor(float)',
+      shape: ['batch', 2],
+      source: 'inferred',
+    });
+    const c = state.graph.valueInfo.find((v) => v.name === 'c');
+    assert.deepEqual(c?.shape, [1], 'the Constant output, from its value');
+    assert.equal(state.graph.valueInfo.filter((v) => v.name === 'y' || v.name === 'x').length, 0, 'what the file states is not repeated');
+
     assert.ok(tensors.has(tensorKey('', 'w')));
     assert.ok(tensors.has(tensorKey('/2.then_branch.0', 'b')));
     assert.ok(tensors.has(tensorKey('/2.else_branch.0', 'b')));
