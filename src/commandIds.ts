@@ -65,4 +65,5 @@ export const View = {
   models: 'mlWorkbench.models',
   deployments: 'mlWorkbench.deployments',
   onnxInspector: 'mlWorkbench.onnxInspector',
+  weightsInspector: 'mlWorkbench.weightsInspector',
 } as const;

@@ -43,6 +43,28 @@ describe('ONNX models', () => {
     assert.equal(tab.input.viewType, 'mlWorkbench.onnxInspector');
   });
 
+  it('opens a .safetensors file in the weights inspector custom editor', async () => {
+    // A one-tensor safetensors file: 8-byte header length, the JSON header, 8 bytes of float32 data.
+    const header = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }));
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(header.length));
+    const uri = workspaceUri('models', 'integration-tiny.safetensors');
+    await vscode.workspace.fs.writeFile(uri, Buffer.concat([length, header, Buffer.alloc(8)]));
+    try {
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const tab = await waitFor('the weights inspector tab', () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString()),
+      );
+      assert.ok(tab.input instanceof vscode.TabInputCustom);
+      assert.equal(tab.input.viewType, 'mlWorkbench.weightsInspector');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.workspace.fs.delete(uri);
+    }
+  });
+
   it('benchmarks a model in a child process and returns the parsed result', async function () {
     this.timeout(120_000);
     const uri = workspaceUri('models', 'conv2d.onnx');

@@ -1,4 +1,4 @@
-/** Model file kinds the Models view lists; only ONNX is inspected, the others are listed by name and size. */
+/** Model file kinds the Models view lists; ONNX, PyTorch and safetensors files are inspected, pickles are listed by name and size. */
 export type ModelKind = 'onnx' | 'pytorch' | 'safetensors' | 'pickle';
 
 const BY_EXTENSION: Record<string, ModelKind> = {

@@ -6,8 +6,12 @@ import { ModelPathProviders } from './modelPathProviders';
 import { ModelsTree } from './modelsTree';
 import { ModelSummaryCache } from './modelSummaryCache';
 import { OnnxInspectorProvider } from './onnxInspectorProvider';
+import { WeightsInspectorProvider } from './weightsInspectorProvider';
 
-/** Models: the Models view, the ONNX inspector (a custom editor), hovers and links on model paths, and the model commands. */
+/**
+ * Models: the Models view, the ONNX and weights (safetensors, PyTorch) inspectors (custom editors), hovers and links
+ * on model paths, and the model commands.
+ */
 export function activate({ extension, log }: FeatureContext): Feature {
   const summaries = new ModelSummaryCache();
   const tree = new ModelsTree(log, summaries);
@@ -20,6 +24,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
       tree,
       vscode.window.createTreeView(View.models, { treeDataProvider: tree, showCollapseAll: true }),
       OnnxInspectorProvider.register(extension, log),
+      WeightsInspectorProvider.register(extension, log),
       ModelPathProviders.register(summaries, log),
     ],
   };

@@ -125,7 +125,9 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
     item.command =
       kind === 'onnx'
         ? { command: 'vscode.openWith', title: 'Open in ONNX Inspector', arguments: [uri, View.onnxInspector] }
-        : { command: 'vscode.open', title: 'Open', arguments: [uri] };
+        : kind === 'pytorch' || kind === 'safetensors'
+          ? { command: 'vscode.openWith', title: 'Open in Weights Inspector', arguments: [uri, View.weightsInspector] }
+          : { command: 'vscode.open', title: 'Open', arguments: [uri] };
     return item;
   }
 }
