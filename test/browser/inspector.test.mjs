@@ -1,9 +1,13 @@
 // The ONNX inspector in the real workbench: a corpus model opens in the custom editor by default,
-// shows its signature, and its graph can be searched to a node whose details appear.
+// shows its signature, and its graph can be searched to a node whose details appear. A 1,000-node
+// transformer-like model opens legible on its inputs, folds its weights into the nodes, and its search
+// counts nodes and tensors apart; Escape gives the view back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
+import { transformerModel } from '../harness/transformerModel.mjs';
 
 const skip = browserTestSkip();
 
@@ -12,7 +16,9 @@ let page;
 
 before(async () => {
   if (skip) return;
-  session = await openWorkbench('browser-inspector');
+  session = await openWorkbench('browser-inspector', {
+    prepare: (ws) => writeFileSync(join(ws, 'models', 'transformer-1000.onnx'), transformerModel(1000)),
+  });
   page = session.page;
 });
 
@@ -50,3 +56,62 @@ test('opening a .onnx file shows the inspector with its signature, then its grap
   assert.match(await panel.innerText(), /kernel_shape|strides|pads/);
   await page.screenshot({ path: join(shots, '11-inspector-graph.png') });
 });
+
+test(
+  'a 1,000-node model opens legible on its inputs, with weights on its nodes, and search counts nodes and tensors apart',
+  { skip, timeout: 180_000 },
+  async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await input.fill('transformer-1000.onnx');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'transformer-1000.onnx' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'transformer-1000.onnx' }).waitFor({ timeout: 30_000 });
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    await frame.getByRole('table', { name: 'Inputs and outputs' }).waitFor({ timeout: 60_000 });
+    await frame.getByRole('tab', { name: 'Graph' }).click();
+    const graph = frame.locator('.insp-graph[data-first-view-ms]');
+    await graph.waitFor({ timeout: 60_000 });
+    const first = await graph.evaluate((el) => ({ ...el.dataset }));
+    assert.equal(first.firstViewLabels, 'true', `labels drawn at the first view (scale ${first.firstViewScale})`);
+    assert.ok(Number(first.firstViewScale) >= 0.5, `opened at a readable scale: ${first.firstViewScale}`);
+    const status = frame.locator('.insp-status');
+    // 58 blocks of 17 nodes, the input and the output; the 986 weights are not boxes.
+    assert.match(await status.innerText(), /^988 boxes, [\d,]+ edges · layout \d+ ms in a worker/);
+    assert.equal(await frame.locator('.insp-overview:not([hidden])').count(), 1, 'the overview shows: the graph does not fit');
+    await page.screenshot({ path: join(shots, '12-inspector-first-view.png') });
+
+    const canvasBox = frame.locator('.insp-canvas-box');
+    const view = () => canvasBox.getAttribute('data-view');
+    const settled = async () => {
+      let last = await view();
+      for (let i = 0; i < 20; i++) {
+        await page.waitForTimeout(100);
+        const now = await view();
+        if (now === last) return now;
+        last = now;
+      }
+      return last;
+    };
+    const before = await settled();
+    const search = frame.getByRole('searchbox', { name: 'Find node or tensor' });
+    await search.fill('MatMul');
+    await status.filter({ hasText: 'node 1 of 464 · 464 nodes, 0 tensors' }).waitFor({ timeout: 10_000 });
+    const panel = frame.getByRole('complementary', { name: 'Selected node' });
+    await panel.getByRole('heading', { name: 'MatMul' }).waitFor();
+    // The weight is folded into the MatMul: its input row shows the initializer's type.
+    assert.match(await panel.innerText(), /float \[8, 8\]/);
+    await search.fill('matmul_12');
+    await status.filter({ hasText: /^node 1 of \d+ · / }).waitFor({ timeout: 10_000 });
+    assert.match(await panel.innerText(), /matmul_12\b/, 'the exact name first');
+    await search.fill('t5');
+    await status.filter({ hasText: /tensor 1 of \d+ \(t5\)/ }).waitFor({ timeout: 10_000 });
+    assert.match(await panel.innerText(), /Outputs \(1\)\s+t5\b/, 'the node producing t5');
+    await page.screenshot({ path: join(shots, '13-inspector-search.png') });
+    await search.press('Escape');
+    await status.filter({ hasText: /^988 boxes/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await search.inputValue(), '');
+    assert.equal(await settled(), before, 'Escape gives back the view from before the search');
+  },
+);

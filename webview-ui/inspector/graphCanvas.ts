@@ -83,6 +83,10 @@ export class GraphCanvas {
   private layout: GraphLayout | undefined;
   /** Bounding box of each edge's route: minX, maxX, minY, maxY. */
   private edgeBox = new Float64Array(0);
+  /** Where each edge enters its target's top: spread along it, in the order the edges arrive from. */
+  private entryX = new Float64Array(0);
+  /** Edges that label their tensor's shape (one per producer and tensor), just below the producer. */
+  private labelled = new Uint8Array(0);
   private progress: string | undefined;
   private scale = 1;
   private ox = 0;
@@ -97,8 +101,14 @@ export class GraphCanvas {
   private hovered = -1;
   private drag: { x: number; y: number; ox: number; oy: number; moved: boolean } | undefined;
   private overviewDrag = false;
+  /** A layout landed and has not been painted yet. */
+  private firstPaint = false;
 
-  constructor(private readonly onSelect: (box: number) => void) {
+  /** `onFirstPaint`: called once a new layout is on screen, with the scale it is drawn at and whether its labels show. */
+  constructor(
+    private readonly onSelect: (box: number) => void,
+    private readonly onFirstPaint: (view: { scale: number; labels: boolean }) => void = () => undefined,
+  ) {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'insp-canvas';
     this.canvas.tabIndex = 0;
@@ -235,6 +245,7 @@ export class GraphCanvas {
 
   private useLayout(layout: GraphLayout): void {
     this.layout = layout;
+    this.firstPaint = true;
     this.overviewImage = undefined;
     const m = layout.routeStart.length - 1;
     const box = new Float64Array(4 * m);
@@ -256,6 +267,30 @@ export class GraphCanvas {
       }
     }
     this.edgeBox = box;
+    this.entryX = new Float64Array(m);
+    this.labelled = new Uint8Array(m);
+    if (d) {
+      const incoming = new Map<number, number[]>();
+      const seen = new Set<string>();
+      for (let e = 0; e < m; e++) {
+        const list = incoming.get(d.targets[e]);
+        if (list) list.push(e);
+        else incoming.set(d.targets[e], [e]);
+        const key = `${d.sources[e]}\u0000${d.edgeTensors[e]}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          this.labelled[e] = 1;
+        }
+      }
+      /** The x an edge comes from just above its target: its last route point, else its source. */
+      const from = (e: number): number =>
+        layout.routeStart[e + 1] > layout.routeStart[e] ? layout.routeX[layout.routeStart[e + 1] - 1] : layout.x[d.sources[e]];
+      for (const [target, edges] of incoming) {
+        edges.sort((a, b) => from(a) - from(b));
+        const step = Math.min(16, layout.w[target] / (edges.length + 1));
+        edges.forEach((e, i) => (this.entryX[e] = layout.x[target] + (i - (edges.length - 1) / 2) * step));
+      }
+    }
     this.home(false);
   }
 
@@ -316,6 +351,10 @@ export class GraphCanvas {
       this.step(now);
       this.paint();
       this.paintOverview();
+      if (this.firstPaint && this.layout && this.draw) {
+        this.firstPaint = false;
+        this.onFirstPaint({ scale: this.scale, labels: this.scale >= LABEL_SCALE });
+      }
     });
   }
 
@@ -334,6 +373,8 @@ export class GraphCanvas {
       return;
     }
     const s = this.scale;
+    // The view, for tests to read: scale and the world point at the top left.
+    this.element.dataset.view = `${s.toFixed(4)} ${this.ox.toFixed(1)} ${this.oy.toFixed(1)}`;
     ctx.setTransform(dpr * s, 0, 0, dpr * s, -this.ox * s * dpr, -this.oy * s * dpr);
     const x0 = this.ox;
     const y0 = this.oy;
@@ -366,7 +407,7 @@ export class GraphCanvas {
           px = l.routeX[p + 1];
           py = l.routeY[p + 1];
         }
-        curveTo(l.x[b], l.y[b]);
+        curveTo(this.entryX[e], l.y[b]);
       }
       ctx.stroke();
     }
@@ -444,20 +485,21 @@ export class GraphCanvas {
       }
     }
 
-    // tensor shapes, just above each edge's end
+    // tensor shapes, just below the node producing them (once per tensor)
     if (s >= EDGE_LABEL_SCALE) {
       ctx.font = `10px ${t.mono}`;
       ctx.textAlign = 'left';
-      ctx.textBaseline = 'bottom';
+      ctx.textBaseline = 'top';
       ctx.fillStyle = t.muted;
       for (let e = 0; e < d.sources.length; e++) {
-        const b = d.targets[e];
-        const ex = l.x[b];
-        const ey = l.y[b];
-        if (ex < x0 - 200 || ex > x1 || ey < y0 || ey > y1 + 20) continue;
+        if (!this.labelled[e]) continue;
+        const a = d.sources[e];
+        const ex = l.x[a];
+        const ey = l.y[a] + l.h[a];
+        if (ex < x0 - 200 || ex > x1 || ey < y0 - 20 || ey > y1) continue;
         const value = d.values.get(d.edgeTensors[e]);
         if (!value?.shape) continue;
-        ctx.fillText(shapeText(value.shape), ex + 5, ey - 3);
+        ctx.fillText(shapeText(value.shape), ex + 5, ey + 3);
       }
     }
   }

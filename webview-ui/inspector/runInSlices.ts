@@ -1,32 +1,33 @@
 /**
- * Drives a layout generator in time slices, one per macrotask, so whatever thread runs it (the layout worker
- * or the page) still handles messages and input between slices. Stops as soon as `live()` turns false.
+ * Drives a generator (a layout, the build of a drawable graph) in time slices, one per macrotask, so whatever
+ * thread runs it (the layout worker or the page) still handles messages and input between slices. Stops as
+ * soon as `live()` turns false.
  */
 import type { GraphLayout, LayoutProgress } from '../lib/graphLayout';
 
-export interface SliceHandlers {
+export interface SliceHandlers<P = LayoutProgress, R = GraphLayout> {
   /** The latest progress, after each slice that did not finish. */
-  progress(p: LayoutProgress): void;
-  done(layout: GraphLayout): void;
+  progress(p: P): void;
+  done(result: R): void;
   failed(message: string): void;
 }
 
-export function runInSlices(
-  steps: Generator<LayoutProgress, GraphLayout, void>,
+export function runInSlices<P = LayoutProgress, R = GraphLayout>(
+  steps: Generator<P, R, void>,
   sliceMs: number,
   live: () => boolean,
-  on: SliceHandlers,
+  on: SliceHandlers<P, R>,
 ): void {
   const slice = (): void => {
     if (!live()) return; // cancelled or superseded
     const end = performance.now() + sliceMs;
-    let last: LayoutProgress | undefined;
-    let layout: GraphLayout | undefined;
+    let last: P | undefined;
+    let finished: { value: R } | undefined;
     try {
       for (;;) {
         const r = steps.next();
         if (r.done) {
-          layout = r.value;
+          finished = { value: r.value };
           break;
         }
         last = r.value;
@@ -36,8 +37,8 @@ export function runInSlices(
       on.failed(e instanceof Error ? e.message : String(e));
       return;
     }
-    if (layout) return on.done(layout);
-    if (last) on.progress(last);
+    if (finished) return on.done(finished.value);
+    if (last !== undefined) on.progress(last);
     setTimeout(slice, 0);
   };
   slice();

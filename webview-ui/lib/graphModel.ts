@@ -212,6 +212,26 @@ function constantType(node: InspectorNode): { dtype: string; dims: number[] } {
 }
 
 export function buildDrawGraph(graph: InspectorGraph, outer: DrawGraph | undefined, options: DrawOptions = {}): DrawGraph {
+  const steps = buildDrawGraphSteps(graph, outer, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+const CHUNK = 1024;
+/** Category by op type, worked out once per type. */
+const categoryCache = new Map<string, Category>();
+
+/**
+ * buildDrawGraph as a generator that yields every thousand nodes or so, so the page can build a large graph
+ * in time slices and stay responsive (the yielded value is the fraction done).
+ */
+export function* buildDrawGraphSteps(
+  graph: InspectorGraph,
+  outer: DrawGraph | undefined,
+  options: DrawOptions = {},
+): Generator<number, DrawGraph, void> {
   const values = new Map(outer?.values);
   const initializers = new Map(outer?.initializers);
   const constants = new Map(outer?.constants);
@@ -236,9 +256,11 @@ export function buildDrawGraph(graph: InspectorGraph, outer: DrawGraph | undefin
   });
   /** Box of each node, -1 for folded Constants. */
   const nodeBox = new Int32Array(graph.nodes.length).fill(-1);
-  graph.nodes.forEach((node: InspectorNode, index) => {
+  for (let index = 0; index < graph.nodes.length; index++) {
+    if (index % CHUNK === CHUNK - 1) yield (0.8 * index) / graph.nodes.length;
+    const node: InspectorNode = graph.nodes[index];
     const folded = node.opType === 'Constant' && constants.get(node.outputs[0])?.node === index;
-    if (folded) return;
+    if (folded) continue;
     nodeBox[index] = boxes.length;
     for (const o of node.outputs) if (o) producer.set(o, boxes.length);
     const details: string[] = [];
@@ -261,14 +283,19 @@ export function buildDrawGraph(graph: InspectorGraph, outer: DrawGraph | undefin
     if (weights.length > MAX_WEIGHT_LINES)
       details.push(...weights.slice(0, MAX_WEIGHT_LINES - 1), `+${weights.length - MAX_WEIGHT_LINES + 1} more`);
     else details.push(...weights);
-    boxes.push({ kind: 'op', label: node.opType, details, name: node.name, index, category: categoryOf(node.opType) });
-  });
+    let category = categoryCache.get(node.opType);
+    if (category === undefined) categoryCache.set(node.opType, (category = categoryOf(node.opType)));
+    boxes.push({ kind: 'op', label: node.opType, details, name: node.name, index, category });
+  }
+  yield 0.8;
   const sources: number[] = [];
   const targets: number[] = [];
   const edgeTensors: string[] = [];
-  graph.nodes.forEach((node, index) => {
+  for (let index = 0; index < graph.nodes.length; index++) {
+    if (index % (4 * CHUNK) === 4 * CHUNK - 1) yield 0.8 + (0.2 * index) / graph.nodes.length;
+    const node = graph.nodes[index];
     const box = nodeBox[index];
-    if (box < 0) return;
+    if (box < 0) continue;
     const seen = new Set<number>();
     for (const i of node.inputs) {
       const p = i ? producer.get(i) : undefined;
@@ -279,7 +306,7 @@ export function buildDrawGraph(graph: InspectorGraph, outer: DrawGraph | undefin
         edgeTensors.push(i);
       }
     }
-  });
+  }
   graph.outputs.forEach((v, index) => {
     const box = boxes.length;
     boxes.push({ kind: 'output', label: v.name, details: [], name: v.name, index, category: 'io' });
