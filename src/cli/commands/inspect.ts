@@ -17,7 +17,10 @@ import {
   type ValueSummary,
 } from '../../core/onnx';
 import { isWeightsFile } from '../../core/weights';
+import { loadFeeds } from '../../core/ort/makeInputs';
+import { measureShapes, type MeasuredTensor, type MeasureShapesResult } from '../../core/ort/measure/measureShapes';
 import { UsageError, type CliCommand } from '../cliCommand';
+import { parseDims } from './bench';
 import { inspectWeightsFile } from './inspectWeights';
 
 const TOP_OPERATORS = 15;
@@ -71,14 +74,33 @@ export function formatSummary(s: ModelSummary): string {
 }
 
 /** The valueInfo table of `--shapes`: one line per tensor, name, type and shape, and where the shape comes from. */
-export function formatValueInfo(tensors: readonly InferredTensor[]): string {
-  const type = (t: InferredTensor): string =>
+export function formatValueInfo(tensors: readonly (InferredTensor | MeasuredTensor)[]): string {
+  const type = (t: InferredTensor | MeasuredTensor): string =>
     `${t.elemType === null ? '?' : dataTypeName(t.elemType)}${t.shape === null ? '[?]' : describeShape(t.shape) || '[]'}`;
   const width = Math.min(40, Math.max(...tensors.map((t) => type(t).length), 4));
-  const known = tensors.filter((t) => t.shape !== null && !t.shape.includes(null)).length;
+  const known = tensors.filter((t) => t.shape !== null && t.shape.every((d: unknown) => d !== null)).length;
   const lines = [`Tensors (${tensors.length}, ${known} with every dim known):`];
-  for (const t of tensors) lines.push(`  ${type(t).padEnd(width)}  ${t.source.padEnd(8)}  ${t.name}`);
+  for (const t of tensors) {
+    const s = 'stats' in t ? t.stats : undefined;
+    const n = (v: number | null): string => (v === null ? '-' : String(Number(v.toPrecision(4))));
+    const stats = s
+      ? `  min ${n(s.min)} max ${n(s.max)} mean ${n(s.mean)}${s.nanCount ? ` NaN ${s.nanCount}` : ''}${s.infCount ? ` Inf ${s.infCount}` : ''}`
+      : '';
+    lines.push(`  ${type(t).padEnd(width)}  ${t.source.padEnd(8)}  ${t.name}${stats}`);
+  }
   return lines.join('\n');
+}
+
+/** valueInfo with the measured tensors in place of what the file or inference said, in the same order. */
+export function mergeMeasured(
+  tensors: readonly (InferredTensor | MeasuredTensor)[],
+  measured: readonly MeasuredTensor[],
+): (InferredTensor | MeasuredTensor)[] {
+  const byName = new Map(measured.map((m) => [m.name, m]));
+  const out = tensors.map((t) => byName.get(t.name) ?? t);
+  const listed = new Set(tensors.map((t) => t.name));
+  for (const m of measured) if (!listed.has(m.name)) out.push(m);
+  return out;
 }
 
 /** Says in one line why a file is not an ONNX model, or undefined when its first bytes look like one. */
@@ -98,26 +120,47 @@ export async function notOnnxReason(path: string): Promise<string | undefined> {
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Summarize an ONNX model: inputs, outputs, opsets, parameters, operators',
-  usage: `mlw inspect <model.onnx|.safetensors|.pt|.pth> [--json] [--shapes]
+  usage: `mlw inspect <model.onnx|.safetensors|.pt|.pth> [--json] [--shapes [--measure [--input NAME=FILE.npy ...] [--dim NAME=N ...]]]
 
 Reads the model's structure (weights are not loaded) and prints its IR version, producer, opsets, inputs and
 outputs with shapes, parameters and bytes by element type, the ${TOP_OPERATORS} most used operators and metadata.
   --json   print the whole ModelSummary as JSON
   --shapes also infer every tensor's element type and shape (from value_info, else by shape inference): a
            table, or with --json a valueInfo list [{name, elemType, shape, source: "file"|"inferred"}]
+  --measure  with --shapes: run the model once with onnxruntime-node and measure every main-graph tensor
+           (source "measured", with stats {min, max, mean, nanCount, infCount}); inputs from --input files
+           (.npy as NAME=FILE.npy, or .json), others random, symbolic dims from --dim NAME=N (input:axis=N
+           for an unnamed one), a leading one from --batch N (default 1)
 A .safetensors, .pt or .pth file gets its tensors (name, dtype, shape, size), parameters and bytes by dtype,
 read from the safetensors header, or from a torch.save checkpoint's pickle without running it.
 Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
   async run(args, ctx) {
-    const { positionals, values } = parseArgs({ args, options: { shapes: { type: 'boolean' } }, allowPositionals: true });
+    const { positionals, values } = parseArgs({
+      args,
+      options: {
+        shapes: { type: 'boolean' },
+        measure: { type: 'boolean' },
+        input: { type: 'string', multiple: true },
+        dim: { type: 'string', multiple: true },
+        batch: { type: 'string' },
+      },
+      allowPositionals: true,
+    });
     if (positionals.length !== 1) throw new UsageError('expected exactly one model path');
+    if (values.measure && !values.shapes) throw new UsageError('--measure goes with --shapes');
+    if (!values.measure && (values.input || values.dim || values.batch))
+      throw new UsageError('--input, --dim and --batch go with --measure');
+    const batch = values.batch === undefined ? undefined : Number(values.batch);
+    if (batch !== undefined && !(Number.isSafeInteger(batch) && batch >= 1))
+      throw new UsageError(`--batch must be a positive integer, got '${values.batch}'`);
     const path = resolve(ctx.workspace, positionals[0]);
     if (isWeightsFile(path)) {
       if (values.shapes) throw new UsageError('--shapes applies to ONNX models only');
       return inspectWeightsFile(path, ctx);
     }
     let summary: ModelSummary;
-    let valueInfo: InferredTensor[] | undefined;
+    let valueInfo: (InferredTensor | MeasuredTensor)[] | undefined;
+    let measured: MeasureShapesResult | undefined;
     try {
       const reason = await notOnnxReason(path);
       if (reason !== undefined) {
@@ -128,6 +171,22 @@ Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
         const { model, bytesRead } = await readModelWithStats(path);
         summary = await summarizeOnnxModel(model, { bytesRead });
         valueInfo = (await inferModelShapes(model)).tensors;
+        if (values.measure) {
+          const feeds = values.input?.length
+            ? await loadFeeds(
+                summary,
+                values.input.map((f) => (f.includes('=') ? f : resolve(ctx.workspace, f))),
+              )
+            : undefined;
+          measured = await measureShapes(path, {
+            feeds,
+            dims: parseDims(values.dim ?? []),
+            batchSize: batch,
+            signal: ctx.signal,
+            logger: ctx.logger,
+          });
+          valueInfo = mergeMeasured(valueInfo, measured.tensors);
+        }
       } else summary = await summarizeModel(path);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -137,9 +196,19 @@ Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
       else throw e;
       return 1;
     }
+    const measure = measured && { inputs: measured.inputs, skipped: measured.skipped, runMs: measured.runMs };
     if (valueInfo === undefined) ctx.out(ctx.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));
-    else
-      ctx.out(ctx.json ? JSON.stringify({ ...summary, valueInfo }, null, 2) : `${formatSummary(summary)}\n\n${formatValueInfo(valueInfo)}`);
+    else if (ctx.json) ctx.out(JSON.stringify({ ...summary, valueInfo, ...(measure ? { measure } : {}) }, null, 2));
+    else {
+      const run = measure
+        ? [
+            '',
+            `Measured in one run of ${measure.runMs.toFixed(1)} ms on ${measure.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(', ')}`,
+            ...measure.skipped.map((s) => `  not measured: ${s.name} (${s.reason})`),
+          ]
+        : [];
+      ctx.out([formatSummary(summary), '', formatValueInfo(valueInfo), ...run].join('\n'));
+    }
     return 0;
   },
 };

@@ -7,7 +7,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -185,4 +185,44 @@ test('tensorValueStats: finite min/max/mean, NaN and ±Inf counted apart, float1
   assert.deepEqual(tensorValueStats('int64', BigInt64Array.of(-2n, 4n)), { min: -2, max: 4, mean: 1, nanCount: 0, infCount: 0 });
   assert.deepEqual(tensorValueStats('float32', new Float32Array(0)), { min: null, max: null, mean: null, nanCount: 0, infCount: 0 });
   assert.equal(tensorValueStats('string', ['a']), undefined);
+});
+
+test('mlw inspect --shapes --measure --input x=FILE.npy --json: measured valueInfo with stats, and what the run used', (t) => {
+  if (!hasStack(t)) return;
+  const mlw = path.join(REPO_ROOT, 'dist', 'mlw.js');
+  if (!needs(t, 'dist/mlw.js', existsSync(mlw), 'npm run build')) return;
+  const model = path.join(fixtures(), 'nan.onnx');
+  const r = spawnSync(
+    process.execPath,
+    [mlw, 'inspect', model, '--shapes', '--measure', '--input', `x=${path.join(fixtures(), 'nan_in.npy')}`, '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as {
+    valueInfo: (MeasuredTensor | { source: string; name: string })[];
+    measure: unknown;
+    inputs: unknown;
+  };
+  const log = out.valueInfo.find((v) => v.name === '/Log_output_0');
+  assert.deepEqual(log, {
+    name: '/Log_output_0',
+    elemType: 1,
+    shape: [2, 4],
+    source: 'measured',
+    stats: { min: 0, max: Math.fround(Math.log(6)), mean: log && 'stats' in log ? log.stats?.mean : 0, nanCount: 2, infCount: 2 },
+  });
+  assert.deepEqual(out.measure, {
+    inputs: [{ name: 'x', type: 'float32', shape: [2, 4] }],
+    skipped: [],
+    runMs: (out.measure as { runMs: number }).runMs,
+  });
+  const text = spawnSync(process.execPath, [mlw, 'inspect', model, '--shapes', '--measure', '--dim', 'n=5'], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /float\[5,4\]\s+measured\s+\/Sub_output_0  min /);
+  assert.match(text.stdout, /Measured in one run of [\d.]+ ms on x float32\[5,4\]/);
+  const bad = spawnSync(process.execPath, [mlw, 'inspect', model, '--measure'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--measure goes with --shapes/);
 });
