@@ -485,7 +485,7 @@ export class GraphCanvas {
       }
     }
 
-    // tensor shapes, just below the node producing them (once per tensor)
+    // tensor types and shapes, just below the node producing them (once per tensor)
     if (s >= EDGE_LABEL_SCALE) {
       ctx.font = `10px ${t.mono}`;
       ctx.textAlign = 'left';
@@ -499,7 +499,7 @@ export class GraphCanvas {
         if (ex < x0 - 200 || ex > x1 || ey < y0 - 20 || ey > y1) continue;
         const value = d.values.get(d.edgeTensors[e]);
         if (!value?.shape) continue;
-        ctx.fillText(shapeText(value.shape), ex + 5, ey + 3);
+        ctx.fillText(`${value.elemTypeName ? `${value.elemTypeName} ` : ''}${shapeText(value.shape)}`, ex + 5, ey + 3);
       }
     }
   }
