@@ -131,12 +131,13 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
     if (skippedOutputs.length > 0) logger?.debug(`benchmark: skipping non-tensor outputs ${skippedOutputs.join(', ')}`);
     // Fetch by name only when needed: the bare `session.run(feeds)` is what the overhead goal compares against.
     const fetches = skippedOutputs.length > 0 ? tensorOutputs : undefined;
+    const context = { inputs: Object.entries(feeds).map(([name, t]) => ({ name, shape: t.dims })) };
     const run = async (): Promise<void> => {
       try {
         if (fetches) await session.run(feeds, fetches, QUIET_RUN_OPTIONS);
         else await session.run(feeds, QUIET_RUN_OPTIONS);
       } catch (e) {
-        throw new OrtSessionError(absolute, 'run', e);
+        throw new OrtSessionError(absolute, 'run', e, context);
       }
     };
 
@@ -176,7 +177,7 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
         }
       }
     } catch (e) {
-      throw new OrtSessionError(absolute, 'run', e);
+      throw new OrtSessionError(absolute, 'run', e, context);
     }
     if (signal?.aborted) throw abortError(signal);
     const wallMs = before - loopStart;

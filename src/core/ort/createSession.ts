@@ -13,6 +13,7 @@ import { allowsCpuFallback, DEFAULT_EXECUTION_PROVIDERS, type ExecutionProvider 
 import { ExecutionProviderError } from './executionProviderError';
 import { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel } from './graphOptimizationLevel';
 import { loadOrt } from './loadOrt';
+import { ortErrorLine, type OrtErrorContext } from './ortErrorLine';
 import { probeExecutionProviders } from './probeExecutionProvider';
 
 export { GRAPH_OPTIMIZATION_LEVELS, type GraphOptimizationLevel };
@@ -48,16 +49,17 @@ export class OrtSessionError extends Error {
     readonly model: string,
     readonly stage: 'load' | 'run',
     cause: unknown,
+    /** The run's feeds, so a failure inside a node names the input shapes. */
+    context?: OrtErrorContext,
   ) {
-    super(`${stage === 'load' ? 'cannot load' : 'cannot run'} model ${model}: ${causeText(cause)}`, { cause });
+    super(`${stage === 'load' ? 'cannot load' : 'cannot run'} model ${model}: ${ortErrorLine(cause, context)}`, { cause });
     this.name = 'OrtSessionError';
   }
 }
 
-/** The first meaningful line of an ORT error, without its `[ONNXRuntimeError] : 1 : FAIL :` prefix noise. */
+/** An ORT error as one readable line, without ANSI escapes, log prefixes or `[ONNXRuntimeError] : 1 : FAIL :` noise. */
 export function causeText(cause: unknown): string {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  return text.replace(/\s+/g, ' ').trim() || 'unknown error';
+  return ortErrorLine(cause);
 }
 
 export function sessionOptionsFor(

@@ -145,7 +145,7 @@ export async function tryModel(path: string, feeds: Feeds = {}, options: TryMode
     try {
       results = await session.run(all, tensorOutputs, QUIET_RUN_OPTIONS);
     } catch (e) {
-      throw new OrtSessionError(absolute, 'run', e);
+      throw new OrtSessionError(absolute, 'run', e, { inputs: Object.entries(all).map(([name, t]) => ({ name, shape: t.dims })) });
     }
     const runMs = performance.now() - t0;
     return {

@@ -144,7 +144,7 @@ export async function measureShapes(path: string, options: MeasureShapesOptions 
       try {
         results = await session.run(feeds, fetches, QUIET_RUN_OPTIONS);
       } catch (e) {
-        throw new OrtSessionError(absolute, 'run', e);
+        throw new OrtSessionError(absolute, 'run', e, { inputs: Object.entries(feeds).map(([name, t]) => ({ name, shape: t.dims })) });
       }
       const runMs = performance.now() - t0;
       const declared = new Map<string, number>();
