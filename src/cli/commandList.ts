@@ -4,6 +4,7 @@ import { containerizeCommand } from './commands/containerize';
 import { deployCommand } from './commands/deploy';
 import { diffCommand } from './commands/diff';
 import { doctorCommand } from './commands/doctor';
+import { editCommand } from './commands/edit';
 import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
 import { mlflowServerCommand } from './commands/mlflowServer';
@@ -20,6 +21,7 @@ export const commandList: CliCommand[] = [
   newCommand,
   inspectCommand,
   diffCommand,
+  editCommand,
   tryCommand,
   benchCommand,
   runCommand,

@@ -29,3 +29,4 @@ export { compareWeights, type WeightChange, type WeightsComparison, type Weights
 export { compareModelFiles } from './compareModelFiles';
 export { decodeBfloat16, decodeFloat16 } from './float16';
 export { inferShapes, inferModelShapes, loadShapeConstants, type InferredTensor, type ShapeInferenceResult } from './shapes';
+export { editModelFile, isModelEditError, ModelEditError, type EditResult, type ModelEdits } from './edit';
