@@ -11,6 +11,7 @@ import {
   type GraphOptimizationLevel,
 } from '../../core/ort';
 import { summarizeModel } from '../../core/onnx';
+import { describeChoices } from '../../core/ort/inputDims';
 import { UsageError, type CliCommand } from '../cliCommand';
 
 function integer(value: string | undefined, name: string, min: number): number | undefined {
@@ -30,7 +31,7 @@ export function parseEpOption(value: string | undefined): ExecutionProvider[] | 
   }
 }
 
-/** `name=value` pairs of --dim into a record. */
+/** `name=value` pairs of --dim into a record (name: a dim_param, or `input:axis` for an unnamed dim). */
 export function parseDims(pairs: readonly string[]): Record<string, number> {
   const dims: Record<string, number> = {};
   for (const p of pairs) {
@@ -39,6 +40,19 @@ export function parseDims(pairs: readonly string[]): Record<string, number> {
     dims[m[1]] = Number(m[2]);
   }
   return dims;
+}
+
+/** `input=number` pairs of --scalar into a record. */
+export function parseScalars(pairs: readonly string[]): Record<string, number> {
+  const scalars: Record<string, number> = {};
+  for (const p of pairs) {
+    const eq = p.lastIndexOf('=');
+    const value = Number(p.slice(eq + 1));
+    if (eq <= 0 || p.slice(eq + 1).trim() === '' || !Number.isFinite(value))
+      throw new UsageError(`--scalar expects input=number, got '${p}'`);
+    scalars[p.slice(0, eq)] = value;
+  }
+  return scalars;
 }
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3));
@@ -50,6 +64,7 @@ export function formatBenchmark(r: BenchmarkResult): string {
     `onnxruntime ${c.onnxruntime}, ${c.cores} cores, ${c.cpu}`,
     `opt ${c.graphOptimizationLevel}, intra-op threads ${c.intraOpThreads}, inter-op threads ${c.interOpThreads}; batch ${c.batchSize}; ${c.warmup} warm-up + ${c.runs} runs`,
     ...c.inputs.map((i) => `  input ${i.name}: ${i.type}[${i.shape.join(',')}]`),
+    ...describeChoices(c.dimensions ?? [], c.scalars ?? []).map((l) => `    ${l}`),
     ...(c.skippedOutputs.length ? [`  skipped non-tensor outputs: ${c.skippedOutputs.join(', ')}`] : []),
     '',
     `session create  ${ms(r.sessionCreateMs)} ms`,
@@ -69,7 +84,10 @@ Creates an onnxruntime-node session (CPU, or the --ep providers), feeds random i
   --runs N             timed runs (default 100)
   --warmup N           untimed runs first (default 10)
   --batch N            size of a leading symbolic dim (default 1)
-  --dim name=value     value of a symbolic dim, repeatable (e.g. --dim sequence=128)
+  --dim name=value     value of a symbolic dim, repeatable (e.g. --dim sequence=128; input:axis=N for an
+                       unnamed one); a dim without a value takes the metadata's, an image's other side, the
+                       batch size when leading, else 16, and the output says which
+  --scalar input=V     value of a scalar input (e.g. --scalar sr=16000), repeatable
   --threads N          intra-op threads (default: ORT's choice)
   --inter-threads N    inter-op threads (> 1 runs independent nodes in parallel)
   --opt LEVEL          graph optimization: all | extended | basic | disabled (default all)
@@ -89,6 +107,7 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
         warmup: { type: 'string' },
         batch: { type: 'string' },
         dim: { type: 'string', multiple: true },
+        scalar: { type: 'string', multiple: true },
         threads: { type: 'string' },
         'inter-threads': { type: 'string' },
         opt: { type: 'string' },
@@ -116,6 +135,7 @@ Exit code: 0, 1 when the model cannot be loaded or run, 2 for bad options, 130 w
       warmup: integer(values.warmup, 'warmup', 0),
       batchSize: integer(values.batch, 'batch', 1),
       dims: parseDims(values.dim ?? []),
+      scalars: parseScalars(values.scalar ?? []),
       intraOpThreads: integer(values.threads, 'threads', 1),
       interOpThreads: integer(values['inter-threads'], 'inter-threads', 1),
       graphOptimizationLevel: opt as GraphOptimizationLevel,

@@ -4,19 +4,22 @@ import { summarizeModel } from '../../core/onnx';
 import { loadFeeds, tryModel } from '../../core/ort';
 import { formatTryResult } from '../../core/ort/formatTryResult';
 import { UsageError, type CliCommand } from '../cliCommand';
-import { parseDims, parseEpOption } from './bench';
+import { parseDims, parseEpOption, parseScalars } from './bench';
 import { notOnnxReason } from './inspect';
 
 export const tryCommand: CliCommand = {
   name: 'try',
   summary: 'Run an ONNX model once on random inputs or on values from .json/.npy files',
-  usage: `mlw try <model.onnx> [--input FILE ...] [--batch N] [--dim name=value ...] [--seed N] [--top K] [--ep LIST] [--json]
+  usage: `mlw try <model.onnx> [--input FILE ...] [--batch N] [--dim name=value ...] [--scalar input=V ...] [--seed N] [--top K] [--ep LIST] [--json]
 
 Runs the model once with onnxruntime-node and shows each output's shape, type, first values,
 statistics and, for classifier-like outputs ([N,C] or [C] floats), the top-K classes.
   --input FILE   feeds from a .json file ({input: nested array}) or .npy files (name=file.npy), repeatable
   --batch N      batch size for a symbolic first dimension of random inputs (default 1)
-  --dim n=v      value of a symbolic dimension, repeatable
+  --dim n=v      value of a symbolic dimension, repeatable (input:axis=N for an unnamed one); a dim without a
+                 value takes the metadata's, an image's other side, the batch size when leading, else 16,
+                 and the output says which
+  --scalar i=V   value of a scalar input (e.g. --scalar sr=16000), repeatable
   --seed N       seed of the random inputs (default 1)
   --top K        classes shown per row (default 5)
   --ep LIST      execution providers in order, e.g. cuda,cpu (default cpu); one that cannot load is an
@@ -29,6 +32,7 @@ statistics and, for classifier-like outputs ([N,C] or [C] floats), the top-K cla
         input: { type: 'string', multiple: true },
         batch: { type: 'string' },
         dim: { type: 'string', multiple: true },
+        scalar: { type: 'string', multiple: true },
         seed: { type: 'string' },
         top: { type: 'string' },
         ep: { type: 'string' },
@@ -56,6 +60,7 @@ statistics and, for classifier-like outputs ([N,C] or [C] floats), the top-K cla
     const result = await tryModel(path, feeds, {
       batchSize: int(values.batch, 'batch'),
       dims: parseDims(values.dim ?? []),
+      scalars: parseScalars(values.scalar ?? []),
       seed: int(values.seed, 'seed'),
       topK: int(values.top, 'top'),
       executionProviders,

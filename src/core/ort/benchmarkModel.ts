@@ -14,6 +14,7 @@ import { summarizeModel } from '../onnx/summarizeModel';
 import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type GraphOptimizationLevel, type SessionOptions } from './createSession';
 import type { ExecutionProvider } from './executionProviders';
 import { latencyStats, type LatencyStats } from './latencyStats';
+import { chooseDims, chooseScalars, type DimChoice, type ScalarChoice } from './inputDims';
 import { makeInputs, type Feeds } from './makeInputs';
 import { ortVersion } from './ortVersion';
 
@@ -30,6 +31,8 @@ export interface BenchmarkOptions extends SessionOptions {
   runs?: number;
   batchSize?: number;
   dims?: Record<string, number>;
+  /** Values of scalar inputs by name. */
+  scalars?: Record<string, number>;
   seed?: number;
   /** Feeds to use instead of random inputs (missing inputs are still generated). */
   feeds?: Feeds;
@@ -52,6 +55,9 @@ export interface BenchmarkConfig {
   /** The providers the session ran on (a requested one that could not load is not in it). */
   executionProviders: ExecutionProvider[];
   inputs: { name: string; type: string; shape: readonly number[] }[];
+  /** The value each free dimension of the generated inputs got, and why (absent in results saved before). */
+  dimensions?: DimChoice[];
+  scalars?: ScalarChoice[];
   /** Outputs fetched; non-tensor outputs (ZipMap maps, sequences) are skipped. */
   outputs: string[];
   skippedOutputs: string[];
@@ -124,7 +130,14 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
   const sessionCreateMs = performance.now() - t0;
   try {
     report('load', 1, 1, performance.now(), true);
-    const feeds = makeInputs(summary, { batchSize, dims: options.dims, seed: options.seed, provided: options.feeds });
+    const feeds = makeInputs(summary, {
+      batchSize,
+      dims: options.dims,
+      scalars: options.scalars,
+      seed: options.seed,
+      provided: options.feeds,
+    });
+    const generated = { ...summary, inputs: summary.inputs.filter((i) => !(i.name in (options.feeds ?? {}))) };
     const tensorOutputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => m.name);
     const skippedOutputs = session.outputNames.filter((n) => !tensorOutputs.includes(n));
     if (tensorOutputs.length === 0) throw new OrtSessionError(absolute, 'run', 'the model has no tensor outputs');
@@ -204,6 +217,8 @@ export async function benchmarkModel(path: string, options: BenchmarkOptions = {
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
         executionProviders,
         inputs: Object.entries(feeds).map(([name, t]) => ({ name, type: t.type, shape: t.dims })),
+        dimensions: chooseDims(generated, { batchSize, dims: options.dims }),
+        scalars: chooseScalars(generated, options.scalars),
         outputs: tensorOutputs,
         skippedOutputs,
         onnxruntime: ortVersion(),

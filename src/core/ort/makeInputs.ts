@@ -1,10 +1,12 @@
 /**
- * Model inputs for benchmarks and trial runs: seeded random tensors shaped from the ModelSummary (symbolic dims
- * from `dims`, else batchSize for a leading symbolic dim, else 1), or values read from a JSON or .npy file.
+ * Model inputs for benchmarks and trial runs: seeded random tensors shaped from the ModelSummary (free dims as
+ * chooseDims says: `dims`, metadata, an image's other side, batchSize for a leading dim, else 16; scalar inputs
+ * from `scalars`, a metadata key or a sample-rate name, else random), or values read from a JSON or .npy file.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { ModelSummary, ValueSummary } from '../onnx/modelSummary';
+import { chooseDims, chooseScalars, dimKey } from './inputDims';
 import { makeTensor, type OrtTensor } from './ortTensor';
 import { allocate, ortTypeOf, type OrtType, type TensorData } from './ortTypes';
 import { parseNpy } from './parseNpy';
@@ -15,8 +17,10 @@ export type Feeds = Record<string, OrtTensor>;
 export interface InputOptions {
   /** Size of a leading symbolic (or unknown) dim not named in `dims`. Default 1. */
   batchSize?: number;
-  /** Values for symbolic dims by their name (dim_param), e.g. `{ sequence: 128 }`. */
+  /** Values for symbolic dims by their name (dim_param), e.g. `{ sequence: 128 }`, or `input:axis` for unnamed ones. */
   dims?: Record<string, number>;
+  /** Values of scalar inputs (rank 0 or shape [1]) by input name, e.g. `{ sr: 16000 }`. */
+  scalars?: Record<string, number>;
   /** PRNG seed; the same seed gives the same values. Default 1. */
   seed?: number;
   /** Inputs already at hand (e.g. from loadFeeds): kept as they are, only the others are generated. */
@@ -37,14 +41,17 @@ function checkCount(value: number, what: string): number {
 }
 
 /** The type and concrete shape each tensor input gets. Throws for inputs that are not tensors ORT can hold. */
-export function planInputs(summary: Pick<ModelSummary, 'inputs' | 'path'>, options: InputOptions = {}): InputPlan[] {
+export function planInputs(
+  summary: Pick<ModelSummary, 'inputs' | 'path'> & Partial<Pick<ModelSummary, 'metadataProps'>>,
+  options: InputOptions = {},
+): InputPlan[] {
   const batch = checkCount(options.batchSize ?? 1, 'batch size');
-  const dims = options.dims ?? {};
-  for (const [k, v] of Object.entries(dims)) checkCount(v, `dim '${k}'`);
-  return summary.inputs.map((input) => planInput(input, batch, dims, summary.path));
+  for (const [k, v] of Object.entries(options.dims ?? {})) checkCount(v, `dim '${k}'`);
+  const chosen = new Map(chooseDims(summary, { batchSize: batch, dims: options.dims }).map((c) => [c.key, c.value]));
+  return summary.inputs.map((input) => planInput(input, chosen, summary.path));
 }
 
-function planInput(input: ValueSummary, batch: number, dims: Record<string, number>, model: string): InputPlan {
+function planInput(input: ValueSummary, chosen: ReadonlyMap<string, number>, model: string): InputPlan {
   if (input.kind !== 'tensor' || input.elemType === undefined) {
     throw new Error(`model ${model}: input '${input.name}' is ${input.type}, not a tensor: cannot generate it`);
   }
@@ -59,10 +66,9 @@ function planInput(input: ValueSummary, batch: number, dims: Record<string, numb
   const declared = input.shape ?? [null];
   const shape = declared.map((d, i) => {
     if (typeof d === 'number' && d >= 0) return d;
-    const name = typeof d === 'string' && d.length > 0 ? d : undefined;
-    if (name !== undefined && Object.hasOwn(dims, name)) return (resolved[name] = dims[name]);
-    const value = i === 0 ? batch : 1;
-    if (name !== undefined) resolved[name] = value;
+    const key = dimKey(input.name, i, d);
+    const value = chosen.get(key) ?? 1;
+    resolved[key] = value;
     return value;
   });
   return { name: input.name, type, shape, resolved };
@@ -110,12 +116,23 @@ export function randomTensor(type: OrtType, shape: readonly number[], random: ()
   return makeTensor(type, data, shape);
 }
 
-/** Random feeds for every input not already `provided`. */
-export function makeInputs(summary: Pick<ModelSummary, 'inputs' | 'path'>, options: InputOptions = {}): Feeds {
+/** Random feeds for every input not already `provided`; scalar inputs with a chosen value hold it. */
+export function makeInputs(
+  summary: Pick<ModelSummary, 'inputs' | 'path'> & Partial<Pick<ModelSummary, 'metadataProps'>>,
+  options: InputOptions = {},
+): Feeds {
   const random = seededRandom(options.seed ?? 1);
   const feeds: Feeds = { ...(options.provided ?? {}) };
-  for (const plan of planInputs({ ...summary, inputs: summary.inputs.filter((i) => !(i.name in feeds)) }, options)) {
-    feeds[plan.name] = randomTensor(plan.type, plan.shape, random);
+  const rest = { ...summary, inputs: summary.inputs.filter((i) => !(i.name in feeds)) };
+  const scalars = new Map(
+    chooseScalars(rest, options.scalars).flatMap((s) => (s.source === 'random' ? [] : [[s.input, s.value] as const])),
+  );
+  for (const plan of planInputs(rest, options)) {
+    const value = scalars.get(plan.name);
+    feeds[plan.name] =
+      value === undefined
+        ? randomTensor(plan.type, plan.shape, random)
+        : makeTensor(plan.type, castValues(new Array<number>(plan.shape.reduce((a, b) => a * b, 1)).fill(value), plan.type), plan.shape);
   }
   return feeds;
 }

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type * as ort from 'onnxruntime-node';
 import { summarizeModel } from '../onnx/summarizeModel';
 import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type SessionOptions } from './createSession';
+import { chooseDims, chooseScalars, type DimChoice, type ScalarChoice } from './inputDims';
 import { makeInputs, type Feeds, type InputOptions } from './makeInputs';
 
 export interface TopKEntry {
@@ -44,6 +45,10 @@ export interface TryModelOptions extends InputOptions, SessionOptions {
 export interface TryModelResult {
   model: string;
   inputs: { name: string; type: string; shape: readonly number[] }[];
+  /** The value each free dimension of the generated inputs got, and why. */
+  dimensions: DimChoice[];
+  /** The value each generated scalar input got, and why. */
+  scalars: ScalarChoice[];
   outputs: OutputSummary[];
   skippedOutputs: string[];
   runMs: number;
@@ -138,6 +143,9 @@ export async function tryModel(path: string, feeds: Feeds = {}, options: TryMode
   try {
     const summary = await summarizeModel(absolute);
     const all = makeInputs(summary, { ...options, provided: feeds });
+    const generated = { ...summary, inputs: summary.inputs.filter((i) => !(i.name in feeds)) };
+    const dimensions = chooseDims(generated, options);
+    const scalars = chooseScalars(generated, options.scalars);
     const tensorOutputs = session.outputMetadata.filter((m) => m.isTensor).map((m) => m.name);
     const skippedOutputs = session.outputNames.filter((n) => !tensorOutputs.includes(n));
     const t0 = performance.now();
@@ -151,6 +159,8 @@ export async function tryModel(path: string, feeds: Feeds = {}, options: TryMode
     return {
       model: absolute,
       inputs: Object.entries(all).map(([name, t]) => ({ name, type: t.type, shape: t.dims })),
+      dimensions,
+      scalars,
       outputs: tensorOutputs.map((name) => summarizeOutput(name, results[name], options)),
       skippedOutputs,
       runMs,
