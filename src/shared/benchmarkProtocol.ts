@@ -19,6 +19,11 @@ export interface BenchmarkRun extends BenchmarkFigures {
   runs: number;
   batchSize: number;
   latenciesMs: number[];
+  /** The inputs the runs were fed, and the graph optimisation level. */
+  inputs?: { name: string; type: string; shape: readonly number[] }[];
+  /** One line per free dimension or scalar input: its value and why (core's describeChoices). */
+  choices?: string[];
+  graphOptimizationLevel?: string;
 }
 
 export interface FigureComparison {

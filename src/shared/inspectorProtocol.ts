@@ -12,11 +12,21 @@ import type { OnnxDim } from '../core/onnx/onnxModel';
 /** A dimension: a size, a symbolic name, or null for unknown (core's OnnxDim). */
 export type InspectorDim = OnnxDim;
 
+/** What Measure Shapes records of a tensor's values (core's TensorValueStats): over finite values, NaN/Inf apart. */
+export interface InspectorValueStats {
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  nanCount: number;
+  infCount: number;
+}
+
 /**
  * A graph input, output or value info, as core summarizes it (type text, element type, shape). `source`
- * says where an intermediate tensor's type comes from: the file's value_info (absent), or shape inference.
+ * says where an intermediate tensor's type comes from: the file's value_info (absent), shape inference, or a
+ * run of the model (Measure Shapes, which adds the values' `stats`).
  */
-export type InspectorValue = ValueSummary & { source?: 'inferred' };
+export type InspectorValue = ValueSummary & { source?: 'inferred' | 'measured'; stats?: InspectorValueStats };
 
 export interface InspectorTensor {
   name: string;
@@ -101,7 +111,9 @@ export type InspectorToWebview =
   | { type: 'state'; state: InspectorState; reload: boolean }
   | { type: 'loadError'; error: InspectorLoadError }
   | { type: 'tensorStats'; requestId: number; graphId: string; tensor: string; stats: InspectorTensorStats }
-  | { type: 'tensorStatsError'; requestId: number; graphId: string; tensor: string; message: string };
+  | { type: 'tensorStatsError'; requestId: number; graphId: string; tensor: string; message: string }
+  /** Measure Shapes' result: these tensors' shapes as a run produced them (`source: 'measured'`), to merge by name. */
+  | { type: 'measuredValues'; graphId: string; values: InspectorValue[] };
 
 export type InspectorFromWebview =
   | { type: 'ready' }

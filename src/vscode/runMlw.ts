@@ -34,7 +34,8 @@ export function runMlwJson<T>(extensionUri: vscode.Uri, args: string[], what: st
       const stdout = Buffer.concat(out).toString('utf8');
       if (code !== 0) {
         const last = err.trim().split('\n').slice(-3).join('\n');
-        return reject(new Error(last || `${what} failed (exit ${code ?? sig}) with no output`));
+        // The whole stderr rides along (`stderr`), for a caller that logs it and shows one line.
+        return reject(Object.assign(new Error(last || `${what} failed (exit ${code ?? sig}) with no output`), { stderr: err }));
       }
       try {
         resolve(JSON.parse(stdout) as T);

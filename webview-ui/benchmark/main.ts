@@ -232,10 +232,23 @@ function render(view: BenchmarkView): void {
     h(
       'p',
       { class: 'muted' },
-      `${r.runs} runs · batch ${r.batchSize} · ${new Date(r.startedAt).toLocaleString()}`,
+      `${r.runs} runs · batch ${r.batchSize}${r.graphOptimizationLevel ? ` · optimisation ${r.graphOptimizationLevel}` : ''} · ${new Date(r.startedAt).toLocaleString()}`,
       h('br'),
       h('span', { class: 'mono' }, r.path),
     ),
+    ...(r.inputs?.length
+      ? [
+          h(
+            'p',
+            { class: 'muted', 'aria-label': 'Inputs used' },
+            ...r.inputs.flatMap((i, k) => [
+              ...(k ? [h('br')] : []),
+              h('span', { class: 'mono' }, `${i.name}: ${i.type}[${i.shape.join(',')}]`),
+            ]),
+            ...(r.choices ?? []).flatMap((c) => [h('br'), `${c}`]),
+          ),
+        ]
+      : []),
     ...(verdict ? [h('p', {}, verdict)] : []),
     ...(cmp && cmp.configDifferences.length ? [h('p', { class: 'muted' }, `Not like for like: ${cmp.configDifferences.join('; ')}`)] : []),
     h('div', { class: 'toolbar' }, rerun),

@@ -1,5 +1,6 @@
 /** The ONNX inspector webview: a Summary tab and a Graph tab over one model sent by the extension. */
 import type { InspectorFromWebview, InspectorState, InspectorToWebview } from '../../src/shared/inspectorProtocol';
+import { mergeMeasured } from '../lib/mergeMeasured';
 import { h } from '../shared/dom';
 import { connectHost } from '../shared/vscodeApi';
 import { GraphView } from './graphView';
@@ -114,6 +115,14 @@ function onMessage(message: InspectorToWebview): void {
       break;
     case 'tensorStatsError':
       graphView?.onStatsError(message.requestId, message.message);
+      break;
+    case 'measuredValues':
+      if (current && message.graphId === current.graph.id) {
+        current = { ...current, graph: mergeMeasured(current.graph, message.values) };
+        notice.textContent = `Measured ${message.values.length} tensor shapes`;
+        graphShown = undefined;
+        if (tab === 'graph') ensureGraph();
+      }
       break;
   }
 }

@@ -20,7 +20,7 @@ import { isWeightsFile } from '../../core/weights';
 import { loadFeeds } from '../../core/ort/makeInputs';
 import { measureShapes, type MeasuredTensor, type MeasureShapesResult } from '../../core/ort/measure/measureShapes';
 import { UsageError, type CliCommand } from '../cliCommand';
-import { parseDims } from './bench';
+import { parseDims, parseScalars } from './bench';
 import { inspectWeightsFile } from './inspectWeights';
 
 const TOP_OPERATORS = 15;
@@ -130,7 +130,7 @@ outputs with shapes, parameters and bytes by element type, the ${TOP_OPERATORS} 
   --measure  with --shapes: run the model once with onnxruntime-node and measure every main-graph tensor
            (source "measured", with stats {min, max, mean, nanCount, infCount}); inputs from --input files
            (.npy as NAME=FILE.npy, or .json), others random, symbolic dims from --dim NAME=N (input:axis=N
-           for an unnamed one), a leading one from --batch N (default 1)
+           for an unnamed one), a leading one from --batch N (default 1), scalar inputs from --scalar NAME=V
 A .safetensors, .pt or .pth file gets its tensors (name, dtype, shape, size), parameters and bytes by dtype,
 read from the safetensors header, or from a torch.save checkpoint's pickle without running it.
 Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
@@ -142,6 +142,7 @@ Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
         measure: { type: 'boolean' },
         input: { type: 'string', multiple: true },
         dim: { type: 'string', multiple: true },
+        scalar: { type: 'string', multiple: true },
         batch: { type: 'string' },
       },
       allowPositionals: true,
@@ -181,6 +182,7 @@ Exit code: 0, or 1 when the file is missing, not ONNX or corrupt.`,
           measured = await measureShapes(path, {
             feeds,
             dims: parseDims(values.dim ?? []),
+            scalars: parseScalars(values.scalar ?? []),
             batchSize: batch,
             signal: ctx.signal,
             logger: ctx.logger,

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../core/logger';
 import type { BenchmarkResult } from '../../core/ort/benchmarkModel';
 import { compareBenchmarks, COMPARED_FIGURES } from '../../core/ort/compareBenchmarks';
+import { describeChoices } from '../../core/ort/inputDims';
 import {
   parseBenchmarkMessage,
   type BenchmarkFromWebview,
@@ -30,6 +31,9 @@ function toRun(r: BenchmarkResult): BenchmarkRun {
     stddev: r.stddev,
     throughput: r.throughput,
     peakRssBytes: r.peakRssBytes,
+    inputs: r.config.inputs,
+    choices: describeChoices(r.config.dimensions ?? [], r.config.scalars ?? []),
+    graphOptimizationLevel: r.config.graphOptimizationLevel,
   };
 }
 

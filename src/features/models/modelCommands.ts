@@ -16,6 +16,8 @@ import type { ModelSummaryCache } from './modelSummaryCache';
 import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
 import { tryModelCommand } from './tryModelCommand';
+import { askInputValues } from './measure/askInputValues';
+import { measureShapesCommand, mlwFailure } from './measure/measureShapesCommand';
 import { Command, View } from '../../commandIds';
 import { runCommand } from '../../commands';
 
@@ -27,8 +29,10 @@ export interface BenchmarkCommandOptions {
   /** Intra-op threads; onnxruntime's default when absent. */
   threads?: number;
   opt?: GraphOptimizationLevel;
-  /** Values of symbolic dimensions, e.g. { sequence: 128 }. */
+  /** Values of symbolic dimensions, e.g. { sequence: 128 } (or `input:axis` keys for unnamed ones). */
   dims?: Record<string, number>;
+  /** Values of scalar inputs by name. */
+  scalars?: Record<string, number>;
 }
 
 export interface ModelCommandDeps {
@@ -98,45 +102,45 @@ function isBenchmarkOptions(v: unknown): v is BenchmarkCommandOptions {
   );
 }
 
-/** Symbolic dimensions the model's inputs use, other than a leading one (which the batch size fills). */
-function symbolicDims(summary: ModelSummary): string[] {
-  const names = new Set<string>();
-  for (const input of summary.inputs) {
-    input.shape?.forEach((d, i) => {
-      if (i > 0 && typeof d === 'string' && d) names.add(d);
-    });
-  }
-  return [...names];
-}
-
-/** Threads, optimisation level and symbolic dimension values, asked only when the user wants them. */
-async function askAdvanced(name: string, summary: ModelSummary): Promise<Pick<BenchmarkCommandOptions, 'threads' | 'opt' | 'dims'>> {
-  const dimNames = symbolicDims(summary);
+/**
+ * Threads and optimisation level when the user wants them (the level list starts with the current one), then every
+ * free dimension and scalar input, each prefilled and asked: nothing runs at a size the user did not see.
+ */
+async function askAdvanced(
+  name: string,
+  summary: ModelSummary,
+  batch: number,
+  previous: BenchmarkCommandOptions | undefined,
+): Promise<Pick<BenchmarkCommandOptions, 'threads' | 'opt' | 'dims' | 'scalars'>> {
+  const current = previous?.opt ?? 'all';
   const go = await vscode.window.showQuickPick(
     [
       { label: '$(play) Run', id: 'run' },
-      {
-        label: '$(settings) More options…',
-        description: `threads, graph optimisation${dimNames.length ? ', ' + dimNames.join(', ') : ''}`,
-        id: 'more',
-      },
+      { label: '$(settings) More options…', description: `threads, graph optimisation (now ${current})`, id: 'more' },
     ],
     { title: `Benchmark ${name}`, ignoreFocusOut: true },
   );
   if (!go) throw new vscode.CancellationError();
-  if (go.id === 'run') return {};
-  const threads = await askNumber(`Benchmark ${name}`, 'Intra-op threads', 1, 256);
-  const level = await vscode.window.showQuickPick([...GRAPH_OPTIMIZATION_LEVELS], {
-    title: `Benchmark ${name}: graph optimisation level`,
-    ignoreFocusOut: true,
-  });
-  if (!level) throw new vscode.CancellationError();
-  const dims: Record<string, number> = {};
-  for (const d of dimNames) dims[d] = await askNumber(`Benchmark ${name}`, `Value of the symbolic dimension "${d}"`, 1, 1 << 20);
-  return { threads, opt: level as GraphOptimizationLevel, dims };
+  let advanced: Pick<BenchmarkCommandOptions, 'threads' | 'opt'> = {
+    ...(previous?.threads ? { threads: previous.threads } : {}),
+    opt: current,
+  };
+  if (go.id === 'more') {
+    const threads = await askNumber(`Benchmark ${name}`, 'Intra-op threads', previous?.threads ?? 1, 256);
+    const levels = [current, ...GRAPH_OPTIMIZATION_LEVELS.filter((l) => l !== current)];
+    const level = await vscode.window.showQuickPick(
+      levels.map((l) => ({ label: l, description: l === current ? 'current' : undefined })),
+      { title: `Benchmark ${name}: graph optimisation level`, ignoreFocusOut: true },
+    );
+    if (!level) throw new vscode.CancellationError();
+    advanced = { threads, opt: level.label };
+  }
+  const values = await askInputValues(summary, `Benchmark ${name}`, { batchSize: batch, batchAsked: true, previous });
+  return { ...advanced, ...values };
 }
 
 const stateKey = (uri: vscode.Uri): string => `mlWorkbench.lastBenchmark:${uri.toString()}`;
+const optionsKey = (uri: vscode.Uri): string => `mlWorkbench.benchmarkOptions:${uri.toString()}`;
 const LAST_BENCHMARK_KEY = 'mlWorkbench.lastBenchmark';
 
 /** The commands on ONNX models: open, copy signature, reveal, compare, benchmark. */
@@ -148,9 +152,16 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     let options: BenchmarkCommandOptions;
     if (isBenchmarkOptions(opts)) options = opts;
     else {
-      const batch = await askNumber(`Benchmark ${name}`, 'Batch size (the value of a leading symbolic dimension)', 1, 65_536);
-      const runs = await askNumber(`Benchmark ${name}`, 'Timed runs', 100, 1_000_000);
-      options = { batch, runs, ...(await askAdvanced(name, await summaries.get(uri))) };
+      const previous = context.workspaceState.get<BenchmarkCommandOptions>(optionsKey(uri));
+      const batch = await askNumber(
+        `Benchmark ${name}`,
+        'Batch size (the value of a leading symbolic dimension)',
+        previous?.batch ?? 1,
+        65_536,
+      );
+      const runs = await askNumber(`Benchmark ${name}`, 'Timed runs', previous?.runs ?? 100, 1_000_000);
+      options = { batch, runs, ...(await askAdvanced(name, await summaries.get(uri), batch, previous)) };
+      await context.workspaceState.update(optionsKey(uri), options);
     }
     const result = await vscode.window.withProgress(
       {
@@ -171,12 +182,18 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
           ...(options.threads ? ['--threads', String(options.threads)] : []),
           ...(options.opt ? ['--opt', options.opt] : []),
           ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
+          ...Object.entries(options.scalars ?? {}).flatMap(([k, v]) => ['--scalar', `${k}=${v}`]),
           ...executionProviderArgs(),
         ];
-        return runMlwJson<BenchmarkResult>(context.extensionUri, args, 'The benchmark', controller.signal).finally(() => sub.dispose());
+        return runMlwJson<BenchmarkResult>(context.extensionUri, args, 'The benchmark', controller.signal)
+          .catch((e: unknown) => {
+            throw mlwFailure(e, `Benchmarking ${name}`, log);
+          })
+          .finally(() => sub.dispose());
       },
     );
-    log.info(`Benchmark of ${uri.fsPath}: p50 ${result.p50.toFixed(3)} ms over ${result.latenciesMs.length} runs`);
+    const shapes = result.config.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(', ');
+    log.info(`Benchmark of ${uri.fsPath} on ${shapes}: p50 ${result.p50.toFixed(3)} ms over ${result.latenciesMs.length} runs`);
     // Compared with this model's previous benchmark, else with the last benchmark of another model.
     const previous =
       context.workspaceState.get<BenchmarkResult>(stateKey(uri)) ?? context.workspaceState.get<BenchmarkResult>(LAST_BENCHMARK_KEY);
@@ -287,12 +304,22 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     [Command.benchmarkModel]: { trust: 'Benchmarking models', run: benchmark },
     [Command.tryModel]: {
       trust: 'Running models',
-      run: async (arg?: unknown, opts?: unknown) =>
-        tryModelCommand(
-          context.extensionUri,
-          await targetModel(arg, 'Try Model'),
-          typeof opts === 'object' && opts !== null ? opts : undefined,
-        ),
+      run: async (arg?: unknown, opts?: unknown) => {
+        const uri = await targetModel(arg, 'Try Model');
+        return tryModelCommand(context.extensionUri, uri, typeof opts === 'object' && opts !== null ? opts : undefined, {
+          log,
+          summary: () => summaries.get(uri),
+        });
+      },
+    },
+    [Command.measureShapes]: {
+      trust: 'Running models',
+      run: async (arg?: unknown, opts?: unknown) => {
+        const uri = await targetModel(arg, 'Measure Tensor Shapes');
+        if (!isOnnx(uri)) throw new UserError(`Only ONNX models can be measured: ${uri.fsPath}`);
+        const given = typeof opts === 'object' && opts !== null ? (opts as { dims?: Record<string, number> }) : undefined;
+        return measureShapesCommand(context.extensionUri, log, uri, await summaries.get(uri), given);
+      },
     },
   };
 }

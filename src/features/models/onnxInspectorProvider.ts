@@ -1,7 +1,13 @@
 import * as vscode from 'vscode';
 import { tensorStatistics, type TensorRef } from '../../core/onnx';
 import type { Logger } from '../../core/logger';
-import { parseInspectorMessage, tensorKey, type InspectorFromWebview, type InspectorToWebview } from '../../shared/inspectorProtocol';
+import {
+  parseInspectorMessage,
+  tensorKey,
+  type InspectorFromWebview,
+  type InspectorToWebview,
+  type InspectorValue,
+} from '../../shared/inspectorProtocol';
 import { WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import { loadInspectorState, toLoadError } from './inspectorState';
 import { View } from '../../commandIds';
@@ -40,10 +46,18 @@ export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvide
   resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel): void {
     new InspectorSession(document.uri, panel, this.extensionUri, this.log);
   }
+
+  /** Sends Measure Shapes' values to every open inspector of `uri`; how many there were. */
+  static async postMeasured(uri: vscode.Uri, values: InspectorValue[]): Promise<number> {
+    const open = [...InspectorSession.open].filter((s) => s.uri.toString() === uri.toString());
+    await Promise.all(open.map((s) => s.sendMeasured(values)));
+    return open.length;
+  }
 }
 
 /** One open inspector: loads the model, answers the webview, reloads when the file changes on disk. */
 class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFromWebview> {
+  static readonly open = new Set<InspectorSession>();
   private tensors = new Map<string, TensorRef>();
   private loadController: AbortController | undefined;
   private readonly lifetime = new AbortController();
@@ -51,7 +65,7 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly uri: vscode.Uri,
+    readonly uri: vscode.Uri,
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     log: Logger,
@@ -74,8 +88,10 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
     this.track(watcher.onDidChange(() => this.scheduleReload()));
     this.track(watcher.onDidCreate(() => this.scheduleReload()));
     this.track(watcher.onDidDelete(() => this.scheduleReload()));
+    InspectorSession.open.add(this);
     this.track({
       dispose: () => {
+        InspectorSession.open.delete(this);
         this.lifetime.abort();
         this.loadController?.abort();
         if (this.reloadTimer) clearTimeout(this.reloadTimer);
@@ -85,6 +101,11 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
 
   protected onReady(): Promise<void> {
     return this.load(false);
+  }
+
+  /** Measured tensors of the main graph, merged by the page into what it shows. */
+  async sendMeasured(values: InspectorValue[]): Promise<void> {
+    await this.post({ type: 'measuredValues', graphId: '', values });
   }
 
   protected async onMessage(message: Exclude<InspectorFromWebview, { type: 'ready' }>): Promise<void> {

@@ -4,11 +4,23 @@ import type { TryModelResult } from '../../core/ort/tryModel';
 import { formatTryResult } from '../../core/ort/formatTryResult';
 import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
+import type { Logger } from '../../core/logger';
+import type { ModelSummary } from '../../core/onnx';
+import { askInputValues, inputValueArgs, type AskedInputValues } from './measure/askInputValues';
+import { mlwFailure } from './measure/measureShapesCommand';
 
 export interface TryModelOptions {
   /** .json or .npy files with input values; random inputs when empty. */
   inputs?: string[];
   batch?: number;
+  /** Free dims and scalar inputs; asked when Try runs from the UI. */
+  dims?: Record<string, number>;
+  scalars?: Record<string, number>;
+}
+
+export interface TryModelDeps {
+  log: Logger;
+  summary: () => Promise<ModelSummary>;
 }
 
 async function pickInputs(model: vscode.Uri): Promise<string[] | undefined> {
@@ -34,24 +46,37 @@ export async function tryModelCommand(
   extensionUri: vscode.Uri,
   model: vscode.Uri,
   options?: TryModelOptions,
+  deps?: TryModelDeps,
 ): Promise<TryModelResult | undefined> {
   const inputs = options?.inputs ?? (options ? [] : await pickInputs(model));
   if (inputs === undefined) return undefined;
+  const name = path.basename(model.fsPath);
+  // From the UI, every free dim and scalar input is asked (prefilled); files given fix their own inputs' shapes.
+  let values: Partial<AskedInputValues> | undefined = options;
+  if (!options && deps && inputs.length === 0) values = await askInputValues(await deps.summary(), `Try ${name}`);
   const args = [
     'try',
     model.fsPath,
     ...inputs.flatMap((f) => ['--input', f]),
     ...(options?.batch ? ['--batch', String(options.batch)] : []),
+    ...inputValueArgs(values),
     ...executionProviderArgs(),
   ];
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Running ${path.basename(model.fsPath)} once…`, cancellable: true },
-    (_p, token) => {
-      const ac = new AbortController();
-      token.onCancellationRequested(() => ac.abort());
-      return runMlwJson<TryModelResult>(extensionUri, args, 'Try Model', ac.signal);
-    },
-  );
+  let result: TryModelResult;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running ${name} once…`, cancellable: true },
+      (_p, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        return runMlwJson<TryModelResult>(extensionUri, args, 'Try Model', ac.signal);
+      },
+    );
+  } catch (e) {
+    if (!deps) throw e;
+    throw mlwFailure(e, `Running ${name}`, deps.log);
+  }
+  deps?.log.info(`Try ${model.fsPath} on ${result.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(', ')}`);
   if (!options) {
     const doc = await vscode.workspace.openTextDocument({ content: formatTryResult(result), language: 'plaintext' });
     await vscode.window.showTextDocument(doc, { preview: true });
