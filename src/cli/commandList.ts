@@ -5,6 +5,7 @@ import { deployCommand } from './commands/deploy';
 import { diffCommand } from './commands/diff';
 import { doctorCommand } from './commands/doctor';
 import { editCommand } from './commands/edit';
+import { exportCommand } from './commands/export';
 import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
 import { mlflowServerCommand } from './commands/mlflowServer';
@@ -22,6 +23,7 @@ export const commandList: CliCommand[] = [
   inspectCommand,
   diffCommand,
   editCommand,
+  exportCommand,
   tryCommand,
   benchCommand,
   runCommand,

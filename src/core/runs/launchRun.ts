@@ -24,6 +24,7 @@ import { ScalarCapture, type ScalarCaptureOptions } from './ScalarCapture';
 import { SystemMetricsSampler } from './systemMetrics/SystemMetricsSampler';
 import { DEFAULT_SYSTEM_METRICS_INTERVAL_S } from './systemMetrics/systemMetricNames';
 import { findExecutable, resolveInterpreter } from './resolveInterpreter';
+import { killProcessGroup as killGroup } from './killProcessGroup';
 import { newRunId } from './runId';
 import { finishRun, type ChildOutcome } from './finishRun';
 import { STOP_FILE } from './stopRunById';
@@ -132,20 +133,6 @@ async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: st
   const exe = program && (await findExecutable(program, { ...process.env, ...o.env }, cwd));
   if (!exe) throw new Error(`Command not found: ${program ?? '(empty command)'}`);
   return { argv: [exe, ...rest, ...(o.args ?? []), ...withParams], interpreter: null };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    if (process.platform !== 'win32') process.kill(-child.pid, signal);
-    else child.kill(signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      /* already gone */
-    }
-  }
 }
 
 function joinTails(t: { stdout: string; stderr: string }): string {
