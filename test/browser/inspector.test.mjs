@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
+import { browserTestSkip, openWorkbench, runPaletteCommand, shots } from '../harness/browserSession.mjs';
 import { transformerModel } from '../harness/transformerModel.mjs';
 
 const skip = browserTestSkip();
@@ -113,5 +113,39 @@ test(
     await status.filter({ hasText: /^988 boxes/ }).waitFor({ timeout: 10_000 });
     assert.equal(await search.inputValue(), '');
     assert.equal(await settled(), before, 'Escape gives back the view from before the search');
+  },
+);
+
+test(
+  'Measure Tensor Shapes runs the model and shows measured shapes and values on the open graph',
+  { skip, timeout: 180_000 },
+  async () => {
+    // The transformer-1000 inspector of the test before is the active editor, on its Graph tab.
+    const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    const canvasBox = frame.locator('.insp-canvas-box');
+    const viewBefore = await canvasBox.getAttribute('data-view');
+    await runPaletteCommand(page, 'ML: Measure Tensor Shapes');
+    // One box per free dimension (batch, seq), each prefilled and saying why: take 2 and 5.
+    for (const [dim, value] of [
+      ['batch', '2'],
+      ['seq', '5'],
+    ]) {
+      const box = page.locator('.quick-input-widget .quick-input-box input');
+      await page.locator('.quick-input-widget', { hasText: `"${dim}"` }).waitFor({ timeout: 30_000 });
+      await box.fill(value);
+      await page.keyboard.press('Enter');
+    }
+    await frame.locator('.insp-header', { hasText: /Measured \d+ tensor shapes/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await canvasBox.getAttribute('data-view'), viewBefore, 'the graph keeps its layout and view');
+    const search = frame.getByRole('searchbox', { name: 'Find node or tensor' });
+    await search.fill('softmax_7');
+    const panel = frame.getByRole('complementary', { name: 'Selected node' });
+    await panel.getByRole('heading', { name: 'Softmax' }).waitFor({ timeout: 10_000 });
+    const text = await panel.innerText();
+    // Softmax over [2, 5, 5] attention scores: measured, with values between 0 and 1.
+    assert.match(text, /Outputs \(1\)\s+t7\s+tensor\(float\) \[2, 5, 5\] \(measured\)/, text);
+    const [, min, max] = /min ([\d.e-]+) · max ([\d.e-]+)/.exec(text.slice(text.indexOf('Outputs (1)'))) ?? [];
+    assert.ok(Number(min) >= 0 && Number(max) <= 1 && Number(max) > 0, `softmax values in [0, 1]: ${min}..${max}`);
+    await page.screenshot({ path: join(shots, '14-inspector-measured.png') });
   },
 );

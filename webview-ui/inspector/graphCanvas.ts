@@ -19,6 +19,7 @@ interface Theme {
   border: string;
   edge: string;
   focus: string;
+  error: string;
   match: string;
   selected: string;
   font: string;
@@ -38,6 +39,7 @@ function readTheme(): Theme {
     border: v('--vscode-editorWidget-border', foreground),
     edge: v('--vscode-editorLineNumber-foreground', '#858585'),
     focus: v('--vscode-focusBorder', '#007fd4'),
+    error: v('--vscode-errorForeground', '#f48771'),
     match: v('--vscode-editor-findMatchHighlightBackground', '#ea5c0055'),
     selected: v('--vscode-list-activeSelectionBackground', '#04395e'),
     font: v('--vscode-font-family', 'sans-serif'),
@@ -158,6 +160,11 @@ export class GraphCanvas {
     }
     if (layout && (changed || layout !== this.layout)) this.useLayout(layout);
     else if (!layout) this.layout = undefined;
+    this.request();
+  }
+
+  /** Values changed (Measure Shapes): the labels are drawn again, the layout stays. */
+  redraw(): void {
     this.request();
   }
 
@@ -490,7 +497,6 @@ export class GraphCanvas {
       ctx.font = `10px ${t.mono}`;
       ctx.textAlign = 'left';
       ctx.textBaseline = 'top';
-      ctx.fillStyle = t.muted;
       for (let e = 0; e < d.sources.length; e++) {
         if (!this.labelled[e]) continue;
         const a = d.sources[e];
@@ -499,7 +505,11 @@ export class GraphCanvas {
         if (ex < x0 - 200 || ex > x1 || ey < y0 - 20 || ey > y1) continue;
         const value = d.values.get(d.edgeTensors[e]);
         if (!value?.shape) continue;
-        ctx.fillText(`${value.elemTypeName ? `${value.elemTypeName} ` : ''}${shapeText(value.shape)}`, ex + 5, ey + 3);
+        // Measured shapes in the text colour; a tensor where NaN or Inf appeared in the error colour, with the counts.
+        const bad = value.stats ? value.stats.nanCount + value.stats.infCount : 0;
+        ctx.fillStyle = bad ? t.error : value.source === 'measured' ? t.foreground : t.muted;
+        const type = `${value.elemTypeName ? `${value.elemTypeName} ` : ''}${shapeText(value.shape)}`;
+        ctx.fillText(bad ? `${type} · NaN/Inf ${bad}` : type, ex + 5, ey + 3);
       }
     }
   }

@@ -1,6 +1,6 @@
 /** The graph tab: breadcrumb, search, zoom buttons, the canvas and the side panel. */
 import type { GraphLayout } from '../lib/graphLayout';
-import type { InspectorGraph, InspectorTensorStats } from '../../src/shared/inspectorProtocol';
+import type { InspectorGraph, InspectorTensorStats, InspectorValue } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
 import { GraphCanvas } from './graphCanvas';
 import { buildDrawGraphSteps, searchGraph, type DrawGraph } from '../lib/graphModel';
@@ -47,6 +47,8 @@ export class GraphView {
   private stack: Level[] = [];
   private search_: Search = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
   private showConstants = false;
+  /** The box whose panel shows, -1 for none. */
+  private selectedBox = -1;
   /** Id of the latest build of drawable graphs; an older one stops. */
   private building = 0;
   /** When the model was given, until its first view is painted. */
@@ -134,6 +136,17 @@ export class GraphView {
     this.runner.dispose();
   }
 
+  /**
+   * Measure Shapes' values for the main graph: into every level's table of values (subgraphs see the main
+   * graph's tensors), then the canvas and the selected node's panel show them. The layout stays as it is.
+   */
+  addValues(values: readonly InspectorValue[]): void {
+    for (const level of this.stack) for (const v of values) level.draw.values.set(v.name, v);
+    this.canvas.redraw();
+    const selected = this.selectedBox;
+    if (selected >= 0 && this.stack.length) this.select(selected);
+  }
+
   onStats(requestId: number, stats: InspectorTensorStats): void {
     const target = this.pending.get(requestId);
     this.pending.delete(requestId);
@@ -194,6 +207,7 @@ export class GraphView {
     const level = this.stack[this.stack.length - 1];
     this.renderCrumbs();
     this.search_ = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
+    this.selectedBox = -1;
     this.panel.replaceChildren(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
     const n = level.draw.boxes.length;
     if (level.layout) {
@@ -248,6 +262,7 @@ export class GraphView {
 
   private select(box: number): void {
     const level = this.stack[this.stack.length - 1];
+    this.selectedBox = box;
     this.canvas.select(box);
     this.panel.replaceChildren(
       renderBoxPanel(level.draw, box, {
@@ -326,6 +341,7 @@ export class GraphView {
     this.search_ = { query: '', list: [], nodeCount: 0, tensorNames: [], current: -1, before: undefined };
     this.canvas.setMatches([], -1);
     this.canvas.select(-1);
+    this.selectedBox = -1;
     this.panel.replaceChildren(h('p', { class: 'muted' }, 'Click a node to see its attributes and tensors.'));
     if (before) this.canvas.restore(before);
     const level = this.stack[this.stack.length - 1];

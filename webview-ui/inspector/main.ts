@@ -118,9 +118,14 @@ function onMessage(message: InspectorToWebview): void {
       break;
     case 'measuredValues':
       if (current && message.graphId === current.graph.id) {
+        const shown = graphShown === current.graph;
         current = { ...current, graph: mergeMeasured(current.graph, message.values) };
         notice.textContent = `Measured ${message.values.length} tensor shapes`;
-        graphShown = undefined;
+        // A graph on screen keeps its layout and view: only its labels change.
+        if (shown && graphView) {
+          graphShown = current.graph;
+          graphView.addValues(message.values);
+        } else graphShown = undefined;
         if (tab === 'graph') ensureGraph();
       }
       break;

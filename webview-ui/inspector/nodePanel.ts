@@ -32,6 +32,16 @@ function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions)
           ? `${constant.dtype}${constant.dims[0] === -1 ? ' list' : ` [${constant.dims.join(', ')}]`} · Constant node ${draw.graph.nodes[constant.node].name || constant.node}`
           : 'type not recorded';
     const cell = h('td', {}, h('div', { class: 'mono' }, typeText));
+    const measured = !init ? value?.stats : undefined;
+    if (measured) {
+      const bad = measured.nanCount + measured.infCount > 0;
+      const range =
+        measured.min === null
+          ? 'no finite values'
+          : `min ${formatNumber(measured.min)} · max ${formatNumber(measured.max ?? undefined)} · mean ${formatNumber(measured.mean ?? undefined)}`;
+      const counts = bad ? ` · NaN ${formatCount(measured.nanCount)} · ±Inf ${formatCount(measured.infCount)}` : '';
+      cell.append(h('div', { class: bad ? 'mono status-missing' : 'mono muted' }, `${range}${counts}`));
+    }
     if (init) {
       const out = h('div', { class: 'insp-stats', 'aria-live': 'polite' });
       cell.append(

@@ -25,7 +25,7 @@ export function formatShape(shape: InspectorDim[] | undefined): string {
 
 export function formatValueType(v: InspectorValue): string {
   const text = v.shape !== undefined ? `${v.type} ${formatShape(v.shape)}` : v.type;
-  return v.source === 'inferred' ? `${text} (inferred)` : text;
+  return v.source ? `${text} (${v.source})` : text;
 }
 
 export function formatNumber(v: number | undefined): string {

@@ -236,6 +236,8 @@ export function* buildDrawGraphSteps(
   const initializers = new Map(outer?.initializers);
   const constants = new Map(outer?.constants);
   for (const v of [...graph.valueInfo, ...graph.inputs, ...graph.outputs]) values.set(v.name, v);
+  // What Measure Shapes saw wins over a declared shape with symbolic dims.
+  for (const v of graph.valueInfo) if (v.source === 'measured') values.set(v.name, v);
   for (const t of graph.initializers) initializers.set(t.name, { tensor: t, graphId: graph.id });
   const ownInitializers = new Set(graph.initializers.map((t) => t.name));
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
