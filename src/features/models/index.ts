@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Command, View } from '../../commandIds';
 import type { Feature, FeatureContext } from '../feature';
+import { exportOnnxCommand } from './export/exportOnnxCommand';
 import { modelCommands } from './modelCommands';
 import { ModelPathProviders } from './modelPathProviders';
 import { ModelsTree } from './modelsTree';
@@ -19,6 +20,10 @@ export function activate({ extension, log }: FeatureContext): Feature {
     commands: {
       [Command.refreshModels]: { run: () => tree.refresh() },
       ...modelCommands({ context: extension, log, summaries }),
+      [Command.exportToOnnx]: {
+        trust: 'Exporting models to ONNX',
+        run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),
+      },
     },
     disposables: [
       tree,

@@ -6,7 +6,6 @@ import type { MirrorResult, RunMirrorOptions } from '../../core/mlflow/client/Ru
 import { RunQueue } from '../../core/runs/RunQueue';
 import { LinePrefixer } from '../../core/runs/LinePrefixer';
 import type { SweepSpec } from '../../core/runs/expandSweep';
-import { InterpreterNotFoundError, resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import type { Params, Run } from '../../core/runs/runTypes';
 import { compileScalarPattern } from '../../core/runs/compileScalarPattern';
 import type { ScalarCaptureOptions } from '../../core/runs/ScalarCapture';
@@ -14,8 +13,7 @@ import { DEFAULT_SNAPSHOT_MAX_BYTES } from '../../core/runs/snapshot/snapshotLim
 import { parseSystemMetricsInterval } from '../../core/runs/systemMetrics/parseSystemMetricsInterval';
 import { DEFAULT_SYSTEM_METRICS_INTERVAL_S } from '../../core/runs/systemMetrics/systemMetricNames';
 import { openSettings, setting } from '../../vscode/config';
-import { describeSource, pythonInterpreter, type InterpreterChoice } from '../../vscode/pythonInterpreter';
-import { UserError } from '../../vscode/userError';
+import { resolveRunInterpreter } from '../../vscode/resolveRunInterpreter';
 import type { RunsTree } from './runsTree';
 import { keyMetrics } from './runsTree';
 import { Command } from '../../commandIds';
@@ -69,21 +67,7 @@ export class RunLauncher extends Disposable {
    * pythonInterpreter.ts). A missing one is a UserError with a way out.
    */
   async interpreter(cwd: string, explicit?: string): Promise<string> {
-    const choice: InterpreterChoice = explicit
-      ? { command: explicit, source: 'setting' }
-      : await pythonInterpreter(vscode.Uri.file(cwd), this.logger);
-    const from = explicit ? 'recorded with the run' : describeSource(choice.source);
-    try {
-      const found = await resolveInterpreter(choice.command, process.env, cwd);
-      this.logger.info(`Python interpreter: ${found} (${from})`);
-      return found;
-    } catch (e) {
-      if (!(e instanceof InterpreterNotFoundError)) throw e;
-      throw new UserError(
-        `Python interpreter not found: ${e.interpreter} (${from}). Set mlWorkbench.pythonPath, or select an interpreter in the Python extension.`,
-        [{ title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') }],
-      );
-    }
+    return resolveRunInterpreter(cwd, this.logger, explicit);
   }
 
   /**
