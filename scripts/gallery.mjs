@@ -11,7 +11,7 @@ const gallery = join(root, 'docs', 'gallery');
 
 /** Gallery picture <- the screenshot a browser test takes, and the test that takes it. */
 const PICTURES = [
-  { name: 'inspector-graph.png', shot: '11-inspector-graph.png', test: 'inspector' },
+  { name: 'inspector-graph.png', shot: '14-inspector-measured.png', test: 'inspector' },
   { name: 'compare-runs.png', shot: '34-compare-scatter.png', test: 'runs' },
   { name: 'monitor-drift.png', shot: '62-serve-monitor-drift.png', test: 'serve' },
   { name: 'containers.png', shot: '42-deployments-container-healthy.png', test: 'containerize' },
