@@ -21,6 +21,8 @@ const nodeEntries = {
   extension: 'src/extension.ts',
   mlw: 'src/cli/mlw.ts',
   server: 'src/core/serve/main.ts',
+  // One model's sessions while mlw optimize measures it (src/core/optimize/sessionWorkerClient.ts finds it beside mlw.js).
+  sessionWorker: 'src/core/optimize/sessionWorker.ts',
   // The Docker client (dockerode with ssh2, grpc-js and protobufjs, ~1.7 MB) is a bundle of its own, so the
   // extension host parses it only when a Docker command first runs, not at activation.
   dockerode: createRequire(import.meta.url).resolve('dockerode'),

@@ -10,6 +10,7 @@ import { gcCommand } from './commands/gc';
 import { inspectCommand } from './commands/inspect';
 import { mlflowServerCommand } from './commands/mlflowServer';
 import { newCommand } from './commands/new';
+import { optimizeCommand } from './commands/optimize';
 import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
@@ -26,6 +27,7 @@ export const commandList: CliCommand[] = [
   exportCommand,
   tryCommand,
   benchCommand,
+  optimizeCommand,
   runCommand,
   sweepCommand,
   runsCommand,

@@ -35,6 +35,18 @@ export interface SessionOptions {
   executionProviders?: readonly ExecutionProvider[];
   /** Told, in one line per provider, when a provider could not load and the session fell back. */
   logger?: Pick<Logger, 'warn'>;
+  /**
+   * Save the graph as optimised at `graphOptimizationLevel` to this path when the session is created (ORT's
+   * offline optimisation). Its metadata props are kept. Initializers stay inline, except for a model with external
+   * data: ORT then keeps each unchanged one pointing at the *source's* data file, which ties the saved file to it,
+   * so pass `optimizedExternalData` to write them into a data file of the saved model's own.
+   */
+  optimizedModelFilePath?: string;
+  /**
+   * With `optimizedModelFilePath`: write initializers of at least `minSizeBytes` into `fileName` (a plain file
+   * name, next to the saved model) instead of inline.
+   */
+  optimizedExternalData?: { fileName: string; minSizeBytes: number };
 }
 
 export interface CreatedSession {
@@ -71,6 +83,18 @@ export function sessionOptionsFor(
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     logSeverityLevel: options.logSeverityLevel ?? 3,
   };
+  if (options.optimizedModelFilePath !== undefined) {
+    out.optimizedModelFilePath = options.optimizedModelFilePath;
+    const data = options.optimizedExternalData;
+    if (data !== undefined) {
+      out.extra = {
+        session: {
+          optimized_model_external_initializers_file_name: data.fileName,
+          optimized_model_external_initializers_min_size_in_bytes: String(data.minSizeBytes),
+        },
+      };
+    }
+  }
   if (options.intraOpThreads !== undefined && options.intraOpThreads > 0) out.intraOpNumThreads = options.intraOpThreads;
   if (options.interOpThreads !== undefined && options.interOpThreads > 0) {
     out.interOpNumThreads = options.interOpThreads;
