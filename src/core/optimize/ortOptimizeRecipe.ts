@@ -10,6 +10,9 @@
  * - all (layout) is not offered: it adds layout transformations (NCHWc convolutions whose block size is the
  *   vector width of the CPU it ran on, AVX2 8 floats, AVX-512 16) and so ties the file to that CPU.
  *
+ * Where ORT's output breaks an ONNX rule the source kept (initializers not listed as inputs in IR 3, LayerNormalization
+ * below opset 17), fixOrtOutput.ts raises the IR version or opset when that changes no node's meaning.
+ *
  * External data: ORT keeps every initializer it did not change pointing at the *source's* data file (a variant in
  * another folder would not load, and depends on its parent), so a model with external data (or over 1 GiB of
  * weights, past what one protobuf message holds comfortably) gets a data file of its own, `<output>.data`,
@@ -19,6 +22,7 @@ import { basename, resolve } from 'node:path';
 import { summarizeModel } from '../onnx/summarizeModel';
 import type { ModelSummary } from '../onnx/modelSummary';
 import { createSession } from '../ort/createSession';
+import { fixOrtOutput } from './fixOrtOutput';
 import type { OptimizationRecipe, RecipeCheck } from './recipe';
 
 export type PortableOrtLevel = 'basic' | 'extended';
@@ -63,6 +67,7 @@ export function ortOptimizeRecipe(level: PortableOrtLevel): OptimizationRecipe {
           : {}),
       });
       await session.release();
+      await fixOrtOutput(target);
     },
   };
 }
