@@ -37,6 +37,7 @@ export const Command = {
   renameExperiment: 'mlWorkbench.renameExperiment',
   openServerMonitor: 'mlWorkbench.openServerMonitor',
   tryModel: 'mlWorkbench.tryModel',
+  optimizeModel: 'mlWorkbench.optimizeModel',
   exportToOnnx: 'mlWorkbench.exportToOnnx',
   measureShapes: 'mlWorkbench.measureShapes',
   containerizeModel: 'mlWorkbench.containerizeModel',

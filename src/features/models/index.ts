@@ -3,6 +3,7 @@ import { Command, View } from '../../commandIds';
 import type { Feature, FeatureContext } from '../feature';
 import { exportOnnxCommand } from './export/exportOnnxCommand';
 import { modelCommands } from './modelCommands';
+import { optimizeCommands } from './optimize/optimizeCommand';
 import { ModelPathProviders } from './modelPathProviders';
 import { ModelsTree } from './modelsTree';
 import { ModelSummaryCache } from './modelSummaryCache';
@@ -20,6 +21,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
     commands: {
       [Command.refreshModels]: { run: () => tree.refresh() },
       ...modelCommands({ context: extension, log, summaries }),
+      ...optimizeCommands(extension.extensionUri, log),
       [Command.exportToOnnx]: {
         trust: 'Exporting models to ONNX',
         run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),

@@ -44,7 +44,7 @@ export interface ModelCommandDeps {
 const isOnnx = (uri: vscode.Uri): boolean => uri.path.toLowerCase().endsWith('.onnx');
 
 /** The model a command is about: its argument (a Uri or a Models view node), the active inspector or editor, else a picker. */
-async function targetModel(arg: unknown, title: string): Promise<vscode.Uri> {
+export async function targetModel(arg: unknown, title: string): Promise<vscode.Uri> {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'object' && arg !== null) {
     const node = arg as { file?: { uri?: unknown }; parent?: { uri?: unknown } };

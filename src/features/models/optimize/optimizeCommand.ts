@@ -1,0 +1,102 @@
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import type { CommandTable } from '../../../commands';
+import { Command } from '../../../commandIds';
+import type { Logger } from '../../../core/logger';
+import type { OptimizationReport } from '../../../core/optimize/optimizationReport';
+import { BUILT_RECIPES, PLANNED_RECIPES } from '../../../core/optimize/recipeCatalog';
+import { runMlwJson } from '../../../vscode/runMlw';
+import { UserError } from '../../../vscode/userError';
+import { targetModel } from '../modelCommands';
+import { OptimizePanel } from './optimizePanel';
+
+/** What a caller (a test, another command) may pass instead of answering the quick pick. */
+export interface OptimizeCommandOptions {
+  recipes: string[];
+  /** Evaluation inputs: a .npy file or a folder of NAME.npy files. */
+  eval?: string;
+  labels?: string;
+  dims?: Record<string, number>;
+  runs?: number;
+}
+
+function isOptimizeOptions(v: unknown): v is OptimizeCommandOptions {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  const dims = o.dims as Record<string, unknown> | undefined;
+  return (
+    Array.isArray(o.recipes) &&
+    o.recipes.length > 0 &&
+    o.recipes.every((r) => typeof r === 'string' && /^[\w-]+$/.test(r)) &&
+    (o.eval === undefined || typeof o.eval === 'string') &&
+    (o.labels === undefined || typeof o.labels === 'string') &&
+    (o.runs === undefined || (Number.isSafeInteger(o.runs) && (o.runs as number) >= 1)) &&
+    (dims === undefined || Object.entries(dims).every(([k, d]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(d) && (d as number) >= 0))
+  );
+}
+
+/** The recipes, picked: the built ones to choose from, the planned ones listed but not selectable. */
+async function pickRecipes(name: string): Promise<string[]> {
+  type Item = vscode.QuickPickItem & { recipe?: string };
+  const items: Item[] = [
+    ...BUILT_RECIPES.map((r) => ({ label: r.name, detail: r.description, recipe: r.name })),
+    { label: `Not available yet: ${PLANNED_RECIPES.map((r) => r.name).join(', ')}`, kind: vscode.QuickPickItemKind.Separator },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Optimize ${name}: recipes, applied in the order listed`,
+    placeHolder: 'Each recipe writes a new file beside the model; the original is never changed',
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
+  const recipes = (picked ?? []).flatMap((i) => (i.recipe ? [i.recipe] : []));
+  if (recipes.length === 0) throw new vscode.CancellationError();
+  return BUILT_RECIPES.map((r) => r.name).filter((r) => recipes.includes(r));
+}
+
+/** ML: Optimize Model…: recipes picked, `mlw optimize` run in a child process with progress and cancel, then the report. */
+export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): CommandTable {
+  return {
+    [Command.optimizeModel]: {
+      trust: 'Optimizing models',
+      run: async (arg?: unknown, opts?: unknown): Promise<OptimizationReport> => {
+        const uri = await targetModel(arg, 'Optimize Model');
+        if (!uri.fsPath.toLowerCase().endsWith('.onnx')) throw new UserError(`Only ONNX models can be optimized: ${uri.fsPath}`);
+        const name = path.basename(uri.fsPath);
+        const options: OptimizeCommandOptions = isOptimizeOptions(opts) ? opts : { recipes: await pickRecipes(name) };
+        const args = [
+          'optimize',
+          uri.fsPath,
+          '--recipe',
+          options.recipes.join(','),
+          ...(options.eval ? ['--eval', options.eval] : []),
+          ...(options.labels ? ['--labels', options.labels] : []),
+          ...(options.runs ? ['--runs', String(options.runs)] : []),
+          ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
+        ];
+        const report = await vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Optimizing ${name} (${options.recipes.join(', ')})…`,
+            cancellable: true,
+          },
+          async (_progress, token) => {
+            const controller = new AbortController();
+            const sub = token.onCancellationRequested(() => controller.abort());
+            try {
+              return await runMlwJson<OptimizationReport>(extensionUri, args, 'Optimizing', controller.signal);
+            } catch (e) {
+              if (controller.signal.aborted) throw new vscode.CancellationError();
+              const line = (e as Error).message.split('\n').pop() ?? '';
+              throw new UserError(`Could not optimize ${name}: ${line.replace(/^mlw optimize: /, '')}`);
+            } finally {
+              sub.dispose();
+            }
+          },
+        );
+        for (const v of report.variants) log.info(`Optimize ${uri.fsPath}: ${v.verdict} (${v.path})`);
+        OptimizePanel.show(extensionUri, log, uri, report);
+        return report;
+      },
+    },
+  };
+}
