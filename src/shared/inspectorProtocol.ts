@@ -2,12 +2,14 @@
  * Messages between the ONNX inspector custom editor and its webview. Both the extension bundle and the
  * browser bundle compile it, so it imports types only, from src/core/onnx/modelSummary.ts (whose imports
  * hold no Node code). Handshake: the webview posts `ready`, the extension answers with
- * the whole `state` (or a `loadError`); a change on disk sends a new `state` with `reload: true`.
+ * the whole `state` (or a `loadError`); a change on disk sends a new `state` with `reload: true`. The
+ * document's pending edits come as `edits` after each state and each change; the page asks for one with `edit`.
  * Messages from the webview are untrusted: `parseInspectorMessage` validates them, and a tensor request is
  * only accepted for a tensor the loaded model has (the extension then looks the reference up itself).
  */
 import type { ModelSummary, ValueSummary } from '../core/onnx/modelSummary';
 import type { OnnxDim } from '../core/onnx/onnxModel';
+import type { EditedModel, ModelEditStep } from '../core/onnx/edit/editSteps';
 
 /** A dimension: a size, a symbolic name, or null for unknown (core's OnnxDim). */
 export type InspectorDim = OnnxDim;
@@ -106,6 +108,22 @@ export interface InspectorTensorStats {
   first: (number | string | boolean)[];
 }
 
+/** One edit the Summary tab asks for (core's ModelEditStep), in the names it shows. */
+export type InspectorEditStep = ModelEditStep;
+
+/** The document's edits: whether editing is allowed, how many wait for Save, the model they leave, the last error. */
+export interface InspectorEdits {
+  canEdit: boolean;
+  /** Why editing is off (Restricted Mode). */
+  reason?: string;
+  /** Edits not saved yet. */
+  pending: number;
+  /** The model with the pending edits applied; absent before the model is read, or when they no longer fit the file. */
+  edited?: EditedModel;
+  /** One line: an edit refused, or a failed save, with the way out. */
+  error?: string;
+}
+
 export type InspectorToWebview =
   | { type: 'loading'; fileName: string }
   | { type: 'state'; state: InspectorState; reload: boolean }
@@ -113,13 +131,15 @@ export type InspectorToWebview =
   | { type: 'tensorStats'; requestId: number; graphId: string; tensor: string; stats: InspectorTensorStats }
   | { type: 'tensorStatsError'; requestId: number; graphId: string; tensor: string; message: string }
   /** Measure Shapes' result: these tensors' shapes as a run produced them (`source: 'measured'`), to merge by name. */
-  | { type: 'measuredValues'; graphId: string; values: InspectorValue[] };
+  | { type: 'measuredValues'; graphId: string; values: InspectorValue[] }
+  | { type: 'edits'; edits: InspectorEdits };
 
 export type InspectorFromWebview =
   | { type: 'ready' }
   | { type: 'reload' }
   | { type: 'reopenWith' }
-  | { type: 'requestTensorStats'; requestId: number; graphId: string; tensor: string };
+  | { type: 'requestTensorStats'; requestId: number; graphId: string; tensor: string }
+  | { type: 'edit'; step: InspectorEditStep };
 
 /** What the parser may ask about the loaded model. */
 export interface InspectorParseContext {
@@ -150,6 +170,41 @@ export function parseInspectorMessage(raw: unknown, context?: InspectorParseCont
       if (!context || !context.hasTensor(graphId, tensor)) return undefined;
       return { type: 'requestTensorStats', requestId, graphId, tensor };
     }
+    case 'edit': {
+      const step = parseEditStep(raw.step);
+      return step ? { type: 'edit', step } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Longest metadata value and doc string accepted from the webview. */
+export const MAX_TEXT_LENGTH = 1 << 20;
+
+const isName = (v: unknown): v is string => isString(v, MAX_NAME_LENGTH) && v.length > 0;
+
+/** An edit step as the Summary tab sends it: names non-empty, a dim a size or a name (never unknown), integers safe. */
+function parseEditStep(raw: unknown): InspectorEditStep | undefined {
+  if (!isObj(raw)) return undefined;
+  switch (raw.kind) {
+    case 'renameInput':
+    case 'renameOutput':
+      return isName(raw.from) && isName(raw.to) ? { kind: raw.kind, from: raw.from, to: raw.to } : undefined;
+    case 'setDim': {
+      const { tensor, axis, value } = raw;
+      if (!isName(tensor) || typeof axis !== 'number' || !Number.isInteger(axis) || axis < 0 || axis > 1024) return undefined;
+      const okValue = typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : isName(value) && value.trim() !== '';
+      return okValue ? { kind: 'setDim', tensor, axis, value: value as number | string } : undefined;
+    }
+    case 'setMeta':
+      return isName(raw.key) && isString(raw.value, MAX_TEXT_LENGTH) ? { kind: 'setMeta', key: raw.key, value: raw.value } : undefined;
+    case 'removeMeta':
+      return isName(raw.key) ? { kind: 'removeMeta', key: raw.key } : undefined;
+    case 'setDocString':
+      return isString(raw.value, MAX_TEXT_LENGTH) ? { kind: 'setDocString', value: raw.value } : undefined;
+    case 'setModelVersion':
+      return typeof raw.value === 'number' && Number.isSafeInteger(raw.value) ? { kind: 'setModelVersion', value: raw.value } : undefined;
     default:
       return undefined;
   }
