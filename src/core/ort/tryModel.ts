@@ -1,20 +1,27 @@
 /**
  * Runs a model once and summarizes each tensor output: type, shape, first values, simple statistics and, for
- * outputs that look like classifier scores ([N, C] or [C] floats, C ≥ 2), the top-k classes with probabilities.
+ * outputs that look like classifier scores ([N, C] or [C] floats, C ≥ 2), the top-k classes with probabilities and
+ * the class names the model's metadata gives (classLabels). With `saveOutputs`, writes each output as .npy and the
+ * image-like ones as PNG (saveOutputs).
  */
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as ort from 'onnxruntime-node';
 import { summarizeModel } from '../onnx/summarizeModel';
 import { createSession, OrtSessionError, QUIET_RUN_OPTIONS, type SessionOptions } from './createSession';
+import { labelSetsFromMetadata, labelsForClasses, type ClassLabels } from './classLabels';
 import { chooseDims, chooseScalars, type DimChoice, type ScalarChoice } from './inputDims';
+import type { InputSource } from './loadInputs';
 import { makeInputs, type Feeds, type InputOptions } from './makeInputs';
+import { saveOutputs, type SavedOutput } from './saveOutputs';
 
 export interface TopKEntry {
   index: number;
   value: number;
   /** Softmax of the row (or the value itself when the row already holds probabilities). */
   prob: number;
+  /** The class name from the model's metadata, when it has them. */
+  label?: string;
 }
 
 export interface OutputSummary {
@@ -31,6 +38,8 @@ export interface OutputSummary {
   /** Present for classifier-like outputs: one list per row (first `maxRows` rows). */
   topK?: TopKEntry[][];
   scores?: 'probabilities' | 'logits';
+  /** The metadata key the top-k labels came from. */
+  labelsFrom?: string;
 }
 
 export interface TryModelOptions extends InputOptions, SessionOptions {
@@ -40,6 +49,8 @@ export interface TryModelOptions extends InputOptions, SessionOptions {
   firstValues?: number;
   /** Rows of an [N, C] output given a top-k. Default 4. */
   maxRows?: number;
+  /** A folder to write every output into (NAME.npy, and NAME.png for image-like ones). */
+  saveOutputs?: string;
 }
 
 export interface TryModelResult {
@@ -52,6 +63,10 @@ export interface TryModelResult {
   outputs: OutputSummary[];
   skippedOutputs: string[];
   runMs: number;
+  /** Inputs made from files, and how (set by the caller that loaded them). */
+  sources?: InputSource[];
+  /** Files written with `saveOutputs`. */
+  saved?: SavedOutput[];
 }
 
 function isFloat(type: string): boolean {
@@ -95,7 +110,7 @@ function looksLikeProbabilities(data: ArrayLike<number>, rows: number, classes: 
 export function summarizeOutput(
   name: string,
   tensor: ort.Tensor,
-  options: Pick<TryModelOptions, 'topK' | 'firstValues' | 'maxRows'> = {},
+  options: Pick<TryModelOptions, 'topK' | 'firstValues' | 'maxRows'> & { labels?: readonly ClassLabels[] } = {},
 ): OutputSummary {
   const shape = tensor.dims.slice();
   const data = tensor.data as ArrayLike<unknown>;
@@ -130,8 +145,13 @@ export function summarizeOutput(
     const probabilities = looksLikeProbabilities(values, rows, classes);
     out.scores = probabilities ? 'probabilities' : 'logits';
     out.topK = [];
-    for (let r = 0; r < rows; r++)
-      out.topK.push(topKOfRow(values.subarray(r * classes, (r + 1) * classes), options.topK ?? 5, probabilities));
+    const labels = labelsForClasses(options.labels ?? [], classes);
+    for (let r = 0; r < rows; r++) {
+      const row = topKOfRow(values.subarray(r * classes, (r + 1) * classes), options.topK ?? 5, probabilities);
+      if (labels) for (const e of row) e.label = labels.labels.get(e.index);
+      out.topK.push(row);
+    }
+    if (labels) out.labelsFrom = labels.key;
   }
   return out;
 }
@@ -156,14 +176,17 @@ export async function tryModel(path: string, feeds: Feeds = {}, options: TryMode
       throw new OrtSessionError(absolute, 'run', e, { inputs: Object.entries(all).map(([name, t]) => ({ name, shape: t.dims })) });
     }
     const runMs = performance.now() - t0;
+    const labels = labelSetsFromMetadata(summary.metadataProps ?? []);
+    const saved = options.saveOutputs === undefined ? undefined : await saveOutputs(resolve(options.saveOutputs), results);
     return {
       model: absolute,
       inputs: Object.entries(all).map(([name, t]) => ({ name, type: t.type, shape: t.dims })),
       dimensions,
       scalars,
-      outputs: tensorOutputs.map((name) => summarizeOutput(name, results[name], options)),
+      outputs: tensorOutputs.map((name) => summarizeOutput(name, results[name], { ...options, labels })),
       skippedOutputs,
       runMs,
+      ...(saved ? { saved } : {}),
     };
   } finally {
     await session.release().catch(() => undefined);
