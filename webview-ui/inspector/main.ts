@@ -1,9 +1,16 @@
 /** The ONNX inspector webview: a Summary tab and a Graph tab over one model sent by the extension. */
-import type { InspectorFromWebview, InspectorState, InspectorToWebview } from '../../src/shared/inspectorProtocol';
+import type {
+  InspectorEdits,
+  InspectorEditStep,
+  InspectorFromWebview,
+  InspectorState,
+  InspectorToWebview,
+} from '../../src/shared/inspectorProtocol';
 import { mergeMeasured } from '../lib/mergeMeasured';
 import { h } from '../shared/dom';
 import { connectHost } from '../shared/vscodeApi';
 import { GraphView } from './graphView';
+import { rememberEditFocus, restoreEditFocus } from './editControls';
 import { renderLoadError, renderSummary } from './summaryView';
 
 type Tab = 'summary' | 'graph';
@@ -27,6 +34,15 @@ const title = h('span', { class: 'insp-title' });
 const notice = h('span', { class: 'muted', 'aria-live': 'polite' });
 
 let current: InspectorState | undefined;
+let edits: InspectorEdits | undefined;
+
+/** The summary with the document's pending edits, focus kept on the edit control in use. */
+function drawSummary(state: InspectorState): void {
+  rememberEditFocus();
+  const send = (step: InspectorEditStep): void => host.post({ type: 'edit', step });
+  summaryPane.replaceChildren(renderSummary(state, edits && { edits, send }));
+  restoreEditFocus(summaryPane);
+}
 /** The layout worker bundle, named by the extension in the page (see webviewHost.ts). */
 const layoutWorkerUrl =
   document.querySelector<HTMLMetaElement>('meta[name="mlw-worker"][data-worker="inspectorLayout.worker"]')?.content || undefined;
@@ -86,7 +102,7 @@ function onMessage(message: InspectorToWebview): void {
       current = message.state;
       title.textContent = current.fileName;
       notice.textContent = message.reload ? `Reloaded ${new Date().toLocaleTimeString()}` : '';
-      summaryPane.replaceChildren(renderSummary(current));
+      drawSummary(current);
       graphShown = undefined;
       selectTab(tab);
       root.setAttribute('aria-busy', 'false');
@@ -115,6 +131,10 @@ function onMessage(message: InspectorToWebview): void {
       break;
     case 'tensorStatsError':
       graphView?.onStatsError(message.requestId, message.message);
+      break;
+    case 'edits':
+      edits = message.edits;
+      if (current) drawSummary(current);
       break;
     case 'measuredValues':
       if (current && message.graphId === current.graph.id) {

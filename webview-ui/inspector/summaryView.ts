@@ -1,7 +1,9 @@
 /** The summary page: header, signature, opsets, metadata, parameters, operators, functions, external data, warnings. */
+import type { EditedModel, EditedTensor } from '../../src/core/onnx/edit/editSteps';
 import type { InspectorLoadError, InspectorState, InspectorValue } from '../../src/shared/inspectorProtocol';
 import { h } from '../shared/dom';
 import { formatBytes, formatCount, formatShape } from '../lib/format';
+import { actionButton, editNotes, inlineEdit, parseDim, type EditContext } from './editControls';
 
 type Row = (Node | string)[];
 
@@ -26,8 +28,111 @@ function signatureRows(kind: string, values: InspectorValue[]): Row[] {
   return values.map((v) => [kind, mono(v.name), mono(v.type), mono(formatShape(v.shape))]);
 }
 
-export function renderSummary(state: InspectorState): HTMLElement {
+/** Signature rows with the pending edits: names and dims as buttons that edit them. */
+function editableRows(kind: 'input' | 'output', tensors: EditedTensor[], values: InspectorValue[], ctx: EditContext): Row[] {
+  const tag = kind === 'input' ? 'in' : 'out';
+  return tensors.map((t, i) => {
+    const type = values.find((v) => v.name === t.source)?.type ?? '';
+    const renamed = t.name !== t.source;
+    const name = h(
+      'span',
+      { class: 'insp-edit-cell' },
+      inlineEdit({
+        key: `${tag}:${i}:name`,
+        text: t.name,
+        label: `Rename ${kind} ${t.name}`,
+        inputLabel: `New name for ${kind} ${t.name}`,
+        initial: t.name,
+        edited: renamed,
+        ctx,
+        step: (v) =>
+          v === '' || v === t.name ? undefined : { kind: kind === 'input' ? 'renameInput' : 'renameOutput', from: t.name, to: v },
+      }),
+      renamed ? ' ' : null,
+      renamed ? h('span', { class: 'muted' }, `(was ${t.source})`) : null,
+    );
+    let shape: Node;
+    if (t.shape === undefined) shape = mono(formatShape(undefined));
+    else {
+      const cell = h('span', { class: 'mono insp-edit-cell' }, '[');
+      t.shape.forEach((d, axis) => {
+        if (axis > 0) cell.append(', ');
+        const now = d === null ? '?' : String(d);
+        cell.append(
+          inlineEdit({
+            key: `${tag}:${i}:dim:${axis}`,
+            text: now,
+            label: `Set dimension ${axis} of ${kind} ${t.name}, now ${now}`,
+            inputLabel: `Dimension ${axis} of ${kind} ${t.name}: a size or a name`,
+            placeholder: 'size or name',
+            initial: d === null ? '' : String(d),
+            edited: t.editedAxes.includes(axis),
+            ctx,
+            step: (v) => {
+              const value = parseDim(v);
+              return value === undefined || value === d ? undefined : { kind: 'setDim', tensor: t.name, axis, value };
+            },
+          }),
+        );
+      });
+      cell.append(']');
+      shape = cell;
+    }
+    return [kind, name, mono(type), shape];
+  });
+}
+
+/** The metadata table with the pending edits: each value editable and removable, and a row to add a key. */
+function editableMetadata(edited: EditedModel, ctx: EditContext): HTMLElement {
+  const rows: Row[] = edited.metadata.map((m, i) => [
+    h('span', { class: `mono${m.edited ? ' insp-edited' : ''}` }, m.key),
+    inlineEdit({
+      key: `meta:${i}:value`,
+      text: m.value.length > 500 ? `${m.value.slice(0, 500)}…` : m.value || '(empty)',
+      label: `Edit metadata ${m.key}`,
+      inputLabel: `Value of metadata ${m.key}`,
+      initial: m.value,
+      edited: m.edited,
+      ctx,
+      step: (v) => (v === m.value ? undefined : { kind: 'setMeta', key: m.key, value: v }),
+    }),
+    actionButton(`meta:${i}:remove`, 'Remove', `Remove metadata ${m.key}`, ctx, () => ctx.send({ kind: 'removeMeta', key: m.key })),
+  ]);
+  const key = h('input', { type: 'text', class: 'insp-edit-input mono', 'aria-label': 'New metadata key', placeholder: 'key' });
+  const value = h('input', { type: 'text', class: 'insp-edit-input mono', 'aria-label': 'New metadata value', placeholder: 'value' });
+  if (!ctx.edits.canEdit) key.disabled = value.disabled = true;
+  const add = actionButton('meta:add', 'Add', 'Add metadata entry', ctx, () => {
+    if (key.value.trim() !== '') ctx.send({ kind: 'setMeta', key: key.value.trim(), value: value.value });
+  });
+  for (const box of [key, value])
+    box.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        add.click();
+      }
+    });
+  rows.push([key, value, add]);
+  return section(
+    'Metadata',
+    edited.removedMeta.length ? h('p', { class: 'muted insp-edited' }, `Removed, not saved: ${edited.removedMeta.join(', ')}`) : null,
+    table('Metadata properties', ['Key', 'Value', ''], rows),
+  );
+}
+
+/** The doc string: shown, and set from a text area. */
+function editableDoc(edited: EditedModel, ctx: EditContext): HTMLElement {
+  const area = h('textarea', { class: 'insp-edit-doc', 'aria-label': 'Doc string', rows: '3' });
+  area.value = edited.docString;
+  if (!ctx.edits.canEdit) area.disabled = true;
+  const set = actionButton('doc:set', 'Set Doc String', 'Set doc string', ctx, () => {
+    if (area.value !== edited.docString) ctx.send({ kind: 'setDocString', value: area.value });
+  });
+  return section(edited.docStringEdited ? 'Doc string (edited, not saved)' : 'Doc string', area, h('div', { class: 'toolbar' }, set));
+}
+
+export function renderSummary(state: InspectorState, ctx?: EditContext): HTMLElement {
   const s = state.summary;
+  const edited = ctx?.edits.edited;
   const facts: [string, string][] = [
     ['Producer', [s.producerName, s.producerVersion].filter(Boolean).join(' ') || '—'],
     ['IR version', String(s.irVersion)],
@@ -39,7 +144,21 @@ export function renderSummary(state: InspectorState): HTMLElement {
     ['Parameters', `${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)})`],
     ['Read', `${formatBytes(s.bytesRead)} in ${state.loadMs.toFixed(0)} ms`],
   ];
-  const header = h('dl', { class: 'insp-facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  const factValue = (k: string, v: string): Node | string => {
+    if (k !== 'Model version' || !ctx || !edited) return v;
+    return inlineEdit({
+      key: 'version',
+      text: String(edited.modelVersion),
+      label: `Set model version, now ${edited.modelVersion}`,
+      inputLabel: 'Model version (an integer)',
+      initial: String(edited.modelVersion),
+      edited: edited.modelVersionEdited,
+      ctx,
+      step: (text) =>
+        /^-?\d+$/.test(text) && Number(text) !== edited.modelVersion ? { kind: 'setModelVersion', value: Number(text) } : undefined,
+    });
+  };
+  const header = h('dl', { class: 'insp-facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, factValue(k, v))]));
 
   const maxOp = Math.max(1, ...s.operators.map((o) => o.count));
   const opRows = s.operators.map((o) => {
@@ -61,8 +180,10 @@ export function renderSummary(state: InspectorState): HTMLElement {
   return h(
     'div',
     { class: 'insp-summary' },
+    ctx ? editNotes(ctx.edits) : null,
     h('p', { class: 'muted mono' }, s.path),
-    s.docString ? h('p', { class: 'insp-doc' }, s.docString) : null,
+    !edited && s.docString ? h('p', { class: 'insp-doc' }, s.docString) : null,
+    edited?.docString ? h('p', { class: `insp-doc${edited.docStringEdited ? ' insp-edited' : ''}` }, edited.docString) : null,
     header,
     s.warnings.length ? section('Warnings', h('ul', { class: 'insp-warnings' }, ...s.warnings.map((w) => h('li', {}, w)))) : null,
     section(
@@ -70,7 +191,9 @@ export function renderSummary(state: InspectorState): HTMLElement {
       table(
         'Inputs and outputs',
         ['', 'Name', 'Type', 'Shape'],
-        [...signatureRows('input', s.inputs), ...signatureRows('output', s.outputs)],
+        ctx && edited
+          ? [...editableRows('input', edited.inputs, s.inputs, ctx), ...editableRows('output', edited.outputs, s.outputs, ctx)]
+          : [...signatureRows('input', s.inputs), ...signatureRows('output', s.outputs)],
       ),
     ),
     section(
@@ -82,16 +205,19 @@ export function renderSummary(state: InspectorState): HTMLElement {
         [1],
       ),
     ),
-    s.metadataProps.length
-      ? section(
-          'Metadata',
-          table(
-            'Metadata properties',
-            ['Key', 'Value'],
-            s.metadataProps.map((p) => [mono(p.key), p.value.length > 500 ? `${p.value.slice(0, 500)}…` : p.value]),
-          ),
-        )
-      : null,
+    ctx && edited
+      ? editableMetadata(edited, ctx)
+      : s.metadataProps.length
+        ? section(
+            'Metadata',
+            table(
+              'Metadata properties',
+              ['Key', 'Value'],
+              s.metadataProps.map((p) => [mono(p.key), p.value.length > 500 ? `${p.value.slice(0, 500)}…` : p.value]),
+            ),
+          )
+        : null,
+    ctx && edited ? editableDoc(edited, ctx) : null,
     section(
       'Parameters by type',
       s.parametersByDtype.length

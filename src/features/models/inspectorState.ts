@@ -4,7 +4,7 @@
  * the tensor table the stats requests are answered from). No `vscode` import: unit tested in plain Node.
  */
 import { basename } from 'node:path';
-import { isOnnxFormatError, type TensorRef } from '../../core/onnx';
+import { isOnnxFormatError, type OnnxModel, type TensorRef } from '../../core/onnx';
 import { attributeView, graphView, type AttributeValue, type GraphView, type NodeView, type TensorView } from '../../core/onnx/readGraph';
 import { readModelWithStats } from '../../core/onnx/readModel';
 import { summarizeOnnxModel } from '../../core/onnx/summarizeModel';
@@ -25,6 +25,8 @@ export interface LoadedInspector {
   state: InspectorState;
   /** tensorKey(graphId, name) -> reference, for initializers of every graph scope. */
   tensors: Map<string, TensorRef>;
+  /** The model as read (structure only), which the document checks edits against. */
+  model: OnnxModel;
 }
 
 export async function loadInspectorState(path: string, signal?: AbortSignal): Promise<LoadedInspector> {
@@ -40,7 +42,7 @@ export async function loadInspectorState(path: string, signal?: AbortSignal): Pr
   } catch (e) {
     if (signal?.aborted) throw e;
   }
-  return { state: { fileName: basename(path), summary, graph, loadMs: performance.now() - t0 }, tensors };
+  return { state: { fileName: basename(path), summary, graph, loadMs: performance.now() - t0 }, tensors, model };
 }
 
 export function toLoadError(path: string, error: unknown): InspectorLoadError {

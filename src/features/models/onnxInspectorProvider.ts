@@ -11,16 +11,16 @@ import {
 import { WebviewPanelHost } from '../../vscode/webviewPanelHost';
 import { loadInspectorState, toLoadError } from './inspectorState';
 import { View } from '../../commandIds';
+import { OnnxEditDocument, parseEditBackup } from './editing/onnxEditDocument';
 
-/** A read-only .onnx document: only its URI; the model is read per editor, lazily. */
-class OnnxDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri) {}
-  dispose(): void {}
-}
-
-/** The read-only custom editor for *.onnx files: summary page and graph view. */
-export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvider<OnnxDocument> {
+/**
+ * The custom editor for *.onnx files: summary page and graph view, and edits of the signature, metadata, doc
+ * string and version that the document keeps until Save (undo and redo through VS Code's history).
+ */
+export class OnnxInspectorProvider implements vscode.CustomEditorProvider<OnnxEditDocument> {
   static readonly viewType = View.onnxInspector;
+  private readonly edits = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<OnnxEditDocument>>();
+  readonly onDidChangeCustomDocument = this.edits.event;
 
   static register(context: vscode.ExtensionContext, log: Logger): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(
@@ -39,12 +39,39 @@ export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvide
     private readonly log: Logger,
   ) {}
 
-  openCustomDocument(uri: vscode.Uri): OnnxDocument {
-    return new OnnxDocument(uri);
+  async openCustomDocument(uri: vscode.Uri, context: vscode.CustomDocumentOpenContext): Promise<OnnxEditDocument> {
+    let backup;
+    if (context.backupId !== undefined) {
+      try {
+        backup = parseEditBackup(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(context.backupId))));
+      } catch (e) {
+        this.log.warn(`ONNX inspector: the edits backed up for ${uri.fsPath} cannot be read: ${(e as Error).message}`);
+      }
+    }
+    const document = new OnnxEditDocument(uri, this.log, backup);
+    document.onDidEdit((e) => this.edits.fire(e));
+    return document;
   }
 
-  resolveCustomEditor(document: OnnxDocument, panel: vscode.WebviewPanel): void {
-    new InspectorSession(document.uri, panel, this.extensionUri, this.log);
+  resolveCustomEditor(document: OnnxEditDocument, panel: vscode.WebviewPanel): void {
+    new InspectorSession(document, panel, this.extensionUri, this.log);
+  }
+
+  saveCustomDocument(document: OnnxEditDocument, cancellation: vscode.CancellationToken): Promise<void> {
+    return document.save(cancellation);
+  }
+
+  saveCustomDocumentAs(document: OnnxEditDocument, destination: vscode.Uri, cancellation: vscode.CancellationToken): Promise<void> {
+    return document.saveAs(destination, cancellation);
+  }
+
+  revertCustomDocument(document: OnnxEditDocument): Promise<void> {
+    document.revert();
+    return Promise.resolve();
+  }
+
+  backupCustomDocument(document: OnnxEditDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
   }
 
   /** Sends Measure Shapes' values to every open inspector of `uri`; how many there were. */
@@ -55,7 +82,7 @@ export class OnnxInspectorProvider implements vscode.CustomReadonlyEditorProvide
   }
 }
 
-/** One open inspector: loads the model, answers the webview, reloads when the file changes on disk. */
+/** One open inspector: loads the model, answers the webview, shows the document's edits, reloads when the file changes on disk. */
 class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFromWebview> {
   static readonly open = new Set<InspectorSession>();
   private tensors = new Map<string, TensorRef>();
@@ -64,8 +91,10 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
   private generation = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
 
+  readonly uri: vscode.Uri;
+
   constructor(
-    readonly uri: vscode.Uri,
+    private readonly document: OnnxEditDocument,
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
     log: Logger,
@@ -82,6 +111,9 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
       },
       log,
     );
+    const uri = (this.uri = document.uri);
+    this.track(document.onDidChangeEdits(() => void this.post({ type: 'edits', edits: document.state() })));
+    this.track(document.onDidRequestReload(() => this.scheduleReload()));
     const folder = vscode.Uri.joinPath(uri, '..');
     const name = uri.path.slice(uri.path.lastIndexOf('/') + 1);
     const watcher = this.track(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name)));
@@ -119,6 +151,9 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
       case 'requestTensorStats':
         await this.sendStats(message.requestId, message.graphId, message.tensor);
         break;
+      case 'edit':
+        await this.document.edit(message.step);
+        break;
     }
   }
 
@@ -138,6 +173,8 @@ class InspectorSession extends WebviewPanelHost<InspectorToWebview, InspectorFro
         `ONNX inspector: read ${loaded.state.fileName} (${loaded.state.summary.nodeCount} nodes) in ${loaded.state.loadMs.toFixed(0)} ms`,
       );
       await this.post({ type: 'state', state: loaded.state, reload });
+      // The document tells every inspector of it the edits on this model (this one included).
+      this.document.loaded(loaded.model, loaded.state.summary);
     } catch (e) {
       if (generation !== this.generation || controller.signal.aborted || this.lifetime.signal.aborted) return;
       this.tensors = new Map();
