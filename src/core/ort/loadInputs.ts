@@ -23,24 +23,11 @@ import {
   type ImageNormalization,
   type ImagePreset,
 } from '../media';
+import { inputAccepts, inputType, isFloat, RATE_KEYS, sampleRateFor, type InputFileKind, inputFileKind } from './inputAccepts';
 import { chooseDims } from './inputDims';
 import { castValues, loadFeeds, type Feeds } from './makeInputs';
 import { makeTensor } from './ortTensor';
-import { ortTypeOf, type OrtType, type TensorData } from './ortTypes';
-
-export type InputFileKind = 'image' | 'audio' | 'csv' | 'json' | 'npy';
-
-export const INPUT_FILE_EXTENSIONS: Record<string, InputFileKind> = {
-  '.png': 'image',
-  '.jpg': 'image',
-  '.jpeg': 'image',
-  '.wav': 'audio',
-  '.wave': 'audio',
-  '.csv': 'csv',
-  '.tsv': 'csv',
-  '.json': 'json',
-  '.npy': 'npy',
-};
+import type { OrtType, TensorData } from './ortTypes';
 
 export interface FileInputOptions {
   /** Image normalisation; default: the model's metadata when it states one, else imagenet. */
@@ -75,56 +62,6 @@ export interface LoadedInputs {
 }
 
 type Summary = Pick<ModelSummary, 'inputs'> & Partial<Pick<ModelSummary, 'metadataProps' | 'path'>>;
-
-export const DEFAULT_SAMPLE_RATE = 16000;
-const RATE_KEYS = ['sample_rate', 'sr', 'sampling_rate', 'samplerate'];
-
-export function inputFileKind(path: string): InputFileKind | undefined {
-  return INPUT_FILE_EXTENSIONS[extname(path).toLowerCase()];
-}
-
-function inputType(input: ValueSummary): OrtType | undefined {
-  return input.kind === 'tensor' && input.elemType !== undefined ? ortTypeOf(input.elemType) : undefined;
-}
-
-const isFloat = (t: OrtType | undefined) => t === 'float32' || t === 'float64' || t === 'float16';
-const isFree = (d: unknown) => !(typeof d === 'number' && d >= 0);
-
-/** Whether an input can take a file of `kind` (used to pick an unnamed file's input and to offer choices). */
-export function inputAccepts(input: ValueSummary, kind: InputFileKind): boolean {
-  const type = inputType(input);
-  if (type === undefined || type === 'string') return false;
-  const shape = input.shape;
-  if (kind === 'json' || kind === 'npy') return true;
-  if (!shape) return kind === 'csv' || kind === 'audio';
-  if (kind === 'image') {
-    const layout = imageLayoutOf(shape);
-    return (layout === 'nchw' || layout === 'nhwc') && type !== 'bool';
-  }
-  const last = shape[shape.length - 1];
-  const leadOk = shape.slice(0, -1).every((d) => d === 1 || isFree(d));
-  if (kind === 'audio') return isFloat(type) && shape.length >= 1 && shape.length <= 3 && leadOk && (isFree(last) || Number(last) > 1);
-  return shape.length >= 1 && shape.length <= 2 && leadOk && type !== 'bool';
-}
-
-/** The sample rate audio inputs get, and why. */
-export function sampleRateFor(
-  summary: Summary,
-  options: Pick<FileInputOptions, 'rate' | 'scalars'> = {},
-): { rate: number; source: string } {
-  if (options.rate !== undefined) return { rate: options.rate, source: 'given' };
-  for (const key of RATE_KEYS) {
-    const hit = summary.metadataProps?.find((p) => p.key.toLowerCase() === key);
-    const n = hit ? Number(hit.value.trim()) : Number.NaN;
-    if (Number.isFinite(n) && n > 0) return { rate: n, source: `metadata ${hit!.key}` };
-  }
-  for (const input of summary.inputs) {
-    const given = options.scalars?.[input.name];
-    if (RATE_KEYS.includes(input.name.toLowerCase()) && given !== undefined && given > 0)
-      return { rate: given, source: `--scalar ${input.name}` };
-  }
-  return { rate: DEFAULT_SAMPLE_RATE, source: 'default' };
-}
 
 function toType(values: Float32Array, type: OrtType, what: string): TensorData {
   if (type === 'float32') return values;

@@ -1,17 +1,27 @@
 import * as vscode from 'vscode';
+import { mkdtemp } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TryModelResult } from '../../core/ort/tryModel';
-import { formatTryResult } from '../../core/ort/formatTryResult';
 import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
 import type { Logger } from '../../core/logger';
 import type { ModelSummary } from '../../core/onnx';
 import { askInputValues, inputValueArgs, type AskedInputValues } from './measure/askInputValues';
 import { mlwFailure } from './measure/measureShapesCommand';
+import { pickTryInputs, type PickedInputs } from './try/pickTryInputs';
+import { showTryResult } from './try/showTryResult';
 
 export interface TryModelOptions {
-  /** .json or .npy files with input values; random inputs when empty. */
+  /** Input files as mlw try --input takes them ([NAME=]FILE: .png/.jpg/.wav/.csv/.json/.npy); random inputs when empty. */
   inputs?: string[];
+  /** Image preset, channel order, audio rate and CSV row for those files. */
+  preset?: string;
+  order?: 'rgb' | 'bgr';
+  rate?: number;
+  row?: number;
+  /** A folder to write the outputs into (.npy, and .png for image-like ones). */
+  saveOutputs?: string;
   batch?: number;
   /** Free dims and scalar inputs; asked when Try runs from the UI. */
   dims?: Record<string, number>;
@@ -23,41 +33,41 @@ export interface TryModelDeps {
   summary: () => Promise<ModelSummary>;
 }
 
-async function pickInputs(model: vscode.Uri): Promise<string[] | undefined> {
-  const choice = await vscode.window.showQuickPick(
-    [
-      { label: '$(symbol-numeric) Random inputs', id: 'random' },
-      { label: '$(file) Values from .json or .npy files…', id: 'files' },
-    ],
-    { title: `Try ${path.basename(model.fsPath)}: inputs` },
-  );
-  if (!choice) return undefined;
-  if (choice.id === 'random') return [];
-  const files = await vscode.window.showOpenDialog({
-    canSelectMany: true,
-    defaultUri: vscode.Uri.joinPath(model, '..'),
-    filters: { 'Input values': ['json', 'npy'] },
-  });
-  return files?.map((f) => f.fsPath);
-}
-
-/** "ML: Try Model": one inference on random or given inputs, outputs shown with shapes, values and top-k. */
+/**
+ * "ML: Try Model": one inference on an image, a WAV file, a CSV row, .json/.npy values or random inputs (asked per
+ * input), outputs shown with shapes, values, top-k with labels, and image-like outputs as images.
+ */
 export async function tryModelCommand(
   extensionUri: vscode.Uri,
   model: vscode.Uri,
   options?: TryModelOptions,
   deps?: TryModelDeps,
 ): Promise<TryModelResult | undefined> {
-  const inputs = options?.inputs ?? (options ? [] : await pickInputs(model));
-  if (inputs === undefined) return undefined;
   const name = path.basename(model.fsPath);
-  // From the UI, every free dim and scalar input is asked (prefilled); files given fix their own inputs' shapes.
+  let picked: PickedInputs | undefined;
   let values: Partial<AskedInputValues> | undefined = options;
-  if (!options && deps && inputs.length === 0) values = await askInputValues(await deps.summary(), `Try ${name}`);
+  let saveOutputs = options?.saveOutputs;
+  if (!options) {
+    const summary = deps ? await deps.summary() : undefined;
+    picked = summary ? await pickTryInputs(model, summary) : { inputs: [], random: [], flags: [] };
+    if (!picked) return undefined;
+    // Every free dim and scalar input of the random inputs is asked (prefilled); files fix their own inputs' shapes.
+    const random = new Set(picked.random);
+    if (summary && random.size)
+      values = await askInputValues({ ...summary, inputs: summary.inputs.filter((i) => random.has(i.name)) }, `Try ${name}`);
+    saveOutputs = await mkdtemp(path.join(os.tmpdir(), 'mlw-try-'));
+  }
+  const inputs = options?.inputs ?? picked?.inputs ?? [];
   const args = [
     'try',
     model.fsPath,
     ...inputs.flatMap((f) => ['--input', f]),
+    ...(picked?.flags ?? []),
+    ...(options?.preset ? ['--preset', options.preset] : []),
+    ...(options?.order ? ['--order', options.order] : []),
+    ...(options?.rate ? ['--rate', String(options.rate)] : []),
+    ...(options?.row ? ['--row', String(options.row)] : []),
+    ...(saveOutputs ? ['--save-outputs', saveOutputs] : []),
     ...(options?.batch ? ['--batch', String(options.batch)] : []),
     ...inputValueArgs(values),
     ...executionProviderArgs(),
@@ -77,9 +87,6 @@ export async function tryModelCommand(
     throw mlwFailure(e, `Running ${name}`, deps.log);
   }
   deps?.log.info(`Try ${model.fsPath} on ${result.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(', ')}`);
-  if (!options) {
-    const doc = await vscode.workspace.openTextDocument({ content: formatTryResult(result), language: 'plaintext' });
-    await vscode.window.showTextDocument(doc, { preview: true });
-  }
+  if (!options && saveOutputs) await showTryResult(result, saveOutputs);
   return result;
 }
