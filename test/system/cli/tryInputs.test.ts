@@ -6,13 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseNpy } from '../../../src/core/ort/parseNpy';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
+import { pythonFixtureDir } from '../../support/pythonFixtureDir';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
@@ -20,27 +20,12 @@ const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'python', 'try_models.py');
 const mlw = (...args: string[]) => spawnSync(process.execPath, [MLW, ...args], { encoding: 'utf8', timeout: 60_000 });
 
 let stack: boolean | undefined;
-let dir: string | undefined;
 
 function fixtures(t: import('node:test').TestContext): string | undefined {
   stack ??= existsSync(SYSTEM_PYTHON) && ['torch', 'onnx', 'numpy', 'PIL'].every(pythonHas);
   if (!needs(t, 'python3 with torch, onnx, numpy and PIL', stack, 'apt-get install python3-torch python3-onnx python3-pil'))
     return undefined;
-  if (dir) return dir;
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const target = path.join(tmpdir(), `mlw-try-models-${hash}`);
-  if (!existsSync(path.join(target, 'manifest.json'))) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
-    try {
-      rmSync(target, { recursive: true, force: true });
-      renameSync(tmp, target);
-    } catch {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  return (dir = target);
+  return pythonFixtureDir(SCRIPT, 'mlw-try-models', 180_000);
 }
 
 const npy = (file: string) => parseNpy(readFileSync(file), file);

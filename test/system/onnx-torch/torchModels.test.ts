@@ -7,15 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { summarizeModel, type ModelSummary } from '../../../src/core/onnx';
 import { createSession, QUIET_RUN_OPTIONS, readNpy, tryModel, type NpyArray } from '../../../src/core/ort';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
+import { pythonFixtureDir } from '../../support/pythonFixtureDir';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SCRIPT = path.join(REPO_ROOT, 'test', 'fixtures', 'python', 'export_torch_models.py');
@@ -51,37 +49,9 @@ const hasTorchStack = (): boolean =>
   (torchStack ??= existsSync(SYSTEM_PYTHON) && pythonHas('torch') && pythonHas('onnx') && pythonHas('numpy'));
 const HOW_TO = 'apt-get install python3-torch python3-onnx python3-numpy (or set MLW_TEST_PYTHON)';
 
-let fixtureDir: string | undefined;
-
 /** The export directory, made on first use; keyed by the script's hash, filled atomically (safe across processes). */
 function fixtures(): string {
-  if (fixtureDir) return fixtureDir;
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const dir = path.join(tmpdir(), `mlw-onnx-torch-${hash}`);
-  if (!existsSync(path.join(dir, 'manifest.json'))) {
-    const tmp = `${dir}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-      });
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
-      throw new Error(`export_torch_models.py failed: ${stderr.split('\n').slice(-15).join('\n')}`, { cause: e });
-    }
-    try {
-      rmSync(dir, { recursive: true, force: true }); // a leftover without manifest.json is incomplete
-      renameSync(tmp, dir);
-    } catch {
-      // Another process got there first: use its directory.
-      rmSync(tmp, { recursive: true, force: true });
-      assert.ok(existsSync(path.join(dir, 'manifest.json')), `no complete fixture directory at ${dir}`);
-    }
-  }
-  return (fixtureDir = dir);
+  return pythonFixtureDir(SCRIPT, 'mlw-onnx-torch');
 }
 
 function truthOf(name: string): { model: string; truth: Truth } {

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createSession, makeTensor, QUIET_RUN_OPTIONS, type Feeds } from '../../../src/core/ort';
 import { pythonHas, SYSTEM_PYTHON } from '../../support/requires';
+import { pythonFixtureDir } from '../../support/pythonFixtureDir';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
@@ -23,36 +23,9 @@ export const hasTorchStack = (): boolean =>
 let onnxOnly: boolean | undefined;
 export const hasPythonOnnx = (): boolean => (onnxOnly ??= existsSync(SYSTEM_PYTHON) && pythonHas('onnx'));
 
-let dir: string | undefined;
-
 /** The export directory, made on first use and filled atomically (safe across test processes). */
 export function torchFixtures(): string {
-  if (dir) return dir;
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const target = path.join(tmpdir(), `mlw-optimize-torch-${hash}`);
-  if (!existsSync(path.join(target, 'manifest.json'))) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    try {
-      execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-      });
-    } catch (e) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`optimize_models.py failed: ${(e as { stderr?: Buffer }).stderr?.toString().split('\n').slice(-15).join('\n')}`, {
-        cause: e,
-      });
-    }
-    try {
-      rmSync(target, { recursive: true, force: true });
-      renameSync(tmp, target);
-    } catch {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  return (dir = target);
+  return pythonFixtureDir(SCRIPT, 'mlw-optimize-torch');
 }
 
 export interface CliResult {

@@ -2,39 +2,22 @@
  * The files test/fixtures/python/try_inputs.py writes with Debian's python3 (numpy, PIL, torch), made once per
  * script version in the temp folder (filled atomically, safe across processes), and a reader of its truth .npy files.
  */
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
 import { parseNpy, type NpyArray } from '../../../src/core/ort/parseNpy';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
+import { pythonFixtureDir } from '../../support/pythonFixtureDir';
 
 const SCRIPT = path.resolve(__dirname, '../../../../test/fixtures/python/try_inputs.py');
 
 let stack: boolean | undefined;
-let dir: string | undefined;
 
 /** The fixture folder, or undefined (the test skipped) when python3 with numpy, PIL and torch is missing. */
 export function mediaFixtures(t: TestContext): string | undefined {
   stack ??= existsSync(SYSTEM_PYTHON) && pythonHas('numpy') && pythonHas('PIL') && pythonHas('torch');
   if (!needs(t, 'python3 with numpy, PIL and torch', stack, 'apt-get install python3-numpy python3-pil python3-torch')) return undefined;
-  if (dir) return dir;
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const target = path.join(tmpdir(), `mlw-try-inputs-${hash}`);
-  if (!existsSync(path.join(target, 'manifest.json'))) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    try {
-      rmSync(target, { recursive: true, force: true });
-      renameSync(tmp, target);
-    } catch {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  return (dir = target);
+  return pythonFixtureDir(SCRIPT, 'mlw-try-inputs');
 }
 
 export function npy(folder: string, name: string): NpyArray {

@@ -6,9 +6,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readModel } from '../../../src/core/onnx';
@@ -17,6 +16,7 @@ import { appendGraphOutputs } from '../../../src/core/ort/measure/appendGraphOut
 import { measureShapes, type MeasuredTensor } from '../../../src/core/ort/measure/measureShapes';
 import { tensorValueStats } from '../../../src/core/ort/measure/tensorValueStats';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
+import { pythonFixtureDir } from '../../support/pythonFixtureDir';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const SCRIPT = path.join(REPO_ROOT, 'test', 'fixtures', 'python', 'measure_shapes_models.py');
@@ -37,23 +37,8 @@ const hasStack = (t: TestContext): boolean =>
     'apt-get install python3-torch python3-onnx',
   );
 
-let dir: string | undefined;
 function fixtures(): string {
-  if (dir) return dir;
-  const hash = createHash('sha256').update(readFileSync(SCRIPT)).digest('hex').slice(0, 16);
-  const target = path.join(tmpdir(), `mlw-measure-shapes-${hash}`);
-  if (!existsSync(path.join(target, 'manifest.json'))) {
-    const tmp = `${target}.${process.pid}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    execFileSync(SYSTEM_PYTHON, [SCRIPT, tmp], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    try {
-      rmSync(target, { recursive: true, force: true });
-      renameSync(tmp, target);
-    } catch {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  }
-  return (dir = target);
+  return pythonFixtureDir(SCRIPT, 'mlw-measure-shapes');
 }
 
 const truth = (name: string): Truth =>
