@@ -26,64 +26,14 @@ import { Worker } from 'node:worker_threads';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { layoutGraph, layoutSteps } = require(join(ROOT, 'out/webview-ui/lib/graphLayout.js'));
+// The transformer-like chain the layout's unit tests also use.
+const { rng, transformerLikeGraph: syntheticGraph } = require(join(ROOT, 'out/test/support/syntheticGraphs.js'));
 
 const RUNS = Number(process.env.MLW_BENCH_RUNS ?? 5);
 const SIZES = (process.env.MLW_BENCH_SIZES ?? '5000,20000,100000').split(',').map(Number);
 const CORPUS = process.env.MLW_BENCH_CORPUS ?? '/usr/share/libonnx-testdata/data';
 const WORKER_BUNDLE = join(ROOT, 'dist/webview/inspectorLayout.worker.js');
 const GOAL_MS = 1500;
-
-/** Deterministic PRNG so every run lays out the same graphs. */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-/**
- * A transformer-ish DAG: a main chain of blocks with residual skips, branches that merge back (attention's
- * Q/K/V), a Constant/initializer-like source feeding some nodes, and a few long skip connections.
- */
-function syntheticGraph(n, seed = 1) {
-  const random = rng(seed);
-  const sources = [];
-  const targets = [];
-  const widths = new Float64Array(n);
-  const edge = (a, b) => {
-    sources.push(a);
-    targets.push(b);
-  };
-  let tail = 0;
-  let v = 1;
-  widths[0] = 80;
-  while (v < n) {
-    const kind = random();
-    if (kind < 0.15 && v + 5 < n) {
-      // fork of three branches joined again
-      const fork = tail;
-      const ends = [];
-      for (let b = 0; b < 3 && v < n - 1; b++) {
-        edge(fork, v);
-        ends.push(v++);
-      }
-      const join = v++;
-      for (const e of ends) edge(e, join);
-      tail = join;
-    } else if (kind < 0.3 && v + 1 < n) {
-      // a constant feeding the next op
-      const constant = v++;
-      const op = v++;
-      edge(tail, op);
-      edge(constant, op);
-      tail = op;
-    } else {
-      edge(tail, v);
-      if (v > 20 && random() < 0.1) edge(v - 1 - Math.floor(random() * 20), v); // residual
-      tail = v++;
-    }
-  }
-  for (let i = 0; i < n; i++) widths[i] = widths[i] || 56 + Math.floor(random() * 12) * 7;
-  return { nodeCount: n, sources: Int32Array.from(sources), targets: Int32Array.from(targets), widths };
-}
 
 /**
  * What a reader sees of a layout: how far the last node (the output) lands beside the first (the input),

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { InspectorDim, InspectorGraph, InspectorNode, InspectorTensor, InspectorValue } from '../../../src/shared/inspectorProtocol';
 import { layoutGraph, layoutSteps, nodeAt, type GraphLayout } from '../../../webview-ui/lib/graphLayout';
 import { buildDrawGraph, searchGraph } from '../../../webview-ui/lib/graphModel';
+import { transformerLikeGraph } from '../../support/syntheticGraphs';
 
 function assertNoOverlap(l: GraphLayout, hGap: number): void {
   for (let k = 0; k < l.layerCount; k++) {
@@ -321,58 +322,10 @@ function layerAtYTop(l: GraphLayout, y: number): number {
   return -1;
 }
 
-/** Deterministic PRNG so the synthetic graphs are the same every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-/**
- * A transformer-like chain (as bench/graph-layout.mjs builds it): blocks of three parallel branches joined
- * again (attention's Q/K/V), side inputs without inputs of their own (weights, constants), residual skips of
- * up to 20 nodes. No layer holds more than three boxes.
- */
-function transformerLike(n: number): { sources: number[]; targets: number[]; widths: Float64Array } {
-  const random = rng(1);
-  const sources: number[] = [];
-  const targets: number[] = [];
-  const edge = (a: number, b: number): void => {
-    sources.push(a);
-    targets.push(b);
-  };
-  let tail = 0;
-  let v = 1;
-  while (v < n) {
-    const kind = random();
-    if (kind < 0.15 && v + 5 < n) {
-      const ends: number[] = [];
-      for (let b = 0; b < 3; b++) {
-        edge(tail, v);
-        ends.push(v++);
-      }
-      const join = v++;
-      for (const end of ends) edge(end, join);
-      tail = join;
-    } else if (kind < 0.3 && v + 1 < n) {
-      const constant = v++;
-      const op = v++;
-      edge(tail, op);
-      edge(constant, op);
-      tail = op;
-    } else {
-      edge(tail, v);
-      if (v > 20 && random() < 0.1) edge(v - 1 - Math.floor(random() * 20), v);
-      tail = v++;
-    }
-  }
-  const widths = Float64Array.from({ length: n }, () => 56 + Math.floor(random() * 12) * 7);
-  return { sources, targets, widths };
-}
-
 describe('layoutGraph on large model-like graphs', () => {
   const n = 5000;
-  const g = transformerLike(n);
-  const l = layoutGraph({ nodeCount: n, ...g });
+  const g = transformerLikeGraph(n);
+  const l = layoutGraph(g);
 
   it('does not drift sideways: the output lands under the input, the drawing a few boxes wide', () => {
     let widest = 0;
