@@ -15,7 +15,7 @@ import { loadShapeConstants } from '../../../src/core/onnx/shapes/loadShapeConst
 import type { InferredTensor } from '../../../src/core/onnx/shapes/shapeTypes';
 import { CORPUS_DIR, hasCorpus, needs, pythonHas } from '../../support/requires';
 import { listCorpusModels } from './corpus';
-import { loadShapeTruth, type TruthDim } from './shapeTruth';
+import { judge, loadShapeTruth, showShape, type Verdict } from './shapeTruth';
 
 /**
  * The bar: the share of onnx-inferred tensors we must agree on. Measured with python3-onnx 1.12: 99.9 % of
@@ -24,32 +24,6 @@ import { loadShapeTruth, type TruthDim } from './shapeTruth';
  * leaving room for a newer python3-onnx whose propagation knows a few dims more.
  */
 const THRESHOLD = 0.995;
-
-type Verdict = 'agree' | 'less' | 'conflict';
-
-/** onnx names the dims it cannot tell `unk__0`, `unk__1`, ...: those are unknown dims, not symbols of the model. */
-const generated = (d: TruthDim): TruthDim => (typeof d === 'string' && /^unk__\d+$/.test(d) ? null : d);
-
-function judge(mine: InferredTensor | undefined, elem: number | null, shape: TruthDim[] | null): { verdict: Verdict; refined: boolean } {
-  if (mine === undefined) return { verdict: 'less', refined: false };
-  if (elem !== null && mine.elemType !== elem) return { verdict: mine.elemType === null ? 'less' : 'conflict', refined: false };
-  if (shape === null) return { verdict: 'agree', refined: mine.shape !== null };
-  if (mine.shape === null) return { verdict: 'less', refined: false };
-  if (mine.shape.length !== shape.length) return { verdict: 'conflict', refined: false };
-  let refined = false;
-  let less = false;
-  for (let i = 0; i < shape.length; i++) {
-    const want = generated(shape[i]);
-    const got = mine.shape[i];
-    if (want === null) refined ||= got !== null;
-    else if (got === null) less = true;
-    else if (got !== want) return { verdict: 'conflict', refined: false };
-  }
-  return { verdict: less ? 'less' : 'agree', refined };
-}
-
-const show = (elem: number | null, shape: TruthDim[] | null): string =>
-  `${elem ?? '?'}${shape === null ? '[?]' : `[${shape.map((d) => (d === null ? '?' : d)).join(',')}]`}`;
 
 describe('shape inference against python onnx over the corpus', () => {
   it('every output shape it infers matches the output tensors of the test data', async (t) => {
@@ -119,7 +93,7 @@ describe('shape inference against python onnx over the corpus', () => {
           const op = producer.get(name) ?? '?';
           byOp.set(op, (byOp.get(op) ?? 0) + 1);
           disagreements.push(
-            `${v.verdict} ${truth.path.replace(/\/model\.onnx$/, '')} ${name} (${op}): onnx ${show(elem, shape)}, ours ${mine ? show(mine.elemType, mine.shape) : 'none'}`,
+            `${v.verdict} ${truth.path.replace(/\/model\.onnx$/, '')} ${name} (${op}): onnx ${showShape(elem, shape)}, ours ${mine ? showShape(mine.elemType, mine.shape) : 'none'}`,
           );
         }
       }
