@@ -110,6 +110,28 @@ export async function editModelFile(
   edits: ModelEdits,
   options: EditModelOptions = {},
 ): Promise<EditResult> {
+  return writePlannedModel(
+    modelPath,
+    outPath,
+    (onnx) =>
+      planModelEdit(onnx, edits, async () => {
+        const result = await inferModelShapes(onnx, options.signal);
+        return new Map(result.tensors.map((t) => [t.name, { elemType: t.elemType, shape: t.shape }]));
+      }),
+    options,
+  );
+}
+
+/**
+ * Writes the model `plan` makes of the source (an edit's, or a rewrite's: see rewriteModelFile) to OUT, by way of
+ * a temporary file beside it; external data the result keeps is referenced or copied as described above.
+ */
+export async function writePlannedModel(
+  modelPath: string,
+  outPath: string,
+  planOf: (model: OnnxModel) => Promise<EditPlan>,
+  options: EditModelOptions = {},
+): Promise<EditResult> {
   const model = resolve(modelPath);
   const output = resolve(outPath);
   if (model === output || (await sameFile(model, output))) {
@@ -122,10 +144,7 @@ export async function editModelFile(
     const size = (await source.stat()).size;
     const bytes = fileSource(source, size);
     const { model: onnx } = await readModelFromSource(bytes, model, { signal: options.signal, syncReads: options.syncReads });
-    const plan = await planModelEdit(onnx, edits, async () => {
-      const result = await inferModelShapes(onnx, options.signal);
-      return new Map(result.tensors.map((t) => [t.name, { elemType: t.elemType, shape: t.shape }]));
-    });
+    const plan = await planOf(onnx);
 
     // External data: where it is, and whether OUT can point at it or needs its own copy.
     const locations = new Map<string, string>();

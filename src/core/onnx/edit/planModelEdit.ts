@@ -5,11 +5,12 @@
  * ModelEditError naming the flag; nothing here touches the file.
  */
 import type { Dim } from '../shapes/shapeTypes';
-import type { OnnxModel, OnnxType, StringEntry, ValueInfo } from '../onnxModel';
+import type { OnnxModel, OnnxType, OperatorSetId, StringEntry, ValueInfo } from '../onnxModel';
 import { tensorByteSize } from '../tensorRef';
 import { checkOpsetChange } from './checkOpsetChange';
 import { allTensorNames, definedNames, outerReferences } from './graphNames';
 import { ModelEditError, type ModelEdits, type Rename } from './modelEdits';
+import type { NewNode, NewTensor } from './newNodes';
 import { parseExtractSpec } from './parseExtractSpec';
 
 /** Where a graph input or output of the edited model comes from. */
@@ -38,6 +39,21 @@ export interface EditPlan {
   /** What the edit does, one line each, for the user. */
   changes: string[];
   droppedInitializers: { count: number; bytes: number };
+  /** What a rewrite (rewriteModelFile) adds to the main graph. */
+  rewrite?: GraphRewritePlan;
+}
+
+/** New nodes, initializers and opsets of a rewrite, and the tensor names its new nodes step in between. */
+export interface GraphRewritePlan {
+  /** Nodes written before source node i of the main graph; key `nodes.length` writes them after the last. */
+  insertBefore: ReadonlyMap<number, readonly NewNode[]>;
+  /** Renames of tensors where nodes read them (also in subgraphs), not where they are produced or declared. */
+  inputRenames: ReadonlyMap<string, string>;
+  /** Renames of main-graph node outputs, where they are produced only. */
+  outputRenames: ReadonlyMap<string, string>;
+  addInitializers: readonly NewTensor[];
+  /** Opset imports the new nodes need: added, or raised to this version. */
+  opsets: readonly OperatorSetId[];
 }
 
 /** What the planner needs to know about tensors the file gives no type for. */

@@ -9,6 +9,7 @@ import { ProtobufWriter } from '../../protobuf/protobufWriter';
 import type { EditPlan, IoEntry } from './planModelEdit';
 import { nodeTouches, scopedRenames } from './graphNames';
 import type { FieldScanner, FieldSlice } from './scanFields';
+import { nodePiece, tensorPiece } from './newNodes';
 import { bytesPiece, copyPiece, messagePiece, type Piece } from './splicePieces';
 
 const ModelField = { irVersion: 1, modelVersion: 5, docString: 6, graph: 7, opsetImport: 8, metadataProps: 14 } as const;
@@ -58,6 +59,7 @@ export class ModelSplicer {
     if (fields.filter((f) => f.field === ModelField.graph).length > 1) throw new Error('the model has more than one graph field');
     const out: Piece[] = [];
     let opsetIndex = 0;
+    const opsetsToAdd = new Map((plan.rewrite?.opsets ?? []).map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, o.version]));
     let wroteVersion = false;
     let wroteDoc = false;
     let wroteMeta = false;
@@ -82,8 +84,17 @@ export class ModelSplicer {
         case ModelField.opsetImport: {
           const entry = model.opsetImports[opsetIndex++];
           const isDefault = entry !== undefined && (entry.domain === '' || entry.domain === 'ai.onnx');
-          if (plan.opset !== undefined && isDefault) {
-            out.push(encoded((w) => w.message(8, (o) => o.string(1, entry.domain).varint(2, plan.opset as number))));
+          const domainKey = isDefault ? '' : (entry?.domain ?? '');
+          const wanted = opsetsToAdd.get(domainKey);
+          opsetsToAdd.delete(domainKey);
+          const version =
+            isDefault && plan.opset !== undefined
+              ? plan.opset
+              : wanted !== undefined && entry !== undefined && wanted > Number(entry.version)
+                ? wanted
+                : undefined;
+          if (version !== undefined && entry !== undefined) {
+            out.push(encoded((w) => w.message(8, (o) => o.string(1, entry.domain).varint(2, version))));
           } else out.push(wholeField(f));
           break;
         }
@@ -99,6 +110,7 @@ export class ModelSplicer {
     if (plan.modelVersion !== undefined && !wroteVersion) out.push(encoded((w) => w.varint(5, plan.modelVersion as number)));
     if (plan.docString !== undefined && !wroteDoc) out.push(encoded((w) => w.string(6, plan.docString as string)));
     if (plan.metadata !== undefined && !wroteMeta) out.push(this.metadata());
+    for (const [domain, version] of opsetsToAdd) out.push(encoded((w) => w.message(8, (o) => o.string(1, domain).varint(2, version))));
     return out;
   }
 
@@ -141,12 +153,17 @@ export class ModelSplicer {
     };
     let wroteInputs = false;
     let wroteOutputs = false;
+    const rewrite = plan?.rewrite;
+    const insert = (i: number): void => {
+      for (const n of rewrite?.insertBefore.get(i) ?? []) out.push(nodePiece(n));
+    };
     for (const f of fields) {
       const i = index.get(f) ?? -1;
       switch (f.field) {
         case GraphField.node: {
+          insert(i);
           if (plan !== undefined && !plan.keepNodes[i]) break;
-          out.push(await this.node(f, graph.nodes[i], renames, plan?.nodeRenames.get(i)));
+          out.push(await this.node(f, graph.nodes[i], renames, plan?.nodeRenames.get(i), rewrite));
           break;
         }
         case GraphField.initializer:
@@ -186,6 +203,10 @@ export class ModelSplicer {
     }
     if (plan !== undefined && !wroteInputs) await emitIo(GraphField.input, plan.inputs);
     if (plan !== undefined && !wroteOutputs) await emitIo(GraphField.output, plan.outputs);
+    if (rewrite !== undefined) {
+      insert(graph.nodes.length);
+      for (const t of rewrite.addInitializers) out.push(tensorPiece(GraphField.initializer, t));
+    }
     return out;
   }
 
@@ -265,8 +286,21 @@ export class ModelSplicer {
     return parts;
   }
 
-  private async node(f: FieldSlice, node: OnnxNode, renames: ReadonlyMap<string, string>, newName: string | undefined): Promise<Piece> {
-    if (newName === undefined && !nodeTouches(node, renames)) return wholeField(f);
+  private async node(
+    f: FieldSlice,
+    node: OnnxNode,
+    tensorRenames: ReadonlyMap<string, string>,
+    newName: string | undefined,
+    rewrite?: EditPlan['rewrite'],
+  ): Promise<Piece> {
+    // A rewrite's input renames apply where tensors are read, in the node and in its subgraphs; its output renames
+    // where the node writes them.
+    const renames =
+      rewrite === undefined || rewrite.inputRenames.size === 0 ? tensorRenames : new Map([...tensorRenames, ...rewrite.inputRenames]);
+    const outputRenames =
+      rewrite === undefined || rewrite.outputRenames.size === 0 ? tensorRenames : new Map([...tensorRenames, ...rewrite.outputRenames]);
+    const touched = nodeTouches(node, renames) || node.outputs.some((o) => outputRenames.has(o));
+    if (newName === undefined && !touched) return wholeField(f);
     const parts: Piece[] = [];
     let inputIndex = 0;
     let outputIndex = 0;
@@ -275,7 +309,7 @@ export class ModelSplicer {
     for (const g of await this.scanner.scan(f.offset, f.end)) {
       if (g.field === 1 || g.field === 2) {
         const name = g.field === 1 ? node.inputs[inputIndex++] : node.outputs[outputIndex++];
-        const to = renames.get(name);
+        const to = (g.field === 1 ? renames : outputRenames).get(name);
         parts.push(to === undefined ? wholeField(g) : encoded((w) => w.string(g.field, to)));
       } else if (g.field === 3 && newName !== undefined) {
         if (!named) parts.push(encoded((w) => w.string(3, newName)));

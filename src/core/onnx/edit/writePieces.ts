@@ -64,7 +64,10 @@ export async function writePieces(
     const p = top.parts[top.i++];
     if (p.kind === 'copy') await copy(p.offset, p.length);
     else if (p.kind === 'bytes') await put(p.bytes);
-    else {
+    else if (p.kind === 'lazy') {
+      options.signal?.throwIfAborted();
+      await put(await p.produce());
+    } else {
       await put(header(p.field, p.size));
       stack.push({ parts: p.parts, i: 0 });
     }
