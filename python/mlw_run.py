@@ -61,6 +61,14 @@ the last second of metrics, and at most one torn line, which readers skip. The h
 raises because of its own files: if the run folder cannot be written it says so once on stderr
 and drops what it cannot write (log_artifact of a missing file does raise: that is a script bug).
 
+Sweep trials and pruning
+------------------------
+A trial of a Bayesian sweep with a pruner (`mlw sweep --method tpe --prune median`) reports the objective as
+it is logged; when the study decides the trial is behind, its driver writes `prune-requested` into the run
+folder. The next log_metric() call on the main thread (checked at most every 0.1 s) flushes and raises
+SystemExit(0), so `finally` blocks and `with` statements run; the run is recorded as "pruned" with
+everything it logged. should_prune() tells a script that wants to check for itself.
+
 Metrics from print(), without this module
 -----------------------------------------
 Scripts that do not import the helper can print lines of this exact form on stdout:
@@ -101,11 +109,14 @@ __all__ = [
     "run_dir",
     "run_id",
     "start_run",
+    "should_prune",
 ]
 
 _FLUSH_LINES = 8192
 _FLUSH_SECONDS = 0.25  # buffered points reach the file (and a live chart) within this, plus a write
 _HEARTBEAT_SECONDS = 15.0
+_PRUNE_FILE = "prune-requested"
+_PRUNE_CHECK_SECONDS = 0.1
 _SPECIAL = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 _time = time.time
 
@@ -198,6 +209,9 @@ class _Run(object):
         self.thread = None
         self.meta = None
         self.artifacts = []
+        # A sweep trial: the study's Optuna driver writes this file when the trial should stop (see should_prune()).
+        self.prune_file = None if standalone else os.path.join(directory, _PRUNE_FILE)
+        self.prune_next = 0.0
         self.logged_params = {}
         self.logged_tags = {}
         self.scoped = False  # made by start_run(): ended when its block ends
@@ -524,6 +538,29 @@ def log_metric(key, value, step=None):
         r.track(key, v, step)
     if len(buf) >= _FLUSH_LINES:  # time-based flushes come from the background thread
         r.flush()
+    if t >= r.prune_next and r.prune_file is not None:
+        r.prune_next = t + _PRUNE_CHECK_SECONDS
+        if os.path.exists(r.prune_file) and threading.current_thread() is threading.main_thread():
+            _end_pruned(r)
+
+
+def _end_pruned(r):
+    """The sweep pruned this trial: keep what was logged and end the process (the launcher records it as pruned)."""
+    r.prune_file = None  # once: a script that catches SystemExit goes on, and the launcher stops it later
+    try:
+        r.flush()
+    except OSError:
+        pass
+    sys.stderr.write("mlw_run: the sweep pruned this trial (its objective fell behind earlier trials); ending the run\n")
+    sys.stderr.flush()
+    raise SystemExit(0)
+
+
+def should_prune():
+    """True when this run is a sweep trial its study has pruned. log_metric() already ends such a run (SystemExit) on
+    the main thread; a script that logs from another thread, or wants to save first, can check this itself."""
+    r = _run
+    return bool(r is not None and not r.standalone and os.path.exists(os.path.join(r.dir, _PRUNE_FILE)))
 
 
 def log_metrics(metrics, step=None):

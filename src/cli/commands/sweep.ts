@@ -15,27 +15,47 @@ import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
 import { logToFlag } from '../logToFlag';
+import { planStudy, runStudySweep, type StudyPlan } from '../studySweep';
+import { SpaceError } from '../../core/sweeps/searchSpace';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
+mlw sweep <script> --method tpe|random --space k=SPEC [--space ...] --trials N --objective METRIC:min|max [--prune median] [options]
 
 Runs a Python training script once per param set of a sweep, as tracked runs of one
 experiment under .mlw/runs/. Prints a table of the runs with their params and final metrics.
-Exit code 0 when every run finished, 1 otherwise (130 after Ctrl-C).
+Exit code 0 when every run finished (or was pruned), 1 otherwise (130 after Ctrl-C).
+
+With --method tpe (Bayesian, Optuna's TPE) or --method random and --space, an Optuna study
+suggests each trial from the results so far (needs Optuna: Debian python3-optuna). The study
+lives in .mlw/studies/<study>.db: running again with the same --study continues it up to
+--trials. The objective is the last value of METRIC the trial logged.
 
 Options:
   --grid k=v1,v2,...   a grid parameter (repeatable): every combination runs
   --random k=min:max[:log]
                        a random parameter (repeatable), sampled uniformly (in log space with :log)
   --count N            number of runs of a random sweep
-  --seed S             seed of a random sweep (default 0): same seed, same param sets
+  --seed S             seed of a random sweep or study sampler (default 0): same seed, same param sets
+  --method tpe|random  an Optuna study over --space (grid and random sweeps need no --method)
+  --space k=SPEC       a study parameter (repeatable): a:b float, a:b:log log-uniform, a:b:int
+                       integers, x,y,z one of the values
+  --trials N           the study's size (trials counted so far included)
+  --objective M:min|max
+                       the metric to minimise or maximise (its last logged value)
+  --prune median[:S[:W]]
+                       stop a trial whose objective falls behind the median of earlier trials at
+                       the same step (after S trials, default 5, and W warm-up steps, default 0);
+                       it ends "pruned" with its data kept
+  --study NAME         the study's name (default: the script's name)
   --parallel N         runs at once (default 1)
   --experiment NAME    experiment (default: sweep-<id>)
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
 ${LAUNCH_FLAGS_USAGE}
   --json               print the final runs as JSON on stdout (script output goes to stderr)
 
-Example:
-  mlw sweep train.py --grid lr=0.1,0.01 --grid epochs=3,5 --parallel 2`;
+Examples:
+  mlw sweep train.py --grid lr=0.1,0.01 --grid epochs=3,5 --parallel 2
+  mlw sweep train.py --method tpe --space lr=1e-5:1e-1:log --space layers=2,4,8 --trials 40 --parallel 4 --objective val_loss:min --prune median`;
 
 function positiveInt(text: string | undefined, option: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -46,7 +66,7 @@ function positiveInt(text: string | undefined, option: string, fallback: number)
 
 export const sweepCommand: CliCommand = {
   name: 'sweep',
-  summary: 'Run a grid or random hyper-parameter sweep of a training script',
+  summary: 'Run a grid, random or Bayesian (Optuna TPE) hyper-parameter sweep of a training script',
   usage,
   async run(args, ctx) {
     const { values, positionals } = parseArgs({
@@ -65,15 +85,65 @@ export const sweepCommand: CliCommand = {
         'snapshot-max-bytes': { type: 'string' },
         'system-metrics-interval': { type: 'string' },
         'log-to': { type: 'string' },
+        method: { type: 'string' },
+        space: { type: 'string', multiple: true },
+        trials: { type: 'string' },
+        objective: { type: 'string' },
+        prune: { type: 'string' },
+        study: { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
     if (!script) throw new UsageError('missing the script to run');
     const grid = values.grid ?? [];
     const random = values.random ?? [];
+    const method = values.method;
+    if (method !== undefined && !['grid', 'random', 'tpe'].includes(method))
+      throw new UsageError(`--method must be grid, random or tpe, not ${method}`);
+    const space = values.space ?? [];
+    const studyOnly = ['trials', 'objective', 'prune', 'study'] as const;
+    if (method === 'tpe' || space.length) {
+      if (method === 'grid' || method === undefined) throw new UsageError('--space is for --method tpe or --method random');
+      if (grid.length || random.length || values.count !== undefined)
+        throw new UsageError(`--method ${method} takes --space, not --grid, --random or --count`);
+      if (!space.length) throw new UsageError(`--method ${method} needs at least one --space name=SPEC`);
+    } else {
+      for (const k of studyOnly) if (values[k] !== undefined) throw new UsageError(`--${k} applies to --method tpe or random with --space`);
+      if (method === 'grid' && random.length) throw new UsageError('--method grid takes --grid');
+      if (method === 'random' && grid.length) throw new UsageError('--method random takes --random or --space');
+    }
+    const parallelism = positiveInt(values.parallel, '--parallel', 1);
+    if (space.length) {
+      let plan: StudyPlan;
+      try {
+        plan = planStudy({ ...values, method: method as 'tpe' | 'random', space, parallel: parallelism, script });
+      } catch (e) {
+        if (!(e instanceof SpaceError)) throw e;
+        ctx.err(`mlw sweep: ${e.message}`); // one line naming the token
+        return 2;
+      }
+      const cwd = ctx.workspace;
+      const interpreter = await resolveInterpreter(values.python, process.env, cwd);
+      return runStudySweep(
+        plan,
+        {
+          store: new RunStore(ctx.workspace, ctx.logger),
+          script,
+          args: extra,
+          interpreter,
+          cwd,
+          scalars: scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']),
+          snapshotMaxBytes: snapshotMaxBytesFlag(values['snapshot-max-bytes']),
+          systemMetricsInterval: systemMetricsIntervalFlag(values['system-metrics-interval']),
+          mirror: logToFlag(values['log-to']),
+        },
+        parallelism,
+        values.experiment,
+        ctx,
+      );
+    }
     if (grid.length && random.length) throw new UsageError('give --grid or --random, not both');
     if (!grid.length && !random.length) throw new UsageError('give at least one --grid or --random parameter');
-    const parallelism = positiveInt(values.parallel, '--parallel', 1);
     let spec: SweepSpec;
     try {
       if (grid.length) {

@@ -31,6 +31,7 @@ export const MLFLOW_STATUS_OF: Record<RunStatus, MlflowStatus> = {
   failed: 'FAILED',
   stopped: 'KILLED',
   interrupted: 'KILLED',
+  pruned: 'KILLED',
 };
 
 const RUN_STATUS_OF: Record<Exclude<MlflowStatus, 'RUNNING' | 'SCHEDULED'>, RunStatus> = {

@@ -24,6 +24,8 @@ export interface FinishInput {
   writer: MetricsWriter;
   outcome: ChildOutcome;
   stopRequested: boolean;
+  /** The study's driver asked the run to stop (PRUNE_FILE): it ends `pruned`, however it exited. */
+  pruned?: boolean;
   /** Last characters of output, kept in run.json when the run failed. */
   tail: string;
   cwd: string;
@@ -79,8 +81,9 @@ async function collectArtifacts(input: FinishInput, declared: Array<{ path: stri
   return out;
 }
 
-function statusOf(outcome: ChildOutcome, stopRequested: boolean): Run['status'] {
+function statusOf(outcome: ChildOutcome, stopRequested: boolean, pruned = false): Run['status'] {
   if (outcome.error) return 'failed';
+  if (pruned) return 'pruned';
   if (stopRequested) return 'stopped';
   return outcome.code === 0 ? 'finished' : 'failed';
 }
@@ -98,7 +101,7 @@ export async function finishRun(input: FinishInput): Promise<Run> {
   run.durationMs = run.endTime - (run.startTime ?? run.endTime);
   run.exitCode = outcome.code;
   run.signal = outcome.signal;
-  run.status = statusOf(outcome, input.stopRequested);
+  run.status = statusOf(outcome, input.stopRequested, input.pruned);
   if (outcome.error) run.error = outcome.error;
   else if (run.status === 'failed') run.error = outcome.signal ? `Killed by ${outcome.signal}` : `Exited with code ${outcome.code}`;
   if (run.status === 'failed' && input.tail) run.outputTail = input.tail;

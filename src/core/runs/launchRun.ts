@@ -30,7 +30,7 @@ import { finishRun, type ChildOutcome } from './finishRun';
 import { STOP_FILE } from './stopRunById';
 import type { RunStore } from './RunStore';
 import { snapshotFiles, type FileSnapshot, type ScanOptions } from './scanArtifacts';
-import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, RAW_STDERR, RAW_STDOUT, type Params, type Run } from './runTypes';
+import { METRICS_FILE, OUTPUT_FILE, PATCH_FILE, PRUNE_FILE, RAW_STDERR, RAW_STDOUT, type Params, type Run } from './runTypes';
 
 export interface LaunchOptions {
   store: RunStore;
@@ -330,12 +330,17 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
       () => true,
       () => false,
     );
+    const pruned = await fsp.stat(path.join(dir, PRUNE_FILE)).then(
+      () => true,
+      () => false,
+    );
     const final = await finishRun({
       store,
       run,
       writer,
       outcome: result,
       stopRequested: stopRequested || stoppedElsewhere,
+      pruned,
       tail: joinTails(tails),
       cwd,
       before,

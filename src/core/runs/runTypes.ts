@@ -12,6 +12,7 @@
  *   stdout.log     the child's stdout and stderr, interleaved as received
  *   git.patch      `git diff HEAD` at launch, when the tree was dirty
  *   heartbeat      touched by the process that owns a running run (see processLiveness.ts)
+ *   prune-requested  a sweep's Optuna driver wants this trial to stop (status pruned)
  *   artifacts/     files copied into the run (log_artifact(path, copy=True))
  *   snapshots/     readable names (hard links) of the run's artifact snapshots, made when one is opened
  *
@@ -20,9 +21,10 @@
  * `.mlw/runs/experiments.json` lists the experiments made before they have runs (see experiments.ts).
  */
 
-export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted';
+/** `pruned`: a sweep trial its study stopped early because its objective fell behind (see core/sweeps); its data is kept. */
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted' | 'pruned';
 
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted'];
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'stopped', 'interrupted', 'pruned'];
 
 /** A parameter value after flattening (nested keys joined with dots). */
 export type ParamValue = string | number | boolean | null;
@@ -144,6 +146,8 @@ export const RAW_STDERR = '.child-stderr';
 export const PATCH_FILE = 'git.patch';
 export const HEARTBEAT_FILE = 'heartbeat';
 export const ARTIFACTS_DIR = 'artifacts';
+/** Written into a running trial's folder by the study's Optuna driver when the trial should stop (the Python helper ends the run there). */
+export const PRUNE_FILE = 'prune-requested';
 
 /** One metric point as written to metrics.jsonl. */
 export interface MetricPoint {

@@ -38,6 +38,7 @@ const ICONS: Record<RunStatus, [string, string | undefined]> = {
   failed: ['error', 'testing.iconFailed'],
   stopped: ['debug-stop', undefined],
   interrupted: ['warning', 'list.warningForeground'],
+  pruned: ['debug-step-out', undefined],
 };
 
 /** Up to two metrics shown in a run's description: the last value of each. */
