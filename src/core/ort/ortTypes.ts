@@ -75,3 +75,9 @@ export function allocate(type: OrtType, count: number): TensorData {
       return new Array<string>(count).fill('');
   }
 }
+
+/** The ONNX element type code of an ORT tensor type. */
+export function codeOfOrtType(type: OrtType): number {
+  for (const [code, t] of Object.entries(BY_CODE)) if (t === type) return Number(code);
+  throw new Error(`no ONNX element type for ORT type ${type}`);
+}

@@ -5,7 +5,7 @@
  * computation gives; everything the rewrite does not touch stays byte for byte.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rewriteModelFile, tensorFromArray } from '../../../src/core/onnx/edit';
@@ -161,6 +161,38 @@ describe('rewriteModelFile', () => {
     assert.ok(before.equals(await readFile(source)), 'the source file is untouched');
   });
 
+  it('ownExternalData gives the output a data file named after it, streamed from the source data', async () => {
+    const ext = join(dir.path, 'ext.onnx');
+    await writeFile(join(dir.path, 'ext.weights'), Buffer.concat([Buffer.alloc(16, 7), f32(W)]));
+    await writeFile(
+      ext,
+      model({
+        graph: {
+          nodes: [
+            { opType: 'MatMul', name: 'mm', inputs: ['x', 'W'], outputs: ['h'] },
+            { opType: 'Add', name: 'add', inputs: ['h', 'B'], outputs: ['y'] },
+          ],
+          initializers: [
+            { name: 'W', dataType: FLOAT, dims: [3, 2], external: { location: 'ext.weights', offset: '16', length: '24' } },
+            { name: 'B', dataType: FLOAT, dims: [2], raw: f32(B) },
+          ],
+          inputs: [valueInfo('x', FLOAT, [2, 3])],
+          outputs: [valueInfo('y', FLOAT, [2, 2])],
+        },
+      }),
+    );
+    await mkdir(join(dir.path, 'variants'));
+    const out = join(dir.path, 'variants', 'ext.v1.onnx');
+    const result = await rewriteModelFile(ext, out, () => ({}), { ownExternalData: true });
+    assert.deepEqual(result.externalData, [{ location: 'ext.v1.onnx.data', action: 'copied', bytes: 24 }]);
+    assert.deepEqual((await readdir(join(dir.path, 'variants'))).sort(), ['ext.v1.onnx', 'ext.v1.onnx.data']);
+    assert.ok((await readFile(join(dir.path, 'variants', 'ext.v1.onnx.data'))).equals(Buffer.from(f32(W))));
+    const w = (await readModel(out)).graph.initializers.find((t) => t.name === 'W');
+    assert.deepEqual(w?.externalData, { location: 'ext.v1.onnx.data', offset: '0', length: '24' });
+    const x = [1, 0, 2, -1, 3, 0.5];
+    assert.deepEqual(await run(out, x), await run(source, x));
+  });
+
   it('a producer that fails leaves no file behind', async () => {
     const out = join(dir.path, 'broken.onnx');
     await assert.rejects(
@@ -170,7 +202,6 @@ describe('rewriteModelFile', () => {
       /bad: 4 bytes produced, 8 expected/,
     );
     await assert.rejects(readFile(out), /ENOENT/);
-    const { readdir } = await import('node:fs/promises');
     assert.deepEqual(
       (await readdir(dir.path)).filter((f) => f.includes('tmp')),
       [],

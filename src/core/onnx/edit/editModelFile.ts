@@ -6,18 +6,18 @@
  */
 import { constants } from 'node:fs';
 import { copyFile, mkdir, open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileSource } from '../byteSource';
 import { checkLocation, externalDataInfo, resolveExternalLocation } from '../externalData';
 import type { OnnxGraph, OnnxModel } from '../onnxModel';
 import { readModelFromSource } from '../readModel';
 import { inferModelShapes } from '../shapes/inferModelShapes';
-import type { TensorRef } from '../tensorRef';
+import { tensorByteSize, type TensorRef } from '../tensorRef';
 import { subgraphsOf } from './graphNames';
 import { ModelEditError, type ModelEdits } from './modelEdits';
 import { planModelEdit, type EditPlan } from './planModelEdit';
 import { FieldScanner } from './scanFields';
-import { ModelSplicer } from './spliceModel';
+import { ModelSplicer, type ExternalPlace } from './spliceModel';
 import { writePieces } from './writePieces';
 
 export interface ExternalDataAction {
@@ -40,6 +40,12 @@ export interface EditModelOptions {
   signal?: AbortSignal;
   /** Read the model's structure with blocking reads (the CLI): see WalkOptions.syncReads. */
   syncReads?: boolean;
+  /**
+   * Give OUT a data file of its own, `<OUT's file name>.data`, holding the external data it keeps (streamed from
+   * the source's data files), instead of pointing at or copying the source's: what an optimised variant needs,
+   * so that it travels as OUT plus files named after it.
+   */
+  ownExternalData?: boolean;
 }
 
 function keptExternalTensors(model: OnnxModel, plan: EditPlan): TensorRef[] {
@@ -139,6 +145,7 @@ export async function writePlannedModel(
   }
   const source = await open(model, 'r');
   let temp: string | undefined;
+  let dataTemp: string | undefined;
   const created: string[] = [];
   try {
     const size = (await source.stat()).size;
@@ -155,7 +162,8 @@ export async function writePlannedModel(
     const sameFolder = (await realpath(dirname(model))) === (await realpath(dirname(output)).catch(() => dirname(output)));
     const externalData: ExternalDataAction[] = [];
     const toCopy: { from: string; to: string }[] = [];
-    for (const [location, real] of locations) {
+    const own = options.ownExternalData === true ? await ownDataPlan(model, output, keptExternalTensors(onnx, plan), locations) : undefined;
+    for (const [location, real] of own === undefined ? locations : []) {
       const bytesOf = (await stat(real)).size;
       if (await sameFile(real, output)) throw new ModelEditError(`-o ${outPath} is the model's external data file ${location}`);
       if (sameFolder) {
@@ -179,7 +187,7 @@ export async function writePlannedModel(
     }
 
     const scanner = new FieldScanner(bytes);
-    const pieces = await new ModelSplicer(scanner, onnx, plan).modelPieces();
+    const pieces = await new ModelSplicer(scanner, onnx, plan, own?.places).modelPieces();
     await mkdir(dirname(output), { recursive: true });
     temp = join(dirname(output), `.${process.pid}-${Date.now()}.mlw-edit.tmp`);
     let out: FileHandle | undefined = await open(temp, 'wx');
@@ -190,11 +198,22 @@ export async function writePlannedModel(
       await out.close();
       out = undefined;
     }
+    if (own !== undefined && own.places.size > 0) {
+      await mkdir(dirname(output), { recursive: true });
+      dataTemp = join(dirname(output), `.${process.pid}-${Date.now()}.mlw-data.tmp`);
+      await writeOwnData(own, dataTemp, options.signal);
+      externalData.push({ location: own.location, action: 'copied', bytes: own.bytes });
+    }
     for (const { from, to } of toCopy) {
       options.signal?.throwIfAborted();
       await mkdir(dirname(to), { recursive: true });
       await copyFile(from, to, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
       created.push(to);
+    }
+    if (own !== undefined && dataTemp !== undefined) {
+      await rename(dataTemp, join(dirname(output), own.location));
+      created.push(join(dirname(output), own.location));
+      dataTemp = undefined;
     }
     await rename(temp, output);
     temp = undefined;
@@ -211,6 +230,65 @@ export async function writePlannedModel(
     throw error;
   } finally {
     if (temp !== undefined) await unlink(temp).catch(() => undefined);
+    if (dataTemp !== undefined) await unlink(dataTemp).catch(() => undefined);
     await source.close();
+  }
+}
+
+interface OwnData {
+  location: string;
+  places: Map<TensorRef, ExternalPlace>;
+  /** Source file and range of each place, in the order they are written. */
+  copies: { from: string; offset: number; length: number }[];
+  bytes: number;
+}
+
+/** Where each kept external tensor goes in OUT's own data file. */
+async function ownDataPlan(
+  model: string,
+  output: string,
+  tensors: readonly TensorRef[],
+  locations: ReadonlyMap<string, string>,
+): Promise<OwnData> {
+  const location = `${basename(output)}.data`;
+  const places = new Map<TensorRef, ExternalPlace>();
+  const copies: OwnData['copies'] = [];
+  let at = 0;
+  for (const t of tensors) {
+    const info = externalDataInfo(t);
+    const length = info.length ?? tensorByteSize(t);
+    if (!Number.isSafeInteger(length)) throw new ModelEditError(`tensor ${t.name}: its external data has no length`);
+    const from = locations.get(info.location) ?? (await resolveExternalLocation(model, info.location, t.offset));
+    places.set(t, { location, offset: at, length });
+    copies.push({ from, offset: info.offset, length });
+    at += length;
+  }
+  return { location, places, copies, bytes: at };
+}
+
+/** Streams the ranges of `own.copies` into `path`, 4 MiB at a time. */
+async function writeOwnData(own: OwnData, path: string, signal?: AbortSignal): Promise<void> {
+  const out = await open(path, 'wx');
+  const buf = new Uint8Array(4 * 1024 * 1024);
+  let written = 0;
+  try {
+    for (const c of own.copies) {
+      const src = await open(c.from, 'r');
+      try {
+        for (let done = 0; done < c.length;) {
+          signal?.throwIfAborted();
+          const n = Math.min(buf.length, c.length - done);
+          const { bytesRead } = await src.read(buf, 0, n, c.offset + done);
+          if (bytesRead <= 0) throw new ModelEditError(`external data file ${c.from} ends before offset ${c.offset + c.length}`);
+          await out.write(buf, 0, bytesRead, written);
+          written += bytesRead;
+          done += bytesRead;
+        }
+      } finally {
+        await src.close();
+      }
+    }
+  } finally {
+    await out.close();
   }
 }

@@ -9,7 +9,8 @@ import type { OnnxModel, OperatorSetId } from '../onnxModel';
 import { tensorByteSize } from '../tensorRef';
 import { writePlannedModel, type EditModelOptions, type EditResult } from './editModelFile';
 import type { NewNode, NewTensor } from './newNodes';
-import type { EditPlan } from './planModelEdit';
+import type { Dim } from '../shapes/shapeTypes';
+import type { EditPlan, IoEntry } from './planModelEdit';
 
 export interface GraphRewrite {
   /** Indices of main-graph nodes left out. */
@@ -27,6 +28,10 @@ export interface GraphRewrite {
   dropValueInfo?: ReadonlySet<string>;
   /** Opsets the new nodes need, e.g. `{ domain: 'com.microsoft', version: 1 }`. */
   opsets?: readonly OperatorSetId[];
+  /** The graph inputs kept, by name, in their order (default: all but removed initializers). */
+  inputs?: readonly string[];
+  /** The graph outputs, replacing the source's: a source output by name, or a new one with its type. */
+  outputs?: readonly (string | { name: string; elemType: number; shape: Dim[] | null })[];
   /** What it did, one line each. */
   changes?: string[];
 }
@@ -40,13 +45,27 @@ export function rewritePlan(model: OnnxModel, rewrite: GraphRewrite): EditPlan {
   const dropInfo = rewrite.dropValueInfo ?? new Set<string>();
   const removedNodes = rewrite.removeNodes ?? new Set<number>();
   const dropped = graph.initializers.filter((t) => removedInits.has(t.name));
+  const keptInputs = rewrite.inputs === undefined ? undefined : new Set(rewrite.inputs);
+  const outputEntry = (o: string | { name: string; elemType: number; shape: Dim[] | null }): IoEntry => {
+    if (typeof o !== 'string') return { name: o.name, from: 'inferred', elemType: o.elemType, shape: o.shape };
+    const index = graph.outputs.findIndex((v) => v.name === o);
+    if (index < 0) throw new Error(`rewrite: ${o} is not a graph output; give its type`);
+    return { name: o, from: 'output', index };
+  };
   return {
     keepNodes: graph.nodes.map((_, i) => !removedNodes.has(i)),
     keepInitializers: graph.initializers.map((t) => !removedInits.has(t.name)),
     keepSparseInitializers: graph.sparseInitializers.map(() => true),
     keepValueInfo: graph.valueInfo.map((v) => !dropInfo.has(v.name)),
-    inputs: graph.inputs.flatMap((v, index) => (removedInits.has(v.name) ? [] : [{ name: v.name, from: 'input' as const, index }])),
-    outputs: graph.outputs.map((v, index) => ({ name: v.name, from: 'output' as const, index })),
+    inputs: graph.inputs.flatMap((v, index) =>
+      removedInits.has(v.name) || (keptInputs !== undefined && !keptInputs.has(v.name))
+        ? []
+        : [{ name: v.name, from: 'input' as const, index }],
+    ),
+    outputs:
+      rewrite.outputs === undefined
+        ? graph.outputs.map((v, index) => ({ name: v.name, from: 'output' as const, index }))
+        : rewrite.outputs.map(outputEntry),
     tensorRenames: new Map(),
     nodeRenames: new Map(),
     dims: new Map(),

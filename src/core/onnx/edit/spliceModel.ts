@@ -5,6 +5,7 @@
  * length around its own pieces. So the written model differs from the source only where the edit says.
  */
 import type { OnnxAttribute, OnnxGraph, OnnxModel, OnnxNode, ValueInfo } from '../onnxModel';
+import type { TensorRef } from '../tensorRef';
 import { ProtobufWriter } from '../../protobuf/protobufWriter';
 import type { EditPlan, IoEntry } from './planModelEdit';
 import { nodeTouches, scopedRenames } from './graphNames';
@@ -45,12 +46,22 @@ function encodeValueInfo(w: ProtobufWriter, name: string, elemType: number, shap
   );
 }
 
+export interface ExternalPlace {
+  location: string;
+  offset: number;
+  length: number;
+}
+
 export class ModelSplicer {
   constructor(
     private readonly scanner: FieldScanner,
     private readonly model: OnnxModel,
     private readonly plan: EditPlan,
+    /** External tensors moved to a data file of the output's own: their new location, offset and length. */
+    private readonly relocate: ReadonlyMap<TensorRef, ExternalPlace> = new Map(),
   ) {}
+
+  private relocated = 0;
 
   /** The pieces of the whole edited ModelProto. */
   async modelPieces(): Promise<Piece[]> {
@@ -110,6 +121,8 @@ export class ModelSplicer {
     if (plan.modelVersion !== undefined && !wroteVersion) out.push(encoded((w) => w.varint(5, plan.modelVersion as number)));
     if (plan.docString !== undefined && !wroteDoc) out.push(encoded((w) => w.string(6, plan.docString as string)));
     if (plan.metadata !== undefined && !wroteMeta) out.push(this.metadata());
+    if (this.relocated !== this.relocate.size)
+      throw new Error('external data held in a node attribute cannot be moved to a data file of the output: only initializers can');
     for (const [domain, version] of opsetsToAdd) out.push(encoded((w) => w.message(8, (o) => o.string(1, domain).varint(2, version))));
     return out;
   }
@@ -168,7 +181,7 @@ export class ModelSplicer {
         }
         case GraphField.initializer:
           if (plan !== undefined && !plan.keepInitializers[i]) break;
-          out.push(await this.renamedTensor(f, graph.initializers[i].name, renames));
+          out.push(await this.renamedTensor(f, graph.initializers[i], renames));
           break;
         case GraphField.sparseInitializer: {
           if (plan !== undefined && !plan.keepSparseInitializers[i]) break;
@@ -274,15 +287,24 @@ export class ModelSplicer {
     );
   }
 
-  private async renamedTensor(f: FieldSlice, name: string, renames: ReadonlyMap<string, string>): Promise<Piece> {
-    const to = renames.get(name);
-    return to === undefined ? wholeField(f) : messagePiece(f.field, await this.tensorContent(f, to));
+  private async renamedTensor(f: FieldSlice, tensor: TensorRef, renames: ReadonlyMap<string, string>): Promise<Piece> {
+    const to = renames.get(tensor.name);
+    const place = this.relocate.get(tensor);
+    if (place !== undefined) this.relocated++;
+    return to === undefined && place === undefined ? wholeField(f) : messagePiece(f.field, await this.tensorContent(f, to, place));
   }
 
-  /** A TensorProto's content with a new name: everything else, the data above all, copied. */
-  private async tensorContent(f: FieldSlice, name: string): Promise<Piece[]> {
+  /** A TensorProto's content with a new name and/or external place: everything else, the data above all, copied. */
+  private async tensorContent(f: FieldSlice, name: string | undefined, place?: ExternalPlace): Promise<Piece[]> {
     const parts: Piece[] = [];
-    for (const g of await this.scanner.scan(f.offset, f.end)) parts.push(g.field === 8 ? encoded((w) => w.string(8, name)) : wholeField(g));
+    for (const g of await this.scanner.scan(f.offset, f.end)) {
+      if (g.field === 8 && name !== undefined) parts.push(encoded((w) => w.string(8, name)));
+      else if (g.field !== 13 || place === undefined) parts.push(wholeField(g));
+    }
+    if (place !== undefined) {
+      const entry = (key: string, value: string) => encoded((w) => w.message(13, (e) => e.string(1, key).string(2, value)));
+      parts.push(entry('location', place.location), entry('offset', String(place.offset)), entry('length', String(place.length)));
+    }
     return parts;
   }
 

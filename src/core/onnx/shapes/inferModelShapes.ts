@@ -4,7 +4,11 @@ import { inferShapes } from './inferShapes';
 import { loadShapeConstants } from './loadShapeConstants';
 import type { ShapeInferenceResult } from './shapeTypes';
 
-export async function inferModelShapes(model: OnnxModel, signal?: AbortSignal): Promise<ShapeInferenceResult> {
+export async function inferModelShapes(
+  model: OnnxModel,
+  signal?: AbortSignal,
+  options: { keepValues?: boolean } = {},
+): Promise<ShapeInferenceResult> {
   const constants = await loadShapeConstants(model, signal);
-  return inferShapes(model.graph, { opsetImports: model.opsetImports, constants });
+  return inferShapes(model.graph, { opsetImports: model.opsetImports, constants, keepValues: options.keepValues });
 }

@@ -24,12 +24,18 @@ interface Scope {
 interface Env {
   opsets: Map<string, number>;
   constants: ReadonlyMap<string, ConstantTensor>;
+  keepValues: boolean;
 }
 
 export function inferShapes(graph: OnnxGraph, options: InferShapesOptions = {}): ShapeInferenceResult {
   const opsets = new Map<string, number>();
   for (const o of options.opsetImports ?? []) opsets.set(o.domain === '' ? 'ai.onnx' : o.domain, o.version);
-  return inferGraph(graph, { opsets, constants: options.constants ?? new Map() }, undefined, undefined).result;
+  return inferGraph(
+    graph,
+    { opsets, constants: options.constants ?? new Map(), keepValues: options.keepValues ?? false },
+    undefined,
+    undefined,
+  ).result;
 }
 
 /** The element type of a sequence or optional of tensors. */
@@ -119,7 +125,9 @@ function inferGraph(
   const record = (name: string, type: TensorType, source: 'file' | 'inferred', value?: Dim[]): void => {
     scope.types.set(name, type);
     if (value !== undefined && value.length <= MAX_VALUES && (type.shape === null || type.shape.length <= 1)) scope.values.set(name, value);
-    result.tensors.push({ name, elemType: type.elemType, shape: type.shape, source });
+    const known = env.keepValues ? scope.values.get(name) : undefined;
+    const numbers = known?.every((d): d is number => typeof d === 'number') ? known : undefined;
+    result.tensors.push({ name, elemType: type.elemType, shape: type.shape, source, ...(numbers ? { value: numbers } : {}) });
   };
   const constantValue = (name: string): Dim[] | undefined => {
     const c = env.constants.get(name);

@@ -19,6 +19,8 @@ export interface InferredTensor extends TensorType {
   name: string;
   /** `file`: the model states it (graph inputs, initializers, value_info, typed outputs); `inferred`: worked out here. */
   source: 'file' | 'inferred';
+  /** The tensor's values when inference knows them (a Shape's output and what is computed from it); with `keepValues`. */
+  value?: number[];
 }
 
 /** A node whose rule found its inputs inconsistent (e.g. shapes that do not broadcast); its outputs stay unknown. */
@@ -55,4 +57,6 @@ export interface InferShapesOptions {
   opsetImports?: readonly { domain: string; version: number }[];
   /** Values of small constant tensors (initializers and Constant outputs) by tensor name: see loadShapeConstants. */
   constants?: ReadonlyMap<string, ConstantTensor>;
+  /** Report the values inference knows of small integer tensors (InferredTensor.value): what simplify folds. */
+  keepValues?: boolean;
 }
