@@ -13,6 +13,14 @@ export interface RecipeOptions {
   perChannel?: boolean;
   /** Block size of block-wise weight quantisation (int4/int8 weight-only recipes). */
   blockSize?: number;
+  /** Calibration inputs of static quantisation (int8-static): a folder of .npy/.npz files, or one such file. */
+  calibrate?: string;
+  /** The evaluation inputs (a .npy file or a folder of NAME.npy); int8-static calibrates on them without `calibrate`. */
+  eval?: string;
+  /** How int8-static turns the observed activation values into ranges. Default 'minmax'. */
+  calibration?: 'minmax' | 'percentile';
+  /** With calibration 'percentile': the percentile kept, in (50, 100]. Default 99.99. */
+  percentile?: number;
 }
 
 export interface OptimizationRecipe {
