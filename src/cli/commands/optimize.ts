@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { appendLineage, lineageFile } from '../../core/deploy/lineage';
 import { formatBytes } from '../../core/format/formatBytes';
 import {
   BUILT_RECIPES,
@@ -12,8 +13,39 @@ import {
   type ModelFigures,
   type OptimizationReport,
 } from '../../core/optimize';
-import { UsageError, type CliCommand } from '../cliCommand';
+import { sha256File } from '../../core/sha256File';
+import { UsageError, type CliContext, type CliCommand } from '../cliCommand';
 import { parseDims } from './bench';
+
+/**
+ * Each kept variant inside the workspace, with its parent's sha256 and recipe, in the workspace's lineage (a variant
+ * written elsewhere is not this workspace's to record); a failure is a warning only. True when any was recorded.
+ */
+async function recordVariants(report: OptimizationReport, ctx: CliContext): Promise<boolean> {
+  const inside = report.variants.filter(
+    (v) => !relative(ctx.workspace, v.path).startsWith('..') && !isAbsolute(relative(ctx.workspace, v.path)),
+  );
+  if (inside.length === 0) return false;
+  try {
+    for (const v of inside) {
+      await appendLineage(ctx.workspace, {
+        at: new Date().toISOString(),
+        kind: 'variant',
+        modelPath: v.path,
+        modelHash: (await sha256File(v.path)).sha256,
+        parentPath: v.parentPath,
+        parentHash: v.parentSha256,
+        recipe: v.recipe,
+        verdict: v.verdict,
+        fileSize: v.fileSize,
+      });
+    }
+    return true;
+  } catch (e) {
+    ctx.logger.warn(`lineage not recorded: ${(e as Error).message}`);
+    return false;
+  }
+}
 
 function integer(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -87,6 +119,8 @@ onnxruntime-node and run on the evaluation inputs; its metadata props record its
 measured in one run: file size, weights by dtype, nodes, operators added and removed, session creation,
 latency p50/p99 and throughput benchmarked interleaved (A, B, A, B …), peak RSS (each model in a process of
 its own), output agreement with the original (max abs/rel error, cosine, top-1), and a one-line verdict.
+A variant written inside the workspace is recorded in its lineage (.mlw/lineage.jsonl): its sha256, its
+parent's, the recipe and the verdict.
 
 Recipes:
 ${BUILT_RECIPES.map((r) => `  ${r.name.padEnd(14)} ${r.description}`).join('\n')}
@@ -150,7 +184,9 @@ does not load or run (nothing is left behind); 2 for bad options; 130 when inter
         onProgress: progress ? (_phase, message) => process.stderr.write(`\r\x1b[K${message}`) : undefined,
       });
       if (progress) process.stderr.write('\r\x1b[K');
+      const recorded = await recordVariants(report, ctx);
       ctx.out(ctx.json ? JSON.stringify(report, null, 2) : formatOptimizationReport(report));
+      if (!ctx.json && recorded) ctx.out(`Lineage: variant → parent sha256 and recipe recorded in ${lineageFile(ctx.workspace)}`);
       return 0;
     } catch (e) {
       if (progress) process.stderr.write('\r\x1b[K');

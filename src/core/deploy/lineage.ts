@@ -1,7 +1,7 @@
 /**
- * Lineage of deployed models: model hash -> run id -> image (id, digest) -> container / registry reference /
- * Kubernetes manifest. Append-only JSON lines at <workspace>/.mlw/lineage.jsonl; a crash loses at most a torn
- * last line, which readers skip.
+ * Lineage of deployed models: parent model (for an optimised variant) -> model hash -> run id -> image
+ * (id, digest) -> container / registry reference / Kubernetes manifest. Append-only JSON lines at
+ * <workspace>/.mlw/lineage.jsonl; a crash loses at most a torn last line, which readers skip.
  */
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 export interface LineageRecord {
   /** ISO time */
   at: string;
-  kind: 'image' | 'container' | 'push' | 'kubernetes';
+  kind: 'image' | 'container' | 'push' | 'kubernetes' | 'variant';
   modelPath: string;
   modelHash: string;
   runId?: string;
@@ -22,9 +22,16 @@ export interface LineageRecord {
   containerId?: string;
   endpoint?: string;
   manifest?: string;
+  /** variant: the model it was optimised from (modelPath/modelHash are the variant's) and how */
+  parentPath?: string;
+  parentHash?: string;
+  recipe?: string;
+  /** variant: the report's one-line verdict and the variant's file size then */
+  verdict?: string;
+  fileSize?: number;
 }
 
-const KINDS = new Set(['image', 'container', 'push', 'kubernetes']);
+const KINDS = new Set(['image', 'container', 'push', 'kubernetes', 'variant']);
 
 export function lineageFile(workspace: string): string {
   return path.join(workspace, '.mlw', 'lineage.jsonl');
@@ -96,4 +103,18 @@ export async function readLineage(workspace: string): Promise<LineageRecord[]> {
 /** The latest push record for an image reference (the pushed tag or the digest reference), to carry its model facts on. */
 export function findPush(records: readonly LineageRecord[], reference: string): LineageRecord | undefined {
   return [...records].reverse().find((r) => r.kind === 'push' && (r.target === reference || r.reference === reference));
+}
+
+/** The variant record of a model hash (the latest), and its parent's, and so on up to the original. */
+export function variantChain(records: readonly LineageRecord[], modelHash: string | undefined): LineageRecord[] {
+  const chain: LineageRecord[] = [];
+  const seen = new Set<string>();
+  for (let hash = modelHash; hash && !seen.has(hash) && chain.length < 100;) {
+    seen.add(hash);
+    const r = [...records].reverse().find((x) => x.kind === 'variant' && x.modelHash === hash);
+    if (!r) break;
+    chain.push(r);
+    hash = r.parentHash;
+  }
+  return chain;
 }

@@ -15,6 +15,7 @@ import { formatValueType } from './formatValueType';
 import type { ModelSummaryCache } from './modelSummaryCache';
 import { executionProviderArgs } from '../../vscode/executionProviderArgs';
 import { runMlwJson } from '../../vscode/runMlw';
+import { counterpartOf, pickModelVariant } from '../../vscode/modelVariants';
 import { tryModelCommand } from './tryModelCommand';
 import { askInputValues } from './measure/askInputValues';
 import { measureShapesCommand, mlwFailure } from './measure/measureShapesCommand';
@@ -146,8 +147,9 @@ const LAST_BENCHMARK_KEY = 'mlWorkbench.lastBenchmark';
 /** The commands on ONNX models: open, copy signature, reveal, compare, benchmark. */
 export function modelCommands({ context, log, summaries }: ModelCommandDeps): CommandTable {
   const benchmark = async (arg?: unknown, opts?: unknown): Promise<BenchmarkResult> => {
-    const uri = await targetModel(arg, 'Benchmark Model');
+    let uri = await targetModel(arg, 'Benchmark Model');
     if (!isOnnx(uri)) throw new UserError(`Only ONNX models can be benchmarked: ${uri.fsPath}`);
+    if (!isBenchmarkOptions(opts)) uri = await pickModelVariant(uri, 'Benchmark');
     const name = path.basename(uri.fsPath);
     let options: BenchmarkCommandOptions;
     if (isBenchmarkOptions(opts)) options = opts;
@@ -245,10 +247,12 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
         const a = await targetModel(arg, 'Compare Model');
         let b = other instanceof vscode.Uri ? other : undefined;
         if (!b) {
+          // A variant and its parent are what one compares: the dialog starts on the counterpart when there is one.
+          const counterpart = await counterpartOf(a).catch(() => undefined);
           const picked = await vscode.window.showOpenDialog({
             canSelectMany: false,
             filters: ONNX_FILTER,
-            defaultUri: vscode.Uri.joinPath(a, '..'),
+            defaultUri: counterpart ?? vscode.Uri.joinPath(a, '..'),
             openLabel: 'Compare',
             title: `Compare ${path.basename(a.fsPath)} With…`,
           });
@@ -305,8 +309,9 @@ export function modelCommands({ context, log, summaries }: ModelCommandDeps): Co
     [Command.tryModel]: {
       trust: 'Running models',
       run: async (arg?: unknown, opts?: unknown) => {
-        const uri = await targetModel(arg, 'Try Model');
-        return tryModelCommand(context.extensionUri, uri, typeof opts === 'object' && opts !== null ? opts : undefined, {
+        const given = typeof opts === 'object' && opts !== null ? opts : undefined;
+        const uri = given ? await targetModel(arg, 'Try Model') : await pickModelVariant(await targetModel(arg, 'Try Model'), 'Try');
+        return tryModelCommand(context.extensionUri, uri, given, {
           log,
           summary: () => summaries.get(uri),
         });

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ContainerInfo } from '../../../core/docker/dockerEngine';
-import type { LineageRecord } from '../../../core/deploy/lineage';
+import { variantChain, type LineageRecord } from '../../../core/deploy/lineage';
 
 /** Labels the core puts on every container and image it creates. */
 export const LABEL_MODEL = 'dev.mlworkbench.model';
@@ -65,14 +65,37 @@ export function lineageSteps(
   const model = c.labels[LABEL_MODEL] ?? mine[0]?.modelPath;
   const hash = c.labels[LABEL_MODEL_HASH] ?? mine[0]?.modelHash;
   const runId = c.labels[LABEL_RUN_ID] ?? mine.find((r) => r.runId)?.runId;
-  const steps = [
-    {
-      label: 'Model',
-      description: `${model ? path.basename(model) : '?'} · ${short(hash)}`,
-      tooltip: `${model ?? ''}\nsha256 ${hash ?? 'unknown'}`,
-      icon: 'symbol-structure',
-    },
-  ];
+  // An optimised variant: its original first, then each recipe applied on the way to the model.
+  const chain = variantChain(records, hash).reverse();
+  const steps = chain.flatMap((r, i) => [
+    ...(i === 0
+      ? [
+          {
+            label: 'Original',
+            description: `${path.basename(r.parentPath ?? '?')} · ${short(r.parentHash)}`,
+            tooltip: `${r.parentPath ?? ''}\nsha256 ${r.parentHash ?? 'unknown'}`,
+            icon: 'symbol-structure',
+          },
+        ]
+      : []),
+    ...(i < chain.length - 1
+      ? [
+          {
+            label: 'Variant',
+            description: `${path.basename(r.modelPath)} · ${r.recipe ?? '?'}`,
+            tooltip: `${r.modelPath}\nsha256 ${r.modelHash}\n${r.verdict ?? r.recipe ?? ''}`,
+            icon: 'layers',
+          },
+        ]
+      : []),
+  ]);
+  const last = chain[chain.length - 1];
+  steps.push({
+    label: 'Model',
+    description: `${model ? path.basename(model) : '?'} · ${short(hash)}${last?.recipe ? ` · ${last.recipe}` : ''}`,
+    tooltip: `${model ?? ''}\nsha256 ${hash ?? 'unknown'}${last ? `\n${last.verdict ?? `${last.recipe ?? ''} variant`}` : ''}`,
+    icon: last ? 'layers' : 'symbol-structure',
+  });
   if (runId) steps.push({ label: 'Run', description: runId, tooltip: `Experiment run ${runId}`, icon: 'beaker' });
   const image = [...mine].reverse().find((r) => r.kind === 'image' && (r.image === c.image || r.imageId === c.image));
   steps.push({

@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import type { ContainerizeResult } from '../../../core/docker/containerizeModel';
 import { UserError } from '../../../vscode/userError';
 import { pickModel } from '../serving/servingCommands';
+import { pickModelVariant } from '../../../vscode/modelVariants';
 import { baseImageSetting } from './dockerService';
 import { ReadonlyDocuments } from '../readonlyDocuments';
 import { recordLineage, runIdFromPath, withCancellableProgress, type DeployContext } from '../deployContext';
@@ -95,9 +96,10 @@ function buildFailure(e: Error, model: string): UserError {
 
 /** "ML: Containerize Model": review the Dockerfile, build the image, offer to run it. Resolves with the build result. */
 export async function containerizeModelCommand(ctx: DeployContext, arg: unknown): Promise<ContainerizeResult | undefined> {
-  const uri = await pickModel(arg, 'Containerize Model', 'ONNX model to build a serving image for');
-  if (!uri) return undefined;
-  if (uri.scheme !== 'file') throw new UserError(`Only models on the local file system can be containerized (${uri.toString()}).`);
+  const model = await pickModel(arg, 'Containerize Model', 'ONNX model to build a serving image for');
+  if (!model) return undefined;
+  if (model.scheme !== 'file') throw new UserError(`Only models on the local file system can be containerized (${model.toString()}).`);
+  const uri = await pickModelVariant(model, 'Containerize');
   const modelPath = uri.fsPath;
   const modelFile = path.basename(modelPath);
   const engine = await ctx.docker.engine(() => runCommand(Command.containerizeModel, uri));

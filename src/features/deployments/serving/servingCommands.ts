@@ -10,6 +10,7 @@ import { MonitorPanel, type MonitorTarget } from './monitorPanel';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { findWorkspaceFiles } from '../../../vscode/findWorkspaceFiles';
+import { pickModelVariant } from '../../../vscode/modelVariants';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -167,9 +168,10 @@ export function servingCommands(
   }
 
   async function serveModel(arg: unknown): Promise<string | undefined> {
-    const uri = await pickModel(arg);
-    if (!uri) return undefined;
-    if (uri.scheme !== 'file') throw new UserError(`Only models on the local file system can be served (${uri.toString()}).`);
+    const model = await pickModel(arg);
+    if (!model) return undefined;
+    if (model.scheme !== 'file') throw new UserError(`Only models on the local file system can be served (${model.toString()}).`);
+    const uri = await pickModelVariant(model, 'Serve');
     const existing = servers.runningFor(uri.fsPath);
     if (existing?.state === 'ready') {
       offerNextSteps(existing);

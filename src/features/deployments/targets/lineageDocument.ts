@@ -1,5 +1,5 @@
 import type { ContainerInfo } from '../../../core/docker/dockerEngine';
-import type { LineageRecord } from '../../../core/deploy/lineage';
+import { variantChain, type LineageRecord } from '../../../core/deploy/lineage';
 import { containerEndpoint, LABEL_MODEL, LABEL_MODEL_HASH, LABEL_RUN_ID, lineageOf } from '../containers/containerNodes';
 import { readAllLineage, type DeployContext } from '../deployContext';
 import { ReadonlyDocuments } from '../readonlyDocuments';
@@ -10,12 +10,17 @@ function cell(v: string | undefined): string {
 
 /** The lineage of a container as Markdown: model hash → run → image → containers, pushes, deployments. */
 export function lineageMarkdown(c: ContainerInfo, records: readonly LineageRecord[]): string {
-  const mine = lineageOf(c, records);
+  const mine = lineageOf(c, records).filter((r) => r.kind !== 'variant');
+  const chain = variantChain(records, c.labels[LABEL_MODEL_HASH] ?? mine[0]?.modelHash);
   const lines = [
     `# Lineage of ${c.name}`,
     '',
     `- **Model**: \`${c.labels[LABEL_MODEL] ?? mine[0]?.modelPath ?? 'unknown'}\``,
     `- **Model hash**: \`${c.labels[LABEL_MODEL_HASH] ?? mine[0]?.modelHash ?? 'unknown'}\``,
+    ...chain.map(
+      (r) =>
+        `- **Variant of**: \`${r.parentPath ?? 'unknown'}\` (sha256 \`${r.parentHash ?? 'unknown'}\`) by ${r.recipe ?? 'an unknown recipe'}${r.verdict ? ` — ${r.verdict}` : ''}`,
+    ),
     `- **Run**: ${c.labels[LABEL_RUN_ID] ? `\`${c.labels[LABEL_RUN_ID]}\`` : 'none recorded (the model is not in a run folder)'}`,
     `- **Image**: \`${c.image}\``,
     `- **Container**: \`${c.id.slice(0, 12)}\` — ${c.status}${containerEndpoint(c) ? ` — ${containerEndpoint(c)}` : ''}`,
@@ -33,7 +38,7 @@ export function lineageMarkdown(c: ContainerInfo, records: readonly LineageRecor
       );
     }
   }
-  lines.push('', '```json', JSON.stringify(mine, null, 2), '```', '');
+  lines.push('', '```json', JSON.stringify([...chain].reverse().concat(mine), null, 2), '```', '');
   return lines.join('\n');
 }
 

@@ -63,7 +63,10 @@ export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): Command
         if (!uri.fsPath.toLowerCase().endsWith('.onnx')) throw new UserError(`Only ONNX models can be optimized: ${uri.fsPath}`);
         const name = path.basename(uri.fsPath);
         const options: OptimizeCommandOptions = isOptimizeOptions(opts) ? opts : { recipes: await pickRecipes(name) };
+        // The variants' lineage goes to the model's workspace folder (.mlw/lineage.jsonl).
+        const workspace = (vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0])?.uri;
         const args = [
+          ...(workspace?.scheme === 'file' ? ['--workspace', workspace.fsPath] : []),
           'optimize',
           uri.fsPath,
           '--recipe',
