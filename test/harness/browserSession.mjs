@@ -90,3 +90,19 @@ export async function chooseFromContextMenu(page, row, item) {
   await page.keyboard.press('Enter');
   await entry.waitFor({ state: 'hidden', timeout: 10_000 });
 }
+
+/** Drags the side bar's edge `by` pixels to the right, so tree rows show their descriptions whole. */
+export async function widenSidebar(page, by = 260) {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar) return;
+  const edge = bar.x + bar.width;
+  for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+    const box = await sash.boundingBox().catch(() => null);
+    if (!box || Math.abs(box.x + box.width / 2 - edge) > 8) continue;
+    await page.mouse.move(box.x + box.width / 2, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x + by, box.y + 200, { steps: 5 });
+    await page.mouse.up();
+    return;
+  }
+}
