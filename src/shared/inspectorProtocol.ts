@@ -179,6 +179,9 @@ export function parseInspectorMessage(raw: unknown, context?: InspectorParseCont
   }
 }
 
+/** Most tensors an extraction names on either side. */
+const MAX_EXTRACT_NAMES = 1024;
+
 /** Longest metadata value and doc string accepted from the webview. */
 export const MAX_TEXT_LENGTH = 1 << 20;
 
@@ -205,6 +208,18 @@ function parseEditStep(raw: unknown): InspectorEditStep | undefined {
       return isString(raw.value, MAX_TEXT_LENGTH) ? { kind: 'setDocString', value: raw.value } : undefined;
     case 'setModelVersion':
       return typeof raw.value === 'number' && Number.isSafeInteger(raw.value) ? { kind: 'setModelVersion', value: raw.value } : undefined;
+    case 'renameNode':
+      return isName(raw.from) && isName(raw.to) ? { kind: 'renameNode', from: raw.from, to: raw.to } : undefined;
+    case 'addOutput':
+      if (!isName(raw.tensor) || (raw.name !== undefined && !isName(raw.name))) return undefined;
+      return { kind: 'addOutput', tensor: raw.tensor, ...(raw.name !== undefined ? { name: raw.name } : {}) };
+    case 'removeOutput':
+      return isName(raw.output) ? { kind: 'removeOutput', output: raw.output } : undefined;
+    case 'extract': {
+      const names = (v: unknown): v is string[] => Array.isArray(v) && v.length <= MAX_EXTRACT_NAMES && v.every(isName);
+      if (!names(raw.inputs) || !names(raw.outputs) || raw.outputs.length === 0) return undefined;
+      return { kind: 'extract', inputs: [...raw.inputs], outputs: [...raw.outputs] };
+    }
     default:
       return undefined;
   }

@@ -8,6 +8,7 @@ import { runInSlices } from './runInSlices';
 import { formatCount } from '../lib/format';
 import { LayoutRunner } from './layoutRunner';
 import { renderBoxPanel, showStats, showStatsError } from './nodePanel';
+import { restoreEditFocus, type EditContext } from './editControls';
 
 interface Level {
   graph: InspectorGraph;
@@ -55,6 +56,7 @@ export class GraphView {
   private shownAt: number | undefined;
   private nextRequest = 1;
   private readonly pending = new Map<number, HTMLElement>();
+  private edits: EditContext | undefined;
 
   /** `layoutWorkerUrl`: the layout worker bundle's URI; without it, layouts run on the page thread. */
   constructor(
@@ -129,6 +131,14 @@ export class GraphView {
     this.pending.clear();
     this.stack = [];
     this.push(graph, graph.name || 'main graph');
+  }
+
+  /** The document's pending edits: the selected node's panel shows them (focus kept on the control in use). */
+  setEdits(edits: EditContext | undefined): void {
+    this.edits = edits;
+    if (this.selectedBox < 0 || !this.stack.length) return;
+    this.select(this.selectedBox);
+    restoreEditFocus(this.panel);
   }
 
   /** The view is dropped: stop its layout and its worker. */
@@ -273,6 +283,7 @@ export class GraphView {
           this.postStats(id, graphId, tensor);
         },
         openSubgraph: (graph, label) => this.push(graph, label),
+        ...(this.stack.length === 1 && this.edits ? { edit: this.edits } : {}),
         goToTensor: (tensor) => {
           const p = level.draw.producer.get(tensor);
           if (p !== undefined) {

@@ -39,10 +39,12 @@ let edits: InspectorEdits | undefined;
 /** The summary with the document's pending edits, focus kept on the edit control in use. */
 function drawSummary(state: InspectorState): void {
   rememberEditFocus();
-  const send = (step: InspectorEditStep): void => host.post({ type: 'edit', step });
-  summaryPane.replaceChildren(renderSummary(state, edits && { edits, send }));
+  const ctx = edits && { edits, send };
+  summaryPane.replaceChildren(renderSummary(state, ctx));
   restoreEditFocus(summaryPane);
+  graphView?.setEdits(ctx);
 }
+const send = (step: InspectorEditStep): void => host.post({ type: 'edit', step });
 /** The layout worker bundle, named by the extension in the page (see webviewHost.ts). */
 const layoutWorkerUrl =
   document.querySelector<HTMLMetaElement>('meta[name="mlw-worker"][data-worker="inspectorLayout.worker"]')?.content || undefined;
@@ -70,6 +72,7 @@ function ensureGraph(): void {
       layoutWorkerUrl,
     );
     graphPane.replaceChildren(graphView.element);
+    graphView.setEdits(edits && { edits, send });
   }
   if (graphShown !== current.graph) {
     graphShown = current.graph;

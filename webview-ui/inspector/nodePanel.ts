@@ -3,6 +3,7 @@ import type { InspectorGraph, InspectorTensorStats } from '../../src/shared/insp
 import { h } from '../shared/dom';
 import type { DrawGraph } from '../lib/graphModel';
 import { formatBytes, formatCount, formatNumber, formatShape, formatValueType } from '../lib/format';
+import { actionButton, inlineEdit, type EditContext } from './editControls';
 
 export interface NodePanelActions {
   /** Ask the extension for the statistics of an initializer; the answer goes to `showStats` on `target`. */
@@ -10,6 +11,8 @@ export interface NodePanelActions {
   openSubgraph(graph: InspectorGraph, label: string): void;
   /** Select the box producing a tensor. */
   goToTensor(tensor: string): void;
+  /** The document's edits, for a node of the main graph (nodes of subgraphs are not edited). */
+  edit?: EditContext;
 }
 
 function button(label: string, onClick: () => void, title?: string): HTMLButtonElement {
@@ -18,8 +21,17 @@ function button(label: string, onClick: () => void, title?: string): HTMLButtonE
   return b;
 }
 
-function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions): HTMLElement {
-  const rows = names.map((name) => {
+/** "Add as graph output" for a node's output that is not one yet (with the pending edits). */
+function addOutputButton(name: string, index: number, ctx: EditContext): HTMLElement | null {
+  const outputs = ctx.edits.edited?.outputs ?? [];
+  if (outputs.some((o) => o.source === name || o.name === name)) return h('span', { class: 'muted' }, ' graph output');
+  return actionButton(`node-out:${index}`, 'Add as graph output', `Add ${name} as graph output`, ctx, () =>
+    ctx.send({ kind: 'addOutput', tensor: name }),
+  );
+}
+
+function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions, outputs = false): HTMLElement {
+  const rows = names.map((name, index) => {
     if (!name) return h('tr', {}, h('td', { class: 'muted' }, '(optional, absent)'), h('td', {}));
     const init = draw.initializers.get(name);
     const value = draw.values.get(name);
@@ -42,6 +54,7 @@ function tensorRows(draw: DrawGraph, names: string[], actions: NodePanelActions)
       const counts = bad ? ` · NaN ${formatCount(measured.nanCount)} · ±Inf ${formatCount(measured.infCount)}` : '';
       cell.append(h('div', { class: bad ? 'mono status-missing' : 'mono muted' }, `${range}${counts}`));
     }
+    if (outputs && actions.edit && name) cell.append(addOutputButton(name, index, actions.edit) ?? '');
     if (init) {
       const out = h('div', { class: 'insp-stats', 'aria-live': 'polite' });
       cell.append(
@@ -110,7 +123,7 @@ export function renderBoxPanel(draw: DrawGraph, boxIndex: number, actions: NodeP
     {},
     h('h2', {}, node.opType),
     h('p', { class: 'muted' }, node.domain),
-    h('p', { class: 'mono insp-break' }, node.name || '(unnamed node)'),
+    nodeName(node.name, actions.edit),
     node.docString ? h('p', { class: 'insp-doc' }, node.docString) : null,
     subgraphs.length ? h('ul', { class: 'insp-plain' }, ...subgraphs) : null,
     h('h3', {}, 'Attributes'),
@@ -118,7 +131,29 @@ export function renderBoxPanel(draw: DrawGraph, boxIndex: number, actions: NodeP
     h('h3', {}, `Inputs (${node.inputs.length})`),
     tensorRows(draw, node.inputs, actions),
     h('h3', {}, `Outputs (${node.outputs.length})`),
-    tensorRows(draw, node.outputs, actions),
+    tensorRows(draw, node.outputs, actions, true),
+  );
+}
+
+/** The node's name; with edits, a button that renames it (an unnamed node cannot be found by name, so it stays). */
+function nodeName(name: string, ctx: EditContext | undefined): HTMLElement {
+  if (!ctx?.edits.edited || name === '') return h('p', { class: 'mono insp-break' }, name || '(unnamed node)');
+  const now = ctx.edits.edited.nodes.find((n) => n.source === name)?.name ?? name;
+  const renamed = now !== name;
+  return h(
+    'p',
+    { class: 'insp-break' },
+    inlineEdit({
+      key: 'node:name',
+      text: now,
+      label: `Rename node ${now}`,
+      inputLabel: `New name for node ${now}`,
+      initial: now,
+      edited: renamed,
+      ctx,
+      step: (v) => (v === '' || v === now ? undefined : { kind: 'renameNode', from: now, to: v }),
+    }),
+    renamed ? h('span', { class: 'muted' }, ` (was ${name})`) : null,
   );
 }
 

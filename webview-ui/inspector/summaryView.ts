@@ -4,6 +4,7 @@ import type { InspectorLoadError, InspectorState, InspectorValue } from '../../s
 import { h } from '../shared/dom';
 import { formatBytes, formatCount, formatShape } from '../lib/format';
 import { actionButton, editNotes, inlineEdit, parseDim, type EditContext } from './editControls';
+import { removeOutputButton, structureSection } from './outputEdits';
 
 type Row = (Node | string)[];
 
@@ -32,8 +33,9 @@ function signatureRows(kind: string, values: InspectorValue[]): Row[] {
 function editableRows(kind: 'input' | 'output', tensors: EditedTensor[], values: InspectorValue[], ctx: EditContext): Row[] {
   const tag = kind === 'input' ? 'in' : 'out';
   return tensors.map((t, i) => {
-    const type = values.find((v) => v.name === t.source)?.type ?? '';
-    const renamed = t.name !== t.source;
+    const value = values.find((v) => v.name === t.source);
+    const type = value?.type ?? '';
+    const renamed = t.name !== t.source && !t.added;
     const name = h(
       'span',
       { class: 'insp-edit-cell' },
@@ -50,9 +52,11 @@ function editableRows(kind: 'input' | 'output', tensors: EditedTensor[], values:
       }),
       renamed ? ' ' : null,
       renamed ? h('span', { class: 'muted' }, `(was ${t.source})`) : null,
+      t.added ? h('span', { class: 'muted insp-edited' }, ` (added${t.name !== t.source ? ` from ${t.source}` : ''}, not saved)`) : null,
     );
     let shape: Node;
-    if (t.shape === undefined) shape = mono(formatShape(undefined));
+    // An added output's shape is the graph's (file or inferred) until saved; its dims are set after Save.
+    if (t.shape === undefined) shape = mono(formatShape(value?.shape));
     else {
       const cell = h('span', { class: 'mono insp-edit-cell' }, '[');
       t.shape.forEach((d, axis) => {
@@ -78,7 +82,7 @@ function editableRows(kind: 'input' | 'output', tensors: EditedTensor[], values:
       cell.append(']');
       shape = cell;
     }
-    return [kind, name, mono(type), shape];
+    return [kind, name, mono(type), shape, kind === 'output' ? removeOutputButton(t, i, ctx) : ''];
   });
 }
 
@@ -128,6 +132,14 @@ function editableDoc(edited: EditedModel, ctx: EditContext): HTMLElement {
     if (area.value !== edited.docString) ctx.send({ kind: 'setDocString', value: area.value });
   });
   return section(edited.docStringEdited ? 'Doc string (edited, not saved)' : 'Doc string', area, h('div', { class: 'toolbar' }, set));
+}
+
+/** The main graph's tensor names, for the output and extraction boxes' suggestions. */
+function tensorNames(state: InspectorState): string[] {
+  const names = new Set<string>();
+  for (const n of state.graph.nodes) for (const o of n.outputs) if (o) names.add(o);
+  for (const v of state.graph.inputs) names.add(v.name);
+  return [...names];
 }
 
 export function renderSummary(state: InspectorState, ctx?: EditContext): HTMLElement {
@@ -190,9 +202,12 @@ export function renderSummary(state: InspectorState, ctx?: EditContext): HTMLEle
       'Signature',
       table(
         'Inputs and outputs',
-        ['', 'Name', 'Type', 'Shape'],
+        ctx && edited ? ['', 'Name', 'Type', 'Shape', ''] : ['', 'Name', 'Type', 'Shape'],
         ctx && edited
-          ? [...editableRows('input', edited.inputs, s.inputs, ctx), ...editableRows('output', edited.outputs, s.outputs, ctx)]
+          ? [
+              ...editableRows('input', edited.inputs, [...s.inputs, ...state.graph.valueInfo], ctx),
+              ...editableRows('output', edited.outputs, [...s.outputs, ...state.graph.valueInfo], ctx),
+            ]
           : [...signatureRows('input', s.inputs), ...signatureRows('output', s.outputs)],
       ),
     ),
@@ -217,6 +232,7 @@ export function renderSummary(state: InspectorState, ctx?: EditContext): HTMLEle
             ),
           )
         : null,
+    ctx && edited ? structureSection(edited, ctx, tensorNames(state)) : null,
     ctx && edited ? editableDoc(edited, ctx) : null,
     section(
       'Parameters by type',

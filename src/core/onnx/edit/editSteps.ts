@@ -2,7 +2,8 @@
  * The inspector's edits as a list of small steps, each naming what the user saw when making it (the current
  * name of an input, after earlier renames). Folding the steps over the model they start from gives what the
  * edited model shows (`applyEditSteps`) and the one `ModelEdits` that `editModelFile` writes (`toModelEdits`),
- * in the source model's names, exactly what `mlw edit` would be given. Every step has an inverse, so an edit
+ * in the source model's names, exactly what `mlw edit` would be given. Node names and intermediate tensors are
+ * checked against the model by planModelEdit, not here (the base lists only the signature). Every step has an inverse, so an edit
  * already saved can be undone by a new step. Pure: no Node, no vscode.
  */
 import { ModelEditError, type ModelEdits } from './modelEdits';
@@ -17,7 +18,13 @@ export type ModelEditStep =
   | { kind: 'setMeta'; key: string; value: string }
   | { kind: 'removeMeta'; key: string }
   | { kind: 'setDocString'; value: string }
-  | { kind: 'setModelVersion'; value: number };
+  | { kind: 'setModelVersion'; value: number }
+  | { kind: 'renameNode'; from: string; to: string }
+  /** A tensor of the graph made an output; `name` renames it at once (the inverse of removing a renamed output). */
+  | { kind: 'addOutput'; tensor: string; name?: string }
+  | { kind: 'removeOutput'; output: string }
+  /** Keeps the subgraph between these tensors (current names), as onnx.utils.extract_model does. */
+  | { kind: 'extract'; inputs: string[]; outputs: string[] };
 
 export type ModelEditStepKind = ModelEditStep['kind'];
 
@@ -37,6 +44,8 @@ export interface EditedTensor {
   shape?: StepDim[];
   /** Axes whose dimension differs from the file's. */
   editedAxes: number[];
+  /** An output added by an edit (not one of the file's, or one removed and added again). */
+  added?: boolean;
 }
 
 /** The model as the steps leave it, each field marked where it differs from the file. */
@@ -50,6 +59,12 @@ export interface EditedModel {
   docStringEdited: boolean;
   modelVersion: number;
   modelVersionEdited: boolean;
+  /** Nodes of the main graph renamed: the file's name and the new one. */
+  nodes: { source: string; name: string }[];
+  /** File outputs (source names) that are outputs no more. */
+  removedOutputs: string[];
+  /** The pending extraction, in the file's names. */
+  extract?: { inputs: string[]; outputs: string[] };
 }
 
 export function editBaseOf(summary: EditBase): EditBase {
@@ -120,6 +135,52 @@ function applyStep(base: EditBase, model: EditedModel, step: ModelEditStep): voi
       if (!Number.isSafeInteger(step.value)) throw new ModelEditError(`--model-version ${step.value}: not an integer`);
       model.modelVersion = step.value;
       return;
+    case 'renameNode': {
+      const flag = `--rename-node ${step.from}=${step.to}`;
+      if (step.from === '' || step.to === '') throw new ModelEditError(`${flag}: both names must be non-empty`);
+      const renamed = model.nodes.find((n) => n.name === step.from);
+      if (!renamed && model.nodes.some((n) => n.source === step.from))
+        throw new ModelEditError(`${flag}: no node is named ${step.from} now`);
+      if (model.nodes.some((n) => n !== renamed && n.name === step.to)) {
+        throw new ModelEditError(`${flag}: the name ${step.to} is already taken by a node`);
+      }
+      if (renamed) renamed.name = step.to;
+      else model.nodes.push({ source: step.from, name: step.to });
+      return;
+    }
+    case 'addOutput': {
+      const name = step.name ?? step.tensor;
+      const flag = `--add-output ${step.tensor}`;
+      if (step.tensor === '' || name === '') throw new ModelEditError(`${flag}: the tensor name must be non-empty`);
+      if (model.outputs.some((o) => o.name === step.tensor || o.name === name)) {
+        throw new ModelEditError(`${flag}: ${name} is already a graph output`);
+      }
+      // A graph input renamed by an edit is asked for by its new name; every other tensor has its file name.
+      const source = model.inputs.find((i) => i.name === step.tensor)?.source ?? step.tensor;
+      model.outputs.push({ source, name, editedAxes: [], added: true });
+      return;
+    }
+    case 'removeOutput': {
+      const at = model.outputs.findIndex((o) => o.name === step.output);
+      if (at < 0) throw new ModelEditError(`--remove-output ${step.output}: ${step.output} is not a graph output`);
+      if (model.outputs.length === 1) throw new ModelEditError(`--remove-output ${step.output}: the edited graph would have no outputs`);
+      const [t] = model.outputs.splice(at, 1);
+      if (!t.added) model.removedOutputs.push(t.source);
+      return;
+    }
+    case 'extract': {
+      if (step.outputs.length === 0) throw new ModelEditError('--extract: name at least one output tensor');
+      const pick = (names: string[], from: EditedTensor[]): EditedTensor[] =>
+        names.map((n) => from.find((t) => t.name === n) ?? { source: n, name: n, editedAxes: [] });
+      const inputs = pick(step.inputs, model.inputs);
+      const outputs = pick(step.outputs, model.outputs).map((t) => ({ ...t, added: false }));
+      const source = (list: EditedTensor[]) => list.map((t) => t.source);
+      model.extract = { inputs: source(inputs), outputs: source(outputs) };
+      model.inputs = inputs;
+      model.outputs = outputs;
+      model.removedOutputs = [];
+      return;
+    }
   }
 }
 
@@ -151,6 +212,8 @@ export function applyEditSteps(base: EditBase, steps: readonly ModelEditStep[]):
     docStringEdited: false,
     modelVersion: base.modelVersion,
     modelVersionEdited: false,
+    nodes: [],
+    removedOutputs: [],
   };
   for (const step of steps) applyStep(base, model, step);
   return mark(base, model);
@@ -159,11 +222,18 @@ export function applyEditSteps(base: EditBase, steps: readonly ModelEditStep[]):
 /** The edits `editModelFile` (and `mlw edit`) takes for the model the steps leave, in the file's names. */
 export function toModelEdits(edited: EditedModel): ModelEdits {
   const edits: ModelEdits = {};
-  const renames = (list: EditedTensor[]) => list.filter((t) => t.name !== t.source).map((t) => ({ from: t.source, to: t.name }));
+  if (edited.extract) edits.extract = { inputs: [...edited.extract.inputs], outputs: [...edited.extract.outputs] };
+  if (edited.removedOutputs.length) edits.removeOutputs = [...edited.removedOutputs];
+  const addOutputs = edited.outputs.filter((t) => t.added).map((t) => t.source);
+  if (addOutputs.length) edits.addOutputs = addOutputs;
+  const renames = (list: { source: string; name: string }[]) =>
+    list.filter((t) => t.name !== t.source).map((t) => ({ from: t.source, to: t.name }));
   const renameInputs = renames(edited.inputs);
   const renameOutputs = renames(edited.outputs);
   if (renameInputs.length) edits.renameInputs = renameInputs;
   if (renameOutputs.length) edits.renameOutputs = renameOutputs;
+  const renameNodes = renames(edited.nodes);
+  if (renameNodes.length) edits.renameNodes = renameNodes;
   const setDims: NonNullable<ModelEdits['setDims']> = [];
   for (const t of [...edited.inputs, ...edited.outputs]) {
     for (const axis of t.editedAxes) {
@@ -203,6 +273,17 @@ export function inverseEditStep(before: EditedModel, step: ModelEditStep): Model
       return { kind: 'setDocString', value: before.docString };
     case 'setModelVersion':
       return { kind: 'setModelVersion', value: before.modelVersion };
+    case 'renameNode':
+      return { kind: 'renameNode', from: step.to, to: step.from };
+    case 'addOutput':
+      return { kind: 'removeOutput', output: step.name ?? step.tensor };
+    case 'removeOutput': {
+      const t = before.outputs.find((o) => o.name === step.output);
+      return { kind: 'addOutput', tensor: t?.source ?? step.output, ...(t && t.name !== t.source ? { name: t.name } : {}) };
+    }
+    case 'extract':
+      // Exact while the extraction is pending (undo drops the step); once saved, the file holds only the subgraph.
+      return { kind: 'extract', inputs: before.inputs.map((t) => t.name), outputs: before.outputs.map((t) => t.name) };
   }
 }
 

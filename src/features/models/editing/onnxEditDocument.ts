@@ -4,9 +4,17 @@ import { isModelEditError, planModelEdit } from '../../../core/onnx/edit';
 import { editBaseOf, type ModelEditStep } from '../../../core/onnx/edit/editSteps';
 import { ModelEditList, type EditBackup } from '../../../core/onnx/edit/modelEditList';
 import type { ModelSummary } from '../../../core/onnx/modelSummary';
+import { inferModelShapes } from '../../../core/onnx/shapes/inferModelShapes';
+import type { Dim } from '../../../core/onnx/shapes/shapeTypes';
 import type { Logger } from '../../../core/logger';
 import type { InspectorEdits } from '../../../shared/inspectorProtocol';
 import { describeEditError, saveErrorMessage, saveModelEdits } from './saveModelEdits';
+
+/** What shape inference tells of the tensors the file gives no type for (an added output, an extraction's ends). */
+async function inferredTypes(model: OnnxModel): Promise<Map<string, { elemType: number | null; shape: Dim[] | null }>> {
+  const result = await inferModelShapes(model);
+  return new Map(result.tensors.map((t) => [t.name, { elemType: t.elemType, shape: t.shape }]));
+}
 
 const RESTRICTED = 'Editing is off in Restricted Mode: saving writes files. Trust this folder to edit the model.';
 
@@ -26,6 +34,14 @@ const label = (step: ModelEditStep): string => {
       return 'Set doc string';
     case 'setModelVersion':
       return 'Set model version';
+    case 'renameNode':
+      return `Rename node ${step.from}`;
+    case 'addOutput':
+      return `Add output ${step.tensor}`;
+    case 'removeOutput':
+      return `Remove output ${step.output}`;
+    case 'extract':
+      return 'Extract subgraph';
   }
 };
 
@@ -117,7 +133,8 @@ export class OnnxEditDocument implements vscode.CustomDocument {
     if (!list) return this.fail('The model is still being read: try again in a moment.');
     try {
       const edits = list.modelEditsWith(step);
-      if (this.model) await planModelEdit(this.model, edits, () => Promise.resolve(new Map()));
+      const model = this.model;
+      if (model) await planModelEdit(model, edits, () => inferredTypes(model));
     } catch (e) {
       if (!isModelEditError(e)) throw e;
       return this.fail(`${describeEditError(e.message)}.`);

@@ -31,13 +31,17 @@ const FLAGS: Record<string, string> = {
   'set-meta': 'Set metadata',
   'remove-meta': 'Remove metadata',
   'model-version': 'Model version',
+  'rename-node': 'Rename node',
+  'add-output': 'Add output',
+  'remove-output': 'Remove output',
+  extract: 'Extract subgraph',
 };
 
 /** An edit refused by core, in the inspector's words: the CLI flag it names becomes the action. */
 export function describeEditError(message: string): string {
-  const m = /^--([a-z-]+) (\S*): (.*)$/s.exec(message);
+  const m = /^--([a-z-]+)(?: (\S*))?: (.*)$/s.exec(message);
   if (!m || !(m[1] in FLAGS)) return message;
-  return `${FLAGS[m[1]]} ${m[2].replace('=', ' → ')}: ${m[3]}`;
+  return `${FLAGS[m[1]]}${m[2] ? ` ${m[2].replace('=', ' → ')}` : ''}: ${m[3]}`;
 }
 
 /** One line for a failed save, with the way out; the edits are kept. */
