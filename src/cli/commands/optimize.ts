@@ -13,6 +13,7 @@ import {
   type ModelFigures,
   type OptimizationReport,
 } from '../../core/optimize';
+import { CALIBRATION_NEEDED, calibrationSource, DEFAULT_PERCENTILE, int8StaticRecipe } from '../../core/optimize/int8StaticRecipe';
 import { sha256File } from '../../core/sha256File';
 import { UsageError, type CliContext, type CliCommand } from '../cliCommand';
 import { parseDims } from './bench';
@@ -52,6 +53,18 @@ function integer(value: string | undefined, name: string, min: number): number |
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${value}'`);
   return n;
+}
+
+function calibrationMethod(value: string | undefined): 'minmax' | 'percentile' | undefined {
+  if (value === undefined || value === 'minmax' || value === 'percentile') return value;
+  throw new UsageError(`--calibration must be minmax or percentile, got '${value}'`);
+}
+
+function percentileOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const p = Number(value);
+  if (!(p > 50 && p <= 100)) throw new UsageError(`--percentile must be a number in (50, 100], got '${value}'`);
+  return p;
 }
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(3));
@@ -110,7 +123,7 @@ export function formatOptimizationReport(r: OptimizationReport): string {
 export const optimizeCommand: CliCommand = {
   name: 'optimize',
   summary: 'Optimise an ONNX model with recipes, check each variant and report size, speed, memory and agreement',
-  usage: `mlw optimize <model.onnx> --recipe R1[,R2…] [-o OUT] [--eval X.npy|DIR] [--labels y.npy] [--per-channel] [--block-size N] [--json]
+  usage: `mlw optimize <model.onnx> --recipe R1[,R2…] [-o OUT] [--eval X.npy|DIR] [--labels y.npy] [--calibrate DIR] [--calibration minmax|percentile] [--per-channel] [--block-size N] [--json]
 
 Applies the recipes in order (each to the previous one's result) and writes each result as a new file,
 <model>.<r1>.onnx, <model>.<r1>.<r2>.onnx, …, never in place. A variant is kept only once it has loaded in
@@ -135,7 +148,12 @@ Options:
   --dim name=value     value of a symbolic dim, repeatable (else the model's metadata or a default)
   --batch N            leading symbolic dim of the benchmark inputs (default 1)
   --runs N             timed runs per model (default 100)   --warmup N   untimed runs first (default 10)
-  --per-channel        int8 recipes: per output channel (no built recipe reads it yet)
+  --calibrate DIR      int8-static: calibration inputs, a folder of .npy/.npz files (an .npz holds one array per
+                       input name; or NAME.npy per input, samples along the first axis), or one .npz/.npy file;
+                       without it the --eval inputs; without either int8-static refuses (no random calibration)
+  --calibration M      int8-static: activation ranges by minmax (default) or percentile
+  --percentile P       with --calibration percentile: the percentile kept in each tail (default ${DEFAULT_PERCENTILE})
+  --per-channel        int8 recipes: per output channel (int8-static: Conv, Gemm and MatMul weights)
   --block-size N       weight-only block quantisation: block size (no built recipe reads it yet)
   --json               {"original": M, "variants": [M…]}: path, fileSize, weightBytes, nodes, p50Ms, p99Ms,
                        peakRssBytes, and for variants recipe and agreement {maxAbsDiff, maxRelDiff, cosine, top1}
@@ -152,6 +170,9 @@ does not load or run (nothing is left behind); 2 for bad options; 130 when inter
         eval: { type: 'string' },
         labels: { type: 'string' },
         'per-channel': { type: 'boolean' },
+        calibrate: { type: 'string' },
+        calibration: { type: 'string' },
+        percentile: { type: 'string' },
         'block-size': { type: 'string' },
         dim: { type: 'string', multiple: true },
         batch: { type: 'string' },
@@ -168,16 +189,23 @@ does not load or run (nothing is left behind); 2 for bad options; 130 when inter
       warmup: integer(values.warmup, 'warmup', 0),
       blockSize: integer(values['block-size'], 'block-size', 1),
       perChannel: values['per-channel'] ?? false,
+      calibration: calibrationMethod(values.calibration),
+      percentile: percentileOption(values.percentile),
     };
     const at = (p: string | undefined) => (p === undefined ? undefined : resolve(ctx.workspace, p));
     const progress = !ctx.json && process.stderr.isTTY;
     try {
       const recipes = parseRecipes(values.recipe.join(','));
+      if (recipes.some((r) => r.name === int8StaticRecipe.name) && !calibrationSource({ calibrate: values.calibrate, eval: values.eval })) {
+        ctx.err(`mlw optimize: ${CALIBRATION_NEEDED}`);
+        return 1;
+      }
       const report = await optimizeModel(resolve(ctx.workspace, positionals[0]), {
         ...options,
         recipes,
         out: at(values.out),
         eval: at(values.eval),
+        calibrate: at(values.calibrate),
         labels: at(values.labels),
         signal: ctx.signal,
         logger: ctx.logger,

@@ -103,7 +103,8 @@ function batchesOf(summary: ModelSummary, set: ArraySet): WireTensor[][] {
   if (n === 0) return [];
   const fixed = summary.inputs.map((i) => i.shape?.[0]).find((d): d is number => typeof d === 'number' && d > 0);
   const batch = fixed ?? Math.min(n, MAX_BATCH);
-  if (fixed !== undefined && n % batch !== 0) throw new Error(`${set.from}: ${n} samples do not split into the model's fixed batch of ${batch}`);
+  if (fixed !== undefined && n % batch !== 0)
+    throw new Error(`${set.from}: ${n} samples do not split into the model's fixed batch of ${batch}`);
   const out: WireTensor[][] = [];
   for (let from = 0; from < n; from += batch) {
     const to = Math.min(n, from + batch);
