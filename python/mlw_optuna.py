@@ -8,7 +8,7 @@ process what happened, through Optuna's ask/tell interface.
     python3 mlw_optuna.py summary CONFIG_JSON   one JSON object: the study's trials, best value, importances
 
 CONFIG_JSON is one argument holding a JSON object (never a shell string):
-    {"storage": "/abs/.mlw/studies/NAME.db", "study": "NAME", "direction": "minimize" | "maximize",
+    {"storage": "/abs/.mlw/studies/NAME.db" (or ":memory:", kept nowhere), "study": "NAME", "direction": "minimize" | "maximize",
      "method": "tpe" | "random", "seed": 0, "parallel": 4, "objective": "val_loss:min",
      "pruner": null | {"kind": "median", "startup": 5, "warmup": 0},
      "space": [{"name": "lr", "type": "float", "low": 1e-5, "high": 0.1, "log": true},
@@ -89,7 +89,8 @@ def _load(cfg, create):
         return optuna.load_study(study_name=cfg["study"], storage=storage)
     seed = cfg.get("seed")
     # A resumed study continues with fresh random draws: the same seed would replay the first trials.
-    study = optuna.create_study(study_name=cfg["study"], storage=storage, direction=cfg["direction"], load_if_exists=True)
+    memory = cfg["storage"] == ":memory:"  # tests and benchmarks: nothing kept
+    study = optuna.create_study(study_name=cfg["study"], storage=None if memory else storage, direction=cfg["direction"], load_if_exists=True)
     n = len(study.trials)
     sampler_seed = None if seed is None else int(seed) + n
     if cfg["method"] == "random":
@@ -100,7 +101,10 @@ def _load(cfg, create):
     p = cfg.get("pruner")
     if p and p.get("kind") == "median":
         pruner = optuna.pruners.MedianPruner(n_startup_trials=int(p.get("startup", 5)), n_warmup_steps=int(p.get("warmup", 0)))
-    study = optuna.load_study(study_name=cfg["study"], storage=storage, sampler=sampler, pruner=pruner)
+    if memory:
+        study.sampler, study.pruner = sampler, pruner
+    else:
+        study = optuna.load_study(study_name=cfg["study"], storage=storage, sampler=sampler, pruner=pruner)
     return study, n > 0
 
 

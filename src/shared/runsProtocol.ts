@@ -7,6 +7,7 @@
  * Whole series travel as typed arrays (PackedSeries); appended points as plain arrays (null for NaN).
  */
 import type { ParamValue, RunDeployment, RunSource, RunStatus } from '../core/runs/runTypes';
+import type { StudySummary } from '../core/sweeps/studyTypes';
 
 /** A run's flattened parameter value, as the run store holds it. */
 export type RunParamValue = ParamValue;
@@ -77,6 +78,17 @@ export interface RunMetricStats {
   max?: number;
 }
 
+/**
+ * The Optuna study the compared runs belong to (a Bayesian or random `--space` sweep): what its driver read from
+ * `.mlw/studies/<name>.db` (importances included), the best value after each trial, or why it could not be read.
+ */
+export interface RunStudyView {
+  name: string;
+  summary?: StudySummary;
+  progress: Array<{ trial: number; value: number | null; best: number | null }>;
+  error?: string;
+}
+
 export type RunsToWebview =
   | { type: 'dashboard'; run: RunView; series: PackedSeries[]; stdout: string; live: boolean; deployments?: RunDeploymentView[] }
   | {
@@ -92,7 +104,10 @@ export type RunsToWebview =
       type: 'compare';
       runs: Array<{ run: RunView; series: PackedSeries[]; stats: Record<string, RunMetricStats> }>;
       goals: Record<string, RunMetricGoal>;
+      /** When every compared run is a trial of one study (sent again in a `study` message once read). */
+      study?: RunStudyView;
     }
+  | { type: 'study'; study: RunStudyView }
   | { type: 'error'; message: string };
 
 export type RunsFromWebview =

@@ -2,6 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
 import { storedRuns } from './support';
+import { execFileSync } from 'node:child_process';
+
+function hasOptuna(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import optuna'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface StoredRun {
   id: string;
@@ -47,5 +57,29 @@ describe('sweeps', () => {
     assert.deepEqual(runs.map((r) => r.params.lr).sort(), [0.05, 0.3]);
     assert.equal(new Set(runs.map((r) => r.experiment)).size, 1, 'one experiment per sweep');
     assert.equal(new Set(runs.map((r) => r.tags['mlw.sweep'])).size, 1, 'tagged with one sweep id');
+  });
+
+  it('runs a TPE study of train.py (Optuna) as runs of one study, and compares them', async function () {
+    if (!hasOptuna()) {
+      if (process.env.CI === 'true') throw new Error('CI=true and python3-optuna is missing (apt-get install python3-optuna)');
+      console.log('skipped: python3-optuna is missing (apt-get install python3-optuna)');
+      this.skip();
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    const result = (await vscode.commands.executeCommand('mlWorkbench.runSweep', vscode.Uri.joinPath(folder.uri, 'train.py'), {
+      study: { method: 'tpe', space: 'lr=1e-4:1:log; layers=2,4', objective: 'loss:min', trials: 3, study: 'integration-tpe' },
+      parallelism: 2,
+      wait: true,
+    })) as { study: string; trials: Array<{ trial: number; outcome: string; run: StoredRun }> } | undefined;
+    assert.ok(result, 'the command returns the study result');
+    assert.equal(result.study, 'integration-tpe');
+    assert.deepEqual(
+      result.trials.map((t) => t.outcome),
+      ['complete', 'complete', 'complete'],
+    );
+    assert.ok(result.trials.every((t) => t.run.tags['mlw.study'] === 'integration-tpe'));
+    const nodes = result.trials.map((t) => ({ type: 'run', entry: { run: t.run, workspace: folder.uri.fsPath } }));
+    await vscode.commands.executeCommand('mlWorkbench.compareRuns', nodes[0], nodes);
   });
 });

@@ -12,7 +12,7 @@ import {
   type MetricGoal,
   type SortKey,
 } from '../lib/compareRuns';
-import type { RunMetricStats, RunView } from '../../src/shared/runsProtocol';
+import type { RunMetricStats, RunStudyView, RunView } from '../../src/shared/runsProtocol';
 import { h } from '../shared/dom';
 import { color } from './charts';
 import { chartControls, select, type Raw, type ViewState } from './common';
@@ -20,12 +20,18 @@ import { compareTable, firstDir } from './compareTable';
 import { MetricCharts, type ChartSpec } from './metricCharts';
 import { ParallelCoordinates } from './parallelCoordinates';
 import { ScatterPlot } from './scatterPlot';
+import { StudySection } from './studyView';
 import { isSystemMetric, trainingFirst } from '../lib/groupSystemMetrics';
 
 export interface CompareData {
   runs: Array<{ run: RunView; series: Map<string, Raw>; stats?: Record<string, RunMetricStats> }>;
   goals: Record<string, MetricGoal>;
+  /** The Optuna study the runs are trials of. */
+  study?: RunStudyView;
 }
+
+/** Studies whose objective has been made the views' metric once (later the user's choice stands, across reloads). */
+const objectiveApplied = new Set<string>();
 
 function toRow(run: RunView, series: Map<string, Raw>, stats: Record<string, RunMetricStats> = {}): CompareRow {
   const metrics: CompareRow['metrics'] = { ...stats };
@@ -51,6 +57,7 @@ export class CompareView {
   private readonly scatter: ScatterPlot;
   private readonly pc: ParallelCoordinates;
   private readonly pcNote = h('p', { class: 'muted' });
+  private readonly study = new StudySection();
   /** The scatter and parallel coordinates are drawn when scrolled into view (they start below the fold). */
   private readonly viewsBox = h('div', { class: 'runs-views' });
   private viewsVisible = false;
@@ -184,6 +191,7 @@ export class CompareView {
         this.applyFilterToCharts();
       }),
       this.charts.el,
+      this.study.el,
       h('h2', {}, 'Runs'),
       h(
         'div',
@@ -220,6 +228,24 @@ export class CompareView {
     // The table first: the page reaches its full height (and its scrollbar) before charts measure their width.
     this.update();
     this.charts.draw();
+    this.setStudy(this.data.study);
+  }
+
+  /** Shows the study's section; the first time a study is shown, its objective becomes the scatter's and parallel coordinates' metric. */
+  setStudy(study: RunStudyView | undefined): void {
+    this.data.study = study;
+    this.study.render(study);
+    const metric = study?.summary?.objective?.replace(/:(min|max)$/, '');
+    if (study && metric && this.metrics.includes(metric) && !objectiveApplied.has(study.name)) {
+      objectiveApplied.add(study.name);
+      if (this.state.y !== metric) {
+        this.state.y = metric;
+        this.save();
+        const y = this.root.querySelector<HTMLSelectElement>('#runs-y');
+        if (y) y.value = metric;
+        this.requestViews();
+      }
+    }
   }
 
   /** The rows passing the filter, in table order. */
@@ -309,6 +335,7 @@ export class CompareView {
 
   resize(): void {
     this.charts.resize();
+    this.study.draw();
     this.requestViews();
   }
 

@@ -57,7 +57,11 @@ function onMessage(message: RunsToWebview): void {
       show(
         new CompareView(
           root,
-          { runs: message.runs.map((r) => ({ run: r.run, series: toRaw(r.series), stats: r.stats })), goals: message.goals ?? {} },
+          {
+            runs: message.runs.map((r) => ({ run: r.run, series: toRaw(r.series), stats: r.stats })),
+            goals: message.goals ?? {},
+            study: message.study,
+          },
           view,
           save,
           openDashboard,
@@ -71,6 +75,9 @@ function onMessage(message: RunsToWebview): void {
       window.scrollTo(0, scrollY);
       break;
     }
+    case 'study':
+      if (current instanceof CompareView) current.setStudy(message.study);
+      break;
     case 'append':
       if (!(current instanceof DashboardView) || current.data.run.id !== message.runId) return;
       current.append(message.points, !!message.reset);

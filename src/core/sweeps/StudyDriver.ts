@@ -4,6 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { defaultHelperDir } from '../runs/buildChildCommand';
 import type { Params } from '../runs/runTypes';
 import type { Direction, PrunerSpec, SpaceParam } from './searchSpace';
+import type { BestTrial } from './studyTypes';
+
+export type { BestTrial } from './studyTypes';
 
 /** The shipped Optuna driver, next to mlw_run.py. */
 export const OPTUNA_DRIVER = 'mlw_optuna.py';
@@ -23,12 +26,6 @@ export interface StudyConfig {
   objective: string;
   pruner: PrunerSpec | null;
   space: SpaceParam[];
-}
-
-export interface BestTrial {
-  trial: number;
-  value: number | null;
-  params: Params;
 }
 
 export type TrialOutcome = 'complete' | 'pruned' | 'fail' | 'stopped';

@@ -9,6 +9,7 @@ import {
   parseRunsMessage,
   type RunMetricGoal,
   type RunMetricStats,
+  type RunStudyView,
   type RunsFromWebview,
   type RunsToWebview,
 } from '../../shared/runsProtocol';
@@ -17,6 +18,18 @@ import type { RunsTree, WorkspaceRun } from './runsTree';
 import { toRunView } from './runView';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
+import { bestSoFar, readStudySummary } from '../../core/sweeps/readStudySummary';
+import { missingOptunaMessage, StudyError } from '../../core/sweeps/StudyDriver';
+import { resolveRunInterpreter } from '../../vscode/resolveRunInterpreter';
+
+/** The study every compared run is a trial of (tag `mlw.study`, one workspace), if there is one. */
+function commonStudy(entries: WorkspaceRun[]): { name: string; workspace: string } | undefined {
+  const first = entries[0];
+  const name = first?.run.tags?.['mlw.study'];
+  if (!name || first.run.source !== 'mlw') return undefined;
+  const same = entries.every((e) => e.run.source === 'mlw' && e.workspace === first.workspace && e.run.tags?.['mlw.study'] === name);
+  return same ? { name, workspace: first.workspace } : undefined;
+}
 
 /** While a compared run is still running, the panel reloads this often. */
 const LIVE_MS = 2_000;
@@ -43,6 +56,9 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
   private readonly ended = new Map<string, ComparedRun>();
   /** Metrics of compared runs still going, and how far their metrics.jsonl was read: each reload reads only what was appended. */
   private readonly liveMetrics = new Map<string, { offset: number; series: Map<string, MetricSeries> }>();
+  /** The study of the compared trials, read again only when another of them has ended. */
+  private study: RunStudyView | undefined;
+  private studyKey = '';
 
   static show(entries: WorkspaceRun[], tree: RunsTree, extensionUri: vscode.Uri, logger: Logger): RunComparePanel {
     return RunComparePanel.panels.show(
@@ -59,6 +75,8 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
         existing.entries = entries;
         existing.ended.clear();
         existing.liveMetrics.clear();
+        existing.study = undefined;
+        existing.studyKey = '';
         existing.panel.title = RunComparePanel.title(entries);
         if (existing.ready) void existing.load();
       },
@@ -117,7 +135,31 @@ export class RunComparePanel extends WebviewPanelHost<RunsToWebview, RunsFromWeb
       for (const s of r.series) goals[s.name] ??= lowerIsBetter(s.name) ? 'min' : 'max';
       for (const k of Object.keys(r.run.finalMetrics)) goals[k] ??= lowerIsBetter(k) ? 'min' : 'max';
     }
-    await this.post({ type: 'compare', runs, goals });
+    const study = commonStudy(this.entries);
+    if (!study) this.study = undefined;
+    await this.post({ type: 'compare', runs, goals, study: this.study });
+    if (study) await this.loadStudy(study, runs.filter((r) => r.run.status !== 'running' && r.run.status !== 'queued').length);
+  }
+
+  /** Asks the study's driver for its trials and importances (a second or so), then sends them. */
+  private async loadStudy(study: { name: string; workspace: string }, ended: number): Promise<void> {
+    const key = `${study.workspace}\0${study.name}\0${ended}`;
+    if (key === this.studyKey) return;
+    this.studyKey = key;
+    let interpreter = 'python3';
+    try {
+      interpreter = await resolveRunInterpreter(study.workspace, this.logger);
+      const summary = await readStudySummary(interpreter, study.workspace, study.name);
+      this.study = { name: study.name, summary, progress: bestSoFar(summary) };
+    } catch (e) {
+      const message =
+        e instanceof StudyError && e.code === 'missing-optuna'
+          ? missingOptunaMessage(interpreter, 'mlWorkbench.pythonPath')
+          : (e as Error).message;
+      this.logger.warn(`Compare: study ${study.name}: ${message}`);
+      this.study = { name: study.name, progress: [], error: message };
+    }
+    if (!this.isDisposed && this.studyKey === key) await this.post({ type: 'study', study: this.study });
   }
 
   /** A run's metrics: MLflow runs read whole, ours from where the last reload stopped (again from the start if the file was replaced). */

@@ -19,6 +19,13 @@ import { keyMetrics } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
 import { Disposable } from '../../vscode/disposable';
+import { localTrialLauncher } from '../../core/sweeps/launchTrial';
+import { runStudy, type RunStudyOptions, type StudyResult } from '../../core/sweeps/runStudy';
+import { missingOptunaMessage, StudyError } from '../../core/sweeps/StudyDriver';
+import { UserError } from '../../vscode/userError';
+
+/** A study Run Sweep… starts (TPE or random over a search space): RunStudyOptions without what the launcher supplies. */
+export type StudySpec = Pick<RunStudyOptions, 'study' | 'space' | 'objective' | 'method' | 'trials' | 'parallel' | 'pruner' | 'seed'>;
 
 /** What to start: a script (or a whole command) in a workspace folder. */
 export interface LaunchSpec {
@@ -245,6 +252,126 @@ export class RunLauncher extends Disposable {
       return runs;
     });
     return wait ? finished : ids;
+  }
+
+  /**
+   * Runs an Optuna study (see runStudy): each trial an ordinary run of this launcher, at most `study.parallel` at a
+   * time, under one cancellable progress notification (Cancel stops the running trials; the study keeps what was
+   * told and continues when started again). With `wait`, resolves with the result, else once the study has opened.
+   */
+  async startStudy(spec: LaunchSpec, study: StudySpec, wait = false): Promise<StudyResult | string> {
+    const cwd = spec.cwd ?? spec.workspace;
+    const interpreter = await this.interpreter(cwd, spec.interpreter);
+    const prefix = study.parallel > 1;
+    const prefixers = new Map<string, LinePrefixer>();
+    const base = {
+      store: this.tree.store(spec.workspace),
+      script: spec.script,
+      command: spec.command,
+      args: spec.args,
+      interpreter,
+      cwd,
+      params: spec.params,
+      helperDir: this.helperDir,
+      scalars: this.scalarOptions(cwd),
+      snapshotMaxBytes: this.snapshotMaxBytes(cwd),
+      systemMetricsInterval: this.systemMetricsInterval(cwd),
+      mirror: await this.mirror(),
+    };
+    const abort = new AbortController();
+    let opened!: (v: void) => void;
+    let failedToOpen!: (e: Error) => void;
+    const openedP = new Promise<void>((resolve, reject) => ((opened = resolve), (failedToOpen = reject)));
+    let total = 0;
+    const progress = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Study ${study.study} (${study.method})`, cancellable: true },
+      async (p, token) => {
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await runStudy({
+            ...study,
+            workspace: spec.workspace,
+            interpreter,
+            experiment: spec.experiment,
+            helperDir: this.helperDir,
+            logger: this.logger,
+            signal: abort.signal,
+            launchTrial: async (request, signal) => {
+              // Trials going in parallel share the channel: each of their lines gets `[trial-name] ` in front.
+              const prefixer = prefix ? new LinePrefixer(`[${request.name}] `) : undefined;
+              const append = (text: string) => text && this.output.append(text);
+              const onOutput = prefixer ? (text: string) => append(prefixer.push(text)) : append;
+              const handle = await localTrialLauncher({ ...base, onOutput }, this.logger)(request, signal);
+              if (prefixer) prefixers.set(handle.id, prefixer);
+              return handle;
+            },
+            onEvent: (e) => {
+              if (e.type === 'opened') {
+                total = Math.max(0, study.trials - e.trials);
+                p.report({ message: `${e.resumed ? `resumed at ${e.trials} trials · ` : ''}${total} to run · Cancel stops the study` });
+                opened();
+              } else if (e.type === 'started') {
+                this.output.appendLine(
+                  `\n▶ trial ${e.trial} (${e.runId}): ${Object.entries(e.params)
+                    .map(([k, v]) => `${k}=${String(v)}`)
+                    .join(' ')}`,
+                );
+                this.tree.refresh();
+              } else if (e.type === 'pruning') this.output.appendLine(`✂ trial ${e.trial} pruned at step ${e.step}`);
+              else {
+                const tail = prefixers.get(e.run.id)?.flush();
+                if (tail) this.output.append(tail);
+                prefixers.delete(e.run.id);
+                this.output.appendLine(
+                  `■ trial ${e.trial} ${e.outcome}${e.value !== undefined ? ` ${study.objective.metric}=${e.value}` : ''}${e.best ? ` · best ${e.best.value} (trial ${e.best.trial})` : ''}`,
+                );
+                p.report({
+                  message: `trial ${e.trial} ${e.outcome}${e.best ? ` · best ${e.best.value}` : ''}`,
+                  increment: total ? 100 / total : 0,
+                });
+                this.tree.refresh();
+              }
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const finished = Promise.resolve(progress).then(
+      (result) => {
+        this.tree.refresh();
+        const best = result.best ? ` · best ${study.objective.metric} ${result.best.value} (trial ${result.best.trial})` : '';
+        const text = result.trials.length
+          ? `Study ${study.study}: ${result.trials.length} trials ended${best}`
+          : `Study ${study.study} already has ${result.previous} trials: ask for more to run more${best}`;
+        void Promise.resolve(vscode.window.showInformationMessage(text, 'Compare Trials', 'Show Output')).then((choice) => {
+          const nodes = result.trials.map((t) => ({ type: 'run', entry: { run: t.run, workspace: spec.workspace } }));
+          if (choice === 'Compare Trials' && nodes.length) void runCommand(Command.compareRuns, nodes[0], nodes);
+          else if (choice === 'Show Output') this.output.show();
+        });
+        return result;
+      },
+      (e: Error) => {
+        failedToOpen(e);
+        if (e instanceof StudyError && e.code === 'missing-optuna')
+          throw new UserError(missingOptunaMessage(interpreter, 'mlWorkbench.pythonPath'), [
+            { title: 'Open Settings', run: () => openSettings('mlWorkbench.pythonPath') },
+          ]);
+        if (e instanceof StudyError) throw new UserError(e.message);
+        throw e;
+      },
+    );
+    this.output.show(true);
+    if (wait) return finished;
+    finished.catch((e: Error) => this.logger.error(`Study ${study.study}: ${e.message}`));
+    try {
+      await openedP;
+    } catch (e) {
+      await finished; // throws the UserError
+      throw e;
+    }
+    return study.study;
   }
 
   /** Only when the server's copy of a run logged there is incomplete: the run itself is complete here. */

@@ -24,6 +24,7 @@ import type { RunsNode, RunsTree, WorkspaceRun } from './runsTree';
 import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
 import { findWorkspaceFiles } from '../../vscode/findWorkspaceFiles';
+import { askStudy, pickSweepMethod, type StudyOptions } from './sweeps/askStudy';
 
 /** Options of `mlWorkbench.runExperiment` when called with a script URI (tests, other extensions). */
 export interface RunExperimentOptions {
@@ -38,6 +39,8 @@ export interface RunSweepOptions {
   grid: Record<string, Array<string | number>>;
   wait?: boolean;
   parallelism?: number;
+  /** A random or TPE study instead of the grid (see StudyOptions). */
+  study?: StudyOptions;
 }
 
 function isNode(v: unknown): v is RunsNode {
@@ -168,6 +171,12 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
     await launcher.interpreter(workspace);
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));
     const base: Params = paramsFile ? await readParamsFile(paramsFile) : {};
+    const parallelism = opts.parallelism ?? setting('runs.parallelism');
+    const method = given && (opts.grid || opts.study) ? (opts.study?.method ?? 'grid') : await pickSweepMethod();
+    if (method !== 'grid') {
+      const study = await askStudy(script, base, method, parallelism, given ? opts.study : undefined);
+      return launcher.startStudy({ workspace, script: script.fsPath, params: base, cwd: workspace, experiment }, study, opts.wait === true);
+    }
     let grid: Record<string, ParamValue[]>;
     if (given && opts.grid) {
       grid = Object.fromEntries(
@@ -203,7 +212,6 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
         throw e;
       }
     }
-    const parallelism = opts.parallelism ?? setting('runs.parallelism');
     try {
       return await launcher.startSweep(
         { workspace, script: script.fsPath, params: base, cwd: workspace, experiment },
