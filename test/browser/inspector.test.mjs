@@ -1,7 +1,8 @@
 // The ONNX inspector in the real workbench: a corpus model opens in the custom editor by default,
 // shows its signature, and its graph can be searched to a node whose details appear. A 1,000-node
 // transformer-like model opens legible on its inputs, folds its weights into the nodes, and its search
-// counts nodes and tensors apart; Escape gives the view back.
+// counts nodes and tensors apart; Escape gives the view back. The canvas works from the keyboard: a focus
+// ring, arrows along the edges, Enter for a node's details, +/- and 0.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -56,6 +57,78 @@ test('opening a .onnx file shows the inspector with its signature, then its grap
   assert.match(await panel.innerText(), /kernel_shape|strides|pads/);
   await page.screenshot({ path: join(shots, '11-inspector-graph.png') });
 });
+
+test(
+  'the graph canvas from the keyboard: focus ring, arrows along the edges, Enter, zoom and fit',
+  { skip, timeout: 120_000 },
+  async () => {
+    // The conv2d graph of the test before, Conv selected by its search: input -> Conv -> output.
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const canvas = frame.getByRole('img', { name: /Model graph/ });
+    const canvasBox = frame.locator('.insp-canvas-box');
+    const panel = frame.getByRole('complementary', { name: 'Selected node' });
+    // Tab from the last control of the bar lands on the canvas, which shows a focus ring in the theme's focus colour.
+    await frame.getByRole('checkbox', { name: 'Constants' }).focus();
+    await page.keyboard.press('Tab');
+    const ring = await canvas.evaluate((el) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--vscode-focusBorder)';
+      document.body.append(probe);
+      const focusColour = getComputedStyle(probe).color;
+      probe.remove();
+      const style = getComputedStyle(el);
+      return {
+        focused: document.activeElement === el,
+        style: style.outlineStyle,
+        width: style.outlineWidth,
+        same: style.outlineColor === focusColour,
+      };
+    });
+    assert.deepEqual(ring, { focused: true, style: 'solid', width: '2px', same: true });
+
+    const announced = frame.locator('.insp-sr');
+    const details = async (key, heading) => {
+      await page.keyboard.press(key);
+      await page.keyboard.press('Enter');
+      await panel.getByRole('heading', { name: heading, exact: true }).waitFor({ timeout: 10_000 });
+    };
+    await details('ArrowUp', 'Graph input'); // up: the producer of Conv's input
+    assert.match(await announced.innerText(), /^graph input \S+\. Enter shows its details\.$/);
+    await details('ArrowDown', 'Conv'); // down: its consumer
+    assert.match(await announced.innerText(), /^Conv /);
+    await details('ArrowDown', 'Graph output');
+    await page.keyboard.press('ArrowDown'); // nothing below the output: the selection stays
+    await page.keyboard.press('ArrowLeft'); // alone in its layer
+    await page.keyboard.press('Enter');
+    await panel.getByRole('heading', { name: 'Graph output', exact: true }).waitFor();
+
+    const scale = async () => Number((await canvasBox.getAttribute('data-view')).split(' ')[0]);
+    const settle = async () => {
+      let last = await scale();
+      for (let i = 0; i < 20; i++) {
+        await page.waitForTimeout(100);
+        const now = await scale();
+        if (now === last) return now;
+        last = now;
+      }
+      return last;
+    };
+    const start = await settle();
+    await page.keyboard.press('+');
+    const zoomedIn = await settle();
+    assert.ok(zoomedIn > start, `+ zooms in: ${start} -> ${zoomedIn}`);
+    await page.keyboard.press('-');
+    await page.keyboard.press('-');
+    assert.ok((await settle()) < zoomedIn, '- zooms out');
+    await page.keyboard.press('0');
+    const fitted = await settle();
+    await page.keyboard.press('+');
+    await settle();
+    await page.keyboard.press('0');
+    assert.equal(await settle(), fitted, '0 fits the graph again');
+    await page.screenshot({ path: join(shots, '11b-inspector-graph-keyboard.png') });
+  },
+);
 
 test(
   'a 1,000-node model opens legible on its inputs, with weights on its nodes, and search counts nodes and tensors apart',

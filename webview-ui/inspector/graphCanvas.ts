@@ -4,12 +4,17 @@
  * the routes of the layout between the boxes, as splines. An overview in the corner shows the whole graph
  * and the part in view; click or drag it to move there.
  *
- * Pan by dragging or arrow keys, zoom with the wheel or +/-, 0 fits, Home goes back to the graph's inputs.
+ * Pan by dragging or Shift+arrow keys, zoom with the wheel or +/-, 0 fits, Home goes back to the graph's inputs.
+ * The arrow keys move the selection along the graph (up to a producer, down to a consumer, left and right in
+ * the layer; graphNavigation.ts) and Enter opens the selected node's details, as a click does.
  * Zoom steps, Fit and jumps to a node are animated. Colours come from the VS Code theme variables and are
  * re-read when the theme changes.
  */
 import { layerAtY, nodeAt, type GraphLayout } from '../lib/graphLayout';
 import { shapeText, type Category, type DrawGraph } from '../lib/graphModel';
+import { moveInGraph, nearestBox, type GraphMove } from '../lib/graphNavigation';
+
+const MOVES: Record<string, GraphMove> = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
 
 interface Theme {
   background: string;
@@ -105,6 +110,8 @@ export class GraphCanvas {
   private overviewDrag = false;
   /** A layout landed and has not been painted yet. */
   private firstPaint = false;
+  /** Says which box the arrow keys moved to, for screen readers. */
+  private readonly announcer = document.createElement('span');
 
   /** `onFirstPaint`: called once a new layout is on screen, with the scale it is drawn at and whether its labels show. */
   constructor(
@@ -117,7 +124,7 @@ export class GraphCanvas {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute(
       'aria-label',
-      'Model graph. Drag or arrow keys to pan, wheel or plus and minus to zoom, 0 to fit, Home for the inputs.',
+      'Model graph. Arrow keys move the selection along the graph, Enter shows the selected node; drag or Shift and arrow keys to pan, wheel or plus and minus to zoom, 0 to fit, Home for the inputs.',
     );
     this.ctx = this.canvas.getContext('2d', { alpha: false }) as CanvasRenderingContext2D;
     this.overview = document.createElement('canvas');
@@ -126,7 +133,9 @@ export class GraphCanvas {
     this.overview.setAttribute('aria-label', 'Overview of the whole graph; the frame is the part in view. Click to move there.');
     this.element = document.createElement('div');
     this.element.className = 'insp-canvas-box';
-    this.element.append(this.canvas, this.overview);
+    this.announcer.className = 'insp-sr';
+    this.announcer.setAttribute('aria-live', 'polite');
+    this.element.append(this.canvas, this.overview, this.announcer);
     new ResizeObserver(() => this.resize()).observe(this.canvas);
     new MutationObserver(() => {
       this.theme = readTheme();
@@ -634,7 +643,45 @@ export class GraphCanvas {
     }
   }
 
+  /** Moves the selection with the keyboard (from the box nearest the view's centre when none is selected). */
+  private moveSelection(move: GraphMove): void {
+    const l = this.layout;
+    const d = this.draw;
+    if (!l || !d) return;
+    const next =
+      this.selected < 0 || this.selected >= l.nodeCount
+        ? nearestBox(l, this.ox + this.cssWidth / 2 / this.scale, this.oy + this.cssHeight / 2 / this.scale)
+        : moveInGraph(l, d, this.selected, move);
+    if (next < 0) return;
+    this.selected = next;
+    const box = d.boxes[next];
+    const what = box.kind === 'op' ? `${box.label} ${box.name || '(unnamed node)'}` : `graph ${box.kind} ${box.name}`;
+    this.announcer.textContent = `${what}. Enter shows its details.`;
+    this.element.dataset.cursor = String(next);
+    const margin = 20 / this.scale;
+    const left = this.ox + margin;
+    const top = this.oy + margin;
+    const right = this.ox + this.cssWidth / this.scale - margin;
+    const bottom = this.oy + this.cssHeight / this.scale - margin;
+    const inView =
+      l.x[next] - l.w[next] / 2 >= left && l.x[next] + l.w[next] / 2 <= right && l.y[next] >= top && l.y[next] + l.h[next] <= bottom;
+    if (!inView) this.centreOn(next);
+    this.request();
+  }
+
   private key(e: KeyboardEvent): void {
+    if (e.altKey || e.metaKey || e.ctrlKey) return;
+    const move = MOVES[e.key];
+    if (move && !e.shiftKey) {
+      e.preventDefault();
+      this.moveSelection(move);
+      return;
+    }
+    if ((e.key === 'Enter' || e.key === ' ') && this.selected >= 0) {
+      e.preventDefault();
+      this.onSelect(this.selected);
+      return;
+    }
     const step = 60 / this.scale;
     const pan = (dx: number, dy: number) => (): void => this.jump({ scale: this.scale, ox: this.ox + dx, oy: this.oy + dy });
     const actions: Record<string, () => void> = {
@@ -649,7 +696,7 @@ export class GraphCanvas {
       ArrowDown: pan(0, step),
     };
     const action = actions[e.key];
-    if (action && !e.altKey && !e.metaKey && !e.ctrlKey) {
+    if (action) {
       e.preventDefault();
       action();
     }
