@@ -209,6 +209,13 @@ async function buildRewrite(model: OnnxModel, summary: ModelSummary, c: Calibrat
     readName.set(name, dq);
   }
 
+  // Tensors pass-through ops read to write a tensor of the same parameters, and those tensors themselves.
+  const sharedBy = new Set<string>();
+  for (const node of g.nodes) {
+    if (plan.activations.get(node.outputs[0])?.shareFrom === undefined) continue;
+    sharedBy.add(node.inputs[0]);
+    sharedBy.add(node.outputs[0]);
+  }
   const plannedAt = new Map(plan.nodes.map((n) => [n.index, n]));
   for (const n of plan.nodes) {
     removeNodes.add(n.index);
@@ -223,9 +230,17 @@ async function buildRewrite(model: OnnxModel, summary: ModelSummary, c: Calibrat
       if (removeNodes.has(i)) continue;
       for (const out of node.outputs) {
         if (!plan.activations.has(out)) continue;
-        const float = unique(`${out}_float`);
-        outputRenames.set(out, float);
-        at(i + 1).push(...qdq(out, float, out));
+        if (sharedBy.has(out)) {
+          // Pass-through ops read it quantised too (so ORT runs them on uint8): every consumer reads the DQ.
+          const float = unique(`${out}_float`);
+          outputRenames.set(out, float);
+          at(i + 1).push(...qdq(out, float, out));
+        } else {
+          // Only the quantised nodes read the DQ; other consumers (a residual Add, say) keep the float values.
+          const dq = unique(`${out}_dequantized`);
+          at(i + 1).push(...qdq(out, out, dq));
+          readName.set(out, dq);
+        }
       }
       continue;
     }
