@@ -5,12 +5,17 @@
 import { int8StaticRecipe } from './int8StaticRecipe';
 import { ortOptimizeRecipe } from './ortOptimizeRecipe';
 import type { OptimizationRecipe } from './recipe';
+import { simplifyRecipe } from './simplify/simplifyRecipe';
 
-export const BUILT_RECIPES: readonly OptimizationRecipe[] = [ortOptimizeRecipe('basic'), ortOptimizeRecipe('extended'), int8StaticRecipe];
+export const BUILT_RECIPES: readonly OptimizationRecipe[] = [
+  simplifyRecipe,
+  ortOptimizeRecipe('basic'),
+  ortOptimizeRecipe('extended'),
+  int8StaticRecipe,
+];
 
 /** Planned recipes, in the order they are listed. */
 export const PLANNED_RECIPES: readonly { name: string; description: string }[] = [
-  { name: 'simplify', description: 'constant folding, dead nodes, no-op Identity/Cast/Reshape, known shape subgraphs' },
   { name: 'fp16', description: 'weights and compute to float16, float32 inputs and outputs kept' },
   { name: 'int8-dynamic', description: 'MatMul/Gemm weights to int8, activations quantised at run time' },
   { name: 'int4-weights', description: 'weight-only 4-bit block quantisation (MatMulNBits)' },

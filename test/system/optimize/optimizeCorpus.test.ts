@@ -1,17 +1,18 @@
 /**
- * ort-basic over the ONNX backend-test corpus (libonnx-testdata): every model (random ops left out) that
+ * ort-basic and simplify over the ONNX backend-test corpus (libonnx-testdata): every model (random ops left out) that
  * onnxruntime-node runs as written. Each variant must give the same outputs as the original on the model's own
  * test data (max abs diff <= 1e-5; both run at level disabled, so each graph runs as written), carry its
  * metadata props, and pass python-onnx's checker wherever the original does (one Python process for all
- * files). A few go through the whole mlw optimize run as well.
+ * files); simplify must never grow a model. A few go through the whole mlw optimize run as well.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readTensorData, readTensorFile, summarizeModel } from '../../../src/core/onnx';
-import { ortOptimizeRecipe, setMetadataProps } from '../../../src/core/optimize';
+import { ortOptimizeRecipe, setMetadataProps, type OptimizationRecipe } from '../../../src/core/optimize';
+import { simplifyRecipe } from '../../../src/core/optimize/simplify/simplifyRecipe';
 import { createSession, QUIET_RUN_OPTIONS, tensorFromData, type Feeds, type OrtOutputs } from '../../../src/core/ort';
 import { CORPUS_DIR, hasCorpus, needs } from '../../support/requires';
 import { checkWithPythonOnnx, hasPythonOnnx, mlw } from './optimizeFixtures';
@@ -77,14 +78,15 @@ function difference(a: OrtOutputs, b: OrtOutputs): number {
   return max;
 }
 
-test('ort-basic keeps the outputs of the corpus models onnxruntime-node runs, and their files pass the checker', async (t) => {
+async function throughCorpus(t: TestContext, recipe: OptimizationRecipe, options: { neverGrows: boolean }): Promise<void> {
   if (!needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata')) return;
   if (!needs(t, 'python3-onnx', hasPythonOnnx(), 'apt-get install python3-onnx')) return;
   const out = mkdtempSync(path.join(tmpdir(), 'mlw-optimize-corpus-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const recipe = ortOptimizeRecipe('basic');
   const done: { model: string; variant: string }[] = [];
   const changed: string[] = [];
+  const grown: string[] = [];
+  let smaller = 0;
   const skipped: string[] = [];
   for (const model of corpusModels()) {
     let feeds: Feeds;
@@ -103,25 +105,37 @@ test('ort-basic keeps the outputs of the corpus models onnxruntime-node runs, an
     }
     const dir = path.join(out, String(done.length));
     mkdirSync(dir);
-    const variant = path.join(dir, 'model.ort-basic.onnx');
+    const variant = path.join(dir, `model.${recipe.name}.onnx`);
     await recipe.apply(model, variant, {});
-    await setMetadataProps(variant, { 'mlw.optimize.recipe': 'ort-basic', 'mlw.optimize.parent_sha256': 'x' });
+    const [before, after] = [statSync(model).size, statSync(variant).size];
+    if (after > before) grown.push(`${path.relative(CORPUS_DIR, model)}: ${before} -> ${after} bytes`);
+    if (after < before) smaller++;
+    await setMetadataProps(variant, { 'mlw.optimize.recipe': recipe.name, 'mlw.optimize.parent_sha256': 'x' });
     const diff = difference(reference, await runAsWritten(variant, feeds));
     if (!(diff <= 1e-5)) changed.push(`${path.relative(CORPUS_DIR, model)}: max abs diff ${diff}`);
     done.push({ model, variant });
   }
   assert.deepEqual(changed, []);
+  if (options.neverGrows) assert.deepEqual(grown, []);
   assert.ok(done.length >= 900, `only ${done.length} models ran (${skipped.length} skipped)`);
   const checked = checkWithPythonOnnx(done.flatMap((d) => [d.model, d.variant]));
   const invalid: string[] = [];
   for (let i = 0; i < done.length; i++) {
     const [original, variant] = [checked[2 * i], checked[2 * i + 1]];
-    assert.equal(variant.metadata['mlw.optimize.recipe'], 'ort-basic');
+    assert.equal(variant.metadata['mlw.optimize.recipe'], recipe.name);
     if (original.ok && !variant.ok) invalid.push(`${path.relative(CORPUS_DIR, done[i].model)}: ${variant.error}`);
   }
   assert.deepEqual(invalid, []);
-  t.diagnostic(`${done.length} corpus models through ort-basic, ${skipped.length} skipped (the original does not run in onnxruntime-node)`);
-});
+  t.diagnostic(
+    `${done.length} corpus models through ${recipe.name} (${smaller} smaller), ${skipped.length} skipped (the original does not run in onnxruntime-node)`,
+  );
+}
+
+test('ort-basic keeps the outputs of the corpus models onnxruntime-node runs, and their files pass the checker', (t) =>
+  throughCorpus(t, ortOptimizeRecipe('basic'), { neverGrows: false }));
+
+test('simplify keeps the outputs of the corpus models, never grows one, and its files pass the checker', (t) =>
+  throughCorpus(t, simplifyRecipe, { neverGrows: true }));
 
 test('mlw optimize on corpus models: the whole run with the JSON report', (t) => {
   if (!needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata')) return;

@@ -32,6 +32,8 @@ export interface GraphRewrite {
   inputs?: readonly string[];
   /** The graph outputs, replacing the source's: a source output by name, or a new one with its type. */
   outputs?: readonly (string | { name: string; elemType: number; shape: Dim[] | null })[];
+  /** The IR version to stamp (IR 3 wants every initializer listed as a graph input; IR 4 lifts that). */
+  irVersion?: number;
   /** What it did, one line each. */
   changes?: string[];
 }
@@ -70,6 +72,7 @@ export function rewritePlan(model: OnnxModel, rewrite: GraphRewrite): EditPlan {
     nodeRenames: new Map(),
     dims: new Map(),
     changes: rewrite.changes ?? [],
+    ...(rewrite.irVersion !== undefined ? { irVersion: rewrite.irVersion } : {}),
     droppedInitializers: { count: dropped.length, bytes: dropped.reduce((sum, t) => sum + tensorByteSize(t), 0) },
     rewrite: {
       insertBefore: rewrite.insertBefore ?? new Map(),
