@@ -2,6 +2,7 @@
  * The recipes `mlw optimize --recipe` and ML: Optimize Model… know: those built, those planned (refused with
  * "not available yet" rather than faked), and ONNX Runtime's non-portable levels (refused with the reason).
  */
+import { fp16Recipe } from './fp16Recipe';
 import { int8StaticRecipe } from './int8StaticRecipe';
 import { ortOptimizeRecipe } from './ortOptimizeRecipe';
 import type { OptimizationRecipe } from './recipe';
@@ -11,12 +12,12 @@ export const BUILT_RECIPES: readonly OptimizationRecipe[] = [
   simplifyRecipe,
   ortOptimizeRecipe('basic'),
   ortOptimizeRecipe('extended'),
+  fp16Recipe(),
   int8StaticRecipe,
 ];
 
 /** Planned recipes, in the order they are listed. */
 export const PLANNED_RECIPES: readonly { name: string; description: string }[] = [
-  { name: 'fp16', description: 'weights and compute to float16, float32 inputs and outputs kept' },
   { name: 'int8-dynamic', description: 'MatMul/Gemm weights to int8, activations quantised at run time' },
   { name: 'int4-weights', description: 'weight-only 4-bit block quantisation (MatMulNBits)' },
   { name: 'int8-weights', description: 'weight-only 8-bit block quantisation (MatMulNBits)' },
