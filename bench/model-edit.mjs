@@ -14,14 +14,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WRITER, writeLargeModel } from './lib/largeModel.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'out/src/cli/mlw.js');
-const WRITER = join(ROOT, 'out/test/unit/onnx/protoWriter.js');
 const require = createRequire(import.meta.url);
 
 if (process.argv[2] === '--measure') {
@@ -44,79 +44,9 @@ if (!existsSync(CLI) || !existsSync(WRITER)) {
   console.error('Compile first: npm run compile-tests');
   process.exit(1);
 }
-const { ProtoWriter, graph, valueInfo } = require(WRITER);
 const TENSORS = Number(process.env.MLW_BENCH_TENSORS ?? 16);
 const MIB = Number(process.env.MLW_BENCH_TENSOR_MIB ?? 64);
-const SIDE = Math.round(Math.sqrt((MIB * 1024 * 1024) / 4));
-const BYTES = SIDE * SIDE * 4;
 const dir = mkdtempSync(join(tmpdir(), 'mlw-bench-edit-'));
-
-const block = new Uint8Array(BYTES);
-for (let i = 0; i < block.length; i += 4) new DataView(block.buffer).setFloat32(i, ((i / 4) % 97) / 97 - 0.5, true);
-
-function nodes() {
-  const list = [];
-  for (let i = 0; i < TENSORS; i++) {
-    list.push({
-      opType: 'MatMul',
-      name: `mm${i}`,
-      inputs: [i === 0 ? 'x' : `h${i - 1}`, `w${i}`],
-      outputs: [i === TENSORS - 1 ? 'y' : `h${i}`],
-    });
-  }
-  return list;
-}
-
-/** The model file; with `inline`, each weight's raw_data is written straight after its header. */
-function writeModel(path, inline) {
-  const fd = openSync(path, 'w');
-  const put = (bytes) => writeSync(fd, bytes);
-  const header = new ProtoWriter();
-  header.varint(1, 8);
-  header.bytes(2, 'mlw-bench');
-  const g = new ProtoWriter();
-  graph({
-    name: 'edit-bench',
-    nodes: nodes(),
-    inputs: [valueInfo('x', 1, [1, SIDE])],
-    outputs: [valueInfo('y', 1, [1, SIDE])],
-  })(g);
-  const graphBytes = g.finish();
-  // Initializers: external entries, or raw_data of BYTES each (header encoded, data streamed from `block`).
-  const tensors = [];
-  for (let i = 0; i < TENSORS; i++) {
-    const t = new ProtoWriter().packedVarints(1, [SIDE, SIDE]).varint(2, 1).bytes(8, `w${i}`);
-    if (!inline) {
-      for (const [key, value] of Object.entries({ location: 'weights.bin', offset: String(i * BYTES), length: String(BYTES) })) {
-        t.message(13, (e) => e.bytes(1, key).bytes(2, value));
-      }
-      t.varint(14, 1);
-      tensors.push({ head: t.finish(), data: false });
-    } else {
-      t.raw([(9 << 3) | 2, ...ProtoWriter.varintBytes(BYTES)]);
-      tensors.push({ head: t.finish(), data: true });
-    }
-  }
-  const tensorSize = (t) => t.head.length + (t.data ? BYTES : 0);
-  let graphSize = graphBytes.length;
-  for (const t of tensors) graphSize += 1 + ProtoWriter.varintBytes(tensorSize(t)).length + tensorSize(t);
-  put(header.finish());
-  put(Uint8Array.from([(7 << 3) | 2, ...ProtoWriter.varintBytes(graphSize)]));
-  put(graphBytes);
-  for (const t of tensors) {
-    put(Uint8Array.from([(5 << 3) | 2, ...ProtoWriter.varintBytes(tensorSize(t))]));
-    put(t.head);
-    if (t.data) put(block);
-  }
-  put(new ProtoWriter().message(8, (o) => o.bytes(1, '').varint(2, 13)).finish());
-  closeSync(fd);
-}
-
-function writeWeights(path) {
-  const fd = openSync(path, 'w');
-  for (let i = 0; i < TENSORS; i++) writeSync(fd, block);
-  closeSync(fd);
-}
 
 const EDIT = ['--rename-input', 'x=features', '--set-dim', 'x:0=batch', '--rename-output', 'y=scores', '--set-meta', 'edited=1'];
 
@@ -139,11 +69,10 @@ function measure(model, out) {
 try {
   const ext = join(dir, 'ext');
   mkdirSync(ext);
-  writeWeights(join(ext, 'weights.bin'));
-  writeModel(join(ext, 'model.onnx'), false);
+  const { side: SIDE, bytes: BYTES } = writeLargeModel(ext, { tensors: TENSORS, mib: MIB, inline: false });
   const inline = join(dir, 'inline');
   mkdirSync(inline);
-  writeModel(join(inline, 'model.onnx'), true);
+  writeLargeModel(inline, { tensors: TENSORS, mib: MIB, inline: true });
   const gib = (TENSORS * BYTES) / 1024 ** 3;
   console.log(`${TENSORS} float32 weights of ${SIDE}x${SIDE} (${gib.toFixed(2)} GiB), edit: ${EDIT.join(' ')}`);
   const cases = [

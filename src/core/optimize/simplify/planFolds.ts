@@ -13,8 +13,8 @@ import type { Dim, ShapeInferenceResult } from '../../onnx/shapes/shapeTypes';
 
 /** A folded tensor this small may come from inputs smaller than itself. */
 export const SMALL_TENSOR_BYTES = 1024;
-/** What one simplify pass evaluates at most, all outputs together. */
-export const MAX_EVALUATED_BYTES = 512 * 1024 * 1024;
+/** What one simplify pass hands onnxruntime at most, inputs and outputs together: memory stays flat on big models. */
+export const MAX_EVALUATED_BYTES = 64 * 1024 * 1024;
 
 const NOT_FOLDED = new Set([
   'RandomNormal',
@@ -113,8 +113,8 @@ export function planFolds(model: OnnxModel, shapes: ShapeInferenceResult): FoldP
       } else outputBytes += size;
     }
     if (outputBytes > SMALL_TENSOR_BYTES && outputBytes > inputBytes) return;
-    if (evaluatedBytes + outputBytes > MAX_EVALUATED_BYTES) return;
-    evaluatedBytes += outputBytes;
+    if (evaluatedBytes + inputBytes + outputBytes > MAX_EVALUATED_BYTES) return;
+    evaluatedBytes += inputBytes + outputBytes;
     evaluate.push(i);
     for (const o of produces) {
       constant.add(o);
