@@ -65,7 +65,17 @@ describe('mlw sweep --method tpe', () => {
   it('runs each trial as an ordinary run, --parallel at a time, and keeps the study in .mlw/studies', async (t) => {
     if (!needs(t, 'python3-optuna', hasOptuna(), HOW_TO)) return;
     const ws = workspace();
-    const { code, json, err } = await sweep(ws, [...TPE, '--trials', '6', '--parallel', '2', '--python', SYSTEM_PYTHON]);
+    const { code, json, err } = await sweep(ws, [
+      ...TPE,
+      '--trials',
+      '6',
+      '--parallel',
+      '2',
+      '--python',
+      SYSTEM_PYTHON,
+      '--',
+      '--pause=0.1',
+    ]);
     assert.equal(code, 0, err.join('\n'));
     assert.ok(json);
     assert.deepEqual(
@@ -86,6 +96,17 @@ describe('mlw sweep --method tpe', () => {
       assert.equal(value, run.metrics?.val_loss.last, 'the objective is the last logged value');
       assert.ok(existsSync(path.join(ws, '.mlw', 'runs', run.id, 'metrics.jsonl')));
     }
+    // At most two at once, and two did run side by side.
+    const events = json.trials
+      .flatMap(({ run }) => [
+        [run.startTime as number, 1],
+        [run.endTime as number, -1],
+      ])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let most = 0;
+    for (const [, d] of events) most = Math.max(most, (now += d));
+    assert.equal(most, 2, 'two trials at a time');
     const best = Math.min(...json.trials.map((x) => x.value as number));
     assert.equal(json.best?.value, best);
     assert.ok(existsSync(studyPath(ws, 'train')));
