@@ -137,8 +137,7 @@ parent's, the recipe and the verdict.
 
 Recipes:
 ${BUILT_RECIPES.map((r) => `  ${r.name.padEnd(14)} ${r.description}`).join('\n')}
-  not available yet: ${PLANNED_RECIPES.map((r) => r.name).join(', ')}
-  ${LAYOUT_LEVEL_REASON.replace(/(.{1,108})(\s+|$)/g, '$1\n  ').trimEnd()}
+${PLANNED_RECIPES.length > 0 ? `  not available yet: ${PLANNED_RECIPES.map((r) => r.name).join(', ')}\n` : ''}  ${LAYOUT_LEVEL_REASON.replace(/(.{1,108})(\s+|$)/g, '$1\n  ').trimEnd()}
 
 Options:
   -o, --out OUT        output folder (made if missing), or a .onnx path for the last variant (default: beside the model)
@@ -153,8 +152,9 @@ Options:
                        without it the --eval inputs; without either int8-static refuses (no random calibration)
   --calibration M      int8-static: activation ranges by minmax (default) or percentile
   --percentile P       with --calibration percentile: the percentile kept in each tail (default ${DEFAULT_PERCENTILE})
-  --per-channel        int8 recipes: per output channel (int8-static: Conv, Gemm and MatMul weights)
-  --block-size N       weight-only block quantisation: block size (no built recipe reads it yet)
+  --per-channel        int8 recipes: per output channel (int8-static: Conv, Gemm and MatMul weights; int8-dynamic:
+                       MatMul and Gemm weights; default per tensor)
+  --block-size N       int4-weights, int8-weights: block size along K, 16, 32, 64, 128 or 256 (default 32)
   --json               {"original": M, "variants": [M…]}: path, fileSize, weightBytes, nodes, p50Ms, p99Ms,
                        peakRssBytes, and for variants recipe and agreement {maxAbsDiff, maxRelDiff, cosine, top1}
 Exit code: 0 when every variant was written and checked; 1 with a one-line reason when a recipe is unknown,

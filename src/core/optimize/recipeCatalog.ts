@@ -3,25 +3,26 @@
  * "not available yet" rather than faked), and ONNX Runtime's non-portable levels (refused with the reason).
  */
 import { fp16Recipe } from './fp16Recipe';
+import { int8DynamicRecipe } from './int8DynamicRecipe';
 import { int8StaticRecipe } from './int8StaticRecipe';
 import { ortOptimizeRecipe } from './ortOptimizeRecipe';
 import type { OptimizationRecipe } from './recipe';
 import { simplifyRecipe } from './simplify/simplifyRecipe';
+import { weightOnlyRecipe } from './weightOnlyRecipe';
 
 export const BUILT_RECIPES: readonly OptimizationRecipe[] = [
   simplifyRecipe,
   ortOptimizeRecipe('basic'),
   ortOptimizeRecipe('extended'),
   fp16Recipe(),
+  int8DynamicRecipe(),
   int8StaticRecipe,
+  weightOnlyRecipe(4),
+  weightOnlyRecipe(8),
 ];
 
 /** Planned recipes, in the order they are listed. */
-export const PLANNED_RECIPES: readonly { name: string; description: string }[] = [
-  { name: 'int8-dynamic', description: 'MatMul/Gemm weights to int8, activations quantised at run time' },
-  { name: 'int4-weights', description: 'weight-only 4-bit block quantisation (MatMulNBits)' },
-  { name: 'int8-weights', description: 'weight-only 8-bit block quantisation (MatMulNBits)' },
-];
+export const PLANNED_RECIPES: readonly { name: string; description: string }[] = [];
 
 /** Why ORT's `all` level is not offered: one line, used in --help and in the refusal. */
 export const LAYOUT_LEVEL_REASON =

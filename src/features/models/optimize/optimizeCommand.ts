@@ -40,7 +40,9 @@ async function pickRecipes(name: string): Promise<string[]> {
   type Item = vscode.QuickPickItem & { recipe?: string };
   const items: Item[] = [
     ...BUILT_RECIPES.map((r) => ({ label: r.name, detail: r.description, recipe: r.name })),
-    { label: `Not available yet: ${PLANNED_RECIPES.map((r) => r.name).join(', ')}`, kind: vscode.QuickPickItemKind.Separator },
+    ...(PLANNED_RECIPES.length > 0
+      ? [{ label: `Not available yet: ${PLANNED_RECIPES.map((r) => r.name).join(', ')}`, kind: vscode.QuickPickItemKind.Separator }]
+      : []),
   ];
   const picked = await vscode.window.showQuickPick(items, {
     title: `Optimize ${name}: recipes, applied in the order listed`,
