@@ -59,6 +59,9 @@ export async function startCodeServer(opts) {
     'window.commandCenter': false,
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // VS Code in a browser (code-server) defaults to afterDelay: edits would be saved 1 s after they are made, and
+    // a slow test would find them on disk before it saves. Off, as in desktop VS Code: only a save writes.
+    'files.autoSave': 'off',
     ...opts.settings,
   };
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
