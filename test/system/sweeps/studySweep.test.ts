@@ -165,7 +165,7 @@ describe('mlw sweep --method tpe', () => {
   it('prunes a trial whose val_loss falls behind: the run ends "pruned" with its metrics kept', async (t) => {
     if (!needs(t, 'python3-optuna', hasOptuna(), HOW_TO)) return;
     const ws = workspace();
-    // 16 steps, 50 ms apart: a trial that runs to the end logs 16 points; a pruned one stops well before.
+    // 12 steps, 100 ms apart: a trial that runs to the end logs 12 points; a pruned one stops well before.
     const { code, json, err } = await sweep(ws, [
       ...TPE,
       '--trials',
@@ -177,8 +177,8 @@ describe('mlw sweep --method tpe', () => {
       '--python',
       SYSTEM_PYTHON,
       '--',
-      '--steps=16',
-      '--pause=0.05',
+      '--steps=12',
+      '--pause=0.1',
     ]);
     assert.equal(code, 0, err.join('\n'));
     assert.ok(json);
@@ -186,12 +186,12 @@ describe('mlw sweep --method tpe', () => {
     const complete = json.trials.filter((x) => x.outcome === 'complete');
     assert.ok(pruned.length >= 1, `some trial was pruned: ${json.trials.map((x) => `${x.trial}:${x.outcome}`).join(' ')}`);
     assert.ok(complete.length >= 2);
-    for (const x of complete) assert.equal(x.run.metrics?.val_loss.count, 16);
+    for (const x of complete) assert.equal(x.run.metrics?.val_loss.count, 12);
     for (const x of pruned) {
       assert.equal(x.run.status, 'pruned');
       assert.equal(x.run.exitCode, 0);
       const count = x.run.metrics?.val_loss.count ?? 0;
-      assert.ok(count >= 1 && count < 16, `pruned early, after ${count} points`);
+      assert.ok(count >= 1 && count < 12, `pruned early, after ${count} points`);
       const lines = readFileSync(path.join(ws, '.mlw', 'runs', x.run.id, 'metrics.jsonl'), 'utf8')
         .trim()
         .split('\n');
