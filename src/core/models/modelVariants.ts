@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { StringEntry } from '../onnx/onnxModel';
 import { readMetadataProps } from '../onnx/readMetadataProps';
-import { PARENT_SHA256_KEY, RECIPE_KEY } from '../optimize/optimizeModel';
+import { PARENT_SHA256_KEY, RECIPE_KEY } from '../optimize/variantKeys'; // not optimizeModel: that loads onnxruntime-node
 import { sha256File } from '../sha256File';
 
 /** A file as the caller last saw it: cache entries are kept while mtime and size are the same. */

@@ -27,10 +27,10 @@ import type { OptimizationRecipe, RecipeOptions } from './recipe';
 import { SessionWorkerClient } from './sessionWorkerClient';
 import type { LoadResult, MemoryResult } from './sessionWorkerProtocol';
 import { setMetadataProps } from './setMetadataProps';
+import { PARENT_SHA256_KEY, RECIPE_KEY } from './variantKeys';
 import { verdictLine } from './verdictLine';
 
-export const PARENT_SHA256_KEY = 'mlw.optimize.parent_sha256';
-export const RECIPE_KEY = 'mlw.optimize.recipe';
+export { PARENT_SHA256_KEY, RECIPE_KEY };
 
 /** An optimisation that could not be done or kept; the message is one line. */
 export class OptimizeError extends Error {

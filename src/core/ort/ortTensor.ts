@@ -1,7 +1,11 @@
-/** onnxruntime-node tensors: built from this layer's type table, or from values read from a TensorProto. */
-import * as ort from 'onnxruntime-node';
+/**
+ * onnxruntime-node tensors: built from this layer's type table, or from values read from a TensorProto. The native
+ * module loads on the first tensor made (loadOrt), never when this file is imported.
+ */
+import type * as ort from 'onnxruntime-node';
 import { dataTypeName } from '../onnx/dataTypes';
 import type { TensorData as TensorProtoData } from '../onnx/readTensorData';
+import { loadOrt } from './loadOrt';
 import { ortTypeOf, type OrtType, type TensorData } from './ortTypes';
 
 export type OrtTensor = ort.Tensor;
@@ -12,7 +16,7 @@ export type OrtOutputs = ort.InferenceSession.ReturnType;
 
 /** An ORT tensor over `data` (not copied). */
 export function makeTensor(type: OrtType, data: TensorData, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor(type, data as ort.Tensor.DataType, dims);
+  return new (loadOrt().Tensor)(type, data as ort.Tensor.DataType, dims);
 }
 
 /** Wraps values read from a TensorProto (readTensorData) as an ORT tensor, without copying typed arrays. */
