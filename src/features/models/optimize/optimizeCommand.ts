@@ -16,6 +16,8 @@ export interface OptimizeCommandOptions {
   /** Evaluation inputs: a .npy file or a folder of NAME.npy files. */
   eval?: string;
   labels?: string;
+  /** Calibration inputs of int8-static: a folder of .npy/.npz samples, or one such file. */
+  calibrate?: string;
   dims?: Record<string, number>;
   runs?: number;
 }
@@ -30,6 +32,7 @@ function isOptimizeOptions(v: unknown): v is OptimizeCommandOptions {
     o.recipes.every((r) => typeof r === 'string' && /^[\w-]+$/.test(r)) &&
     (o.eval === undefined || typeof o.eval === 'string') &&
     (o.labels === undefined || typeof o.labels === 'string') &&
+    (o.calibrate === undefined || typeof o.calibrate === 'string') &&
     (o.runs === undefined || (Number.isSafeInteger(o.runs) && (o.runs as number) >= 1)) &&
     (dims === undefined || Object.entries(dims).every(([k, d]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(d) && (d as number) >= 0))
   );
@@ -55,6 +58,21 @@ async function pickRecipes(name: string): Promise<string[]> {
   return BUILT_RECIPES.map((r) => r.name).filter((r) => recipes.includes(r));
 }
 
+/** int8-static needs calibration data: a folder of samples (or one .npy/.npz file), beside the model by default. */
+async function pickCalibration(model: vscode.Uri): Promise<string> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Calibration data for int8-static: a folder of .npy/.npz samples (one NAME.npy per input, or .npz files)',
+    openLabel: 'Calibrate with This',
+    canSelectFolders: true,
+    canSelectFiles: true,
+    canSelectMany: false,
+    defaultUri: vscode.Uri.joinPath(model, '..'),
+    filters: { 'NumPy arrays': ['npy', 'npz'] },
+  });
+  if (picked === undefined || picked.length === 0) throw new vscode.CancellationError();
+  return picked[0].fsPath;
+}
+
 /** ML: Optimize Model…: recipes picked, `mlw optimize` run in a child process with progress and cancel, then the report. */
 export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): CommandTable {
   return {
@@ -64,7 +82,9 @@ export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): Command
         const uri = await targetModel(arg, 'Optimize Model');
         if (!uri.fsPath.toLowerCase().endsWith('.onnx')) throw new UserError(`Only ONNX models can be optimized: ${uri.fsPath}`);
         const name = path.basename(uri.fsPath);
-        const options: OptimizeCommandOptions = isOptimizeOptions(opts) ? opts : { recipes: await pickRecipes(name) };
+        let options: OptimizeCommandOptions = isOptimizeOptions(opts) ? opts : { recipes: await pickRecipes(name) };
+        if (options.recipes.includes('int8-static') && options.calibrate === undefined && options.eval === undefined)
+          options = { ...options, calibrate: await pickCalibration(uri) };
         // The variants' lineage goes to the model's workspace folder (.mlw/lineage.jsonl).
         const workspace = (vscode.workspace.getWorkspaceFolder(uri) ?? vscode.workspace.workspaceFolders?.[0])?.uri;
         const args = [
@@ -75,6 +95,7 @@ export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): Command
           options.recipes.join(','),
           ...(options.eval ? ['--eval', options.eval] : []),
           ...(options.labels ? ['--labels', options.labels] : []),
+          ...(options.calibrate ? ['--calibrate', options.calibrate] : []),
           ...(options.runs ? ['--runs', String(options.runs)] : []),
           ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
         ];
