@@ -53,6 +53,8 @@ type Route =
 interface RequestContext {
   start: number;
   model?: string;
+  /** Set on the inference route: only inference is model traffic in the request metrics. */
+  inference?: boolean;
   bytesIn: number;
   id?: string;
   batch?: number;
@@ -176,6 +178,7 @@ export class InferenceServer {
       case 'stats':
         return this.json(res, 200, this.stats(model));
       case 'infer':
+        ctx.inference = true;
         return this.infer(req, res, ctx, model);
     }
   }
@@ -300,7 +303,8 @@ export class InferenceServer {
     const ms = performance.now() - ctx.start;
     const aborted = !res.writableFinished;
     const status = aborted && !res.headersSent ? 499 : res.statusCode;
-    const model = ctx.model ?? '';
+    // Health, metadata and /stats polls (the monitor's own) are not model traffic: they count under model "".
+    const model = ctx.inference ? (ctx.model ?? '') : '';
     this.metrics.requests.inc([model, String(status)]);
     this.metrics.requestDuration.observe([model], ms / 1000);
     const log = this.options.accessLog;

@@ -21,7 +21,10 @@ export class ServerMetrics {
 
   constructor(models: () => Iterable<ServedModel>) {
     const r = this.registry;
-    this.requests = r.counter('mlw_requests_total', 'HTTP requests by model ("" for non-model routes) and status code.', ['model', 'code']);
+    this.requests = r.counter('mlw_requests_total', 'HTTP requests by model ("" for non-inference routes) and status code.', [
+      'model',
+      'code',
+    ]);
     this.requestDuration = r.histogram(
       'mlw_request_duration_seconds',
       'Time from request start to response end.',
