@@ -98,7 +98,9 @@ export async function startSshServer({ env = {}, hostAlias = 'mlw-login' } = {})
   const port = await freePort();
   const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${hostPub}\n`);
-  const setEnv = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  // Bash reads ~/.bashrc for a command sent over ssh when SHLVL says it is the first shell: this machine's rc files
+  // (pyenv's rehash lock, a slow prompt) are not the test's, so SHLVL=1 makes the session's bash the second level.
+  const setEnv = Object.entries({ SHLVL: '1', ...env }).map(([k, v]) => `${k}=${v}`);
   writeFileSync(
     join(dir, 'sshd_config'),
     [
@@ -117,7 +119,7 @@ export async function startSshServer({ env = {}, hostAlias = 'mlw-login' } = {})
       'ClientAliveInterval 2',
       'ClientAliveCountMax 3',
       'Subsystem sftp internal-sftp',
-      ...(setEnv.length ? [`SetEnv ${setEnv.join(' ')}`] : []),
+      `SetEnv ${setEnv.join(' ')}`,
       '',
     ].join('\n'),
   );

@@ -199,6 +199,7 @@ export class RunStore {
       );
     }
     if (processLiveness(owner, heartbeat) === 'alive') return run;
+    if (run.target && run.status === 'running') return run; // the job lives on its host; re-attaching (attachRemoteRun) tells how it ended
     return {
       ...run,
       status: 'interrupted',

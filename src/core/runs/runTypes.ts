@@ -21,6 +21,8 @@
  * `.mlw/runs/experiments.json` lists the experiments made before they have runs (see experiments.ts).
  */
 
+import type { RunTargetState } from '../targets/targetTypes';
+
 /** `pruned`: a sweep trial its study stopped early because its objective fell behind (see core/sweeps); its data is kept. */
 export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'stopped' | 'interrupted' | 'pruned';
 
@@ -123,6 +125,8 @@ export interface Run {
   parentId?: string;
   /** A run of an MLflow tracking server (source `mlflow-server`): the server it was read from and its experiment there. */
   remote?: { url: string; experimentId: string };
+  /** A run on a compute target (ssh host, SLURM job): where it runs and what the host last said (see core/targets/). */
+  target?: RunTargetState;
 }
 
 /** One deployment of the model a run produced, from the workspace's lineage log (see runDeployments.ts). */

@@ -1,0 +1,283 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { finishRun, type ChildOutcome } from '../runs/finishRun';
+import { MetricsWriter } from '../runs/MetricsWriter';
+import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../runs/processLiveness';
+import type { RunStore } from '../runs/RunStore';
+import { DEFAULT_ARTIFACT_EXTENSIONS } from '../runs/scanArtifacts';
+import { STOP_FILE } from '../runs/stopRunById';
+import { METRICS_FILE, OUTPUT_FILE, type Run } from '../runs/runTypes';
+import { hostShell, type HostShell } from './hostShell';
+import { REMOTE_EXIT_FILE } from './remoteJob';
+import { RemoteFollower } from './RemoteFollower';
+import { shellQuote } from './shellQuote';
+import { parseScontrolJob, slurmEndReason, slurmStateEnded } from './slurmJobState';
+import { syncBack } from './syncBack';
+import type { RunTargetState, Target } from './targetTypes';
+
+/** Local folder of a remote run holding the outputs copied back from its code folder (model files it wrote). */
+export const OUTPUTS_DIR = 'outputs';
+
+export interface AttachOptions {
+  store: RunStore;
+  runId: string;
+  target: Target;
+  /** Seconds between state polls. Default 2. */
+  pollMs?: number;
+  /** Told every piece of the run's output as it arrives. */
+  onOutput?: (text: string) => void;
+  /** Told when the run's target state changes (scheduler state, node, unreachable since). */
+  onState?: (state: RunTargetState) => void;
+  /** Artifacts larger than this are recorded by sha256 only (default 2 GiB; 0: no limit). */
+  snapshotMaxBytes?: number;
+  /** Where ControlMaster sockets go. */
+  controlDir?: string;
+  logger?: Logger;
+}
+
+export interface RemoteRunHandle {
+  readonly id: string;
+  readonly dir: string;
+  readonly run: Run;
+  /** Settles with the final run once the job has ended and its folder is synced back. Never rejects. */
+  readonly done: Promise<Run>;
+  /** Cancels the job (scancel, or TERM to the process group on an ssh host); the run ends as `stopped`. */
+  stop(): Promise<Run>;
+  /** Stops following without ending the run (this process goes away; the job goes on): attach again later. */
+  detach(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Probe {
+  /** The host did not answer. */
+  down?: boolean;
+  state?: string;
+  reason?: string;
+  node?: string;
+  /** The job has ended, with this outcome. */
+  ended?: ChildOutcome & { reason?: string };
+}
+
+/** One state poll: a single command on the host. */
+async function probe(shell: HostShell, target: Target, t: RunTargetState, stopRequested: boolean): Promise<Probe> {
+  const dir = shellQuote(t.remoteDir);
+  const exitFile = `${dir}/run/${REMOTE_EXIT_FILE}`;
+  const job = shellQuote(t.jobId ?? '0');
+  const command =
+    target.kind === 'slurm'
+      ? `printf 'exit=%s\\n' "$(cat ${exitFile} 2>/dev/null)"; scontrol show job -o ${job} 2>&1 || true`
+      : `printf 'exit=%s\\n' "$(cat ${exitFile} 2>/dev/null)"; if kill -0 -- -${job} 2>/dev/null; then echo alive=1; else echo alive=0; fi`;
+  const r = await shell.exec(command, { timeoutMs: 30_000 });
+  if (r.linkFailed) return { down: true };
+  const exitText = /^exit=(\d*)$/m.exec(r.stdout)?.[1] ?? '';
+  const exitCode = exitText === '' ? undefined : Number(exitText);
+  if (target.kind !== 'slurm') {
+    if (exitCode !== undefined) return { state: 'COMPLETED', ended: { code: exitCode, signal: null } };
+    if (/^alive=1$/m.test(r.stdout)) return { state: 'RUNNING' };
+    if (stopRequested) return { state: 'CANCELLED', ended: { code: null, signal: 'SIGTERM' } };
+    return {
+      state: 'FAILED',
+      ended: { code: null, signal: null, error: `The run's processes on ${shell.label} ended without an exit status (killed?)` },
+    };
+  }
+  const s = parseScontrolJob(r.stdout);
+  if (!s) {
+    // Purged from the controller (MinJobAge): the exit file is all that is left.
+    if (exitCode !== undefined) return { state: 'COMPLETED', ended: { code: exitCode, signal: null } };
+    if (/Invalid job id/i.test(r.stdout))
+      return {
+        state: 'UNKNOWN',
+        ended: { code: null, signal: null, error: `SLURM no longer knows job ${t.jobId} and it left no exit status` },
+      };
+    return { state: t.state }; // scontrol itself failed (controller restarting): ask again
+  }
+  const p: Probe = { state: s.state, reason: s.reason, node: s.node };
+  if (!slurmStateEnded(s.state)) return p;
+  const reason = slurmEndReason(s);
+  if (s.state === 'COMPLETED' || s.state === 'FAILED') p.ended = { code: exitCode ?? s.exitCode ?? null, signal: null };
+  else if (s.state === 'CANCELLED' && stopRequested) p.ended = { code: null, signal: 'SIGTERM' };
+  else p.ended = { code: exitCode ?? null, signal: null, error: reason ?? `SLURM: the job ended as ${s.state}` };
+  return p;
+}
+
+async function stopCommand(shell: HostShell, target: Target, t: RunTargetState): Promise<boolean> {
+  const job = shellQuote(t.jobId ?? '0');
+  const command =
+    target.kind === 'slurm'
+      ? `scancel ${job}`
+      : `kill -TERM -- -${job} 2>/dev/null; (sleep 5; kill -KILL -- -${job} 2>/dev/null) </dev/null >/dev/null 2>&1 & true`;
+  const r = await shell.exec(command, { timeoutMs: 30_000 });
+  return !r.linkFailed;
+}
+
+/**
+ * Follows a run on its target until it ends: tails its metrics and output into the local run folder (≤ 1 s behind on a
+ * live link), polls the scheduler or the process, records the scheduler state, pending reason, node and the last
+ * contact in run.json, marks "unreachable since" while the host does not answer (the run keeps going there) and
+ * catches up when it answers again; at the end copies the rest, syncs the run folder and the model files it wrote
+ * back, snapshots the artifacts and records the outcome as for a local run. Used right after submitting, and to
+ * re-attach to a running remote run after a restart.
+ */
+export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle> {
+  const { store, target } = o;
+  const logger = o.logger ?? silentLogger;
+  const run0 = await store.readRawRun(o.runId);
+  if (!run0?.target) throw new Error(`Run ${o.runId} is not a run on a compute target`);
+  // This process follows the run now (a re-attach after a restart takes it over).
+  let run: Run = await store.updateRun(run0.id, (r) => {
+    r.owner = { ...r.owner, launcher: processIdentity() };
+  });
+  const dir = store.runDir(run.id);
+  const ssh = target.kind === 'ssh' || target.kind === 'slurm' ? target.ssh : undefined;
+  const shell = hostShell(ssh, store.workspace, o.controlDir);
+  const t = run.target as RunTargetState;
+  const remoteRun = `${t.remoteDir}/run`;
+  const followers = [
+    new RemoteFollower(shell, `${remoteRun}/${METRICS_FILE}`, path.join(dir, METRICS_FILE)),
+    new RemoteFollower(shell, `${remoteRun}/${OUTPUT_FILE}`, path.join(dir, OUTPUT_FILE), o.onOutput),
+  ].map((f) => f.start());
+  let stopRequested = false;
+  let stopSent = false;
+  let detached = false;
+  let resolveStop: (() => void) | undefined;
+  const wake = () => resolveStop?.();
+  const pollMs = o.pollMs ?? 2000;
+  const heartbeat = setInterval(() => void store.touchHeartbeat(run.id).catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
+  await store.touchHeartbeat(run.id).catch(() => undefined);
+
+  const save = async (change: (t: RunTargetState) => void) => {
+    const before = JSON.stringify(run.target);
+    change(run.target as RunTargetState);
+    if (JSON.stringify(run.target) === before) return;
+    const target = { ...(run.target as RunTargetState) };
+    run = await store.updateRun(run.id, (r) => {
+      r.target = target;
+    });
+    try {
+      o.onState?.({ ...(run.target as RunTargetState) });
+    } catch {
+      /* a listener's problem */
+    }
+  };
+
+  const loop = async (): Promise<ChildOutcome | 'detached'> => {
+    let lastSaved = 0;
+    for (;;) {
+      if (detached) return 'detached';
+      if (!stopRequested && existsSync(path.join(dir, STOP_FILE))) stopRequested = true; // mlw runs stop, another window
+      if (stopRequested && !stopSent) stopSent = await stopCommand(shell, target, run.target as RunTargetState);
+      const p = await probe(shell, target, run.target as RunTargetState, stopRequested);
+      const now = Date.now();
+      if (p.down) {
+        if (!run.target?.unreachableSince) logger.warn(`Run ${run.id}: ${shell.label} does not answer; the run goes on there`);
+        await save((s) => (s.unreachableSince ??= now));
+      } else {
+        const fresh = now - lastSaved > 15_000;
+        await save((s) => {
+          if (s.unreachableSince) logger.info(`Run ${run.id}: ${shell.label} answers again`);
+          delete s.unreachableSince;
+          if (p.state) s.state = p.state;
+          if (p.reason) s.reason = p.reason;
+          else delete s.reason;
+          if (p.node) s.node = p.node;
+          if (fresh || p.ended) s.lastContact = now;
+        });
+        if (fresh) lastSaved = now;
+        if (p.ended) return p.ended;
+      }
+      await new Promise<void>((resolve) => {
+        resolveStop = resolve;
+        setTimeout(resolve, pollMs);
+      });
+    }
+  };
+
+  const finish = async (outcome: ChildOutcome): Promise<Run> => {
+    await Promise.all(followers.map((f) => f.close()));
+    // The rest of the output and metrics, then the folder: retried until the host answers.
+    for (;;) {
+      try {
+        let ok = true;
+        for (const f of followers) ok = (await f.catchUp()) && ok;
+        if (!ok) throw new Error(`${shell.label} does not answer`);
+        await syncBack(shell, remoteRun, dir, { exclude: [METRICS_FILE, OUTPUT_FILE, `${REMOTE_EXIT_FILE}*`] });
+        const names = DEFAULT_ARTIFACT_EXTENSIONS.map((e) => `-name ${shellQuote(`*${e}`)}`).join(' -o ');
+        const found = await shell.exec(
+          `cd ${shellQuote(t.remoteDir)}/code && find . -type f -newer ../job.sh \\( ${names} \\) -print 2>/dev/null || true`,
+          { timeoutMs: 60_000 },
+        );
+        if (found.linkFailed) throw new Error(`${shell.label} does not answer`);
+        const files = found.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((f) => f.replace(/^\.\//, ''));
+        await fsp.mkdir(path.join(dir, OUTPUTS_DIR), { recursive: true });
+        if (files.length) await syncBack(shell, `${t.remoteDir}/code`, path.join(dir, OUTPUTS_DIR), { files });
+        break;
+      } catch (e) {
+        logger.warn(`Run ${run.id}: syncing back from ${shell.label}: ${(e as Error).message}; retrying`);
+        await save((s) => (s.unreachableSince ??= Date.now()));
+        await sleep(pollMs);
+      }
+    }
+    await save((s) => {
+      delete s.unreachableSince;
+      s.lastContact = Date.now();
+    });
+    clearInterval(heartbeat);
+    const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
+    const tail = await fsp
+      .readFile(path.join(dir, OUTPUT_FILE), 'utf8')
+      .then((s) => s.slice(-2500))
+      .catch(() => '');
+    const final = await finishRun({
+      store,
+      run,
+      writer,
+      outcome,
+      stopRequested,
+      tail,
+      cwd: path.join(dir, OUTPUTS_DIR),
+      before: new Map(),
+      scan: {},
+      snapshotMaxBytes: o.snapshotMaxBytes,
+      logger,
+    });
+    logger.info(`Run ${run.id} on ${target.name} ${final.status}${final.error ? `: ${final.error}` : ''}`);
+    return final;
+  };
+
+  const done = loop()
+    .then(async (outcome) => {
+      if (outcome !== 'detached') return finish(outcome);
+      clearInterval(heartbeat);
+      await Promise.all(followers.map((f) => f.close()));
+      return { ...run };
+    })
+    .catch(async (e: Error) => {
+      clearInterval(heartbeat);
+      await Promise.all(followers.map((f) => f.close()));
+      logger.error(`Run ${run.id}: following it on ${target.name} failed: ${e.message}`);
+      return { ...run };
+    });
+  return {
+    id: run.id,
+    dir,
+    run: { ...run },
+    done,
+    stop() {
+      stopRequested = true;
+      wake();
+      return done;
+    },
+    async detach() {
+      detached = true;
+      wake();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../logger';
+import { silentLogger } from '../logger';
+import { readGitInfo } from '../git/readGitInfo';
+import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from '../runs/buildChildCommand';
+import { processIdentity } from '../runs/processLiveness';
+import { newRunId } from '../runs/runId';
+import { PATCH_FILE, type Params } from '../runs/runTypes';
+import { attachRemoteRun, type AttachOptions, type RemoteRunHandle } from './attachRemoteRun';
+import { hostShell } from './hostShell';
+import { packRunBundle } from './packRunBundle';
+import { renderJobScript, sbatchOptions } from './remoteJob';
+import { remotePath, shellQuote } from './shellQuote';
+import type { RunTargetState } from './targetTypes';
+
+export interface RemoteLaunchOptions extends Omit<AttachOptions, 'runId'> {
+  /** The Python script, relative to `cwd` (or absolute inside it). */
+  script: string;
+  args?: string[];
+  params?: Params;
+  paramsMode?: ParamsMode;
+  paramArgStyle?: ParamArgStyle;
+  experiment?: string;
+  name?: string;
+  /** The local working directory; default the workspace. Its place in the repository is the run's cwd on the host. */
+  cwd?: string;
+  tags?: Record<string, string>;
+  notes?: string;
+  /** Default the shipped python/ folder. */
+  helperDir?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Starts a run on an ssh or SLURM target: records the run (git commit, dirty patch, params) as for a local run, ships
+ * exactly the recorded commit plus the patch (outside git: the folder) with the helper and a job script to
+ * `<workdir>/<run-id>/` on the host in one tar over one connection, starts it there (detached in its own process
+ * group on an ssh host; `sbatch` on a SLURM login node or here), records the job in run.json and follows it
+ * (attachRemoteRun). Throws before any job exists when the target cannot be used or the host does not answer;
+ * the run is then recorded as failed.
+ */
+export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRunHandle> {
+  const logger: Logger = o.logger ?? silentLogger;
+  const { store, target } = o;
+  o.signal?.throwIfAborted();
+  if (target.kind !== 'ssh' && target.kind !== 'slurm') {
+    throw new Error(`Target ${target.name} is a ${target.kind} target: running on it is not supported yet (ssh and slurm are)`);
+  }
+  const cwd = path.resolve(o.cwd ?? store.workspace);
+  const scriptAbs = path.resolve(cwd, o.script);
+  if (
+    !(await fsp.stat(scriptAbs).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new Error(`Script not found: ${scriptAbs}`);
+  const git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
+  const top = git?.commit ? git.root : cwd;
+  const relCwd = path
+    .relative(await fsp.realpath(top), await fsp.realpath(cwd))
+    .split(path.sep)
+    .join('/');
+  const relScript = path.relative(cwd, scriptAbs).split(path.sep).join('/');
+  if (relScript.startsWith('..') || relCwd.startsWith('..')) throw new Error(`${o.script} is outside ${top}: only that folder is shipped`);
+  if (git?.untracked.length) {
+    const untrackedScript = git.untracked.includes(path.posix.join(relCwd, relScript).replace(/^\.\//, ''));
+    const message = `${git.untracked.length} untracked file(s) are not shipped to ${target.name} (only the commit and the patch of tracked files are): ${git.untracked.slice(0, 5).join(', ')}`;
+    if (untrackedScript)
+      throw new Error(`${relScript} is not tracked by git: add it (git add) so that the run's code is recorded. ${message}`);
+    logger.warn(message);
+  }
+  const params = o.params ?? {};
+  const argv = [target.python, relScript, ...(o.args ?? []), ...(o.paramsMode === 'env' ? [] : paramArgs(params, o.paramArgStyle))];
+  const id = newRunId();
+  const host = target.kind === 'slurm' && !target.ssh ? 'localhost' : (target.ssh?.host ?? 'localhost');
+  const state: RunTargetState = { name: target.name, kind: target.kind, host, remoteDir: '' };
+  let run = await store.createRun({
+    id,
+    name: o.name ?? `${path.basename(o.script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`,
+    experiment: o.experiment ?? 'Default',
+    command: argv,
+    interpreter: target.python,
+    cwd,
+    params,
+    status: 'running',
+    startTime: Date.now(),
+    tags: { ...(o.tags ?? {}), 'mlw.target': target.name },
+    notes: o.notes ?? '',
+    owner: { launcher: processIdentity() },
+    target: state,
+  });
+  const dir = store.runDir(run.id);
+  const fail = async (e: Error): Promise<never> => {
+    run = { ...run, status: 'failed', error: e.message, endTime: Date.now() };
+    run.durationMs = (run.endTime ?? 0) - (run.startTime ?? 0);
+    await store.writeRun(run);
+    throw e;
+  };
+  try {
+    if (git) {
+      if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
+      run.git = {
+        commit: git.commit,
+        branch: git.branch,
+        dirty: git.dirty,
+        diffHash: git.diffHash,
+        patchFile: git.patch ? PATCH_FILE : null,
+      };
+    }
+    const env: Record<string, string> = { ...target.env };
+    const childEnv = buildChildEnv({
+      base: {},
+      runId: run.id,
+      runDir: '',
+      experiment: run.experiment,
+      name: run.name,
+      params,
+      paramsMode: o.paramsMode ?? 'args',
+    });
+    for (const [k, v] of Object.entries(childEnv)) if (v !== undefined && k !== 'MLW_RUN_DIR') env[k] = v;
+    const script = renderJobScript({
+      argv,
+      cwd: relCwd,
+      env,
+      sbatch: target.kind === 'slurm' ? sbatchOptions(target, `mlw-${run.name}`) : undefined,
+    });
+    const bundle = await packRunBundle({
+      gitRoot: git?.commit ? git.root : undefined,
+      commit: git?.commit,
+      patch: git?.patch || undefined,
+      folder: git?.commit ? undefined : cwd,
+      helperDir: o.helperDir ?? defaultHelperDir(),
+      files: { 'job.sh': { content: script, mode: 0o755 } },
+    });
+    const remoteDir = `${remotePath(target.workdir)}/${shellQuote(run.id)}`;
+    const start =
+      target.kind === 'slurm' ? 'sbatch --parsable job.sh' : '(setsid nohup bash job.sh </dev/null >run/.launch.log 2>&1 & echo "$!")';
+    const shell = hostShell(target.ssh, store.workspace, o.controlDir);
+    const r = await shell.exec(`mkdir -p ${remoteDir} && cd ${remoteDir} && tar -xf - && pwd && ${start}`, {
+      input: bundle,
+      timeoutMs: 600_000,
+      signal: o.signal,
+    });
+    if (r.code !== 0) {
+      const why = r.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${r.code}`;
+      throw new Error(r.linkFailed ? `Cannot reach ${shell.label}: ${why}` : `Starting the run on ${target.name} failed: ${why}`);
+    }
+    const [abs, jobLine] = r.stdout.trim().split('\n').slice(-2);
+    const jobId = (jobLine ?? '').split(';')[0].trim();
+    if (!abs?.startsWith('/') || !/^\d+$/.test(jobId))
+      throw new Error(`Unexpected answer from ${shell.label}: ${r.stdout.trim().slice(0, 200)}`);
+    state.remoteDir = abs;
+    state.jobId = jobId;
+    state.state = target.kind === 'slurm' ? 'PENDING' : 'RUNNING';
+    state.lastContact = Date.now();
+    run.target = state;
+    await store.writeRun(run);
+    logger.info(
+      `Run ${run.id} submitted to ${target.name} (${target.kind === 'slurm' ? `job ${jobId}` : `pid ${jobId}`}) in ${shell.label}:${abs}`,
+    );
+  } catch (e) {
+    return fail(e as Error);
+  }
+  return attachRemoteRun({ ...o, runId: run.id });
+}
