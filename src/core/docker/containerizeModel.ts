@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { summarizeModel } from '../onnx/summarizeModel';
 import { sha256File } from '../sha256File';
+import { sidecarProfilePath } from '../serve/driftReport';
 import { defaultModelName } from '../serve/modelSources';
 import { contextEntries, packContext } from './buildContext';
 import { LABELS, type DockerEngine } from './dockerEngine';
@@ -33,6 +34,11 @@ export interface ModelPlan {
   files: { name: string; file: string; served: string }[];
   /** External data files the models reference, placed beside them at the same relative location. */
   dataFiles: { name: string; file: string }[];
+  /**
+   * Drift reference profiles (<model>.profile.json, as Build Reference Profile… writes them) beside the models,
+   * placed beside each model's copy so the server in the image reads them. They are not part of the model hash.
+   */
+  profiles: { name: string; file: string }[];
   serveTarget: string;
 }
 
@@ -58,6 +64,20 @@ async function externalDataFiles(files: ModelPlan['files'], signal?: AbortSignal
     }
   }
   return [...out].map(([name, file]) => ({ name, file }));
+}
+
+/** The reference profile beside each model file that has one, under the context name the server looks for. */
+async function referenceProfiles(files: ModelPlan['files']): Promise<ModelPlan['profiles']> {
+  const out: ModelPlan['profiles'] = [];
+  for (const f of files) {
+    const file = sidecarProfilePath(f.file);
+    const isFile = await stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (isFile) out.push({ name: `${f.name.replace(/\.onnx$/i, '')}.profile.json`, file });
+  }
+  return out;
 }
 
 /** A name the server accepts (letters, digits, '_', '.', '-', starting with a letter or digit). */
@@ -112,7 +132,8 @@ export async function planModel(modelPath: string, signal?: AbortSignal): Promis
   const single = !st.isDirectory() && dataFiles.length === 0;
   const modelHash = single ? hashes[0].split(' ')[1] : createHash('sha256').update(hashes.join('\n')).digest('hex');
   const modelName = st.isDirectory() ? imageNameFor(abs) : files[0].served;
-  return { modelName, modelHash, files, dataFiles, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
+  const profiles = await referenceProfiles(files);
+  return { modelName, modelHash, files, dataFiles, profiles, serveTarget: st.isDirectory() ? '/models' : `/${files[0].name}` };
 }
 
 /** The generated Dockerfile for a planned model. */
@@ -157,7 +178,7 @@ export async function containerizeModel(opts: {
     dockerfile,
     dockerignore: renderDockerignore(),
     assets: opts.assets,
-    models: [...plan.files, ...plan.dataFiles],
+    models: [...plan.files, ...plan.dataFiles, ...plan.profiles],
     arch,
   });
   opts.onLog?.(
