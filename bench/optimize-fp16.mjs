@@ -42,7 +42,12 @@ if (process.argv[2] === '--measure-cli') {
 const runs = arg('--runs', '200');
 const python = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
 const script = join(root, 'test/fixtures/python/optimize_models.py');
-const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
+const hash = createHash('sha256')
+  .update(readFileSync(script))
+  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
+  .digest('hex')
+  .slice(0, 16);
 const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
 if (!existsSync(join(fixtures, 'manifest.json'))) {
   const tmp = `${fixtures}.${process.pid}.tmp`;

@@ -24,7 +24,12 @@ const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[proc
 const runs = arg('--runs', '200');
 const cli = resolve(arg('--cli', join(root, 'dist/mlw.js')));
 
-const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
+const hash = createHash('sha256')
+  .update(readFileSync(script))
+  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
+  .digest('hex')
+  .slice(0, 16);
 const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
 if (!existsSync(join(fixtures, 'manifest.json'))) {
   const tmp = `${fixtures}.${process.pid}.tmp`;

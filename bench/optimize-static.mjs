@@ -17,7 +17,12 @@ const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[proc
 const runs = arg('--runs', '200');
 const batches = arg('--batch', '1,32').split(',');
 
-const hash = createHash('sha256').update(readFileSync(script)).digest('hex').slice(0, 16);
+// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
+const hash = createHash('sha256')
+  .update(readFileSync(script))
+  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
+  .digest('hex')
+  .slice(0, 16);
 const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
 if (!existsSync(join(fixtures, 'manifest.json'))) {
   const tmp = `${fixtures}.${process.pid}.tmp`;

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, renameS
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { CORPUS_DIR, SYSTEM_PYTHON } from '../../support/requires';
+import { hashPythonSources } from '../../support/pythonFixtureDir';
 
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 export const TRUTH_SCRIPT = join(REPO_ROOT, 'test/fixtures/onnx_truth.py');
@@ -71,7 +72,7 @@ export interface TensorTruth {
 
 function cacheKey(kind: string, models: string[]): string {
   const hash = createHash('sha256');
-  hash.update(readFileSync(TRUTH_SCRIPT));
+  hashPythonSources(hash, TRUTH_SCRIPT);
   hash.update(kind);
   hash.update(CORPUS_DIR);
   for (const path of models) {

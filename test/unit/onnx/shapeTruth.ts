@@ -9,6 +9,7 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORPUS_DIR, SYSTEM_PYTHON } from '../../support/requires';
+import { hashPythonSources } from '../../support/pythonFixtureDir';
 import type { InferredTensor } from '../../../src/core/onnx/shapes/shapeTypes';
 import { listCorpusModels, REPO_ROOT } from './corpus';
 
@@ -26,7 +27,7 @@ export interface ShapeTruth {
 
 export function loadShapeTruth(): ShapeTruth[] {
   const models = listCorpusModels();
-  const hash = createHash('sha256').update(readFileSync(SHAPE_TRUTH_SCRIPT)).update(CORPUS_DIR);
+  const hash = hashPythonSources(createHash('sha256'), SHAPE_TRUTH_SCRIPT).update(CORPUS_DIR);
   for (const path of models) {
     const s = statSync(path);
     hash.update(`${path}\0${s.size}\0${s.mtimeMs}\n`);
