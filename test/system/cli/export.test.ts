@@ -237,16 +237,81 @@ test('mlw export: a state dict loaded into module:Class from the workspace with 
   assert.equal(forced.status, 0, forced.stderr);
 });
 
-test('mlw export: a pickled module is never unpickled without --kind module', (t) => {
-  if (!ready(t)) return;
-  const r = mlw('whole.pt', '--input-shape', '1,3,8,8', '-o', 'guessed.onnx', '--python', SYSTEM_PYTHON);
-  assert.equal(r.status, 2);
-  assertOneLine(
-    r.stderr,
-    /whole\.pt looks like a whole pickled module \(tiny_net\.TinyNet.*pass --kind module to unpickle it, which runs code/,
-  );
-  assertNoOutput('guessed.onnx');
-});
+/** A failure: exit status, the one stderr line (when the case names one), and no output file. */
+interface Failure {
+  title: string;
+  /** The arguments before `-o OUTPUT --python PYTHON`. */
+  args: string[];
+  output: string;
+  python?: string;
+  status: number;
+  stderr?: RegExp;
+  why?: string;
+}
+
+const FAILURES: Failure[] = [
+  {
+    title: 'a pickled module is never unpickled without --kind module',
+    args: ['whole.pt', '--input-shape', '1,3,8,8'],
+    output: 'guessed.onnx',
+    status: 2,
+    stderr: /whole\.pt looks like a whole pickled module \(tiny_net\.TinyNet.*pass --kind module to unpickle it, which runs code/,
+  },
+  {
+    title: 'an interpreter that does not exist gives one line',
+    args: ['scripted.pt', '--input-shape', '1,3,8,8'],
+    output: 'nopython.onnx',
+    python: '/nonexistent/bin/python3',
+    status: 1,
+    stderr: /^mlw export: Python interpreter not found: \/nonexistent\/bin\/python3; pass --python PATH/,
+  },
+  {
+    title: 'a class the module does not have gives one line naming it, and no file',
+    args: ['weights.pth', '--class', 'tiny_net:Nope', '--input-shape', '1,3,8,8'],
+    output: 'noclass.onnx',
+    status: 1,
+    stderr: /^mlw export: module tiny_net has no Nope$/,
+  },
+  {
+    title: 'a module that does not import gives one line naming it, and no file',
+    args: ['weights.pth', '--class', 'no_such_models:Net', '--input-shape', '1,3,8,8'],
+    output: 'nomodule.onnx',
+    status: 1,
+    stderr: /^mlw export: cannot import no_such_models: ModuleNotFoundError: No module named 'no_such_models'$/,
+  },
+  {
+    title: 'a malformed class path is a usage error, and no file',
+    args: ['weights.pth', '--class', 'tiny_net.TinyNet', '--input-shape', '1,3,8,8'],
+    output: 'syntax.onnx',
+    status: 2,
+    why: 'a malformed class path is a usage error',
+  },
+  {
+    title: 'a wrong input shape gives torch’s last line, and no file',
+    args: ['scripted.pt', '--input-shape', '1,4,8,8'],
+    output: 'badshape.onnx',
+    status: 1,
+    stderr: /^mlw export: the model does not run on inputs of shape 1,4,8,8 float32: .*(channels|size)/,
+  },
+  {
+    // 10 classes by default, 3 saved.
+    title: 'a state dict that does not fit the constructor’s arguments gives one line, and no file',
+    args: ['weights.pth', '--class', 'tiny_net:TinyNet', '--input-shape', '1,3,8,8'],
+    output: 'misfit.onnx',
+    status: 1,
+    stderr: /^mlw export: the state dict does not fit tiny_net:TinyNet: .*size mismatch for fc\.weight/,
+  },
+];
+
+for (const f of FAILURES) {
+  test(`mlw export: ${f.title}`, (t) => {
+    if (!ready(t)) return;
+    const r = mlw(...f.args, '-o', f.output, '--python', f.python ?? SYSTEM_PYTHON);
+    assert.equal(r.status, f.status, f.why ?? r.stderr);
+    if (f.stderr) assertOneLine(r.stderr, f.stderr);
+    assertNoOutput(f.output);
+  });
+}
 
 /** An interpreter that runs but has no torch: python3 on PATH when it lacks torch (a pyenv one here), else none. */
 function pythonWithoutTorch(): string | undefined {
@@ -278,82 +343,6 @@ test('mlw export: an interpreter without torch gives one line saying how to inst
     );
   else assertOneLine(r.stderr, /^mlw export: Python interpreter not found/);
   assertNoOutput('notorch.onnx');
-});
-
-test('mlw export: an interpreter that does not exist gives one line', (t) => {
-  if (!ready(t)) return;
-  const r = mlw('scripted.pt', '--input-shape', '1,3,8,8', '-o', 'nopython.onnx', '--python', '/nonexistent/bin/python3');
-  assert.equal(r.status, 1);
-  assertOneLine(r.stderr, /^mlw export: Python interpreter not found: \/nonexistent\/bin\/python3; pass --python PATH/);
-  assertNoOutput('nopython.onnx');
-});
-
-test('mlw export: a class path that does not import gives one line naming it, and no file', (t) => {
-  if (!ready(t)) return;
-  const noClass = mlw(
-    'weights.pth',
-    '--class',
-    'tiny_net:Nope',
-    '--input-shape',
-    '1,3,8,8',
-    '-o',
-    'noclass.onnx',
-    '--python',
-    SYSTEM_PYTHON,
-  );
-  assert.equal(noClass.status, 1);
-  assertOneLine(noClass.stderr, /^mlw export: module tiny_net has no Nope$/);
-  assertNoOutput('noclass.onnx');
-  const noModule = mlw(
-    'weights.pth',
-    '--class',
-    'no_such_models:Net',
-    '--input-shape',
-    '1,3,8,8',
-    '-o',
-    'nomodule.onnx',
-    '--python',
-    SYSTEM_PYTHON,
-  );
-  assert.equal(noModule.status, 1);
-  assertOneLine(noModule.stderr, /^mlw export: cannot import no_such_models: ModuleNotFoundError: No module named 'no_such_models'$/);
-  assertNoOutput('nomodule.onnx');
-  const badSyntax = mlw(
-    'weights.pth',
-    '--class',
-    'tiny_net.TinyNet',
-    '--input-shape',
-    '1,3,8,8',
-    '-o',
-    'syntax.onnx',
-    '--python',
-    SYSTEM_PYTHON,
-  );
-  assert.equal(badSyntax.status, 2, 'a malformed class path is a usage error');
-  assertNoOutput('syntax.onnx');
-});
-
-test('mlw export: a wrong input shape gives torch’s last line, and no file', (t) => {
-  if (!ready(t)) return;
-  const r = mlw('scripted.pt', '--input-shape', '1,4,8,8', '-o', 'badshape.onnx', '--python', SYSTEM_PYTHON);
-  assert.equal(r.status, 1);
-  assertOneLine(r.stderr, /^mlw export: the model does not run on inputs of shape 1,4,8,8 float32: .*(channels|size)/);
-  assertNoOutput('badshape.onnx');
-  // A state dict that does not fit the constructor's arguments (10 classes by default, 3 saved).
-  const misfit = mlw(
-    'weights.pth',
-    '--class',
-    'tiny_net:TinyNet',
-    '--input-shape',
-    '1,3,8,8',
-    '-o',
-    'misfit.onnx',
-    '--python',
-    SYSTEM_PYTHON,
-  );
-  assert.equal(misfit.status, 1);
-  assertOneLine(misfit.stderr, /^mlw export: the state dict does not fit tiny_net:TinyNet: .*size mismatch for fc\.weight/);
-  assertNoOutput('misfit.onnx');
 });
 
 test('mlw export: no file left when the export itself fails (an opset torch cannot write)', (t) => {
