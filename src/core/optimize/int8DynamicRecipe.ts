@@ -8,10 +8,10 @@
  * default, 'all', includes) into com.microsoft MatMulIntegerToFloat / DynamicQuantizeMatMul, and it runs in any
  * ONNX runtime. The alternative, emitting com.microsoft DynamicQuantizeMatMul(A, W_int8, W_scale, W_zero_point,
  * bias) directly, is `form: 'com.microsoft'`. Measured by bench/optimize-int8.mjs on the 6-layer encoder (AVX-512
- * VNNI Xeon, 2 shared cores, ORT 1.30, sequence 128) both run 2.2-3× faster than float32 with the same outputs;
- * the standard form was 6-8 % faster than the direct one at ORT's default level 'all' (and at 'extended') and even
- * at 'disabled', so it is the default. Per channel costs 1 % more weight bytes for a closer cosine (0.99970 against
- * 0.99948 per tensor there) at about the same speed.
+ * VNNI Xeon, 2 shared cores, ORT 1.30, sequence 128): at 'extended' and 'all' the two forms run alike (ORT fuses the
+ * standard one into the same kernels), 2.6-3.7× faster than float32 with the same outputs; at 'disabled' either led
+ * from run to run under load. Equal speed where deployments load models, and standard ops, make the standard form
+ * the default. Per channel costs 1 % more weight bytes for a closer cosine (0.99970 against 0.99948 per tensor).
  *
  * Weights: signed int8, symmetric (zero point 0, codes in [-127, 127]), per tensor or with --per-channel per output
  * column; activations: uint8 (what DynamicQuantizeLinear produces). A Gemm's alpha is folded into the weight scale,

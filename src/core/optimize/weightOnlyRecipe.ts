@@ -70,7 +70,7 @@ export function planWeightOnly(model: OnnxModel, options: WeightOnlyOptions): Gr
         key,
         result: read(q.weight).then((values) => {
           // MatMulNBits wants [N, K]: Gemm's transB weight as stored, MatMul's [K, N] transposed.
-          const wT = q.transB ? Float32Array.from(values) : transpose(values, q.k, q.n);
+          const wT = q.transB ? values : transpose(values, q.k, q.n);
           if (q.alpha !== 1) for (let i = 0; i < wT.length; i++) wT[i] *= q.alpha;
           return quantizeBlocks(wT, q.k, q.n, bits, blockSize);
         }),
