@@ -13,6 +13,9 @@ import { PROMETHEUS_CONTENT_TYPE } from './prometheus';
 import { readBody } from './requestBody';
 import { ServerMetrics } from './serverMetrics';
 import { MODEL_VERSION, type ServedModel } from './servedModel';
+import type { AdapterCall, PlatformAdapter } from './platform/platformAdapter';
+import { encodeTfPredict, parseTfPredict, tfMetadata, tfRoute, tfStatus, type TfRoute } from './tfServing';
+import type { HostTensor } from './datatypes';
 
 export interface AccessLogEntry {
   time: string;
@@ -21,6 +24,8 @@ export interface AccessLogEntry {
   status: number;
   ms: number;
   model?: string;
+  /** v2 (OIP), tfserving, or a platform adapter's name; absent for /metrics and unknown routes. */
+  protocol?: string;
   bytesIn: number;
   bytesOut: number;
   id?: string;
@@ -40,6 +45,8 @@ export interface HandlerOptions {
   maxBatchSize: number;
   maxQueueDelayMs: number;
   accessLog?: (entry: AccessLogEntry) => void;
+  /** Platform container contracts served beside OIP and TF Serving (their routes are matched first). */
+  adapters?: readonly PlatformAdapter[];
   logger: Logger;
 }
 
@@ -48,13 +55,17 @@ export const EXTENSIONS = ['binary_tensor_data', 'mlw_model_stats'];
 
 type Route =
   | { kind: 'server' | 'live' | 'ready' | 'metrics'; methods: string[] }
-  | { kind: 'model' | 'modelReady' | 'infer' | 'stats'; methods: string[]; model: string; version?: string };
+  | { kind: 'model' | 'modelReady' | 'infer' | 'stats'; methods: string[]; model: string; version?: string }
+  | TfRoute;
 
 interface RequestContext {
   start: number;
   model?: string;
   /** Set on the inference route: only inference is model traffic in the request metrics. */
   inference?: boolean;
+  protocol?: string;
+  /** The prediction was counted as a request of its model (once). */
+  counted?: boolean;
   bytesIn: number;
   id?: string;
   batch?: number;
@@ -95,6 +106,19 @@ export function route(pathname: string): Route | undefined {
   if (tail[0] === 'infer') return { kind: 'infer', methods: ['POST'], model, version };
   if (tail[0] === 'stats') return { kind: 'stats', methods: ['GET'], model, version };
   return undefined;
+}
+
+function checkMethod(req: IncomingMessage, url: string, methods: string[]): void {
+  if (!methods.includes(req.method ?? ''))
+    throw new HttpError(405, `${req.method} is not allowed on ${url}; use ${methods.join(', ')}`, { Allow: methods.join(', ') });
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`invalid JSON: ${(e as Error).message}`);
+  }
 }
 
 export class InferenceServer {
@@ -147,10 +171,18 @@ export class InferenceServer {
   private async dispatch(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const r = route(q < 0 ? url : url.slice(0, q));
+    const pathname = q < 0 ? url : url.slice(0, q);
+    for (const adapter of this.options.adapters ?? []) {
+      const a = adapter.route(pathname);
+      if (!a) continue;
+      ctx.protocol = adapter.protocol;
+      checkMethod(req, url, a.methods);
+      return a.handle(this.call(req, res, ctx));
+    }
+    const r = route(pathname) ?? tfRoute(pathname);
     if (!r) throw new HttpError(404, `no route for ${req.method} ${url}`);
-    if (!r.methods.includes(req.method ?? ''))
-      throw new HttpError(405, `${req.method} is not allowed on ${url}; use ${r.methods.join(', ')}`, { Allow: r.methods.join(', ') });
+    if (r.kind !== 'metrics') ctx.protocol = r.kind.startsWith('tf') ? 'tfserving' : 'v2';
+    checkMethod(req, url, r.methods);
     switch (r.kind) {
       case 'server':
         return this.json(res, 200, { name: this.options.serverName, version: this.options.version, extensions: EXTENSIONS });
@@ -164,6 +196,7 @@ export class InferenceServer {
     const model = this.models.get(r.model);
     if (!model) throw new HttpError(404, `unknown model '${r.model}'`);
     ctx.model = model.name;
+    if ('label' in r && r.label !== undefined) throw new HttpError(404, `model '${model.name}' has no version label '${r.label}'`);
     if (r.version !== undefined && r.version !== MODEL_VERSION)
       throw new HttpError(404, `model '${model.name}' has no version '${r.version}' (versions: ${MODEL_VERSION})`);
     switch (r.kind) {
@@ -178,25 +211,55 @@ export class InferenceServer {
       case 'stats':
         return this.json(res, 200, this.stats(model));
       case 'infer':
-        ctx.inference = true;
         return this.infer(req, res, ctx, model);
+      case 'tfStatus':
+        return this.json(res, 200, tfStatus(model.version, model.state, model.error));
+      case 'tfMetadata':
+        if (model.state !== 'ready')
+          throw new HttpError(503, `model '${model.name}' is not ready (${model.state}${model.error ? `: ${model.error}` : ''})`);
+        return this.json(res, 200, tfMetadata(model.signature, model.version));
+      case 'tfPredict': {
+        this.startPrediction(model, ctx);
+        const body = await readBody(req, this.options.bodyLimitBytes);
+        ctx.bytesIn = body.length;
+        const { request, format } = parseTfPredict(model.signature, parseJson(body));
+        const outputs = await this.predict(model, request, ctx);
+        return this.send(res, 200, encodeTfPredict(format, outputs), 'application/json');
+      }
     }
   }
 
   private async infer(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, model: ServedModel): Promise<void> {
-    if (this.draining) throw new HttpError(503, 'the server is shutting down');
-    if (model.state !== 'ready') throw new HttpError(503, `model '${model.name}' is not ready (${model.state})`);
-    model.counts.requests++;
+    this.startPrediction(model, ctx);
     const body = await readBody(req, this.options.bodyLimitBytes);
     ctx.bytesIn = body.length;
     const { json, binary } = splitBody(body, req.headers[HEADER_LENGTH]);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json.toString('utf8'));
-    } catch (e) {
-      throw badRequest(`invalid JSON: ${(e as Error).message}`);
-    }
-    const request = parseInferRequest(model.signature, parsed, binary);
+    const request = parseInferRequest(model.signature, parseJson(json), binary);
+    const tensors = await this.predict(model, request, ctx);
+    const outputs = request.outputs.map((o, i) => ({ name: o.name, binary: o.binary, tensor: tensors[i].tensor }));
+    const encoded = encodeInferResponse(model.name, model.version, request.id, outputs);
+    const headers: Record<string, string> = {};
+    if (encoded.headerLength !== undefined) headers['Inference-Header-Content-Length'] = String(encoded.headerLength);
+    this.send(res, 200, encoded.body, encoded.contentType, headers);
+  }
+
+  /** Marks the request as inference traffic of the model and counts it once; 503 while draining or loading. */
+  private startPrediction(model: ServedModel, ctx: RequestContext): void {
+    ctx.model = model.name;
+    ctx.inference = true;
+    if (this.draining) throw new HttpError(503, 'the server is shutting down');
+    if (model.state !== 'ready') throw new HttpError(503, `model '${model.name}' is not ready (${model.state})`);
+    if (ctx.counted) return;
+    ctx.counted = true;
+    model.counts.requests++;
+  }
+
+  /**
+   * The one prediction path of every protocol: queue (batching), timings and metrics; the drift statistics are
+   * observed in a later turn, after the caller has sent its answer, so they never add to the latency.
+   */
+  private async predict(model: ServedModel, request: InferRequest, ctx: RequestContext): Promise<{ name: string; tensor: HostTensor }[]> {
+    this.startPrediction(model, ctx);
     ctx.id = request.id;
     const result = await model.infer(request);
     ctx.batch = result.batchSize;
@@ -205,13 +268,31 @@ export class InferenceServer {
     model.counts.success++;
     model.counts.queueMs += result.queueMs;
     this.metrics.queueDuration.observe([model.name], result.queueMs / 1000);
-    const outputs = request.outputs.map((o) => ({ name: o.name, binary: o.binary, tensor: result.outputs.get(o.name)! }));
-    const encoded = encodeInferResponse(model.name, model.version, request.id, outputs);
-    const headers: Record<string, string> = {};
-    if (encoded.headerLength !== undefined) headers['Inference-Header-Content-Length'] = String(encoded.headerLength);
-    this.send(res, 200, encoded.body, encoded.contentType, headers);
-    // Drift statistics after the response is on its way: they never add to the latency.
     this.observeLater(model, request.inputs);
+    return request.outputs.map((o) => ({ name: o.name, tensor: result.outputs.get(o.name)! }));
+  }
+
+  /** What a platform adapter may do with one request. */
+  private call(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): AdapterCall {
+    return {
+      req,
+      res,
+      ready: this.ready,
+      model: (name) => {
+        const m = name === undefined ? this.models.values().next().value : this.models.get(name);
+        if (!m) throw new HttpError(404, name === undefined ? 'no model is served' : `unknown model '${name}'`);
+        ctx.model = m.name;
+        return m;
+      },
+      readBody: async (limit) => {
+        const body = await readBody(req, limit ?? this.options.bodyLimitBytes);
+        ctx.bytesIn = body.length;
+        return body;
+      },
+      predict: (model, request) => this.predict(model, request, ctx),
+      send: (status, body, contentType, headers) => this.send(res, status, body, contentType, headers),
+      json: (status, body) => this.json(res, status, body),
+    };
   }
 
   /** Queues a request's inputs for the drift monitor; one setImmediate handles every request answered in this turn. */
@@ -258,7 +339,7 @@ export class InferenceServer {
     const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${e instanceof Error ? e.message : String(e)}`);
     if (!(e instanceof HttpError)) this.options.logger.error(e instanceof Error ? e : new Error(String(e)));
     ctx.error = err.message;
-    if (ctx.model && req.url?.includes('/infer')) {
+    if (ctx.model && ctx.counted) {
       const m = this.models.get(ctx.model);
       if (m && err.status !== 503) m.counts.failure++;
     }
@@ -307,6 +388,7 @@ export class InferenceServer {
     const model = ctx.inference ? (ctx.model ?? '') : '';
     this.metrics.requests.inc([model, String(status)]);
     this.metrics.requestDuration.observe([model], ms / 1000);
+    if (ctx.protocol) this.metrics.protocolRequests.inc([model, ctx.protocol, String(status)]);
     const log = this.options.accessLog;
     if (!log) return;
     const bytesOut = this.sent.get(res) ?? 0;
@@ -321,6 +403,7 @@ export class InferenceServer {
       bytesOut: aborted ? 0 : bytesOut,
     };
     if (ctx.model) entry.model = ctx.model;
+    if (ctx.protocol) entry.protocol = ctx.protocol;
     if (ctx.id !== undefined) entry.id = ctx.id;
     if (ctx.batch !== undefined) {
       entry.batch = ctx.batch;

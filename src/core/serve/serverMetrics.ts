@@ -8,6 +8,7 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 export class ServerMetrics {
   readonly registry = new MetricsRegistry();
   readonly requests: Counter;
+  readonly protocolRequests: Counter;
   readonly requestDuration: Histogram;
   readonly queueDuration: Histogram;
   readonly inferenceDuration: Histogram;
@@ -25,6 +26,11 @@ export class ServerMetrics {
       'model',
       'code',
     ]);
+    this.protocolRequests = r.counter(
+      'mlw_protocol_requests_total',
+      'HTTP requests by model (as in mlw_requests_total), protocol (v2, tfserving, sagemaker, vertex, azureml) and status code.',
+      ['model', 'protocol', 'code'],
+    );
     this.requestDuration = r.histogram(
       'mlw_request_duration_seconds',
       'Time from request start to response end.',

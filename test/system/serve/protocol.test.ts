@@ -109,7 +109,9 @@ test('model metadata, versions and readiness', async (t) => {
     '/v2/models/nope',
     '/v2/models/nope/ready',
     '/v2/nothing',
-    '/v1/models/mlp',
+    '/v1/models/nope', // TF Serving's REST API answers /v1/models/mlp (tfServing.test.ts)
+    '/v1/models/mlp/versions/2',
+    '/v1',
     '/',
   ]) {
     const r = await request(url + p);
