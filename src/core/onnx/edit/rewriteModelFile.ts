@@ -47,6 +47,9 @@ export function rewritePlan(model: OnnxModel, rewrite: GraphRewrite): EditPlan {
   const dropInfo = rewrite.dropValueInfo ?? new Set<string>();
   const removedNodes = rewrite.removeNodes ?? new Set<number>();
   const dropped = graph.initializers.filter((t) => removedInits.has(t.name));
+  // IR 3 wants every initializer listed as a graph input; new ones are not, so the file moves to IR 4, which
+  // differs from IR 3 only in allowing that.
+  const irVersion = rewrite.irVersion ?? (model.irVersion < 4 && (rewrite.addInitializers?.length ?? 0) > 0 ? 4 : undefined);
   const keptInputs = rewrite.inputs === undefined ? undefined : new Set(rewrite.inputs);
   const outputEntry = (o: string | { name: string; elemType: number; shape: Dim[] | null }): IoEntry => {
     if (typeof o !== 'string') return { name: o.name, from: 'inferred', elemType: o.elemType, shape: o.shape };
@@ -72,7 +75,7 @@ export function rewritePlan(model: OnnxModel, rewrite: GraphRewrite): EditPlan {
     nodeRenames: new Map(),
     dims: new Map(),
     changes: rewrite.changes ?? [],
-    ...(rewrite.irVersion !== undefined ? { irVersion: rewrite.irVersion } : {}),
+    ...(irVersion !== undefined ? { irVersion } : {}),
     droppedInitializers: { count: dropped.length, bytes: dropped.reduce((sum, t) => sum + tensorByteSize(t), 0) },
     rewrite: {
       insertBefore: rewrite.insertBefore ?? new Map(),
