@@ -18,6 +18,10 @@ export interface OptimizeCommandOptions {
   labels?: string;
   /** Calibration inputs of int8-static: a folder of .npy/.npz samples, or one such file. */
   calibrate?: string;
+  /** int8 recipes: scales per output channel rather than per tensor. */
+  perChannel?: boolean;
+  /** int4/int8-weights: the quantisation block size. */
+  blockSize?: number;
   dims?: Record<string, number>;
   runs?: number;
 }
@@ -33,6 +37,8 @@ function isOptimizeOptions(v: unknown): v is OptimizeCommandOptions {
     (o.eval === undefined || typeof o.eval === 'string') &&
     (o.labels === undefined || typeof o.labels === 'string') &&
     (o.calibrate === undefined || typeof o.calibrate === 'string') &&
+    (o.perChannel === undefined || typeof o.perChannel === 'boolean') &&
+    (o.blockSize === undefined || BLOCK_SIZES.includes(o.blockSize as number)) &&
     (o.runs === undefined || (Number.isSafeInteger(o.runs) && (o.runs as number) >= 1)) &&
     (dims === undefined || Object.entries(dims).every(([k, d]) => /^[\w.:-]+$/.test(k) && Number.isSafeInteger(d) && (d as number) >= 0))
   );
@@ -56,6 +62,33 @@ async function pickRecipes(name: string): Promise<string[]> {
   const recipes = (picked ?? []).flatMap((i) => (i.recipe ? [i.recipe] : []));
   if (recipes.length === 0) throw new vscode.CancellationError();
   return BUILT_RECIPES.map((r) => r.name).filter((r) => recipes.includes(r));
+}
+
+const BLOCK_SIZES = [16, 32, 64, 128, 256];
+
+/** The quantisation options the picked recipes take: per-channel scales (int8), block size (weight-only). */
+async function pickQuantizationOptions(recipes: readonly string[]): Promise<Pick<OptimizeCommandOptions, 'perChannel' | 'blockSize'>> {
+  const picked: Pick<OptimizeCommandOptions, 'perChannel' | 'blockSize'> = {};
+  if (recipes.some((r) => r === 'int8-dynamic' || r === 'int8-static')) {
+    const choice = await vscode.window.showQuickPick(
+      [
+        { label: 'Per tensor', description: 'one scale per weight: smallest file', perChannel: false },
+        { label: 'Per output channel', description: 'one scale per output channel: outputs closer to the original', perChannel: true },
+      ],
+      { title: 'int8 weight scales', ignoreFocusOut: true },
+    );
+    if (choice === undefined) throw new vscode.CancellationError();
+    picked.perChannel = choice.perChannel;
+  }
+  if (recipes.some((r) => r === 'int4-weights' || r === 'int8-weights')) {
+    const choice = await vscode.window.showQuickPick(
+      BLOCK_SIZES.map((size) => ({ label: String(size), description: size === 32 ? 'default' : undefined, size })),
+      { title: 'Block size of the weight-only quantisation (weights per scale)', ignoreFocusOut: true },
+    );
+    if (choice === undefined) throw new vscode.CancellationError();
+    picked.blockSize = choice.size;
+  }
+  return picked;
 }
 
 /** int8-static needs calibration data: a folder of samples (or one .npy/.npz file), beside the model by default. */
@@ -83,6 +116,7 @@ export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): Command
         if (!uri.fsPath.toLowerCase().endsWith('.onnx')) throw new UserError(`Only ONNX models can be optimized: ${uri.fsPath}`);
         const name = path.basename(uri.fsPath);
         let options: OptimizeCommandOptions = isOptimizeOptions(opts) ? opts : { recipes: await pickRecipes(name) };
+        if (!isOptimizeOptions(opts)) options = { ...options, ...(await pickQuantizationOptions(options.recipes)) };
         if (options.recipes.includes('int8-static') && options.calibrate === undefined && options.eval === undefined)
           options = { ...options, calibrate: await pickCalibration(uri) };
         // The variants' lineage goes to the model's workspace folder (.mlw/lineage.jsonl).
@@ -96,6 +130,8 @@ export function optimizeCommands(extensionUri: vscode.Uri, log: Logger): Command
           ...(options.eval ? ['--eval', options.eval] : []),
           ...(options.labels ? ['--labels', options.labels] : []),
           ...(options.calibrate ? ['--calibrate', options.calibrate] : []),
+          ...(options.perChannel ? ['--per-channel'] : []),
+          ...(options.blockSize ? ['--block-size', String(options.blockSize)] : []),
           ...(options.runs ? ['--runs', String(options.runs)] : []),
           ...Object.entries(options.dims ?? {}).flatMap(([k, v]) => ['--dim', `${k}=${v}`]),
         ];
