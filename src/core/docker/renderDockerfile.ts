@@ -63,7 +63,11 @@ export function renderDockerfile(opts: DockerfileOptions): string {
     `HEALTHCHECK --interval=5s --timeout=3s --start-period=60s${start} --retries=3 \\`,
     `  CMD ["node", "-e", ${q(healthCheckScript(opts.containerPort))}]`,
     `LABEL ${labels.join(' \\\n      ')}`,
-    `CMD ["node", "/app/server.js", "--host", "0.0.0.0", "--port", "${opts.containerPort}", ${q(target)}]`,
+    '# The same image meets SageMaker (`docker run IMAGE serve`), Vertex AI (AIP_*) and Azure ML (AZUREML_MODEL_DIR)',
+    '# contracts, chosen from the environment at start; MLW_MODEL is the model served when the platform gives none.',
+    `ENV MLW_MODEL=${q(target)}`,
+    'ENTRYPOINT ["node", "/app/server.js"]',
+    `CMD ["--host", "0.0.0.0", "--port", "${opts.containerPort}", ${q(target)}]`,
     '',
   ].join('\n');
 }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../logger';
 import { runServe, ServeArgsError, SERVE_USAGE } from './serveArgs';
+import { platformContract } from './platform/platformContract';
 
 function stderrLogger(verbose: boolean): Logger {
   const write =
@@ -30,14 +31,25 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
+    const logger = stderrLogger(verbose);
+    let args = argv.filter((a) => a !== '--verbose');
+    // A cloud platform's container contract, chosen from the environment (see platform/platformContract.ts).
+    const contract = platformContract(args);
+    if (contract) {
+      logger.info(`meeting the ${contract.platform} container contract`);
+      for (const n of contract.notices) logger.info(n);
+      args = contract.args;
+    }
     return await runServe(
-      argv.filter((a) => a !== '--verbose'),
+      args,
       {
         out: (l) => process.stdout.write(l + '\n'),
         err: (l) => process.stderr.write(l + '\n'),
-        logger: stderrLogger(verbose),
+        logger,
         signal: abort.signal,
       },
+      process.cwd(),
+      { adapters: contract?.adapters },
     );
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -164,7 +164,7 @@ export interface ServeIo {
 }
 
 /** Starts the server from arguments, prints the JSON events, and drains when the signal aborts. Returns an exit code. */
-export async function runServe(args: string[], io: ServeIo, cwd = process.cwd()): Promise<number> {
+export async function runServe(args: string[], io: ServeIo, cwd = process.cwd(), extra: Partial<ServerOptions> = {}): Promise<number> {
   const { options, accessLog, notices } = await parseServeArgs(args, cwd);
   for (const n of notices) io.logger[n.level](n.message);
   let log: ((e: AccessLogEntry) => void) | undefined;
@@ -177,7 +177,7 @@ export async function runServe(args: string[], io: ServeIo, cwd = process.cwd())
     log = (e) => stream.write(JSON.stringify({ event: 'request', ...e }) + '\n');
   }
   const server = await startServer(
-    { ...options, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) },
+    { ...options, ...extra, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) },
     io.logger,
   );
   try {

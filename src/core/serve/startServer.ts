@@ -12,6 +12,7 @@ import type { DriftProfile } from './driftProfile';
 import { InferenceServer, type AccessLogEntry } from './inferenceServer';
 import type { ModelSource } from './modelSources';
 import { ServedModel } from './servedModel';
+import type { PlatformAdapter } from './platform/platformAdapter';
 
 declare const MLW_VERSION: string | undefined;
 
@@ -40,6 +41,8 @@ export interface ServerOptions {
   /** close() waits at most this long for in-flight requests. Default 30 s. */
   drainTimeoutMs?: number;
   serverName?: string;
+  /** Platform container contracts (SageMaker, Vertex AI, Azure ML) served beside OIP and TF Serving. */
+  adapters?: readonly PlatformAdapter[];
 }
 
 export interface RunningServer {
@@ -86,6 +89,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     maxBatchSize,
     maxQueueDelayMs,
     accessLog: options.accessLog,
+    adapters: options.adapters,
     logger,
   });
   for (const s of options.models) handler.models.set(s.name, new ServedModel(s.name, s.path));

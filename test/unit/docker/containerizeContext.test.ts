@@ -46,7 +46,9 @@ test('the Dockerfile: base image ARG, cache-friendly layer order, non-root user,
   assert.doesNotMatch(text, /curl|wget/);
   assert.match(text, /dev\.mlworkbench\.modelHash="abab/);
   assert.match(text, /dev\.mlworkbench\.runId="run-7"/);
-  assert.equal(lines[lines.length - 2], 'CMD ["node", "/app/server.js", "--host", "0.0.0.0", "--port", "8080", "/models/mnist.onnx"]');
+  assert.equal(lines[lines.length - 4], 'ENV MLW_MODEL="/models/mnist.onnx"');
+  assert.equal(lines[lines.length - 3], 'ENTRYPOINT ["node", "/app/server.js"]');
+  assert.equal(lines[lines.length - 2], 'CMD ["--host", "0.0.0.0", "--port", "8080", "/models/mnist.onnx"]');
   // a bare file name means models/<name>; several files serve the folder
   assert.match(
     renderDockerfile({ baseImage: 'b', modelFiles: ['x.onnx'], modelName: 'x', modelHash: 'h', containerPort: 9000 }),
