@@ -11,6 +11,7 @@ import { inspectCommand } from './commands/inspect';
 import { mlflowServerCommand } from './commands/mlflowServer';
 import { newCommand } from './commands/new';
 import { optimizeCommand } from './commands/optimize';
+import { pipelineCommand } from './commands/pipeline';
 import { profileCommand } from './commands/profile';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
@@ -30,6 +31,7 @@ export const commandList: CliCommand[] = [
   optimizeCommand,
   runCommand,
   sweepCommand,
+  pipelineCommand,
   runsCommand,
   gcCommand,
   mlflowServerCommand,
