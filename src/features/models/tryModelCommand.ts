@@ -26,6 +26,8 @@ export interface TryModelOptions {
   /** Free dims and scalar inputs; asked when Try runs from the UI. */
   dims?: Record<string, number>;
   scalars?: Record<string, number>;
+  /** Show the result as Try from the UI does (a Markdown preview with the images, or a text document). */
+  show?: boolean;
 }
 
 export interface TryModelDeps {
@@ -56,7 +58,7 @@ export async function tryModelCommand(
     if (summary && random.size)
       values = await askInputValues({ ...summary, inputs: summary.inputs.filter((i) => random.has(i.name)) }, `Try ${name}`);
     saveOutputs = await mkdtemp(path.join(os.tmpdir(), 'mlw-try-'));
-  }
+  } else if (options.show && !saveOutputs) saveOutputs = await mkdtemp(path.join(os.tmpdir(), 'mlw-try-'));
   const inputs = options?.inputs ?? picked?.inputs ?? [];
   const args = [
     'try',
@@ -87,6 +89,6 @@ export async function tryModelCommand(
     throw mlwFailure(e, `Running ${name}`, deps.log);
   }
   deps?.log.info(`Try ${model.fsPath} on ${result.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(', ')}`);
-  if (!options && saveOutputs) await showTryResult(result, saveOutputs);
+  if ((!options || options.show) && saveOutputs) await showTryResult(result, saveOutputs);
   return result;
 }
