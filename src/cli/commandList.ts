@@ -13,6 +13,7 @@ import { newCommand } from './commands/new';
 import { optimizeCommand } from './commands/optimize';
 import { pipelineCommand } from './commands/pipeline';
 import { profileCommand } from './commands/profile';
+import { registryCommand } from './commands/registry';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
@@ -33,6 +34,7 @@ export const commandList: CliCommand[] = [
   sweepCommand,
   pipelineCommand,
   runsCommand,
+  registryCommand,
   gcCommand,
   mlflowServerCommand,
   serveCommand,

@@ -1,0 +1,216 @@
+import { parseArgs } from 'node:util';
+import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
+import { addVersion, emptyModel, findVersion, moveAlias, rollbackAlias, checkAlias } from '../../core/registry/aliasMoves';
+import { describeNewVersion, type RegisterSource } from '../../core/registry/registerVersion';
+import { PromotionRefused, promoteVersion, type PromoteOutcome } from '../../core/registry/promoteVersion';
+import { RegistryStore } from '../../core/registry/RegistryStore';
+import { CHAMPION, MODEL_NAME, type RegisteredModel } from '../../core/registry/registryTypes';
+import { whoAmI } from '../../core/registry/whoAmI';
+import { formatMetric, textTable } from '../../core/runs/formatRun';
+
+const usage = `mlw registry register (MODEL | --run ID [ARTIFACT]) --name NAME [--alias A] [--notes TEXT] [--json]
+mlw registry list [--json]
+mlw registry alias NAME VERSION A
+mlw registry promote NAME VERSION [--to champion] [--force] [--json]
+mlw registry rollback NAME [--json]
+
+The model registry of the workspace, kept in .mlw/registry/NAME.json (one plain JSON file per model, reviewable
+in git): versions (number, source run, sha256, signature, metrics, optimisation recipe, benchmark, notes), aliases
+(champion, challenger or your own) and the history of every alias move, with who (MLW_USER, git user.name or the
+OS user) and when.
+
+"register" adds the next version of NAME from a model file (its source run is found by sha256 among the
+workspace's runs) or from a run's model artifact (name ARTIFACT when the run logged more than one). A recorded
+benchmark beside the model (MODEL.bench.json, as mlw bench MODEL --json prints) gives p50_ms and p99_ms.
+--alias champion goes through the promotion gates.
+"alias" points A at VERSION (champion moves only through promote).
+"promote" evaluates the gates mlw.yaml declares for NAME:
+    registry:
+      NAME:
+        gates: ["accuracy >= 0.8", "accuracy > champion + 0.01", "p99_ms <= 50", "no_drift"]
+over the version's run metrics, p50_ms and p99_ms of its benchmark, size_mb of its file, and no_drift (the
+drift state saved in .mlw/drift/NAME.json, a server's /v2/models/NAME/stats answer). It moves the alias when
+every gate passes; otherwise it prints each gate with its numbers and exits 1. --force moves it anyway and
+records that it was forced.
+"rollback" moves champion back to the version it pointed to before, from the alias history.
+
+Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.`;
+
+function need(args: string[], n: number, what: string): string[] {
+  if (args.length !== n) throw new UsageError(`expected ${what}`);
+  return args;
+}
+
+const aliasesOf = (m: RegisteredModel, version: number) =>
+  Object.entries(m.aliases)
+    .filter(([, v]) => v === version)
+    .map(([a]) => a);
+
+function printGates(o: PromoteOutcome, ctx: CliContext): void {
+  if (!o.gates.length) {
+    ctx.out(`no gates declared for ${o.name} in mlw.yaml`);
+    return;
+  }
+  ctx.out(
+    textTable(
+      ['GATE', 'RESULT', 'NUMBERS'],
+      o.gates.map((g) => [g.gate, g.passed ? 'pass' : 'FAIL', g.detail]),
+    ),
+  );
+}
+
+async function promote(
+  store: RegistryStore,
+  name: string,
+  version: string,
+  to: string | undefined,
+  force: boolean,
+  ctx: CliContext,
+): Promise<number> {
+  try {
+    const o = await promoteVersion(store, name, version, { to, force, by: await whoAmI(ctx.workspace) });
+    if (ctx.json) ctx.out(JSON.stringify(o, null, 2));
+    else {
+      printGates(o, ctx);
+      ctx.out(
+        `${name}@${o.alias} -> version ${o.version}${o.previous !== null ? ` (was ${o.previous})` : ''}${o.forced ? ' (forced past failing gates: recorded)' : ''}`,
+      );
+    }
+    return 0;
+  } catch (e) {
+    if (!(e instanceof PromotionRefused)) throw e;
+    if (ctx.json) ctx.out(JSON.stringify(e.outcome, null, 2));
+    else printGates(e.outcome, ctx);
+    ctx.err(`mlw registry: ${e.message}`);
+    return 1;
+  }
+}
+
+async function register(args: string[], ctx: CliContext, store: RegistryStore): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { run: { type: 'string' }, name: { type: 'string' }, alias: { type: 'string' }, notes: { type: 'string' } },
+  });
+  const name = values.name ?? '';
+  if (!name) throw new UsageError('--name NAME is required');
+  if (!MODEL_NAME.test(name)) throw new UsageError(`--name ${name}: use letters, digits and . _ - (starting with a letter or digit)`);
+  if (values.alias !== undefined) checkAlias(values.alias);
+  let source: RegisterSource;
+  if (values.run !== undefined) {
+    if (positionals.length > 1) throw new UsageError('expected at most one ARTIFACT after --run ID');
+    source = { runId: values.run, artifact: positionals[0] };
+  } else {
+    if (positionals.length !== 1) throw new UsageError('expected a MODEL file or --run ID');
+    source = { file: positionals[0] };
+  }
+  const by = await whoAmI(ctx.workspace);
+  const fields = await describeNewVersion(ctx.workspace, source, { by, notes: values.notes });
+  const alias = values.alias;
+  const version = await store.update(name, async (m) => {
+    const added = addVersion(m ?? emptyModel(name), fields);
+    const model =
+      alias && alias !== CHAMPION
+        ? moveAlias(added.model, alias, added.version.version, { action: 'register', at: fields.registeredAt, by })
+        : added.model;
+    return { model, result: added.version };
+  });
+  if (ctx.json && alias !== CHAMPION) ctx.out(JSON.stringify({ name, ...version, aliases: alias ? [alias] : [] }, null, 2));
+  else if (!ctx.json)
+    ctx.out(
+      `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''})`,
+    );
+  if (alias === CHAMPION) return promote(store, name, String(version.version), CHAMPION, false, ctx);
+  return 0;
+}
+
+async function list(ctx: CliContext, store: RegistryStore): Promise<number> {
+  const models = await store.list();
+  if (ctx.json) {
+    ctx.out(JSON.stringify(models, null, 2));
+    return 0;
+  }
+  if (!models.length) {
+    ctx.out('No registered models. Register one with: mlw registry register MODEL --name NAME');
+    return 0;
+  }
+  const rows = models.flatMap((m) =>
+    [...m.versions].reverse().map((v) => [
+      m.name,
+      String(v.version),
+      aliasesOf(m, v.version).join(',') || '-',
+      v.source.runId ?? '-',
+      v.sha256.slice(0, 12),
+      Object.entries(v.metrics)
+        .slice(0, 3)
+        .map(([k, x]) => `${k}=${formatMetric(x)}`)
+        .join(' ') || '-',
+      v.registeredAt.slice(0, 19).replace('T', ' '),
+    ]),
+  );
+  ctx.out(textTable(['NAME', 'VERSION', 'ALIASES', 'RUN', 'SHA256', 'METRICS', 'REGISTERED'], rows));
+  return 0;
+}
+
+export const registryCommand: CliCommand = {
+  name: 'registry',
+  summary: 'Register model versions, move aliases, promote through gates, roll back',
+  usage,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    const store = new RegistryStore(ctx.workspace);
+    switch (sub) {
+      case 'register':
+        return register(rest, ctx, store);
+      case 'list':
+        need(rest, 0, 'no arguments: mlw registry list [--json]');
+        return list(ctx, store);
+      case 'alias': {
+        const [name, version, alias] = need(rest, 3, 'NAME VERSION A');
+        checkAlias(alias);
+        if (alias === CHAMPION) throw new UsageError(`champion moves through the gates: mlw registry promote ${name} ${version}`);
+        const by = await whoAmI(ctx.workspace);
+        const moved = await store.update(name, async (m) => {
+          const model = m ?? (await store.get(name));
+          const v = findVersion(model, version);
+          const before = model.aliases[alias] ?? null;
+          return {
+            model: moveAlias(model, alias, v.version, { action: 'alias', at: new Date().toISOString(), by }),
+            result: { version: v.version, before },
+          };
+        });
+        ctx.out(
+          ctx.json
+            ? JSON.stringify({ name, alias, version: moved.version, previous: moved.before })
+            : `${name}@${alias} -> version ${moved.version}${moved.before !== null ? ` (was ${moved.before})` : ''}`,
+        );
+        return 0;
+      }
+      case 'promote': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { to: { type: 'string' }, force: { type: 'boolean' } },
+        });
+        const [name, version] = need(positionals, 2, 'NAME VERSION');
+        return promote(store, name, version, values.to, !!values.force, ctx);
+      }
+      case 'rollback': {
+        const [name] = need(rest, 1, 'NAME');
+        const by = await whoAmI(ctx.workspace);
+        const r = await store.update(name, async (m) => {
+          const out = rollbackAlias(m ?? (await store.get(name)), by, new Date().toISOString());
+          return { model: out.model, result: out };
+        });
+        ctx.out(
+          ctx.json
+            ? JSON.stringify({ name, alias: CHAMPION, from: r.from, to: r.to })
+            : `${name}@champion -> version ${r.to} (rolled back from ${r.from})`,
+        );
+        return 0;
+      }
+      default:
+        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote or rollback');
+    }
+  },
+};

@@ -1,0 +1,80 @@
+/** Evaluates promotion gates over a version's figures, against the champion's. Pure: the drift state is passed in. */
+import { compare, negate, type Gate } from './parseGate';
+import type { GateResult, ModelVersion } from './registryTypes';
+
+/** What the workspace recorded about the model's serving drift (see driftState.ts). */
+export type DriftState =
+  | { recorded: false; why: string }
+  | { recorded: true; file: string; drifted: Array<{ feature: string; psi: number }>; threshold: number; observed: number };
+
+const MB = 1024 * 1024;
+
+type Figure = { value: number } | { missing: string };
+
+/** A figure of a version: the benchmark's p50_ms/p99_ms, size_mb from the file's size, else a run metric. */
+export function versionFigure(v: ModelVersion, name: string): Figure {
+  if (name === 'size_mb') return { value: v.sizeBytes / MB };
+  if ((name === 'p50_ms' || name === 'p99_ms') && v.benchmark) return { value: v.benchmark[name] };
+  if (name in v.metrics) return { value: v.metrics[name] };
+  if (name === 'p50_ms' || name === 'p99_ms')
+    return {
+      missing: `${name} is missing: no benchmark recorded for version ${v.version} (write one with mlw bench MODEL --json > MODEL.bench.json before registering)`,
+    };
+  const known = Object.keys(v.metrics);
+  return {
+    missing: `${name} is missing: version ${v.version} has no such metric${known.length ? ` (it has ${known.join(', ')})` : ' (it has no metrics)'}`,
+  };
+}
+
+const num = (x: number): string => {
+  const r = Number(x.toPrecision(6));
+  return String(r);
+};
+
+export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion | undefined, drift: DriftState): GateResult {
+  if (gate.kind === 'no_drift') {
+    if (!drift.recorded) return { gate: gate.text, passed: false, detail: `no drift state recorded: ${drift.why}` };
+    if (!drift.drifted.length)
+      return {
+        gate: gate.text,
+        passed: true,
+        detail: `no feature over PSI ${drift.threshold} (${drift.observed} rows observed, ${drift.file})`,
+      };
+    const worst = drift.drifted.slice(0, 3).map((d) => `${d.feature} PSI ${num(d.psi)}`);
+    return {
+      gate: gate.text,
+      passed: false,
+      detail: `drift: ${worst.join(', ')}${drift.drifted.length > 3 ? ` and ${drift.drifted.length - 3} more` : ''} > ${drift.threshold} (${drift.file})`,
+    };
+  }
+  const mine = versionFigure(v, gate.metric);
+  if ('missing' in mine) return { gate: gate.text, passed: false, detail: mine.missing };
+  if (gate.kind === 'value') {
+    const ok = compare(mine.value, gate.op, gate.value);
+    return {
+      gate: gate.text,
+      passed: ok,
+      detail: `${gate.metric} ${num(mine.value)} ${ok ? gate.op : negate(gate.op)} ${num(gate.value)}`,
+    };
+  }
+  if (!champion) return { gate: gate.text, passed: true, detail: `no champion yet: nothing to beat (${gate.metric} ${num(mine.value)})` };
+  const theirs = versionFigure(champion, gate.metric);
+  if ('missing' in theirs) return { gate: gate.text, passed: false, detail: `champion (version ${champion.version}): ${theirs.missing}` };
+  const bound = theirs.value + gate.offset;
+  const ok = compare(mine.value, gate.op, bound);
+  const offset = gate.offset ? ` ${gate.offset > 0 ? '+' : '-'} ${num(Math.abs(gate.offset))}` : '';
+  return {
+    gate: gate.text,
+    passed: ok,
+    detail: `${gate.metric} ${num(mine.value)} ${ok ? gate.op : negate(gate.op)} ${num(bound)} (champion version ${champion.version}: ${num(theirs.value)}${offset})`,
+  };
+}
+
+export function evaluateGates(
+  gates: readonly Gate[],
+  v: ModelVersion,
+  champion: ModelVersion | undefined,
+  drift: DriftState,
+): GateResult[] {
+  return gates.map((g) => evaluateGate(g, v, champion, drift));
+}
