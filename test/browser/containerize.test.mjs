@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
-import { startCodeServer, launchChromium } from '../harness/codeServer.mjs';
+import { repoRoot, startCodeServer, launchChromium } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 import { dockerEngineMissing, engineRequest, startAuthRegistry, startDockerEngine } from '../harness/dockerEngine.mjs';
 
@@ -26,6 +26,8 @@ let server;
 let browser;
 let page;
 let workspace;
+let loggedRun;
+const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
 
 before(async () => {
   if (skip) return;
@@ -33,6 +35,15 @@ before(async () => {
   engine = await startDockerEngine({ needRegistry: true });
   workspace = makeWorkspace('browser-containerize');
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  // A run that logged models/conv2d.onnx where it lies (no copy into the run folder): lineage finds it by sha256.
+  writeFileSync(join(workspace, 'log_model.py'), 'import mlw_run as mlw\nmlw.log_artifact("models/conv2d.onnx")\n');
+  const out = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'dist', 'mlw.js'), 'run', 'log_model.py', '--name', 'log-conv2d', '--python', PYTHON, '--no-git', '--json'],
+    { cwd: workspace, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  loggedRun = JSON.parse(out);
+  assert.equal(loggedRun.status, 'finished');
   // The test engine cannot pull node:22-bookworm-slim: build FROM the locally imported base image.
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'mlWorkbench.docker.baseImage': engine.baseImage }, null, 2));
   // code-server (and so the extension host) inherits this process's environment.
@@ -153,26 +164,38 @@ async function containerizeRunAndFollow() {
     .first()
     .waitFor({ timeout: 10_000 });
   // The tooltip says what a user asks before acting: endpoint, model, hash, run, lineage.
-  await containerRow.locator('.label-name').hover();
   const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Model hash' }).first();
-  await hover.waitFor({ timeout: 10_000 });
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(900, 600);
+    await containerRow.locator('.label-name').hover();
+    try {
+      await hover.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
   const tip = await hover.innerText();
   assert.match(tip, new RegExp(`Endpoint: http://127\\.0\\.0\\.1:${port}`));
   assert.match(tip, /Lineage: Model conv2d\.onnx → Image conv2d:latest/);
   await page.screenshot({ path: join(shots, '42-deployments-container-healthy.png') });
   await page.mouse.move(900, 600);
 
-  // Show Lineage: the whole chain as a document.
+  // Show Lineage: the whole chain, rendered (Markdown preview, not its source).
   await contextMenu(containerRow, 'Show Lineage');
   await page
-    .locator('.tabs-container .tab', { hasText: /^Lineage .*\.md/ })
+    .locator('.tabs-container .tab', { hasText: /^Preview Lineage .*\.md/ })
     .first()
     .waitFor({ timeout: 30_000 });
-  // Markdown is word-wrapped: compare with the wrapping undone.
-  const lineageText = (await page.locator('.editor-instance .view-lines').first().innerText()).replace(/\s+/g, ' ');
-  assert.match(lineageText, /Model hash\*\*: ?`cb8df62b22401aa6/);
-  assert.match(lineageText, /\| image \| conv2d:latest/);
-  assert.match(lineageText, /\| container \| conv2d:latest/);
+  const preview = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  await preview.locator('h1', { hasText: 'Lineage of' }).waitFor({ timeout: 30_000 });
+  const lineageText = (await preview.locator('body').innerText()).replace(/\s+/g, ' ');
+  assert.doesNotMatch(lineageText, /\*\*Model hash\*\*|\| --- \|/, 'no Markdown source is shown');
+  assert.match(lineageText, /Model hash: cb8df62b22401aa6/);
+  // The model lies in models/, outside the run folder: the run that logged it is found by its sha256.
+  assert.match(lineageText, new RegExp(`Run: ${loggedRun.id} \\(log-conv2d\\)`));
+  assert.deepEqual((await preview.locator('table tbody tr td:nth-child(2)').allInnerTexts()).slice(0, 2), ['image', 'container']);
+  await page.screenshot({ path: join(shots, '42-deployments-lineage.png') });
 
   // Logs: a read-only document that follows the container's log.
   await contextMenu(containerRow, 'Open Container Logs');

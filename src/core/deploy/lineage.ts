@@ -118,3 +118,28 @@ export function variantChain(records: readonly LineageRecord[], modelHash: strin
   }
   return chain;
 }
+
+/** What runForModelHash needs of a run (a Run of core/runs fits). */
+export interface RunWithArtifacts {
+  id: string;
+  name?: string;
+  startTime?: number | null;
+  createdTime?: number;
+  artifacts: readonly { path: string; sha256: string }[];
+}
+
+/**
+ * The run that logged a model, found by its sha256 among the runs' artifacts: a model copied out of the run
+ * folder (or kept only as a snapshot) is still the run's model. The latest such run when several logged it.
+ */
+export function runForModelHash<R extends RunWithArtifacts>(runs: readonly R[], modelHash: string | undefined): R | undefined {
+  if (!modelHash) return undefined;
+  const hash = modelHash.toLowerCase();
+  let best: R | undefined;
+  const when = (r: R) => r.startTime ?? r.createdTime ?? 0;
+  for (const r of runs) {
+    if (!r.artifacts.some((a) => a.sha256.toLowerCase() === hash)) continue;
+    if (!best || when(r) > when(best)) best = r;
+  }
+  return best;
+}
