@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Run } from '../../../src/core/runs/runTypes';
 import type { RegisteredModel } from '../../../src/core/registry/registryTypes';
 import { CORPUS_DIR, needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
@@ -254,5 +254,20 @@ describe('mlw registry', () => {
     assert.match(mlw(ws, ['registry', 'promote', 'add', '1']).err, /no_drift \(drift: x\[0\] PSI 0\.7 > 0\.2/);
     writeFileSync(path.join(ws, '.mlw', 'drift', 'add.json'), stats(0.01));
     assert.match(ok(ws, ['registry', 'promote', 'add', '1']), /no_drift +pass +no feature over PSI 0\.2/);
+
+    // A benchmark recorded beside the model (what mlw bench --json prints) gives p50_ms and p99_ms.
+    copyFileSync(ADD_MODEL, path.join(ws, 'add.onnx'));
+    writeFileSync(path.join(ws, 'add.bench.json'), ok(ws, ['bench', 'add.onnx', '--runs', '20', '--warmup', '2', '--json']));
+    const benched = JSON.parse(
+      ok(ws, ['registry', 'register', 'add.onnx', '--name', 'add', '--json']),
+    ) as RegisteredModel['versions'][number];
+    assert.equal(benched.version, 2);
+    assert.equal(benched.benchmark!.file, 'add.bench.json');
+    assert.ok(benched.benchmark!.p50_ms > 0 && benched.benchmark!.p99_ms >= benched.benchmark!.p50_ms);
+    writeFileSync(path.join(ws, 'mlw.yaml'), 'registry:\n  add:\n    gates: ["p99_ms <= 10000", "p50_ms < 0.000001"]\n');
+    const slow = mlw(ws, ['registry', 'promote', 'add', '2']);
+    assert.equal(slow.code, 1);
+    assert.match(slow.out, /p99_ms <= 10000 +pass +p99_ms [0-9.e-]+ <= 10000/);
+    assert.match(slow.err, /refused: 1 of 2 gates failed: p50_ms < 0\.000001 \(p50_ms [0-9.e-]+ >= 0\.000001\)/);
   });
 });
