@@ -18,6 +18,7 @@ import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
 import { sweepCommand } from './commands/sweep';
+import { targetsCommand } from './commands/targets';
 import { tryCommand } from './commands/try';
 
 /** Every `mlw` subcommand, in the order `mlw --help` lists them. */
@@ -32,6 +33,7 @@ export const commandList: CliCommand[] = [
   optimizeCommand,
   runCommand,
   sweepCommand,
+  targetsCommand,
   pipelineCommand,
   runsCommand,
   registryCommand,

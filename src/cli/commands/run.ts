@@ -15,6 +15,7 @@ import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
 import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
 import { logToFlag } from '../logToFlag';
+import { runOnTarget } from '../runOnTarget';
 
 const usage = `mlw run <script> [options] [-- script arguments]
 
@@ -38,6 +39,7 @@ Options:
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
   --cwd DIR            working directory (default: the workspace)
   --no-git             do not record git state
+  --target NAME        run on a compute target of .mlw/targets.yaml (ssh host, SLURM): see mlw targets
 ${LAUNCH_FLAGS_USAGE}
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
@@ -69,6 +71,7 @@ export const runCommand: CliCommand = {
         'snapshot-max-bytes': { type: 'string' },
         'system-metrics-interval': { type: 'string' },
         'log-to': { type: 'string' },
+        target: { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -86,6 +89,12 @@ export const runCommand: CliCommand = {
     for (const t of values.tag ?? []) {
       const [k, v] = parseAssignment(t.includes('=') ? t : `${t}=`);
       tags[k] = v === null ? '' : String(v);
+    }
+    if (values.target) {
+      const [k] = (['data', 'log-to', 'no-git'] as const).filter((f) => values[f] !== undefined);
+      if (k) throw new UsageError(`--${k} is not supported with --target`);
+      const input = { target: values.target, script, args: extra, params, paramsMode: mode as ParamsMode, cwd, tags };
+      return runOnTarget({ ...input, experiment: values.experiment, name: values.name, python: values.python }, ctx);
     }
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);

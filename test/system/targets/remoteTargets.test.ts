@@ -6,7 +6,8 @@
  */
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,9 +19,13 @@ import { attachRemoteRun } from '../../../src/core/targets/attachRemoteRun';
 import type { Run } from '../../../src/core/runs/runTypes';
 import { clusterMissing, startCluster, startSsh, trainingWorkspace, type TestCluster, type TestSshServer } from './targetHarness';
 
+const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
+const execFileP = promisify(execFile);
 let missing: string | undefined;
 let cluster: TestCluster | undefined;
 let ssh: TestSshServer | undefined;
+/** The sshd the drop test kills: its own, so that the other tests keep their link. */
+let flaky: TestSshServer | undefined;
 let ws: string;
 let remoteRoot: string;
 
@@ -29,6 +34,7 @@ before(async () => {
   if (missing) return;
   cluster = await startCluster();
   ssh = await startSsh(cluster.env);
+  flaky = await startSsh(cluster.env);
   process.env.SLURM_CONF = cluster.conf; // the local-slurm target's sbatch, and scontrol below
   ws = trainingWorkspace();
   remoteRoot = mkdtempSync(path.join(os.tmpdir(), 'mlw-targets-remote-'));
@@ -39,6 +45,7 @@ before(async () => {
     [
       'targets:',
       `  box: { kind: ssh, host: ${ssh.host}, sshConfig: ${ssh.configFile}, workdir: ${remoteRoot}/box, ${common} }`,
+      `  flaky-box: { kind: ssh, host: ${flaky.host}, sshConfig: ${flaky.configFile}, workdir: ${remoteRoot}/flaky, ${common} }`,
       `  cluster: { kind: slurm, host: ${ssh.host}, sshConfig: ${ssh.configFile}, workdir: ${remoteRoot}/cluster, ${common},`,
       `             partition: ${cluster.partition}, cpus: 1, mem: 100M, time: "00:05:00" }`,
       `  local-slurm: { kind: slurm, workdir: ${remoteRoot}/local, ${common}, time: "1" }`,
@@ -49,6 +56,7 @@ before(async () => {
 
 after(async () => {
   await ssh?.stop();
+  await flaky?.stop();
   await cluster?.stop();
   delete process.env.SLURM_CONF;
   if (ws) rmSync(ws, { recursive: true, force: true });
@@ -187,20 +195,20 @@ describe('runs on remote targets', { concurrency: true }, () => {
     const store = new RunStore(ws);
     const handle = await submitRemoteRun({
       store,
-      target: await target('box'),
+      target: await target('flaky-box'),
       script: 'train.py',
       params: { steps: 40, sleep: 0.2 },
       pollMs: 500,
     });
     await waitFor('two metrics', () => metricLines(store, handle.id) >= 2, 30_000);
-    await ssh!.drop();
+    await flaky!.drop();
     const down: Run = await waitFor('unreachable since', async () => {
       const r = await store.readRawRun(handle.id);
       return r?.target?.unreachableSince ? r : undefined;
     });
     assert.equal(down.status, 'running'); // never failed because the link is down
     await new Promise((r) => setTimeout(r, 3000));
-    await ssh!.start();
+    await flaky!.start();
     const run = await handle.done;
     assert.equal(run.status, 'finished', run.error);
     assert.equal(run.target?.unreachableSince, undefined);
@@ -220,7 +228,7 @@ describe('runs on remote targets', { concurrency: true }, () => {
       store,
       target: await target('box'),
       script: 'train.py',
-      params: { steps: 15, sleep: 0.2 },
+      params: { steps: 150, sleep: 0.1 },
       pollMs: 500,
     });
     await waitFor('a metric', () => metricLines(store, first.id) >= 1, 30_000);
@@ -237,7 +245,30 @@ describe('runs on remote targets', { concurrency: true }, () => {
       .map((l) => (JSON.parse(l) as { s: number }).s);
     assert.deepEqual(
       steps,
-      Array.from({ length: 15 }, (_, i) => i),
+      Array.from({ length: 150 }, (_, i) => i),
     );
+  });
+
+  it('mlw targets list and check, and mlw run --target over ssh', async (t) => {
+    if (!ready(t)) return;
+    const mlw = (...args: string[]) =>
+      execFileP(process.execPath, [MLW, ...args], { cwd: ws, env: { ...process.env, SLURM_CONF: cluster!.conf }, encoding: 'utf8' });
+    const list = await mlw('targets', 'list');
+    assert.match(list.stdout, /^box\s+ssh\s+mlw-login/m);
+    assert.match(list.stdout, /^cluster\s+slurm\s+mlw-login\s+\(partition debug, cpus 1, mem 100M, time 00:05:00\)/m);
+    const check = await mlw('targets', 'check', 'cluster');
+    assert.match(check.stdout, /^ok\s+reachable\s+mlw-login answered/m);
+    assert.match(check.stdout, /^ok\s+interpreter\s+\S+python3 \(Python 3\.\d+/m);
+    assert.match(check.stdout, /^ok\s+scheduler\s+SLURM: debug\*? up 1 (idle|mix|alloc)/m);
+    assert.match(check.stdout, /^ok\s+gpus\s+no GPUs/m);
+    const bad = await mlw('targets', 'check', 'nope').catch((e: { code: number; stderr: string }) => e);
+    assert.equal((bad as { code: number }).code, 2);
+    const run = await mlw('run', 'train.py', '--target', 'cluster', '--param', 'steps=3', '--param', 'sleep=0.1', '--json');
+    const final = JSON.parse(run.stdout) as Run;
+    assert.equal(final.status, 'finished', run.stderr);
+    assert.equal(final.metrics?.loss.count, 3);
+    assert.match(run.stderr, /submitted to cluster: job \d+ PENDING/);
+    assert.match(run.stderr, /cluster: job \d+ (RUNNING|COMPLETED)/);
+    assert.match(run.stderr, /mark=patched/);
   });
 });
