@@ -166,6 +166,16 @@ async function servingJourney() {
   await sending;
   assert.match(await latency.innerText(), /p50 \d+\.\d\d ms · p95 \d+\.\d\d ms · p99 \d+\.\d\d ms/);
   console.log(`monitor: ${busy}; ${await latency.innerText()}`);
+  // Idle again: the monitor's own /metrics and /stats polls are not traffic, so the rate drops to 0 and stays there.
+  await until(
+    '0 requests per second once the traffic stops',
+    () => rate.innerText(),
+    (t) => /req\/s 0\.0\b/.test(t),
+  );
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.match(await rate.innerText(), /req\/s 0\.0\b/, 'no requests/s while idle');
+  }
 
   // 5. No reference profile yet: the drift section says how to make one instead of empty charts.
   const noRef = frame.getByRole('note', { name: 'No reference profile for scorer' });
@@ -211,17 +221,19 @@ async function servingJourney() {
   assert.equal(profile.inputs['*'].features.length, FEATURES);
   await wrote.locator('.monaco-button', { hasText: 'Restart Server' }).click();
   await runCommand('Notifications: Clear All Notifications');
-  const url = await until(
-    'the restarted server with a new URL',
-    async () =>
-      /http:\/\/127\.0\.0\.1:\d+/.exec(
-        await sidebarRow(/scorer\.onnx[\s\S]*http:/)
-          .innerText()
-          .catch(() => ''),
-      )?.[0],
-    (u) => u !== undefined && u !== firstUrl,
+  // The restarted server keeps its port (clients keep their URL), and has read the profile.
+  await until(
+    'the restarted server on the same URL, with the reference profile',
+    () =>
+      fetch(`${firstUrl}/v2/models/scorer/stats`).then(
+        (r) => r.json(),
+        () => undefined,
+      ),
+    (stats) => stats?.drift?.reference === true,
     60_000,
   );
+  const url = firstUrl;
+  assert.match(await sidebarRow(/scorer\.onnx[\s\S]*http:/).innerText(), new RegExp(firstUrl.replace(/\./g, '\\.')));
 
   // 7. In-distribution traffic, then inputs with feature 2 shifted by +3: only that row goes over the threshold.
   await sendRequests(url, 60, 0, 11);

@@ -21,7 +21,7 @@ import { deployKubernetesCommand } from './targets/deployKubernetesCommand';
  * touches the engine until the view is shown or a command runs.
  */
 export function activate({ extension, log }: FeatureContext): Feature {
-  const localServers = new LocalServers(extension.extensionUri, log);
+  const localServers = new LocalServers(extension.extensionUri, log, extension.workspaceState);
   const docker = new DockerService(log);
   const watcher = new ContainerWatcher(docker, log);
   const docs = ReadonlyDocuments.register();

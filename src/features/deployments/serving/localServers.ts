@@ -8,6 +8,7 @@ import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { Disposable } from '../../../vscode/disposable';
 import { DriftWatch } from './driftWatch';
+import { choosePort, portOfUrl, rememberPort, type PortMemory } from '../../../core/deploy/localPort';
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'failed';
 
@@ -18,6 +19,8 @@ export interface ServedModelInfo {
 }
 
 const KILL_AFTER_MS = 5_000;
+/** Workspace state: the last port of each model file's server ({ [modelPath]: port }). */
+export const PORTS_STATE_KEY = 'mlWorkbench.localServerPorts';
 const STDERR_TAIL_LINES = 20;
 
 /** One `dist/server.js` child process serving one model file. */
@@ -49,8 +52,11 @@ export class LocalServer {
     return this.state === 'starting' || this.state === 'ready';
   }
 
-  /** Starts the process; resolves with the URL once every model is loaded, rejects with a UserError when it cannot start. */
-  launch(token?: vscode.CancellationToken): Promise<string> {
+  /**
+   * Starts the process; resolves with the URL once every model is loaded, rejects with a UserError when it cannot start.
+   * `port`: the port to listen on (0: any free port).
+   */
+  launch(token?: vscode.CancellationToken, port = 0): Promise<string> {
     this.state = 'starting';
     this.url = undefined;
     this.models = [];
@@ -58,7 +64,7 @@ export class LocalServer {
     this.stderrTail = [];
     this.startedAt = Date.now();
     this.changed(this);
-    const args = [this.serverScript, this.modelPath, '--port', '0', ...executionProviderArgs()];
+    const args = [this.serverScript, this.modelPath, '--port', String(port), ...executionProviderArgs()];
     this.log.info(`Starting ${process.execPath} ${args.join(' ')}`);
     const child = spawn(process.execPath, args, {
       cwd: path.dirname(this.modelPath),
@@ -222,6 +228,8 @@ export class LocalServers extends Disposable {
   constructor(
     readonly extensionUri: vscode.Uri,
     private readonly logger: Logger,
+    /** Workspace state, where the last port of each model is kept (PORTS_STATE_KEY). */
+    private readonly state?: vscode.Memento,
   ) {
     super();
     this.drift = this.track(new DriftWatch(logger));
@@ -254,13 +262,30 @@ export class LocalServers extends Disposable {
     const server = new LocalServer(id, modelPath, log, script, (s) => this.changed(s));
     this.servers.push(server);
     this.logger.info(`Serving ${modelPath} (server ${id})`);
-    await server.launch(token);
+    await this.launch(server, token);
     return server;
+  }
+
+  /**
+   * Launches on the server's last port (this session's, else the workspace's) when it is still free, so a restart
+   * keeps the URL; on any free port otherwise, or when the last one was taken in the meantime.
+   */
+  private async launch(server: LocalServer, token?: vscode.CancellationToken, last?: number): Promise<void> {
+    const port = await choosePort(last ?? this.state?.get<PortMemory>(PORTS_STATE_KEY)?.[server.modelPath]);
+    try {
+      await server.launch(token, port);
+    } catch (e) {
+      if (port === 0 || !/EADDRINUSE|address already in use/i.test((e as Error).message)) throw e;
+      await server.launch(token, 0);
+    }
   }
 
   private changed(server: LocalServer): void {
     const url = server.url;
     if (server.state === 'ready' && url) {
+      const port = portOfUrl(url);
+      if (this.state && port && this.state.get<PortMemory>(PORTS_STATE_KEY)?.[server.modelPath] !== port)
+        void this.state.update(PORTS_STATE_KEY, rememberPort(this.state.get<PortMemory>(PORTS_STATE_KEY), server.modelPath, port));
       this.drift.watch(
         localMonitorKey(server),
         url,
@@ -273,8 +298,9 @@ export class LocalServers extends Disposable {
   }
 
   async restart(server: LocalServer, token?: vscode.CancellationToken): Promise<LocalServer> {
+    const port = portOfUrl(server.url);
     await server.stop();
-    await server.launch(token);
+    await this.launch(server, token, port);
     return server;
   }
 
