@@ -31,7 +31,12 @@ if (process.argv[2] === '--measure') {
     process.exit(0);
   }
   const t0 = performance.now();
-  await recipe.apply(model, out, {});
+  try {
+    await recipe.apply(model, out, {});
+  } catch (error) {
+    process.stdout.write(JSON.stringify({ refused: error.message.split('\n')[0] }));
+    process.exit(0);
+  }
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
   process.exit(0);
 }
@@ -78,7 +83,7 @@ try {
         continue;
       }
       const m = JSON.parse(r.stdout);
-      if (m.refused) console.log(`${label} does not apply: ${m.refused}`);
+      if (m.refused) console.log(`${label} not measured: ${m.refused}`);
       else
         console.log(
           `${label} ${(m.ms / 1000).toFixed(2)} s  peak RSS ${m.maxRssMiB.toFixed(0)} MiB  wrote ${(folderBytes(outDir, `model.${name}.onnx`) / 1024 ** 2).toFixed(0)} MiB`,
