@@ -35,8 +35,9 @@ export const containerizeCommand: CliCommand = {
   usage: `mlw containerize <model.onnx|folder> [--tag name:tag] [--base-image IMG] [--keep DIR [--force]] [--dockerfile FILE] [--run-id ID] [--docker-host URL] [--json]
 
 Builds an image that runs the ML Workbench model server (Open Inference Protocol v2) on port ${DEFAULT_CONTAINER_PORT}; each model
-is served under its file name. Tags: <name>:<version or latest> and <name>:<first 12 of the model sha256>.
-  --tag name[:tag]     image name and version (default: from the model file name, :latest)
+is served under its file name. Tags: <name>:v<N> and <name>:latest when the model has a version (the workspace
+registry's version of this sha256, else the ONNX model_version), <name>:latest when not, and <name>:<first 12 of the sha256>.
+  --tag name[:tag]     image name and version (default: from the model file name; a bare name keeps the version tags)
   --base-image IMG     a Node.js image to build on (default ${DEFAULT_BASE_IMAGE})
   --keep DIR           also write the generated Dockerfile and .dockerignore to DIR (refuses to overwrite without --force)
   --dockerfile FILE    build with this (kept, edited) Dockerfile instead of the generated one
@@ -82,6 +83,7 @@ is served under its file name. Tags: <name>:<version or latest> and <name>:<firs
       plan,
       assets,
       tag: values.tag,
+      workspace: ctx.workspace,
       baseImage,
       runId: values['run-id'],
       dockerfilePath,

@@ -80,6 +80,7 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
     const built = await containerizeModel({
       engine,
       modelPath: asPath,
+      workspace: ctx.workspace,
       assets: locateServerAssets(packageRoot()),
       baseImage: values['base-image'] ?? DEFAULT_BASE_IMAGE,
       signal: ctx.signal,

@@ -11,7 +11,8 @@ import { sidecarProfilePath } from '../serve/driftReport';
 import { defaultModelName } from '../serve/modelSources';
 import { contextEntries, packContext } from './buildContext';
 import { LABELS, type DockerEngine } from './dockerEngine';
-import { imageNameFor, imageTags } from './imageName';
+import { imageNameFor, imageTags, parseImageTag } from './imageName';
+import { modelImageVersion } from './imageVersion';
 import { DEFAULT_BASE_IMAGE, DEFAULT_CONTAINER_PORT, renderDockerfile, renderDockerignore } from './renderDockerfile';
 import type { ServerAssets } from './serverAssets';
 
@@ -154,6 +155,10 @@ export async function containerizeModel(opts: {
   modelPath: string;
   assets: ServerAssets;
   tag?: string;
+  /** The version tag (e.g. v3) next to latest when no `tag` is given; default from the registry or the model's model_version. */
+  version?: string;
+  /** The workspace whose model registry names the version of this model (matched by sha256). */
+  workspace?: string;
   baseImage?: string;
   runId?: string;
   /** A user-kept Dockerfile to use instead of the rendered one. */
@@ -168,7 +173,12 @@ export async function containerizeModel(opts: {
   const plan = opts.plan ?? (await planModel(opts.modelPath, opts.signal));
   const containerPort = opts.containerPort ?? DEFAULT_CONTAINER_PORT;
   const baseImage = opts.baseImage || DEFAULT_BASE_IMAGE;
-  const tags = imageTags({ modelPath: opts.modelPath, modelHash: plan.modelHash, tag: opts.tag });
+  // A --tag with its own tag (name:1.0) is taken as given; a bare name still gets the model's version.
+  const version =
+    opts.tag && parseImageTag(opts.tag).tag
+      ? undefined
+      : (opts.version ?? (await modelImageVersion({ modelHash: plan.modelHash, files: plan.files, workspace: opts.workspace })));
+  const tags = imageTags({ modelPath: opts.modelPath, modelHash: plan.modelHash, tag: opts.tag, version });
   const dockerfile = opts.dockerfilePath
     ? await readFile(opts.dockerfilePath, 'utf8')
     : modelDockerfile(plan, { baseImage, runId: opts.runId, containerPort });

@@ -30,10 +30,15 @@ export function parseImageTag(reference: string): { repository: string; tag?: st
   return { repository, tag };
 }
 
-/** The tags an image gets: "<name>:<version or latest>" and "<name>:<first 12 of the model sha256>". */
-export function imageTags(opts: { modelPath: string; modelHash: string; tag?: string }): string[] {
+/**
+ * The tags an image gets: "<name>:<tag>" for an explicit --tag; else "<name>:<version>" and "<name>:latest" when the
+ * model has a version (e.g. v3), "<name>:latest" when not; and always "<name>:<first 12 of the model sha256>".
+ * The first tag is the image's name.
+ */
+export function imageTags(opts: { modelPath: string; modelHash: string; tag?: string; version?: string }): string[] {
   const { repository, tag } = opts.tag ? parseImageTag(opts.tag) : { repository: imageNameFor(opts.modelPath), tag: undefined };
-  const hashTag = `${repository}:${opts.modelHash.slice(0, 12)}`;
-  const main = `${repository}:${tag ?? 'latest'}`;
-  return main === hashTag ? [main] : [main, hashTag];
+  if (!tag && opts.version !== undefined && !TAG.test(opts.version)) throw new Error(`"${opts.version}" is not a valid image tag`);
+  const names = tag ? [tag] : opts.version && opts.version !== 'latest' ? [opts.version, 'latest'] : ['latest'];
+  const tags = [...names, opts.modelHash.slice(0, 12)].map((t) => `${repository}:${t}`);
+  return [...new Set(tags)];
 }

@@ -7,7 +7,7 @@ import { pickModel } from '../serving/servingCommands';
 import { pickModelVariant } from '../../../vscode/modelVariants';
 import { baseImageSetting } from './dockerService';
 import { ReadonlyDocuments } from '../readonlyDocuments';
-import { recordLineage, runIdFromPath, withCancellableProgress, type DeployContext } from '../deployContext';
+import { recordLineage, runIdFromPath, withCancellableProgress, workspaceRootFor, type DeployContext } from '../deployContext';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 
@@ -121,6 +121,7 @@ export async function containerizeModelCommand(ctx: DeployContext, arg: unknown)
       return await containerizeModel({
         engine,
         modelPath,
+        workspace: registryWorkspace(modelPath),
         assets,
         baseImage,
         runId,
@@ -168,4 +169,13 @@ export async function containerizeModelCommand(ctx: DeployContext, arg: unknown)
       return undefined;
     });
   return result;
+}
+
+/** The workspace whose model registry may name this model's version (the image's tag), if a folder is open. */
+function registryWorkspace(modelPath: string): string | undefined {
+  try {
+    return workspaceRootFor(modelPath);
+  } catch {
+    return undefined;
+  }
 }
