@@ -38,6 +38,7 @@ export const Command = {
   openServerMonitor: 'mlWorkbench.openServerMonitor',
   tryModel: 'mlWorkbench.tryModel',
   optimizeModel: 'mlWorkbench.optimizeModel',
+  promoteRegistryVersion: 'mlWorkbench.promoteRegistryVersion',
   exportToOnnx: 'mlWorkbench.exportToOnnx',
   measureShapes: 'mlWorkbench.measureShapes',
   containerizeModel: 'mlWorkbench.containerizeModel',

@@ -8,6 +8,8 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
+    // MLW_INTEGRATION_ONLY=registry,models runs only those suites (a developer checking one feature).
+    .filter((f) => !process.env.MLW_INTEGRATION_ONLY || process.env.MLW_INTEGRATION_ONLY.split(',').some((n) => f === `${n}.test.js`))
     .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {

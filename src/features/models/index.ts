@@ -8,6 +8,7 @@ import { ModelPathProviders } from './modelPathProviders';
 import { ModelsTree } from './modelsTree';
 import { ModelSummaryCache } from './modelSummaryCache';
 import { OnnxInspectorProvider } from './onnxInspectorProvider';
+import { promoteCommand } from './registry/promoteCommand';
 import { WeightsInspectorProvider } from './weightsInspectorProvider';
 
 /**
@@ -22,6 +23,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.refreshModels]: { run: () => tree.refresh() },
       ...modelCommands({ context: extension, log, summaries }),
       ...optimizeCommands(extension.extensionUri, log),
+      [Command.promoteRegistryVersion]: { run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh()) },
       [Command.exportToOnnx]: {
         trust: 'Exporting models to ONNX',
         run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),

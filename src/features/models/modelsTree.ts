@@ -11,6 +11,7 @@ import { View } from '../../commandIds';
 import { findWorkspaceFiles } from '../../vscode/findWorkspaceFiles';
 import type { VariantGrouping } from '../../core/models/modelVariants';
 import { groupVariants, variantRecords, variantView, type VariantView } from '../../vscode/modelVariants';
+import { registryChildren, registryGroup, registryTreeItem, type RegistryNode } from './registry/registryNodes';
 
 export interface ModelFile {
   uri: vscode.Uri;
@@ -27,7 +28,8 @@ export interface VariantOf extends VariantView {
 export type ModelNode =
   | { type: 'model'; file: ModelFile; variant?: VariantOf }
   | { type: 'value'; parent: ModelFile; role: 'input' | 'output'; name: string; valueType: string }
-  | { type: 'error'; parent: ModelFile; message: string };
+  | { type: 'error'; parent: ModelFile; message: string }
+  | RegistryNode;
 
 /**
  * The Models view: every model file in the workspace, kept current by a file-system watcher. An optimised variant
@@ -50,6 +52,10 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
     this.track(watcher.onDidCreate(soon));
     this.track(watcher.onDidDelete(soon));
     this.track(watcher.onDidChange(soon));
+    const registry = this.track(vscode.workspace.createFileSystemWatcher('**/.mlw/registry/*.json'));
+    this.track(registry.onDidCreate(soon));
+    this.track(registry.onDidDelete(soon));
+    this.track(registry.onDidChange(soon));
   }
 
   /** Coalesces bursts of file events (a training run writing checkpoints) into one rescan. */
@@ -122,10 +128,18 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   async getChildren(node?: ModelNode): Promise<ModelNode[]> {
     if (!node) {
       const { grouping, nodes } = await this.variantLayout();
-      return (await this.modelFiles())
-        .filter((f) => !grouping.parentOf.has(f.uri.fsPath))
-        .map((f) => nodes.get(f.uri.fsPath) ?? { type: 'model', file: f });
+      const registry = await registryGroup().catch((e: unknown) => {
+        this.logger.warn(`Models view: cannot read the registry: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      });
+      return [
+        ...(registry ? [registry] : []),
+        ...(await this.modelFiles())
+          .filter((f) => !grouping.parentOf.has(f.uri.fsPath))
+          .map((f): ModelNode => nodes.get(f.uri.fsPath) ?? { type: 'model', file: f }),
+      ];
     }
+    if (node.type === 'registry' || node.type === 'registeredModel' || node.type === 'registeredVersion') return registryChildren(node);
     if (node.type !== 'model' || node.file.kind !== 'onnx') return [];
     const parent = node.file;
     const { grouping, nodes } = await this.variantLayout();
@@ -148,6 +162,7 @@ export class ModelsTree extends Disposable implements vscode.TreeDataProvider<Mo
   }
 
   getTreeItem(node: ModelNode): vscode.TreeItem {
+    if (node.type === 'registry' || node.type === 'registeredModel' || node.type === 'registeredVersion') return registryTreeItem(node);
     if (node.type === 'value') {
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
       item.id = `${node.parent.uri.toString()}#${node.role}:${node.name}`;

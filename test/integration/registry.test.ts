@@ -1,0 +1,63 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import * as vscode from 'vscode';
+import { Command } from '../../src/commandIds';
+import { addVersion, emptyModel } from '../../src/core/registry/aliasMoves';
+import { describeNewVersion } from '../../src/core/registry/registerVersion';
+import { RegistryStore } from '../../src/core/registry/RegistryStore';
+import { registryChildren, registryGroup, registryTreeItem } from '../../src/features/models/registry/registryNodes';
+import { EXTENSION_ID } from './activation.test';
+import { waitFor } from './support';
+
+describe('Model registry in the Models view', () => {
+  let folder = '';
+  before(async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  });
+
+  after(async () => {
+    await fsp.rm(path.join(folder, '.mlw', 'registry'), { recursive: true, force: true });
+    await fsp.rm(path.join(folder, 'mlw.yaml'), { force: true });
+  });
+
+  it('lists registered models, versions and aliases, and promotes a version that passes the gates', async () => {
+    const store = new RegistryStore(folder);
+    const fields = await describeNewVersion(folder, { file: 'models/linear.onnx' }, { by: 'integration' });
+    await store.update('linear', async () => {
+      let m = addVersion(emptyModel('linear'), { ...fields, metrics: { accuracy: 0.7 } }).model;
+      m = addVersion(m, { ...fields, metrics: { accuracy: 0.9 } }).model;
+      return { model: m, result: undefined };
+    });
+    await fsp.writeFile(path.join(folder, 'mlw.yaml'), 'registry:\n  linear:\n    gates: ["accuracy >= 0.8"]\n');
+
+    const group = await registryGroup();
+    assert.ok(group, 'the Registry group shows');
+    assert.equal(registryTreeItem(group).label, 'Registry');
+    const [model] = registryChildren(group);
+    assert.equal(registryTreeItem(model).label, 'linear');
+    const versions = registryChildren(model);
+    assert.deepEqual(
+      versions.map((v) => registryTreeItem(v).label),
+      ['v2', 'v1'],
+    );
+    assert.equal(registryTreeItem(versions[0]).contextValue, 'registry.version');
+
+    // Promote v2 through the command the version's inline button runs: its gate passes, so champion moves.
+    await vscode.commands.executeCommand(Command.promoteRegistryVersion, versions[0]);
+    const promoted = await waitFor('champion to move to v2', async () =>
+      (await store.read('linear'))?.aliases.champion === 2 ? true : undefined,
+    );
+    assert.ok(promoted);
+    const m = await store.get('linear');
+    const move = m.aliasHistory.at(-1)!;
+    assert.deepEqual([move.alias, move.to, move.action, move.forced], ['champion', 2, 'promote', false]);
+    assert.deepEqual(move.gates, [{ gate: 'accuracy >= 0.8', passed: true, detail: 'accuracy 0.9 >= 0.8' }]);
+
+    const refreshed = await registryGroup();
+    assert.ok(refreshed);
+    const v2 = registryChildren(registryChildren(refreshed)[0])[0];
+    assert.match(String(registryTreeItem(v2).description), /^champion · accuracy=0\.9/);
+  });
+});
