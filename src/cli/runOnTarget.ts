@@ -7,7 +7,7 @@ import { RunStore } from '../core/runs/RunStore';
 import type { Params } from '../core/runs/runTypes';
 import { findTarget, loadTargets } from '../core/targets/loadTargets';
 import { submitRemoteRun } from '../core/targets/submitRemoteRun';
-import type { RunTargetState } from '../core/targets/targetTypes';
+import { describeTargetState } from '../core/targets/describeTargetState';
 
 export interface TargetRunInput {
   target: string;
@@ -20,13 +20,6 @@ export interface TargetRunInput {
   cwd: string;
   tags: Record<string, string>;
   python?: string;
-}
-
-/** How a target's state reads in one line: `job 12 PENDING (Resources)`, `RUNNING on vm`, `unreachable since 14:02:11`. */
-export function describeTargetState(s: RunTargetState): string {
-  if (s.unreachableSince) return `${s.host} unreachable since ${new Date(s.unreachableSince).toLocaleTimeString()} (the run goes on there)`;
-  const job = s.kind === 'slurm' && s.jobId ? `job ${s.jobId} ` : '';
-  return `${job}${s.state ?? '?'}${s.reason ? ` (${s.reason})` : ''}${s.node ? ` on ${s.node}` : ''}`;
 }
 
 /** `mlw run SCRIPT --target NAME`: the run goes to the target; output and state changes are printed as they come. */
@@ -56,13 +49,13 @@ export async function runOnTarget(input: TargetRunInput, ctx: CliContext): Promi
     onOutput: (text) => output.emit(text, 'stdout'),
     onState: (s) => {
       const line = describeTargetState(s);
-      if (line !== last) ctx.err(`mlw: ${target.name}: ${line}`);
+      if (line !== last) ctx.err(`mlw: ${line}${s.unreachableSince ? ' (the run goes on there)' : ''}`);
       last = line;
     },
     logger: ctx.logger,
     signal: ctx.signal,
   });
-  ctx.err(`mlw: run ${handle.id} (${handle.run.name}) submitted to ${target.name}: ${describeTargetState(handle.run.target!)}`);
+  ctx.err(`mlw: run ${handle.id} (${handle.run.name}) submitted: ${describeTargetState(handle.run.target!)}`);
   const onAbort = () => void handle.stop();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const run = await handle.done;

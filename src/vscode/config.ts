@@ -12,6 +12,7 @@ export interface Settings {
   'runs.captureScalars': boolean;
   'runs.scalarPattern': string;
   'runs.snapshotMaxBytes': number;
+  targets: Record<string, unknown>;
   'mlflow.trackingUri': string;
   'mlflow.logRunsToServer': boolean;
   'runs.systemMetricsInterval': number;

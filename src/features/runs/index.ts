@@ -4,6 +4,7 @@ import type { Feature, FeatureContext } from '../feature';
 import { setting } from '../../vscode/config';
 import { RunCodeLensProvider } from './runCodeLensProvider';
 import { RunLauncher } from './runLauncher';
+import { RemoteRuns } from './targets/remoteRuns';
 import { runMetaCommands } from './runMetaCommands';
 import { runsCommands } from './runsCommands';
 import { RunsTree } from './runsTree';
@@ -20,18 +21,22 @@ export function activate({ extension, log }: FeatureContext): Feature {
     const client = await connection.client();
     return client && { client };
   });
+  const remote = new RemoteRuns(tree, launcher.output, vscode.Uri.joinPath(extension.extensionUri, 'python').fsPath, log);
+  for (const f of vscode.workspace.workspaceFolders ?? [])
+    void remote.reattach(f.uri.fsPath).catch((e: Error) => log.warn(`Re-attaching remote runs: ${e.message}`));
   const server = new ServerRunsSource(connection, log, () => tree.redraw());
   tree.attachServer(server);
   return {
     commands: {
       [Command.refreshRuns]: { run: () => tree.refresh() },
-      ...runsCommands(tree, launcher, extension.extensionUri, log),
+      ...runsCommands(tree, launcher, extension.extensionUri, log, remote),
       ...runMetaCommands(tree),
       ...mlflowServerCommands(tree, connection, server, log),
     },
     disposables: [
       tree,
       launcher,
+      remote,
       connection,
       connection.onDidChange(() => tree.refresh()),
       vscode.window.createTreeView(View.runs, { treeDataProvider: tree, canSelectMany: true }),

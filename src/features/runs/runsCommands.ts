@@ -25,6 +25,7 @@ import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
 import { findWorkspaceFiles } from '../../vscode/findWorkspaceFiles';
 import { askStudy, pickSweepMethod, type StudyOptions } from './sweeps/askStudy';
+import { pickTarget, type RemoteRuns } from './targets/remoteRuns';
 
 /** Options of `mlWorkbench.runExperiment` when called with a script URI (tests, other extensions). */
 export interface RunExperimentOptions {
@@ -32,6 +33,8 @@ export interface RunExperimentOptions {
   wait?: boolean;
   /** The experiment the run goes into (default: `Default`). */
   experiment?: string;
+  /** A compute target of .mlw/targets.yaml or mlWorkbench.targets, or `local`; without it the picker asks when there are targets. */
+  target?: string;
 }
 
 /** Options of `mlWorkbench.runSweep` when called with a script URI (tests, other extensions): no pickers. */
@@ -53,7 +56,13 @@ function inferGridValue(text: string): ParamValue {
 }
 
 /** The Runs view's commands: run, stop, delete, rerun, dashboard, compare. */
-export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri: vscode.Uri, logger: Logger): CommandTable {
+export function runsCommands(
+  tree: RunsTree,
+  launcher: RunLauncher,
+  extensionUri: vscode.Uri,
+  logger: Logger,
+  remote: RemoteRuns,
+): CommandTable {
   /** The run a command is about: the tree node, a run id, or one picked from a list. */
   async function runFor(arg: unknown, title: string, filter: (e: WorkspaceRun) => boolean = () => true): Promise<WorkspaceRun> {
     if (isNode(arg) && arg.type === 'run') return (await tree.find(arg.entry.run.id)) ?? arg.entry;
@@ -153,7 +162,10 @@ export function runsCommands(tree: RunsTree, launcher: RunLauncher, extensionUri
       if (text === undefined) throw new vscode.CancellationError();
       params = applyOverrides({}, splitAssignments(text));
     }
-    return launcher.start({ workspace, script: script.fsPath, params, cwd: workspace, experiment }, opts.wait === true);
+    const target = await pickTarget(workspace, logger, given && programmatic ? (opts.target ?? 'local') : undefined);
+    const spec = { workspace, script: script.fsPath, params, cwd: workspace, experiment };
+    if (target) return remote.start(spec, target, opts.wait === true);
+    return launcher.start(spec, opts.wait === true);
   }
 
   async function runSweep(arg?: unknown, options?: unknown): Promise<unknown> {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeTargetState } from '../../core/targets/describeTargetState';
 import type { Logger } from '../../core/logger';
 import { formatDuration, formatMetric, formatTime } from '../../core/runs/formatRun';
 import { listWorkspaceRuns } from '../../core/runs/listWorkspaceRuns';
@@ -228,7 +229,8 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const metrics = keyMetrics(run);
     const source = run.source === 'mlw' ? '' : runSourceLabel(run.source);
-    item.description = [run.status === 'running' ? 'running' : metrics || run.status, source].filter(Boolean).join(' · ');
+    const state = run.status === 'running' ? (run.target ? describeTargetState(run.target) : 'running') : metrics || run.status;
+    item.description = [state, source].filter(Boolean).join(' · ');
     // `run.*`: ours (edit, rerun, delete); `readonlyRun.*`: another tool's in the workspace; `serverRun.*`: a server's.
     item.contextValue = runContextValue(run);
     item.tooltip = this.tooltip(run);

@@ -267,7 +267,7 @@ describe('runs on remote targets', { concurrency: true }, () => {
     const final = JSON.parse(run.stdout) as Run;
     assert.equal(final.status, 'finished', run.stderr);
     assert.equal(final.metrics?.loss.count, 3);
-    assert.match(run.stderr, /submitted to cluster: job \d+ PENDING/);
+    assert.match(run.stderr, /submitted: cluster: job \d+ PENDING/);
     assert.match(run.stderr, /cluster: job \d+ (RUNNING|COMPLETED)/);
     assert.match(run.stderr, /mark=patched/);
   });
