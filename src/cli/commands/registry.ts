@@ -22,7 +22,8 @@ OS user) and when.
 "register" adds the next version of NAME from a model file (its source run is found by sha256 among the
 workspace's runs) or from a run's model artifact (name ARTIFACT when the run logged more than one). A recorded
 benchmark beside the model (MODEL.bench.json, as mlw bench MODEL --json prints) gives p50_ms and p99_ms.
---alias champion goes through the promotion gates.
+--alias champion goes through the promotion gates. A champion-relative gate compares only versions whose runs had
+the same data inputs (mlw run --data FILE, by sha256); when either recorded none it says so.
 "alias" points A at VERSION (champion moves only through promote).
 "promote" evaluates the gates mlw.yaml declares for NAME:
     registry:

@@ -34,6 +34,7 @@ function canonicalVersion(v: ModelVersion): ModelVersion {
     metrics: sortedRecord(v.metrics),
     recipe: v.recipe ? { recipe: v.recipe.recipe, parentSha256: v.recipe.parentSha256 } : null,
     benchmark: v.benchmark ? { p50_ms: v.benchmark.p50_ms, p99_ms: v.benchmark.p99_ms, file: v.benchmark.file } : null,
+    dataInputs: (v.dataInputs ?? []).map((d) => ({ path: d.path, sha256: d.sha256 })),
     notes: v.notes,
   };
 }
@@ -74,6 +75,23 @@ function checkModel(raw: unknown, file: string): RegisteredModel {
   )
     throw new RegistryError(`${file} is not a registry file of ML Workbench (schema 1)`);
   return m;
+}
+
+/** Pretty JSON with arrays of plain values on one line (a shape `["batch", 4]`), so a diff shows whole tensors. */
+export function formatJson(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    if (!value.length) return '[]';
+    if (value.every((x) => x === null || typeof x !== 'object')) return `[${value.map((x) => JSON.stringify(x)).join(', ')}]`;
+    const inner = indent + '  ';
+    return `[\n${value.map((x) => inner + formatJson(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, x]) => x !== undefined);
+    if (!entries.length) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${formatJson(x, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +154,7 @@ export class RegistryStore {
 
   async write(model: RegisteredModel): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.file(model.name), `${JSON.stringify(canonicalModel(model), null, 2)}\n`);
+    await writeFileAtomic(this.file(model.name), `${formatJson(canonicalModel(model))}\n`);
   }
 
   /** Reads the model (undefined when new), lets `change` edit it, writes what it returns; under the model's lock. */

@@ -31,6 +31,20 @@ const num = (x: number): string => {
   return String(r);
 };
 
+/** Whether a version and the champion were evaluated on the same data, by the sha256 of their runs' data inputs. */
+function sameData(v: ModelVersion, champion: ModelVersion): { differ: boolean; note: string } {
+  const mine = v.dataInputs ?? [];
+  const theirs = champion.dataInputs ?? [];
+  if (!mine.length || !theirs.length) return { differ: false, note: 'evaluation data not recorded' };
+  const key = (d: { sha256: string }[]) => [...new Set(d.map((x) => x.sha256))].sort().join(',');
+  if (key(mine) === key(theirs)) return { differ: false, note: 'same evaluation data' };
+  const show = (d: { path: string; sha256: string }[]) => d.map((x) => `${x.path} ${x.sha256.slice(0, 12)}`).join(', ');
+  return {
+    differ: true,
+    note: `version ${v.version} was evaluated on other data (${show(mine)}) than champion version ${champion.version} (${show(theirs)})`,
+  };
+}
+
 export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion | undefined, drift: DriftState): GateResult {
   if (gate.kind === 'no_drift') {
     if (!drift.recorded) return { gate: gate.text, passed: false, detail: `no drift state recorded: ${drift.why}` };
@@ -60,13 +74,15 @@ export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion
   if (!champion) return { gate: gate.text, passed: true, detail: `no champion yet: nothing to beat (${gate.metric} ${num(mine.value)})` };
   const theirs = versionFigure(champion, gate.metric);
   if ('missing' in theirs) return { gate: gate.text, passed: false, detail: `champion (version ${champion.version}): ${theirs.missing}` };
+  const data = sameData(v, champion);
+  if (data.differ) return { gate: gate.text, passed: false, detail: `not comparable: ${data.note}` };
   const bound = theirs.value + gate.offset;
   const ok = compare(mine.value, gate.op, bound);
   const offset = gate.offset ? ` ${gate.offset > 0 ? '+' : '-'} ${num(Math.abs(gate.offset))}` : '';
   return {
     gate: gate.text,
     passed: ok,
-    detail: `${gate.metric} ${num(mine.value)} ${ok ? gate.op : negate(gate.op)} ${num(bound)} (champion version ${champion.version}: ${num(theirs.value)}${offset})`,
+    detail: `${gate.metric} ${num(mine.value)} ${ok ? gate.op : negate(gate.op)} ${num(bound)} (champion version ${champion.version}: ${num(theirs.value)}${offset}; ${data.note})`,
   };
 }
 

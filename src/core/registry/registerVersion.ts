@@ -92,6 +92,7 @@ export async function describeNewVersion(
     path: workspacePath(workspace, file),
     ...facts,
     metrics: run ? await runMetrics(workspace, run, store) : {},
+    dataInputs: (run?.dataInputs ?? []).map((d) => ({ path: d.path, sha256: d.sha256 })),
     notes: meta.notes ?? '',
   };
 }

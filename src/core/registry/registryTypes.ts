@@ -45,6 +45,8 @@ export interface ModelVersion {
   /** Set when the file is an optimised variant: the recipe and its parent's sha256 (see optimize/variantKeys.ts). */
   recipe: { recipe: string; parentSha256: string | null } | null;
   benchmark: BenchmarkFigures | null;
+  /** The source run's data inputs (`mlw run --data FILE`): a champion-relative gate compares only on the same data. */
+  dataInputs?: Array<{ path: string; sha256: string }>;
   notes: string;
 }
 

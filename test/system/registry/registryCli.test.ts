@@ -54,7 +54,8 @@ function mlw(ws: string, args: string[]): { code: number | null; out: string; er
 }
 
 function train(ws: string, params: Record<string, string>): Run {
-  const flags = Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+  // eval.csv stands for the held-out slice: hashed into the run as its data input.
+  const flags = [...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`]), '--data', 'eval.csv'];
   const r = mlw(ws, ['run', 'train.py', '--python', SYSTEM_PYTHON, '--no-git', ...flags, '--json']);
   assert.equal(r.code, 0, r.err);
   const run = JSON.parse(r.out) as Run;
@@ -89,6 +90,7 @@ describe('mlw registry', () => {
     execFileSync('git', ['init', '-q'], { cwd: ws });
     execFileSync('git', ['config', 'user.name', 'Reg Tester'], { cwd: ws });
     writeFileSync(path.join(ws, 'train.py'), TRAIN);
+    writeFileSync(path.join(ws, 'eval.csv'), 'x,y\n1,0\n');
     const weak = train(ws, { C: '0.01', max_iter: '5' });
     const strong = train(ws, { C: '1', max_iter: '200' });
     const weakAcc = weak.metrics!.accuracy.last;
@@ -147,7 +149,9 @@ describe('mlw registry', () => {
     const promoted = ok(ws, ['registry', 'promote', 'clf', '2']);
     assert.match(
       promoted,
-      new RegExp(`accuracy > champion \\+ 0\\.01 +pass +accuracy ${strongAcc} > [0-9.]+ \\(champion version 1: [0-9.]+ \\+ 0\\.01\\)`),
+      new RegExp(
+        `accuracy > champion \\+ 0\\.01 +pass +accuracy ${strongAcc} > [0-9.]+ \\(champion version 1: [0-9.]+ \\+ 0\\.01; same evaluation data\\)`,
+      ),
     );
     assert.match(promoted, /clf@champion -> version 2 \(was 1\)/);
     m = readModel(ws, 'clf');
@@ -162,7 +166,7 @@ describe('mlw registry', () => {
     assert.deepEqual(outcome.gates[1], {
       gate: 'accuracy > champion + 0.01',
       passed: false,
-      detail: `accuracy ${strongAcc} <= ${strongAcc + 0.01} (champion version 2: ${strongAcc} + 0.01)`,
+      detail: `accuracy ${strongAcc} <= ${strongAcc + 0.01} (champion version 2: ${strongAcc} + 0.01; same evaluation data)`,
     });
 
     // Custom aliases; champion only through promote.
@@ -206,12 +210,24 @@ describe('mlw registry', () => {
     assert.deepEqual([byFile.source.kind, byFile.source.runId, byFile.path], ['file', strong.id, 'model.onnx']);
     assert.deepEqual(byFile.metrics, { accuracy: strongAcc });
 
+    // A candidate evaluated on other data than the champion is not compared with it.
+    writeFileSync(path.join(ws, 'eval.csv'), 'x,y\n2,1\n');
+    const otherData = train(ws, { C: '0.5', max_iter: '200' });
+    ok(ws, ['registry', 'register', '--run', otherData.id, '--name', 'clf']);
+    gates(ws, ['accuracy > champion - 1']);
+    const incomparable = mlw(ws, ['registry', 'promote', 'clf', '4']);
+    assert.equal(incomparable.code, 1);
+    assert.match(
+      incomparable.err,
+      /accuracy > champion - 1 \(not comparable: version 4 was evaluated on other data \(eval\.csv [0-9a-f]{12}\) than champion version 1 \(eval\.csv [0-9a-f]{12}\)\)/,
+    );
+
     // list
     const list = JSON.parse(ok(ws, ['registry', 'list', '--json'])) as RegisteredModel[];
     assert.deepEqual(
       list.map((x) => [x.name, x.versions.length]),
       [
-        ['clf', 3],
+        ['clf', 4],
         ['clf-file', 1],
       ],
     );

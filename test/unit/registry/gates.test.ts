@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { GateParseError, parseGate } from '../../../src/core/registry/parseGate';
 import { evaluateGate, type DriftState } from '../../../src/core/registry/evaluateGates';
 import { aliasLineage, addVersion, emptyModel, moveAlias, rollbackAlias } from '../../../src/core/registry/aliasMoves';
-import { canonicalModel } from '../../../src/core/registry/RegistryStore';
+import { canonicalModel, formatJson } from '../../../src/core/registry/RegistryStore';
 import type { ModelVersion } from '../../../src/core/registry/registryTypes';
 
 function version(n: number, metrics: Record<string, number>, extra: Partial<ModelVersion> = {}): ModelVersion {
@@ -77,11 +77,24 @@ describe('evaluateGate', () => {
     });
     const beat = evaluateGate(parseGate('accuracy > champion + 0.01'), version(2, { accuracy: 0.905 }), champion, noDrift);
     assert.equal(beat.passed, false);
-    assert.equal(beat.detail, 'accuracy 0.905 <= 0.91 (champion version 1: 0.9 + 0.01)');
+    assert.equal(beat.detail, 'accuracy 0.905 <= 0.91 (champion version 1: 0.9 + 0.01; evaluation data not recorded)');
     assert.equal(evaluateGate(parseGate('accuracy > champion + 0.01'), version(2, { accuracy: 0.95 }), champion, noDrift).passed, true);
     assert.match(
       evaluateGate(parseGate('accuracy > champion'), version(2, { accuracy: 0.5 }), undefined, noDrift).detail,
       /no champion yet/,
+    );
+  });
+
+  it('compares with the champion only on the same evaluation data', () => {
+    const data = (sha: string) => ({ dataInputs: [{ path: 'eval.csv', sha256: sha.repeat(64) }] });
+    const champ = version(1, { accuracy: 0.9 }, data('a'));
+    const same = evaluateGate(parseGate('accuracy > champion'), version(2, { accuracy: 0.95 }, data('a')), champ, noDrift);
+    assert.deepEqual([same.passed, same.detail], [true, 'accuracy 0.95 > 0.9 (champion version 1: 0.9; same evaluation data)']);
+    const other = evaluateGate(parseGate('accuracy > champion'), version(2, { accuracy: 0.95 }, data('b')), champ, noDrift);
+    assert.equal(other.passed, false);
+    assert.equal(
+      other.detail,
+      'not comparable: version 2 was evaluated on other data (eval.csv bbbbbbbbbbbb) than champion version 1 (eval.csv aaaaaaaaaaaa)',
     );
   });
 
@@ -139,5 +152,10 @@ describe('alias history', () => {
     assert.deepEqual(Object.keys(c.aliases), ['alpha', 'zeta']);
     assert.deepEqual(Object.keys(c.versions[0].metrics), ['a', 'b']);
     assert.deepEqual(Object.keys(c), ['schema', 'name', 'aliases', 'versions', 'aliasHistory']);
+    assert.match(
+      formatJson({ shape: ['batch', 4], empty: [], nested: [{ a: 1 }] }),
+      /"shape": \["batch", 4\],\n {2}"empty": \[\],\n {2}"nested": \[\n {4}\{\n {6}"a": 1\n {4}\}\n {2}\]/,
+    );
+    assert.deepEqual(JSON.parse(formatJson(c)), c);
   });
 });
