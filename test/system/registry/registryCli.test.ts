@@ -285,5 +285,21 @@ describe('mlw registry', () => {
     assert.equal(slow.code, 1);
     assert.match(slow.out, /p99_ms <= 10000 +pass +p99_ms [0-9.e-]+ <= 10000/);
     assert.match(slow.err, /refused: 1 of 2 gates failed: p50_ms < 0\.000001 \(p50_ms [0-9.e-]+ >= 0\.000001\)/);
+
+    // register --alias champion goes through the same gates: the version is registered, champion does not move.
+    const asChampion = mlw(ws, ['registry', 'register', 'add.onnx', '--name', 'add', '--alias', 'champion']);
+    assert.equal(asChampion.code, 1);
+    assert.match(asChampion.out, /^registered add version 3/);
+    assert.match(asChampion.err, /promotion of add version 3 to champion refused: 1 of 2 gates failed/);
+    assert.match(ok(ws, ['registry', 'promote', 'add', '3', '--to', 'staging', '--force']), /add@staging -> version 3 \(forced/);
+    const add = readModel(ws, 'add');
+    assert.deepEqual(add.aliases, { champion: 1, staging: 3 });
+    assert.deepEqual(
+      add.aliasHistory.map((h) => [h.alias, h.to, h.action, h.forced]),
+      [
+        ['champion', 1, 'promote', false],
+        ['staging', 3, 'promote', true],
+      ],
+    );
   });
 });
