@@ -5,6 +5,9 @@ import type { HostShell } from './hostShell';
 import { runCollect } from './SshClient';
 import { shellCommand, shellQuote } from './shellQuote';
 
+/** Whether a host has rsync, asked once per connection object. */
+const remoteRsync = new WeakMap<HostShell, boolean>();
+
 export interface SyncResult {
   method: 'rsync' | 'tar' | 'local-rsync';
   /** Bytes received (rsync's count, or the tar's size). */
@@ -25,15 +28,20 @@ export async function syncBack(
   await fsp.mkdir(localDir, { recursive: true });
   const exclude = options.exclude ?? [];
   const rsync = await findExecutable('rsync', process.env, localDir);
-  const remoteHas = rsync ? await shell.exec('command -v rsync >/dev/null', { timeoutMs: 30_000 }) : undefined;
-  if (remoteHas?.linkFailed) throw new Error(`${shell.label} does not answer`);
+  let remoteHas = rsync ? remoteRsync.get(shell) : undefined;
+  if (rsync && remoteHas === undefined) {
+    const r = await shell.exec('command -v rsync >/dev/null', { timeoutMs: 30_000 });
+    if (r.linkFailed) throw new Error(`${shell.label} does not answer`);
+    remoteHas = r.code === 0;
+    remoteRsync.set(shell, remoteHas);
+  }
   const filters = [...exclude.map((e) => `--exclude=${e}`)];
   let filesFrom: string | undefined;
   if (options.files) {
     filesFrom = options.files.join('\n');
     filters.push('--files-from=-');
   }
-  if (rsync && remoteHas && remoteHas.code === 0) {
+  if (rsync && remoteHas) {
     const src = remoteDir.endsWith('/') ? remoteDir : `${remoteDir}/`;
     const args = ['-a', '--partial', '--stats', '--protect-args', ...filters];
     let method: SyncResult['method'] = 'local-rsync';
