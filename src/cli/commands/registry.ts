@@ -108,18 +108,19 @@ async function register(args: string[], ctx: CliContext, store: RegistryStore): 
   const by = await whoAmI(ctx.workspace);
   const fields = await describeNewVersion(ctx.workspace, source, { by, notes: values.notes });
   const alias = values.alias;
-  const version = await store.update(name, async (m) => {
+  const { version, sameAs } = await store.update(name, async (m) => {
+    const sameAs = m?.versions.find((v) => v.sha256 === fields.sha256)?.version;
     const added = addVersion(m ?? emptyModel(name), fields);
     const model =
       alias && alias !== CHAMPION
         ? moveAlias(added.model, alias, added.version.version, { action: 'register', at: fields.registeredAt, by })
         : added.model;
-    return { model, result: added.version };
+    return { model, result: { version: added.version, sameAs } };
   });
   if (ctx.json && alias !== CHAMPION) ctx.out(JSON.stringify({ name, ...version, aliases: alias ? [alias] : [] }, null, 2));
   else if (!ctx.json)
     ctx.out(
-      `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''})`,
+      `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''}${sameAs !== undefined ? `; the same bytes as version ${sameAs}` : ''})`,
     );
   if (alias === CHAMPION) return promote(store, name, String(version.version), CHAMPION, false, ctx);
   return 0;

@@ -158,7 +158,10 @@ describe('mlw registry', () => {
     assert.equal(m.aliasHistory.at(-1)!.forced, false);
 
     // The same strong model again (version 3) does not beat the champion (version 2) by 0.01.
-    ok(ws, ['registry', 'register', '--run', strong.id, '--name', 'clf']);
+    assert.match(
+      ok(ws, ['registry', 'register', '--run', strong.id, '--name', 'clf']),
+      /^registered clf version 3 .*; the same bytes as version 2\)$/m,
+    );
     const notBetter = mlw(ws, ['registry', 'promote', 'clf', '3', '--json']);
     assert.equal(notBetter.code, 1);
     const outcome = JSON.parse(notBetter.out) as { moved: boolean; gates: Array<{ gate: string; passed: boolean; detail: string }> };
