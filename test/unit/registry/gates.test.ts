@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { GateParseError, parseGate } from '../../../src/core/registry/parseGate';
 import { evaluateGate, type DriftState } from '../../../src/core/registry/evaluateGates';
 import { aliasLineage, addVersion, emptyModel, moveAlias, rollbackAlias } from '../../../src/core/registry/aliasMoves';
-import { canonicalModel, formatJson } from '../../../src/core/registry/RegistryStore';
+import { canonicalModel, formatJson, RegistryStore } from '../../../src/core/registry/RegistryStore';
+import { tempDir } from '../runs/runsTestSupport';
 import type { ModelVersion } from '../../../src/core/registry/registryTypes';
 
 function version(n: number, metrics: Record<string, number>, extra: Partial<ModelVersion> = {}): ModelVersion {
@@ -157,5 +158,28 @@ describe('alias history', () => {
       /"shape": \["batch", 4\],\n {2}"empty": \[\],\n {2}"nested": \[\n {4}\{\n {6}"a": 1\n {4}\}\n {2}\]/,
     );
     assert.deepEqual(JSON.parse(formatJson(c)), c);
+  });
+});
+
+describe('RegistryStore', () => {
+  it('keeps every version when registrations race (the lock file serializes them)', async () => {
+    const store = new RegistryStore(tempDir('mlw-registry-race-'));
+    const add = () =>
+      store.update('clf', async (m) => {
+        await new Promise((r) => setTimeout(r, 5));
+        const { version: _v, ...fields } = version(0, {});
+        return { model: addVersion(m ?? emptyModel('clf'), fields).model, result: undefined };
+      });
+    await Promise.all(Array.from({ length: 8 }, add));
+    const m = await store.get('clf');
+    assert.deepEqual(
+      m.versions.map((v) => v.version),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
+    await assert.rejects(store.get('other'), /No registered model "other" \(registered: clf\)/);
+    await assert.rejects(
+      store.update('../x', async () => ({ model: emptyModel('x'), result: 0 })),
+      /cannot name a registered model/,
+    );
   });
 });
