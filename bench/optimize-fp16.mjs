@@ -6,16 +6,14 @@
 // the report gives).
 // Run by hand: npm run build && npm run compile-tests && node bench/optimize-fp16.mjs [--runs N] [--skip-large]
 // Needs Debian's python3-torch, python3-onnx and python3-sklearn (/usr/bin/python3, or MLW_TEST_PYTHON).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT as root, arg, torchFixtures } from './lib/torchFixtures.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
-const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`;
 
 // Child modes: one measurement in a fresh process, printing JSON with its own peak RSS.
@@ -40,22 +38,7 @@ if (process.argv[2] === '--measure-cli') {
 }
 
 const runs = arg('--runs', '200');
-const python = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
-const script = join(root, 'test/fixtures/python/optimize_models.py');
-// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
-const hash = createHash('sha256')
-  .update(readFileSync(script))
-  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
-  .digest('hex')
-  .slice(0, 16);
-const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
-if (!existsSync(join(fixtures, 'manifest.json'))) {
-  const tmp = `${fixtures}.${process.pid}.tmp`;
-  console.log('exporting the torch models…');
-  execFileSync(python, [script, tmp, '--large'], { stdio: 'inherit' });
-  rmSync(fixtures, { recursive: true, force: true });
-  renameSync(tmp, fixtures);
-}
+const fixtures = torchFixtures();
 const out = mkdtempSync(join(tmpdir(), 'mlw-fp16-bench-'));
 
 function optimize(model, extra) {

@@ -9,35 +9,18 @@
 //     This part bundles the recipes' planning code from src/ with esbuild, so it measures the working tree.
 // Run by hand after `npm run build`: node bench/optimize-int8.mjs [--runs N] [--cli PATH]. Needs Debian's
 // python3-torch, python3-onnx and python3-sklearn (/usr/bin/python3, or MLW_TEST_PYTHON).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { ROOT as root, arg, torchFixtures } from './lib/torchFixtures.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const python = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
-const script = join(root, 'test/fixtures/python/optimize_models.py');
-const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const runs = arg('--runs', '200');
 const cli = resolve(arg('--cli', join(root, 'dist/mlw.js')));
 
-// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
-const hash = createHash('sha256')
-  .update(readFileSync(script))
-  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
-  .digest('hex')
-  .slice(0, 16);
-const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
-if (!existsSync(join(fixtures, 'manifest.json'))) {
-  const tmp = `${fixtures}.${process.pid}.tmp`;
-  console.log('exporting the torch models…');
-  execFileSync(python, [script, tmp, '--large'], { stdio: 'inherit' });
-  rmSync(fixtures, { recursive: true, force: true });
-  renameSync(tmp, fixtures);
-}
+const fixtures = torchFixtures();
 const model = join(fixtures, 'transformer_large.onnx');
 const out = mkdtempSync(join(tmpdir(), 'mlw-optimize-int8-bench-'));
 const mb = (b) => `${(b / 1048576).toFixed(2)} MiB`;

@@ -5,32 +5,15 @@
 // Run by hand after `npm run build`: node bench/optimize-static.mjs [--runs N] [--batch N]. Needs Debian's
 // python3-torch, python3-onnx, python3-numpy and python3-sklearn (/usr/bin/python3, or MLW_TEST_PYTHON).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { PYTHON as python, ROOT as root, arg, torchFixtures } from './lib/torchFixtures.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const python = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
-const script = join(root, 'test/fixtures/python/optimize_models.py');
-const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const runs = arg('--runs', '200');
 const batches = arg('--batch', '1,32').split(',');
 
-// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
-const hash = createHash('sha256')
-  .update(readFileSync(script))
-  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
-  .digest('hex')
-  .slice(0, 16);
-const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
-if (!existsSync(join(fixtures, 'manifest.json'))) {
-  const tmp = `${fixtures}.${process.pid}.tmp`;
-  console.log('exporting the torch models…');
-  execFileSync(python, [script, tmp, '--large'], { stdio: 'inherit' });
-  rmSync(fixtures, { recursive: true, force: true });
-  renameSync(tmp, fixtures);
-}
+const fixtures = torchFixtures();
 const work = mkdtempSync(join(tmpdir(), 'mlw-optimize-static-bench-'));
 try {
   // Calibration: 40 digits (in 4 .npz batches) for the MLP, 32 one-sample .npy images for the CNN, 16 sequences

@@ -2,31 +2,15 @@
 // feed-forward 1024, sequence 128), printing the report's figures for the original and the variant.
 // Run by hand after `npm run build`: node bench/optimize.mjs [--runs N]. Needs Debian's python3-torch,
 // python3-onnx and python3-sklearn (/usr/bin/python3, or MLW_TEST_PYTHON).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT as root, arg, torchFixtures } from './lib/torchFixtures.mjs';
 
-const root = resolve(import.meta.dirname, '..');
-const python = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
-const script = join(root, 'test/fixtures/python/optimize_models.py');
-const runs = process.argv.includes('--runs') ? process.argv[process.argv.indexOf('--runs') + 1] : '200';
+const runs = arg('--runs', '200');
 
-// optimize_models.py imports torch_export_common.py: a change to either makes new fixtures.
-const hash = createHash('sha256')
-  .update(readFileSync(script))
-  .update(readFileSync(join(root, 'test/fixtures/python/torch_export_common.py')))
-  .digest('hex')
-  .slice(0, 16);
-const fixtures = join(tmpdir(), `mlw-optimize-bench-${hash}`);
-if (!existsSync(join(fixtures, 'manifest.json'))) {
-  const tmp = `${fixtures}.${process.pid}.tmp`;
-  console.log('exporting the torch models…');
-  execFileSync(python, [script, tmp, '--large'], { stdio: 'inherit' });
-  rmSync(fixtures, { recursive: true, force: true });
-  renameSync(tmp, fixtures);
-}
+const fixtures = torchFixtures();
 const out = mkdtempSync(join(tmpdir(), 'mlw-optimize-bench-out-'));
 try {
   const t0 = performance.now();
