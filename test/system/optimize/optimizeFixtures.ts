@@ -1,11 +1,14 @@
 /**
  * What the optimisation system tests share: the torch exports of test/fixtures/python/optimize_models.py (cached in
  * the temp folder under the script's hash), `mlw optimize` run from the built CLI, python-onnx's checker over a
- * list of files in one Python process, and running a model in onnxruntime-node with its graph as written.
+ * list of files in one Python process, running a model in onnxruntime-node with its graph as written, and the
+ * setup and assertions the recipe tests repeat (temporary folders, the external-data copy, one-line refusals).
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createSession, makeTensor, QUIET_RUN_OPTIONS, type Feeds } from '../../../src/core/ort';
 import { pythonHas, SYSTEM_PYTHON } from '../../support/requires';
@@ -26,6 +29,42 @@ export const hasPythonOnnx = (): boolean => (onnxOnly ??= existsSync(SYSTEM_PYTH
 /** The export directory, made on first use and filled atomically (safe across test processes). */
 export function torchFixtures(): string {
   return pythonFixtureDir(SCRIPT, 'mlw-optimize-torch');
+}
+
+/** The benchmark settings the tests run `mlw optimize` with: few runs, it is the figures' presence that is tested. */
+export const FAST = ['--runs', '20', '--warmup', '2'];
+
+/** A temporary folder (named `prefix…`), removed after the test. */
+export function tempDir(t: { after: (fn: () => void) => void }, prefix: string): string {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/**
+ * A private copy of the MLP with external data (mlp_ext.onnx and mlp_ext.onnx.data) in `work/src`, so the parent's
+ * data file can be taken away (`moveData`) to show a variant loads without it; `out` is `work/elsewhere`.
+ */
+export function externalDataCopy(work: string): { model: string; out: string; moveData: () => void } {
+  const fx = torchFixtures();
+  const src = path.join(work, 'src');
+  mkdirSync(src);
+  for (const f of ['mlp_ext.onnx', 'mlp_ext.onnx.data']) copyFileSync(path.join(fx, f), path.join(src, f));
+  return {
+    model: path.join(src, 'mlp_ext.onnx'),
+    out: path.join(work, 'elsewhere'),
+    moveData: () => renameSync(path.join(src, 'mlp_ext.onnx.data'), path.join(src, 'moved.data')),
+  };
+}
+
+/** A refused run (`what` names it): exit 1, one line on stderr matching `pattern`, nothing on stdout, no `out` left. */
+export function assertRefused(r: CliResult, what: string, pattern: RegExp, out: string): void {
+  assert.equal(r.code, 1, `${what}: exit ${r.code}\n${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line for ${what}: ${r.stderr}`);
+  assert.match(lines[0], pattern);
+  assert.equal(r.stdout, '');
+  assert.ok(!existsSync(out), `${what} left ${out}`);
 }
 
 export interface CliResult {

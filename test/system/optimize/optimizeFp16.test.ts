@@ -7,20 +7,26 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { needs } from '../../support/requires';
 import { model, valueInfo } from '../../unit/onnx/protoWriter';
-import { checkWithPythonOnnx, floatTensor, hasTorchStack, HOW_TO, mlw, runAsWritten, sha256Of, torchFixtures } from './optimizeFixtures';
+import {
+  assertRefused,
+  checkWithPythonOnnx,
+  externalDataCopy,
+  FAST,
+  floatTensor,
+  hasTorchStack,
+  HOW_TO,
+  mlw,
+  runAsWritten,
+  sha256Of,
+  tempDir as tempDirFor,
+  torchFixtures,
+} from './optimizeFixtures';
 
-const FAST = ['--runs', '20', '--warmup', '2'];
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'mlw-fp16-test-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+const tempDir = (t: { after: (fn: () => void) => void }): string => tempDirFor(t, 'mlw-fp16-test-');
 
 interface M {
   path: string;
@@ -91,21 +97,16 @@ for (const c of cases) {
 
 test('external data: the fp16 variant holds its weights itself and loads without its parent', async (t) => {
   if (!needs(t, 'python3-torch', hasTorchStack(), HOW_TO)) return;
-  const fx = torchFixtures();
-  const work = tempDir(t);
-  const src = path.join(work, 'src');
-  const out = path.join(work, 'elsewhere');
-  mkdirSync(src);
-  for (const f of ['mlp_ext.onnx', 'mlp_ext.onnx.data']) copyFileSync(path.join(fx, f), path.join(src, f));
-  const r = mlw('optimize', path.join(src, 'mlp_ext.onnx'), '--recipe', 'fp16', '-o', out, '--json', ...FAST);
+  const { model: ext, out, moveData } = externalDataCopy(tempDir(t));
+  const r = mlw('optimize', ext, '--recipe', 'fp16', '-o', out, '--json', ...FAST);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { original: M; variants: M[] };
   assert.deepEqual(readdirSync(out), ['mlp_ext.fp16.onnx']);
   assert.equal(report.variants[0].weightBytes, report.original.weightBytes / 2);
   assert.ok(report.variants[0].agreement!.cosine >= 0.999);
   const feeds = { features: floatTensor([4, 64]) };
-  const reference = await runAsWritten(path.join(src, 'mlp_ext.onnx'), feeds);
-  renameSync(path.join(src, 'mlp_ext.onnx.data'), path.join(src, 'moved.data'));
+  const reference = await runAsWritten(ext, feeds);
+  moveData();
   const variant = await runAsWritten(report.variants[0].path, feeds);
   assert.ok(cosine(reference.logits, variant.logits) >= 0.999);
   const [checked] = checkWithPythonOnnx([report.variants[0].path]);
@@ -138,15 +139,8 @@ test('fp16 refuses models it does not apply to in one line, with a non-zero exit
     [ints, /^mlw optimize: fp16 does not apply to ints\.onnx: it has no float32 weights to convert$/],
     [path.join(fx, 'empty.onnx'), /^mlw optimize: fp16 does not apply to empty\.onnx: the graph has no nodes/],
   ];
-  for (const [modelPath, pattern] of expectations) {
-    const r = mlw('optimize', modelPath, '--recipe', 'fp16', '-o', out);
-    assert.equal(r.code, 1, `${modelPath}: exit ${r.code}\n${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], pattern);
-    assert.equal(r.stdout, '');
-    assert.ok(!existsSync(out), `${modelPath} left ${out}`);
-  }
+  for (const [modelPath, pattern] of expectations)
+    assertRefused(mlw('optimize', modelPath, '--recipe', 'fp16', '-o', out), modelPath, pattern, out);
   assert.deepEqual(readdirSync(work).sort(), ['half', 'ints.onnx']);
   assert.deepEqual(readdirSync(path.join(work, 'half')), ['mlp.fp16.onnx']);
 });

@@ -14,9 +14,17 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { needs, SYSTEM_PYTHON } from '../../support/requires';
-import { checkWithPythonOnnx, floatTensor, hasTorchStack, HOW_TO, mlw, runAsWritten, torchFixtures } from './optimizeFixtures';
-
-const FAST = ['--runs', '20', '--warmup', '2'];
+import {
+  checkWithPythonOnnx,
+  FAST,
+  floatTensor,
+  hasTorchStack,
+  HOW_TO,
+  mlw,
+  runAsWritten,
+  tempDir as tempDirFor,
+  torchFixtures,
+} from './optimizeFixtures';
 
 interface M {
   path: string;
@@ -57,11 +65,7 @@ os.makedirs(os.path.join(out, 'empty_cal'))
   return (data = dir);
 }
 
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'mlw-int8-static-test-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+const tempDir = (t: { after: (fn: () => void) => void }): string => tempDirFor(t, 'mlw-int8-static-test-');
 
 function quantised(t: { after: (fn: () => void) => void }, model: string, args: string[]): { report: Report; out: string } {
   const out = tempDir(t);

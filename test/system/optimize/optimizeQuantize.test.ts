@@ -9,14 +9,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readModel } from '../../../src/core/onnx/readModel';
 import { needs } from '../../support/requires';
 import { attrInts, model as modelBytes, valueInfo } from '../../unit/onnx/protoWriter';
 import {
+  assertRefused,
   checkWithPythonOnnx,
+  externalDataCopy,
+  FAST,
   floatTensor,
   hasTorchStack,
   HOW_TO,
@@ -24,17 +26,12 @@ import {
   MLW,
   runAsWritten,
   sha256Of,
+  tempDir as tempDirFor,
   torchFixtures,
   type CliResult,
 } from './optimizeFixtures';
 
-const FAST = ['--runs', '20', '--warmup', '2'];
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'mlw-quantize-test-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+const tempDir = (t: { after: (fn: () => void) => void }): string => tempDirFor(t, 'mlw-quantize-test-');
 
 /** The CLI run in `cwd` (its workspace). */
 function mlwIn(cwd: string, ...args: string[]): CliResult {
@@ -153,16 +150,13 @@ test('external data: the kept tensors are written inline, so the variant carries
   if (!needs(t, 'python3-torch', hasTorchStack(), HOW_TO)) return;
   const fx = torchFixtures();
   const work = tempDir(t);
-  const src = path.join(work, 'src');
-  const out = path.join(work, 'elsewhere');
-  mkdirSync(src);
-  for (const f of ['mlp_ext.onnx', 'mlp_ext.onnx.data']) copyFileSync(path.join(fx, f), path.join(src, f));
-  const r = mlwIn(work, 'optimize', path.join(src, 'mlp_ext.onnx'), '--recipe', 'int8-dynamic', '-o', out, '--json', ...FAST);
+  const { model: ext, out, moveData } = externalDataCopy(work);
+  const r = mlwIn(work, 'optimize', ext, '--recipe', 'int8-dynamic', '-o', out, '--json', ...FAST);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readdirSync(out), ['mlp_ext.int8-dynamic.onnx']);
   const feeds = { features: floatTensor([4, 64]) };
   const reference = await runAsWritten(path.join(fx, 'mlp.onnx'), feeds);
-  renameSync(path.join(src, 'mlp_ext.onnx.data'), path.join(src, 'moved.data'));
+  moveData();
   const variant = await runAsWritten(path.join(out, 'mlp_ext.int8-dynamic.onnx'), feeds);
   assert.ok(maxAbsDiff(reference, variant) < 0.2, `max abs diff ${maxAbsDiff(reference, variant)}`);
   const [checked] = checkWithPythonOnnx([path.join(out, 'mlp_ext.int8-dynamic.onnx')]);
@@ -224,13 +218,5 @@ test('refusals: nothing to quantise, quantised already, a block size the kernel 
       /^mlw optimize: int8-weights failed on mlp\.onnx: --block-size 512 is not one/,
     ],
   ];
-  for (const [args, pattern] of expectations) {
-    const r = mlwIn(work, 'optimize', ...args, '-o', out);
-    assert.equal(r.code, 1, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
-    assert.match(lines[0], pattern);
-    assert.equal(r.stdout, '');
-    assert.ok(!existsSync(out), `${args.join(' ')} left ${out}`);
-  }
+  for (const [args, pattern] of expectations) assertRefused(mlwIn(work, 'optimize', ...args, '-o', out), args.join(' '), pattern, out);
 });

@@ -7,13 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PLANNED_RECIPES } from '../../../src/core/optimize/recipeCatalog';
 import { needs } from '../../support/requires';
 import {
+  assertRefused,
   checkWithPythonOnnx,
+  externalDataCopy,
+  FAST,
   floatTensor,
   hasTorchStack,
   HOW_TO,
@@ -21,16 +23,11 @@ import {
   mlw,
   runAsWritten,
   sha256Of,
+  tempDir as tempDirFor,
   torchFixtures,
 } from './optimizeFixtures';
 
-const FAST = ['--runs', '20', '--warmup', '2'];
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'mlw-optimize-test-'));
-  t.after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
+const tempDir = (t: { after: (fn: () => void) => void }): string => tempDirFor(t, 'mlw-optimize-test-');
 
 interface M {
   path: string;
@@ -170,22 +167,16 @@ test('mlp with --eval and --labels: accuracy and macro F1 before and after, in t
 
 test('external data: the variant gets a data file of its own and loads without its parent', async (t) => {
   if (!needs(t, 'python3-torch', hasTorchStack(), HOW_TO)) return;
-  const fx = torchFixtures();
-  const work = tempDir(t);
-  const src = path.join(work, 'src');
-  const out = path.join(work, 'elsewhere');
-  // A private copy, so the parent's data file can be taken away.
-  mkdirSync(src);
-  for (const f of ['mlp_ext.onnx', 'mlp_ext.onnx.data']) copyFileSync(path.join(fx, f), path.join(src, f));
-  const r = mlw('optimize', path.join(src, 'mlp_ext.onnx'), '--recipe', 'ort-basic', '-o', out, '--json', ...FAST);
+  const { model, out, moveData } = externalDataCopy(tempDir(t));
+  const r = mlw('optimize', model, '--recipe', 'ort-basic', '-o', out, '--json', ...FAST);
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { original: M; variants: M[] };
   assert.deepEqual(readdirSync(out).sort(), ['mlp_ext.ort-basic.onnx', 'mlp_ext.ort-basic.onnx.data']);
-  assert.ok(report.original.fileSize > readFileSync(path.join(src, 'mlp_ext.onnx')).length, 'file size counts the external data');
+  assert.ok(report.original.fileSize > readFileSync(model).length, 'file size counts the external data');
   assert.ok(report.variants[0].fileSize > 9000);
   const feeds = { features: floatTensor([4, 64]) };
-  const reference = await runAsWritten(path.join(src, 'mlp_ext.onnx'), feeds);
-  renameSync(path.join(src, 'mlp_ext.onnx.data'), path.join(src, 'moved.data'));
+  const reference = await runAsWritten(model, feeds);
+  moveData();
   const variant = await runAsWritten(report.variants[0].path, feeds);
   assert.ok(maxAbsDiff(reference, variant) <= 1e-5);
   const [checked] = checkWithPythonOnnx([report.variants[0].path]);
@@ -230,15 +221,7 @@ test('bad inputs give one line, a non-zero exit, and leave no file', (t) => {
     ],
     [['optimize', mlp, '--recipe', 'ort-basic', '-o', path.dirname(mlp) + '/mlp.onnx'], /^mlw optimize: the output .* is the model itself/],
   ];
-  for (const [args, pattern] of expectations) {
-    const r = mlw(...args);
-    assert.equal(r.code, 1, `${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
-    assert.match(lines[0], pattern);
-    assert.equal(r.stdout, '');
-    assert.ok(!existsSync(out), `${args.join(' ')} left ${out}`);
-  }
+  for (const [args, pattern] of expectations) assertRefused(mlw(...args), args.join(' '), pattern, out);
   assert.deepEqual(readdirSync(work).sort(), ['file.txt', 'truncated.onnx']);
   const help = mlw('optimize', '--help');
   assert.match(help.stdout, /'all' level \(layout optimisation\) is not offered/);
