@@ -53,6 +53,9 @@ after(async () => {
   await session?.close();
 });
 
+/** The URL the journey served scorer.onnx at. */
+let servedUrl;
+
 const sidebarRow = (text) => page.locator('.part.sidebar [role="treeitem"]', { hasText: text }).first();
 const monitor = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
@@ -133,6 +136,7 @@ async function servingJourney() {
   const serverRow = sidebarRow(/scorer\.onnx[\s\S]*http:\/\/127\.0\.0\.1:\d+/);
   await serverRow.waitFor({ timeout: 60_000 });
   const firstUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(await serverRow.innerText())[0];
+  servedUrl = firstUrl;
   await sidebarRow(/^\s*scorer\s*dynamic batching\s*$/).waitFor();
   assert.equal((await fetch(`${firstUrl}/v2/health/ready`)).status, 200);
 
@@ -270,3 +274,55 @@ async function servingJourney() {
   await shot('63-serve-drift-warning');
   assert.equal(await page.locator('.notifications-center .notification-list-item', { hasText: 'Input drift on model scorer' }).count(), 1);
 }
+
+test(
+  'a window reload leaves the server running on its port, and the reloaded window reattaches to it',
+  { skip, timeout: 180_000 },
+  async () => {
+    try {
+      assert.ok(servedUrl, 'needs the server of the first test');
+      await runCommand('Developer: Reload Window');
+      // The server answers while the window reloads: it is not the extension host's to take down.
+      await until(
+        'the server answering during the reload',
+        () =>
+          fetch(`${servedUrl}/v2/health/ready`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        (status) => status === 200,
+      );
+      await page.locator('.activitybar [aria-label^="ML Workbench"]').first().waitFor({ timeout: 60_000 });
+      await runCommand('Notifications: Show Notifications');
+      const offer = page
+        .locator('.notifications-center .notification-list-item', { hasText: 'from before the reload is still running' })
+        .first();
+      await offer.waitFor({ timeout: 60_000 });
+      assert.match(await offer.innerText(), new RegExp(`scorer\\.onnx at ${servedUrl.replace(/\./g, '\\.')}`));
+      await shot('64-serve-reattach-offer');
+      await offer.locator('.monaco-button', { hasText: 'Reattach' }).click();
+      await runCommand('Notifications: Clear All Notifications');
+      // The reloaded window shows the ML Workbench sidebar again; a click on its icon would hide it.
+      if (!(await page.locator('.part.sidebar').isVisible()))
+        await page.locator('.activitybar [aria-label^="ML Workbench"]').first().click();
+      const row = sidebarRow(/scorer\.onnx[\s\S]*http:\/\/127\.0\.0\.1:\d+/);
+      await row.waitFor({ timeout: 30_000 });
+      assert.match(await row.innerText(), new RegExp(servedUrl.replace(/\./g, '\\.')));
+      await sidebarRow(/^\s*scorer\s*dynamic batching\s*$/).waitFor();
+      // Reattached for real: Stop Server ends the process.
+      await rowAction(row, 'Stop Server');
+      await until(
+        'the server gone after Stop Server',
+        () =>
+          fetch(`${servedUrl}/v2/health/live`, { signal: AbortSignal.timeout(2_000) }).then(
+            () => 'up',
+            () => 'down',
+          ),
+        (s) => s === 'down',
+      );
+    } catch (e) {
+      await shot('69-serve-reattach-failure').catch(() => undefined);
+      throw e;
+    }
+  },
+);

@@ -22,6 +22,7 @@ import { deployKubernetesCommand } from './targets/deployKubernetesCommand';
  */
 export function activate({ extension, log }: FeatureContext): Feature {
   const localServers = new LocalServers(extension.extensionUri, log, extension.workspaceState);
+  void localServers.offerReattach().catch((e: Error) => log.warn(`Could not check for servers left running: ${e.message}`));
   const docker = new DockerService(log);
   const watcher = new ContainerWatcher(docker, log);
   const docs = ReadonlyDocuments.register();

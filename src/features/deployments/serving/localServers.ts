@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../../../core/logger';
 import { UserError } from '../../../vscode/userError';
 import { executionProviderArgs } from '../../../vscode/executionProviderArgs';
@@ -21,9 +24,23 @@ export interface ServedModelInfo {
 const KILL_AFTER_MS = 5_000;
 /** Workspace state: the last port of each model file's server ({ [modelPath]: port }). */
 export const PORTS_STATE_KEY = 'mlWorkbench.localServerPorts';
+/** Workspace state: the servers running when the window last changed them (ServerRecord[]), for reattaching after a reload. */
+export const RUNNING_STATE_KEY = 'mlWorkbench.localServersRunning';
 const STDERR_TAIL_LINES = 20;
 
-/** One `dist/server.js` child process serving one model file. */
+/** What a running server leaves in workspace state, so a reloaded window can reattach to it. */
+export interface ServerRecord {
+  pid: number;
+  modelPath: string;
+  logFile: string;
+  url?: string;
+}
+
+/**
+ * One `dist/server.js` child process serving one model file. Its stdout and stderr go to a log file that is followed
+ * here (not to pipes): the process then outlives a window reload, and the reloaded window reattaches by following the
+ * same file again (see LocalServers.offerReattach).
+ */
 export class LocalServer {
   state: ServerState = 'starting';
   url: string | undefined;
@@ -31,10 +48,14 @@ export class LocalServer {
   /** Why it failed, for the tree tooltip. */
   error: string | undefined;
   startedAt = Date.now();
+  /** The server process: our child, or one a previous window started (adopted). */
+  pid: number | undefined;
+  logFile: string | undefined;
   private child: ChildProcess | undefined;
   private stderrTail: string[] = [];
   private exited: Promise<void> = Promise.resolve();
   private killTimer: NodeJS.Timeout | undefined;
+  private tail: FileTail | undefined;
 
   constructor(
     readonly id: number,
@@ -42,6 +63,7 @@ export class LocalServer {
     readonly log: vscode.LogOutputChannel,
     private readonly serverScript: string,
     private readonly changed: (s: LocalServer) => void,
+    private readonly logDir: string = path.join(os.tmpdir(), 'mlw-local-servers'),
   ) {}
 
   get label(): string {
@@ -52,11 +74,13 @@ export class LocalServer {
     return this.state === 'starting' || this.state === 'ready';
   }
 
-  /**
-   * Starts the process; resolves with the URL once every model is loaded, rejects with a UserError when it cannot start.
-   * `port`: the port to listen on (0: any free port).
-   */
-  launch(token?: vscode.CancellationToken, port = 0): Promise<string> {
+  get record(): ServerRecord | undefined {
+    return this.pid && this.logFile && this.running
+      ? { pid: this.pid, modelPath: this.modelPath, logFile: this.logFile, url: this.url }
+      : undefined;
+  }
+
+  private reset(): void {
     this.state = 'starting';
     this.url = undefined;
     this.models = [];
@@ -64,121 +88,180 @@ export class LocalServer {
     this.stderrTail = [];
     this.startedAt = Date.now();
     this.changed(this);
+  }
+
+  /**
+   * Starts the process; resolves with the URL once every model is loaded, rejects with a UserError when it cannot start.
+   * `port`: the port to listen on (0: any free port).
+   */
+  launch(token?: vscode.CancellationToken, port = 0): Promise<string> {
+    this.reset();
     const args = [this.serverScript, this.modelPath, '--port', String(port), ...executionProviderArgs()];
     this.log.info(`Starting ${process.execPath} ${args.join(' ')}`);
-    const child = spawn(process.execPath, args, {
-      cwd: path.dirname(this.modelPath),
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = path.join(this.logDir, `server-${process.pid}-${this.id}-${Date.now()}.log`);
+    const fd = openSync(logFile, 'w');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, args, {
+        cwd: path.dirname(this.modelPath),
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['ignore', fd, fd],
+        windowsHide: true,
+      });
+    } finally {
+      closeSync(fd);
+    }
     this.child = child;
+    this.pid = child.pid;
+    this.logFile = logFile;
+    return this.follow(token, (onExit) => {
+      child.once('exit', (code, signal) => onExit(code, signal));
+      child.once('error', (e) => {
+        this.log.error(`Could not start the server process: ${e.message}`);
+        onExit(null, null, e.message);
+      });
+    });
+  }
 
-    return new Promise<string>((resolve, reject) => {
-      let settled = false;
-      const fail = (message: string) => {
-        if (settled) return;
-        settled = true;
-        this.error = message;
-        // The server's own words: warning and error lines of its stderr, without the one already in the message.
-        const tail = this.stderrTail
-          .map((line) => {
-            const entry = parseJsonLine(line);
-            if (!entry) return line.trim();
-            return entry.level === 'warn' || entry.level === 'error' ? String(entry.message) : '';
-          })
-          .filter((line) => line && !line.includes(message) && !message.includes(line))
-          .slice(-3)
-          .join('\n');
-        reject(
-          new UserError(`Could not serve ${this.label}: ${message}${tail ? `\n${tail}` : ''}`, [
-            { title: 'Open Server Log', run: () => this.log.show() },
-          ]),
-        );
-      };
-      this.exited = new Promise<void>((done) => {
-        child.once('exit', (code, signal) => {
-          clearTimeout(this.killTimer);
-          this.child = undefined;
+  /** Follows a server a previous window started (still running after a reload); resolves once it is ready again. */
+  adopt(record: ServerRecord): Promise<string> {
+    this.reset();
+    this.pid = record.pid;
+    this.logFile = record.logFile;
+    this.log.info(`Reattached to server process ${record.pid} (log ${record.logFile})`);
+    return this.follow(undefined, (onExit) => {
+      const timer = setInterval(() => {
+        if (!isAlive(record.pid)) {
+          clearInterval(timer);
+          onExit(this.state === 'stopping' ? 0 : null, null);
+        }
+      }, 500);
+    });
+  }
+
+  private follow(
+    token: vscode.CancellationToken | undefined,
+    watchExit: (onExit: (code: number | null, signal: NodeJS.Signals | null, error?: string) => void) => void,
+  ): Promise<string> {
+    this.tail?.stop();
+    let settled = false;
+    let resolveReady: (url: string) => void = () => undefined;
+    let rejectReady: (e: Error) => void = () => undefined;
+    const ready = () => {
+      if (settled) return;
+      settled = true;
+      resolveReady(this.url ?? '');
+    };
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      this.error = message;
+      // The server's own words: warning and error lines of its stderr, without the one already in the message.
+      const lines = this.stderrTail
+        .map((line) => {
+          const entry = parseJsonLine(line);
+          if (!entry) return line.trim();
+          return entry.level === 'warn' || entry.level === 'error' ? String(entry.message) : '';
+        })
+        .filter((line) => line && !line.includes(message) && !message.includes(line))
+        .slice(-3)
+        .join('\n');
+      rejectReady(
+        new UserError(`Could not serve ${this.label}: ${message}${lines ? `\n${lines}` : ''}`, [
+          { title: 'Open Server Log', run: () => this.log.show() },
+        ]),
+      );
+    };
+    const promise = new Promise<string>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    const logFile = this.logFile!;
+    const tail = new FileTail(logFile, (line) => this.onLine(line, ready));
+    this.tail = tail;
+    let exitSeen = false;
+    this.exited = new Promise<void>((done) => {
+      watchExit((code, signal, error) => {
+        if (exitSeen) return;
+        exitSeen = true;
+        clearTimeout(this.killTimer);
+        tail.stop(); // reads what is left first
+        rmSync(logFile, { force: true }); // its lines are in the output channel
+        if (this.tail === tail) this.tail = undefined;
+        this.child = undefined;
+        if (error) {
+          this.state = 'failed';
+          this.error = error;
+        } else {
           const clean = this.state === 'stopping' || code === 0;
           this.log.info(`Server process exited (${signal ?? `code ${code}`})`);
           this.state = clean ? 'stopped' : 'failed';
           if (!clean && !this.error) this.error = this.lastError() ?? `exited with ${signal ?? `code ${code}`}`;
-          fail(this.error ?? `the server stopped before it was ready (${signal ?? `code ${code}`})`);
-          this.changed(this);
-          done();
-        });
-      });
-      child.once('error', (e) => {
-        this.log.error(`Could not start the server process: ${e.message}`);
-        this.state = 'failed';
-        this.error = e.message;
-        fail(e.message);
+        }
+        fail(this.error ?? `the server stopped before it was ready (${signal ?? `code ${code}`})`);
         this.changed(this);
-      });
-      readLines(child.stdout!, (line) => {
-        const event = parseJsonLine(line);
-        if (!event) {
-          this.log.info(line);
-          return;
-        }
-        switch (event.event) {
-          case 'listening':
-            if (typeof event.url === 'string') this.url = event.url;
-            this.log.info(`Listening on ${this.url}; loading the model…`);
-            this.changed(this);
-            break;
-          case 'ready':
-            if (typeof event.url === 'string') this.url = event.url;
-            this.models = Array.isArray(event.models) ? event.models.filter(isModelInfo) : [];
-            this.state = 'ready';
-            this.log.info(`Ready at ${this.url}: ${this.models.map((m) => m.name).join(', ')}`);
-            this.changed(this);
-            if (!settled) {
-              settled = true;
-              resolve(this.url ?? '');
-            }
-            break;
-          case 'request':
-            this.log.info(
-              `${String(event.method)} ${String(event.path)} ${String(event.status)} ${String(event.ms)} ms${event.batch ? ` batch=${String(event.batch)}` : ''}`,
-            );
-            break;
-          case 'closed':
-            this.log.info('Drained and closed.');
-            break;
-          default:
-            this.log.info(line);
-        }
-      });
-      readLines(child.stderr!, (line) => {
-        this.stderrTail.push(line);
-        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-        const entry = parseJsonLine(line);
-        const message = entry && typeof entry.message === 'string' ? entry.message : line;
-        switch (entry?.level) {
-          case 'error':
-            this.log.error(message);
-            break;
-          case 'warn':
-            this.log.warn(message);
-            break;
-          case 'debug':
-            this.log.debug(message);
-            break;
-          default:
-            // Plain (non-JSON) stderr lines are the server's fatal messages and Node warnings.
-            if (entry) this.log.info(message);
-            else this.log.warn(message);
-        }
-      });
-      token?.onCancellationRequested(() => {
-        if (settled) return;
-        void this.stop();
-        settled = true;
-        reject(new vscode.CancellationError());
+        done();
       });
     });
+    token?.onCancellationRequested(() => {
+      if (settled) return;
+      void this.stop();
+      settled = true;
+      rejectReady(new vscode.CancellationError());
+    });
+    return promise;
+  }
+
+  /** A line of the log file: the server's JSON events (stdout) or its log lines and fatal messages (stderr). */
+  private onLine(line: string, ready: () => void): void {
+    const event = parseJsonLine(line);
+    if (event && typeof event.event === 'string') {
+      switch (event.event) {
+        case 'listening':
+          if (typeof event.url === 'string') this.url = event.url;
+          this.log.info(`Listening on ${this.url}; loading the model…`);
+          this.changed(this);
+          break;
+        case 'ready':
+          if (typeof event.url === 'string') this.url = event.url;
+          this.models = Array.isArray(event.models) ? event.models.filter(isModelInfo) : [];
+          this.state = 'ready';
+          this.log.info(`Ready at ${this.url}: ${this.models.map((m) => m.name).join(', ')}`);
+          this.changed(this);
+          ready();
+          break;
+        case 'request':
+          this.log.info(
+            `${String(event.method)} ${String(event.path)} ${String(event.status)} ${String(event.ms)} ms${event.batch ? ` batch=${String(event.batch)}` : ''}`,
+          );
+          break;
+        case 'closed':
+          this.log.info('Drained and closed.');
+          break;
+        default:
+          this.log.info(line);
+      }
+      return;
+    }
+    this.stderrTail.push(line);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    const message = event && typeof event.message === 'string' ? event.message : line;
+    switch (event?.level) {
+      case 'error':
+        this.log.error(message);
+        break;
+      case 'warn':
+        this.log.warn(message);
+        break;
+      case 'debug':
+        this.log.debug(message);
+        break;
+      default:
+        // Plain (non-JSON) lines are the server's fatal messages and Node warnings.
+        if (event) this.log.info(message);
+        else this.log.warn(message);
+    }
   }
 
   /** The last error line the server printed, without the JSON wrapper. */
@@ -193,21 +276,97 @@ export class LocalServer {
 
   /** SIGTERM (the server drains), SIGKILL after 5 s; resolves when the process has exited. */
   stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return this.exited;
+    const pid = this.child?.pid ?? this.pid;
+    if (!this.running && this.state !== 'stopping') return this.exited;
+    if (!pid || !isAlive(pid)) return this.exited;
     if (this.state !== 'stopping') {
       this.state = 'stopping';
       this.changed(this);
       this.log.info('Stopping (SIGTERM)…');
-      child.kill('SIGTERM');
+      signalProcess(pid, 'SIGTERM');
       this.killTimer = setTimeout(() => {
-        if (this.child === child) {
+        if (isAlive(pid)) {
           this.log.warn(`Still running ${KILL_AFTER_MS / 1000} s after SIGTERM; killing it.`);
-          child.kill('SIGKILL');
+          signalProcess(pid, 'SIGKILL');
         }
       }, KILL_AFTER_MS);
     }
     return this.exited;
+  }
+
+  /** Stops following the log without stopping the process (the window is going away; a reload reattaches). */
+  detach(): void {
+    this.tail?.stop();
+    this.child?.unref();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Follows a growing file line by line (polling: fs.watch misses appends on some file systems). */
+class FileTail {
+  private offset = 0;
+  private buffered = '';
+  private timer: NodeJS.Timeout | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(
+    private readonly file: string,
+    private readonly onLine: (line: string) => void,
+  ) {
+    this.timer = setInterval(() => this.read(), 200);
+    this.read();
+  }
+
+  private read(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      for (;;) {
+        const n = readSync(fd, chunk, 0, chunk.length, this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        this.buffered += this.decoder.write(chunk.subarray(0, n));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl).replace(/\r$/, '');
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line) this.onLine(line);
+    }
+  }
+
+  /** Reads what is left, then stops. */
+  stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.read();
+    if (this.buffered) this.onLine(this.buffered);
+    this.buffered = '';
   }
 }
 
@@ -233,12 +392,74 @@ export class LocalServers extends Disposable {
   ) {
     super();
     this.drift = this.track(new DriftWatch(logger));
+    // A window reload deactivates the extension: the servers keep running (their output goes to a file, not to us)
+    // and the reloaded window offers to reattach. Stop Server ends one for good.
     this.track({
-      dispose: () =>
-        void this.stopAll().then(() => {
-          for (const s of this.servers) s.log.dispose();
-        }),
+      dispose: () => {
+        for (const s of this.servers) {
+          s.detach();
+          s.log.dispose();
+        }
+      },
     });
+  }
+
+  private serverLog(id: number, modelPath: string): vscode.LogOutputChannel {
+    return vscode.window.createOutputChannel(`ML Server ${id}: ${path.basename(modelPath)}`, { log: true });
+  }
+
+  private saveRunning(): void {
+    if (!this.state) return;
+    const records = this.servers.map((s) => s.record).filter((r): r is ServerRecord => r !== undefined);
+    if (JSON.stringify(records) !== JSON.stringify(this.state.get(RUNNING_STATE_KEY) ?? []))
+      void this.state.update(RUNNING_STATE_KEY, records);
+  }
+
+  /** The servers a previous window of this workspace left running: their process is alive and their URL answers. */
+  async leftRunning(): Promise<ServerRecord[]> {
+    const records = this.state?.get<ServerRecord[]>(RUNNING_STATE_KEY) ?? [];
+    const alive: ServerRecord[] = [];
+    for (const r of records) {
+      if (this.servers.some((s) => s.pid === r.pid) || !isAlive(r.pid) || !existsSync(r.logFile) || !r.url) continue;
+      const live = await fetch(`${r.url}/v2/health/live`, { signal: AbortSignal.timeout(2_000) }).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (live) alive.push(r);
+    }
+    return alive;
+  }
+
+  /** After a reload: offers to reattach to the servers the previous window left running, or to stop them. */
+  async offerReattach(): Promise<void> {
+    const left = await this.leftRunning();
+    if (left.length === 0) {
+      if ((this.state?.get<ServerRecord[]>(RUNNING_STATE_KEY) ?? []).length && !this.servers.length)
+        void this.state?.update(RUNNING_STATE_KEY, []);
+      return;
+    }
+    const what = left.map((r) => `${path.basename(r.modelPath)} at ${r.url}`).join(', ');
+    const choice = await vscode.window.showInformationMessage(
+      `${left.length === 1 ? 'A model server' : `${left.length} model servers`} from before the reload ${left.length === 1 ? 'is' : 'are'} still running: ${what}.`,
+      'Reattach',
+      'Stop',
+    );
+    if (choice === 'Reattach') await Promise.all(left.map((r) => this.reattach(r)));
+    else if (choice === 'Stop') {
+      for (const r of left) signalProcess(r.pid, 'SIGTERM');
+      void this.state?.update(RUNNING_STATE_KEY, []);
+    }
+  }
+
+  /** Follows a server a previous window started; resolves once it is listed as ready again. */
+  async reattach(record: ServerRecord): Promise<LocalServer> {
+    const id = this.nextId++;
+    const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'server.js').fsPath;
+    const server = new LocalServer(id, record.modelPath, this.serverLog(id, record.modelPath), script, (s) => this.changed(s));
+    this.servers.push(server);
+    this.logger.info(`Reattached to the server of ${record.modelPath} at ${record.url} (process ${record.pid})`);
+    await server.adopt(record);
+    return server;
   }
 
   get all(): readonly LocalServer[] {
@@ -257,7 +478,7 @@ export class LocalServers extends Disposable {
   /** Starts a server for a model file and resolves with it once ready. */
   async start(modelPath: string, token?: vscode.CancellationToken): Promise<LocalServer> {
     const id = this.nextId++;
-    const log = vscode.window.createOutputChannel(`ML Server ${id}: ${path.basename(modelPath)}`, { log: true });
+    const log = this.serverLog(id, modelPath);
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'server.js').fsPath;
     const server = new LocalServer(id, modelPath, log, script, (s) => this.changed(s));
     this.servers.push(server);
@@ -294,6 +515,7 @@ export class LocalServers extends Disposable {
         () => runCommand(Command.openServerMonitor, url),
       );
     }
+    this.saveRunning();
     this.emitter.fire(server);
   }
 
@@ -320,24 +542,6 @@ export class LocalServers extends Disposable {
   stopAll(): Promise<void> {
     return Promise.all(this.servers.map((s) => s.stop())).then(() => undefined);
   }
-}
-
-function readLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffered = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl).replace(/\r$/, '');
-      buffered = buffered.slice(nl + 1);
-      if (line) onLine(line);
-    }
-  });
-  stream.on('end', () => {
-    if (buffered) onLine(buffered);
-    buffered = '';
-  });
 }
 
 function parseJsonLine(line: string): Record<string, unknown> | undefined {
