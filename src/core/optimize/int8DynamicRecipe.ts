@@ -23,19 +23,19 @@
  * with full-range int8 weights (ORT's quantizer offers reduce_range, 7-bit weights, for that); the check that every
  * variant runs on the evaluation inputs and agrees with the original (cosine in the report) is what catches it.
  */
-import { allTensorNames, outerReferences } from '../onnx/edit/graphNames';
+import { allTensorNames } from '../onnx/edit/graphNames';
 import { rewriteModelFile, type GraphRewrite } from '../onnx/edit';
 import type { NewNode, NewTensor } from '../onnx/edit/newNodes';
 import { DataType } from '../onnx/dataTypes';
-import type { OnnxGraph, OnnxModel } from '../onnx/onnxModel';
+import type { OnnxModel } from '../onnx/onnxModel';
 import { readTensorData } from '../onnx/readTensorData';
 import type { TensorRef } from '../onnx/tensorRef';
 import {
   checkQuantizable,
-  inlineKeptExternal,
   NameMaker,
   NO_CONSTANT_WEIGHT,
   quantizableMatMuls,
+  replacedWeightEdits,
   type QuantizableMatMul,
 } from './quantizableMatMuls';
 import type { OptimizationRecipe } from './recipe';
@@ -55,30 +55,6 @@ export async function readFloatWeight(ref: TensorRef): Promise<Float32Array> {
   const data = await readTensorData(ref);
   if (!(data.values instanceof Float32Array)) throw new Error(`weight ${ref.name} is not float32`);
   return data.values;
-}
-
-/**
- * Where a tensor is read: by main-graph nodes (index), by subgraphs, or as a graph output. Initializers only read
- * by rewritten nodes can be dropped.
- */
-export function readersOf(graph: OnnxGraph, name: string): { nodes: number[]; elsewhere: boolean } {
-  const nodes: number[] = [];
-  let elsewhere = graph.outputs.some((o) => o.name === name);
-  graph.nodes.forEach((n, i) => {
-    if (n.inputs.includes(name)) nodes.push(i);
-    if (outerReferences(n).has(name)) elsewhere = true;
-  });
-  return { nodes, elsewhere };
-}
-
-/** Initializers that only the rewritten nodes read. */
-export function droppableInitializers(graph: OnnxGraph, names: Iterable<string>, rewritten: ReadonlySet<number>): Set<string> {
-  const drop = new Set<string>();
-  for (const name of names) {
-    const { nodes, elsewhere } = readersOf(graph, name);
-    if (!elsewhere && nodes.every((i) => rewritten.has(i))) drop.add(name);
-  }
-  return drop;
 }
 
 const FLOAT = DataType.FLOAT;
@@ -242,22 +218,11 @@ export function planInt8Dynamic(model: OnnxModel, options: Int8DynamicOptions = 
     insertBefore.set(q.index, out);
     removeNodes.add(q.index);
   }
-  const removeInitializers = droppableInitializers(
-    graph,
-    nodes.map((q) => q.weight.name),
-    removeNodes,
-  );
-  const inlined = inlineKeptExternal(
-    model,
-    removeInitializers,
-    addInitializers.reduce((sum, t) => sum + t.byteLength, 0),
-  );
   const gemms = nodes.filter((q) => q.op === 'Gemm').length;
   return {
     removeNodes,
     insertBefore,
-    removeInitializers: new Set([...removeInitializers, ...inlined.remove]),
-    addInitializers: [...addInitializers, ...inlined.add],
+    ...replacedWeightEdits(model, nodes, removeNodes, addInitializers),
     dropValueInfo: new Set(),
     opsets: form === 'com.microsoft' ? [{ domain: 'com.microsoft', version: 1 }] : [],
     changes: [

@@ -7,6 +7,7 @@
  * transA = 0 (A is then the usual [M, K] activation); its transB, alpha, beta and bias C are carried over.
  */
 import { DataType } from '../onnx/dataTypes';
+import { outerReferences } from '../onnx/edit/graphNames';
 import type { ModelSummary } from '../onnx/modelSummary';
 import type { NewTensor } from '../onnx/edit/newNodes';
 import type { OnnxAttribute, OnnxGraph, OnnxModel, OnnxNode } from '../onnx/onnxModel';
@@ -203,4 +204,52 @@ export function inlineKeptExternal(
       },
     })),
   };
+}
+
+/**
+ * Where a tensor is read: by main-graph nodes (index), by subgraphs, or as a graph output. Initializers only read
+ * by rewritten nodes can be dropped.
+ */
+export function readersOf(graph: OnnxGraph, name: string): { nodes: number[]; elsewhere: boolean } {
+  const nodes: number[] = [];
+  let elsewhere = graph.outputs.some((o) => o.name === name);
+  graph.nodes.forEach((n, i) => {
+    if (n.inputs.includes(name)) nodes.push(i);
+    if (outerReferences(n).has(name)) elsewhere = true;
+  });
+  return { nodes, elsewhere };
+}
+
+/** Initializers that only the rewritten nodes read. */
+export function droppableInitializers(graph: OnnxGraph, names: Iterable<string>, rewritten: ReadonlySet<number>): Set<string> {
+  const drop = new Set<string>();
+  for (const name of names) {
+    const { nodes, elsewhere } = readersOf(graph, name);
+    if (!elsewhere && nodes.every((i) => rewritten.has(i))) drop.add(name);
+  }
+  return drop;
+}
+
+/**
+ * The initializer edits of a plan that rewrote `nodes` (their indices in `removeNodes`) and adds `added`: the
+ * weights only the rewritten nodes read are removed, and the kept external tensors are moved inline beside the new
+ * ones (inlineKeptExternal).
+ */
+export function replacedWeightEdits(
+  model: OnnxModel,
+  nodes: readonly QuantizableMatMul[],
+  removeNodes: ReadonlySet<number>,
+  added: readonly NewTensor[],
+): { removeInitializers: Set<string>; addInitializers: NewTensor[] } {
+  const removed = droppableInitializers(
+    model.graph,
+    nodes.map((q) => q.weight.name),
+    removeNodes,
+  );
+  const inlined = inlineKeptExternal(
+    model,
+    removed,
+    added.reduce((sum, t) => sum + t.byteLength, 0),
+  );
+  return { removeInitializers: new Set([...removed, ...inlined.remove]), addInitializers: [...added, ...inlined.add] };
 }

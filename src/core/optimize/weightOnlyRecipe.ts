@@ -20,13 +20,13 @@ import type { NewNode, NewTensor } from '../onnx/edit/newNodes';
 import { DataType } from '../onnx/dataTypes';
 import type { OnnxModel } from '../onnx/onnxModel';
 import type { TensorRef } from '../onnx/tensorRef';
-import { droppableInitializers, readFloatWeight, scaledBias } from './int8DynamicRecipe';
+import { readFloatWeight, scaledBias } from './int8DynamicRecipe';
 import {
   checkQuantizable,
-  inlineKeptExternal,
   NameMaker,
   NO_CONSTANT_WEIGHT,
   quantizableMatMuls,
+  replacedWeightEdits,
   type QuantizableMatMul,
 } from './quantizableMatMuls';
 import type { OptimizationRecipe } from './recipe';
@@ -144,21 +144,10 @@ export function planWeightOnly(model: OnnxModel, options: WeightOnlyOptions): Gr
     removeNodes.add(q.index);
   }
   const gemms = nodes.filter((q) => q.op === 'Gemm').length;
-  const removeInitializers = droppableInitializers(
-    graph,
-    nodes.map((q) => q.weight.name),
-    removeNodes,
-  );
-  const inlined = inlineKeptExternal(
-    model,
-    removeInitializers,
-    addInitializers.reduce((sum, t) => sum + t.byteLength, 0),
-  );
   return {
     removeNodes,
     insertBefore,
-    removeInitializers: new Set([...removeInitializers, ...inlined.remove]),
-    addInitializers: [...addInitializers, ...inlined.add],
+    ...replacedWeightEdits(model, nodes, removeNodes, addInitializers),
     opsets: [{ domain: 'com.microsoft', version: 1 }],
     changes: [
       `${nodes.length - gemms} MatMul and ${gemms} Gemm weights to ${bits}-bit blocks of ${blockSize} (com.microsoft MatMulNBits, accuracy_level ${accuracyLevel})`,
