@@ -2,54 +2,33 @@
  * Containerize tags the image with the model's version on a real engine: the ONNX model_version gives
  * NAME:vN next to NAME:latest, a registry version of the same sha256 wins over it, and --tag is kept as given.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DockerEngine } from '../../../src/core/docker/dockerEngine';
 import { containerizeModel } from '../../../src/core/docker/containerizeModel';
 import { locateServerAssets } from '../../../src/core/docker/serverAssets';
-import { parseDockerHost } from '../../../src/core/docker/findEngine';
 import { RegistryStore } from '../../../src/core/registry/RegistryStore';
-import { CORPUS_DIR, hasCorpus, needs } from '../../support/requires';
-import { engineMissing, REPO_ROOT, startTestEngine, type TestEngine } from './engineHarness';
+import { CORPUS_DIR } from '../../support/requires';
+import { REPO_ROOT, useTestEngine } from './engineHarness';
 
 const MODEL = path.join(CORPUS_DIR, 'node', 'test_sigmoid', 'model.onnx');
-let env: TestEngine | undefined;
-let engine: DockerEngine | undefined;
-let work = '';
-let missing: string | undefined;
-
-before(async () => {
-  missing = await engineMissing(false);
-  if (missing || !hasCorpus()) return;
-  env = await startTestEngine(false);
-  engine = await DockerEngine.connect(parseDockerHost(env.dockerHost, 'test'));
-  work = mkdtempSync(path.join(os.tmpdir(), 'mlw-containerize-version-'));
-});
-
-after(async () => {
-  await env?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+const ready = useTestEngine('mlw-containerize-version-', false);
 
 test('the image is tagged NAME:vN and NAME:latest from the model version, or the registry version', async (t) => {
-  if (
-    !needs(t, 'a Docker engine', !missing, missing ?? '') ||
-    !needs(t, 'libonnx-testdata', hasCorpus(), 'apt-get install libonnx-testdata')
-  )
-    return;
+  const docker = ready(t);
+  if (!docker) return;
+  const { env, engine, work } = docker;
   const modelPath = path.join(work, 'scorer.onnx');
   // The corpus model with model_version = 3 (field 5, a varint; the last occurrence wins).
   writeFileSync(modelPath, Buffer.concat([readFileSync(MODEL), Buffer.from([0x28, 3])]));
   const build = (extra: { tag?: string; workspace?: string }) =>
-    containerizeModel({ engine: engine!, modelPath, assets: locateServerAssets(REPO_ROOT), baseImage: env!.baseImage, ...extra });
+    containerizeModel({ engine, modelPath, assets: locateServerAssets(REPO_ROOT), baseImage: env.baseImage, ...extra });
 
   const built = await build({ workspace: work });
   assert.equal(built.image, 'scorer:v3');
   assert.deepEqual(built.tags, ['scorer:v3', 'scorer:latest', `scorer:${built.modelHash.slice(0, 12)}`]);
-  for (const tag of built.tags) assert.equal((await engine!.inspectImage(tag))?.id, built.imageId, tag);
+  for (const tag of built.tags) assert.equal((await engine.inspectImage(tag))?.id, built.imageId, tag);
 
   // Registered as version 5 of a registry model: the registry's version names the image.
   await new RegistryStore(work).write({
@@ -76,10 +55,10 @@ test('the image is tagged NAME:vN and NAME:latest from the model version, or the
   });
   const registered = await build({ workspace: work });
   assert.equal(registered.image, 'scorer:v5');
-  assert.equal((await engine!.inspectImage('scorer:v5'))?.id, registered.imageId);
+  assert.equal((await engine.inspectImage('scorer:v5'))?.id, registered.imageId);
 
   // An explicit --tag name:tag is what the user asked for: no version tag, no latest.
   const tagged = await build({ tag: 'team/scorer:2024.1', workspace: work });
   assert.deepEqual(tagged.tags, ['team/scorer:2024.1', `team/scorer:${built.modelHash.slice(0, 12)}`]);
-  assert.equal(await engine!.inspectImage('team/scorer:latest'), undefined);
+  assert.equal(await engine.inspectImage('team/scorer:latest'), undefined);
 });
