@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rewriteModelFile, tensorFromArray } from '../../../src/core/onnx/edit';
 import { readModel } from '../../../src/core/onnx/readModel';
-import { createSession } from '../../../src/core/ort/createSession';
-import { loadOrt } from '../../../src/core/ort/loadOrt';
 import { f32, model, valueInfo } from './protoWriter';
+import { runOnFloat32 } from './runModel';
 import { tempDir, type TempDir } from './tempFiles';
 
 const FLOAT = 1;
@@ -50,14 +49,8 @@ after(async () => {
 });
 
 async function run(path: string, x: number[]): Promise<number[]> {
-  const ort = await loadOrt();
-  const { session } = await createSession(path, { executionProviders: ['cpu'] });
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), [2, 3]) });
-    return Array.from(out.y.data as Float32Array);
-  } finally {
-    await session.release();
-  }
+  const out = await runOnFloat32(path, 'x', x, [2, 3]);
+  return Array.from(out.y.data as Float32Array);
 }
 
 describe('rewriteModelFile', () => {

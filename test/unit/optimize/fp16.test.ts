@@ -12,12 +12,11 @@ import { DataType } from '../../../src/core/onnx/dataTypes';
 import { encodeFloat16 } from '../../../src/core/onnx/float16';
 import { readModel } from '../../../src/core/onnx/readModel';
 import { summarizeModel } from '../../../src/core/onnx/summarizeModel';
-import { createSession } from '../../../src/core/ort/createSession';
-import { loadOrt } from '../../../src/core/ort/loadOrt';
 import { checkFp16, convertToFp16 } from '../../../src/core/optimize/fp16Recipe';
 import { Fp16Error, planFp16 } from '../../../src/core/optimize/fp16Plan';
 import { float32BitsToFloat16 } from '../../../src/core/optimize/fp16Tensors';
 import { attrFloat, attrGraph, attrInt, attrTensor, f32, graph, model, valueInfo, type GraphSpec } from '../onnx/protoWriter';
+import { runOnFloat32 } from '../onnx/runModel';
 import { tempDir, type TempDir } from '../onnx/tempFiles';
 
 const { FLOAT, FLOAT16, INT64 } = DataType;
@@ -73,14 +72,8 @@ after(async () => {
 });
 
 async function run(path: string, x: number[]): Promise<{ y: Float32Array; h: Float32Array; types: string[] }> {
-  const ort = await loadOrt();
-  const { session } = await createSession(path, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(x), [2, 4]) });
-    return { y: out.y.data as Float32Array, h: out.h.data as Float32Array, types: [out.y.type, out.h.type] };
-  } finally {
-    await session.release();
-  }
+  const out = await runOnFloat32(path, 'x', x, [2, 4], { graphOptimizationLevel: 'disabled' });
+  return { y: out.y.data as Float32Array, h: out.h.data as Float32Array, types: [out.y.type, out.h.type] };
 }
 
 describe('float32BitsToFloat16', () => {

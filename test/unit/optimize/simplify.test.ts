@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readModel } from '../../../src/core/onnx/readModel';
 import { simplifyModel } from '../../../src/core/optimize/simplify/simplifyRecipe';
-import { createSession } from '../../../src/core/ort/createSession';
-import { loadOrt } from '../../../src/core/ort/loadOrt';
 import { attrInt, attrInts, f32, model, valueInfo } from '../onnx/protoWriter';
+import { runOnFloat32 } from '../onnx/runModel';
 import { tempDir, type TempDir } from '../onnx/tempFiles';
 
 const FLOAT = 1;
@@ -68,14 +67,8 @@ after(async () => {
 });
 
 async function run(path: string, x: Float32Array): Promise<number[]> {
-  const ort = await loadOrt();
-  const { session } = await createSession(path, { graphOptimizationLevel: 'disabled', executionProviders: ['cpu'] });
-  try {
-    const out = await session.run({ x: new ort.Tensor('float32', x, [2, 3]) });
-    return Array.from(out.y.data as Float32Array);
-  } finally {
-    await session.release();
-  }
+  const out = await runOnFloat32(path, 'x', x, [2, 3], { graphOptimizationLevel: 'disabled' });
+  return Array.from(out.y.data as Float32Array);
 }
 
 test('simplify keeps only the work: a MatMul on the folded weight, and the Relu', async () => {

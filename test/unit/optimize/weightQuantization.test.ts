@@ -11,8 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import { rewriteModelFile } from '../../../src/core/onnx/edit';
 import { readModel } from '../../../src/core/onnx/readModel';
 import type { ModelSummary } from '../../../src/core/onnx/modelSummary';
-import { createSession } from '../../../src/core/ort/createSession';
-import { loadOrt } from '../../../src/core/ort/loadOrt';
 import { planInt8Dynamic, type Int8DynamicForm } from '../../../src/core/optimize/int8DynamicRecipe';
 import { checkQuantizable, NO_CONSTANT_WEIGHT, quantizableMatMuls } from '../../../src/core/optimize/quantizableMatMuls';
 import { blockSizeProblem, planWeightOnly } from '../../../src/core/optimize/weightOnlyRecipe';
@@ -27,6 +25,7 @@ import {
   transpose,
 } from '../../../src/core/optimize/weightQuantization';
 import { attrFloat, attrInt, f32, model, valueInfo, type NodeSpec, type TensorSpec } from '../onnx/protoWriter';
+import { runOnFloat32 } from '../onnx/runModel';
 import { tempDir, type TempDir } from '../onnx/tempFiles';
 
 const FLOAT = 1;
@@ -130,14 +129,8 @@ async function writeModel(
 }
 
 async function runAsWritten(path: string): Promise<Float32Array> {
-  const ort = await loadOrt();
-  const { session } = await createSession(path, { graphOptimizationLevel: 'disabled', executionProviders: ['cpu'] });
-  try {
-    const out = await session.run({ a: new ort.Tensor('float32', Float32Array.from(A), [M, K]) });
-    return out.y.data as Float32Array;
-  } finally {
-    await session.release();
-  }
+  const out = await runOnFloat32(path, 'a', A, [M, K], { graphOptimizationLevel: 'disabled' });
+  return out.y.data as Float32Array;
 }
 
 /** y = alpha · a · w + beta · c, w as [K, N]. */
