@@ -26,7 +26,9 @@ const hasPython = () => existsSync(SYSTEM_PYTHON);
 /** A workspace holding the fixture scripts, committed to git, with one uncommitted change. */
 function workspace(): string {
   const ws = tempDir('mlw-sys-');
-  for (const f of readdirSync(FIXTURES)) copyFileSync(path.join(FIXTURES, f), path.join(ws, f));
+  // Files only: Python leaves a __pycache__ folder here when a fixture script imports a helper beside it.
+  for (const f of readdirSync(FIXTURES, { withFileTypes: true }))
+    if (f.isFile()) copyFileSync(path.join(FIXTURES, f.name), path.join(ws, f.name));
   const git = (...a: string[]) =>
     execFileSync('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=T', '-c', 'commit.gpgsign=false', ...a], { cwd: ws });
   git('init', '-q', '-b', 'main');
