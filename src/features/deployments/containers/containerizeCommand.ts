@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { ContainerizeResult } from '../../../core/docker/containerizeModel';
+import { writeFileAtomic } from '../../../core/runs/atomicWrite';
 import { UserError } from '../../../vscode/userError';
 import { pickModel } from '../serving/servingCommands';
 import { pickModelVariant } from '../../../vscode/modelVariants';
@@ -78,10 +79,11 @@ async function review(ctx: DeployContext, modelPath: string, baseImage: string):
   return { dockerfilePath: keptDockerfile };
 }
 
+/** Each file appears whole (written beside, then renamed), the .dockerignore first: a Dockerfile seen is complete. */
 async function writeKept(dir: string, dockerfile: string, dockerignore: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  await fsp.writeFile(path.join(dir, 'Dockerfile'), dockerfile);
-  await fsp.writeFile(path.join(dir, '.dockerignore'), dockerignore);
+  await writeFileAtomic(path.join(dir, '.dockerignore'), dockerignore);
+  await writeFileAtomic(path.join(dir, 'Dockerfile'), dockerfile);
 }
 
 async function renderFor(modelPath: string, baseImage: string): Promise<{ dockerfile: string; dockerignore: string }> {
