@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createWriteStream, openSync, promises as fsp } from 'node:fs';
+import { isFile } from '../isFile';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
@@ -113,13 +114,7 @@ async function prepareCommand(o: LaunchOptions, cwd: string): Promise<{ argv: st
   if (o.script) {
     const interpreter = await resolveInterpreter(o.interpreter, { ...process.env, ...o.env }, cwd);
     const script = path.resolve(cwd, o.script);
-    if (
-      !(await fsp.stat(script).then(
-        (s) => s.isFile(),
-        () => false,
-      ))
-    )
-      throw new Error(`Script not found: ${script}`);
+    if (!(await isFile(script))) throw new Error(`Script not found: ${script}`);
     if (isNotebook(script)) {
       // Params reach a notebook as an injected cell (from MLW_PARAMS), never as arguments.
       if (o.args?.length) throw new Error(`A notebook takes no script arguments (${o.args.join(' ')}): give params with --param k=v`);
@@ -154,13 +149,7 @@ export async function launchRun(o: LaunchOptions, logger: Logger = silentLogger,
   const cwd = path.resolve(o.cwd ?? store.workspace);
   const { argv, interpreter } = await prepareCommand(o, cwd);
   for (const input of o.dataInputs ?? []) {
-    if (
-      !(await fsp.stat(path.resolve(cwd, input)).then(
-        (s) => s.isFile(),
-        () => false,
-      ))
-    )
-      throw new Error(`Data input not found: ${path.resolve(cwd, input)}`);
+    if (!(await isFile(path.resolve(cwd, input)))) throw new Error(`Data input not found: ${path.resolve(cwd, input)}`);
   }
   const params = o.params ?? {};
   const fields: Partial<Run> = {

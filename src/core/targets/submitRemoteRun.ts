@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { isFile } from '../isFile';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
@@ -49,13 +50,7 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
   }
   const cwd = path.resolve(o.cwd ?? store.workspace);
   const scriptAbs = path.resolve(cwd, o.script);
-  if (
-    !(await fsp.stat(scriptAbs).then(
-      (s) => s.isFile(),
-      () => false,
-    ))
-  )
-    throw new Error(`Script not found: ${scriptAbs}`);
+  if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
   const git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
   const top = git?.commit ? git.root : cwd;
   const relCwd = path
