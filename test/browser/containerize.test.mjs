@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { browserTestSkip, chooseFromContextMenu, openWorkbenchPage, runPaletteCommand, shots } from '../harness/browserSession.mjs';
+import {
+  browserTestSkip,
+  chooseFromContextMenu,
+  openWorkbenchPage,
+  runPaletteCommand,
+  shots,
+  widenSidebar,
+} from '../harness/browserSession.mjs';
 import { repoRoot, startCodeServer, launchChromium } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 import { dockerEngineMissing, engineRequest, startAuthRegistry, startDockerEngine } from '../harness/dockerEngine.mjs';
@@ -65,22 +72,6 @@ function runCommand(title) {
 async function contextMenu(row, item) {
   await chooseFromContextMenu(page, row, item);
   await page.mouse.move(1000, 820); // away from the trees, so no hover covers the screenshots
-}
-
-/** Drags the sidebar's edge so tree descriptions are readable in the screenshots. */
-async function widenSidebar() {
-  const bar = await page.locator('.part.sidebar').boundingBox();
-  if (!bar) return;
-  const edge = bar.x + bar.width;
-  for (const sash of await page.locator('.monaco-sash.vertical').all()) {
-    const box = await sash.boundingBox().catch(() => null);
-    if (!box || Math.abs(box.x + box.width / 2 - edge) > 8) continue;
-    await page.mouse.move(box.x + box.width / 2, box.y + 200);
-    await page.mouse.down();
-    await page.mouse.move(box.x + 260, box.y + 200, { steps: 5 });
-    await page.mouse.up();
-    return;
-  }
 }
 
 async function managedContainers() {
@@ -152,7 +143,7 @@ async function containerizeRunAndFollow() {
   const ready = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
   assert.equal(ready.status, 200, 'the endpoint shown in the view answers');
   await runCommand('Notifications: Clear All Notifications');
-  await widenSidebar();
+  await widenSidebar(page);
   // The lineage below the container: model (with its hash), then the image.
   await containerRow.locator('.monaco-tl-twistie').click();
   await page
