@@ -9,7 +9,7 @@ import * as path from 'node:path';
 export interface LineageRecord {
   /** ISO time */
   at: string;
-  kind: 'image' | 'container' | 'push' | 'kubernetes' | 'variant';
+  kind: 'image' | 'container' | 'push' | 'kubernetes' | 'variant' | 'cloud';
   modelPath: string;
   modelHash: string;
   runId?: string;
@@ -29,9 +29,16 @@ export interface LineageRecord {
   /** variant: the report's one-line verdict and the variant's file size then */
   verdict?: string;
   fileSize?: number;
+  /** cloud: a managed endpoint (endpoint = its name, reference = the pushed image, manifest = the saved folder) */
+  platform?: 'sagemaker' | 'vertex' | 'azureml';
+  region?: string;
+  instanceType?: string;
+  /** cloud: the platform's own status (InService, Failed…), or "saved" when the files were only saved */
+  status?: string;
+  url?: string;
 }
 
-const KINDS = new Set(['image', 'container', 'push', 'kubernetes', 'variant']);
+const KINDS = new Set(['image', 'container', 'push', 'kubernetes', 'variant', 'cloud']);
 
 export function lineageFile(workspace: string): string {
   return path.join(workspace, '.mlw', 'lineage.jsonl');
