@@ -1,4 +1,5 @@
 /** The shell-quoted text of a deployment's commands, one a line, for display and copying. */
+import { cloudStatusCommand } from './cloudStatusCommand';
 import type { CloudDeployment } from './cloudTypes';
 
 /** Quotes one argument for a POSIX shell: bare when it is plainly safe, else in single quotes. */
@@ -8,5 +9,6 @@ export function shellQuote(arg: string): string {
 }
 
 export function formatCommands(dep: CloudDeployment): string {
-  return dep.commands.map((argv) => argv.map(shellQuote).join(' ')).join('\n') + '\n';
+  const line = (argv: string[]) => argv.map(shellQuote).join(' ');
+  return `${dep.commands.map(line).join('\n')}\n# then follow the endpoint until it is in service:\n# ${line(cloudStatusCommand(dep))}\n`;
 }
