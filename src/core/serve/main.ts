@@ -8,6 +8,7 @@
 import type { Logger } from '../logger';
 import { runServe, ServeArgsError, SERVE_USAGE } from './serveArgs';
 import { platformContract } from './platform/platformContract';
+import { isWorkerPrimary, runServerWorkers } from './platform/serverWorkers';
 
 function stderrLogger(verbose: boolean): Logger {
   const write =
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       logger.info(`meeting the ${contract.platform} container contract`);
       for (const n of contract.notices) logger.info(n);
       args = contract.args;
+      if (isWorkerPrimary(contract.workers)) return await runServerWorkers(contract.workers, { signal: abort.signal, logger });
     }
     return await runServe(
       args,

@@ -1,7 +1,9 @@
 /**
  * Which platform's container contract to meet, chosen from the environment at start (one image, no rebuild):
  * - SageMaker: the container is started with the argument `serve` (`docker run IMAGE serve`); port 8080 or
- *   SAGEMAKER_BIND_TO_PORT; the model from /opt/ml/model when it holds ONNX models, else the image's own (MLW_MODEL).
+ *   SAGEMAKER_BIND_TO_PORT; the model from /opt/ml/model when it holds ONNX models, else the image's own (MLW_MODEL);
+ *   SAGEMAKER_MODEL_SERVER_WORKERS (or SAGEMAKER_GUNICORN_WORKERS) worker processes sharing the port (default 1),
+ *   each with an equal share of the cores as ONNX Runtime threads unless --threads is given.
  * - Vertex AI: AIP_HTTP_PORT / AIP_HEALTH_ROUTE / AIP_PREDICT_ROUTE; the model from AIP_STORAGE_URI when it is a
  *   local path (a gs:// URI is left to the image's own model).
  * - Azure ML: AZUREML_MODEL_DIR (the registered model's folder); port and routes from MLW_AZUREML_PORT,
@@ -11,6 +13,7 @@
  * Inside a container the server binds 0.0.0.0, as the image's own command does.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { azuremlAdapter } from './azureml';
@@ -26,6 +29,8 @@ export interface PlatformContract {
   /** The server's arguments: the given options with host, port and model replaced as the platform needs. */
   args: string[];
   notices: string[];
+  /** Server processes to run (SageMaker's worker count); 1 elsewhere. */
+  workers: number;
 }
 
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
@@ -62,6 +67,16 @@ function detect(argv: string[], env: Env): PlatformName | undefined {
   if (env.AIP_HTTP_PORT || env.AIP_PREDICT_ROUTE) return 'vertex';
   if (env.AZUREML_MODEL_DIR) return 'azureml';
   return undefined;
+}
+
+/** SageMaker's worker count variable: a whole number >= 1, default 1. */
+export function sagemakerWorkers(env: Env): number {
+  const name = env.SAGEMAKER_MODEL_SERVER_WORKERS !== undefined ? 'SAGEMAKER_MODEL_SERVER_WORKERS' : 'SAGEMAKER_GUNICORN_WORKERS';
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number >= 1 (worker processes), got "${env[name]}"`);
+  return n;
 }
 
 /** Splits server arguments into options (with their values) and model arguments. */
@@ -113,6 +128,7 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
   let models = own;
   let port: string;
   let adapters: PlatformAdapter[];
+  let workers = 1;
   if (platform === 'sagemaker') {
     port = env.SAGEMAKER_BIND_TO_PORT || '8080';
     const dir = env.MLW_SAGEMAKER_MODEL_DIR ?? SAGEMAKER_MODEL_DIR;
@@ -120,9 +136,12 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
       models = [dir];
       notices.push(`SageMaker: serving the model(s) in ${dir}`);
     }
-    const workers = env.SAGEMAKER_MODEL_SERVER_WORKERS ?? env.SAGEMAKER_GUNICORN_WORKERS;
-    if (workers && workers !== '1')
-      notices.push(`SageMaker: ${workers} workers asked; one process serves every request (dynamic batching instead of workers)`);
+    workers = sagemakerWorkers(env);
+    if (workers > 1 && !options.includes('--threads')) {
+      const threads = Math.max(1, Math.floor(availableParallelism() / workers));
+      options.push('--threads', String(threads));
+      notices.push(`SageMaker: ${workers} worker processes, ${threads} ONNX Runtime thread(s) each`);
+    }
     adapters = [sagemakerAdapter()];
   } else if (platform === 'vertex') {
     port = env.AIP_HTTP_PORT || '8080';
@@ -150,5 +169,5 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
   }
   if (models.length === 0) throw new Error(`${platform}: no model to serve (give one, or set MLW_MODEL)`);
   const rest = withoutOptions(options, ['--host', '--port']);
-  return { platform, adapters, args: [...rest, '--host', env.MLW_HOST || '0.0.0.0', '--port', port, ...models], notices };
+  return { platform, adapters, args: [...rest, '--host', env.MLW_HOST || '0.0.0.0', '--port', port, ...models], notices, workers };
 }
