@@ -1,12 +1,15 @@
 /**
  * platformContract's SageMaker worker count (SAGEMAKER_MODEL_SERVER_WORKERS): how many server processes, their share
- * of the cores as ONNX Runtime threads, and a clear error for a value that is not a count. The worker processes
- * themselves run in the image: test/system/docker/platformImage.test.ts.
+ * of the cores as ONNX Runtime threads, and a clear error for a value that is not a count; and which folder of a
+ * platform's model folder is served. Both run in the image: test/system/docker/platformImage.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { availableParallelism } from 'node:os';
-import { platformContract, sagemakerWorkers } from '../../../src/core/serve/platform/platformContract';
+import * as path from 'node:path';
+import { modelFolder, platformContract, sagemakerWorkers } from '../../../src/core/serve/platform/platformContract';
 
 const base = { MLW_MODEL: '/models/m.onnx', MLW_SAGEMAKER_MODEL_DIR: '/nonexistent' };
 
@@ -37,4 +40,32 @@ test('the contract runs that many processes, each with its share of the cores un
   assert.throws(() => platformContract(['serve'], { ...base, SAGEMAKER_MODEL_SERVER_WORKERS: 'many' }), /must be a whole number/);
   // Other platforms have no worker variable: one process.
   assert.equal(platformContract(['/models/m.onnx'], { AIP_HTTP_PORT: '8080', SAGEMAKER_MODEL_SERVER_WORKERS: '4' })!.workers, 1);
+});
+
+test('a platform model folder: its own models, else its one subfolder with models (Azure ML mounts a registered folder there)', (t) => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlw-platform-folder-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const file = (rel: string) => {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), 'onnx');
+  };
+  file('flat/m.onnx');
+  file('azure/1/model/wide.onnx');
+  file('azure/1/model/README.md');
+  file('two/a/x.onnx');
+  file('two/b/y.onnx');
+  file('empty/notes.txt');
+  assert.equal(modelFolder(path.join(root, 'flat')), path.join(root, 'flat'));
+  assert.equal(modelFolder(path.join(root, 'azure', '1')), path.join(root, 'azure', '1', 'model'));
+  assert.equal(modelFolder(path.join(root, 'two')), undefined, 'two subfolders with models: which one is not guessed');
+  assert.equal(modelFolder(path.join(root, 'empty')), undefined);
+  assert.equal(modelFolder(path.join(root, 'absent')), undefined);
+  const az = platformContract(['/models/own.onnx'], { AZUREML_MODEL_DIR: path.join(root, 'azure', '1') })!;
+  assert.equal(az.args.at(-1), path.join(root, 'azure', '1', 'model'));
+  assert.match(az.notices.join('\n'), /Azure ML: serving the model\(s\) in .*azure\/1\/model/);
+  const none = platformContract(['/models/own.onnx'], { AZUREML_MODEL_DIR: path.join(root, 'two') })!;
+  assert.equal(none.args.at(-1), '/models/own.onnx');
+  assert.match(none.notices.join('\n'), /no ONNX model in AZUREML_MODEL_DIR .*two; serving the image's own/);
+  const sm = platformContract(['serve'], { MLW_MODEL: '/models/own.onnx', MLW_SAGEMAKER_MODEL_DIR: path.join(root, 'azure', '1') })!;
+  assert.equal(sm.args.at(-1), path.join(root, 'azure', '1', 'model'));
 });

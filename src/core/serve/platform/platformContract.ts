@@ -6,9 +6,10 @@
  *   each with an equal share of the cores as ONNX Runtime threads unless --threads is given.
  * - Vertex AI: AIP_HTTP_PORT / AIP_HEALTH_ROUTE / AIP_PREDICT_ROUTE; the model from AIP_STORAGE_URI when it is a
  *   local path (a gs:// URI is left to the image's own model).
- * - Azure ML: AZUREML_MODEL_DIR (the registered model's folder); port and routes from MLW_AZUREML_PORT,
- *   MLW_AZUREML_LIVENESS_ROUTE, MLW_AZUREML_READINESS_ROUTE, MLW_AZUREML_SCORING_ROUTE (set them in the deployment's
- *   environment_variables to what its inference_config says; defaults 5001, "/", "/", "/score").
+ * - Azure ML: AZUREML_MODEL_DIR (the registered model's folder: the models in it, or in its one subfolder that has
+ *   them, as a registered folder "model" is mounted at $AZUREML_MODEL_DIR/model/); port and routes from
+ *   MLW_AZUREML_PORT, MLW_AZUREML_LIVENESS_ROUTE, MLW_AZUREML_READINESS_ROUTE, MLW_AZUREML_SCORING_ROUTE (set them in
+ *   the deployment's environment_variables to what its inference_config says; defaults 5001, "/", "/", "/score").
  * MLW_PLATFORM=none turns detection off; MLW_PLATFORM=sagemaker|vertex|azureml forces one.
  * Inside a container the server binds 0.0.0.0, as the image's own command does.
  */
@@ -49,6 +50,25 @@ function hasOnnx(dir: string): boolean {
     return false;
   }
   return false;
+}
+
+/**
+ * The folder to serve from a platform's model folder: the folder itself when it holds ONNX models, else its only
+ * subfolder that does (Azure ML mounts a registered folder "model" as $AZUREML_MODEL_DIR/model/, and a SageMaker
+ * model.tar.gz may unpack to one folder), else undefined.
+ */
+export function modelFolder(dir: string): string | undefined {
+  if (hasOnnx(dir)) return dir;
+  let subs: string[];
+  try {
+    subs = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(dir, e.name))
+      .filter(hasOnnx);
+  } catch {
+    return undefined;
+  }
+  return subs.length === 1 ? subs[0] : undefined;
 }
 
 function localPath(uri: string | undefined): string | undefined {
@@ -131,8 +151,8 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
   let workers = 1;
   if (platform === 'sagemaker') {
     port = env.SAGEMAKER_BIND_TO_PORT || '8080';
-    const dir = env.MLW_SAGEMAKER_MODEL_DIR ?? SAGEMAKER_MODEL_DIR;
-    if (hasOnnx(dir)) {
+    const dir = modelFolder(env.MLW_SAGEMAKER_MODEL_DIR ?? SAGEMAKER_MODEL_DIR);
+    if (dir) {
       models = [dir];
       notices.push(`SageMaker: serving the model(s) in ${dir}`);
     }
@@ -145,8 +165,9 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
     adapters = [sagemakerAdapter()];
   } else if (platform === 'vertex') {
     port = env.AIP_HTTP_PORT || '8080';
-    const storage = localPath(env.AIP_STORAGE_URI);
-    if (storage && hasOnnx(storage)) {
+    const local = localPath(env.AIP_STORAGE_URI);
+    const storage = local && modelFolder(local);
+    if (storage) {
       models = [storage];
       notices.push(`Vertex AI: serving the model(s) in ${storage}`);
     } else if (env.AIP_STORAGE_URI)
@@ -154,11 +175,12 @@ export function platformContract(argv: string[], env: Env = process.env): Platfo
     adapters = [vertexAdapter({ health: env.AIP_HEALTH_ROUTE || '/health', predict: env.AIP_PREDICT_ROUTE || '/predict' })];
   } else {
     port = env.MLW_AZUREML_PORT || '5001';
-    const dir = env.AZUREML_MODEL_DIR;
-    if (dir && hasOnnx(dir)) {
+    const dir = env.AZUREML_MODEL_DIR && modelFolder(env.AZUREML_MODEL_DIR);
+    if (dir) {
       models = [dir];
       notices.push(`Azure ML: serving the model(s) in ${dir}`);
-    } else if (dir) notices.push(`Azure ML: no ONNX model in AZUREML_MODEL_DIR ${dir}; serving the image's own`);
+    } else if (env.AZUREML_MODEL_DIR)
+      notices.push(`Azure ML: no ONNX model in AZUREML_MODEL_DIR ${env.AZUREML_MODEL_DIR}; serving the image's own`);
     adapters = [
       azuremlAdapter({
         liveness: env.MLW_AZUREML_LIVENESS_ROUTE || '/',
