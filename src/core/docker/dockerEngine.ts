@@ -171,6 +171,8 @@ export class DockerEngine {
     memoryBytes?: number;
     nanoCpus?: number;
     cmd?: string[];
+    /** Bind mounts, `hostPath:containerPath[:ro]` (as the platforms mount a model folder). */
+    binds?: string[];
   }): Promise<ContainerInfo> {
     const port = `${opts.containerPort}/tcp`;
     const container = await this.docker.createContainer({
@@ -185,6 +187,7 @@ export class DockerEngine {
         PortBindings: { [port]: [{ HostIp: opts.hostIp ?? '127.0.0.1', HostPort: opts.hostPort ? String(opts.hostPort) : '' }] },
         Memory: opts.memoryBytes,
         NanoCpus: opts.nanoCpus,
+        Binds: opts.binds,
       },
     });
     try {
