@@ -7,6 +7,7 @@ import type { ContainerWatcher } from './containers/containerWatcher';
 import type { DockerService } from './containers/dockerService';
 import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containers/containerNodes';
 import { Command } from '../../commandIds';
+import { cloudEndpointItem, cloudEndpoints, cloudGroupItem, type CloudEndpointInfo } from './targets/cloudEndpointNodes';
 
 export type DeploymentNode =
   | { type: 'localGroup' }
@@ -15,7 +16,9 @@ export type DeploymentNode =
   | { type: 'containersGroup' }
   | { type: 'container'; container: ContainerInfo }
   | { type: 'lineageStep'; container: ContainerInfo; index: number; label: string; description: string; tooltip: string; icon: string }
-  | { type: 'dockerUnavailable'; message: string };
+  | { type: 'dockerUnavailable'; message: string }
+  | { type: 'cloudGroup' }
+  | { type: 'cloudEndpoint'; endpoint: CloudEndpointInfo };
 
 const STATE_ICON: Record<ServerState, vscode.ThemeIcon> = {
   starting: new vscode.ThemeIcon('loading~spin'),
@@ -25,7 +28,17 @@ const STATE_ICON: Record<ServerState, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
 };
 
-const NODE_TYPES = new Set(['localGroup', 'server', 'model', 'containersGroup', 'container', 'lineageStep', 'dockerUnavailable']);
+const NODE_TYPES = new Set([
+  'localGroup',
+  'server',
+  'model',
+  'containersGroup',
+  'container',
+  'lineageStep',
+  'dockerUnavailable',
+  'cloudGroup',
+  'cloudEndpoint',
+]);
 
 export function isDeploymentNode(v: unknown): v is DeploymentNode {
   if (typeof v !== 'object' || v === null) return false;
@@ -41,9 +54,11 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   readonly onDidChangeTreeData = this.changed.event;
   private readonly group: DeploymentNode = { type: 'localGroup' };
   private readonly containersGroup: DeploymentNode = { type: 'containersGroup' };
+  private readonly cloudGroup: DeploymentNode = { type: 'cloudGroup' };
   private readonly serverNodes = new Map<LocalServer, DeploymentNode>();
   private readonly containerNodes = new Map<string, DeploymentNode & { type: 'container' }>();
   private lineage: LineageRecord[] = [];
+  private lineageRead = false;
 
   constructor(
     private readonly servers: LocalServers,
@@ -60,7 +75,9 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     this.changed.fire(undefined);
   }
 
-  private async reloadLineage(): Promise<void> {
+  /** Reads the lineage again (after a deployment recorded one) and redraws the view. */
+  async reloadLineage(): Promise<void> {
+    this.lineageRead = true;
     this.lineage = await this.readLineage().catch(() => this.lineage);
     this.refresh();
   }
@@ -95,9 +112,13 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     if (!node) {
       const roots: DeploymentNode[] = [];
       if (this.servers.all.length) roots.push(this.group);
+      if (!this.lineageRead) void this.reloadLineage();
+      const cloud = cloudEndpoints(this.lineage).length > 0;
       if (this.containers.containers.length) roots.push(this.containersGroup);
       // With nothing else to show, the view's welcome content says it (context key mlWorkbench.dockerUnavailable).
-      else if (this.docker.unavailable && roots.length) roots.push({ type: 'dockerUnavailable', message: this.docker.unavailable });
+      else if (this.docker.unavailable && (roots.length || cloud))
+        roots.push({ type: 'dockerUnavailable', message: this.docker.unavailable });
+      if (cloud) roots.push(this.cloudGroup);
       return roots;
     }
     switch (node.type) {
@@ -118,9 +139,12 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
           index,
           ...s,
         }));
+      case 'cloudGroup':
+        return cloudEndpoints(this.lineage).map((endpoint) => ({ type: 'cloudEndpoint', endpoint }));
       case 'model':
       case 'lineageStep':
       case 'dockerUnavailable':
+      case 'cloudEndpoint':
         return [];
     }
   }
@@ -130,7 +154,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       case 'localGroup':
       case 'containersGroup':
       case 'dockerUnavailable':
+      case 'cloudGroup':
         return undefined;
+      case 'cloudEndpoint':
+        return this.cloudGroup;
       case 'server':
         return this.group;
       case 'model':
@@ -225,6 +252,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.command = { command: Command.retryDocker, title: 'Retry' };
         return item;
       }
+      case 'cloudGroup':
+        return cloudGroupItem(cloudEndpoints(this.lineage).length);
+      case 'cloudEndpoint':
+        return cloudEndpointItem(node.endpoint);
     }
   }
 }

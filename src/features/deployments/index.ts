@@ -14,6 +14,7 @@ import { ReadonlyDocuments } from './readonlyDocuments';
 import { LocalServers } from './serving/localServers';
 import { servingCommands } from './serving/servingCommands';
 import { deployKubernetesCommand } from './targets/deployKubernetesCommand';
+import { deployCloudCommand } from './targets/deployCloudCommand';
 
 /**
  * Deployments: one view over local model servers (`serving/`), containers on the Docker engine and their
@@ -56,6 +57,9 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.containerizeModel]: { trust: 'Building container images', run: (arg) => containerizeModelCommand(ctx, arg) },
       [Command.pushImage]: { trust: 'Pushing images', run: (arg, target) => pushImageCommand(ctx, arg, target) },
       [Command.deployKubernetes]: { trust: 'Deploying to Kubernetes', run: (arg) => deployKubernetesCommand(ctx, arg) },
+      [Command.deployToSageMaker]: { trust: 'Deploying to SageMaker', run: (arg) => deployCloudCommand(ctx, 'sagemaker', arg) },
+      [Command.deployToVertex]: { trust: 'Deploying to Vertex AI', run: (arg) => deployCloudCommand(ctx, 'vertex', arg) },
+      [Command.deployToAzureML]: { trust: 'Deploying to Azure ML', run: (arg) => deployCloudCommand(ctx, 'azureml', arg) },
     },
     disposables: [localServers, docker, watcher, docs, tree, view, view.onDidChangeVisibility((e) => watcher.setVisible(e.visible))],
   };
