@@ -16,7 +16,10 @@ export async function readDriftState(workspace: string, name: string, threshold 
   try {
     text = await fsp.readFile(path.join(workspace, rel), 'utf8');
   } catch {
-    return { recorded: false, why: `${rel} does not exist (save the served model's /v2/models/${name}/stats answer there)` };
+    return {
+      recorded: false,
+      why: `${rel} does not exist (mlw serve writes it while it serves the model with a reference profile, see --drift-dir)`,
+    };
   }
   try {
     const drift = parseModelDrift(name, JSON.parse(text));

@@ -16,6 +16,7 @@ import { MODEL_VERSION, type ServedModel } from './servedModel';
 import type { AdapterCall, PlatformAdapter } from './platform/platformAdapter';
 import { encodeTfPredict, parseTfPredict, tfMetadata, tfRoute, tfStatus, type TfRoute } from './tfServing';
 import type { HostTensor } from './datatypes';
+import type { ServerCapture } from './capture/serverCapture';
 
 export interface AccessLogEntry {
   time: string;
@@ -125,6 +126,8 @@ export class InferenceServer {
   readonly models = new Map<string, ServedModel>();
   readonly metrics: ServerMetrics;
   draining = false;
+  /** Request capture (mlw serve --capture), set by startServer; undefined when off. */
+  capture: ServerCapture | undefined;
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly sent = new WeakMap<ServerResponse, number>();
@@ -269,7 +272,10 @@ export class InferenceServer {
     model.counts.queueMs += result.queueMs;
     this.metrics.queueDuration.observe([model.name], result.queueMs / 1000);
     this.observeLater(model, request.inputs);
-    return request.outputs.map((o) => ({ name: o.name, tensor: result.outputs.get(o.name)! }));
+    const outputs = request.outputs.map((o) => ({ name: o.name, tensor: result.outputs.get(o.name)! }));
+    const inputs = () => request.inputs.map((tensor, i) => ({ name: model.signature.inputs[i]?.name ?? `input${i}`, tensor }));
+    this.capture?.offer(model.name, ctx.protocol ?? 'v2', request.id, inputs, outputs);
+    return outputs;
   }
 
   /** What a platform adapter may do with one request. */
@@ -311,7 +317,8 @@ export class InferenceServer {
     });
   }
 
-  private stats(model: ServedModel): object {
+  /** The GET /v2/models/{name}/stats answer (also the drift state file, see driftStateWriter.ts). */
+  stats(model: ServedModel): object {
     const c = model.counts;
     return {
       model_name: model.name,
@@ -332,6 +339,7 @@ export class InferenceServer {
         inference_ms_total: c.inferenceMs,
       },
       drift: { reference: model.drift?.hasReference ?? false, inputs: model.drift?.stats() ?? [] },
+      capture: this.capture?.status(model.name) ?? { enabled: false },
     };
   }
 

@@ -20,6 +20,7 @@ import { parseModelArg, resolveModelSources } from './modelSources';
 import { parseByteSize } from './requestBody';
 import { DEFAULTS, startServer, type ServerOptions } from './startServer';
 import type { AccessLogEntry } from './inferenceServer';
+import { captureArgs, CAPTURE_OPTIONS, CAPTURE_USAGE, DRIFT_DIR_USAGE, driftDirArg } from './capture/captureArgs';
 
 export const SERVE_USAGE = `mlw serve <model.onnx|folder|name=path>... [options]
 
@@ -40,9 +41,15 @@ Prometheus metrics on /metrics and drift statistics on /v2/models/{name}/stats.
   --ep LIST               execution providers in order, e.g. cuda,cpu (default cpu); a provider that cannot
                           load is an error, unless the list names cpu: then the server falls back to CPU
   --drain-timeout-ms MS   on SIGTERM, wait this long for in-flight requests (default ${DEFAULTS.drainTimeoutMs})
+${CAPTURE_USAGE}
+${DRIFT_DIR_USAGE}
 stdout: JSON lines {"event":"listening","url":...}, {"event":"ready",...}, {"event":"request",...}.`;
 
 export class ServeArgsError extends Error {}
+
+const usage = (message: string): never => {
+  throw new ServeArgsError(message);
+};
 
 export interface ServeArgs {
   options: ServerOptions;
@@ -58,7 +65,7 @@ function intOption(value: string | undefined, name: string, min: number): number
   return n;
 }
 
-export async function parseServeArgs(args: string[], cwd = process.cwd()): Promise<ServeArgs> {
+export async function parseServeArgs(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<ServeArgs> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -74,6 +81,7 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       threads: { type: 'string' },
       ep: { type: 'string' },
       'drain-timeout-ms': { type: 'string' },
+      ...CAPTURE_OPTIONS,
     },
   });
   const modelArgs = [...positionals, ...(values.model ?? [])];
@@ -149,6 +157,8 @@ export async function parseServeArgs(args: string[], cwd = process.cwd()): Promi
       intraOpThreads: intOption(values.threads, 'threads', 1),
       executionProviders,
       drainTimeoutMs: intOption(values['drain-timeout-ms'], 'drain-timeout-ms', 0),
+      capture: captureArgs(values, cwd, env, usage),
+      driftDir: driftDirArg(values, cwd, env),
     },
     accessLog: values['access-log'] ?? 'stdout',
     notices,

@@ -13,6 +13,9 @@ import { InferenceServer, type AccessLogEntry } from './inferenceServer';
 import type { ModelSource } from './modelSources';
 import { ServedModel } from './servedModel';
 import type { PlatformAdapter } from './platform/platformAdapter';
+import type { CaptureConfig } from './capture/modelCapture';
+import { ServerCapture } from './capture/serverCapture';
+import { DriftStateWriter } from './driftStateWriter';
 
 declare const MLW_VERSION: string | undefined;
 
@@ -43,6 +46,10 @@ export interface ServerOptions {
   serverName?: string;
   /** Platform container contracts (SageMaker, Vertex AI, Azure ML) served beside OIP and TF Serving. */
   adapters?: readonly PlatformAdapter[];
+  /** Capture a sample of requests with their predictions (off when absent). */
+  capture?: CaptureConfig;
+  /** Folder of drift state files `<model>.json` for the registry's no_drift gate (not written when absent). */
+  driftDir?: string;
 }
 
 export interface RunningServer {
@@ -93,6 +100,12 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     logger,
   });
   for (const s of options.models) handler.models.set(s.name, new ServedModel(s.name, s.path));
+  if (options.capture) {
+    handler.capture = new ServerCapture(options.capture, logger);
+    handler.capture.register(handler.metrics.registry);
+    logger.info(`capturing ${options.capture.rate * 100}% of requests with their predictions into ${options.capture.dir}`);
+  }
+  const driftState = options.driftDir ? new DriftStateWriter(options.driftDir, handler, logger) : undefined;
 
   const server = http.createServer({ keepAliveTimeout: 5000 }, handler.handle);
   server.on('clientError', (err, socket) => {
@@ -131,6 +144,8 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
       if (!drained) logger.warn(`closing with ${handler.inflightRequests} requests still in flight after the drain timeout`);
       server.closeAllConnections();
       await closed;
+      await handler.capture?.close().catch((e: unknown) => logger.warn(`closing the capture: ${String(e)}`));
+      await driftState?.close();
       for (const m of handler.models.values())
         await m.release().catch((e: unknown) => logger.warn(`releasing model '${m.name}': ${String(e)}`));
       logger.info('model server closed');
@@ -159,5 +174,6 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     await close();
     throw e;
   }
+  driftState?.start();
   return { url, host: address.address, port: address.port, handler, close };
 }
