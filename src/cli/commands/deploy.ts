@@ -13,7 +13,10 @@ import { appendLineage, findPush, readLineage } from '../../core/deploy/lineage'
 import { dockerLoginAuth, pushImage } from '../../core/deploy/pushImage';
 import { runLocal } from '../../core/deploy/runLocal';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
+import { CLOUD_USAGE, deployCloud } from './deployCloud';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
+import { ALIAS_USAGE, deployAliasLocal, deployFront, deployStop } from './deployAlias';
+import { parseRegistryRef } from '../../core/registry/registryRef';
 
 const USAGE = `mlw deploy local <image|model.onnx|folder> [--port N] [--base-image IMG] [--docker-host URL] [--json]
 mlw deploy push <image> <registry/name[:tag]> [--username U --password-stdin] [--docker-host URL] [--json]
@@ -24,7 +27,10 @@ local  runs the image (a model is containerized first) on 127.0.0.1, waits until
 push   tags and pushes the image. Credentials: --username with the password on stdin, else what docker login left:
        the credential helper of ~/.docker/config.json (credHelpers, credsStore), else its inline auths.
 k8s    writes a Deployment and a Service (and with --kserve a KServe InferenceService) to --out (default deploy/k8s);
-       --apply applies them with kubectl to the current context and waits for the rollout.`;
+       --apply applies them with kubectl to the current context and waits for the rollout.
+${CLOUD_USAGE}
+
+${ALIAS_USAGE}`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -71,6 +77,8 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('deploy local: expected one image or model');
   const hostPort = positiveInt(values.port, 'port');
+  if (parseRegistryRef(positionals[0]) && !existsSync(path.resolve(ctx.workspace, positionals[0])))
+    return deployAliasLocal(positionals[0], { port: hostPort, baseImage: values['base-image'], dockerHost: values['docker-host'] }, ctx);
   const engine = await connectEngine(values['docker-host']);
   const arg = positionals[0];
   const asPath = path.resolve(ctx.workspace, arg);
@@ -233,19 +241,35 @@ async function deployK8s(args: string[], ctx: CliContext): Promise<number> {
 
 export const deployCommand: CliCommand = {
   name: 'deploy',
-  summary: 'Run a model image locally, push it to a registry, or deploy it to Kubernetes',
+  summary: 'Run a model image locally, push it to a registry, or deploy it to Kubernetes, SageMaker, Vertex AI or Azure ML',
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
     switch (sub) {
       case 'local':
         return deployLocal(rest, ctx);
+      case 'stop': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'docker-host': { type: 'string' } } });
+        return deployStop(positionals, ctx, values['docker-host']);
+      }
+      case 'front': {
+        const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, upstream: { type: 'string' } } });
+        return deployFront({ port: positiveInt(values.port, 'port'), upstream: values.upstream }, ctx);
+      }
       case 'push':
         return deployPush(rest, ctx);
       case 'k8s':
         return deployK8s(rest, ctx);
+      case 'sagemaker':
+      case 'vertex':
+      case 'azureml':
+        return deployCloud(sub, rest, ctx, imageFacts);
       default:
-        throw new UsageError(sub ? `unknown target "${sub}": use local, push or k8s` : 'give a target: local, push or k8s');
+        throw new UsageError(
+          sub
+            ? `unknown target "${sub}": use local, push, k8s, sagemaker, vertex or azureml`
+            : 'give a target: local, push, k8s, sagemaker, vertex or azureml',
+        );
     }
   },
 };
