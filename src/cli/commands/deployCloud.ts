@@ -71,12 +71,13 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
   // Model facts from the image's labels when an engine has it; rendering alone needs no engine.
   let facts: Awaited<ReturnType<typeof imageFacts>> | undefined;
   let engine: DockerEngine | undefined;
+  let engineProblem: Error | undefined;
   try {
     engine = await connectEngine(values['docker-host']);
     facts = await imageFacts(engine, image, ctx.workspace);
   } catch (e) {
-    if (values.apply) throw e;
-    if (!ctx.json) ctx.err(`Rendering without the image's labels: ${(e as Error).message.split('\n')[0]}`);
+    engineProblem = e as Error;
+    if (!ctx.json && !values.apply) ctx.err(`Rendering without the image's labels: ${engineProblem.message.split('\n')[0]}`);
   }
   const modelName = values['model-name'] ?? facts?.modelName ?? repositoryName(image);
 
@@ -158,7 +159,7 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
   }
 
   const cli = probe.cli as string;
-  if (!engine || !facts) throw new Error(`The engine has no image ${image}`);
+  if (!engine || !facts) throw engineProblem ?? new Error(`The engine has no image ${image}`);
   ctx.err(`${title}: ${probe.account ? `logged in as ${probe.account}; ` : ''}pushing ${image} to ${dep.targetImage}`);
   const auth = await cloudRegistryAuth(dep, { cli, log, signal: ctx.signal });
   const onProgress = (l: string) => (/: (Pushing|Downloading|Extracting) /.test(l) ? undefined : log(l));
