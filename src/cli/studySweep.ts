@@ -4,6 +4,8 @@ import { UsageError } from './cliCommand';
 import { scriptOutput } from './scriptOutput';
 import type { LocalTrialBase } from '../core/sweeps/launchTrial';
 import { localTrialLauncher } from '../core/sweeps/launchTrial';
+import { remoteTrialLauncher } from '../core/targets/remoteTrialLauncher';
+import type { Target } from '../core/targets/targetTypes';
 import { runStudy, STUDY_NAME, type StudyResult } from '../core/sweeps/runStudy';
 import {
   objectiveTag,
@@ -64,10 +66,13 @@ export function planStudy(f: StudyFlags): StudyPlan {
   }
 }
 
-/** `mlw sweep --method tpe|random --space ...`: an Optuna study, each trial a run; prints the trials and the best. */
+/**
+ * `mlw sweep --method tpe|random --space ...`: an Optuna study, each trial a run (here, or a remote run on
+ * `base.target`); prints the trials and the best.
+ */
 export async function runStudySweep(
   plan: StudyPlan,
-  base: LocalTrialBase & { interpreter: string },
+  base: LocalTrialBase & { interpreter: string; target?: Target },
   parallel: number,
   experiment: string | undefined,
   ctx: CliContext,
@@ -87,7 +92,18 @@ export async function runStudySweep(
       seed: plan.seed,
       pruner: plan.pruner,
       interpreter: base.interpreter,
-      launchTrial: localTrialLauncher({ ...base, onOutput: output.emit }, ctx.logger),
+      launchTrial: base.target
+        ? remoteTrialLauncher({
+            store: base.store,
+            target: base.target,
+            script: base.script ?? '',
+            args: base.args,
+            cwd: base.cwd,
+            snapshotMaxBytes: base.snapshotMaxBytes,
+            onOutput: (text) => output.emit(text, 'stdout'),
+            logger: ctx.logger,
+          })
+        : localTrialLauncher({ ...base, onOutput: output.emit }, ctx.logger),
       experiment,
       logger: ctx.logger,
       signal: ctx.signal,

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import * as path from 'node:path';
 import { UsageError, type CliCommand } from '../cliCommand';
 import { scriptOutput } from '../scriptOutput';
 import { RunQueue } from '../../core/runs/RunQueue';
@@ -7,8 +6,6 @@ import { expandSweep, SweepError, type RandomRange, type SweepSpec } from '../..
 import { parseGridEntry, parseRandomEntry } from '../../core/runs/parseSweepArgs';
 import { resolveInterpreter } from '../../core/runs/resolveInterpreter';
 import { RunStore } from '../../core/runs/RunStore';
-import { paramToString } from '../../core/runs/buildChildCommand';
-import { formatDuration, formatMetric, textTable } from '../../core/runs/formatRun';
 import type { ParamValue, Run } from '../../core/runs/runTypes';
 import { scalarCaptureFlags } from '../scalarCaptureFlags';
 import { snapshotMaxBytesFlag } from '../snapshotMaxBytesFlag';
@@ -16,6 +13,8 @@ import { systemMetricsIntervalFlag } from '../systemMetricsIntervalFlag';
 import { LAUNCH_FLAGS_USAGE } from '../launchFlagsUsage';
 import { logToFlag } from '../logToFlag';
 import { planStudy, runStudySweep, type StudyPlan } from '../studySweep';
+import { printSweepRuns } from '../printSweepRuns';
+import { loadSweepTarget, sweepOnTarget } from '../sweepOnTarget';
 import { SpaceError } from '../../core/sweeps/searchSpace';
 
 const usage = `mlw sweep <script> (--grid k=v1,v2,... [--grid ...] | --random k=min:max[:log] ... --count N) [options]
@@ -47,7 +46,12 @@ Options:
                        the same step (after S trials, default 5, and W warm-up steps, default 0);
                        it ends "pruned" with its data kept
   --study NAME         the study's name (default: the script's name)
-  --parallel N         runs at once (default 1)
+  --parallel N         runs at once (default 1; with --target and --grid/--random, all)
+  --target NAME        run the trials on a compute target of .mlw/targets.yaml: on a SLURM target
+                       ONE job array (sbatch --array=0-(N-1)%P, the code uploaded once; trial i is
+                       job ARRAYID_i, stopped alone with mlw runs stop or scancel ARRAYID_i); on an
+                       ssh host --parallel remote runs at a time (default: all at once); study
+                       trials are remote runs submitted as the study asks for them
   --experiment NAME    experiment (default: sweep-<id>)
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
 ${LAUNCH_FLAGS_USAGE}
@@ -55,6 +59,7 @@ ${LAUNCH_FLAGS_USAGE}
 
 Examples:
   mlw sweep train.py --grid lr=0.1,0.01 --grid epochs=3,5 --parallel 2
+  mlw sweep train.py --grid lr=0.1,0.01,0.001 --grid layers=2,4 --target cluster --parallel 4
   mlw sweep train.py --method tpe --space lr=1e-5:1e-1:log --space layers=2,4,8 --trials 40 --parallel 4 --objective val_loss:min --prune median`;
 
 function positiveInt(text: string | undefined, option: string, fallback: number): number {
@@ -91,6 +96,7 @@ export const sweepCommand: CliCommand = {
         objective: { type: 'string' },
         prune: { type: 'string' },
         study: { type: 'string' },
+        target: { type: 'string' },
       },
     });
     const [script, ...extra] = positionals;
@@ -113,6 +119,13 @@ export const sweepCommand: CliCommand = {
       if (method === 'random' && grid.length) throw new UsageError('--method random takes --random or --space');
     }
     const parallelism = positiveInt(values.parallel, '--parallel', 1);
+    if (values.target !== undefined) {
+      const [k] = (['log-to', 'system-metrics-interval', 'no-capture-scalars', 'scalar-pattern'] as const).filter(
+        (f) => values[f] !== undefined,
+      );
+      if (k) throw new UsageError(`--${k} is not supported with --target`);
+    }
+    const target = values.target === undefined ? undefined : await loadSweepTarget(ctx.workspace, values.target, values.python);
     if (space.length) {
       let plan: StudyPlan;
       try {
@@ -124,6 +137,14 @@ export const sweepCommand: CliCommand = {
       }
       const cwd = ctx.workspace;
       const interpreter = await resolveInterpreter(values.python, process.env, cwd);
+      if (target)
+        return runStudySweep(
+          plan,
+          { store: new RunStore(ctx.workspace, ctx.logger), script, args: extra, interpreter, cwd, target },
+          parallelism,
+          values.experiment,
+          ctx,
+        );
       return runStudySweep(
         plan,
         {
@@ -172,6 +193,19 @@ export const sweepCommand: CliCommand = {
       throw e;
     }
 
+    if (target)
+      return sweepOnTarget(
+        {
+          target,
+          script,
+          args: extra,
+          spec,
+          parallel: values.parallel === undefined ? undefined : parallelism,
+          experiment: values.experiment,
+          snapshotMaxBytes: snapshotMaxBytesFlag(values['snapshot-max-bytes']),
+        },
+        ctx,
+      );
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);
@@ -214,24 +248,7 @@ export const sweepCommand: CliCommand = {
     }
 
     output.flush();
-    if (ctx.json) ctx.out(JSON.stringify(runs, null, 2));
-    else {
-      const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params ?? {})))];
-      const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics ?? {})))].sort();
-      ctx.out(
-        textTable(
-          ['RUN', 'STATUS', 'DURATION', ...paramKeys, ...metricKeys],
-          runs.map((r) => [
-            r.id,
-            r.status,
-            formatDuration(r.durationMs),
-            ...paramKeys.map((k) => (r.params && k in r.params ? paramToString(r.params[k]) : '')),
-            ...metricKeys.map((k) => (r.metrics?.[k] ? formatMetric(r.metrics[k].last) : '')),
-          ]),
-        ),
-      );
-      ctx.err(`mlw: ${runs.filter((r) => r.status === 'finished').length}/${runs.length} runs finished -> ${path.join('.mlw', 'runs')}`);
-    }
+    printSweepRuns(runs, ctx);
     if (ctx.signal.aborted) return 130;
     return runs.every((r) => r.status === 'finished') ? 0 : 1;
   },

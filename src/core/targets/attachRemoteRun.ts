@@ -8,7 +8,7 @@ import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../runs/processLiveness'
 import type { RunStore } from '../runs/RunStore';
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../runs/scanArtifacts';
 import { STOP_FILE } from '../runs/stopRunById';
-import { METRICS_FILE, OUTPUT_FILE, type Run } from '../runs/runTypes';
+import { METRICS_FILE, OUTPUT_FILE, PRUNE_FILE, type Run } from '../runs/runTypes';
 import { hostShell, type HostShell } from './hostShell';
 import { REMOTE_EXIT_FILE } from './remoteJob';
 import { RemoteFollower } from './RemoteFollower';
@@ -87,7 +87,10 @@ async function probe(shell: HostShell, target: Target, t: RunTargetState, stopRe
   if (!s) {
     // Purged from the controller (MinJobAge): the exit file is all that is left.
     if (exitCode !== undefined) return { state: 'COMPLETED', ended: { code: exitCode, signal: null } };
-    if (/Invalid job id/i.test(r.stdout))
+    // A pending task of a job array that was cancelled is gone at once ("Job N_i not found").
+    if (stopRequested && /Invalid job id|not found/i.test(r.stdout))
+      return { state: 'CANCELLED', ended: { code: null, signal: 'SIGTERM' } };
+    if (/Invalid job id|not found/i.test(r.stdout))
       return {
         state: 'UNKNOWN',
         ended: { code: null, signal: null, error: `SLURM no longer knows job ${t.jobId} and it left no exit status` },
@@ -98,7 +101,8 @@ async function probe(shell: HostShell, target: Target, t: RunTargetState, stopRe
   if (!slurmStateEnded(s.state)) return p;
   const reason = slurmEndReason(s);
   if (s.state === 'COMPLETED' || s.state === 'FAILED') p.ended = { code: exitCode ?? s.exitCode ?? null, signal: null };
-  else if (s.state === 'CANCELLED' && stopRequested) p.ended = { code: null, signal: 'SIGTERM' };
+  else if (s.state === 'CANCELLED')
+    p.ended = { code: null, signal: 'SIGTERM' }; // Stop here, or scancel on the cluster
   else p.ended = { code: exitCode ?? null, signal: null, error: reason ?? `SLURM: the job ended as ${s.state}` };
   return p;
 }
@@ -110,6 +114,12 @@ async function stopCommand(shell: HostShell, target: Target, t: RunTargetState):
       ? `scancel ${job}`
       : `kill -TERM -- -${job} 2>/dev/null; (sleep 5; kill -KILL -- -${job} 2>/dev/null) </dev/null >/dev/null 2>&1 & true`;
   const r = await shell.exec(command, { timeoutMs: 30_000 });
+  return !r.linkFailed;
+}
+
+/** A study's prune signal, written into the local run by its driver, copied into the remote run folder for the helper. */
+async function forwardPrune(shell: HostShell, t: RunTargetState): Promise<boolean> {
+  const r = await shell.exec(`: > ${shellQuote(`${t.remoteDir}/run/${PRUNE_FILE}`)}`, { timeoutMs: 30_000 });
   return !r.linkFailed;
 }
 
@@ -141,6 +151,7 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
   ].map((f) => f.start());
   let stopRequested = false;
   let stopSent = false;
+  let pruneSent = false;
   let detached = false;
   let resolveStop: (() => void) | undefined;
   const wake = () => resolveStop?.();
@@ -170,6 +181,7 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
       if (detached) return 'detached';
       if (!stopRequested && existsSync(path.join(dir, STOP_FILE))) stopRequested = true; // mlw runs stop, another window
       if (stopRequested && !stopSent) stopSent = await stopCommand(shell, target, run.target as RunTargetState);
+      if (!pruneSent && existsSync(path.join(dir, PRUNE_FILE))) pruneSent = await forwardPrune(shell, run.target as RunTargetState);
       const p = await probe(shell, target, run.target as RunTargetState, stopRequested);
       const now = Date.now();
       if (p.down) {
@@ -187,6 +199,7 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
           if (fresh || p.ended) s.lastContact = now;
         });
         if (fresh) lastSaved = now;
+        if (p.ended && p.state === 'CANCELLED') stopRequested = true; // it ends `stopped`, its data kept
         if (p.ended) return p.ended;
       }
       await new Promise<void>((resolve) => {
@@ -240,6 +253,7 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
       writer,
       outcome,
       stopRequested,
+      pruned: existsSync(path.join(dir, PRUNE_FILE)),
       tail,
       cwd: path.join(dir, OUTPUTS_DIR),
       before: new Map(),
