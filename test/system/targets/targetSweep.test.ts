@@ -3,7 +3,8 @@
  * loopback, driven through the `mlw` CLI. An 8-trial grid sweep is ONE job array (every trial's job id ARRAYID_i,
  * scontrol lists the 8 tasks of that one array), every trial's metrics come back as the script logged them, and
  * stopping one trial (`scancel ARRAYID_i`) ends it stopped with its data while the other 7
- * finish. A grid sweep on an ssh host runs --parallel at a time; a TPE study's trials run as remote runs there, each
+ * finish; Stop on a trial still pending scancels that task alone, and stopAll (Ctrl-C) ends the rest stopped. A grid
+ * sweep on an ssh host runs --parallel at a time; a TPE study's trials run as remote runs there, each
  * objective read from its synced metrics, and a pruned remote trial ends "pruned".
  */
 import { after, before, describe, it, type TestContext } from 'node:test';
@@ -15,6 +16,9 @@ import * as path from 'node:path';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
 import { RunStore } from '../../../src/core/runs/RunStore';
 import type { Run } from '../../../src/core/runs/runTypes';
+import { stopRunById } from '../../../src/core/runs/stopRunById';
+import { findTarget, loadTargets } from '../../../src/core/targets/loadTargets';
+import { submitRemoteSweep } from '../../../src/core/targets/submitRemoteSweep';
 import { clusterMissing, startCluster, startSsh, trainingWorkspace, type TestCluster, type TestSshServer } from './targetHarness';
 
 const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
@@ -213,6 +217,40 @@ describe('sweeps on compute targets', { concurrency: true }, () => {
       assert.equal(readFileSync(path.join(store.runDir(run.id), 'outputs', 'model.pt'), 'utf8'), `lr=${lr}`);
     }
     t.diagnostic(`sweep of 8 as a job array: ${Date.now() - t0} ms`);
+  });
+
+  it("Stop on a trial still PENDING in the array (the Runs view's Stop) scancels that task alone; Ctrl-C (stopAll) ends the rest stopped", async (t) => {
+    if (!ready(t)) return;
+    const store = new RunStore(ws);
+    const target = findTarget(await loadTargets(ws), 'cluster');
+    const sweep = await submitRemoteSweep({
+      store,
+      target,
+      script: 'sweep_train.py',
+      paramSets: [{ lr: 1 }, { lr: 2 }, { lr: 3 }],
+      parallel: 1,
+      experiment: 'pending-stop',
+      pollMs: 500,
+    });
+    const runs = (await store.listRuns()).filter((r) => r.experiment === 'pending-stop');
+    const third = runs.find((r) => r.params.lr === 3)!;
+    assert.equal(third.target?.jobId, `${sweep.arrayJobId}_2`);
+    const stopped = await stopRunById(store, third.id);
+    assert.equal(stopped?.status, 'stopped', stopped?.error);
+    assert.equal(stopped?.target?.state, 'CANCELLED');
+    // The first trial (the long one) goes on: wait until it logs, then cancel the sweep.
+    const first = runs.find((r) => r.params.lr === 1)!;
+    await waitFor('the first trial logging', () => metricValues(store, first.id).length >= 1, 90_000);
+    const final = await sweep.stopAll();
+    assert.deepEqual(
+      final.map((r) => [r.params.lr, r.status, r.target?.state]),
+      [
+        [1, 'stopped', 'CANCELLED'],
+        [2, 'stopped', 'CANCELLED'],
+        [3, 'stopped', 'CANCELLED'],
+      ],
+    );
+    assert.ok(metricValues(store, first.id).length >= 1, 'the running trial keeps what it logged');
   });
 
   it('a grid sweep on an ssh host runs --parallel remote runs at a time, each one synced back', async (t) => {
