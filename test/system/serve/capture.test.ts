@@ -300,7 +300,7 @@ test('a full capture queue drops and counts instead of waiting', async () => {
     inputs: [{ name: 'x', tensor: { datatype: 'FP32' as const, shape: [1, 2], data: new Float32Array([i, i]) } }],
     outputs: [{ name: 'y', tensor: { datatype: 'INT64' as const, shape: [1], data: new BigInt64Array([BigInt(i)]) } }],
   });
-  // Offered in one turn: the writer starts on the next, so the third finds the queue full.
+  // Offered in one turn: the writer takes the queue only later (flushDelayMs), so the third finds it full.
   assert.deepEqual(
     [0, 1, 2, 3].map((i) => capture.offer(entry(i))),
     [true, true, false, false],

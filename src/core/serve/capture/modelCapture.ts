@@ -7,7 +7,8 @@
  * An index line names, per tensor, its file and its row range [start, end) in it. A new chunk starts when the
  * current one reaches the rotation size or when a tensor's row shape or type changes. Capture stops for good
  * when the folder reaches its size cap. The queue is bounded: a request that finds it full is dropped and counted,
- * never waited for.
+ * never waited for. Writes are batched (one append per file every flushDelayMs), which keeps capture at 10 % within
+ * a few percent of the p50 latency (bench/serve-capture.mjs).
  */
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -30,6 +31,11 @@ export interface CaptureConfig {
   queueLimit?: number;
   /** Bytes of tensor data waiting to be written at most (default 32 MiB); more are dropped. */
   queueBytesLimit?: number;
+  /**
+   * How long a sampled request waits before the writer takes it, with whatever else arrived meanwhile (default
+   * 200 ms): one batch of appends costs the server far less than one write per request.
+   */
+  flushDelayMs?: number;
   /** Sampling source (default Math.random). */
   random?: () => number;
 }
@@ -163,18 +169,20 @@ class Chunk {
     });
   }
 
-  /** The file of a tensor, created on first use; returns its name and the rows already in it or pending. */
-  async file(p: Part): Promise<{ name: string; start: number }> {
+  /** Creates the file of a tensor on its first use. */
+  async ensure(p: Part): Promise<void> {
     const key = `${p.kind}/${p.name}`;
-    let f = this.files.get(key);
-    if (!f) {
-      let name = `${this.name}.${p.kind}.${safeName(p.name)}.npy`;
-      for (let i = 2; [...this.fileNames.values()].includes(name); i++) name = `${this.name}.${p.kind}.${safeName(p.name)}-${i}.npy`;
-      f = await NpyRowFile.create(path.join(this.dir, name), p.type!, p.inner);
-      this.files.set(key, f);
-      this.fileNames.set(key, name);
-    }
-    return { name: this.fileNames.get(key)!, start: f.rows + (this.pendingRows.get(key) ?? 0) };
+    if (this.files.has(key)) return;
+    let name = `${this.name}.${p.kind}.${safeName(p.name)}.npy`;
+    for (let i = 2; [...this.fileNames.values()].includes(name); i++) name = `${this.name}.${p.kind}.${safeName(p.name)}-${i}.npy`;
+    this.files.set(key, await NpyRowFile.create(path.join(this.dir, name), p.type!, p.inner));
+    this.fileNames.set(key, name);
+  }
+
+  /** The (ensured) file of a tensor: its name and the rows already in it or pending. */
+  place(p: Part): { name: string; start: number } {
+    const key = `${p.kind}/${p.name}`;
+    return { name: this.fileNames.get(key)!, start: this.files.get(key)!.rows + (this.pendingRows.get(key) ?? 0) };
   }
 
   queue(p: Part): void {
@@ -260,10 +268,10 @@ export class ModelCapture {
     this.queuedBytes += size;
     if (!this.scheduled && !this.writing) {
       this.scheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         this.scheduled = false;
         this.kick();
-      });
+      }, this.config.flushDelayMs ?? 200).unref();
     }
     return true;
   }
@@ -360,18 +368,16 @@ export class ModelCapture {
         break;
       }
       if (!chunk) chunk = this.chunk = new Chunk(chunkName(this.nextChunk++), this.dir);
-      const describe = async (p: Part) => {
-        const base = { name: p.name, datatype: p.tensor.datatype, shape: p.tensor.shape };
-        if (!p.type) return { ...base, skipped: 'BYTES tensors are not captured' };
-        const { name, start } = await chunk.file(p);
-        chunk.queue(p);
-        return { ...base, file: name, rows: [start, start + p.rows] };
-      };
       const before = chunk.bytes;
-      const inputs = [];
-      for (const p of parts) if (p.kind === 'inputs') inputs.push(await describe(p));
-      const outputs = [];
-      for (const p of parts) if (p.kind === 'outputs') outputs.push(await describe(p));
+      for (const p of parts) if (p.type && !chunk.files.has(`${p.kind}/${p.name}`)) await chunk.ensure(p);
+      const describe = (p: Part): object => {
+        if (!p.type) return { name: p.name, datatype: p.tensor.datatype, shape: p.tensor.shape, skipped: 'BYTES tensors are not captured' };
+        const { name, start } = chunk.place(p);
+        chunk.queue(p);
+        return { name: p.name, datatype: p.tensor.datatype, shape: p.tensor.shape, file: name, rows: [start, start + p.rows] };
+      };
+      const inputs = parts.filter((p) => p.kind === 'inputs').map(describe);
+      const outputs = parts.filter((p) => p.kind === 'outputs').map(describe);
       const prediction: Record<string, object> = {};
       for (const o of entry.outputs) prediction[o.name] = predictionSummary(o.tensor);
       const line =
