@@ -5,6 +5,7 @@ import { applyCloudDeployment } from '../../core/deploy/cloud/applyCloudDeployme
 import { cloudEndpointName, repositoryName } from '../../core/deploy/cloud/cloudNames';
 import { cloudPushSteps } from '../../core/deploy/cloud/cloudPushSteps';
 import { cloudRegistryAuth } from '../../core/deploy/cloud/cloudRegistryAuth';
+import { CLOUD_READY_STATUS } from '../../core/deploy/cloud/cloudStatusCommand';
 import { CLOUD_TITLE, type CloudDeployment, type CloudPlatform } from '../../core/deploy/cloud/cloudTypes';
 import { formatCommands, shellQuote } from '../../core/deploy/cloud/formatCommands';
 import { probeCloudCli, type CloudCliProbe } from '../../core/deploy/cloud/probeCloudCli';
@@ -18,7 +19,7 @@ import { buildLogger, connectEngine } from './containerize';
 import type { DockerEngine } from '../../core/docker/dockerEngine';
 
 export const CLOUD_USAGE = `mlw deploy sagemaker|vertex|azureml <image> [--region R] [--instance-type T] [--apply] [--name N] [--registry R]
-    [--role ARN] [--project P] [--resource-group G --workspace-name W] [--out DIR] [--docker-host URL] [--json]
+    [--role ARN] [--project P] [--resource-group G --workspace-name W] [--out DIR] [--poll-seconds S] [--docker-host URL] [--json]
 
 sagemaker|vertex|azureml  render the platform's deployment to --out (default deploy/<platform>): SageMaker's
        CreateModel, CreateEndpointConfig and CreateEndpoint requests; Vertex AI's Model; Azure ML's endpoint.yml and
@@ -61,10 +62,14 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
       'model-name': { type: 'string' },
       out: { type: 'string' },
       'docker-host': { type: 'string' },
+      'poll-seconds': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(`deploy ${platform}: expected one image (as built by mlw containerize)`);
   const image = positionals[0];
+  const pollSeconds = values['poll-seconds'] === undefined ? 15 : Number(values['poll-seconds']);
+  if (!(pollSeconds > 0 && pollSeconds <= 3600))
+    throw new UsageError(`--poll-seconds must be a number of seconds in (0, 3600], got '${values['poll-seconds']}'`);
   const title = CLOUD_TITLE[platform];
   const log = buildLogger(ctx);
 
@@ -114,8 +119,12 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
   const written = await saveCloudDeployment(dep, outDir);
   if (!ctx.json) ctx.err(`Wrote ${written.map((f) => path.relative(ctx.workspace, f) || f).join(', ')}`);
 
-  const record = (status: string, url?: string): Promise<void> =>
-    appendLineage(ctx.workspace, {
+  // One lineage record per status the endpoint passes through (the Deployments view shows the latest).
+  let recorded = '';
+  const record = async (status: string, url?: string): Promise<void> => {
+    if (status === recorded && !url) return;
+    recorded = status;
+    const r: LineageRecord = {
       at: new Date().toISOString(),
       kind: 'cloud',
       modelPath: facts?.modelPath ?? modelName,
@@ -130,7 +139,9 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
       status,
       url,
       manifest: outDir,
-    } satisfies LineageRecord).catch(() => undefined);
+    };
+    await appendLineage(ctx.workspace, r).catch(() => undefined);
+  };
 
   const why = !values.apply
     ? undefined
@@ -166,7 +177,14 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
   const pushed = await pushImage({ engine, image, target: dep.targetImage, auth, signal: ctx.signal, onProgress });
   log(`Pushed ${pushed.reference}`);
   try {
-    const done = await applyCloudDeployment(dep, { cli, cwd: outDir, log, signal: ctx.signal, onStatus: (s) => void record(s) });
+    const done = await applyCloudDeployment(dep, {
+      cli,
+      cwd: outDir,
+      log,
+      signal: ctx.signal,
+      pollMs: pollSeconds * 1000,
+      onStatus: (s) => (s === CLOUD_READY_STATUS[platform] ? undefined : void record(s)),
+    });
     await record(done.status, done.url);
     ctx.out(
       ctx.json

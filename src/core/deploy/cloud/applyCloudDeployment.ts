@@ -6,7 +6,7 @@
  * - Azure ML: `az ml online-endpoint show` until provisioning_state is Succeeded (Failed stops).
  */
 import type { CloudDeployment } from './cloudTypes';
-import { cloudStatusCommand } from './cloudStatusCommand';
+import { CLOUD_READY_STATUS, cloudStatusCommand } from './cloudStatusCommand';
 import { cliError, runCloudCli, type CliResult } from './runCloudCli';
 
 export interface ApplyCloudOptions {
@@ -78,7 +78,7 @@ function statusProbe(dep: CloudDeployment, run: (args: string[]) => Promise<CliR
       const bad = ['Failed', 'OutOfService', 'UpdateRollbackFailed', 'Deleting'].includes(status);
       return {
         status,
-        done: status === 'InService',
+        done: status === CLOUD_READY_STATUS.sagemaker,
         failed: bad ? (d.FailureReason ?? `the endpoint is ${status}`) : undefined,
         url: `https://runtime.sagemaker.${dep.region}.amazonaws.com/endpoints/${dep.name}/invocations`,
       };
@@ -91,7 +91,7 @@ function statusProbe(dep: CloudDeployment, run: (args: string[]) => Promise<CliR
       const d = parseJson<{ name?: string; deployedModels?: { model?: string; id?: string }[] }>(r, 'gcloud ai endpoints describe');
       const deployed = (d.deployedModels ?? []).some((m) => m.model?.split('/').pop() === dep.name);
       return {
-        status: deployed ? 'DEPLOYED' : 'DEPLOYING',
+        status: deployed ? CLOUD_READY_STATUS.vertex : 'DEPLOYING',
         done: deployed,
         url: d.name ? `https://${dep.region}-aiplatform.googleapis.com/v1/${d.name}:predict` : undefined,
       };
@@ -104,7 +104,7 @@ function statusProbe(dep: CloudDeployment, run: (args: string[]) => Promise<CliR
     const status = d.provisioning_state ?? 'Unknown';
     return {
       status,
-      done: status === 'Succeeded',
+      done: status === CLOUD_READY_STATUS.azureml,
       failed: status === 'Failed' || status === 'Canceled' ? `the endpoint's provisioning_state is ${status}` : undefined,
       url: d.scoring_uri,
     };

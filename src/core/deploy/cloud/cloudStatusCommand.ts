@@ -1,5 +1,8 @@
 /** The CLI call that tells a deployed endpoint's status (what applyCloudDeployment polls, and what the user can run). */
-import type { CloudDeployment } from './cloudTypes';
+import type { CloudDeployment, CloudPlatform } from './cloudTypes';
+
+/** The status each platform reports once the endpoint serves (SageMaker EndpointStatus, Azure provisioning_state). */
+export const CLOUD_READY_STATUS: Record<CloudPlatform, string> = { sagemaker: 'InService', vertex: 'DEPLOYED', azureml: 'Succeeded' };
 
 /** The value after a flag in an argv array (`--region R` or `--region=R`). */
 export function flagValue(argv: readonly string[], flag: string): string | undefined {
