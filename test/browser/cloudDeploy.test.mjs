@@ -46,10 +46,10 @@ before(async () => {
   process.env.DOCKER_HOST = engine.dockerHost;
   server = await startCodeServer({ workspace, name: 'browser-cloud-deploy' });
   // The extension host's PATH is set through the workbench payload: code-server may resolve its environment from a
-  // login shell, whose profile (pyenv's, say) would put an aws back.
+  // login shell, whose profile (pyenv's, say) would put an aws back. No region from the environment either.
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.workbenchUrl({ env: { PATH: pathWithoutAws() } }));
+  await page.goto(server.workbenchUrl({ env: { PATH: pathWithoutAws(), AWS_REGION: '', AWS_DEFAULT_REGION: '' } }));
   await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
 });
 
@@ -122,7 +122,10 @@ async function deployWithoutAws() {
   const review = (await page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
   assert.match(review, /# conv2d-prod on SageMaker/);
   assert.match(review, /Region\*\*: eu-west-1/);
-  assert.match(review, /aws sagemaker create-endpoint/);
+  assert.match(review, /## Push the image/);
+  assert.match(review, /mlw deploy push conv2d:latest ACCOUNT_ID\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/conv2d:latest/);
+  assert.match(review, /aws sagemaker create-endpoint --region eu-west-1/);
+  assert.match(review, /registry: give --registry ACCOUNT_ID\.dkr\.ecr\.eu-west-1\.amazonaws\.com/);
   const dialogText = await dialog.innerText();
   assert.match(dialogText, /Deploy conv2d to SageMaker as "conv2d-prod" \(eu-west-1, ml\.m5\.large\)/);
   assert.match(dialogText, /aws is not installed here/);
@@ -164,6 +167,26 @@ async function deployWithoutAws() {
   await row.waitFor({ timeout: 30_000 });
   assert.match((await row.innerText()).replace(/\s+/g, ' '), /SageMaker · eu-west-1 · files saved, not deployed/);
   await page.locator('.part.sidebar [role="treeitem"]', { hasText: 'Cloud Endpoints' }).first().waitFor();
+  // Its tooltip: what was saved where, for which model.
+  const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Instance type' }).first();
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(900, 600);
+    await row.locator('.label-name').hover();
+    try {
+      await hover.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
+  const tip = (await hover.innerText()).replace(/\s+/g, ' ');
+  assert.match(tip, /conv2d-prod — SageMaker/);
+  assert.match(tip, /Instance type: ml\.m5\.large/);
+  assert.match(tip, /Image: ACCOUNT_ID\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/conv2d:latest/);
+  assert.match(tip, /Model: models\/conv2d\.onnx/);
+  assert.match(tip, /Files: deploy\/sagemaker\//);
+  await page.screenshot({ path: join(shots, '52-sagemaker-endpoint-tooltip.png') });
+  await page.mouse.move(900, 600);
   const lineage = readFileSync(join(workspace, '.mlw', 'lineage.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -172,9 +195,12 @@ async function deployWithoutAws() {
   assert.equal(cloud.length, 1);
   assert.equal(cloud[0].platform, 'sagemaker');
   assert.equal(cloud[0].region, 'eu-west-1');
+  assert.equal(cloud[0].status, 'saved');
+  assert.equal(cloud[0].endpoint, 'conv2d-prod');
+  assert.equal(cloud[0].manifest, out);
   await runPaletteCommand(page, 'Notifications: Clear All Notifications');
   await page.mouse.move(1000, 820);
-  await page.screenshot({ path: join(shots, '52-sagemaker-endpoint-in-view.png') });
+  await page.screenshot({ path: join(shots, '53-sagemaker-endpoint-in-view.png') });
 
   // The answers are remembered for the next deployment to SageMaker.
   await runPaletteCommand(page, 'ML: Deploy to SageMaker…');

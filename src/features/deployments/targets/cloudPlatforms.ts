@@ -35,12 +35,14 @@ const matches =
   (v: string) =>
     (optional && !v.trim()) || re.test(v.trim()) ? undefined : message;
 const none = () => '';
+/** The CLIs' own environment variables (AWS_REGION, CLOUDSDK_CORE_PROJECT…) make the first suggestions. */
+const env = (name: string) => process.env[name]?.trim() || undefined;
 
 const SAGEMAKER: CloudInput[] = [
   {
     key: 'region',
     prompt: 'AWS region',
-    fallback: () => SAGEMAKER_DEFAULTS.region,
+    fallback: () => env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? SAGEMAKER_DEFAULTS.region,
     validate: matches(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'An AWS region such as us-east-1 or eu-west-1'),
   },
   {
@@ -74,14 +76,14 @@ const VERTEX: CloudInput[] = [
     key: 'project',
     prompt: 'Google Cloud project ID (empty: fill it in later)',
     placeHolder: 'my-project',
-    fallback: none,
+    fallback: () => env('CLOUDSDK_CORE_PROJECT') ?? '',
     optional: true,
     validate: matches(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'A project ID: 6 to 30 lower-case letters, digits and "-", a letter first', true),
   },
   {
     key: 'region',
     prompt: 'Vertex AI region',
-    fallback: () => VERTEX_DEFAULTS.region,
+    fallback: () => env('CLOUDSDK_AI_REGION') ?? VERTEX_DEFAULTS.region,
     validate: matches(/^[a-z]+-[a-z]+\d+$/, 'A Google Cloud region such as us-central1 or europe-west4'),
   },
   {

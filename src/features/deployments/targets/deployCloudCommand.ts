@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { CloudDeployment, CloudPlatform } from '../../../core/deploy/cloud/cloudTypes';
+import type { PushSteps } from '../../../core/deploy/cloud/cloudPushSteps';
+import { shellQuote } from '../../../core/deploy/cloud/formatCommands';
 import { UserError } from '../../../vscode/userError';
 import { pickBuiltImage } from '../containers/containerCommands';
 import type { BuiltImage } from '../containers/builtImages';
@@ -74,13 +76,15 @@ export async function recordCloudEndpoint(
   await ctx.tree.reloadLineage();
 }
 
+const shellLine = (argv: string[]) => argv.map(shellQuote).join(' ');
+
 /** The names of what is still missing (each hint starts with its name). */
 function missingNames(dep: CloudDeployment): string[] {
   return dep.missing.map((m) => m.split(':')[0]);
 }
 
 /** One read-only Markdown document: what is deployed where, what still needs filling in, the commands, then every file. */
-function reviewText(ui: CloudPlatformUi, dep: CloudDeployment, image: string, outRel: string, commands: string): string {
+function reviewText(ui: CloudPlatformUi, dep: CloudDeployment, image: string, outRel: string, push: PushSteps, commands: string): string {
   const fence = (file: string) => ({ '.json': 'json', '.yaml': 'yaml', '.yml': 'yaml', '.sh': 'sh' })[path.extname(file)] ?? '';
   const lines = [
     `# ${dep.name} on ${ui.label}`,
@@ -90,8 +94,17 @@ function reviewText(ui: CloudPlatformUi, dep: CloudDeployment, image: string, ou
     `- **Instance type**: ${dep.instanceType}`,
     `- **Saved to**: \`${outRel}/\` (${[...dep.files.map((f) => f.path), 'commands.sh'].join(', ')})`,
   ];
-  if (dep.missing.length) lines.push('', '## Still to fill in', '', ...dep.missing.map((m) => `- ${m}`));
-  lines.push('', '## Commands', '', '```sh', commands.replace(/\n$/, ''), '```');
+  if (dep.missing.length)
+    lines.push(
+      '',
+      '## Still to fill in',
+      '',
+      `Answer these when you run Deploy to ${ui.label}… again, or edit the saved files:`,
+      '',
+      ...dep.missing.map((m) => `- ${m}`),
+    );
+  lines.push('', '## Push the image', '', push.note, '', '```sh', ...push.commands.map(shellLine), '```');
+  lines.push('', `## Then deploy (in ${outRel}/)`, '', '```sh', commands.replace(/\n$/, ''), '```');
   for (const f of dep.files) lines.push('', `## ${f.path}`, '', `\`\`\`${fence(f.path)}`, f.content.replace(/\n$/, ''), '```');
   lines.push('');
   return lines.join('\n');
@@ -116,29 +129,31 @@ export async function deployCloudCommand(ctx: DeployContext, platform: CloudPlat
   const built = await pickBuiltImage(ctx, arg, `Deploy to ${ui.label}`);
   if (!built) return undefined;
   const root = workspaceRootFor(built.modelPath || undefined);
-  const [{ renderCloudDeployment }, { formatCommands }, { probeCloudCli }] = await Promise.all([
+  const [{ renderCloudDeployment }, { formatCommands }, { probeCloudCli }, { cloudPushSteps }] = await Promise.all([
     import('../../../core/deploy/cloud/renderCloudDeployment'),
     import('../../../core/deploy/cloud/formatCommands'),
     import('../../../core/deploy/cloud/probeCloudCli'),
+    import('../../../core/deploy/cloud/cloudPushSteps'),
   ]);
   // Asked while the user answers: is the CLI there, and logged in?
   const probing = probeCloudCli(platform, process.env).catch((e: Error): Probe => ({ loggedIn: false, reason: e.message }));
   const answers = await askInputs(ctx, ui, built, probing);
   if (!answers) return undefined;
 
-  // A pushed reference is what the platform's registry copy is made from; else the local image.
-  const image = built.pushed?.[0]?.reference ?? built.image;
   let dep: CloudDeployment;
   try {
-    dep = renderCloudDeployment({ platform, image, name: answers.name, modelName: built.modelName, ...answers.values });
+    dep = renderCloudDeployment({ platform, image: built.image, name: answers.name, modelName: built.modelName, ...answers.values });
   } catch (e) {
     throw new UserError(`Could not render the ${ui.label} deployment: ${(e as Error).message}`);
   }
-  const commands = formatCommands(dep);
   const outDir = path.join(root, 'deploy', platform);
   const outRel = vscode.workspace.asRelativePath(outDir, false);
+  const push = cloudPushSteps(dep, built.image);
+  const deployCommands = formatCommands(dep);
+  // What Copy Commands gives: the push, then the deployment from the saved folder.
+  const commands = [...push.commands.map(shellLine), `cd ${shellQuote(outDir)}`, deployCommands].join('\n');
   const review = ReadonlyDocuments.uri(`${dep.name} on ${ui.label}.md`, `cloud:${platform}:${dep.name}`);
-  ctx.docs.set(review, reviewText(ui, dep, built.image, outRel, commands));
+  ctx.docs.set(review, reviewText(ui, dep, built.image, outRel, push, deployCommands));
   await ctx.docs.show(review, 'markdown', { preview: true });
 
   const probe = await probing;
@@ -182,15 +197,40 @@ export async function deployCloudCommand(ctx: DeployContext, platform: CloudPlat
     return outDir;
   }
 
-  const { applyCloudDeployment } = await import('../../../core/deploy/cloud/applyCloudDeployment');
+  const [{ applyCloudDeployment }, { cloudRegistryAuth }, { pushImage }] = await Promise.all([
+    import('../../../core/deploy/cloud/applyCloudDeployment'),
+    import('../../../core/deploy/cloud/cloudRegistryAuth'),
+    import('../../../core/deploy/pushImage'),
+  ]);
   const cli = probe.cli as string;
+  const engine = await ctx.docker.engine();
   const result = await withCancellableProgress(`Deploying ${dep.name} to ${ui.label}`, async (progress, signal) => {
+    const log = (line: string) => ctx.log.info(`[${ui.cli}] ${line}`);
     try {
+      progress.report({ message: `Pushing ${built.image} to ${dep.targetImage}…` });
+      const auth = await cloudRegistryAuth(dep, { cli, log, signal });
+      let lastReport = 0;
+      const pushed = await pushImage({
+        engine,
+        image: built.image,
+        target: dep.targetImage,
+        auth,
+        signal,
+        onProgress: (line) => {
+          ctx.log.debug(`[push] ${line}`);
+          if (Date.now() - lastReport > 250) {
+            lastReport = Date.now();
+            progress.report({ message: line.slice(0, 80) });
+          }
+        },
+      });
+      ctx.log.info(`Pushed ${pushed.reference} (${pushed.digest})`);
+      await ctx.images.recordPush(built.image, pushed.reference, pushed.digest);
       return await applyCloudDeployment(dep, {
         cli,
         cwd: outDir,
         signal,
-        log: (line: string) => ctx.log.info(`[${ui.cli}] ${line}`),
+        log,
         onStatus: (status: string) => {
           ctx.log.info(`[${ui.label}] ${dep.name}: ${status}`);
           progress.report({ message: status.slice(0, 100) });
@@ -198,7 +238,7 @@ export async function deployCloudCommand(ctx: DeployContext, platform: CloudPlat
       });
     } catch (e) {
       if (signal.aborted) throw e;
-      await recordCloudEndpoint(ctx, { ...base, status: 'failed' });
+      await recordCloudEndpoint(ctx, { ...base, status: (e as { status?: string }).status ?? 'Failed' });
       const detail = (e as Error).message
         .split('\n')
         .filter((l) => l.trim())
