@@ -10,6 +10,7 @@ import { CLOUD_TITLE, type CloudDeployment, type CloudPlatform } from '../../cor
 import { formatCommands, shellQuote } from '../../core/deploy/cloud/formatCommands';
 import { probeCloudCli, type CloudCliProbe } from '../../core/deploy/cloud/probeCloudCli';
 import { renderCloudDeployment } from '../../core/deploy/cloud/renderCloudDeployment';
+import { SAGEMAKER_DEFAULTS } from '../../core/deploy/cloud/renderSagemaker';
 import { runCloudCli } from '../../core/deploy/cloud/runCloudCli';
 import { saveCloudDeployment } from '../../core/deploy/cloud/saveCloudDeployment';
 import { appendLineage, type LineageRecord } from '../../core/deploy/lineage';
@@ -96,7 +97,8 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
       env.AWS_REGION ||
       env.AWS_DEFAULT_REGION ||
       (probe.loggedIn && probe.cli ? await firstValue(probe.cli, ['configure', 'get', 'region']) : undefined);
-    if (!registry && probe.loggedIn && probe.account && region) registry = `${probe.account}.dkr.ecr.${region}.amazonaws.com`;
+    if (!registry && probe.loggedIn && probe.account)
+      registry = `${probe.account}.dkr.ecr.${region ?? SAGEMAKER_DEFAULTS.region}.amazonaws.com`;
   } else if (platform === 'vertex') {
     project ??=
       env.CLOUDSDK_CORE_PROJECT ||

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { applyCloudDeployment, CloudDeployFailed } from '../../../src/core/deploy/cloud/applyCloudDeployment';
+import { cloudRegistryAuth } from '../../../src/core/deploy/cloud/cloudRegistryAuth';
 import { probeCloudCli } from '../../../src/core/deploy/cloud/probeCloudCli';
 import { renderCloudDeployment } from '../../../src/core/deploy/cloud/renderCloudDeployment';
 import { saveCloudDeployment } from '../../../src/core/deploy/cloud/saveCloudDeployment';
@@ -426,4 +427,88 @@ test('mlw deploy vertex and azureml with no CLI installed: files saved, what is 
   const bad = await mlw(ws, ['deploy', 'sagemaker', 'x', '--name', 'bad_name!'], empty);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /"bad_name!" is not a valid sagemaker endpoint name/);
+});
+
+test('registry credentials (transcripts): Artifact Registry repository created and an access token; ACR token from az acr login', async () => {
+  const tr = transcripts({
+    gcloud: [
+      {
+        match: ['artifacts', 'repositories', 'describe'],
+        stderr: 'ERROR: (gcloud.artifacts.repositories.describe) NOT_FOUND: Requested entity was not found.\n',
+        code: 1,
+      },
+      {
+        match: ['artifacts', 'repositories', 'create'],
+        stderr:
+          'Create request issued for: [mlw]\nWaiting for operation [projects/ml-team-prod/locations/us-central1/operations/0d1f] to complete...done.\nCreated repository [mlw].\n',
+      },
+      { match: ['auth', 'print-access-token'], stdout: 'ya29.a0AfB_transcript-token\n' },
+    ],
+    az: [
+      {
+        match: ['acr', 'login'],
+        stdout: JSON.stringify({ accessToken: 'eyJhbGciOi.transcript.token', loginServer: 'mlteamacr.azurecr.io' }, null, 2),
+        stderr:
+          "You can perform manual login using the provided access token below, for example: 'docker login loginServer -u 00000000-0000-0000-0000-000000000000 -p accessToken'\n",
+      },
+    ],
+  });
+  const vx = renderCloudDeployment({
+    platform: 'vertex',
+    image: 'team/linear:0.1',
+    name: 'linear',
+    modelName: 'linear',
+    project: 'ml-team-prod',
+  });
+  const logged: string[] = [];
+  assert.deepEqual(await cloudRegistryAuth(vx, { cli: tr.cli('gcloud'), log: (l) => logged.push(l) }), {
+    username: 'oauth2accesstoken',
+    password: 'ya29.a0AfB_transcript-token',
+    serveraddress: 'us-central1-docker.pkg.dev',
+  });
+  assert.deepEqual(logged, ['Creating the Artifact Registry repository mlw in us-central1']);
+  const az = renderCloudDeployment({
+    platform: 'azureml',
+    image: 'team/linear:0.1',
+    name: 'linear',
+    modelName: 'linear',
+    resourceGroup: 'g',
+    workspaceName: 'w',
+    registry: 'mlteamacr.azurecr.io',
+  });
+  assert.deepEqual(await cloudRegistryAuth(az, { cli: tr.cli('az'), log: () => undefined }), {
+    username: '00000000-0000-0000-0000-000000000000',
+    password: 'eyJhbGciOi.transcript.token',
+    serveraddress: 'mlteamacr.azurecr.io',
+  });
+  assert.deepEqual(tr.calls(), [
+    ['gcloud', 'artifacts', 'repositories', 'describe', 'mlw', '--location=us-central1', '--project=ml-team-prod', '--format=json'],
+    [
+      'gcloud',
+      'artifacts',
+      'repositories',
+      'create',
+      'mlw',
+      '--repository-format=docker',
+      '--location=us-central1',
+      '--project=ml-team-prod',
+    ],
+    ['gcloud', 'auth', 'print-access-token'],
+    ['az', 'acr', 'login', '--name', 'mlteamacr', '--expose-token', '--output', 'json'],
+  ]);
+});
+
+test('mlw deploy sagemaker with aws logged in (transcript) and no --registry: the ECR registry follows from the account', async (t) => {
+  if (!needs(t, 'dist/mlw.js', existsSync(MLW), 'npm run build')) return;
+  const ws = tempDir('mlw-cloud-cli-');
+  const tr = transcripts({ aws: [AWS.callerIdentity, { match: ['configure', 'get', 'region'], stdout: 'ap-southeast-2\n' }] });
+  const r = await mlw(ws, ['deploy', 'sagemaker', 'team/linear:0.1', '--json'], tr.dir);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { targetImage: string; region: string; missing: string[] };
+  assert.equal(doc.region, 'ap-southeast-2');
+  assert.equal(doc.targetImage, '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/linear:0.1');
+  assert.deepEqual(
+    doc.missing.map((m) => m.split(':')[0]),
+    ['role'],
+  );
 });
