@@ -7,6 +7,29 @@ import { RegistryStore } from '../../core/registry/RegistryStore';
 import { CHAMPION, MODEL_NAME, type RegisteredModel } from '../../core/registry/registryTypes';
 import { whoAmI } from '../../core/registry/whoAmI';
 import { formatMetric, textTable } from '../../core/runs/formatRun';
+import { formatRolled, rollAlias, type RolledTarget } from '../../core/deploy/rollAlias';
+import { containerEnvFor } from './deployAlias';
+
+/** Rolls what serves NAME@ALIAS in the workspace (local servers, containers behind their front proxy) after a move. */
+async function rollServing(ctx: CliContext, name: string, alias: string): Promise<RolledTarget[]> {
+  return rollAlias({
+    workspace: ctx.workspace,
+    model: name,
+    alias,
+    containerEnv: () => containerEnvFor(ctx, {}),
+  });
+}
+
+/** Prints the rolls (text mode); exit code 1 when one failed (the alias has moved all the same). */
+function reportRolled(ctx: CliContext, name: string, alias: string, rolled: RolledTarget[]): number {
+  if (!ctx.json) for (const line of formatRolled(name, alias, rolled)) ctx.out(line);
+  const failed = rolled.filter((r) => !r.ok);
+  if (failed.length)
+    ctx.err(
+      `mlw registry: ${name}@${alias} moved, but ${failed.length} of ${rolled.length} deployments did not roll: ${failed.map((f) => f.endpoint).join(', ')}`,
+    );
+  return failed.length ? 1 : 0;
+}
 
 const usage = `mlw registry register (MODEL | --run ID [ARTIFACT]) --name NAME [--alias A] [--notes TEXT] [--json]
 mlw registry list [--json]
@@ -34,6 +57,9 @@ drift state saved in .mlw/drift/NAME.json, a server's /v2/models/NAME/stats answ
 every gate passes; otherwise it prints each gate with its numbers and exits 1. --force moves it anyway and
 records that it was forced.
 "rollback" moves champion back to the version it pointed to before, from the alias history.
+After promote and rollback move an alias, what serves it in the workspace rolls, and each roll is printed:
+a local server (mlw serve NAME@ALIAS) swaps the version in with no failed request; a container
+(mlw deploy local NAME@ALIAS) is replaced blue/green behind its stable port. Exit 1 when a roll failed.
 
 Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.`;
 
@@ -70,14 +96,15 @@ async function promote(
 ): Promise<number> {
   try {
     const o = await promoteVersion(store, name, version, { to, force, by: await whoAmI(ctx.workspace) });
-    if (ctx.json) ctx.out(JSON.stringify(o, null, 2));
-    else {
+    if (!ctx.json) {
       printGates(o, ctx);
       ctx.out(
         `${name}@${o.alias} -> version ${o.version}${o.previous !== null ? ` (was ${o.previous})` : ''}${o.forced ? ' (forced past failing gates: recorded)' : ''}`,
       );
     }
-    return 0;
+    const rolled = await rollServing(ctx, name, o.alias);
+    if (ctx.json) ctx.out(JSON.stringify({ ...o, rolled }, null, 2));
+    return reportRolled(ctx, name, o.alias, rolled);
   } catch (e) {
     if (!(e instanceof PromotionRefused)) throw e;
     if (ctx.json) ctx.out(JSON.stringify(e.outcome, null, 2));
@@ -186,7 +213,7 @@ export const registryCommand: CliCommand = {
             ? JSON.stringify({ name, alias, version: moved.version, previous: moved.before })
             : `${name}@${alias} -> version ${moved.version}${moved.before !== null ? ` (was ${moved.before})` : ''}`,
         );
-        return 0;
+        return reportRolled(ctx, name, alias, await rollServing(ctx, name, alias));
       }
       case 'promote': {
         const { values, positionals } = parseArgs({
@@ -204,12 +231,10 @@ export const registryCommand: CliCommand = {
           const out = rollbackAlias(m ?? (await store.get(name)), by, new Date().toISOString());
           return { model: out.model, result: out };
         });
-        ctx.out(
-          ctx.json
-            ? JSON.stringify({ name, alias: CHAMPION, from: r.from, to: r.to })
-            : `${name}@champion -> version ${r.to} (rolled back from ${r.from})`,
-        );
-        return 0;
+        if (!ctx.json) ctx.out(`${name}@champion -> version ${r.to} (rolled back from ${r.from})`);
+        const rolled = await rollServing(ctx, name, CHAMPION);
+        if (ctx.json) ctx.out(JSON.stringify({ name, alias: CHAMPION, from: r.from, to: r.to, rolled }));
+        return reportRolled(ctx, name, CHAMPION, rolled);
       }
       default:
         throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote or rollback');

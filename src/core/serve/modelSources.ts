@@ -1,10 +1,13 @@
 /** Turns `mlw serve` model arguments (files, folders, name=path) into named model files. */
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { parseRegistryRef, resolveRegistryRef, type RegistryRef } from '../registry/registryRef';
 
 export interface ModelSource {
   name: string;
   path: string;
+  /** Served from the model registry (`NAME@ALIAS`, `NAME@vN`): the version it resolved to. */
+  registry?: RegistryRef & { version: number };
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -33,6 +36,12 @@ export async function resolveModelSources(args: readonly string[], cwd = process
     const { name, path: p } = parseModelArg(arg);
     const abs = path.resolve(cwd, p);
     const st = await stat(abs).catch(() => undefined);
+    const ref = st ? undefined : parseRegistryRef(p);
+    if (ref) {
+      const r = await resolveRegistryRef(cwd, ref);
+      out.push({ name: name ?? ref.name, path: r.file, registry: { ...ref, version: r.version.version } });
+      continue;
+    }
     if (!st) throw new Error(`model path does not exist: ${p}`);
     if (st.isDirectory()) {
       if (name) throw new Error(`name=path needs a file, ${p} is a folder`);

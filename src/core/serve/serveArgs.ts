@@ -19,13 +19,17 @@ import { sidecarProfilePath } from './driftReport';
 import { parseModelArg, resolveModelSources } from './modelSources';
 import { parseByteSize } from './requestBody';
 import { DEFAULTS, startServer, type ServerOptions } from './startServer';
+import { followAliases } from './followAlias';
 import type { AccessLogEntry } from './inferenceServer';
 import { captureArgs, CAPTURE_OPTIONS, CAPTURE_USAGE, DRIFT_DIR_USAGE, driftDirArg } from './capture/captureArgs';
 
-export const SERVE_USAGE = `mlw serve <model.onnx|folder|name=path>... [options]
+export const SERVE_USAGE = `mlw serve <model.onnx|folder|name=path|NAME@ALIAS|NAME@vN>... [options]
 
 Serves ONNX models over the Open Inference Protocol v2 (KServe/Triton REST) with dynamic batching,
 Prometheus metrics on /metrics and drift statistics on /v2/models/{name}/stats.
+NAME@ALIAS (e.g. clf@champion) serves the registry version the alias points to, and follows it: when
+promote or rollback moves the alias, the server loads and warms the new version, switches to it, lets
+in-flight requests finish on the old one, and prints {"event":"rolled",...}. NAME@vN serves version N.
   --model name=path       add a model under a name (repeatable)
   --host HOST             bind address (default ${DEFAULTS.host})
   --port N                port; 0 picks a free one (default ${DEFAULTS.port})
@@ -190,6 +194,7 @@ export async function runServe(args: string[], io: ServeIo, cwd = process.cwd(),
     { ...options, ...extra, accessLog: log, onListening: (url) => io.out(JSON.stringify({ event: 'listening', url })) },
     io.logger,
   );
+  const follower = followAliases(server, options.models, cwd, io);
   try {
     const models = [...server.handler.models.values()].map((m) => ({
       name: m.name,
@@ -200,6 +205,7 @@ export async function runServe(args: string[], io: ServeIo, cwd = process.cwd(),
     io.out(JSON.stringify({ event: 'ready', url: server.url, models }));
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
+    await follower.close();
     await server.close();
     io.out(JSON.stringify({ event: 'closed' }));
     if (file) await new Promise<void>((resolve) => file!.end(() => resolve()));

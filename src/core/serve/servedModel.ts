@@ -65,6 +65,8 @@ export class ServedModel {
   executionProviders: ExecutionProvider[] = [];
   batcher: DynamicBatcher | undefined;
   drift: DriftMonitor | undefined;
+  /** Set when a roll replaced this model: requests that looked it up before the switch run on the successor. */
+  private successor: ServedModel | undefined;
   readonly counts = { requests: 0, success: 0, failure: 0, runs: 0, rows: 0, queueMs: 0, inferenceMs: 0 };
 
   constructor(
@@ -157,6 +159,7 @@ export class ServedModel {
 
   /** Queues a validated request; resolves with its outputs and timings. */
   infer(req: InferRequest): Promise<BatchResult> {
+    if (this.successor) return this.successor.infer(req);
     if (this.state !== 'ready' || !this.batcher)
       return Promise.reject(new HttpError(503, `model '${this.name}' is not ready (${this.state})`));
     return this.batcher.submit(req);
@@ -171,6 +174,18 @@ export class ServedModel {
       inputs: this.signature.inputs,
       outputs: this.signature.outputs,
     };
+  }
+
+  /**
+   * Hands over to `next` (already loaded, and switched in by the caller): what was queued here finishes on this
+   * session, anything submitted later runs on `next`; then this session is released.
+   */
+  async retire(next: ServedModel): Promise<void> {
+    this.successor = next;
+    await this.batcher?.idle();
+    const s = this.session;
+    this.session = undefined;
+    await s?.release();
   }
 
   async release(): Promise<void> {

@@ -5,13 +5,15 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../logger';
 import type { ExecutionProvider } from '../ort/executionProviders';
 import type { DriftProfile } from './driftProfile';
 import { InferenceServer, type AccessLogEntry } from './inferenceServer';
 import type { ModelSource } from './modelSources';
-import { ServedModel } from './servedModel';
+import { ServedModel, type ModelConfig } from './servedModel';
+import { warmUp } from './warmUp';
 import type { PlatformAdapter } from './platform/platformAdapter';
 import type { CaptureConfig } from './capture/modelCapture';
 import { ServerCapture } from './capture/serverCapture';
@@ -60,6 +62,12 @@ export interface RunningServer {
   handler: InferenceServer;
   /** Drains and stops; safe to call more than once. */
   close(): Promise<void>;
+  /**
+   * Rolls the served model `name` to another file with no failed request: loads and warms the new session, switches
+   * to it at once, lets what the old one holds finish on it, then releases it. Throws (and keeps the old) when the
+   * new one cannot load or run.
+   */
+  replaceModel(name: string, file: string): Promise<{ loadMs: number; warmMs: number }>;
 }
 
 export const DEFAULTS = {
@@ -129,6 +137,16 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
   logger.info(`model server listening on ${url}`);
   options.onListening?.(url);
 
+  const modelConfig = (name: string): ModelConfig => ({
+    maxBatchSize,
+    maxQueueDelayMs,
+    intraOpThreads: options.intraOpThreads,
+    executionProviders: options.executionProviders,
+    reference: options.references?.[name] ?? options.references?.['*'],
+    onRun: (model, requests, rows, ms) => handler.metrics.onRun(model, requests, rows, ms),
+    warn: (m) => logger.warn(m),
+  });
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -157,15 +175,7 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     for (const model of handler.models.values()) {
       await nextTurn(); // answer probes between (synchronous) model loads
       const t0 = Date.now();
-      await model.load({
-        maxBatchSize,
-        maxQueueDelayMs,
-        intraOpThreads: options.intraOpThreads,
-        executionProviders: options.executionProviders,
-        reference: options.references?.[model.name] ?? options.references?.['*'],
-        onRun: (name, requests, rows, ms) => handler.metrics.onRun(name, requests, rows, ms),
-        warn: (m) => logger.warn(m),
-      });
+      await model.load(modelConfig(model.name));
       logger.info(
         `model '${model.name}' loaded from ${model.path} in ${Date.now() - t0} ms${model.batchable ? ' (dynamic batching)' : ''}`,
       );
@@ -175,5 +185,24 @@ export async function startServer(options: ServerOptions, logger: Logger): Promi
     throw e;
   }
   driftState?.start();
-  return { url, host: address.address, port: address.port, handler, close };
+  const replaceModel = async (name: string, file: string): Promise<{ loadMs: number; warmMs: number }> => {
+    const old = handler.models.get(name);
+    if (!old) throw new Error(`no served model '${name}' to replace`);
+    const t0 = performance.now();
+    const next = new ServedModel(name, file);
+    await next.load(modelConfig(name));
+    const t1 = performance.now();
+    try {
+      await warmUp(next);
+    } catch (e) {
+      await next.release().catch(() => undefined);
+      throw new Error(`model '${name}' from ${file} loaded but failed its warm-up request: ${(e as Error).message}`);
+    }
+    handler.models.set(name, next);
+    void old.retire(next).catch((e: unknown) => logger.warn(`releasing the replaced model '${name}': ${String(e)}`));
+    logger.info(`model '${name}' rolled to ${file}`);
+    return { loadMs: t1 - t0, warmMs: performance.now() - t1 };
+  };
+
+  return { url, host: address.address, port: address.port, handler, close, replaceModel };
 }
