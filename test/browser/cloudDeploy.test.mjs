@@ -1,11 +1,12 @@
 // Deploy to SageMaker… in the real workbench with no `aws` installed: an image built on a real Docker engine,
 // the platform's questions answered, the rendered deployment reviewed, then saved to deploy/sagemaker/ with one
-// message saying why it could not be run from here; the endpoint joins the Deployments view as "files saved".
+// message saying why it could not be run from here; the endpoint joins the Deployments view as "files saved", and the
+// container's menu asks again with the answers remembered.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { browserTestSkip, runPaletteCommand, shots, widenSidebar } from '../harness/browserSession.mjs';
+import { browserTestSkip, chooseFromContextMenu, runPaletteCommand, shots, widenSidebar } from '../harness/browserSession.mjs';
 import { launchChromium, startCodeServer } from '../harness/codeServer.mjs';
 import { makeWorkspace } from '../harness/workspace.mjs';
 import { dockerEngineMissing, startDockerEngine } from '../harness/dockerEngine.mjs';
@@ -80,10 +81,14 @@ async function buildImage() {
   await dialog.waitFor({ timeout: 60_000 });
   await dialog.locator('.monaco-button', { hasText: /^Build$/ }).click();
   await runPaletteCommand(page, 'Notifications: Show Notifications');
+  const built = page.locator('.notifications-center .notification-list-item', { hasText: /Built conv2d:latest/ }).first();
+  await built.waitFor({ timeout: 240_000 });
+  // Run it too, so the Deployments view has a container item whose menu deploys its image.
+  await built.locator('.monaco-button', { hasText: 'Run Locally' }).click();
   await page
-    .locator('.notifications-center .notification-list-item', { hasText: /Built conv2d:latest/ })
+    .locator('.part.sidebar [role="treeitem"]', { hasText: /healthy · conv2d:latest/ })
     .first()
-    .waitFor({ timeout: 240_000 });
+    .waitFor({ timeout: 90_000 });
   await runPaletteCommand(page, 'Notifications: Clear All Notifications');
   // The review of the Dockerfile is not what this test looks at.
   await runPaletteCommand(page, 'View: Close All Editors');
@@ -200,10 +205,13 @@ async function deployWithoutAws() {
   assert.equal(cloud[0].manifest, out);
   await runPaletteCommand(page, 'Notifications: Clear All Notifications');
   await page.mouse.move(1000, 820);
+  // Not while the palette fades out over the view.
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 });
   await page.screenshot({ path: join(shots, '53-sagemaker-endpoint-in-view.png') });
 
-  // The answers are remembered for the next deployment to SageMaker.
-  await runPaletteCommand(page, 'ML: Deploy to SageMaker…');
+  // The answers are remembered for the next deployment to SageMaker, here from the container's menu.
+  const containerRow = page.locator('.part.sidebar [role="treeitem"]', { hasText: /healthy · conv2d:latest/ }).first();
+  await chooseFromContextMenu(page, containerRow, 'Deploy to SageMaker…');
   await answer('Deploy to SageMaker (1/5)', { expect: 'conv2d' });
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Deploy to SageMaker (2/5)' }).waitFor({ timeout: 30_000 });
   assert.equal(await input().inputValue(), 'eu-west-1');
