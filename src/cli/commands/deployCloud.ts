@@ -145,12 +145,13 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
     await appendLineage(ctx.workspace, r).catch(() => undefined);
   };
 
+  // Not logged in first: a login also fills what follows from it (SageMaker's registry from the account).
   const why = !values.apply
     ? undefined
-    : dep.missing.length
-      ? `Cannot deploy yet: ${dep.missing.join('; ')}`
-      : !probe.cli || !probe.loggedIn
-        ? `Cannot deploy from here: ${probe.reason ?? `${title}'s CLI is not logged in`}`
+    : !probe.cli || !probe.loggedIn
+      ? `Cannot deploy from here: ${probe.reason ?? `${title}'s CLI is not logged in`}`
+      : dep.missing.length
+        ? `Cannot deploy yet: ${dep.missing.join('; ')}`
         : undefined;
   if (!values.apply || why) {
     const steps = cloudPushSteps(dep, image);
@@ -159,7 +160,7 @@ export async function deployCloud(platform: CloudPlatform, args: string[], ctx: 
       ctx.out(JSON.stringify({ ...dep, files: written, outDir, applied: false, reason: why ?? probe.reason, push: steps }, null, 2));
     else {
       if (why) ctx.err(why);
-      else if (dep.missing.length) ctx.err(`Still needed before --apply: ${dep.missing.join('; ')}`);
+      if (dep.missing.length && !why?.startsWith('Cannot deploy yet')) ctx.err(`Still needed before --apply: ${dep.missing.join('; ')}`);
       if (!why && !probe.loggedIn)
         ctx.err(`${probe.reason} — the commands below run wherever ${probe.cli ? 'it is logged in' : 'it is set up'}.`);
       ctx.out(`# ${title}: push the image (${steps.note})`);

@@ -417,7 +417,8 @@ test('mlw deploy vertex and azureml with no CLI installed: files saved, what is 
 
   const az = await mlw(ws, ['deploy', 'azureml', 'team/linear:0.1', '--apply'], empty);
   assert.equal(az.code, 1);
-  assert.match(az.stderr, /^Cannot deploy yet: resource group: give --resource-group G/m);
+  assert.match(az.stderr, /^Cannot deploy from here: az is not on PATH: install the Azure CLI/m);
+  assert.match(az.stderr, /^Still needed before --apply: resource group: give --resource-group G/m);
   assert.match(
     az.stdout,
     /^az ml online-deployment create --file deployment\.yml --resource-group RESOURCE_GROUP --workspace-name WORKSPACE --all-traffic$/m,
