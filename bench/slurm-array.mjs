@@ -24,8 +24,8 @@ const remote = mkdtempSync(join(tmpdir(), 'mlw-bench-array-'));
 const ws = trainingWorkspace();
 const env = { ...process.env, SLURM_CONF: cluster.conf };
 
-/** Trials of `experiment` whose run.json holds their task's job id. */
-function withIds(experiment) {
+/** Trials of `experiment` whose run.json holds their task's job id (with `status`: only those in that status). */
+function withIds(experiment, status) {
   const dir = join(ws, '.mlw', 'runs');
   let n = 0;
   for (const id of (() => {
@@ -37,7 +37,7 @@ function withIds(experiment) {
   })()) {
     try {
       const run = JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8'));
-      if (run.experiment === experiment && /^\d+_\d+$/.test(run.target?.jobId ?? '')) n++;
+      if (run.experiment === experiment && /^\d+_\d+$/.test(run.target?.jobId ?? '') && (!status || run.status === status)) n++;
     } catch {
       /* being written */
     }
@@ -68,6 +68,8 @@ async function sweep(n, tag) {
   await exited;
   const cancel = performance.now() - t1;
   const said = Number(/as job array \d+ \(\d+ at a time\) in (\d+) ms/.exec(stderr)?.[1] ?? NaN);
+  const stopped = withIds(experiment, 'stopped');
+  if (stopped !== n) throw new Error(`after Ctrl-C ${stopped} of ${n} trials are recorded stopped`);
   const left = execFileSync('squeue', ['-h', '-r', '-o', '%i %T'], { env, encoding: 'utf8' }).trim();
   return { ids, said, cancel, left };
 }

@@ -46,7 +46,8 @@ export function followSlurmArray(o: ArrayFollowOptions): ArrayFollower {
   let wake: (() => void) | undefined;
 
   const attach = async (i: number): Promise<void> => {
-    if (phase[i] !== 'waiting') return;
+    // Once the sweep is being cancelled, the tasks that vanish from squeue are the cancelled ones: stopAll records them.
+    if (phase[i] !== 'waiting' || stopping) return;
     phase[i] = 'attached';
     const h = await attachRemoteRun({ ...o, target, runId: runIds[i] });
     handles[i] = h;
@@ -102,7 +103,7 @@ export function followSlurmArray(o: ArrayFollowOptions): ArrayFollower {
 
   const loop = async (): Promise<void> => {
     let lastBeat = 0;
-    while (phase.some((p) => p === 'waiting')) {
+    while (!stopping && phase.some((p) => p === 'waiting')) {
       const waiting = [...phase.keys()].filter((i) => phase[i] === 'waiting');
       if (Date.now() - lastBeat > HEARTBEAT_INTERVAL_MS) {
         lastBeat = Date.now();
