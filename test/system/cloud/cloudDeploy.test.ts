@@ -19,6 +19,7 @@ import { renderCloudDeployment } from '../../../src/core/deploy/cloud/renderClou
 import { saveCloudDeployment } from '../../../src/core/deploy/cloud/saveCloudDeployment';
 import { readLineage } from '../../../src/core/deploy/lineage';
 import { needs } from '../../support/requires';
+import { findOnPath } from '../../../src/core/deploy/cloud/runCloudCli';
 import { AWS, AZ, GCLOUD, writeTranscripts, type Transcripts } from './cliTranscripts';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -512,4 +513,43 @@ test('mlw deploy sagemaker with aws logged in (transcript) and no --registry: th
     doc.missing.map((m) => m.split(':')[0]),
     ['role'],
   );
+});
+
+test('ECR credentials: the real docker-credential-ecr-login with no AWS credentials, then aws ecr get-login-password (transcript)', async (t) => {
+  const helper = await findOnPath('docker-credential-ecr-login');
+  if (!needs(t, 'docker-credential-ecr-login', Boolean(helper), 'apt-get install amazon-ecr-credential-helper')) return;
+  const home = tempDir('mlw-ecr-home-');
+  const tr = transcripts({
+    aws: [
+      {
+        match: ['ecr', 'describe-repositories'],
+        stdout: JSON.stringify({ repositories: [{ repositoryName: 'linear', registryId: '123456789012' }] }),
+      },
+      { match: ['ecr', 'get-login-password'], stdout: 'eyJwYXlsb2FkIjoiZ2V0LWxvZ2luLXBhc3N3b3JkIn0=\n' },
+    ],
+  });
+  const dep = renderCloudDeployment({
+    platform: 'sagemaker',
+    image: 'team/linear:0.1',
+    name: 'linear',
+    modelName: 'linear',
+    role: ROLE,
+    registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+  });
+  const logged: string[] = [];
+  const env = { PATH: `${tr.dir}${path.delimiter}${path.dirname(helper!)}`, HOME: home };
+  const auth = await cloudRegistryAuth(dep, { cli: tr.cli('aws'), log: (l) => logged.push(l), env });
+  assert.deepEqual(auth, {
+    username: 'AWS',
+    password: 'eyJwYXlsb2FkIjoiZ2V0LWxvZ2luLXBhc3N3b3JkIn0=',
+    serveraddress: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+  });
+  assert.ok(
+    logged.some((l) => l.startsWith('docker-credential-ecr-login has no credentials for 123456789012.dkr.ecr.us-east-1.amazonaws.com')),
+    logged.join('\n'),
+  );
+  assert.deepEqual(tr.calls(), [
+    ['aws', 'ecr', 'describe-repositories', '--repository-names', 'linear', '--region', 'us-east-1', '--output', 'json'],
+    ['aws', 'ecr', 'get-login-password', '--region', 'us-east-1'],
+  ]);
 });

@@ -43,6 +43,7 @@ export async function cloudRegistryAuth(dep: CloudDeployment, o: RegistryAuthOpt
         o.log(`Credentials for ${host}: docker-credential-ecr-login`);
         return auth;
       }
+      o.log(`docker-credential-ecr-login has no credentials for ${host}; asking aws ecr get-login-password instead`);
     } catch (e) {
       if (!(e instanceof CredentialHelperError)) throw e;
       o.log(`${e.message} (apt-get install amazon-ecr-credential-helper); asking aws ecr get-login-password instead`);
