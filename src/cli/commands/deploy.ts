@@ -12,18 +12,21 @@ import { kubernetesName, renderKubernetesManifests } from '../../core/deploy/kub
 import { appendLineage, findPush, readLineage } from '../../core/deploy/lineage';
 import { dockerLoginAuth, pushImage } from '../../core/deploy/pushImage';
 import { runLocal } from '../../core/deploy/runLocal';
+import { captureMount } from '../../core/deploy/captureMount';
 import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
 import { CLOUD_USAGE, deployCloud } from './deployCloud';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
 import { ALIAS_USAGE, deployAliasLocal, deployFront, deployStop } from './deployAlias';
 import { parseRegistryRef } from '../../core/registry/registryRef';
 
-const USAGE = `mlw deploy local <image|model.onnx|folder> [--port N] [--base-image IMG] [--docker-host URL] [--json]
+const USAGE = `mlw deploy local <image|model.onnx|folder> [--port N] [--capture RATE] [--base-image IMG] [--docker-host URL] [--json]
 mlw deploy push <image> <registry/name[:tag]> [--username U --password-stdin] [--docker-host URL] [--json]
 mlw deploy k8s <image> [--name N] [--replicas N] [--cpu C] [--memory M] [--kserve] [--out DIR] [--apply] [--json]
 
 local  runs the image (a model is containerized first) on 127.0.0.1, waits until the server is ready and sends a
        smoke request built from the model's signature. --port N picks the host port (default: a free one).
+       --capture RATE (e.g. 0.1) captures that fraction of requests into .mlw/captures/MODEL/ (bind-mounted), and
+       the server's drift state into .mlw/drift/ (see mlw serve --capture).
 push   tags and pushes the image. Credentials: --username with the password on stdin, else what docker login left:
        the credential helper of ~/.docker/config.json (credHelpers, credsStore), else its inline auths.
 k8s    writes a Deployment and a Service (and with --kserve a KServe InferenceService) to --out (default deploy/k8s);
@@ -73,9 +76,12 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { port: { type: 'string' }, 'base-image': { type: 'string' }, 'docker-host': { type: 'string' } },
+    options: { port: { type: 'string' }, 'base-image': { type: 'string' }, 'docker-host': { type: 'string' }, capture: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('deploy local: expected one image or model');
+  const rate = values.capture === undefined ? undefined : Number(values.capture);
+  if (rate !== undefined && !(values.capture!.trim() !== '' && rate > 0 && rate <= 1))
+    throw new UsageError(`deploy local: --capture must be a fraction of requests in (0, 1], e.g. 0.1 for 10 %, got "${values.capture}"`);
   const hostPort = positiveInt(values.port, 'port');
   if (parseRegistryRef(positionals[0]) && !existsSync(path.resolve(ctx.workspace, positionals[0])))
     return deployAliasLocal(positionals[0], { port: hostPort, baseImage: values['base-image'], dockerHost: values['docker-host'] }, ctx);
@@ -111,7 +117,16 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
       imageId: built.imageId,
     }).catch(() => undefined);
   } else facts = await imageFacts(engine, image, ctx.workspace);
-  const r = await runLocal({ engine, image, modelName: facts.modelName, containerPort: facts.containerPort, hostPort, signal: ctx.signal });
+  const capture = rate === undefined ? undefined : captureMount(ctx.workspace, facts.modelName, rate);
+  const r = await runLocal({
+    engine,
+    image,
+    modelName: facts.modelName,
+    containerPort: facts.containerPort,
+    hostPort,
+    signal: ctx.signal,
+    capture,
+  });
   await appendLineage(ctx.workspace, {
     at: new Date().toISOString(),
     kind: 'container',
@@ -129,6 +144,7 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
       `Container ${r.container.name} (${r.container.id.slice(0, 12)}) serves ${facts.modelName} at ${r.endpoint} (ready in ${r.readyMs} ms)`,
     );
     ctx.out(`Smoke request: ${r.smoke.ok ? 'ok' : 'FAILED'} in ${r.smoke.ms} ms: ${r.smoke.summary}`);
+    if (capture) ctx.out(`Capturing ${rate! * 100} % of requests into ${capture.hostDir}`);
     ctx.out(`Stop it: docker stop ${r.container.id.slice(0, 12)}`);
   }
   return r.smoke.ok ? 0 : 1;

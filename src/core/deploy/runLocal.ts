@@ -113,6 +113,8 @@ export async function runLocal(opts: {
   labels?: Record<string, string>;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Request capture on, into the workspace (see captureMount.ts). */
+  capture?: { env: Record<string, string>; binds: string[]; labels: Record<string, string> };
 }): Promise<RunLocalResult> {
   const t0 = Date.now();
   const name = opts.name ?? defaultContainerName(opts.modelName);
@@ -121,7 +123,9 @@ export async function runLocal(opts: {
     name,
     containerPort: opts.containerPort,
     hostPort: opts.hostPort,
-    labels: opts.labels,
+    labels: { ...opts.labels, ...opts.capture?.labels },
+    env: opts.capture?.env,
+    binds: opts.capture?.binds,
   });
   const binding = container.ports.find((p) => p.containerPort === opts.containerPort);
   if (!binding) throw new Error(`Container ${container.name} has no host port for ${opts.containerPort}/tcp`);

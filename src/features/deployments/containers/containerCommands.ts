@@ -8,7 +8,8 @@ import { containerEndpoint, LABEL_MODEL, LABEL_MODEL_HASH, LABEL_MODEL_NAME, LAB
 import { ContainerLogs } from './containerLogs';
 import { showLineage } from '../targets/lineageDocument';
 import { openContainerMonitor } from './containerMonitor';
-import { recordLineage, withCancellableProgress, type DeployContext } from '../deployContext';
+import { recordLineage, withCancellableProgress, workspaceRootFor, type DeployContext } from '../deployContext';
+import { captureLabel, captureRate } from '../serving/captureSetting';
 import type { BuiltImage } from './builtImages';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
@@ -93,6 +94,9 @@ async function runContainer(ctx: DeployContext, arg: unknown): Promise<string | 
   if (!built) return undefined;
   const engine = await ctx.docker.engine(() => runCommand(Command.runContainer, built.image));
   const { runLocal } = await import('../../../core/deploy/runLocal');
+  const rate = captureRate(built.modelPath);
+  const { captureMount } = await import('../../../core/deploy/captureMount');
+  const capture = rate > 0 ? captureMount(workspaceRootFor(built.modelPath), built.modelName, rate) : undefined;
   const run = await withCancellableProgress(`Starting ${built.image}`, async (progress, signal) => {
     progress.report({ message: 'starting the container and waiting until it is ready…' });
     return runLocal({
@@ -107,8 +111,10 @@ async function runContainer(ctx: DeployContext, arg: unknown): Promise<string | 
         ...(built.runId ? { [LABEL_RUN_ID]: built.runId } : {}),
       },
       signal,
+      capture,
     });
   });
+  if (capture) ctx.log.info(`Container ${run.container.name}: ${captureLabel(rate)} of requests into ${capture.hostDir}`);
   ctx.log.info(
     `Container ${run.container.name} (${run.container.id.slice(0, 12)}) ready at ${run.endpoint} in ${run.readyMs} ms; smoke request: ${run.smoke.ok ? 'ok' : 'FAILED'} in ${run.smoke.ms} ms, ${run.smoke.summary}`,
   );

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { ContainerInfo } from '../../../core/docker/dockerEngine';
 import { variantChain, type LineageRecord } from '../../../core/deploy/lineage';
+import { CAPTURE_LABEL } from '../../../core/deploy/captureMount';
+import { captureLabel } from '../serving/captureSetting';
 
 /** Labels the core puts on every container and image it creates. */
 export const LABEL_MODEL = 'dev.mlworkbench.model';
@@ -47,7 +49,10 @@ export function containerIcon(c: ContainerInfo): vscode.ThemeIcon {
 
 export function containerDescription(c: ContainerInfo): string {
   const port = c.ports.find((x) => x.hostPort > 0);
-  return [containerCondition(c), c.image, port ? `:${port.hostPort}` : undefined].filter(Boolean).join(' · ');
+  const capture = Number(c.labels[CAPTURE_LABEL]);
+  return [containerCondition(c), c.image, port ? `:${port.hostPort}` : undefined, capture > 0 ? captureLabel(capture) : undefined]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** The lineage records that belong to a container: same model hash, and its image or later steps. */
@@ -140,6 +145,8 @@ export function containerTooltip(c: ContainerInfo, records: readonly LineageReco
   if (c.labels[LABEL_MODEL_HASH]) md.appendMarkdown(`Model hash: \`${short(c.labels[LABEL_MODEL_HASH])}\`  \n`);
   md.appendMarkdown(`Run: ${c.labels[LABEL_RUN_ID] ? `\`${c.labels[LABEL_RUN_ID]}\`` : '—'}  \n`);
   md.appendMarkdown(`Status: ${c.status}  \n`);
+  const capture = Number(c.labels[CAPTURE_LABEL]);
+  if (capture > 0) md.appendMarkdown(`Capture: ${captureLabel(capture)} of requests into \`.mlw/captures/\` (bind-mounted)  \n`);
   const steps = lineageSteps(c, records);
   md.appendMarkdown(`\nLineage: ${steps.map((s) => `${s.label} ${s.description.split(' · ')[0]}`).join(' → ')}`);
   return md;

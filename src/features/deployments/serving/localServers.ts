@@ -11,6 +11,7 @@ import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { Disposable } from '../../../vscode/disposable';
 import { DriftWatch } from './driftWatch';
+import { captureServeArgs } from './captureSetting';
 import { choosePort, portOfUrl, rememberPort, type PortMemory } from '../../../core/deploy/localPort';
 
 export type ServerState = 'starting' | 'ready' | 'stopping' | 'stopped' | 'failed';
@@ -47,6 +48,8 @@ export class LocalServer {
   models: ServedModelInfo[] = [];
   /** Why it failed, for the tree tooltip. */
   error: string | undefined;
+  /** The fraction of requests it captures (mlWorkbench.serve.captureRate when it started); 0: off. */
+  captureRate = 0;
   startedAt = Date.now();
   /** The server process: our child, or one a previous window started (adopted). */
   pid: number | undefined;
@@ -96,7 +99,9 @@ export class LocalServer {
    */
   launch(token?: vscode.CancellationToken, port = 0): Promise<string> {
     this.reset();
-    const args = [this.serverScript, this.modelPath, '--port', String(port), ...executionProviderArgs()];
+    const capture = captureServeArgs(this.modelPath);
+    this.captureRate = capture.rate;
+    const args = [this.serverScript, this.modelPath, '--port', String(port), ...executionProviderArgs(), ...capture.args];
     this.log.info(`Starting ${process.execPath} ${args.join(' ')}`);
     mkdirSync(this.logDir, { recursive: true });
     const logFile = path.join(this.logDir, `server-${process.pid}-${this.id}-${Date.now()}.log`);
