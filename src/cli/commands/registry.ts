@@ -16,7 +16,7 @@ async function rollServing(ctx: CliContext, name: string, alias: string): Promis
     workspace: ctx.workspace,
     model: name,
     alias,
-    containerEnv: () => containerEnvFor(ctx, {}),
+    containerEnv: (d) => containerEnvFor(ctx, { dockerHost: d.dockerHost, baseImage: d.baseImage }),
   });
 }
 

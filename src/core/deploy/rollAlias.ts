@@ -3,7 +3,7 @@
  * rolled. Local servers roll themselves (they watch the registry file, followAlias.ts): here we wait until each
  * one's record says the new version. Containers on the local engine are rolled blue/green here (aliasContainer.ts).
  */
-import { listDeployments, type AliasDeployment } from '../registry/aliasDeployments';
+import { listDeployments, type AliasDeployment, type ContainerDeployment } from '../registry/aliasDeployments';
 import { resolveRegistryRef } from '../registry/registryRef';
 import { rollAliasContainer, type ContainerEnv } from './aliasContainer';
 
@@ -48,8 +48,8 @@ export async function rollAlias(opts: {
   workspace: string;
   model: string;
   alias: string;
-  /** Connects to the engine, only when a container serves the alias. */
-  containerEnv: () => Promise<ContainerEnv>;
+  /** Connects to the deployment's engine, only when a container serves the alias. */
+  containerEnv: (d: ContainerDeployment) => Promise<ContainerEnv>;
   timeoutMs?: number;
 }): Promise<RolledTarget[]> {
   const deployments = await listDeployments(opts.workspace, opts.model, opts.alias);
@@ -62,7 +62,7 @@ export async function rollAlias(opts: {
     else {
       const t0 = Date.now();
       try {
-        const r = await rollAliasContainer(await opts.containerEnv(), d, ref);
+        const r = await rollAliasContainer(await opts.containerEnv(d), d, ref);
         out.push({
           kind: 'container',
           endpoint: d.endpoint,

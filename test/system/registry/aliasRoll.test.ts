@@ -7,95 +7,12 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
-import { REPO_ROOT, tempDir } from '../../unit/runs/runsTestSupport';
-
-const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
-const INPUT = [0.5, -1.25, 2, 0.75];
-
-const WRITE_MODEL = `import sys, numpy as np, onnx
-from onnx import helper, TensorProto, numpy_helper
-scale = float(sys.argv[2])
-W = numpy_helper.from_array((np.arange(12, dtype=np.float32).reshape(4, 3) * scale - 2).astype(np.float32), "W")
-B = numpy_helper.from_array(np.array([scale, -scale, 0.5], dtype=np.float32), "B")
-g = helper.make_graph([helper.make_node("Gemm", ["input", "W", "B"], ["logits"])], "clf",
-    [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 4])],
-    [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 3])], initializer=[W, B])
-m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-m.ir_version = 8
-onnx.save(m, sys.argv[1])
-`;
-
-/** Runs the built CLI without blocking this event loop (the load generator keeps going). */
-function mlwAsync(ws: string, args: string[], timeoutMs = 120_000): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MLW, '--workspace', ws, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mlw ${args.join(' ')} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
-
-async function expected(file: string): Promise<number[]> {
-  const s = await ort.InferenceSession.create(file);
-  const r = await s.run({ input: new ort.Tensor('float32', Float32Array.from(INPUT), [1, 4]) });
-  const out = Array.from(r.logits.data as Float32Array);
-  await s.release();
-  return out;
-}
-
-const close = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]) < 1e-4);
-
-interface Answer {
-  at: number;
-  status: number;
-  logits?: number[];
-  error?: string;
-}
-
-/** Keeps `concurrency` requests in flight until stopped; each answer recorded. */
-function loadGenerator(url: string, concurrency = 4) {
-  const answers: Answer[] = [];
-  let running = true;
-  const body = JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: INPUT }] });
-  const worker = async () => {
-    while (running) {
-      try {
-        const res = await fetch(`${url}/v2/models/clf/infer`, {
-          method: 'POST',
-          body,
-          headers: { 'Content-Type': 'application/json' },
-          signal: AbortSignal.timeout(10_000),
-        });
-        const json = (await res.json()) as { outputs?: { data: number[] }[]; error?: string };
-        answers.push({ at: Date.now(), status: res.status, logits: json.outputs?.[0]?.data, error: json.error });
-      } catch (e) {
-        answers.push({ at: Date.now(), status: 0, error: (e as Error).message });
-      }
-    }
-  };
-  const workers = Array.from({ length: concurrency }, worker);
-  return {
-    answers,
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-    },
-  };
-}
+import { close, expected, loadGenerator, MLW, mlwAsync, writeTwoVersions } from '../../support/aliasRollSupport';
+import { needs, pythonHas } from '../../support/requires';
+import { tempDir } from '../../unit/runs/runsTestSupport';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,17 +25,7 @@ describe('mlw serve NAME@ALIAS', () => {
   it('rolls to the promoted version and back with zero failed requests under load', async (t) => {
     if (!needs(t, 'python3-onnx', pythonHas('onnx'), 'apt-get install -y python3-onnx')) return;
     const ws = tempDir('mlw-alias-roll-');
-    const script = path.join(ws, 'write_model.py');
-    writeFileSync(script, WRITE_MODEL);
-    const v1 = path.join(ws, 'clf_a.onnx');
-    const v2 = path.join(ws, 'clf_b.onnx');
-    for (const [file, scale] of [
-      [v1, '1'],
-      [v2, '3'],
-    ]) {
-      const r = spawnSync(SYSTEM_PYTHON, [script, file, scale], { encoding: 'utf8', timeout: 60_000 });
-      assert.equal(r.status, 0, r.stderr);
-    }
+    const [v1, v2] = writeTwoVersions(ws);
     const [e1, e2] = [await expected(v1), await expected(v2)];
     assert.ok(!close(e1, e2), 'the two versions must answer differently');
     assert.equal((await mlwAsync(ws, ['registry', 'register', v1, '--name', 'clf', '--alias', 'champion'])).code, 0);
