@@ -553,3 +553,34 @@ test('ECR credentials: the real docker-credential-ecr-login with no AWS credenti
     ['aws', 'ecr', 'get-login-password', '--region', 'us-east-1'],
   ]);
 });
+
+test('SageMaker (transcripts): a wait that runs out names the status call; a cancel stops the wait at once', async () => {
+  const creating = Array.from({ length: 200 }, () => AWS.describeEndpoint('linear', 'Creating'));
+  const steps = [AWS.createModel('linear'), AWS.createEndpointConfig('linear'), AWS.createEndpoint('linear'), ...creating];
+  const dep = renderCloudDeployment({
+    platform: 'sagemaker',
+    image: 'linear',
+    name: 'linear',
+    modelName: 'linear',
+    role: ROLE,
+    registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+  });
+  const slow = transcripts({ aws: steps });
+  await assert.rejects(
+    applyCloudDeployment(dep, { cli: slow.cli('aws'), cwd: tempDir('mlw-sm-'), log: () => undefined, pollMs: 100, timeoutMs: 1500 }),
+    /^Error: linear was still Creating when the wait ran out; follow it with: aws sagemaker describe-endpoint --endpoint-name linear --region us-east-1 --output json$/,
+  );
+  const cancelled = transcripts({ aws: steps });
+  const ac = new AbortController();
+  const t0 = Date.now();
+  const applying = applyCloudDeployment(dep, {
+    cli: cancelled.cli('aws'),
+    cwd: tempDir('mlw-sm-'),
+    log: () => undefined,
+    onStatus: () => setTimeout(() => ac.abort(), 50),
+    signal: ac.signal,
+    pollMs: 60_000,
+  });
+  await assert.rejects(applying, /cancelled/);
+  assert.ok(Date.now() - t0 < 30_000, 'the cancel does not wait for the next poll');
+});

@@ -40,6 +40,8 @@ export class CloudDeployFailed extends Error {
   }
 }
 
+const STATUS_CALL_MS = 120_000;
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error('cancelled'));
@@ -115,8 +117,9 @@ export async function applyCloudDeployment(dep: CloudDeployment, o: ApplyCloudOp
   if (dep.missing.length) throw new Error(`Cannot deploy yet: ${dep.missing.join('; ')}`);
   const deadline = Date.now() + (o.timeoutMs ?? 40 * 60_000);
   const left = () => Math.max(1, deadline - Date.now());
+  // A create call may take as long as the whole wait (deploy-model waits for its operation); one status call, 2 min.
   const run = (args: string[], echo = true) =>
-    runCloudCli(o.cli, args, { cwd: o.cwd, signal: o.signal, timeoutMs: left(), onLine: echo ? o.log : undefined });
+    runCloudCli(o.cli, args, { cwd: o.cwd, signal: o.signal, timeoutMs: echo ? left() : STATUS_CALL_MS, onLine: echo ? o.log : undefined });
   for (const argv of dep.commands) {
     o.log(`$ ${argv.join(' ')}`);
     const r = await run(argv.slice(1));
