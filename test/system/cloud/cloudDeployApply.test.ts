@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { readLineage } from '../../../src/core/deploy/lineage';
 import { needs } from '../../support/requires';
 import { REPO_ROOT, useTestEngine } from '../docker/engineHarness';
-import { AWS, writeTranscripts, type TranscriptStep } from './cliTranscripts';
+import { AWS, AZ, GCLOUD, writeTranscripts, type TranscriptStep } from './cliTranscripts';
 
 const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
 const run = promisify(execFile);
@@ -161,4 +161,97 @@ test('mlw deploy sagemaker --apply: an endpoint that goes Failed exits 1 with th
     records.map((x) => x.status),
     ['Failed'],
   );
+});
+
+test('mlw deploy vertex and azureml --apply (transcripts): push to a real registry, then the gcloud and az calls in order', async (t) => {
+  const s = started(t);
+  if (!s || !needs(t, 'dist/mlw.js', existsSync(MLW), 'npm run build')) return;
+  await s.engine.tagImage(s.env.baseImage, 'team/linear', '0.1');
+  const tr = writeTranscripts({
+    gcloud: [
+      GCLOUD.activeAccount,
+      {
+        match: ['artifacts', 'repositories', 'describe'],
+        stdout: JSON.stringify({ name: 'projects/ml-team-prod/locations/us-central1/repositories/mlw', format: 'DOCKER' }),
+      },
+      { match: ['auth', 'print-access-token'], stdout: 'ya29.a0AfB_transcript-token\n' },
+      GCLOUD.upload,
+      GCLOUD.createEndpoint('linear'),
+      GCLOUD.deployModel('linear'),
+      GCLOUD.describe('linear'),
+    ],
+    az: [
+      AZ.account,
+      { match: ['acr', 'login'], stdout: JSON.stringify({ accessToken: 'eyJhbGciOi.transcript.token', loginServer: s.env.registry }) },
+      AZ.endpointCreate('linear'),
+      AZ.deploymentCreate('linear'),
+      AZ.endpointShow('linear', 'Succeeded'),
+    ],
+  });
+  t.after(tr.remove);
+  const vx = await mlw(s.work, s.env.dockerHost, tr.dir, [
+    'deploy',
+    'vertex',
+    'team/linear:0.1',
+    '--project',
+    'ml-team-prod',
+    '--registry',
+    `${s.env.registry}/ml-team-prod/mlw`,
+    '--apply',
+    '--poll-seconds',
+    '0.05',
+    '--json',
+  ]);
+  assert.equal(vx.code, 0, vx.stderr);
+  const v = JSON.parse(vx.stdout) as { status: string; targetImage: string; url: string };
+  assert.equal(v.status, 'DEPLOYED');
+  assert.equal(v.targetImage, `${s.env.registry}/ml-team-prod/mlw/linear:0.1`);
+  const az = await mlw(s.work, s.env.dockerHost, tr.dir, [
+    'deploy',
+    'azureml',
+    'team/linear:0.1',
+    '--resource-group',
+    'ml-rg',
+    '--workspace-name',
+    'ml-ws',
+    '--registry',
+    s.env.registry,
+    '--apply',
+    '--poll-seconds',
+    '0.05',
+    '--json',
+  ]);
+  assert.equal(az.code, 0, az.stderr);
+  const a = JSON.parse(az.stdout) as { status: string; url: string };
+  assert.deepEqual([a.status, a.url], ['Succeeded', 'https://linear.eastus.inference.ml.azure.com/score']);
+  for (const repo of ['ml-team-prod/mlw/linear', 'linear']) {
+    const res = await fetch(`http://${s.env.registry}/v2/${repo}/manifests/0.1`, {
+      method: 'HEAD',
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(res.status, 200, `${repo} was pushed`);
+  }
+  assert.deepEqual(
+    tr.calls().map((c) => c.slice(0, 4).join(' ')),
+    [
+      'gcloud auth list --filter=status:ACTIVE',
+      'gcloud artifacts repositories describe',
+      'gcloud auth print-access-token',
+      'gcloud ai models upload',
+      'gcloud ai endpoints create',
+      'gcloud ai endpoints deploy-model',
+      'gcloud ai endpoints describe',
+      'az account show --output',
+      'az acr login --name',
+      'az ml online-endpoint create',
+      'az ml online-deployment create',
+      'az ml online-endpoint show',
+    ],
+  );
+  const cloud = (await readLineage(s.work)).filter((x) => x.kind === 'cloud');
+  assert.deepEqual(cloud.map((x) => [x.platform, x.status]).slice(-2), [
+    ['vertex', 'DEPLOYED'],
+    ['azureml', 'Succeeded'],
+  ]);
 });
