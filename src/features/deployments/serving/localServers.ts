@@ -35,6 +35,8 @@ export interface ServerRecord {
   modelPath: string;
   logFile: string;
   url?: string;
+  /** Its capture rate (absent: off). */
+  captureRate?: number;
 }
 
 /**
@@ -79,7 +81,13 @@ export class LocalServer {
 
   get record(): ServerRecord | undefined {
     return this.pid && this.logFile && this.running
-      ? { pid: this.pid, modelPath: this.modelPath, logFile: this.logFile, url: this.url }
+      ? {
+          pid: this.pid,
+          modelPath: this.modelPath,
+          logFile: this.logFile,
+          url: this.url,
+          ...(this.captureRate ? { captureRate: this.captureRate } : {}),
+        }
       : undefined;
   }
 
@@ -134,6 +142,7 @@ export class LocalServer {
     this.reset();
     this.pid = record.pid;
     this.logFile = record.logFile;
+    this.captureRate = typeof record.captureRate === 'number' ? record.captureRate : 0;
     this.log.info(`Reattached to server process ${record.pid} (log ${record.logFile})`);
     return this.follow(undefined, (onExit) => {
       const timer = setInterval(() => {
