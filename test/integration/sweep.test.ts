@@ -3,6 +3,22 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
 import { storedRuns } from './support';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface SshServer {
+  host: string;
+  configFile: string;
+  stop(): Promise<void>;
+}
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<Record<string, unknown>>;
+const sshHarness = () =>
+  importEsm(pathToFileURL(path.resolve(__dirname, '..', '..', '..', 'test', 'harness', 'sshServer.mjs')).href) as Promise<{
+    sshServerMissing: () => string | undefined;
+    startSshServer: (o: unknown) => Promise<SshServer>;
+  }>;
 
 function hasOptuna(): boolean {
   try {
@@ -57,6 +73,50 @@ describe('sweeps', () => {
     assert.deepEqual(runs.map((r) => r.params.lr).sort(), [0.05, 0.3]);
     assert.equal(new Set(runs.map((r) => r.experiment)).size, 1, 'one experiment per sweep');
     assert.equal(new Set(runs.map((r) => r.tags['mlw.sweep'])).size, 1, 'tagged with one sweep id');
+  });
+
+  it('runs a grid sweep on an ssh target (a real sshd on loopback): each trial a remote run, synced back', async function () {
+    this.timeout(120_000);
+    const harness = await sshHarness();
+    const missing = harness.sshServerMissing();
+    if (missing) {
+      if (process.env.CI === 'true') throw new Error(`CI=true and ${missing}`);
+      console.log(`skipped: ${missing}`);
+      this.skip();
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test workspace is open');
+    const ssh = await harness.startSshServer({});
+    const remote = mkdtempSync(path.join(os.tmpdir(), 'mlw-integration-remote-'));
+    const config = vscode.workspace.getConfiguration('mlWorkbench', folder.uri);
+    try {
+      const box = { kind: 'ssh', host: ssh.host, sshConfig: ssh.configFile, workdir: remote, python: '/usr/bin/python3' };
+      await config.update('targets', { 'sweep-box': box }, vscode.ConfigurationTarget.Workspace);
+      const result = (await vscode.commands.executeCommand('mlWorkbench.runSweep', vscode.Uri.joinPath(folder.uri, 'train.py'), {
+        grid: { lr: [0.3, 0.05] },
+        target: 'sweep-box',
+        parallelism: 2,
+        wait: true,
+      })) as Array<StoredRun & { target?: { name: string; kind: string }; metrics?: { loss?: { count: number } } }> | undefined;
+      assert.ok(Array.isArray(result), 'the command returns the final runs');
+      assert.ok(
+        result.every((r) => r.status === 'finished'),
+        JSON.stringify(result.map((r) => (r as { error?: string }).error)),
+      );
+      assert.deepEqual(
+        result.map((r) => [r.status, r.target?.name, r.target?.kind, r.metrics?.loss?.count]),
+        [
+          ['finished', 'sweep-box', 'ssh', 5],
+          ['finished', 'sweep-box', 'ssh', 5],
+        ],
+      );
+      assert.deepEqual(result.map((r) => r.params.lr).sort(), [0.05, 0.3]);
+      assert.equal(new Set(result.map((r) => r.experiment)).size, 1, 'one experiment per sweep');
+    } finally {
+      await config.update('targets', undefined, vscode.ConfigurationTarget.Workspace);
+      await ssh.stop();
+      rmSync(remote, { recursive: true, force: true });
+    }
   });
 
   it('runs a TPE study of train.py (Optuna) as runs of one study, and compares them', async function () {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { readGitInfo } from '../git/readGitInfo';
+import { gitIgnores } from './gitIgnores';
 import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from '../runs/buildChildCommand';
 import { processIdentity } from '../runs/processLiveness';
 import { newRunId } from '../runs/runId';
@@ -51,7 +52,9 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
   const cwd = path.resolve(o.cwd ?? store.workspace);
   const scriptAbs = path.resolve(cwd, o.script);
   if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
-  const git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
+  let git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
+  // A workspace in an ignored folder of an enclosing repository is not in its commits: shipped as a folder.
+  if (git?.commit && (await gitIgnores(git.root, path.relative(git.root, await fsp.realpath(scriptAbs))))) git = undefined;
   const top = git?.commit ? git.root : cwd;
   const relCwd = path
     .relative(await fsp.realpath(top), await fsp.realpath(cwd))

@@ -20,6 +20,8 @@ import { Command } from '../../commandIds';
 import { runCommand } from '../../commands';
 import { Disposable } from '../../vscode/disposable';
 import { localTrialLauncher } from '../../core/sweeps/launchTrial';
+import { remoteTrialLauncher } from '../../core/targets/remoteTrialLauncher';
+import type { Target } from '../../core/targets/targetTypes';
 import { runStudy, type RunStudyOptions, type StudyResult } from '../../core/sweeps/runStudy';
 import { missingOptunaMessage, StudyError } from '../../core/sweeps/StudyDriver';
 import { UserError } from '../../vscode/userError';
@@ -257,9 +259,10 @@ export class RunLauncher extends Disposable {
   /**
    * Runs an Optuna study (see runStudy): each trial an ordinary run of this launcher, at most `study.parallel` at a
    * time, under one cancellable progress notification (Cancel stops the running trials; the study keeps what was
-   * told and continues when started again). With `wait`, resolves with the result, else once the study has opened.
+   * told and continues when started again). On a `target`, each trial is a remote run there. With `wait`, resolves
+   * with the result, else once the study has opened.
    */
-  async startStudy(spec: LaunchSpec, study: StudySpec, wait = false): Promise<StudyResult | string> {
+  async startStudy(spec: LaunchSpec, study: StudySpec, wait = false, target?: Target): Promise<StudyResult | string> {
     const cwd = spec.cwd ?? spec.workspace;
     const interpreter = await this.interpreter(cwd, spec.interpreter);
     const prefix = study.parallel > 1;
@@ -301,7 +304,9 @@ export class RunLauncher extends Disposable {
               const prefixer = prefix ? new LinePrefixer(`[${request.name}] `) : undefined;
               const append = (text: string) => text && this.output.append(text);
               const onOutput = prefixer ? (text: string) => append(prefixer.push(text)) : append;
-              const handle = await localTrialLauncher({ ...base, onOutput }, this.logger)(request, signal);
+              const handle = target // a remote run on the target, its metrics tailed into its local run folder
+                ? await remoteTrialLauncher({ ...base, script: spec.script ?? '', target, onOutput, logger: this.logger })(request, signal)
+                : await localTrialLauncher({ ...base, onOutput }, this.logger)(request, signal);
               if (prefixer) prefixers.set(handle.id, prefixer);
               return handle;
             },

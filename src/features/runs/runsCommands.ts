@@ -44,6 +44,8 @@ export interface RunSweepOptions {
   parallelism?: number;
   /** A random or TPE study instead of the grid (see StudyOptions). */
   study?: StudyOptions;
+  /** A compute target's name, or `local` (the default without pickers); with pickers Run Sweep asks when there are targets. */
+  target?: string;
 }
 
 function isNode(v: unknown): v is RunsNode {
@@ -184,10 +186,13 @@ export function runsCommands(
     const paramsFile = await findParamsFile(path.dirname(script.fsPath));
     const base: Params = paramsFile ? await readParamsFile(paramsFile) : {};
     const parallelism = opts.parallelism ?? setting('runs.parallelism');
-    const method = given && (opts.grid || opts.study) ? (opts.study?.method ?? 'grid') : await pickSweepMethod();
+    const programmatic = given && (opts.grid || opts.study);
+    const method = programmatic ? (opts.study?.method ?? 'grid') : await pickSweepMethod();
+    const target = await pickTarget(workspace, logger, programmatic ? (opts.target ?? 'local') : undefined, 'Run Sweep: where?');
     if (method !== 'grid') {
       const study = await askStudy(script, base, method, parallelism, given ? opts.study : undefined);
-      return launcher.startStudy({ workspace, script: script.fsPath, params: base, cwd: workspace, experiment }, study, opts.wait === true);
+      const spec = { workspace, script: script.fsPath, params: base, cwd: workspace, experiment };
+      return launcher.startStudy(spec, study, opts.wait === true, target);
     }
     let grid: Record<string, ParamValue[]>;
     if (given && opts.grid) {
@@ -225,12 +230,9 @@ export function runsCommands(
       }
     }
     try {
-      return await launcher.startSweep(
-        { workspace, script: script.fsPath, params: base, cwd: workspace, experiment },
-        { grid },
-        parallelism,
-        opts.wait === true,
-      );
+      const spec = { workspace, script: script.fsPath, params: base, cwd: workspace, experiment };
+      if (target) return await remote.startSweep(spec, { grid }, parallelism, target, opts.wait === true);
+      return await launcher.startSweep(spec, { grid }, parallelism, opts.wait === true);
     } catch (e) {
       if (e instanceof SweepError) throw new UserError(e.message);
       throw e;

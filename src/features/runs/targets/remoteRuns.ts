@@ -6,6 +6,8 @@ import { attachRemoteRun, type RemoteRunHandle } from '../../../core/targets/att
 import { describeTargetState } from '../../../core/targets/describeTargetState';
 import { findTarget, loadTargets } from '../../../core/targets/loadTargets';
 import { submitRemoteRun } from '../../../core/targets/submitRemoteRun';
+import { submitRemoteSweep } from '../../../core/targets/submitRemoteSweep';
+import { expandSweep, type SweepSpec } from '../../../core/runs/expandSweep';
 import type { RunTargetState, Target } from '../../../core/targets/targetTypes';
 import { setting } from '../../../vscode/config';
 import { UserError } from '../../../vscode/userError';
@@ -20,7 +22,12 @@ export async function workspaceTargets(workspace: string, logger: Logger): Promi
 }
 
 /** Where Run Experiment runs: this machine (undefined) or a target, picked when the folder declares any. */
-export async function pickTarget(workspace: string, logger: Logger, name?: string): Promise<Target | undefined> {
+export async function pickTarget(
+  workspace: string,
+  logger: Logger,
+  name?: string,
+  title = 'Run Experiment: where?',
+): Promise<Target | undefined> {
   const targets = await workspaceTargets(workspace, logger);
   if (name !== undefined) {
     if (name === 'local') return undefined;
@@ -40,7 +47,7 @@ export async function pickTarget(workspace: string, logger: Logger, name?: strin
       target: t as Target | undefined,
     })),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Run Experiment: where?', ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
   if (!picked) throw new vscode.CancellationError();
   return picked.target;
 }
@@ -89,6 +96,71 @@ export class RemoteRuns {
     this.output.show(true);
     const finished = this.follow(handle, target);
     return wait ? finished : handle.run;
+  }
+
+  /**
+   * A grid sweep on a target (submitRemoteSweep: one SLURM job array, or --parallel remote runs on an ssh host) under one
+   * cancellable progress notification; Cancel cancels every trial, Stop on one trial in the Runs view only that one.
+   */
+  async startSweep(spec: LaunchSpec, sweep: SweepSpec, parallelism: number, target: Target, wait: boolean): Promise<Run[] | string[]> {
+    const store = this.tree.store(spec.workspace);
+    const sets = expandSweep(sweep);
+    let ended = 0;
+    let report: ((message: string) => void) | undefined;
+    const handle = await submitRemoteSweep({
+      store,
+      target,
+      script: spec.script ?? '',
+      args: spec.args,
+      params: spec.params,
+      paramSets: sets,
+      parallel: parallelism,
+      cwd: spec.cwd ?? spec.workspace,
+      experiment: spec.experiment,
+      helperDir: this.helperDir,
+      onOutput: (text) => this.output.append(text),
+      onState: () => this.tree.refresh(),
+      onTrial: (i, h) => {
+        this.output.appendLine(
+          `\n▶ trial ${i + 1}/${sets.length} ${h.run.name} (${h.id}) on ${target.name}: ${describeTargetState(h.run.target!)}`,
+        );
+        this.tree.refresh();
+        void h.done.then((r) => {
+          ended++;
+          this.output.appendLine(`■ ${r.name} on ${target.name} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+          report?.(`${ended}/${sets.length} ended · Cancel stops the sweep`);
+          this.tree.refresh();
+        });
+      },
+      snapshotMaxBytes: setting('runs.snapshotMaxBytes', vscode.Uri.file(spec.workspace)),
+      logger: this.logger,
+    });
+    const how = handle.arrayJobId ? `job array ${handle.arrayJobId}` : `${parallelism} at a time`;
+    this.output.appendLine(`\n▶ sweep of ${sets.length} trials on ${target.name} (${how}), experiment ${handle.experiment}`);
+    this.output.show(true);
+    this.tree.refresh();
+    const progress = vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Sweep on ${target.name} (${how})`, cancellable: true },
+      async (p, token) => {
+        const sub = token.onCancellationRequested(() => void handle.stopAll());
+        report = (message) => p.report({ message, increment: 100 / sets.length });
+        p.report({ message: `${sets.length} trials submitted · Cancel stops the sweep` });
+        try {
+          return await handle.done;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const finished = Promise.resolve(progress).then((runs) => {
+      this.tree.refresh();
+      const failed = runs.filter((r) => r.status === 'failed').length;
+      if (failed) void vscode.window.showErrorMessage(`Sweep on ${target.name}: ${failed} of ${runs.length} trials failed`);
+      return runs;
+    });
+    if (wait) return finished;
+    const ids = (await store.listRuns()).filter((r) => r.experiment === handle.experiment).map((r) => r.id);
+    return ids;
   }
 
   private follow(handle: RemoteRunHandle, target: Target): Promise<Run> {
