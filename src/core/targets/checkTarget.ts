@@ -1,9 +1,10 @@
+import { checkDockerTarget } from './docker/checkDockerTarget';
 import { hostShell } from './hostShell';
 import { shellQuote } from './shellQuote';
 import type { Target } from './targetTypes';
 
 export interface TargetCheckItem {
-  name: 'reachable' | 'interpreter' | 'scheduler' | 'gpus' | 'workdir';
+  name: 'reachable' | 'interpreter' | 'scheduler' | 'gpus' | 'workdir' | 'engine' | 'image';
   ok: boolean;
   detail: string;
 }
@@ -23,11 +24,13 @@ const MARK = '@@mlw@@';
  */
 export async function checkTarget(target: Target, workspace: string, options: { timeoutMs?: number } = {}): Promise<TargetCheck> {
   const items: TargetCheckItem[] = [];
+  if (target.kind === 'docker') return checkDockerTarget(target, workspace, options);
   if (target.kind !== 'ssh' && target.kind !== 'slurm') {
+    const t = target as { name: string; kind: string };
     return {
-      target: target.name,
+      target: t.name,
       ok: false,
-      items: [{ name: 'reachable', ok: false, detail: `${target.kind} targets are not checked yet` }],
+      items: [{ name: 'reachable', ok: false, detail: `${t.kind} targets are not checked yet` }],
     };
   }
   const shell = hostShell(target.ssh, workspace);

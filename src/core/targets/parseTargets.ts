@@ -83,7 +83,8 @@ function readTarget(name: string, raw: unknown, origin: string, where: (key?: st
     }
     const connectTimeout = int('connectTimeout', 1, 600);
     if (connectTimeout !== undefined) ssh.connectTimeout = connectTimeout;
-  } else {
+  } else if (kind !== 'docker') {
+    // a docker target's ssh:// engine names its host; its ssh keys are read with its options
     for (const key of SSH_KEYS) if (o[key] !== undefined) fail(key, 'needs a host');
   }
   if (kind === 'ssh') {

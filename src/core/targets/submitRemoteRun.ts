@@ -10,6 +10,7 @@ import { processIdentity } from '../runs/processLiveness';
 import { newRunId } from '../runs/runId';
 import { PATCH_FILE, type Params } from '../runs/runTypes';
 import { attachRemoteRun, type AttachOptions, type RemoteRunHandle } from './attachRemoteRun';
+import { submitDockerRun } from './docker/submitDockerRun';
 import { hostShell } from './hostShell';
 import { packRunBundle } from './packRunBundle';
 import { renderJobScript, sbatchOptions } from './remoteJob';
@@ -46,8 +47,10 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
   const logger: Logger = o.logger ?? silentLogger;
   const { store, target } = o;
   o.signal?.throwIfAborted();
+  if (target.kind === 'docker') return submitDockerRun(o);
   if (target.kind !== 'ssh' && target.kind !== 'slurm') {
-    throw new Error(`Target ${target.name} is a ${target.kind} target: running on it is not supported yet (ssh and slurm are)`);
+    const t = target as { name: string; kind: string };
+    throw new Error(`Target ${t.name} is a ${t.kind} target: running on it is not supported yet (ssh and slurm are)`);
   }
   const cwd = path.resolve(o.cwd ?? store.workspace);
   const scriptAbs = path.resolve(cwd, o.script);
