@@ -18,7 +18,7 @@ import type { RunsTree } from '../runsTree';
 export async function workspaceTargets(workspace: string, logger: Logger): Promise<Target[]> {
   const parsed = await loadTargets(workspace, setting('targets', vscode.Uri.file(workspace)));
   for (const e of parsed.errors) logger.warn(e);
-  return parsed.targets.filter((t) => t.kind === 'ssh' || t.kind === 'slurm');
+  return parsed.targets.filter((t) => t.kind === 'ssh' || t.kind === 'slurm' || t.kind === 'docker');
 }
 
 /** Where Run Experiment runs: this machine (undefined) or a target, picked when the folder declares any. */
@@ -42,7 +42,7 @@ export async function pickTarget(
     { label: '$(vm) This machine', description: 'a local process', target: undefined as Target | undefined },
     ...targets.map((t) => ({
       label: `$(${t.kind === 'slurm' ? 'server-environment' : 'remote'}) ${t.name}`,
-      description: `${t.kind} · ${(t.kind === 'ssh' || t.kind === 'slurm' ? t.ssh?.host : undefined) ?? 'sbatch here'}`,
+      description: `${t.kind} · ${t.kind === 'docker' ? String(t.options.engine ?? 'default engine') : ((t.kind === 'ssh' || t.kind === 'slurm' ? t.ssh?.host : undefined) ?? 'sbatch here')}`,
       detail: t.origin,
       target: t as Target | undefined,
     })),
