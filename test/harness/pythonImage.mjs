@@ -94,6 +94,9 @@ export function pythonRootfsTarball() {
   const dynload = files.filter((f) => f.startsWith('lib-dynload/') && f.endsWith('.so')).map((f) => join(lib, f));
   const busybox = realpathSync(which('busybox'));
   const libs = new Set([python, ...dynload].flatMap(sharedLibraries));
+  // glibc dlopens libgcc_s when a thread exits (pthread_exit unwinds): without it a threaded script aborts at exit.
+  const libc = [...libs].find((l) => /\/libc\.so\.6$/.test(l));
+  if (libc && existsSync(join(dirname(libc), 'libgcc_s.so.1'))) libs.add(join(dirname(libc), 'libgcc_s.so.1'));
   const key = createHash('sha256');
   for (const f of [python, busybox, ...[...libs].sort()]) {
     const s = statSync(f);

@@ -14,6 +14,7 @@ import { needs } from '../../support/requires';
 import { RunStore } from '../../../src/core/runs/RunStore';
 import { findTarget, loadTargets } from '../../../src/core/targets/loadTargets';
 import { submitRemoteRun } from '../../../src/core/targets/submitRemoteRun';
+import { attachRemoteRun } from '../../../src/core/targets/attachRemoteRun';
 import { checkTarget } from '../../../src/core/targets/checkTarget';
 import { REPO_ROOT, startSsh, trainingWorkspace, type TestSshServer } from './targetHarness';
 
@@ -123,12 +124,26 @@ describe('runs on docker targets', { concurrency: true }, () => {
       pollMs: 500,
     });
     assert.equal(containersOf(handle.id).length, 1);
+    // Lag: each metric line carries the script's clock (same machine); seen here within 2 s of being logged.
+    const lags: number[] = [];
+    let seen = 0;
+    const watch = setInterval(() => {
+      const now = Date.now();
+      const lines = metricLines(store, handle.id);
+      for (const l of lines.slice(seen)) lags.push(now - (JSON.parse(l) as { t: number }).t);
+      seen = lines.length;
+    }, 50);
+    t.after(() => clearInterval(watch));
     await waitFor(
       'a metric while the run runs',
       async () => metricLines(store, handle.id).length > 0 && (await store.readRawRun(handle.id))?.status === 'running',
     );
     const run = await handle.done;
+    clearInterval(watch);
     assert.equal(run.status, 'finished', `${run.error}: ${out.join('').slice(-1500)}`);
+    const live = lags.filter((l) => l < 2000);
+    t.diagnostic(`metric lag over ssh:// (ms, sorted): ${[...lags].sort((x, y) => x - y).join(' ')}`);
+    assert.ok(live.length >= 8, `metrics seen live within 2 s: ${live.length} of 12 (lags ${lags.join(', ')} ms)`);
     assert.equal(run.exitCode, 0);
     assert.equal(run.target?.kind, 'docker');
     assert.match(run.target?.host ?? '', /^ssh:\/\/mlw-login/);
@@ -175,6 +190,28 @@ describe('runs on docker targets', { concurrency: true }, () => {
     assert.equal(run.status, 'stopped', run.error);
     assert.ok(Date.now() - t0 < 20_000, `stop took ${Date.now() - t0} ms`);
     assert.ok(metricLines(store, run.id).length < 600);
+    assert.deepEqual(containersOf(run.id), []);
+  });
+
+  it('re-attach after a restart finds the container by its label and the run finishes with every metric', async (t) => {
+    if (!ready(t)) return;
+    const store = new RunStore(ws);
+    const first = await submitRemoteRun({
+      store,
+      target: await target('dock'),
+      script: 'train.py',
+      params: { steps: 10, sleep: 0.3 },
+      pollMs: 500,
+    });
+    await waitFor('the first metric', () => metricLines(store, first.id).length > 0);
+    await first.detach(); // this process goes away; the container goes on
+    assert.equal((await store.readRawRun(first.id))?.status, 'running');
+    assert.equal(containersOf(first.id).length, 1);
+    const again = await attachRemoteRun({ store, runId: first.id, target: await target('dock'), pollMs: 500 });
+    const run = await again.done;
+    assert.equal(run.status, 'finished', `${run.error}: ${readFileSync(path.join(again.dir, 'stdout.log'), 'utf8').slice(-1500)}`);
+    assert.equal(metricLines(store, run.id).length, 10);
+    assert.equal(run.metrics?.loss.count, 10);
     assert.deepEqual(containersOf(run.id), []);
   });
 
