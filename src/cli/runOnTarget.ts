@@ -8,6 +8,7 @@ import type { Params } from '../core/runs/runTypes';
 import { findTarget, loadTargets } from '../core/targets/loadTargets';
 import { submitRemoteRun } from '../core/targets/submitRemoteRun';
 import { describeTargetState } from '../core/targets/describeTargetState';
+import { printKubernetesDryRun } from './printKubernetesDryRun';
 
 export interface TargetRunInput {
   target: string;
@@ -20,6 +21,8 @@ export interface TargetRunInput {
   cwd: string;
   tags: Record<string, string>;
   python?: string;
+  /** Render the target's Job without applying it (kubernetes targets). */
+  dryRun?: boolean;
 }
 
 /** `mlw run SCRIPT --target NAME`: the run goes to the target; output and state changes are printed as they come. */
@@ -32,8 +35,9 @@ export async function runOnTarget(input: TargetRunInput, ctx: CliContext): Promi
     throw new UsageError((e as Error).message);
   }
   if (input.python) target = { ...target, python: input.python };
-  const output = scriptOutput(ctx);
   const store = new RunStore(ctx.workspace, ctx.logger);
+  if (input.dryRun) return printKubernetesDryRun(target, store, input, ctx);
+  const output = scriptOutput(ctx);
   let last = '';
   const handle = await submitRemoteRun({
     store,

@@ -39,7 +39,9 @@ Options:
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
   --cwd DIR            working directory (default: the workspace)
   --no-git             do not record git state
-  --target NAME        run on a compute target of .mlw/targets.yaml (ssh host, SLURM): see mlw targets
+  --target NAME        run on a compute target of .mlw/targets.yaml (ssh host, SLURM, kubernetes): see mlw targets
+  --dry-run            with a kubernetes target: print the Job (and its ConfigMap) that would be applied, write
+                       it to .mlw/targets/NAME.dry-run.yaml; nothing is applied or recorded
 ${LAUNCH_FLAGS_USAGE}
   --json               print the final run as JSON on stdout (script output goes to stderr)
 
@@ -72,6 +74,7 @@ export const runCommand: CliCommand = {
         'system-metrics-interval': { type: 'string' },
         'log-to': { type: 'string' },
         target: { type: 'string' },
+        'dry-run': { type: 'boolean' },
       },
     });
     const [script, ...extra] = positionals;
@@ -94,8 +97,10 @@ export const runCommand: CliCommand = {
       const [k] = (['data', 'log-to', 'no-git'] as const).filter((f) => values[f] !== undefined);
       if (k) throw new UsageError(`--${k} is not supported with --target`);
       const input = { target: values.target, script, args: extra, params, paramsMode: mode as ParamsMode, cwd, tags };
-      return runOnTarget({ ...input, experiment: values.experiment, name: values.name, python: values.python }, ctx);
+      const dryRun = values['dry-run'];
+      return runOnTarget({ ...input, experiment: values.experiment, name: values.name, python: values.python, dryRun }, ctx);
     }
+    if (values['dry-run']) throw new UsageError('--dry-run needs --target NAME (a kubernetes target)');
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
     const snapshotMaxBytes = snapshotMaxBytesFlag(values['snapshot-max-bytes']);
     const systemMetricsInterval = systemMetricsIntervalFlag(values['system-metrics-interval']);

@@ -11,6 +11,7 @@ import { STOP_FILE } from '../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, PRUNE_FILE, type Run } from '../runs/runTypes';
 import { attachDockerRun } from './docker/attachDockerRun';
 import { hostShell, type HostShell } from './hostShell';
+import { attachKubernetesRun } from './kubernetes/attachKubernetesRun';
 import { REMOTE_EXIT_FILE } from './remoteJob';
 import { RemoteFollower } from './RemoteFollower';
 import { shellQuote } from './shellQuote';
@@ -135,6 +136,7 @@ async function forwardPrune(shell: HostShell, t: RunTargetState): Promise<boolea
 export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle> {
   const { store, target } = o;
   if (target.kind === 'docker') return attachDockerRun(o);
+  if (target.kind === 'kubernetes') return attachKubernetesRun({ ...o, target });
   const logger = o.logger ?? silentLogger;
   const run0 = await store.readRawRun(o.runId);
   if (!run0?.target) throw new Error(`Run ${o.runId} is not a run on a compute target`);

@@ -1,5 +1,6 @@
 import { checkDockerTarget } from './docker/checkDockerTarget';
 import { hostShell } from './hostShell';
+import { checkKubernetesTarget } from './kubernetes/checkKubernetesTarget';
 import { shellQuote } from './shellQuote';
 import type { Target } from './targetTypes';
 
@@ -25,6 +26,7 @@ const MARK = '@@mlw@@';
 export async function checkTarget(target: Target, workspace: string, options: { timeoutMs?: number } = {}): Promise<TargetCheck> {
   const items: TargetCheckItem[] = [];
   if (target.kind === 'docker') return checkDockerTarget(target, workspace, options);
+  if (target.kind === 'kubernetes') return checkKubernetesTarget(target, options);
   if (target.kind !== 'ssh' && target.kind !== 'slurm') {
     const t = target as { name: string; kind: string };
     return {

@@ -1,4 +1,5 @@
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { K8S_KEYS, readKubernetesTarget } from './kubernetes/readKubernetesTarget';
 import { TARGET_KINDS, type SlurmTarget, type SshEndpoint, type Target, type TargetKind } from './targetTypes';
 
 export interface ParsedTargets {
@@ -14,7 +15,7 @@ const KNOWN: Record<TargetKind, string[] | undefined> = {
   ssh: [...COMMON, ...SSH_KEYS],
   slurm: [...COMMON, ...SSH_KEYS, ...SLURM_KEYS],
   docker: undefined, // not run from here yet: any keys kept as options
-  kubernetes: undefined,
+  kubernetes: [...COMMON, ...K8S_KEYS],
 };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -123,8 +124,9 @@ function readTarget(name: string, raw: unknown, origin: string, where: (key?: st
     }
     return t;
   }
+  if (kind === 'kubernetes') return readKubernetesTarget(o, base, fail);
   const { kind: _k, workdir: _w, python: _p, env: _e, ...options } = o;
-  return { ...base, kind: kind as 'docker' | 'kubernetes', options };
+  return { ...base, kind: kind as 'docker', options };
 }
 
 /** The targets of one `.mlw/targets.yaml` text; `file` is how messages name it. */

@@ -12,6 +12,7 @@ import { PATCH_FILE, type Params } from '../runs/runTypes';
 import { attachRemoteRun, type AttachOptions, type RemoteRunHandle } from './attachRemoteRun';
 import { submitDockerRun } from './docker/submitDockerRun';
 import { hostShell } from './hostShell';
+import { submitKubernetesRun } from './kubernetes/submitKubernetesRun';
 import { packRunBundle } from './packRunBundle';
 import { renderJobScript, sbatchOptions } from './remoteJob';
 import { remotePath, shellQuote } from './shellQuote';
@@ -48,6 +49,7 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
   const { store, target } = o;
   o.signal?.throwIfAborted();
   if (target.kind === 'docker') return submitDockerRun(o);
+  if (target.kind === 'kubernetes') return submitKubernetesRun({ ...o, target });
   if (target.kind !== 'ssh' && target.kind !== 'slurm') {
     const t = target as { name: string; kind: string };
     throw new Error(`Target ${t.name} is a ${t.kind} target: running on it is not supported yet (ssh and slurm are)`);

@@ -64,11 +64,30 @@ export interface SlurmTarget extends TargetBase {
 
 /** Declared but not runnable from here yet (issue 15's later parts): listed, refused by `run`. */
 export interface OtherTarget extends TargetBase {
-  kind: 'docker' | 'kubernetes';
+  kind: 'docker';
   options: Record<string, unknown>;
 }
 
-export type Target = SshTarget | SlurmTarget | OtherTarget;
+/** A Kubernetes Job per run (an Indexed Job for a sweep), applied with kubectl: see kubernetes/renderRunJob.ts. */
+export interface KubernetesTarget extends TargetBase {
+  kind: 'kubernetes';
+  namespace: string;
+  /** The image the run's container starts from; it must hold `python` (the code and the helper are brought in). */
+  image: string;
+  /** `nvidia.com/gpu` limit per pod. */
+  gpus?: number;
+  /** The kubeconfig context (`kubectl --context`); default the current one. */
+  context?: string;
+  /** Requests and limits, as Kubernetes quantities: `4`, `500m`, `16Gi`. */
+  cpu?: string;
+  memory?: string;
+  serviceAccount?: string;
+  nodeSelector?: Record<string, string>;
+  /** The Job's activeDeadlineSeconds: the run ends as DeadlineExceeded past it. */
+  activeDeadlineSeconds?: number;
+}
+
+export type Target = SshTarget | SlurmTarget | OtherTarget | KubernetesTarget;
 
 /** What a run records about the target it ran on (run.json `target`), enough to re-attach after a restart. */
 export interface RunTargetState {
