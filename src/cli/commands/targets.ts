@@ -11,6 +11,7 @@ Compute targets, declared in ${TARGETS_FILE} of the workspace:
   targets:
     gpu-box: { kind: ssh, host: gpubox, workdir: ~/mlw-runs, python: /usr/bin/python3 }
     cluster: { kind: slurm, host: login1, partition: gpu, gpus: 1, cpus: 8, mem: 32G, time: "04:00:00", sbatch: ["--account=ml"] }
+    k8s:     { kind: kubernetes, namespace: ml, image: registry.example/train:1, gpus: 1, context: gke-ml }
 
 host is an alias of your ssh config or a host name (with port, user, identityFile, sshConfig: a file for ssh -F);
 hosts are reached with the system ssh client, host keys checked, never a password prompt (BatchMode). A slurm
