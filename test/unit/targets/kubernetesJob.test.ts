@@ -314,14 +314,12 @@ test("the pod's entry point, run for real: the bundle unpacked by the boot scrip
     ].join('\n'),
   );
   const runs = [0, 1].map((i) => ({ id: `r${i}`, argv: [SYSTEM_PYTHON, 'train.py', `--lr=0.${i + 1}`], env: { MLW_RUN_ID: `r${i}` } }));
-  writeFileSync(path.join(src, 'pod.json'), JSON.stringify({ cwd: 'src', runs }));
+
   const bundleDir = path.join(tmp, 'bundle-mount');
   mkdirSync(bundleDir);
   execFileSync('tar', ['-czf', path.join(bundleDir, 'bundle.tar.gz'), '-C', src, '.']);
-  const boot = bootScript()
-    .replaceAll('/mlw-bundle', bundleDir)
-    .replaceAll('"/mlw"', JSON.stringify(root))
-    .replaceAll('/mlw/helper', `${root}/helper`);
+  writeFileSync(path.join(bundleDir, 'pod.json'), JSON.stringify({ cwd: 'src', runs }));
+  const boot = bootScript().replaceAll('/mlw-bundle', bundleDir).replaceAll('"/mlw', `"${root}`);
   const r = spawnSync(SYSTEM_PYTHON, ['-c', boot], {
     env: { ...process.env, MLW_POD_ROOT: root, JOB_COMPLETION_INDEX: '1', MLW_SYNC_WAIT: '0', PYTHONPATH: '' },
     encoding: 'utf8',

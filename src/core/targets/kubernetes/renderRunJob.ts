@@ -52,12 +52,13 @@ export interface RunJobManifests {
   review: string;
 }
 
-/** The container's command: unpack the bundle with Python's tarfile (no tar needed in the image), then run the pod entry. */
+/** The container's command: unpack the bundle with Python's tarfile (no tar needed in the image), copy pod.json, run the pod entry. */
 export function bootScript(): string {
   return [
-    'import os, sys, tarfile',
+    'import os, shutil, sys, tarfile',
     `t = tarfile.open(${JSON.stringify(`${BUNDLE_MOUNT}/${BUNDLE_KEY}`)})`,
     't.extractall(' + JSON.stringify(POD_ROOT) + ", **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))",
+    `shutil.copyfile(${JSON.stringify(`${BUNDLE_MOUNT}/pod.json`)}, ${JSON.stringify(`${POD_ROOT}/pod.json`)})`,
     `os.execv(sys.executable, [sys.executable, ${JSON.stringify(`${POD_ROOT}/helper/mlw_pod.py`)}, 'run'])`,
   ].join('\n');
 }
