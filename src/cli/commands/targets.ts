@@ -22,7 +22,14 @@ target without host runs sbatch on this machine. Run on one with: mlw run SCRIPT
                 (exit 1 when something is wrong)`;
 
 function describe(t: Target): string {
-  const where = t.kind === 'ssh' || t.kind === 'slurm' ? (t.ssh ? t.ssh.host : 'this machine') : '';
+  const where =
+    t.kind === 'ssh' || t.kind === 'slurm'
+      ? t.ssh
+        ? t.ssh.host
+        : 'this machine'
+      : t.kind === 'kubernetes'
+        ? `${t.context ?? 'current context'}/${t.namespace} ${t.image}${t.gpus ? ` (gpus ${t.gpus})` : ''}`
+        : '';
   const extra =
     t.kind === 'slurm'
       ? [
