@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunStore } from '../../../src/core/runs/RunStore';
+import { checkTarget } from '../../../src/core/targets/checkTarget';
 import { submitKubernetesRun } from '../../../src/core/targets/kubernetes/submitKubernetesRun';
 import type { KubernetesTarget, RunTargetState } from '../../../src/core/targets/targetTypes';
 import { SYSTEM_PYTHON } from '../../support/requires';
@@ -47,6 +48,12 @@ if (a[0] === 'apply') {
   const name = /name: (mlw-\\S+)/.exec(fs.readFileSync(a[a.indexOf('-f') + 1], 'utf8'))[1];
   fs.writeFileSync(nameFile, name);
   process.stdout.write('configmap/' + name + ' serverside-applied\\njob.batch/' + name + ' serverside-applied\\n');
+} else if (a[0] === 'auth') {
+  const yes = (t.canI ?? {})[a[3]] !== 'no';
+  process.stdout.write((yes ? 'yes' : 'no') + '\\n');
+  process.exit(yes ? 0 : 1);
+} else if (a[0] === 'get' && a[1] === 'nodes') {
+  process.stdout.write(JSON.stringify(t.nodes) + '\\n');
 } else if (a[0] === 'get') {
   const counter = path.join(dir, 'get-count');
   const n = fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0;
@@ -310,4 +317,33 @@ test('Stop deletes the Job with --wait=false and background propagation; the run
     `delete configmap/${job} --ignore-not-found --wait=false`,
   ]);
   assert.equal(JSON.parse(readFileSync(path.join(handle.dir, 'run.json'), 'utf8')).target.state, 'DELETED');
+});
+
+test('mlw targets check: kubectl auth can-i for Jobs and ConfigMaps, allocatable GPUs summed over the nodes', async () => {
+  const node = (name: string, gpus?: string) => ({
+    metadata: { name, labels: {} },
+    status: { allocatable: { cpu: '8', ...(gpus ? { 'nvidia.com/gpu': gpus } : {}) } },
+  });
+  const nodes = { apiVersion: 'v1', kind: 'List', items: [node('cpu-1'), node('gpu-1', '4'), node('gpu-2', '2')] };
+  const s = scenario({ get: [], logs: [], nodes });
+  const ok = await checkTarget(target, s.ws);
+  assert.deepEqual(
+    ok.items.map((i) => [i.name, i.ok]),
+    [
+      ['reachable', true],
+      ['scheduler', true],
+      ['gpus', true],
+    ],
+  );
+  assert.equal(ok.items[2].detail, '6 GPU(s) allocatable on 2 of 3 node(s)');
+  assert.deepEqual(s.argv(), [
+    [...K, 'auth', 'can-i', 'create', 'jobs.batch'],
+    [...K, 'auth', 'can-i', 'create', 'configmaps'],
+    ['--context', 'gke-ml', 'get', 'nodes', '-o', 'json'],
+  ]);
+  const denied = scenario({ get: [], logs: [], nodes, canI: { 'jobs.batch': 'no' } });
+  const no = await checkTarget({ ...target, gpus: 8 }, denied.ws);
+  assert.equal(no.ok, false);
+  assert.match(no.items[1].detail, /may not create Jobs in namespace ml/);
+  assert.match(no.items[2].detail, /no node offers the 8 a run asks for/);
 });
