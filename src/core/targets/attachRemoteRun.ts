@@ -1,11 +1,9 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { finishRun, type ChildOutcome } from '../runs/finishRun';
 import { MetricsWriter } from '../runs/MetricsWriter';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../runs/processLiveness';
-import type { RunStore } from '../runs/RunStore';
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../runs/scanArtifacts';
 import { STOP_FILE } from '../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, PRUNE_FILE, type Run } from '../runs/runTypes';
@@ -17,39 +15,11 @@ import { RemoteFollower } from './RemoteFollower';
 import { shellQuote } from './shellQuote';
 import { parseScontrolJob, slurmEndReason, slurmStateEnded } from './slurmJobState';
 import { syncBack } from './syncBack';
+import type { AttachOptions, RemoteRunHandle } from './remoteRunTypes';
+import { OUTPUTS_DIR } from './remoteRunTypes';
 import type { RunTargetState, Target } from './targetTypes';
 
-/** Local folder of a remote run holding the outputs copied back from its code folder (model files it wrote). */
-export const OUTPUTS_DIR = 'outputs';
-
-export interface AttachOptions {
-  store: RunStore;
-  runId: string;
-  target: Target;
-  /** Seconds between state polls. Default 2. */
-  pollMs?: number;
-  /** Told every piece of the run's output as it arrives. */
-  onOutput?: (text: string) => void;
-  /** Told when the run's target state changes (scheduler state, node, unreachable since). */
-  onState?: (state: RunTargetState) => void;
-  /** Artifacts larger than this are recorded by sha256 only (default 2 GiB; 0: no limit). */
-  snapshotMaxBytes?: number;
-  /** Where ControlMaster sockets go. */
-  controlDir?: string;
-  logger?: Logger;
-}
-
-export interface RemoteRunHandle {
-  readonly id: string;
-  readonly dir: string;
-  readonly run: Run;
-  /** Settles with the final run once the job has ended and its folder is synced back. Never rejects. */
-  readonly done: Promise<Run>;
-  /** Cancels the job (scancel, or TERM to the process group on an ssh host); the run ends as `stopped`. */
-  stop(): Promise<Run>;
-  /** Stops following without ending the run (this process goes away; the job goes on): attach again later. */
-  detach(): Promise<void>;
-}
+export { OUTPUTS_DIR, type AttachOptions, type RemoteRunHandle };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,19 +2,9 @@ import { checkDockerTarget } from './docker/checkDockerTarget';
 import { hostShell } from './hostShell';
 import { checkKubernetesTarget } from './kubernetes/checkKubernetesTarget';
 import { shellQuote } from './shellQuote';
-import type { Target } from './targetTypes';
+import type { Target, TargetCheck, TargetCheckItem } from './targetTypes';
 
-export interface TargetCheckItem {
-  name: 'reachable' | 'interpreter' | 'scheduler' | 'gpus' | 'workdir' | 'engine' | 'image';
-  ok: boolean;
-  detail: string;
-}
-
-export interface TargetCheck {
-  target: string;
-  ok: boolean;
-  items: TargetCheckItem[];
-}
+export type { TargetCheck, TargetCheckItem };
 
 const MARK = '@@mlw@@';
 

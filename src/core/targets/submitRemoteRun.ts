@@ -5,11 +5,12 @@ import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { readGitInfo } from '../git/readGitInfo';
 import { gitIgnores } from './gitIgnores';
-import { buildChildEnv, defaultHelperDir, paramArgs, type ParamArgStyle, type ParamsMode } from '../runs/buildChildCommand';
+import { buildChildEnv, defaultHelperDir, paramArgs } from '../runs/buildChildCommand';
 import { processIdentity } from '../runs/processLiveness';
 import { newRunId } from '../runs/runId';
-import { PATCH_FILE, type Params } from '../runs/runTypes';
-import { attachRemoteRun, type AttachOptions, type RemoteRunHandle } from './attachRemoteRun';
+import { PATCH_FILE } from '../runs/runTypes';
+import { attachRemoteRun } from './attachRemoteRun';
+import type { RemoteLaunchOptions, RemoteRunHandle } from './remoteRunTypes';
 import { submitDockerRun } from './docker/submitDockerRun';
 import { hostShell } from './hostShell';
 import { submitKubernetesRun } from './kubernetes/submitKubernetesRun';
@@ -18,23 +19,7 @@ import { renderJobScript, sbatchOptions } from './remoteJob';
 import { remotePath, shellQuote } from './shellQuote';
 import type { RunTargetState } from './targetTypes';
 
-export interface RemoteLaunchOptions extends Omit<AttachOptions, 'runId'> {
-  /** The Python script, relative to `cwd` (or absolute inside it). */
-  script: string;
-  args?: string[];
-  params?: Params;
-  paramsMode?: ParamsMode;
-  paramArgStyle?: ParamArgStyle;
-  experiment?: string;
-  name?: string;
-  /** The local working directory; default the workspace. Its place in the repository is the run's cwd on the host. */
-  cwd?: string;
-  tags?: Record<string, string>;
-  notes?: string;
-  /** Default the shipped python/ folder. */
-  helperDir?: string;
-  signal?: AbortSignal;
-}
+export type { RemoteLaunchOptions };
 
 /**
  * Starts a run on an ssh or SLURM target: records the run (git commit, dirty patch, params) as for a local run, ships

@@ -112,3 +112,16 @@ export interface RunTargetState {
   /** Bytes of the remote metrics.jsonl and stdout.log already copied into the local run. */
   offsets?: { metrics: number; output: number };
 }
+
+/** What `mlw targets check` reports for a target, item by item. */
+export interface TargetCheckItem {
+  name: 'reachable' | 'interpreter' | 'scheduler' | 'gpus' | 'workdir' | 'engine' | 'image';
+  ok: boolean;
+  detail: string;
+}
+
+export interface TargetCheck {
+  target: string;
+  ok: boolean;
+  items: TargetCheckItem[];
+}

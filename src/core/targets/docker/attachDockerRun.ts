@@ -9,7 +9,7 @@ import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../../runs/processLivene
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../../runs/scanArtifacts';
 import { STOP_FILE } from '../../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, type Run } from '../../runs/runTypes';
-import { OUTPUTS_DIR, type AttachOptions, type RemoteRunHandle } from '../attachRemoteRun';
+import { OUTPUTS_DIR, type AttachOptions, type RemoteRunHandle } from '../remoteRunTypes';
 import { REMOTE_EXIT_FILE } from '../remoteJob';
 import type { RunTargetState } from '../targetTypes';
 import { connectTargetEngine, type TargetEngine } from './connectTargetEngine';

@@ -1,5 +1,4 @@
-import type { TargetCheck, TargetCheckItem } from '../checkTarget';
-import type { Target } from '../targetTypes';
+import type { Target, TargetCheck, TargetCheckItem } from '../targetTypes';
 import { connectTargetEngine } from './connectTargetEngine';
 import { readDockerTarget } from './dockerTargetSpec';
 

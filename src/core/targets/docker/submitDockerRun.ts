@@ -9,10 +9,9 @@ import { buildChildEnv, defaultHelperDir, paramArgs } from '../../runs/buildChil
 import { processIdentity } from '../../runs/processLiveness';
 import { newRunId } from '../../runs/runId';
 import { PATCH_FILE } from '../../runs/runTypes';
-import type { RemoteRunHandle } from '../attachRemoteRun';
+import type { RemoteLaunchOptions, RemoteRunHandle } from '../remoteRunTypes';
 import { packRunBundle } from '../packRunBundle';
 import { renderJobScript } from '../remoteJob';
-import type { RemoteLaunchOptions } from '../submitRemoteRun';
 import type { RunTargetState } from '../targetTypes';
 import { attachDockerRun } from './attachDockerRun';
 import { readTarFiles } from './containerArchive';

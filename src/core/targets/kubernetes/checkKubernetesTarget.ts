@@ -1,18 +1,6 @@
 import { findKubectl } from '../../deploy/kubectl';
-import type { KubernetesTarget } from '../targetTypes';
+import type { KubernetesTarget, TargetCheck, TargetCheckItem } from '../targetTypes';
 import { KubectlTarget, kubectlError } from './KubectlTarget';
-
-/** The shape of checkTarget's TargetCheckItem (kept apart so that checkTarget can dispatch here without a cycle). */
-interface CheckItem {
-  name: 'reachable' | 'scheduler' | 'gpus';
-  ok: boolean;
-  detail: string;
-}
-interface Check {
-  target: string;
-  ok: boolean;
-  items: CheckItem[];
-}
 
 /**
  * `mlw targets check` for a kubernetes target: kubectl is on PATH, the context answers and lets us create Jobs and
@@ -22,8 +10,8 @@ interface Check {
 export async function checkKubernetesTarget(
   target: KubernetesTarget,
   options: { kubectl?: string; timeoutMs?: number } = {},
-): Promise<Check> {
-  const items: CheckItem[] = [];
+): Promise<TargetCheck> {
+  const items: TargetCheckItem[] = [];
   const result = () => ({ target: target.name, ok: items.every((i) => i.ok), items });
   const program = options.kubectl ?? (await findKubectl());
   if (!program) {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { METRICS_FILE } from '../../runs/runTypes';
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../../runs/scanArtifacts';
 import type { KubectlTarget } from './KubectlTarget';
-import { K8S_OUTPUTS_DIR as OUTPUTS_DIR } from './kubernetesRunTypes';
+import { OUTPUTS_DIR } from '../remoteRunTypes';
 import { CONTAINER, POD_ROOT } from './renderRunJob';
 
 /**
