@@ -1,5 +1,6 @@
 import type { CliCommand } from './cliCommand';
 import { benchCommand } from './commands/bench';
+import { ciCommand } from './commands/ci';
 import { containerizeCommand } from './commands/containerize';
 import { deployCommand } from './commands/deploy';
 import { diffCommand } from './commands/diff';
@@ -35,6 +36,7 @@ export const commandList: CliCommand[] = [
   sweepCommand,
   targetsCommand,
   pipelineCommand,
+  ciCommand,
   runsCommand,
   registryCommand,
   gcCommand,
