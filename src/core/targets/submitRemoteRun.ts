@@ -1,20 +1,15 @@
-import { promises as fsp } from 'node:fs';
-import { isFile } from '../isFile';
 import * as path from 'node:path';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
-import { readGitInfo } from '../git/readGitInfo';
-import { gitIgnores } from './gitIgnores';
-import { buildChildEnv, defaultHelperDir, paramArgs } from '../runs/buildChildCommand';
-import { processIdentity } from '../runs/processLiveness';
+import { defaultHelperDir } from '../runs/buildChildCommand';
 import { newRunId } from '../runs/runId';
-import { PATCH_FILE } from '../runs/runTypes';
 import { attachRemoteRun } from './attachRemoteRun';
 import type { RemoteLaunchOptions, RemoteRunHandle } from './remoteRunTypes';
 import { submitDockerRun } from './docker/submitDockerRun';
 import { hostShell } from './hostShell';
 import { submitKubernetesRun } from './kubernetes/submitKubernetesRun';
 import { packRunBundle } from './packRunBundle';
+import { prepareRemoteRun } from './prepareRemoteRun';
 import { renderJobScript, sbatchOptions } from './remoteJob';
 import { remotePath, shellQuote } from './shellQuote';
 import type { RunTargetState } from './targetTypes';
@@ -39,75 +34,27 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
     const t = target as { name: string; kind: string };
     throw new Error(`Target ${t.name} is a ${t.kind} target: running on it is not supported yet (ssh and slurm are)`);
   }
-  const cwd = path.resolve(o.cwd ?? store.workspace);
-  const scriptAbs = path.resolve(cwd, o.script);
-  if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
-  let git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
-  // A workspace in an ignored folder of an enclosing repository is not in its commits: shipped as a folder.
-  if (git?.commit && (await gitIgnores(git.root, path.relative(git.root, await fsp.realpath(scriptAbs))))) git = undefined;
-  const top = git?.commit ? git.root : cwd;
-  const relCwd = path
-    .relative(await fsp.realpath(top), await fsp.realpath(cwd))
-    .split(path.sep)
-    .join('/');
-  const relScript = path.relative(cwd, scriptAbs).split(path.sep).join('/');
-  if (relScript.startsWith('..') || relCwd.startsWith('..')) throw new Error(`${o.script} is outside ${top}: only that folder is shipped`);
-  if (git?.untracked.length) {
-    const untrackedScript = git.untracked.includes(path.posix.join(relCwd, relScript).replace(/^\.\//, ''));
-    const message = `${git.untracked.length} untracked file(s) are not shipped to ${target.name} (only the commit and the patch of tracked files are): ${git.untracked.slice(0, 5).join(', ')}`;
-    if (untrackedScript)
-      throw new Error(`${relScript} is not tracked by git: add it (git add) so that the run's code is recorded. ${message}`);
-    logger.warn(message);
-  }
+  const { cwd, git, relCwd, ...prepared } = await prepareRemoteRun(o, {
+    python: target.python,
+    targetName: target.name,
+    what: 'run',
+    logger,
+  });
   const params = o.params ?? {};
-  const argv = [target.python, relScript, ...(o.args ?? []), ...(o.paramsMode === 'env' ? [] : paramArgs(params, o.paramArgStyle))];
+  const argv = prepared.argv(params);
   const id = newRunId();
   const host = target.kind === 'slurm' && !target.ssh ? 'localhost' : (target.ssh?.host ?? 'localhost');
   const state: RunTargetState = { name: target.name, kind: target.kind, host, remoteDir: '' };
-  let run = await store.createRun({
+  const run = await prepared.record({
     id,
     name: o.name ?? `${path.basename(o.script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`,
     experiment: o.experiment ?? 'Default',
-    command: argv,
-    interpreter: target.python,
-    cwd,
     params,
-    status: 'running',
-    startTime: Date.now(),
     tags: { ...(o.tags ?? {}), 'mlw.target': target.name },
-    notes: o.notes ?? '',
-    owner: { launcher: processIdentity() },
     target: state,
   });
-  const dir = store.runDir(run.id);
-  const fail = async (e: Error): Promise<never> => {
-    run = { ...run, status: 'failed', error: e.message, endTime: Date.now() };
-    run.durationMs = (run.endTime ?? 0) - (run.startTime ?? 0);
-    await store.writeRun(run);
-    throw e;
-  };
   try {
-    if (git) {
-      if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
-      run.git = {
-        commit: git.commit,
-        branch: git.branch,
-        dirty: git.dirty,
-        diffHash: git.diffHash,
-        patchFile: git.patch ? PATCH_FILE : null,
-      };
-    }
-    const env: Record<string, string> = { ...target.env };
-    const childEnv = buildChildEnv({
-      base: {},
-      runId: run.id,
-      runDir: '',
-      experiment: run.experiment,
-      name: run.name,
-      params,
-      paramsMode: o.paramsMode ?? 'args',
-    });
-    for (const [k, v] of Object.entries(childEnv)) if (v !== undefined && k !== 'MLW_RUN_DIR') env[k] = v;
+    const env: Record<string, string> = { ...target.env, ...prepared.childEnv({ ...run, params }) };
     const script = renderJobScript({
       argv,
       cwd: relCwd,
@@ -149,7 +96,7 @@ export async function submitRemoteRun(o: RemoteLaunchOptions): Promise<RemoteRun
       `Run ${run.id} submitted to ${target.name} (${target.kind === 'slurm' ? `job ${jobId}` : `pid ${jobId}`}) in ${shell.label}:${abs}`,
     );
   } catch (e) {
-    return fail(e as Error);
+    return prepared.fail(run, e as Error);
   }
   return attachRemoteRun({ ...o, runId: run.id });
 }

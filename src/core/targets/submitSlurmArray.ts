@@ -1,22 +1,16 @@
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
-import { isFile } from '../isFile';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
-import { readGitInfo } from '../git/readGitInfo';
-import { gitIgnores } from './gitIgnores';
-import { buildChildEnv, defaultHelperDir, paramArgs } from '../runs/buildChildCommand';
-import { processIdentity } from '../runs/processLiveness';
+import { defaultHelperDir } from '../runs/buildChildCommand';
 import { newRunId } from '../runs/runId';
-import { PATCH_FILE, type Params, type Run } from '../runs/runTypes';
+import type { Params, Run } from '../runs/runTypes';
 import { ARRAY_PARAMS_FILE, ARRAY_SCRIPT, arrayTaskDir, renderArrayJobScript, renderArrayParams, type ArrayTask } from './arrayJob';
-import type { RemoteRunHandle } from './attachRemoteRun';
 import { followSlurmArray } from './followSlurmArray';
 import { hostShell } from './hostShell';
 import { packRunBundle } from './packRunBundle';
+import { prepareRemoteRun } from './prepareRemoteRun';
 import { sbatchOptions } from './remoteJob';
 import { remotePath, shellQuote } from './shellQuote';
-import type { RemoteLaunchOptions } from './submitRemoteRun';
+import type { RemoteLaunchOptions, RemoteRunHandle } from './remoteRunTypes';
 import type { RunTargetState, SlurmTarget } from './targetTypes';
 
 /** A sweep on a compute target: the options of one remote run, with one param set per trial. */
@@ -76,69 +70,30 @@ export async function submitSlurmArray(o: RemoteSweepOptions & { target: SlurmTa
   o.signal?.throwIfAborted();
   const n = o.paramSets.length;
   if (n < 1) throw new Error('A sweep needs at least one trial');
-  const cwd = path.resolve(o.cwd ?? store.workspace);
-  const scriptAbs = path.resolve(cwd, o.script);
-  if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
-  let git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
-  // A workspace in an ignored folder of an enclosing repository is not in its commits: shipped as a folder.
-  if (git?.commit && (await gitIgnores(git.root, path.relative(git.root, await fsp.realpath(scriptAbs))))) git = undefined;
-  const top = git?.commit ? git.root : cwd;
-  const relCwd = path
-    .relative(await fsp.realpath(top), await fsp.realpath(cwd))
-    .split(path.sep)
-    .join('/');
-  const relScript = path.relative(cwd, scriptAbs).split(path.sep).join('/');
-  if (relScript.startsWith('..') || relCwd.startsWith('..')) throw new Error(`${o.script} is outside ${top}: only that folder is shipped`);
-  if (git?.untracked.length) {
-    if (git.untracked.includes(path.posix.join(relCwd, relScript).replace(/^\.\//, '')))
-      throw new Error(`${relScript} is not tracked by git: add it (git add) so that the sweep's code is recorded`);
-    logger.warn(`${git.untracked.length} untracked file(s) are not shipped to ${target.name}: ${git.untracked.slice(0, 5).join(', ')}`);
-  }
+  const { cwd, git, relCwd, ...prepared } = await prepareRemoteRun(o, {
+    python: target.python,
+    targetName: target.name,
+    what: 'sweep',
+    logger,
+  });
   const naming = sweepNaming(o);
   const host = target.ssh?.host ?? 'localhost';
   const runs: Run[] = [];
   const tasks: ArrayTask[] = [];
   for (let i = 0; i < n; i++) {
     const params = { ...(o.params ?? {}), ...o.paramSets[i] };
-    const argv = [target.python, relScript, ...(o.args ?? []), ...(o.paramsMode === 'env' ? [] : paramArgs(params, o.paramArgStyle))];
+    const argv = prepared.argv(params);
     const { name, tags } = naming.trial(i);
     const id = newRunId();
-    const run = await store.createRun({
+    const run = await prepared.record({
       id,
       name,
       experiment: naming.experiment,
-      command: argv,
-      interpreter: target.python,
-      cwd,
       params,
-      status: 'running',
-      startTime: Date.now(),
       tags: { ...tags, 'mlw.target': target.name },
-      notes: o.notes ?? '',
-      owner: { launcher: processIdentity() },
       target: { name: target.name, kind: 'slurm', host, remoteDir: '' },
     });
-    if (git) {
-      if (git.patch) await fsp.writeFile(path.join(store.runDir(id), PATCH_FILE), git.patch);
-      run.git = {
-        commit: git.commit,
-        branch: git.branch,
-        dirty: git.dirty,
-        diffHash: git.diffHash,
-        patchFile: git.patch ? PATCH_FILE : null,
-      };
-    }
-    const env: Record<string, string> = {};
-    const childEnv = buildChildEnv({
-      base: {},
-      runId: id,
-      runDir: '',
-      experiment: run.experiment,
-      name,
-      params,
-      paramsMode: o.paramsMode ?? 'args',
-    });
-    for (const [k, v] of Object.entries(childEnv)) if (v !== undefined && k !== 'MLW_RUN_DIR') env[k] = v;
+    const env = prepared.childEnv(run);
     runs.push(run);
     tasks.push({ env, argv });
   }

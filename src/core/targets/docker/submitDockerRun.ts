@@ -1,16 +1,13 @@
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { readGitInfo } from '../../git/readGitInfo';
-import { isFile } from '../../isFile';
 import type { Logger } from '../../logger';
 import { silentLogger } from '../../logger';
 import { LABELS, MANAGED_LABEL } from '../../docker/dockerEngine';
-import { buildChildEnv, defaultHelperDir, paramArgs } from '../../runs/buildChildCommand';
-import { processIdentity } from '../../runs/processLiveness';
+import { defaultHelperDir } from '../../runs/buildChildCommand';
 import { newRunId } from '../../runs/runId';
-import { PATCH_FILE } from '../../runs/runTypes';
+import type { Run } from '../../runs/runTypes';
 import type { RemoteLaunchOptions, RemoteRunHandle } from '../remoteRunTypes';
 import { packRunBundle } from '../packRunBundle';
+import { prepareRemoteRun } from '../prepareRemoteRun';
 import { renderJobScript } from '../remoteJob';
 import type { RunTargetState } from '../targetTypes';
 import { attachDockerRun } from './attachDockerRun';
@@ -31,68 +28,34 @@ export async function submitDockerRun(o: RemoteLaunchOptions): Promise<RemoteRun
   const { store, target } = o;
   o.signal?.throwIfAborted();
   const spec = readDockerTarget(target);
-  const cwd = path.resolve(o.cwd ?? store.workspace);
-  const scriptAbs = path.resolve(cwd, o.script);
-  if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
-  const git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
-  const top = git?.commit ? git.root : cwd;
-  const relCwd = path
-    .relative(await fsp.realpath(top), await fsp.realpath(cwd))
-    .split(path.sep)
-    .join('/');
-  const relScript = path.relative(cwd, scriptAbs).split(path.sep).join('/');
-  if (relScript.startsWith('..') || relCwd.startsWith('..')) throw new Error(`${o.script} is outside ${top}: only that folder is shipped`);
-  if (git?.untracked.length) {
-    const untrackedScript = git.untracked.includes(path.posix.join(relCwd, relScript).replace(/^\.\//, ''));
-    const message = `${git.untracked.length} untracked file(s) are not shipped to ${target.name} (only the commit and the patch of tracked files are): ${git.untracked.slice(0, 5).join(', ')}`;
-    if (untrackedScript)
-      throw new Error(`${relScript} is not tracked by git: add it (git add) so that the run's code is recorded. ${message}`);
-    logger.warn(message);
-  }
+  const { cwd, git, relCwd, ...prepared } = await prepareRemoteRun(o, {
+    python: spec.python,
+    targetName: target.name,
+    what: 'run',
+    logger,
+  });
   const params = o.params ?? {};
-  const argv = [spec.python, relScript, ...(o.args ?? []), ...(o.paramsMode === 'env' ? [] : paramArgs(params, o.paramArgStyle))];
+  const argv = prepared.argv(params);
   const id = newRunId();
   const engine = await connectTargetEngine(spec, store.workspace, { controlDir: o.controlDir });
   const state: RunTargetState = { name: target.name, kind: 'docker', host: engine.label || 'default engine', remoteDir: CONTAINER_DIR };
-  let run = await store.createRun({
-    id,
-    name: o.name ?? `${path.basename(o.script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`,
-    experiment: o.experiment ?? 'Default',
-    command: argv,
-    interpreter: spec.python,
-    cwd,
-    params,
-    status: 'running',
-    startTime: Date.now(),
-    tags: { ...(o.tags ?? {}), 'mlw.target': target.name },
-    notes: o.notes ?? '',
-    owner: { launcher: processIdentity() },
-    target: state,
-  });
-  const dir = store.runDir(run.id);
+  let run: Run;
+  try {
+    run = await prepared.record({
+      id,
+      name: o.name ?? `${path.basename(o.script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`,
+      experiment: o.experiment ?? 'Default',
+      params,
+      tags: { ...(o.tags ?? {}), 'mlw.target': target.name },
+      target: state,
+    });
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
   let containerId: string | undefined;
   try {
-    if (git) {
-      if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
-      run.git = {
-        commit: git.commit,
-        branch: git.branch,
-        dirty: git.dirty,
-        diffHash: git.diffHash,
-        patchFile: git.patch ? PATCH_FILE : null,
-      };
-    }
-    const env: Record<string, string> = { ...spec.env };
-    const childEnv = buildChildEnv({
-      base: {},
-      runId: run.id,
-      runDir: '',
-      experiment: run.experiment,
-      name: run.name,
-      params,
-      paramsMode: o.paramsMode ?? 'args',
-    });
-    for (const [k, v] of Object.entries(childEnv)) if (v !== undefined && k !== 'MLW_RUN_DIR') env[k] = v;
+    const env: Record<string, string> = { ...spec.env, ...prepared.childEnv(run) };
     const script = renderJobScript({ argv, cwd: relCwd, env });
     const bundle = () =>
       packRunBundle({
@@ -143,10 +106,7 @@ export async function submitDockerRun(o: RemoteLaunchOptions): Promise<RemoteRun
         .remove({ force: true })
         .catch(() => undefined);
     engine.close();
-    run = { ...run, status: 'failed', error: (e as Error).message, endTime: Date.now() };
-    run.durationMs = (run.endTime ?? 0) - (run.startTime ?? 0);
-    await store.writeRun(run);
-    throw e;
+    return prepared.fail(run, e as Error);
   }
   engine.close();
   return attachDockerRun({ ...o, runId: run.id });

@@ -2,14 +2,11 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { createGzip } from 'node:zlib';
 import { findKubectl } from '../../deploy/kubectl';
-import { readGitInfo } from '../../git/readGitInfo';
-import { isFile } from '../../isFile';
 import { silentLogger, type Logger } from '../../logger';
-import { buildChildEnv, defaultHelperDir, paramArgs } from '../../runs/buildChildCommand';
-import { processIdentity } from '../../runs/processLiveness';
+import { defaultHelperDir } from '../../runs/buildChildCommand';
 import { newRunId } from '../../runs/runId';
-import { PATCH_FILE, type Run } from '../../runs/runTypes';
 import { packRunBundle } from '../packRunBundle';
+import { prepareRemoteRun } from '../prepareRemoteRun';
 import type { RunTargetState } from '../targetTypes';
 import type { KubernetesLaunchOptions, KubernetesRunHandle } from './kubernetesRunTypes';
 import { attachKubernetesRun } from './attachKubernetesRun';
@@ -35,36 +32,16 @@ const gzip = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
 
 /** What both a run and a dry run need: the code that would run (exactly the commit plus the patch) and its Job. */
 async function prepare(o: KubernetesLaunchOptions, id: string, logger: Logger) {
-  const { store, target } = o;
-  const cwd = path.resolve(o.cwd ?? store.workspace);
-  const scriptAbs = path.resolve(cwd, o.script);
-  if (!(await isFile(scriptAbs))) throw new Error(`Script not found: ${scriptAbs}`);
-  const git = await readGitInfo(cwd, { logger, signal: o.signal, ignorePaths: [store.dir] });
-  const top = git?.commit ? git.root : cwd;
-  const relCwd = path
-    .relative(await fsp.realpath(top), await fsp.realpath(cwd))
-    .split(path.sep)
-    .join('/');
-  const relScript = path.relative(cwd, scriptAbs).split(path.sep).join('/');
-  if (relScript.startsWith('..') || relCwd.startsWith('..')) throw new Error(`${o.script} is outside ${top}: only that folder is shipped`);
-  if (git?.untracked.includes(path.posix.join(relCwd, relScript).replace(/^\.\//, '')))
-    throw new Error(`${relScript} is not tracked by git: add it (git add) so that the run's code is recorded`);
-  if (git?.untracked.length)
-    logger.warn(`${git.untracked.length} untracked file(s) are not shipped to ${target.name}: ${git.untracked.slice(0, 5).join(', ')}`);
+  const { target } = o;
+  const prepared = await prepareRemoteRun(o, { python: target.python, targetName: target.name, what: 'run', logger });
+  const { cwd, git, relCwd } = prepared;
   const params = o.params ?? {};
-  const argv = [target.python, relScript, ...(o.args ?? []), ...(o.paramsMode === 'env' ? [] : paramArgs(params, o.paramArgStyle))];
+  const argv = prepared.argv(params);
   const name = o.name ?? `${path.basename(o.script).replace(/\.[^.]*$/, '')}-${id.slice(-4)}`;
-  const env: Record<string, string> = { ...target.env };
-  const childEnv = buildChildEnv({
-    base: {},
-    runId: id,
-    runDir: '',
-    experiment: o.experiment ?? 'Default',
-    name,
-    params,
-    paramsMode: o.paramsMode ?? 'args',
-  });
-  for (const [k, v] of Object.entries(childEnv)) if (v !== undefined && k !== 'MLW_RUN_DIR') env[k] = v;
+  const env: Record<string, string> = {
+    ...target.env,
+    ...prepared.childEnv({ id, experiment: o.experiment ?? 'Default', name, params }),
+  };
   const bundle = await gzip(
     await packRunBundle({
       gitRoot: git?.commit ? git.root : undefined,
@@ -76,7 +53,7 @@ async function prepare(o: KubernetesLaunchOptions, id: string, logger: Logger) {
     }),
   );
   const manifests = renderRunJob({ target, name: `mlw-${id}`, runs: [{ id, argv, env }], cwd: relCwd, bundle });
-  return { cwd, git, params, argv, name, manifests };
+  return { prepared, params, argv, name, manifests };
 }
 
 /**
@@ -106,7 +83,7 @@ export async function submitKubernetesRun(o: KubernetesLaunchOptions): Promise<K
   if (!program) throw new Error('kubectl is not on PATH: install it (and a kubeconfig for the cluster) to run on a kubernetes target');
   const kubectl = new KubectlTarget(program, target);
   const id = newRunId();
-  const { cwd, git, params, argv, name, manifests } = await prepare(o, id, logger);
+  const { prepared, params, name, manifests } = await prepare(o, id, logger);
   const state: RunTargetState = {
     name: target.name,
     kind: 'kubernetes',
@@ -114,33 +91,16 @@ export async function submitKubernetesRun(o: KubernetesLaunchOptions): Promise<K
     remoteDir: POD_ROOT,
     jobId: `mlw-${id}`,
   };
-  let run: Run = await store.createRun({
+  const run = await prepared.record({
     id,
     name,
     experiment: o.experiment ?? 'Default',
-    command: argv,
-    interpreter: target.python,
-    cwd,
     params,
-    status: 'running',
-    startTime: Date.now(),
     tags: { ...(o.tags ?? {}), 'mlw.target': target.name },
-    notes: o.notes ?? '',
-    owner: { launcher: processIdentity() },
     target: state,
   });
   const dir = store.runDir(run.id);
   try {
-    if (git) {
-      if (git.patch) await fsp.writeFile(path.join(dir, PATCH_FILE), git.patch);
-      run.git = {
-        commit: git.commit,
-        branch: git.branch,
-        dirty: git.dirty,
-        diffHash: git.diffHash,
-        patchFile: git.patch ? PATCH_FILE : null,
-      };
-    }
     const file = path.join(dir, JOB_MANIFEST_FILE);
     await fsp.writeFile(file, manifests.yaml);
     const r = await kubectl.run(['apply', '--server-side', '--field-manager=ml-workbench', '-f', file], {
@@ -159,10 +119,7 @@ export async function submitKubernetesRun(o: KubernetesLaunchOptions): Promise<K
       `Run ${run.id} submitted to ${target.name} as Job ${state.jobId} (${kubectl.label}): ${r.stdout.trim().replace(/\n/g, '; ')}`,
     );
   } catch (e) {
-    run = { ...run, status: 'failed', error: (e as Error).message, endTime: Date.now() };
-    run.durationMs = (run.endTime ?? 0) - (run.startTime ?? 0);
-    await store.writeRun(run);
-    throw e;
+    return prepared.fail(run, e as Error);
   }
   return attachKubernetesRun({ ...o, runId: run.id, kubectl: program });
 }
