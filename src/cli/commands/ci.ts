@@ -5,6 +5,7 @@ import { UsageError, type CliCommand, type CliContext } from '../cliCommand';
 import { CI_PROVIDERS, CI_WORKFLOW_FILE, renderWorkflow, type CiProject, type CiProvider } from '../../core/ci/renderWorkflow';
 import { ciSummaryMarkdown } from '../../core/ci/ciSummary';
 import { RegistryStore } from '../../core/registry/RegistryStore';
+import { checkGates } from '../../core/registry/promoteVersion';
 import { MODEL_NAME } from '../../core/registry/registryTypes';
 import { isFile } from '../../core/isFile';
 
@@ -21,7 +22,8 @@ address and credentials from the secrets / CI variables REGISTRY, REGISTRY_USERN
 An existing file is kept unless --force. --model NAME: the registered model's name (default: the project's
 folder name). --json prints {provider, file, model, pipeline}.
 
-"summary" prints Markdown: the metrics of NAME@challenger (or --candidate) against NAME@champion (or --against).
+"summary" prints Markdown: the metrics of NAME@challenger (or --candidate) against NAME@champion (or --against),
+and each promotion gate of mlw.yaml with its numbers (what "mlw registry promote NAME challenger" will decide).
 
 Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.`;
 
@@ -81,7 +83,9 @@ async function summary(args: string[], ctx: CliContext): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('expected NAME: mlw ci summary NAME');
   const model = await new RegistryStore(ctx.workspace).get(positionals[0]);
-  ctx.out(ciSummaryMarkdown(model, { candidate: values.candidate, against: values.against }).trimEnd());
+  const candidate = model.aliases[values.candidate ?? 'challenger'];
+  const gates = candidate !== undefined ? await checkGates(ctx.workspace, model, candidate) : undefined;
+  ctx.out(ciSummaryMarkdown(model, { candidate: values.candidate, against: values.against, gates }).trimEnd());
   return 0;
 }
 

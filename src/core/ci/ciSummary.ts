@@ -1,6 +1,6 @@
 /** `mlw ci summary`: the candidate's metrics against the champion's, as a Markdown job summary (as CML reports do). */
 import { formatMetric } from '../runs/formatRun';
-import type { ModelVersion, RegisteredModel } from '../registry/registryTypes';
+import type { GateResult, ModelVersion, RegisteredModel } from '../registry/registryTypes';
 
 const cell = (v: number | undefined) => (v === undefined ? '-' : formatMetric(v));
 
@@ -12,8 +12,11 @@ function delta(a: number | undefined, b: number | undefined): string {
 
 const label = (alias: string, v: ModelVersion) => `${alias} v${v.version}`;
 
-/** Markdown: a header, then one row per metric of either version (candidate, champion, difference). */
-export function ciSummaryMarkdown(model: RegisteredModel, opts: { candidate?: string; against?: string } = {}): string {
+/** Markdown: a header, one row per metric of either version (candidate, champion, difference), then the gates' results. */
+export function ciSummaryMarkdown(
+  model: RegisteredModel,
+  opts: { candidate?: string; against?: string; gates?: GateResult[] } = {},
+): string {
   const candAlias = opts.candidate ?? 'challenger';
   const champAlias = opts.against ?? 'champion';
   const find = (alias: string) => model.versions.find((v) => v.version === model.aliases[alias]);
@@ -39,6 +42,11 @@ export function ciSummaryMarkdown(model: RegisteredModel, opts: { candidate?: st
   }
   if (!names.length) lines.push(`| (no metrics recorded) |${champ ? ' | | |' : ' |'}`);
   lines.push('');
+  if (opts.gates?.length) {
+    lines.push('| Gate | Result | Numbers |', '| --- | --- | --- |');
+    for (const g of opts.gates) lines.push(`| \`${g.gate}\` | ${g.passed ? 'pass' : '**FAIL**'} | ${g.detail.replace(/\|/g, '\\|')} |`);
+    lines.push('');
+  } else if (opts.gates) lines.push(`No promotion gates declared for ${model.name} in mlw.yaml.`, '');
   const src = (v: ModelVersion) => `${v.source.runId ? `run ${v.source.runId}, ` : ''}sha256 ${v.sha256.slice(0, 12)}`;
   lines.push(
     `Candidate: ${src(cand)}.${champ ? ` Champion: ${src(champ)}.` : ' No champion yet: the gates decide whether this version becomes it.'}`,

@@ -176,6 +176,7 @@ describe('mlw ci init', () => {
     const md = readFileSync(path.join(ws, 'mlw-summary.md'), 'utf8');
     assert.match(md, /^## clf: challenger v2 against champion v1/);
     assert.match(md, /\| Metric \| challenger v2 \| champion v1 \| Δ \|/);
+    assert.match(md, /No promotion gates declared for clf in mlw\.yaml\./);
     assert.ok(Object.keys(v2.metrics).includes('accuracy'), JSON.stringify(v2.metrics));
     for (const m of ['accuracy', 'f1', 'roc_auc'].filter((k) => k in v2.metrics)) {
       const row = md.split('\n').find((l) => l.startsWith(`| ${m} |`));
@@ -191,6 +192,8 @@ describe('mlw ci init', () => {
     writeFileSync(path.join(ws, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy >= 1.01"]\n');
     const gateLine = wf.jobs.mlw.steps.find((s) => s.name === 'Gates')!.run!;
     assert.equal(mlw(ws, mlwArgs(wf.jobs.mlw.steps.find((s) => s.name === 'Register challenger')!.run!).args).code, 0);
+    const summary = mlw(ws, mlwArgs('mlw ci summary clf').args);
+    assert.match(summary.out, /\| `accuracy >= 1\.01` \| \*\*FAIL\*\* \| accuracy 0\.\d+/, summary.out);
     const gate = mlw(ws, mlwArgs(gateLine).args);
     assert.equal(gate.code, 1, gate.out + gate.err);
     assert.match(gate.out, /accuracy >= 1\.01\s+FAIL/);
