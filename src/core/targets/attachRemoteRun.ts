@@ -1,13 +1,13 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { silentLogger } from '../logger';
-import { finishRun, type ChildOutcome } from '../runs/finishRun';
-import { MetricsWriter } from '../runs/MetricsWriter';
+import type { ChildOutcome } from '../runs/finishRun';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../runs/processLiveness';
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../runs/scanArtifacts';
 import { STOP_FILE } from '../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, PRUNE_FILE, type Run } from '../runs/runTypes';
 import { attachDockerRun } from './docker/attachDockerRun';
+import { finishRemoteRun } from './finishRemoteRun';
 import { hostShell, type HostShell } from './hostShell';
 import { attachKubernetesRun } from './kubernetes/attachKubernetesRun';
 import { REMOTE_EXIT_FILE } from './remoteJob';
@@ -216,27 +216,17 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
       s.lastContact = Date.now();
     });
     clearInterval(heartbeat);
-    const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
-    const tail = await fsp
-      .readFile(path.join(dir, OUTPUT_FILE), 'utf8')
-      .then((s) => s.slice(-2500))
-      .catch(() => '');
-    const final = await finishRun({
+    return finishRemoteRun({
       store,
       run,
-      writer,
+      dir,
       outcome,
       stopRequested,
       pruned: existsSync(path.join(dir, PRUNE_FILE)),
-      tail,
-      cwd: path.join(dir, OUTPUTS_DIR),
-      before: new Map(),
-      scan: {},
+      targetName: target.name,
       snapshotMaxBytes: o.snapshotMaxBytes,
       logger,
     });
-    logger.info(`Run ${run.id} on ${target.name} ${final.status}${final.error ? `: ${final.error}` : ''}`);
-    return final;
   };
 
   const done = loop()

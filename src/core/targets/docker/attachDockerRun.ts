@@ -3,13 +3,13 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { LABELS } from '../../docker/dockerEngine';
 import { silentLogger } from '../../logger';
-import { finishRun, type ChildOutcome } from '../../runs/finishRun';
-import { MetricsWriter } from '../../runs/MetricsWriter';
+import type { ChildOutcome } from '../../runs/finishRun';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../../runs/processLiveness';
 import { DEFAULT_ARTIFACT_EXTENSIONS } from '../../runs/scanArtifacts';
 import { STOP_FILE } from '../../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, type Run } from '../../runs/runTypes';
 import { OUTPUTS_DIR, type AttachOptions, type RemoteRunHandle } from '../remoteRunTypes';
+import { finishRemoteRun } from '../finishRemoteRun';
 import { REMOTE_EXIT_FILE } from '../remoteJob';
 import type { RunTargetState } from '../targetTypes';
 import { connectTargetEngine, type TargetEngine } from './connectTargetEngine';
@@ -200,27 +200,16 @@ export async function attachDockerRun(o: AttachOptions): Promise<RemoteRunHandle
       s.lastContact = Date.now();
     });
     clearInterval(heartbeat);
-    const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
-    const tail = await fsp
-      .readFile(outputFile, 'utf8')
-      .then((s) => s.slice(-2500))
-      .catch(() => '');
-    await fsp.mkdir(path.join(dir, OUTPUTS_DIR), { recursive: true });
-    const final = await finishRun({
+    return finishRemoteRun({
       store,
       run,
-      writer,
+      dir,
       outcome,
       stopRequested,
-      tail,
-      cwd: path.join(dir, OUTPUTS_DIR),
-      before: new Map(),
-      scan: {},
+      targetName: target.name,
       snapshotMaxBytes: o.snapshotMaxBytes,
       logger,
     });
-    logger.info(`Run ${run.id} on ${target.name} ${final.status}${final.error ? `: ${final.error}` : ''}`);
-    return final;
   };
 
   const done = loop()

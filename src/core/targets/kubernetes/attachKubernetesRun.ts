@@ -1,16 +1,15 @@
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { findKubectl } from '../../deploy/kubectl';
 import { silentLogger } from '../../logger';
-import { finishRun, type ChildOutcome } from '../../runs/finishRun';
-import { MetricsWriter } from '../../runs/MetricsWriter';
+import type { ChildOutcome } from '../../runs/finishRun';
 import { HEARTBEAT_INTERVAL_MS, processIdentity } from '../../runs/processLiveness';
 import { STOP_FILE } from '../../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, type Run } from '../../runs/runTypes';
 import type { RunTargetState } from '../targetTypes';
 import { copyPodRunBack } from './copyPodRunBack';
 import { KubectlTarget, kubectlError } from './KubectlTarget';
-import { OUTPUTS_DIR } from '../remoteRunTypes';
+import { finishRemoteRun } from '../finishRemoteRun';
 import type { KubernetesAttachOptions, KubernetesRunHandle } from './kubernetesRunTypes';
 import { PodLogFollower } from './PodLogFollower';
 import { readJobProbe } from './readJobProbe';
@@ -153,27 +152,16 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
     await follower.close();
     await kubectl.run(['delete', `configmap/${jobName}`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     clearInterval(heartbeat);
-    await fsp.mkdir(path.join(dir, OUTPUTS_DIR), { recursive: true });
-    const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
-    const tail = await fsp
-      .readFile(path.join(dir, OUTPUT_FILE), 'utf8')
-      .then((s) => s.slice(-2500))
-      .catch(() => '');
-    const final = await finishRun({
+    return finishRemoteRun({
       store,
       run,
-      writer,
+      dir,
       outcome,
       stopRequested,
-      tail,
-      cwd: path.join(dir, OUTPUTS_DIR),
-      before: new Map(),
-      scan: {},
+      targetName: target.name,
       snapshotMaxBytes: o.snapshotMaxBytes,
       logger,
     });
-    logger.info(`Run ${run.id} on ${target.name} ${final.status}${final.error ? `: ${final.error}` : ''}`);
-    return final;
   };
 
   const done = loop()
