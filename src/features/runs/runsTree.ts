@@ -244,6 +244,7 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<Runs
       `**${escapeMd(run.name)}** — ${run.status}${run.source === 'mlw' ? '' : ` · ${escapeMd(runSourceLabel(run.source))}`}\n\n`,
     );
     md.appendMarkdown(`Started ${escapeMd(formatTime(run.startTime))} · ${escapeMd(formatDuration(run.durationMs))}\n\n`);
+    if (run.target) md.appendMarkdown(`Target ${escapeMd(describeTargetState(run.target))}\n\n`);
     const params = Object.entries(run.params);
     if (params.length) {
       md.appendMarkdown('| Param | Value |\n|---|---|\n');
