@@ -158,6 +158,7 @@ test(
       assert.match(remote.target?.jobId ?? '', /^\d+$/);
       assert.match(await row.innerText(), new RegExp(`job ${remote.target.jobId} RUNNING on ${cluster.node}`));
       await shot('61-remote-run-running');
+      await page.mouse.move(1000, 300);
 
       // Then finished: the run's status comes back from the node, and the description shows its last metrics.
       const deadline = Date.now() + 90_000;
@@ -172,6 +173,22 @@ test(
         timeout: 30_000,
         polling: 250,
       });
+      // Its tooltip keeps where it ran: the target, the job and the node.
+      const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: `Target cluster: job ${remote.target.jobId}` }).first();
+      for (let attempt = 0; ; attempt++) {
+        await page.mouse.move(1000, 300);
+        await row.locator('.label-name').hover();
+        try {
+          await hover.waitFor({ timeout: 10_000 });
+          break;
+        } catch (e) {
+          if (attempt === 2) throw e;
+        }
+      }
+      assert.match(
+        (await hover.innerText()).replace(/\s+/g, ' '),
+        new RegExp(`Target cluster: job ${remote.target.jobId} \\w+ on ${cluster.node}`),
+      );
       await shot('62-remote-run-finished');
 
       // The run folder synced back from the node holds exactly what the script logged.
