@@ -8,6 +8,7 @@ import { STOP_FILE } from '../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, PRUNE_FILE, type Run } from '../runs/runTypes';
 import { attachDockerRun } from './docker/attachDockerRun';
 import { finishRemoteRun } from './finishRemoteRun';
+import { saveTargetState } from './saveTargetState';
 import { hostShell, type HostShell } from './hostShell';
 import { attachKubernetesRun } from './kubernetes/attachKubernetesRun';
 import { REMOTE_EXIT_FILE } from './remoteJob';
@@ -135,18 +136,7 @@ export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle
   await store.touchHeartbeat(run.id).catch(() => undefined);
 
   const save = async (change: (t: RunTargetState) => void) => {
-    const before = JSON.stringify(run.target);
-    change(run.target as RunTargetState);
-    if (JSON.stringify(run.target) === before) return;
-    const target = { ...(run.target as RunTargetState) };
-    run = await store.updateRun(run.id, (r) => {
-      r.target = target;
-    });
-    try {
-      o.onState?.({ ...(run.target as RunTargetState) });
-    } catch {
-      /* a listener's problem */
-    }
+    run = await saveTargetState(store, run, change, o.onState);
   };
 
   const loop = async (): Promise<ChildOutcome | 'detached'> => {

@@ -10,6 +10,7 @@ import { STOP_FILE } from '../../runs/stopRunById';
 import { METRICS_FILE, OUTPUT_FILE, type Run } from '../../runs/runTypes';
 import { OUTPUTS_DIR, type AttachOptions, type RemoteRunHandle } from '../remoteRunTypes';
 import { finishRemoteRun } from '../finishRemoteRun';
+import { saveTargetState } from '../saveTargetState';
 import { REMOTE_EXIT_FILE } from '../remoteJob';
 import type { RunTargetState } from '../targetTypes';
 import { connectTargetEngine, type TargetEngine } from './connectTargetEngine';
@@ -82,18 +83,7 @@ export async function attachDockerRun(o: AttachOptions): Promise<RemoteRunHandle
   const label = () => engine?.label || run.target?.host || target.name;
 
   const save = async (change: (t: RunTargetState) => void) => {
-    const before = JSON.stringify(run.target);
-    change(run.target as RunTargetState);
-    if (JSON.stringify(run.target) === before) return;
-    const t = { ...(run.target as RunTargetState) };
-    run = await store.updateRun(run.id, (r) => {
-      r.target = t;
-    });
-    try {
-      o.onState?.({ ...(run.target as RunTargetState) });
-    } catch {
-      /* a listener's problem */
-    }
+    run = await saveTargetState(store, run, change, o.onState);
   };
 
   /** The engine and the container, (re)found; false while the engine does not answer. */

@@ -10,6 +10,7 @@ import type { RunTargetState } from '../targetTypes';
 import { copyPodRunBack } from './copyPodRunBack';
 import { KubectlTarget, kubectlError } from './KubectlTarget';
 import { finishRemoteRun } from '../finishRemoteRun';
+import { saveTargetState } from '../saveTargetState';
 import type { KubernetesAttachOptions, KubernetesRunHandle } from './kubernetesRunTypes';
 import { PodLogFollower } from './PodLogFollower';
 import { readJobProbe } from './readJobProbe';
@@ -54,18 +55,7 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
   await store.touchHeartbeat(run.id).catch(() => undefined);
 
   const save = async (change: (t: RunTargetState) => void) => {
-    const before = JSON.stringify(run.target);
-    change(run.target as RunTargetState);
-    if (JSON.stringify(run.target) === before) return;
-    const t = { ...(run.target as RunTargetState) };
-    run = await store.updateRun(run.id, (r) => {
-      r.target = t;
-    });
-    try {
-      o.onState?.({ ...t });
-    } catch {
-      /* a listener's problem */
-    }
+    run = await saveTargetState(store, run, change, o.onState);
   };
   const down = async () => {
     if (!run.target?.unreachableSince) logger.warn(`Run ${run.id}: the cluster (${kubectl.label}) does not answer; the Job goes on there`);
