@@ -3,6 +3,7 @@
 Each row is a case with 30 numeric features; the positive class (1, "flag") is the rarer one
 (malignant in the original data, 37 % of rows), like the fraudulent minority of a fraud table.
 """
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -10,6 +11,9 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 Split = namedtuple("Split", "x_train y_train x_test y_test feature_names mean std")
+
+# Written by the pipeline's prepare stage (prepare.py); train, evaluate and export read it when present.
+SPLIT_FILE = os.path.join("data", "split.npz")
 
 
 def load_data(test_size=0.25, seed=42):
@@ -22,3 +26,11 @@ def load_data(test_size=0.25, seed=42):
     mean = x_train.mean(axis=0)
     std = x_train.std(axis=0) + 1e-6
     return Split(x_train, y_train, x_test, y_test, list(raw.feature_names), mean, std)
+
+
+def load_prepared(test_size=0.25, seed=42):
+    """The split prepare.py wrote to data/split.npz, or a fresh one when it is absent."""
+    if not os.path.exists(SPLIT_FILE):
+        return load_data(test_size, seed)
+    saved = np.load(SPLIT_FILE)
+    return Split(*[list(saved[k]) if k == "feature_names" else saved[k] for k in Split._fields])

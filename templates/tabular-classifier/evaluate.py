@@ -19,16 +19,19 @@ def evaluate(model, x, y, threshold=0.5):
 
 
 def main(argv):
-    from data import load_data
+    from data import load_prepared
     from model import Classifier
     from params import load_params
 
     params = load_params(argv)
     checkpoint = torch.load("model.pt")
-    data = load_data(params["test_size"], params["seed"])
+    data = load_prepared(params["test_size"], params["seed"])
     model = Classifier(data.x_train.shape[1], checkpoint["hidden"], data.mean, data.std)
     model.load_state_dict(checkpoint["state_dict"])
-    print(json.dumps(evaluate(model, data.x_test, data.y_test, params["threshold"]), indent=2))
+    metrics = evaluate(model, data.x_test, data.y_test, params["threshold"])
+    with open("metrics.json", "w") as f:  # the pipeline's evaluate stage metric
+        json.dump(metrics, f, indent=2)
+    print(json.dumps(metrics, indent=2))
 
 
 if __name__ == "__main__":

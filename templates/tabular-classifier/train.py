@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from data import load_data
+from data import load_prepared
 from evaluate import evaluate
 from export_onnx import export_onnx
 from model import Classifier, WithProbability
@@ -32,7 +32,7 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_params(params)
     tracker.set_tags({"template": TEMPLATE, "dataset": "sklearn breast_cancer"})
 
-    data = load_data(params["test_size"], params["seed"])
+    data = load_prepared(params["test_size"], params["seed"])
     model = Classifier(data.x_train.shape[1], params["hidden"], data.mean, data.std)
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
     positives = float(data.y_train.sum())

@@ -98,6 +98,18 @@ describe('templates', () => {
         );
     });
   }
+
+  it('tabular-classifier: a dvc.yaml whose stage scripts are all in the project', async () => {
+    const files = await planProject(await readTemplate('tabular-classifier'), { name: 'my-proj', helperDir: HELPER_DIR });
+    const paths = files.map((f) => f.path);
+    for (const p of ['dvc.yaml', 'prepare.py', 'train.py', 'evaluate.py', 'export.py']) assert.ok(paths.includes(p), p);
+    const dvc = files.find((f) => f.path === 'dvc.yaml')!.content.toString('utf8');
+    assert.deepEqual(
+      [...dvc.matchAll(/^ {2}(\w+):$/gm)].map((m) => m[1]),
+      ['prepare', 'train', 'evaluate', 'export'],
+    );
+    for (const m of dvc.matchAll(/cmd: python (\S+)/g)) assert.ok(paths.includes(m[1]), m[1]);
+  });
 });
 
 describe('project names', () => {
