@@ -5,15 +5,18 @@ import { submitSlurmArray, sweepNaming, type RemoteSweepHandle, type RemoteSweep
 
 /**
  * A grid or random sweep on a compute target, each trial a remote run of one experiment: on a SLURM target one job
- * array (submitSlurmArray: one upload, one sbatch, `%parallel` tasks at once); on an ssh host up to `parallel`
- * remote runs at a time, the next one submitted as one ends. Resolves once the array is submitted (SLURM), at
+ * array (submitSlurmArray: one upload, one sbatch, `%parallel` tasks at once); on an ssh host, a docker target (one
+ * container per trial) or a kubernetes target (one Job per trial, not yet one Indexed Job) up to `parallel` runs at a
+ * time through submitRemoteRun, the next one submitted as one ends. Resolves once the array is submitted (SLURM), at
  * once on an ssh host; `done` settles when every trial has ended (on an ssh host it rejects when a trial could not be
  * submitted, after stopping the others).
  */
 export async function submitRemoteSweep(o: RemoteSweepOptions): Promise<RemoteSweepHandle> {
   const { target } = o;
   if (target.kind === 'slurm') return submitSlurmArray({ ...o, target });
-  if (target.kind !== 'ssh') throw new Error(`Target ${target.name} is a ${target.kind} target: sweeps on it are not supported yet`);
+  const kind: string = target.kind;
+  if (!['ssh', 'docker', 'kubernetes'].includes(kind))
+    throw new Error(`Target ${target.name} is a ${kind} target: sweeps run on ssh, slurm, docker and kubernetes targets`);
   const naming = sweepNaming(o);
   const n = o.paramSets.length;
   const parallel = Math.max(1, Math.min(n, Math.floor(o.parallel ?? n)));
