@@ -9,6 +9,7 @@ import { findTarget, loadTargets } from '../core/targets/loadTargets';
 import { submitRemoteRun } from '../core/targets/submitRemoteRun';
 import { describeTargetState } from '../core/targets/describeTargetState';
 import { printKubernetesDryRun } from './printKubernetesDryRun';
+import type { ScalarCaptureOptions } from '../core/runs/ScalarCapture';
 
 export interface TargetRunInput {
   target: string;
@@ -23,6 +24,8 @@ export interface TargetRunInput {
   python?: string;
   /** Render the target's Job without applying it (kubernetes targets). */
   dryRun?: boolean;
+  /** --no-capture-scalars / --scalar-pattern. */
+  scalars?: ScalarCaptureOptions;
 }
 
 /** `mlw run SCRIPT --target NAME`: the run goes to the target; output and state changes are printed as they come. */
@@ -50,6 +53,7 @@ export async function runOnTarget(input: TargetRunInput, ctx: CliContext): Promi
     name: input.name,
     cwd: input.cwd,
     tags: input.tags,
+    scalars: input.scalars,
     onOutput: (text) => output.emit(text, 'stdout'),
     onState: (s) => {
       const line = describeTargetState(s);

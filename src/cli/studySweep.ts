@@ -100,6 +100,7 @@ export async function runStudySweep(
             args: base.args,
             cwd: base.cwd,
             snapshotMaxBytes: base.snapshotMaxBytes,
+            scalars: base.scalars,
             onOutput: (text) => output.emit(text, 'stdout'),
             logger: ctx.logger,
           })

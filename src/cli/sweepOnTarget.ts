@@ -7,6 +7,7 @@ import type { Run } from '../core/runs/runTypes';
 import { describeTargetState } from '../core/targets/describeTargetState';
 import { findTarget, loadTargets } from '../core/targets/loadTargets';
 import { submitRemoteSweep } from '../core/targets/submitRemoteSweep';
+import type { ScalarCaptureOptions } from '../core/runs/ScalarCapture';
 import type { Target } from '../core/targets/targetTypes';
 
 /** The target of `--target NAME` (an unknown name is a usage error naming the declared ones), `--python` overriding its interpreter. */
@@ -32,6 +33,8 @@ export interface TargetSweepInput {
   experiment?: string;
   snapshotMaxBytes?: number;
 }
+  /** --no-capture-scalars / --scalar-pattern. */
+  scalars?: ScalarCaptureOptions;
 
 /**
  * `mlw sweep SCRIPT --grid … --target NAME`: one SLURM job array (one upload, one sbatch) or up to --parallel remote
@@ -56,6 +59,7 @@ export async function sweepOnTarget(input: TargetSweepInput, ctx: CliContext): P
     snapshotMaxBytes: input.snapshotMaxBytes,
     onOutput: (text) => output.emit(text, 'stdout'),
     onState: (s) => {
+    scalars: input.scalars,
       const key = s.jobId ?? s.remoteDir;
       const line = describeTargetState(s);
       if (last.get(key) !== line) ctx.err(`mlw: ${line}${s.unreachableSince ? ' (the trial goes on there)' : ''}`);

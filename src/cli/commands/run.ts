@@ -98,7 +98,8 @@ export const runCommand: CliCommand = {
       if (k) throw new UsageError(`--${k} is not supported with --target`);
       const input = { target: values.target, script, args: extra, params, paramsMode: mode as ParamsMode, cwd, tags };
       const dryRun = values['dry-run'];
-      return runOnTarget({ ...input, experiment: values.experiment, name: values.name, python: values.python, dryRun }, ctx);
+      const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
+      return runOnTarget({ ...input, experiment: values.experiment, name: values.name, python: values.python, dryRun, scalars }, ctx);
     }
     if (values['dry-run']) throw new UsageError('--dry-run needs --target NAME (a kubernetes target)');
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);

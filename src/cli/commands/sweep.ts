@@ -120,9 +120,7 @@ export const sweepCommand: CliCommand = {
     }
     const parallelism = positiveInt(values.parallel, '--parallel', 1);
     if (values.target !== undefined) {
-      const [k] = (['log-to', 'system-metrics-interval', 'no-capture-scalars', 'scalar-pattern'] as const).filter(
-        (f) => values[f] !== undefined,
-      );
+      const [k] = (['log-to', 'system-metrics-interval'] as const).filter((f) => values[f] !== undefined);
       if (k) throw new UsageError(`--${k} is not supported with --target`);
     }
     const target = values.target === undefined ? undefined : await loadSweepTarget(ctx.workspace, values.target, values.python);
@@ -140,7 +138,15 @@ export const sweepCommand: CliCommand = {
       if (target)
         return runStudySweep(
           plan,
-          { store: new RunStore(ctx.workspace, ctx.logger), script, args: extra, interpreter, cwd, target },
+          {
+            store: new RunStore(ctx.workspace, ctx.logger),
+            script,
+            args: extra,
+            interpreter,
+            cwd,
+            target,
+            scalars: scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']),
+          },
           parallelism,
           values.experiment,
           ctx,
@@ -204,6 +210,7 @@ export const sweepCommand: CliCommand = {
           experiment: values.experiment,
           snapshotMaxBytes: snapshotMaxBytesFlag(values['snapshot-max-bytes']),
         },
+          scalars: scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']),
         ctx,
       );
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);

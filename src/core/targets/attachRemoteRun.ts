@@ -106,6 +106,8 @@ async function forwardPrune(shell: HostShell, t: RunTargetState): Promise<boolea
  */
 export async function attachRemoteRun(o: AttachOptions): Promise<RemoteRunHandle> {
   const { store, target } = o;
+  const scalars = o.scalars;
+  if (scalars) await store.updateRun(o.runId, (r) => void (r.target && (r.target.scalars = scalars)));
   if (target.kind === 'docker') return attachDockerRun(o);
   if (target.kind === 'kubernetes') return attachKubernetesRun({ ...o, target });
   const logger = o.logger ?? silentLogger;

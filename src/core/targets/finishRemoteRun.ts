@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { finishRun, type ChildOutcome } from '../runs/finishRun';
 import { MetricsWriter } from '../runs/MetricsWriter';
 import type { RunStore } from '../runs/RunStore';
+import { ScalarCapture } from '../runs/ScalarCapture';
 import { METRICS_FILE, OUTPUT_FILE, type Run } from '../runs/runTypes';
 import { OUTPUTS_DIR } from './remoteRunTypes';
 
@@ -26,10 +27,16 @@ export async function finishRemoteRun(o: {
   const { dir, logger } = o;
   await fsp.mkdir(path.join(dir, OUTPUTS_DIR), { recursive: true });
   const writer = await MetricsWriter.open(path.join(dir, METRICS_FILE));
-  const tail = await fsp
-    .readFile(path.join(dir, OUTPUT_FILE), 'utf8')
-    .then((s) => s.slice(-2500))
-    .catch(() => '');
+  const output = await fsp.readFile(path.join(dir, OUTPUT_FILE), 'utf8').catch(() => '');
+  // Printed scalars, read once from the whole synced log: nothing lost across a dropped link or a re-attach, nothing doubled.
+  const capture = new ScalarCapture(
+    o.run.target?.scalars,
+    (points) => void writer.append(points),
+    (message) => logger.warn(`Run ${o.run.id}: ${message}`),
+  );
+  capture.push(output, 'stdout');
+  capture.end();
+  const tail = output.slice(-2500);
   const final = await finishRun({
     store: o.store,
     run: o.run,

@@ -6,6 +6,7 @@
 import type { Logger } from '../logger';
 import type { ParamArgStyle, ParamsMode } from '../runs/buildChildCommand';
 import type { RunStore } from '../runs/RunStore';
+import type { ScalarCaptureOptions } from '../runs/ScalarCapture';
 import type { Params, Run } from '../runs/runTypes';
 import type { RunTargetState, Target } from './targetTypes';
 
@@ -26,6 +27,8 @@ export interface AttachOptions {
   snapshotMaxBytes?: number;
   /** Where ControlMaster sockets go. */
   controlDir?: string;
+  /** Printed-scalar capture, recorded in the run (a re-attach without it uses the recorded one). Default on. */
+  scalars?: ScalarCaptureOptions;
   logger?: Logger;
 }
 

@@ -1,3 +1,4 @@
+import type { ScalarCaptureOptions } from '../runs/ScalarCapture';
 /**
  * Compute targets: where a run executes. Declared in `.mlw/targets.yaml` (in git, shared by the team) and in the
  * `mlWorkbench.targets` setting (the setting wins for a name declared in both):
@@ -111,6 +112,8 @@ export interface RunTargetState {
   unreachableSince?: number;
   /** Bytes of the remote metrics.jsonl and stdout.log already copied into the local run. */
   offsets?: { metrics: number; output: number };
+  /** Printed-scalar capture for this run (CLI flags or settings at submit), kept so a re-attach reads stdout.log alike. */
+  scalars?: ScalarCaptureOptions;
 }
 
 /** What `mlw targets check` reports for a target, item by item. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../../core/logger';
 import { formatDuration } from '../../../core/runs/formatRun';
 import type { Run } from '../../../core/runs/runTypes';
+import type { ScalarCaptureOptions } from '../../../core/runs/ScalarCapture';
 import { attachRemoteRun, type RemoteRunHandle } from '../../../core/targets/attachRemoteRun';
 import { describeTargetState } from '../../../core/targets/describeTargetState';
 import { findTarget, loadTargets } from '../../../core/targets/loadTargets';
@@ -15,6 +16,13 @@ import type { LaunchSpec } from '../runLauncher';
 import type { RunsTree } from '../runsTree';
 
 /** The targets of a workspace folder: `.mlw/targets.yaml` and the mlWorkbench.targets setting; mistakes are logged. */
+/** mlWorkbench.runs.captureScalars / scalarPattern of the folder, for a remote run (recorded in it, so a re-attach reads alike). */
+function remoteScalarOptions(cwd: string): ScalarCaptureOptions {
+  const scope = vscode.Uri.file(cwd);
+  const pattern = setting('runs.scalarPattern', scope).trim();
+  return { capture: setting('runs.captureScalars', scope), ...(pattern ? { pattern } : {}) };
+}
+
 export async function workspaceTargets(workspace: string, logger: Logger): Promise<Target[]> {
   const parsed = await loadTargets(workspace, setting('targets', vscode.Uri.file(workspace)));
   for (const e of parsed.errors) logger.warn(e);
@@ -90,6 +98,7 @@ export class RemoteRuns {
       onOutput: (text) => this.output.append(text),
       onState: (st) => this.onState(handle?.id ?? '', st),
       snapshotMaxBytes: setting('runs.snapshotMaxBytes', vscode.Uri.file(spec.workspace)),
+      scalars: remoteScalarOptions(spec.cwd ?? spec.workspace),
       logger: this.logger,
     });
     this.output.appendLine(`\n▶ ${handle.run.name} (${handle.id}) on ${target.name}: ${handle.run.command.join(' ')}`);
@@ -133,6 +142,7 @@ export class RemoteRuns {
         });
       },
       snapshotMaxBytes: setting('runs.snapshotMaxBytes', vscode.Uri.file(spec.workspace)),
+      scalars: remoteScalarOptions(spec.cwd ?? spec.workspace),
       logger: this.logger,
     });
     const how = handle.arrayJobId ? `job array ${handle.arrayJobId}` : `${parallelism} at a time`;
