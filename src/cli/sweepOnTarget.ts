@@ -19,8 +19,9 @@ export async function loadSweepTarget(workspace: string, name: string, python?: 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (target.kind !== 'ssh' && target.kind !== 'slurm')
-    throw new UsageError(`target ${name} is a ${target.kind} target: sweeps run on ssh and slurm targets`);
+  const kind: string = target.kind;
+  if (!['ssh', 'slurm', 'docker', 'kubernetes'].includes(kind))
+    throw new UsageError(`target ${name} is a ${kind} target: sweeps run on ssh, slurm, docker and kubernetes targets`);
   return python ? { ...target, python } : target;
 }
 
@@ -38,7 +39,8 @@ export interface TargetSweepInput {
 
 /**
  * `mlw sweep SCRIPT --grid … --target NAME`: one SLURM job array (one upload, one sbatch) or up to --parallel remote
- * runs at a time on an ssh host; prints each trial's job and state changes, then the table of runs. Ctrl-C cancels
+ * runs at a time on an ssh host, docker target (one container per trial) or kubernetes target (one Job per trial);
+ * prints each trial's job and state changes, then the table of runs. Ctrl-C cancels
  * every trial; stopping one (`mlw runs stop ID`, `scancel ARRAYID_i`) leaves the others going.
  */
 export async function sweepOnTarget(input: TargetSweepInput, ctx: CliContext): Promise<number> {
