@@ -33,9 +33,9 @@ export interface TargetSweepInput {
   parallel?: number;
   experiment?: string;
   snapshotMaxBytes?: number;
-}
   /** --no-capture-scalars / --scalar-pattern. */
   scalars?: ScalarCaptureOptions;
+}
 
 /**
  * `mlw sweep SCRIPT --grid … --target NAME`: one SLURM job array (one upload, one sbatch) or up to --parallel remote
@@ -59,9 +59,9 @@ export async function sweepOnTarget(input: TargetSweepInput, ctx: CliContext): P
     experiment: input.experiment,
     cwd: ctx.workspace,
     snapshotMaxBytes: input.snapshotMaxBytes,
+    scalars: input.scalars,
     onOutput: (text) => output.emit(text, 'stdout'),
     onState: (s) => {
-    scalars: input.scalars,
       const key = s.jobId ?? s.remoteDir;
       const line = describeTargetState(s);
       if (last.get(key) !== line) ctx.err(`mlw: ${line}${s.unreachableSince ? ' (the trial goes on there)' : ''}`);

@@ -210,8 +210,8 @@ export const sweepCommand: CliCommand = {
           parallel: values.parallel === undefined ? undefined : parallelism,
           experiment: values.experiment,
           snapshotMaxBytes: snapshotMaxBytesFlag(values['snapshot-max-bytes']),
-        },
           scalars: scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']),
+        },
         ctx,
       );
     const scalars = scalarCaptureFlags(values['no-capture-scalars'], values['scalar-pattern']);
