@@ -153,5 +153,10 @@ test('the job script quotes every word and #SBATCH lines carry the target', () =
   assert.match(script, /python3 train\.py '--name=it'\\''s' >> "\$R\/run\/stdout\.log"/);
   assert.match(script, /export MLW_PARAMS='\{"a": 1\}'/);
   assert.match(script, /"\$R\/code"\/'sub dir'/);
+  // MLflow's endpoint on the node, before the script (unless the target's env sets MLFLOW_TRACKING_URI), stopped after it.
+  assert.match(
+    script,
+    /if \[ -z "\$\{MLFLOW_TRACKING_URI\+x\}" \]; then[\s\S]*python3 "\$R\/helper\/mlw_mlflow_endpoint\.py"[\s\S]*python3 train\.py[\s\S]*kill "\$MLW_MLFLOW_PID"/,
+  );
   assert.throws(() => renderJobScript({ argv: ['x'], cwd: '', env: { 'A B': '1' } }));
 });
