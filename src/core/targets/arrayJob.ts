@@ -1,4 +1,4 @@
-import { REMOTE_EXIT_FILE } from './remoteJob';
+import { mlflowEndpointLines, REMOTE_EXIT_FILE, stopMlflowEndpoint } from './remoteJob';
 import { shellCommand, shellQuote } from './shellQuote';
 
 /**
@@ -83,8 +83,10 @@ export function renderArrayJobScript(input: ArrayScriptInput): string {
     'eval "set -- $line"',
     'while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do export "$1"; shift; done',
     'shift',
+    ...mlflowEndpointLines('"$1"', '$T', '$R'),
     '"$@" >> "$T/run/stdout.log" 2>&1 < /dev/null',
     'code=$?',
+    stopMlflowEndpoint('$T'),
     exit('"$code"'),
     'exit "$code"',
     '',

@@ -15,6 +15,7 @@ import { needs, SYSTEM_PYTHON } from '../../support/requires';
 import { RunStore } from '../../../src/core/runs/RunStore';
 import { loadTargets, findTarget } from '../../../src/core/targets/loadTargets';
 import { submitRemoteRun } from '../../../src/core/targets/submitRemoteRun';
+import { submitRemoteSweep } from '../../../src/core/targets/submitRemoteSweep';
 import { experimentIdOf } from '../../../src/core/mlflow/mlflowExperiments';
 import { clusterMissing, startCluster, startSsh, trainingWorkspace, type TestCluster, type TestSshServer } from './targetHarness';
 
@@ -129,4 +130,27 @@ describe('MLflow logging on remote targets', { concurrency: true }, () => {
       t.diagnostic(`${name}: ${run.durationMs} ms`);
     });
   }
+
+  it('a SLURM job array: each trial logs through its own endpoint into its own run', async (t) => {
+    if (!ready(t)) return;
+    const store = new RunStore(ws);
+    const sweep = await submitRemoteSweep({
+      store,
+      target: await target('cluster'),
+      script: 'mlflow_train.py',
+      paramSets: [{ lr: 1 }, { lr: 2 }],
+      parallel: 2,
+      experiment: 'mlflow-array',
+      pollMs: 500,
+    });
+    const runs = await sweep.done;
+    assert.equal(runs.length, 2);
+    for (const run of runs) {
+      assert.equal(run.status, 'finished', run.error);
+      assert.equal(run.metrics?.val_loss?.count, 6, `${run.id}: ${JSON.stringify(run.metrics)}`);
+      assert.equal(run.params.optimizer, 'adam');
+      assert.equal(run.tags.model, 'mlp');
+    }
+    assert.notEqual(runs[0].id, runs[1].id);
+  });
 });
