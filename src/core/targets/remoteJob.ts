@@ -86,7 +86,7 @@ export function mlflowEndpointLines(python: string, folder: string, top: string)
   ];
 }
 
-/** After the script: the endpoint mlflowEndpointLines started, stopped (every request it answered is on disk). */
+/** After the script: the endpoint mlflowEndpointLines started, stopped (what it answered is on disk); its log kept if not empty. */
 export function stopMlflowEndpoint(folder: string): string {
-  return `if [ -n "\${MLW_MLFLOW_PID:-}" ]; then kill "$MLW_MLFLOW_PID" 2>/dev/null; wait "$MLW_MLFLOW_PID" 2>/dev/null; rm -f "${folder}/mlflow-endpoint"; fi`;
+  return `if [ -n "\${MLW_MLFLOW_PID:-}" ]; then kill "$MLW_MLFLOW_PID" 2>/dev/null; wait "$MLW_MLFLOW_PID" 2>/dev/null; rm -f "${folder}/mlflow-endpoint"; [ -s "${folder}/run/mlflow-endpoint.log" ] || rm -f "${folder}/run/mlflow-endpoint.log"; fi`;
 }

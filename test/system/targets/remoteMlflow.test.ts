@@ -8,7 +8,7 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { needs, SYSTEM_PYTHON } from '../../support/requires';
@@ -119,6 +119,7 @@ describe('MLflow logging on remote targets', { concurrency: true }, () => {
       assert.equal(run.status, 'finished', `${run.error}\n${stdout}`);
       assert.match(stdout, /experiment=vision/);
       assert.match(stdout, /logged through mlflow/);
+      assert.ok(!existsSync(path.join(handle.dir, 'mlflow-endpoint.log')), 'no empty endpoint log left in the run');
       assert.equal(run.metrics?.val_loss?.count, 6, JSON.stringify(run.metrics));
       assert.equal(run.metrics?.val_loss?.last, 1 / 6);
       assert.equal(run.metrics?.acc?.last, 0.75);
