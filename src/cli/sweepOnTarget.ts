@@ -38,8 +38,9 @@ export interface TargetSweepInput {
 }
 
 /**
- * `mlw sweep SCRIPT --grid … --target NAME`: one SLURM job array (one upload, one sbatch) or up to --parallel remote
- * runs at a time on an ssh host, docker target (one container per trial) or kubernetes target (one Job per trial);
+ * `mlw sweep SCRIPT --grid … --target NAME`: one SLURM job array (one upload, one sbatch), one Indexed Job on a
+ * kubernetes target (one kubectl apply), or up to --parallel remote runs at a time on an ssh host or docker target (one
+ * container per trial);
  * prints each trial's job and state changes, then the table of runs. Ctrl-C cancels
  * every trial; stopping one (`mlw runs stop ID`, `scancel ARRAYID_i`) leaves the others going.
  */

@@ -49,10 +49,11 @@ Options:
   --parallel N         runs at once (default 1; with --target and --grid/--random, all)
   --target NAME        run the trials on a compute target of .mlw/targets.yaml: on a SLURM target
                        ONE job array (sbatch --array=0-(N-1)%P, the code uploaded once; trial i is
-                       job ARRAYID_i, stopped alone with mlw runs stop or scancel ARRAYID_i); on an
-                       ssh host, docker target (a container per trial) or kubernetes target (a Job
-                       per trial, not an Indexed Job yet) --parallel runs at a time (default: all); study
-                       trials are remote runs submitted as the study asks for them
+                       job ARRAYID_i, stopped alone with mlw runs stop or scancel ARRAYID_i); on a
+                       kubernetes target ONE Indexed Job (one kubectl apply, --parallel pods at once;
+                       trial i is pod index i, stopped alone by deleting its pod); on an ssh host or
+                       docker target (a container per trial) --parallel runs at a time (default: all);
+                       study trials are remote runs submitted as the study asks for them
   --experiment NAME    experiment (default: sweep-<id>)
   --python PATH        interpreter (default: $MLW_PYTHON, else python3 on PATH)
 ${LAUNCH_FLAGS_USAGE}

@@ -1,19 +1,21 @@
 import type { Run } from '../runs/runTypes';
 import type { RemoteRunHandle } from './attachRemoteRun';
+import { submitKubernetesSweep } from './kubernetes/submitKubernetesSweep';
 import { submitRemoteRun } from './submitRemoteRun';
 import { submitSlurmArray, sweepNaming, type RemoteSweepHandle, type RemoteSweepOptions } from './submitSlurmArray';
 
 /**
  * A grid or random sweep on a compute target, each trial a remote run of one experiment: on a SLURM target one job
- * array (submitSlurmArray: one upload, one sbatch, `%parallel` tasks at once); on an ssh host, a docker target (one
- * container per trial) or a kubernetes target (one Job per trial, not yet one Indexed Job) up to `parallel` runs at a
- * time through submitRemoteRun, the next one submitted as one ends. Resolves once the array is submitted (SLURM), at
- * once on an ssh host; `done` settles when every trial has ended (on an ssh host it rejects when a trial could not be
- * submitted, after stopping the others).
+ * array (submitSlurmArray: one upload, one sbatch, `%parallel` tasks at once); on a kubernetes target one Indexed Job
+ * (submitKubernetesSweep: one ConfigMap, one `kubectl apply`); on an ssh host or a docker target (one container per
+ * trial) up to `parallel` runs at a time through submitRemoteRun, the next one submitted as one ends. Resolves once
+ * the array or the Indexed Job is submitted, at once on an ssh host; `done` settles when every trial has ended (on an
+ * ssh host it rejects when a trial could not be submitted, after stopping the others).
  */
 export async function submitRemoteSweep(o: RemoteSweepOptions): Promise<RemoteSweepHandle> {
   const { target } = o;
   if (target.kind === 'slurm') return submitSlurmArray({ ...o, target });
+  if (target.kind === 'kubernetes') return submitKubernetesSweep({ ...o, target });
   const kind: string = target.kind;
   if (!['ssh', 'docker', 'kubernetes'].includes(kind))
     throw new Error(`Target ${target.name} is a ${kind} target: sweeps run on ssh, slurm, docker and kubernetes targets`);

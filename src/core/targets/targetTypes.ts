@@ -100,6 +100,8 @@ export interface RunTargetState {
   remoteDir: string;
   /** SLURM job id, or the pid of the detached process group on an ssh host. */
   jobId?: string;
+  /** A trial of a sweep's Indexed Job (kubernetes): its completion index in the Job `jobId`. */
+  index?: number;
   /** Scheduler state: PENDING, RUNNING, COMPLETING… (SLURM), RUNNING (ssh). */
   state?: string;
   /** Why a job waits or ended (SLURM's Reason: Resources, Priority, TimeLimit, NodeFail…). */

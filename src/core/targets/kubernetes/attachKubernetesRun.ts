@@ -14,7 +14,7 @@ import { saveTargetState } from '../saveTargetState';
 import type { KubernetesAttachOptions, KubernetesRunHandle } from './kubernetesRunTypes';
 import { PodLogFollower } from './PodLogFollower';
 import { readJobProbe } from './readJobProbe';
-import { LABEL_JOB } from './renderRunJob';
+import { LABEL_INDEX, LABEL_JOB } from './renderRunJob';
 
 /** Local file of a Kubernetes run: how many lines of its pod log are already taken (PodLogFollower). */
 export const POD_LOG_OFFSET_FILE = 'pod-log.offset';
@@ -40,6 +40,15 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
   });
   const dir = store.runDir(run.id);
   const jobName = run0.target.jobId;
+  // A trial of a sweep's Indexed Job is its pod alone: read by the completion-index label, stopped by deleting
+  // that pod (backoffLimitPerIndex 0 fails the index without a retry), the Job and its ConfigMap left to the others.
+  const index = run0.target.index;
+  const trial = index !== undefined;
+  const selector = trial ? `${LABEL_JOB}=${jobName},${LABEL_INDEX}=${index}` : `${LABEL_JOB}=${jobName}`;
+  const what = trial ? `pod ${index} of Job ${jobName}` : `job/${jobName}`;
+  const deleteArgs = trial
+    ? ['delete', 'pod', '-l', selector, '--ignore-not-found', '--wait=false']
+    : ['delete', `job/${jobName}`, '--ignore-not-found', '--wait=false', '--cascade=background'];
   const follower = new PodLogFollower(
     kubectl,
     { output: path.join(dir, OUTPUT_FILE), metrics: path.join(dir, METRICS_FILE), offset: path.join(dir, POD_LOG_OFFSET_FILE) },
@@ -62,19 +71,27 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
     await save((s) => (s.unreachableSince ??= Date.now()));
   };
 
+  /** A stopped trial: whether its pod exists (or the Job is gone), so that deleting it stops that index for good. */
+  const trialPodExists = async (): Promise<boolean> => {
+    const r = await kubectl.run(['get', 'job,pod', '-l', `${LABEL_JOB}=${jobName}`, '-o', 'json'], { timeoutMs: 30_000 });
+    if (r.code !== 0) return true;
+    const p = readJobProbe(r.stdout, undefined, index);
+    return !!p.pod || p.state === 'GONE' || !!p.ended;
+  };
+
   const loop = async (): Promise<ChildOutcome | 'detached'> => {
     for (;;) {
       if (detached) return 'detached';
       if (!stopRequested && existsSync(path.join(dir, STOP_FILE))) stopRequested = true;
-      if (stopRequested) {
-        const r = await kubectl.run([
-          'delete',
-          `job/${jobName}`,
-          `configmap/${jobName}`,
-          '--ignore-not-found',
-          '--wait=false',
-          '--cascade=background',
-        ]);
+      if (stopRequested && trial && !(await trialPodExists())) {
+        // Kubernetes cannot skip an index it has not started: its pod is deleted as soon as the Job creates it.
+        await save((s) => (s.reason = 'stopping: its pod is deleted once the Job starts this index'));
+      } else if (stopRequested) {
+        const r = await kubectl.run(
+          trial
+            ? deleteArgs
+            : ['delete', `job/${jobName}`, `configmap/${jobName}`, '--ignore-not-found', '--wait=false', '--cascade=background'],
+        );
         if (r.code === 0) {
           await save((s) => {
             s.state = 'DELETED';
@@ -83,7 +100,7 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
           await follower.catchUp().catch(() => false);
           return { code: null, signal: 'SIGTERM' };
         }
-        if (!r.down) throw new Error(`kubectl delete job/${jobName} failed: ${kubectlError(r)}`);
+        if (!r.down) throw new Error(`kubectl delete ${what} failed: ${kubectlError(r)}`);
         await down();
       } else {
         const r = await kubectl.run(['get', 'job,pod', '-l', `${LABEL_JOB}=${jobName}`, '-o', 'json'], { timeoutMs: 30_000 });
@@ -91,7 +108,7 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
           if (!r.down) logger.warn(`Run ${run.id}: kubectl get: ${kubectlError(r)}`);
           await down();
         } else {
-          const p = readJobProbe(r.stdout);
+          const p = readJobProbe(r.stdout, undefined, index);
           await save((s) => {
             delete s.unreachableSince;
             s.state = p.state;
@@ -116,7 +133,7 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
             return {
               code: null,
               signal: null,
-              error: `The Job ${jobName} is gone from ${kubectl.label} (deleted, or removed after its TTL)`,
+              error: `The ${trial ? `pod ${index} of Job ${jobName}` : `Job ${jobName}`} is gone from ${kubectl.label} (deleted, or removed after its TTL)`,
             };
           }
           if (p.ended) {
@@ -124,7 +141,7 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
             if (!p.ended.error && follower.exitCode !== undefined) return { code: follower.exitCode, signal: null };
             if (p.ended.error) {
               // A pod stuck in ImagePullBackOff would wait forever: the Job goes, its log stays in the run.
-              await kubectl.run(['delete', `job/${jobName}`, '--ignore-not-found', '--wait=false', '--cascade=background']);
+              await kubectl.run(deleteArgs);
               return { code: p.ended.code, signal: null, error: p.ended.error };
             }
             return { code: p.ended.code, signal: null };
@@ -140,7 +157,8 @@ export async function attachKubernetesRun(o: KubernetesAttachOptions): Promise<K
 
   const finish = async (outcome: ChildOutcome): Promise<Run> => {
     await follower.close();
-    await kubectl.run(['delete', `configmap/${jobName}`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    // A sweep's ConfigMap feeds the pods still to start: submitKubernetesSweep deletes it once every trial ended.
+    if (!trial) await kubectl.run(['delete', `configmap/${jobName}`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     clearInterval(heartbeat);
     return finishRemoteRun({
       store,

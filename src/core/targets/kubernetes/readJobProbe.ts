@@ -1,3 +1,5 @@
+import { LABEL_INDEX } from './renderRunJob';
+
 /** What one `kubectl get job,pod -l mlworkbench.dev/job=NAME -o json` says about a run's Job and its pod. */
 export interface JobProbe {
   /** PENDING, RUNNING, SUCCEEDED, FAILED (the pod's phase, upper case), or GONE when neither Job nor pod exists. */
@@ -36,7 +38,7 @@ interface ContainerState {
 }
 interface Item {
   kind?: string;
-  metadata?: { name?: string; creationTimestamp?: string; deletionTimestamp?: string };
+  metadata?: { name?: string; creationTimestamp?: string; deletionTimestamp?: string; labels?: Record<string, string> };
   spec?: { nodeName?: string };
   status?: {
     phase?: string;
@@ -51,12 +53,17 @@ const oneLine = (s: string | undefined) => (s ?? '').replace(/\s+/g, ' ').trim()
 const why = (reason: string | undefined, message: string | undefined) =>
   `${reason ?? 'Unknown'}${oneLine(message) ? `: ${oneLine(message).slice(0, 300)}` : ''}`;
 
-export function readJobProbe(json: string, container = 'train'): JobProbe {
+/**
+ * `index`: the answer is about one trial of an Indexed Job, the pods labelled
+ * batch.kubernetes.io/job-completion-index=INDEX (no such pod while the Job lives: that trial waits its turn).
+ */
+export function readJobProbe(json: string, container = 'train', index?: number): JobProbe {
   const list = JSON.parse(json) as { items?: Item[] };
   const items = list.items ?? [];
   const job = items.find((i) => i.kind === 'Job');
   const pods = items
     .filter((i) => i.kind === 'Pod')
+    .filter((i) => index === undefined || i.metadata?.labels?.[LABEL_INDEX] === String(index))
     .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
   const pod = pods[pods.length - 1];
   const failed = job?.status?.conditions?.find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');

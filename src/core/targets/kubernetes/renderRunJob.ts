@@ -13,6 +13,8 @@ export const BUNDLE_KEY = 'bundle.tar.gz';
 export const CONTAINER = 'train';
 export const LABEL_RUN = 'mlworkbench.dev/run-id';
 export const LABEL_JOB = 'mlworkbench.dev/job';
+/** The label the Job controller puts on each pod of an Indexed Job (Kubernetes 1.28+). */
+export const LABEL_INDEX = 'batch.kubernetes.io/job-completion-index';
 /** The folder of the run in its container (an emptyDir), and where the ConfigMap is mounted. */
 export const POD_ROOT = '/mlw';
 const BUNDLE_MOUNT = '/mlw-bundle';
@@ -128,6 +130,10 @@ export function renderRunJob(input: RunJobInput): RunJobManifests {
   };
   if (target.activeDeadlineSeconds) spec.activeDeadlineSeconds = target.activeDeadlineSeconds;
   if (sweep) {
+    // backoffLimitPerIndex 0 instead of backoffLimit 0: one trial failing (or its pod deleted, which is how one trial
+    // is stopped) fails that index alone, never retried, while the other indexes go on.
+    delete spec.backoffLimit;
+    spec.backoffLimitPerIndex = 0;
     spec.completionMode = 'Indexed';
     spec.completions = runs.length;
     spec.parallelism = Math.max(1, Math.min(input.parallelism ?? runs.length, runs.length));

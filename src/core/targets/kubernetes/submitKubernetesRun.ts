@@ -22,7 +22,7 @@ export interface KubernetesDryRun {
   file: string;
 }
 
-const gzip = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+export const gzip = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
   const chunks: Buffer[] = [];
   const z = createGzip({ level: 9 });
   stream.pipe(z);
