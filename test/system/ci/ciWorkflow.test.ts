@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { RegisteredModel } from '../../../src/core/registry/registryTypes';
 import { formatMetric } from '../../../src/core/runs/formatRun';
@@ -43,9 +43,14 @@ type GhWorkflow = {
   jobs: Record<string, { 'runs-on': string; steps: GhStep[] }>;
 };
 
+/**
+ * A tabular-classifier project without its dvc.yaml, so that the workflow trains with `mlw run train.py` (the pipeline
+ * path is rendered in the GitLab case below, and the template's pipeline runs in test/system/scaffold/templatePipeline).
+ */
 async function project(): Promise<string> {
   const dir = path.join(tempDir('mlw-ci-'), 'proj');
   await scaffoldProject({ template: 'tabular-classifier', dir, git: false, helperDir: HELPER_DIR });
+  rmSync(path.join(dir, 'dvc.yaml'));
   return dir;
 }
 
