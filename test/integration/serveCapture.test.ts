@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
@@ -25,10 +25,11 @@ describe('request capture from the editor', function () {
     const dir = path.join(folder, '.mlw', 'captures', MODEL);
     rmSync(dir, { recursive: true, force: true });
     await config().update('serve.captureRate', 1, vscode.ConfigurationTarget.Workspace);
-    url = await vscode.commands.executeCommand<string | undefined>(
-      'mlWorkbench.serveModel',
-      vscode.Uri.file(path.join(folder, 'models', `${MODEL}.onnx`)),
-    );
+    // A copy of its own: the serving suite's server of models/conv2d.onnx (same file, same remembered port) is not this one.
+    const model = path.join(folder, 'models', 'capture', `${MODEL}.onnx`);
+    mkdirSync(path.dirname(model), { recursive: true });
+    copyFileSync(path.join(folder, 'models', `${MODEL}.onnx`), model);
+    url = await vscode.commands.executeCommand<string | undefined>('mlWorkbench.serveModel', vscode.Uri.file(model));
     assert.ok(url, 'the server started');
     const stats = (await (await fetch(`${url}/v2/models/${MODEL}/stats`)).json()) as {
       capture: { enabled: boolean; rate: number; dir: string };
@@ -48,6 +49,7 @@ describe('request capture from the editor', function () {
     assert.equal(line.protocol, 'v2');
     assert.ok(existsSync(path.join(dir, line.inputs[0].file)));
     rmSync(dir, { recursive: true, force: true });
+    rmSync(path.dirname(model), { recursive: true, force: true });
   });
 
   it('a container that captures says so in the Deployments view', () => {

@@ -103,11 +103,12 @@ describe('sweeps', () => {
         result.every((r) => r.status === 'finished'),
         JSON.stringify(result.map((r) => (r as { error?: string }).error)),
       );
+      // 10 loss points, as a local run of train.py records them: 5 logged through the helper, 5 printed (`loss=…`).
       assert.deepEqual(
         result.map((r) => [r.status, r.target?.name, r.target?.kind, r.metrics?.loss?.count]),
         [
-          ['finished', 'sweep-box', 'ssh', 5],
-          ['finished', 'sweep-box', 'ssh', 5],
+          ['finished', 'sweep-box', 'ssh', 10],
+          ['finished', 'sweep-box', 'ssh', 10],
         ],
       );
       assert.deepEqual(result.map((r) => r.params.lr).sort(), [0.05, 0.3]);
