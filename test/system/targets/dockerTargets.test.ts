@@ -16,7 +16,7 @@ import { findTarget, loadTargets } from '../../../src/core/targets/loadTargets';
 import { submitRemoteRun } from '../../../src/core/targets/submitRemoteRun';
 import { attachRemoteRun } from '../../../src/core/targets/attachRemoteRun';
 import { checkTarget } from '../../../src/core/targets/checkTarget';
-import { REPO_ROOT, startSsh, trainingWorkspace, type TestSshServer } from './targetHarness';
+import { REPO_ROOT, startSsh, trainingWorkspace, waitFor, type TestSshServer } from './targetHarness';
 
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<Record<string, unknown>>;
 const harness = (name: string) => importEsm(pathToFileURL(path.join(REPO_ROOT, 'test', 'harness', name)).href);
@@ -81,20 +81,6 @@ async function target(name: string) {
   const parsed = await loadTargets(ws);
   assert.deepEqual(parsed.errors, []);
   return findTarget(parsed, name);
-}
-
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function metricLines(store: RunStore, id: string): string[] {

@@ -17,7 +17,7 @@ import { loadTargets, findTarget } from '../../../src/core/targets/loadTargets';
 import { submitRemoteRun } from '../../../src/core/targets/submitRemoteRun';
 import { attachRemoteRun } from '../../../src/core/targets/attachRemoteRun';
 import type { Run } from '../../../src/core/runs/runTypes';
-import { clusterMissing, startCluster, startSsh, trainingWorkspace, type TestCluster, type TestSshServer } from './targetHarness';
+import { clusterMissing, startCluster, startSsh, trainingWorkspace, waitFor, type TestCluster, type TestSshServer } from './targetHarness';
 
 const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
 const execFileP = promisify(execFile);
@@ -72,20 +72,6 @@ async function target(name: string) {
   return findTarget(parsed, name);
 }
 
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function metricLines(store: RunStore, id: string): number {
   const file = path.join(store.runDir(id), 'metrics.jsonl');
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
@@ -107,6 +93,7 @@ describe('runs on remote targets', { concurrency: true }, () => {
     await waitFor(
       'a metric while the run runs',
       async () => metricLines(store, handle.id) > 0 && (await store.readRawRun(handle.id))?.status === 'running',
+      30_000,
     );
     const run = await handle.done;
     assert.equal(run.status, 'finished', run.error);
@@ -202,10 +189,14 @@ describe('runs on remote targets', { concurrency: true }, () => {
     });
     await waitFor('two metrics', () => metricLines(store, handle.id) >= 2, 30_000);
     await flaky!.drop();
-    const down: Run = await waitFor('unreachable since', async () => {
-      const r = await store.readRawRun(handle.id);
-      return r?.target?.unreachableSince ? r : undefined;
-    });
+    const down: Run = await waitFor(
+      'unreachable since',
+      async () => {
+        const r = await store.readRawRun(handle.id);
+        return r?.target?.unreachableSince ? r : undefined;
+      },
+      30_000,
+    );
     assert.equal(down.status, 'running'); // never failed because the link is down
     await new Promise((r) => setTimeout(r, 3000));
     await flaky!.start();

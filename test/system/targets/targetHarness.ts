@@ -80,3 +80,18 @@ export function trainingWorkspace(): string {
   writeFileSync(path.join(ws, 'settings.py'), 'MARK = "patched"\n');
   return ws;
 }
+
+/** Polls `check` every 100 ms until it gives a truthy value, which it returns; fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

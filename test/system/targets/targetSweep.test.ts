@@ -19,7 +19,7 @@ import type { Run } from '../../../src/core/runs/runTypes';
 import { stopRunById } from '../../../src/core/runs/stopRunById';
 import { findTarget, loadTargets } from '../../../src/core/targets/loadTargets';
 import { submitRemoteSweep } from '../../../src/core/targets/submitRemoteSweep';
-import { clusterMissing, startCluster, startSsh, trainingWorkspace, type TestCluster, type TestSshServer } from './targetHarness';
+import { clusterMissing, startCluster, startSsh, trainingWorkspace, waitFor, type TestCluster, type TestSshServer } from './targetHarness';
 
 const MLW = path.resolve(__dirname, '../../../src/cli/mlw.js');
 let missing: string | undefined;
@@ -97,20 +97,6 @@ after(async () => {
 
 const ready = (t: TestContext) =>
   needs(t, 'a SLURM cluster behind sshd (slurmctld, slurmd, munge, openssh-server, root)', !missing, missing ?? '');
-
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** `mlw ARGS` in the workspace, started now; settles with its exit code and output (killed after `timeoutMs`). */
 function mlw(args: string[], t: TestContext, timeoutMs = 150_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
