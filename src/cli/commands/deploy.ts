@@ -84,7 +84,11 @@ async function deployLocal(args: string[], ctx: CliContext): Promise<number> {
     throw new UsageError(`deploy local: --capture must be a fraction of requests in (0, 1], e.g. 0.1 for 10 %, got "${values.capture}"`);
   const hostPort = positiveInt(values.port, 'port');
   if (parseRegistryRef(positionals[0]) && !existsSync(path.resolve(ctx.workspace, positionals[0])))
-    return deployAliasLocal(positionals[0], { port: hostPort, baseImage: values['base-image'], dockerHost: values['docker-host'] }, ctx);
+    return deployAliasLocal(
+      positionals[0],
+      { port: hostPort, baseImage: values['base-image'], dockerHost: values['docker-host'], capture: rate },
+      ctx,
+    );
   const engine = await connectEngine(values['docker-host']);
   const arg = positionals[0];
   const asPath = path.resolve(ctx.workspace, arg);

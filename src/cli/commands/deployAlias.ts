@@ -13,7 +13,7 @@ import { parseRegistryRef, refText, resolveRegistryRef } from '../../core/regist
 import { UsageError, type CliContext } from '../cliCommand';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
 
-export const ALIAS_USAGE = `mlw deploy local NAME@ALIAS|NAME@vN [--port N] [--base-image IMG] [--docker-host URL] [--json]
+export const ALIAS_USAGE = `mlw deploy local NAME@ALIAS|NAME@vN [--port N] [--capture RATE] [--base-image IMG] [--docker-host URL] [--json]
 mlw deploy stop NAME@ALIAS [--docker-host URL]
 
 local NAME@ALIAS runs the registry version the alias points to (image NAME:vN, built once and reused) behind a
@@ -49,12 +49,12 @@ function refArg(arg: string) {
 
 export async function deployAliasLocal(
   arg: string,
-  values: { port?: number; baseImage?: string; dockerHost?: string },
+  values: { port?: number; baseImage?: string; dockerHost?: string; capture?: number },
   ctx: CliContext,
 ): Promise<number> {
   const ref = await resolveRegistryRef(ctx.workspace, refArg(arg));
   const env = await containerEnvFor(ctx, { dockerHost: values.dockerHost, baseImage: values.baseImage });
-  const r = await deployAliasContainer(env, ref, values.port);
+  const r = await deployAliasContainer(env, ref, values.port, values.capture);
   if (ctx.json) ctx.out(JSON.stringify({ ref: refText(ref), ...r }, null, 2));
   else {
     const what = `${refText(ref)} (version ${r.to.version}, image ${r.to.image}${r.to.imageReused ? ' reused' : ''})`;
@@ -64,6 +64,8 @@ export async function deployAliasLocal(
       ctx.out(
         `${what} rolled at ${r.endpoint}: container ${r.from.container} (version ${r.from.version}) -> ${r.to.container}, ready in ${r.readyMs} ms, old drained in ${r.drainMs} ms`,
       );
+    if (values.capture !== undefined && !r.from)
+      ctx.out(`Capturing ${values.capture * 100} % of requests into ${path.join(ctx.workspace, '.mlw', 'captures', ref.name)}`);
     ctx.out(`Follows ${refText(ref)}: mlw registry promote|rollback rolls it. Stop it: mlw deploy stop ${refText(ref)}`);
   }
   return 0;

@@ -5,6 +5,11 @@
  * switches to it, the requests in flight to the old one finish, and only then is the old one stopped (SIGTERM:
  * its server drains too) and removed. A new container that does not come up is removed and the old one keeps
  * serving.
+ *
+ * On a machine with few cores the new container's start (node, the model's ORT session, its first requests) would
+ * take CPU from the one in service and show in its latency: it starts with the least CPU weight (it yields to the
+ * serving container, and runs at full speed when that one is idle), gets the normal weight once its smoke request
+ * has passed, just before the switch; the old one gets the least weight for its shutdown.
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -17,8 +22,12 @@ import { newToken, spawnFront, switchUpstream, waitDrained } from './frontProces
 import { choosePort } from './localPort';
 import { registryVersionImage } from './registryImage';
 import { runLocal } from './runLocal';
+import { captureMount } from './captureMount';
 
 export const ALIAS_LABEL = 'dev.mlworkbench.registryAlias';
+/** CPU weights (Docker CpuShares): a container that does not serve yet or any more, and one that serves (Docker's default). */
+export const STANDBY_CPU_SHARES = 2;
+export const SERVING_CPU_SHARES = 1024;
 
 export interface ContainerEnv {
   engine: DockerEngine;
@@ -44,7 +53,8 @@ export interface ContainerRoll {
   drainMs: number;
 }
 
-async function startVersion(env: ContainerEnv, ref: ResolvedRef) {
+/** Starts a container of `ref`'s version; `capture` (a fraction of requests) turns request capture on in it. */
+async function startVersion(env: ContainerEnv, ref: ResolvedRef, capture?: number) {
   const img = await registryVersionImage({ ...env, ref });
   const r = await runLocal({
     engine: env.engine,
@@ -53,17 +63,24 @@ async function startVersion(env: ContainerEnv, ref: ResolvedRef) {
     containerPort: img.containerPort,
     labels: { [ALIAS_LABEL]: refText(ref) },
     signal: env.signal,
+    capture: capture === undefined ? undefined : captureMount(env.workspace, img.served, capture),
+    cpuShares: STANDBY_CPU_SHARES,
   });
-  if (!r.smoke.ok) {
+  try {
+    if (!r.smoke.ok)
+      throw new Error(
+        `${refText(ref)} version ${ref.version.version}: the new container answered ready but its smoke request failed: ${r.smoke.summary}`,
+      );
+    await env.engine.setCpuShares(r.container.id, SERVING_CPU_SHARES);
+  } catch (e) {
     await env.engine.remove(r.container.id, { force: true }).catch(() => undefined);
-    throw new Error(
-      `${refText(ref)} version ${ref.version.version}: the new container answered ready but its smoke request failed: ${r.smoke.summary}`,
-    );
+    throw e;
   }
   return { img, r };
 }
 
 async function retire(env: ContainerEnv, id: string): Promise<void> {
+  await env.engine.setCpuShares(id, STANDBY_CPU_SHARES).catch(() => undefined); // it serves nothing any more
   await env.engine.stop(id, { timeoutSeconds: Math.ceil((env.drainTimeoutMs ?? 30_000) / 1000) }).catch(() => undefined);
   await env.engine.remove(id, { force: true });
 }
@@ -76,12 +93,14 @@ export async function findContainerDeployment(workspace: string, model: string, 
 /**
  * Deploys NAME@ALIAS: the first time, a container and its front proxy on `port` (default: a free one); when a
  * deployment runs already, rolls it to the alias's version (nothing to do when it serves that version).
+ * `capture` (a fraction of requests, see captureMount.ts) is kept in the record: every container a roll starts
+ * captures at that rate too.
  */
-export async function deployAliasContainer(env: ContainerEnv, ref: ResolvedRef, port?: number): Promise<ContainerRoll> {
+export async function deployAliasContainer(env: ContainerEnv, ref: ResolvedRef, port?: number, capture?: number): Promise<ContainerRoll> {
   const existing = await findContainerDeployment(env.workspace, ref.name, ref.ref);
   if (existing) return rollAliasContainer(env, existing, ref);
   const t0 = Date.now();
-  const { img, r } = await startVersion(env, ref);
+  const { img, r } = await startVersion(env, ref, capture);
   const readyMs = Date.now() - t0;
   try {
     const token = newToken();
@@ -109,6 +128,7 @@ export async function deployAliasContainer(env: ContainerEnv, ref: ResolvedRef, 
       container: { id: r.container.id, name: r.container.name, image: img.image, endpoint: r.endpoint },
       ...(env.dockerHost ? { dockerHost: env.dockerHost } : {}),
       baseImage: env.baseImage,
+      ...(capture !== undefined ? { capture } : {}),
     };
     await writeDeployment(env.workspace, record);
     return {
@@ -137,7 +157,7 @@ export async function rollAliasContainer(env: ContainerEnv, d: ContainerDeployme
     };
   }
   const t0 = Date.now();
-  const { img, r } = await startVersion(env, ref);
+  const { img, r } = await startVersion(env, ref, d.capture);
   const readyMs = Date.now() - t0;
   try {
     await switchUpstream(d.endpoint, d.token, r.endpoint);

@@ -45,6 +45,8 @@ export interface ContainerDeployment extends RecordBase {
   dockerHost?: string;
   /** The base image the version images are built on (a roll builds the next one on it too). */
   baseImage: string;
+  /** The fraction of requests each container captures into .mlw/captures/ (absent: capture off). */
+  capture?: number;
 }
 
 export type AliasDeployment = ServerDeployment | ContainerDeployment;
