@@ -23,7 +23,9 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.refreshModels]: { run: () => tree.refresh() },
       ...modelCommands({ context: extension, log, summaries }),
       ...optimizeCommands(extension.extensionUri, log),
-      [Command.promoteRegistryVersion]: { run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh()) },
+      [Command.promoteRegistryVersion]: {
+        run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh(), extension.extensionUri.fsPath),
+      },
       [Command.exportToOnnx]: {
         trust: 'Exporting models to ONNX',
         run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),

@@ -5,12 +5,14 @@ import { RegistryStore } from '../../../core/registry/RegistryStore';
 import { whoAmI } from '../../../core/registry/whoAmI';
 import { UserError } from '../../../vscode/userError';
 import type { RegistryNode } from './registryNodes';
+import { rollServingDeployments } from './rollServingDeployments';
 
 /**
  * Promote to Champion on a version of the Registry group: evaluates the gates of mlw.yaml and moves champion when
- * they pass. When one fails, says which with its numbers and offers to promote anyway (recorded as forced).
+ * they pass. When one fails, says which with its numbers and offers to promote anyway (recorded as forced). Once
+ * champion moved, what serves it in the folder rolls (rollServingDeployments.ts).
  */
-export async function promoteCommand(node: unknown, log: Logger, refresh: () => void): Promise<void> {
+export async function promoteCommand(node: unknown, log: Logger, refresh: () => void, extensionRoot: string): Promise<void> {
   const n = node as RegistryNode | undefined;
   if (n?.type !== 'registeredVersion') throw new UserError('Promote a version from the Registry group of the Models view.');
   const store = new RegistryStore(n.folder);
@@ -22,8 +24,10 @@ export async function promoteCommand(node: unknown, log: Logger, refresh: () => 
     log.info(
       `Registry: ${name}@champion -> v${o.version}; gates: ${o.gates.map((g) => `${g.gate}: ${g.detail}`).join('; ') || 'none declared'}`,
     );
+    refresh();
+    const rolled = (await rollServingDeployments(n.folder, name, o.alias, extensionRoot, log)).filter((r) => r.ok);
     void vscode.window.showInformationMessage(
-      `${name} v${o.version} is now champion${o.previous !== null ? ` (was v${o.previous})` : ''}: ${o.gates.length ? `all ${o.gates.length} gates passed` : 'no gates declared in mlw.yaml'}.`,
+      `${name} v${o.version} is now champion${o.previous !== null ? ` (was v${o.previous})` : ''}: ${o.gates.length ? `all ${o.gates.length} gates passed` : 'no gates declared in mlw.yaml'}.${rolled.length ? ` Rolled ${rolled.map((r) => r.endpoint).join(', ')} to v${o.version}.` : ''}`,
     );
   } catch (e) {
     if (!(e instanceof PromotionRefused)) throw e;
@@ -41,6 +45,8 @@ export async function promoteCommand(node: unknown, log: Logger, refresh: () => 
     );
     if (pick !== force) return;
     const o = await promoteVersion(store, name, version, { by, force: true });
+    refresh();
+    await rollServingDeployments(n.folder, name, o.alias, extensionRoot, log);
     void vscode.window.showWarningMessage(
       `${name} v${o.version} is now champion, forced past ${failed.length} failing gate(s) (recorded).`,
     );
