@@ -35,6 +35,15 @@ function canonicalVersion(v: ModelVersion): ModelVersion {
     recipe: v.recipe ? { recipe: v.recipe.recipe, parentSha256: v.recipe.parentSha256 } : null,
     benchmark: v.benchmark ? { p50_ms: v.benchmark.p50_ms, p99_ms: v.benchmark.p99_ms, file: v.benchmark.file } : null,
     dataInputs: (v.dataInputs ?? []).map((d) => ({ path: d.path, sha256: d.sha256 })),
+    ...(v.evaluations?.length
+      ? {
+          evaluations: v.evaluations.map((e) => ({
+            data: { path: e.data.path, sha256: e.data.sha256 },
+            at: e.at,
+            metrics: sortedRecord(e.metrics),
+          })),
+        }
+      : {}),
     notes: v.notes,
   };
 }

@@ -1,6 +1,6 @@
 /** Evaluates promotion gates over a version's figures, against the champion's. Pure: the drift state is passed in. */
 import { compare, negate, type Gate } from './parseGate';
-import type { GateResult, ModelVersion } from './registryTypes';
+import type { GateResult, ModelEvaluation, ModelVersion } from './registryTypes';
 
 /** What the workspace recorded about the model's serving drift (see driftState.ts). */
 export type DriftState =
@@ -45,6 +45,29 @@ function sameData(v: ModelVersion, champion: ModelVersion): { differ: boolean; n
   };
 }
 
+/**
+ * The latest evaluation of `v` on data the champion was evaluated on too (same sha256) that has `metric` in both,
+ * with the champion's evaluation of it; undefined when there is none.
+ */
+export function commonEvaluation(
+  v: ModelVersion,
+  champion: ModelVersion,
+  metric: string,
+): { mine: ModelEvaluation; theirs: ModelEvaluation } | undefined {
+  const latest = (list: ModelEvaluation[]) => [...list].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  for (const mine of latest(v.evaluations ?? [])) {
+    if (!Number.isFinite(mine.metrics[metric])) continue;
+    const theirs = latest(champion.evaluations ?? []).find((e) => e.data.sha256 === mine.data.sha256 && Number.isFinite(e.metrics[metric]));
+    if (theirs) return { mine, theirs };
+  }
+  return undefined;
+}
+
+const evaluationNote = (e: ModelEvaluation): string =>
+  Number.isFinite(e.metrics.rows)
+    ? `on the same ${e.metrics.rows} held-out captured rows (${e.data.path})`
+    : `on the same evaluation data (${e.data.path})`;
+
 export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion | undefined, drift: DriftState): GateResult {
   if (gate.kind === 'no_drift') {
     if (!drift.recorded) return { gate: gate.text, passed: false, detail: `no drift state recorded: ${drift.why}` };
@@ -59,6 +82,21 @@ export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion
       gate: gate.text,
       passed: false,
       detail: `drift: ${worst.join(', ')}${drift.drifted.length > 3 ? ` and ${drift.drifted.length - 3} more` : ''} > ${drift.threshold} (${drift.file})`,
+    };
+  }
+  const off = gate.kind === 'champion' ? gate.offset : 0;
+  const offset = off ? ` ${off > 0 ? '+' : '-'} ${num(Math.abs(off))}` : '';
+  const common = gate.kind === 'champion' && champion ? commonEvaluation(v, champion, gate.metric) : undefined;
+  if (common && champion) {
+    // Both versions ran on the same rows through the same runtime: that beats comparing their runs' own metrics.
+    const a = common.mine.metrics[gate.metric];
+    const b = common.theirs.metrics[gate.metric];
+    const bound = b + off;
+    const ok = compare(a, gate.op, bound);
+    return {
+      gate: gate.text,
+      passed: ok,
+      detail: `${gate.metric} ${num(a)} ${ok ? gate.op : negate(gate.op)} ${num(bound)} (champion version ${champion.version}: ${num(b)}${offset}; ${evaluationNote(common.mine)})`,
     };
   }
   const mine = versionFigure(v, gate.metric);
@@ -78,7 +116,6 @@ export function evaluateGate(gate: Gate, v: ModelVersion, champion: ModelVersion
   if (data.differ) return { gate: gate.text, passed: false, detail: `not comparable: ${data.note}` };
   const bound = theirs.value + gate.offset;
   const ok = compare(mine.value, gate.op, bound);
-  const offset = gate.offset ? ` ${gate.offset > 0 ? '+' : '-'} ${num(Math.abs(gate.offset))}` : '';
   return {
     gate: gate.text,
     passed: ok,

@@ -47,7 +47,22 @@ export interface ModelVersion {
   benchmark: BenchmarkFigures | null;
   /** The source run's data inputs (`mlw run --data FILE`): a champion-relative gate compares only on the same data. */
   dataInputs?: Array<{ path: string; sha256: string }>;
+  /**
+   * Evaluations of the version's file on a named data set (e.g. the held-out rows of `mlw registry retrain`, run
+   * through onnxruntime as serving does): a champion-relative gate compares on one both versions have, by sha256.
+   */
+  evaluations?: ModelEvaluation[];
   notes: string;
+}
+
+/** One evaluation of a version's model file on one data set. */
+export interface ModelEvaluation {
+  /** The data: a folder or file relative to the workspace, and the sha256 that identifies its content. */
+  data: { path: string; sha256: string };
+  /** ISO time. */
+  at: string;
+  /** e.g. accuracy, roc_auc, and rows (how many rows were evaluated). */
+  metrics: Record<string, number>;
 }
 
 /** The outcome of one promotion gate, with the numbers it compared. */
