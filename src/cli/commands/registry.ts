@@ -9,6 +9,7 @@ import { whoAmI } from '../../core/registry/whoAmI';
 import { formatMetric, textTable } from '../../core/runs/formatRun';
 import { formatRolled, rollAlias, type RolledTarget } from '../../core/deploy/rollAlias';
 import { containerEnvFor } from './deployAlias';
+import { RETRAIN_HELP, RETRAIN_USAGE, retrainCommand } from './registryRetrain';
 
 /** Rolls what serves NAME@ALIAS in the workspace (local servers, containers behind their front proxy) after a move. */
 async function rollServing(ctx: CliContext, name: string, alias: string): Promise<RolledTarget[]> {
@@ -36,6 +37,7 @@ mlw registry list [--json]
 mlw registry alias NAME VERSION A
 mlw registry promote NAME VERSION [--to champion] [--force] [--json]
 mlw registry rollback NAME [--json]
+${RETRAIN_USAGE}
 
 The model registry of the workspace, kept in .mlw/registry/NAME.json (one plain JSON file per model, reviewable
 in git): versions (number, source run, sha256, signature, metrics, optimisation recipe, benchmark, notes), aliases
@@ -57,6 +59,7 @@ drift state saved in .mlw/drift/NAME.json, a server's /v2/models/NAME/stats answ
 every gate passes; otherwise it prints each gate with its numbers and exits 1. --force moves it anyway and
 records that it was forced.
 "rollback" moves champion back to the version it pointed to before, from the alias history.
+${RETRAIN_HELP}
 After promote and rollback move an alias, what serves it in the workspace rolls, and each roll is printed:
 a local server (mlw serve NAME@ALIAS) swaps the version in with no failed request; a container
 (mlw deploy local NAME@ALIAS) is replaced blue/green behind its stable port. Exit 1 when a roll failed.
@@ -236,6 +239,8 @@ export const registryCommand: CliCommand = {
         if (ctx.json) ctx.out(JSON.stringify({ name, alias: CHAMPION, from: r.from, to: r.to, rolled }));
         return reportRolled(ctx, name, CHAMPION, rolled);
       }
+      case 'retrain':
+        return retrainCommand(rest, ctx);
       default:
         throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote or rollback');
     }
