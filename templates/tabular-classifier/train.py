@@ -2,10 +2,12 @@
 
     python train.py                      # params from params.yaml
     python train.py --lr=0.003 --epochs=50
+    python train.py --recent_data=DIR    # also train on DIR/features.npy and DIR/labels.npy
 
 Logs params, per-epoch loss and final test metrics (through ML Workbench's run helper when
 present), then writes model.pt (weights) and model.onnx (for serving), tagged with the run id.
 """
+import os
 import sys
 import time
 
@@ -24,6 +26,16 @@ PROJECT = "{{project_name}}"
 TEMPLATE = "tabular-classifier"
 
 
+def load_recent(folder, n_features):
+    """Rows of recent, labelled traffic (ML Workbench's Retrain on Recent Data writes them from captured requests):
+    folder/features.npy [rows, n_features] raw features, folder/labels.npy [rows] 0/1 labels."""
+    x = np.load(os.path.join(folder, "features.npy")).astype(np.float32)
+    y = np.load(os.path.join(folder, "labels.npy")).astype(np.float32).reshape(-1)
+    if x.ndim != 2 or x.shape[1] != n_features or len(x) != len(y):
+        raise ValueError("%s: expected features [rows, %d] and as many labels, got %s and %s" % (folder, n_features, x.shape, y.shape))
+    return x, y
+
+
 def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     """Trains, evaluates and exports; returns the final test metrics."""
     started = time.time()
@@ -33,6 +45,17 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.set_tags({"template": TEMPLATE, "dataset": "sklearn breast_cancer"})
 
     data = load_prepared(params["test_size"], params["seed"])
+    if params.get("recent_data"):
+        # The original training split plus the recent rows; the standardisation is fitted on both.
+        x_recent, y_recent = load_recent(params["recent_data"], data.x_train.shape[1])
+        x_all = np.concatenate([data.x_train, x_recent])
+        data = data._replace(
+            x_train=x_all,
+            y_train=np.concatenate([data.y_train, y_recent]),
+            mean=x_all.mean(axis=0),
+            std=x_all.std(axis=0) + 1e-6,
+        )
+        print("recent data: %d rows from %s (%d training rows in all)" % (len(x_recent), params["recent_data"], len(x_all)))
     model = Classifier(data.x_train.shape[1], params["hidden"], data.mean, data.std)
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
     positives = float(data.y_train.sum())

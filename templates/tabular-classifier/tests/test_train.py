@@ -36,3 +36,28 @@ class TrainTest(unittest.TestCase):
         meta = read_metadata(os.path.join(out, "model.onnx"))
         self.assertEqual(meta["mlw.run_id"], "test-run")
         self.assertEqual(meta["template"], "tabular-classifier")
+
+
+class RecentDataTest(unittest.TestCase):
+    def test_recent_rows_join_the_training_split_and_its_standardisation(self):
+        from data import load_data
+
+        out = scratch_dir(self)
+        recent = os.path.join(out, "recent")
+        os.makedirs(recent)
+        d = load_data()
+        x = d.x_test[:40] * 4.0  # shifted traffic: the combined standardisation must move
+        np.save(os.path.join(recent, "features.npy"), x)
+        np.save(os.path.join(recent, "labels.npy"), d.y_test[:40])
+        tracker = NullTracker()
+        train(load_params(["--epochs=2", "--recent_data=" + recent]), tracker, os.path.join(out, "model.onnx"), os.path.join(out, "model.pt"))
+        mean = torch.load(os.path.join(out, "model.pt"))["state_dict"]["mean"].numpy()
+        np.testing.assert_allclose(mean, np.concatenate([d.x_train, x]).mean(axis=0), rtol=1e-5)
+        self.assertEqual(tracker.params["recent_data"], recent)
+
+    def test_a_recent_folder_of_the_wrong_width_is_an_error(self):
+        out = scratch_dir(self)
+        np.save(os.path.join(out, "features.npy"), np.zeros((3, 5), np.float32))
+        np.save(os.path.join(out, "labels.npy"), np.zeros(3, np.float32))
+        with self.assertRaisesRegex(ValueError, "expected features \\[rows, 30\\]"):
+            train(load_params(["--epochs=1", "--recent_data=" + out]), NullTracker(), os.path.join(out, "m.onnx"), os.path.join(out, "m.pt"))
