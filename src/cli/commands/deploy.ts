@@ -18,10 +18,11 @@ import { CLOUD_USAGE, deployCloud } from './deployCloud';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
 import { ALIAS_USAGE, deployAliasLocal, deployFront, deployStop } from './deployAlias';
 import { parseRegistryRef } from '../../core/registry/registryRef';
+import { deployAliasK8s, K8S_ALIAS_USAGE } from './deployAliasKubernetes';
 
 const USAGE = `mlw deploy local <image|model.onnx|folder> [--port N] [--capture RATE] [--base-image IMG] [--docker-host URL] [--json]
 mlw deploy push <image> <registry/name[:tag]> [--username U --password-stdin] [--docker-host URL] [--json]
-mlw deploy k8s <image> [--name N] [--replicas N] [--cpu C] [--memory M] [--kserve] [--out DIR] [--apply] [--json]
+mlw deploy k8s|kubernetes <image> [--name N] [--replicas N] [--cpu C] [--memory M] [--kserve] [--out DIR] [--apply] [--json]
 
 local  runs the image (a model is containerized first) on 127.0.0.1, waits until the server is ready and sends a
        smoke request built from the model's signature. --port N picks the host port (default: a free one).
@@ -33,7 +34,9 @@ k8s    writes a Deployment and a Service (and with --kserve a KServe InferenceSe
        --apply applies them with kubectl to the current context and waits for the rollout.
 ${CLOUD_USAGE}
 
-${ALIAS_USAGE}`;
+${ALIAS_USAGE}
+
+${K8S_ALIAS_USAGE}`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -279,7 +282,12 @@ export const deployCommand: CliCommand = {
       case 'push':
         return deployPush(rest, ctx);
       case 'k8s':
+      case 'kubernetes': {
+        // NAME@ALIAS (not a file of that name): the registry version, followed by promotions.
+        if (rest.some((a) => !a.startsWith('-') && parseRegistryRef(a) && !existsSync(path.resolve(ctx.workspace, a))))
+          return deployAliasK8s(rest, ctx);
         return deployK8s(rest, ctx);
+      }
       case 'sagemaker':
       case 'vertex':
       case 'azureml':

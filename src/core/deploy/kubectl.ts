@@ -1,4 +1,7 @@
-/** kubectl from PATH: apply manifests to the current context and follow a Deployment's rollout. */
+/**
+ * kubectl from PATH: apply manifests and follow a Deployment's rollout, in the current context or in an explicit
+ * one (`--context C --namespace NS` first, as a user would type them). Argument arrays only, never a shell.
+ */
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -21,6 +24,31 @@ export async function findKubectl(env: NodeJS.ProcessEnv = process.env): Promise
   }
   return undefined;
 }
+
+/** kubectl exited non-zero: its exit code and its last lines (kubectl's own reason is the last one). */
+export class KubectlError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | null,
+    readonly lines: string[],
+  ) {
+    super(message);
+  }
+
+  /** kubectl's last line (e.g. `error: deployment "x" exceeded its progress deadline`). */
+  get reason(): string {
+    return this.lines.at(-1) ?? `exit ${this.code}`;
+  }
+}
+
+/** Where kubectl calls go; without it, the current context and its namespace. */
+export interface KubectlScope {
+  context: string;
+  namespace: string;
+}
+
+const scoped = (scope: KubectlScope | undefined, rest: string[]) =>
+  scope ? ['--context', scope.context, '--namespace', scope.namespace, ...rest] : rest;
 
 /** Runs kubectl with an argument array; lines go to onLog; rejects with the output when it exits non-zero. */
 export function runKubectl(
@@ -46,7 +74,7 @@ export function runKubectl(
       stdout.end();
       stderr.end();
       if (code === 0) resolve(out.join('\n'));
-      else reject(new Error(`kubectl ${args.join(' ')} failed (exit ${code}):\n${out.slice(-20).join('\n')}`));
+      else reject(new KubectlError(`kubectl ${args.join(' ')} failed (exit ${code}):\n${out.slice(-20).join('\n')}`, code, out.slice(-20)));
     });
   });
 }
@@ -54,18 +82,46 @@ export function runKubectl(
 export async function applyManifests(opts: {
   kubectl: string;
   file: string;
+  scope?: KubectlScope;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
 }): Promise<void> {
-  await runKubectl(opts.kubectl, ['apply', '-f', opts.file], opts);
+  await runKubectl(opts.kubectl, scoped(opts.scope, ['apply', '-f', opts.file]), opts);
 }
 
+/** Follows `kubectl rollout status` until the Deployment rolled out; its progress lines go to onLog as they come. */
 export async function rolloutStatus(opts: {
   kubectl: string;
   name: string;
   timeoutSeconds: number;
+  scope?: KubectlScope;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
 }): Promise<void> {
-  await runKubectl(opts.kubectl, ['rollout', 'status', `deployment/${opts.name}`, `--timeout=${opts.timeoutSeconds}s`], opts);
+  await runKubectl(
+    opts.kubectl,
+    scoped(opts.scope, ['rollout', 'status', `deployment/${opts.name}`, `--timeout=${opts.timeoutSeconds}s`]),
+    opts,
+  );
+}
+
+/** The command line that undoes a Deployment's last rollout, for a message (the user runs it). */
+export function rolloutUndoCommand(name: string, scope: KubectlScope): string {
+  return ['kubectl', ...scoped(scope, ['rollout', 'undo', `deployment/${name}`])].join(' ');
+}
+
+/** The current context's name and namespace (`default` when it names none), to record and pass explicitly later. */
+export async function currentScope(kubectl: string, opts: { context?: string; namespace?: string; signal?: AbortSignal } = {}) {
+  const context =
+    opts.context ?? (await runKubectl(kubectl, ['config', 'current-context'], { signal: opts.signal }).catch(() => '')).trim();
+  if (!context) throw new Error('kubectl has no current context: give one with --context NAME (kubectl config get-contexts lists them)');
+  const namespace =
+    opts.namespace ??
+    ((
+      await runKubectl(kubectl, ['config', 'view', '--minify', `--context=${context}`, '--output=jsonpath={..namespace}'], {
+        signal: opts.signal,
+      }).catch(() => '')
+    ).trim() ||
+      'default');
+  return { context, namespace } satisfies KubectlScope;
 }

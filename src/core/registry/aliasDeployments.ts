@@ -2,7 +2,8 @@
  * What serves a registry alias in this workspace, so that `mlw registry promote|rollback` (and the extension) can
  * roll it: one JSON file per server or container deployment under `.mlw/deployments/`, written by whoever runs it
  * (the model server while it follows `NAME@ALIAS`, `mlw deploy local NAME@ALIAS` for a container behind its
- * front proxy) and removed when it stops. A record whose process is gone is stale and dropped on reading.
+ * front proxy, `mlw deploy k8s NAME@ALIAS` for a Deployment in a cluster) and removed when it stops. A record whose
+ * process is gone is stale and dropped on reading; a Kubernetes record has no local process and stays until removed.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -49,15 +50,56 @@ export interface ContainerDeployment extends RecordBase {
   capture?: number;
 }
 
-export type AliasDeployment = ServerDeployment | ContainerDeployment;
+/**
+ * A Deployment in a Kubernetes cluster whose manifest (in the workspace, reviewable in git) names the version's image
+ * as pushed to `registry`: a roll builds and pushes the next version's image, bumps the image in the manifest file,
+ * applies it with kubectl (when the deployment was applied) and follows the rollout.
+ */
+export interface KubernetesDeployment extends RecordBase {
+  kind: 'kubernetes';
+  /** `kubernetes deployment/NAME (context C, namespace NS)`, for output lines. */
+  endpoint: string;
+  /** The manifest file, relative to the workspace when inside it. */
+  manifest: string;
+  /** The kubectl context and namespace, passed explicitly on every call (the user's current context may change). */
+  context: string;
+  namespace: string;
+  /** The Deployment's name. */
+  deployment: string;
+  /** The image the manifest names now (REGISTRY/NAME:vN) and its pushed digest. */
+  image: string;
+  digest?: string;
+  /** Where version images are pushed: HOST[:PORT][/PREFIX]. */
+  registry: string;
+  /** A roll applied that did not roll out (the manifest names its image); the next roll starts from it. */
+  pending?: { version: number; image: string; reason: string };
+  /** False when the manifest was only written (a roll then bumps the file and applies nothing). */
+  applied: boolean;
+  served: string;
+  dockerHost?: string;
+  baseImage: string;
+}
+
+export type AliasDeployment = ServerDeployment | ContainerDeployment | KubernetesDeployment;
 
 export const deploymentsDir = (workspace: string): string => path.join(path.resolve(workspace), DEPLOYMENTS_DIR);
 
 export function deploymentFile(
   workspace: string,
-  d: Pick<AliasDeployment, 'kind' | 'model' | 'alias'> & { process?: ProcessIdentity },
+  d: Pick<AliasDeployment, 'kind' | 'model' | 'alias'> & {
+    process?: ProcessIdentity;
+    context?: string;
+    namespace?: string;
+    deployment?: string;
+  },
 ): string {
-  const who = d.kind === 'server' ? `server-${d.process?.pid ?? 0}` : 'container';
+  const safe = (x: string | undefined) => (x ?? '').replace(/[^A-Za-z0-9._-]+/g, '_');
+  const who =
+    d.kind === 'server'
+      ? `server-${d.process?.pid ?? 0}`
+      : d.kind === 'kubernetes'
+        ? `kubernetes-${safe(d.context)}-${safe(d.namespace)}-${safe(d.deployment)}`
+        : 'container';
   return path.join(deploymentsDir(workspace), `${d.model}@${d.alias}.${who}.json`);
 }
 
@@ -72,7 +114,8 @@ export async function removeDeployment(workspace: string, d: AliasDeployment): P
   await fsp.rm(deploymentFile(workspace, d), { force: true });
 }
 
-const ownerOf = (d: AliasDeployment): ProcessIdentity => (d.kind === 'server' ? d.process : d.proxy);
+const ownerOf = (d: AliasDeployment): ProcessIdentity | undefined =>
+  d.kind === 'server' ? d.process : d.kind === 'container' ? d.proxy : undefined;
 
 /** The live deployments of `model` (of one alias when given); records of processes that are gone are removed. */
 export async function listDeployments(workspace: string, model?: string, alias?: string): Promise<AliasDeployment[]> {
@@ -88,7 +131,8 @@ export async function listDeployments(workspace: string, model?: string, alias?:
       continue;
     }
     if ((model !== undefined && d.model !== model) || (alias !== undefined && d.alias !== alias)) continue;
-    if (processLiveness(ownerOf(d)) === 'dead') {
+    const owner = ownerOf(d);
+    if (owner && processLiveness(owner) === 'dead') {
       await fsp.rm(path.join(dir, f), { force: true });
       continue;
     }
