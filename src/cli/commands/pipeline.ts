@@ -7,7 +7,7 @@ import { pipelineStatus } from '../../core/pipelines/pipelineStatus';
 import { runPipeline } from '../../core/pipelines/runPipeline';
 
 const usage = `mlw pipeline status [--json]
-mlw pipeline run [STAGE] [--update-lock] [--no-dvc]
+mlw pipeline run [STAGE] [--update-lock] [--no-dvc] [--python PATH]
 
 Reads dvc.yaml of the workspace (foreach and matrix stages expanded, \${} filled from params.yaml
 and vars) and compares each stage with dvc.lock: its cmd, the md5 of its deps and outs (DVC 3
@@ -23,6 +23,8 @@ hashing; hashes are cached by size and mtime under .mlw/cache/) and its params.
 Options:
   --update-lock   also write each stage it ran into dvc.lock (without DVC)
   --no-dvc        run the stages itself even when dvc is installed
+  --python PATH   the interpreter \`python\` means in stage commands (default: $MLW_PYTHON, else
+                  python on PATH, else python3): its folder goes first on PATH, as in an activated venv
   --json          status: {root, stages: [{name, state, reasons, upstream, cmd, lockedBy}], durationMs};
                   run: {via, ok, stages: [{stage, outcome, runId, error}], error}
 
@@ -44,7 +46,7 @@ async function status(ctx: CliContext): Promise<number> {
 async function run(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { 'update-lock': { type: 'boolean' }, 'no-dvc': { type: 'boolean' } },
+    options: { 'update-lock': { type: 'boolean' }, 'no-dvc': { type: 'boolean' }, python: { type: 'string' } },
     allowPositionals: true,
   });
   if (positionals.length > 1) throw new UsageError(`mlw pipeline run takes one stage, not ${positionals.join(' ')}`);
@@ -55,6 +57,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     target: positionals[0],
     updateLock: values['update-lock'] === true,
     dvc: values['no-dvc'] ? false : 'auto',
+    python: values.python || process.env.MLW_PYTHON || undefined,
     onOutput: output.emit,
     onStage: (e) => {
       output.flush();

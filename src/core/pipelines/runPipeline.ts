@@ -11,6 +11,7 @@ import { currentLockEntry, PathHasher, pipelineStatus } from './pipelineStatus';
 import type { Pipeline, PipelineStage } from './pipelineTypes';
 import { PipelineError } from './readPipeline';
 import { stageOrder, upstreamOf, withUpstream } from './stageGraph';
+import { stageInterpreterEnv } from './stageInterpreterEnv';
 
 export interface RunPipelineOptions {
   store: RunStore;
@@ -23,6 +24,11 @@ export interface RunPipelineOptions {
   /** Shell for stage commands; default `$SHELL`, else /bin/sh (as DVC does). */
   shell?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * The interpreter `python` / `python3` mean in stage commands (the user's selection, `--python`): its folder first on
+   * PATH, as in an activated venv. Default: PATH as it is (`python3` standing in when there is no `python`).
+   */
+  python?: string;
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** Called as each stage starts, is skipped (fresh) or ends. */
   onStage?: (e: StageEvent) => void;
@@ -152,21 +158,13 @@ async function runStage(p: Pipeline, s: PipelineStage, o: RunPipelineOptions, sh
   return { stage: s.name, outcome: error ? 'failed' : 'ran', runId: run.id, ...(error ? { error } : {}) };
 }
 
-/**
- * Brings the pipeline up to date: `dvc repro [target]` when DVC is installed, otherwise runs each stale stage (and
- * everything downstream of a stage it ran) in dependency order, each as a tracked run, stopping at the first failure.
- * Without DVC nothing DVC reads is written (no cache, no dvc.lock) unless `updateLock`; ML Workbench keeps its own
- * record in .mlw/pipelines/lock.json so the stages read fresh afterwards.
- */
-export async function runPipeline(p: Pipeline, o: RunPipelineOptions): Promise<PipelineRunResult> {
-  const logger = o.logger ?? silentLogger;
-  const up = upstreamOf(p);
-  const order = stageOrder(p, up);
-  const selected = selectStages(p, order, up, o.target);
-  if (o.dvc !== false) {
-    const dvc = await findExecutable('dvc', { ...process.env, ...o.env }, p.root);
-    if (dvc) return runWithDvc(p, dvc, o, logger);
-  }
+async function runStages(
+  p: Pipeline,
+  o: RunPipelineOptions,
+  selected: string[],
+  up: Map<string, string[]>,
+  logger: Logger,
+): Promise<PipelineRunResult> {
   const shell = o.shell ?? process.env.SHELL ?? '/bin/sh';
   const status = await pipelineStatus(p);
   const state = new Map(status.stages.map((s) => [s.name, s.state]));
@@ -188,4 +186,26 @@ export async function runPipeline(p: Pipeline, o: RunPipelineOptions): Promise<P
     ran.add(name);
   }
   return { via: 'mlw', ok: true, stages: results };
+}
+
+/**
+ * Brings the pipeline up to date: `dvc repro [target]` when DVC is installed, otherwise runs each stale stage (and
+ * everything downstream of a stage it ran) in dependency order, each as a tracked run, stopping at the first failure.
+ * Without DVC nothing DVC reads is written (no cache, no dvc.lock) unless `updateLock`; ML Workbench keeps its own
+ * record in .mlw/pipelines/lock.json so the stages read fresh afterwards.
+ */
+export async function runPipeline(p: Pipeline, options: RunPipelineOptions): Promise<PipelineRunResult> {
+  const logger = options.logger ?? silentLogger;
+  const up = upstreamOf(p);
+  const order = stageOrder(p, up);
+  const selected = selectStages(p, order, up, options.target);
+  const dvc = options.dvc !== false ? await findExecutable('dvc', { ...process.env, ...options.env }, p.root) : undefined;
+  const stageEnv = await stageInterpreterEnv(options.python, options.env, p.root);
+  if (stageEnv.python) logger.info(`Pipeline stages run with python = ${stageEnv.python}`);
+  try {
+    const o = { ...options, env: stageEnv.env };
+    return dvc ? await runWithDvc(p, dvc, o, logger) : await runStages(p, o, selected, up, logger);
+  } finally {
+    await stageEnv.dispose();
+  }
 }
