@@ -1,4 +1,5 @@
-"""Evaluation on the held-out ratings. `python evaluate.py` evaluates the saved model.pt."""
+"""Evaluation on the held-out ratings. `python evaluate.py` evaluates the saved model.pt
+into metrics.json."""
 import json
 import sys
 
@@ -25,16 +26,19 @@ def evaluate(model, ratings, train_mean):
 
 
 def main(argv):
-    from data import load_data
+    from data import load_prepared
     from model import MatrixFactorization
     from params import load_params
 
     params = load_params(argv)
     checkpoint = torch.load("model.pt")
-    data = load_data(params["test_size"], params["seed"])
+    data = load_prepared(params["test_size"], params["seed"])
     model = MatrixFactorization(data.n_users, data.n_items, checkpoint["factors"])
     model.load_state_dict(checkpoint["state_dict"])
-    print(json.dumps(evaluate(model, data.test, float(data.train.ratings.mean())), indent=2))
+    metrics = evaluate(model, data.test, float(data.train.ratings.mean()))
+    with open("metrics.json", "w") as f:  # the pipeline's evaluate stage metric
+        json.dump(metrics, f, indent=2)
+    print(json.dumps(metrics, indent=2))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 Logs params, per-epoch loss and final test RMSE (through ML Workbench's run helper when
 present), then writes model.pt (weights) and model.onnx (for serving), tagged with the run id.
+Trains on data/split.npz when the pipeline's prepare stage wrote it (same seed and test_size).
 """
 import sys
 import time
@@ -12,10 +13,10 @@ import time
 import numpy as np
 import torch
 
-from data import load_data
+from data import load_prepared
 from evaluate import evaluate
-from export_onnx import export_onnx
-from model import MatrixFactorization, Served
+from export import write_onnx
+from model import MatrixFactorization
 from params import load_params
 from tracking import Tracker
 
@@ -31,7 +32,7 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_params(params)
     tracker.set_tags({"template": TEMPLATE, "dataset": "data/ratings.csv"})
 
-    data = load_data(params["test_size"], params["seed"])
+    data = load_prepared(params["test_size"], params["seed"])
     train_mean = float(data.train.ratings.mean())
     model = MatrixFactorization(data.n_users, data.n_items, params["factors"], train_mean)
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
@@ -57,22 +58,16 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_metrics(metrics)
     print("test  " + "  ".join("%s %.4f" % kv for kv in metrics.items()))
 
-    torch.save({"state_dict": model.state_dict(), "factors": params["factors"]}, checkpoint_path)
-    export_onnx(
-        Served(model),
-        (test_users[:2], test_items[:2]),
-        onnx_path,
-        input_names=["user_id", "item_id"],
-        output_names=["rating"],
-        metadata={
-            "mlw.run_id": tracker.run_id,
-            "project": PROJECT,
-            "template": TEMPLATE,
-            "input": "user_id, item_id: INT64 [batch] (users 0..%d, items 0..%d)" % (data.n_users - 1, data.n_items - 1),
-            "output": "rating: FP32 [batch, 1] predicted stars 1..5",
-            "metrics": ", ".join("%s=%.4f" % kv for kv in metrics.items()),
-        },
-    )
+    checkpoint = {
+        "state_dict": model.state_dict(),
+        "factors": params["factors"],
+        "n_users": data.n_users,
+        "n_items": data.n_items,
+        "run_id": tracker.run_id,
+        "metrics": metrics,
+    }
+    torch.save(checkpoint, checkpoint_path)
+    write_onnx(model, onnx_path, data.n_users, data.n_items, tracker.run_id, metrics)
     tracker.log_artifact(onnx_path)
     print("wrote %s and %s in %.1f s (run %s)" % (checkpoint_path, onnx_path, time.time() - started, tracker.run_id))
     return metrics

@@ -16,6 +16,9 @@ from collections import namedtuple
 import numpy as np
 
 DATA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "reviews.csv")
+# Written by the pipeline's prepare stage (prepare.py): the split's texts and labels, read by train,
+# evaluate and export when present.
+SPLIT_FILE = os.path.join("data", "split.npz")
 Split = namedtuple("Split", "x_train y_train x_test y_test texts_test")
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -43,13 +46,51 @@ def vectorize(texts, n_features=2048, bigrams=False):
     return out
 
 
-def load_data(test_size=0.25, seed=42, n_features=2048, bigrams=False, path=DATA_FILE):
-    """A seeded train/test split of the vectorised reviews, by group."""
+def split_reviews(test_size=0.25, seed=42, path=DATA_FILE):
+    """A seeded train/test split of the reviews by group: (texts_train, y_train, texts_test, y_test)."""
     texts, labels, groups = read_reviews(path)
     unique = np.unique(groups)
     np.random.default_rng(seed).shuffle(unique)
     test_groups = unique[: max(1, int(round(len(unique) * test_size)))]
     test_mask = np.isin(groups, test_groups)
-    x = vectorize(texts, n_features, bigrams)
-    texts_test = [t for t, m in zip(texts, test_mask) if m]
-    return Split(x[~test_mask], labels[~test_mask], x[test_mask], labels[test_mask], texts_test)
+    pick = lambda keep: [t for t, m in zip(texts, keep) if m]  # noqa: E731
+    return pick(~test_mask), labels[~test_mask], pick(test_mask), labels[test_mask]
+
+
+def _vectorized(texts_train, y_train, texts_test, y_test, n_features, bigrams):
+    x_train, x_test = vectorize(texts_train, n_features, bigrams), vectorize(texts_test, n_features, bigrams)
+    return Split(x_train, y_train, x_test, y_test, list(texts_test))
+
+
+def load_data(test_size=0.25, seed=42, n_features=2048, bigrams=False, path=DATA_FILE):
+    """A seeded train/test split of the vectorised reviews, by group."""
+    return _vectorized(*split_reviews(test_size, seed, path), n_features, bigrams)
+
+
+def save_split(test_size=0.25, seed=42, path=SPLIT_FILE):
+    """Writes the split's texts and labels to `path` with the test_size and seed that made it (same
+    inputs, same bytes); returns the split."""
+    texts_train, y_train, texts_test, y_test = split_reviews(test_size, seed)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    np.savez(
+        path,
+        test_size=float(test_size),
+        seed=int(seed),
+        texts_train=np.array(texts_train, dtype=str),
+        y_train=y_train,
+        texts_test=np.array(texts_test, dtype=str),
+        y_test=y_test,
+    )
+    return texts_train, y_train, texts_test, y_test
+
+
+def load_prepared(test_size=0.25, seed=42, n_features=2048, bigrams=False, path=SPLIT_FILE):
+    """The split prepare.py wrote to data/split.npz, vectorised, when it was made with this
+    test_size and seed; else a fresh one (so `python train.py --seed=7` never trains on another
+    seed's split)."""
+    if os.path.exists(path):
+        saved = np.load(path)
+        if float(saved["test_size"]) == float(test_size) and int(saved["seed"]) == int(seed):
+            texts_train, texts_test = [str(t) for t in saved["texts_train"]], [str(t) for t in saved["texts_test"]]
+            return _vectorized(texts_train, saved["y_train"], texts_test, saved["y_test"], n_features, bigrams)
+    return load_data(test_size, seed, n_features, bigrams)

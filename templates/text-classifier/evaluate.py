@@ -1,4 +1,5 @@
-"""Evaluation on the held-out split. `python evaluate.py` evaluates the saved model.pt."""
+"""Evaluation on the held-out split. `python evaluate.py` evaluates the saved model.pt
+into metrics.json."""
 import json
 import sys
 
@@ -19,16 +20,20 @@ def evaluate(model, x, y):
 
 
 def main(argv):
-    from data import load_data
+    from data import load_prepared
     from model import SentimentClassifier
     from params import load_params
 
     params = load_params(argv)
     checkpoint = torch.load("model.pt")
-    data = load_data(params["test_size"], params["seed"], checkpoint["n_features"], params["bigrams"])
-    model = SentimentClassifier(checkpoint["n_features"], checkpoint["hidden"], params["dropout"])
+    bigrams = checkpoint.get("bigrams", params["bigrams"])  # the vectoriser the model was trained with
+    data = load_prepared(params["test_size"], params["seed"], checkpoint["n_features"], bigrams)
+    model = SentimentClassifier(checkpoint["n_features"], checkpoint["hidden"])
     model.load_state_dict(checkpoint["state_dict"])
-    print(json.dumps(evaluate(model, data.x_test, data.y_test), indent=2))
+    metrics = evaluate(model, data.x_test, data.y_test)
+    with open("metrics.json", "w") as f:  # the pipeline's evaluate stage metric
+        json.dump(metrics, f, indent=2)
+    print(json.dumps(metrics, indent=2))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 Logs params, per-epoch loss and final test metrics (through ML Workbench's run helper when
 present), then writes model.pt (weights) and model.onnx (for serving), tagged with the run id.
+Trains on data/split.npz when the pipeline's prepare stage wrote it (same seed and test_size).
 """
 import sys
 import time
@@ -13,10 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from data import load_data
+from data import load_prepared
 from evaluate import evaluate
-from export_onnx import export_onnx
-from model import SentimentClassifier, WithProbability
+from export import write_onnx
+from model import SentimentClassifier
 from params import load_params
 from tracking import Tracker
 
@@ -32,7 +33,7 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_params(params)
     tracker.set_tags({"template": TEMPLATE, "dataset": "data/reviews.csv"})
 
-    data = load_data(params["test_size"], params["seed"], params["n_features"], params["bigrams"])
+    data = load_prepared(params["test_size"], params["seed"], params["n_features"], params["bigrams"])
     model = SentimentClassifier(params["n_features"], params["hidden"], params["dropout"])
     optimizer = torch.optim.Adam(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
     loss_fn = nn.BCEWithLogitsLoss()
@@ -63,22 +64,16 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_metrics(metrics)
     print("test  " + "  ".join("%s %.4f" % kv for kv in metrics.items()))
 
-    torch.save({"state_dict": model.state_dict(), "n_features": params["n_features"], "hidden": params["hidden"]}, checkpoint_path)
-    export_onnx(
-        WithProbability(model),
-        (torch.as_tensor(data.x_test[:1]),),
-        onnx_path,
-        input_names=["bag"],
-        output_names=["probability"],
-        metadata={
-            "mlw.run_id": tracker.run_id,
-            "project": PROJECT,
-            "template": TEMPLATE,
-            "input": "bag: FP32 [batch, %d] hashed bag-of-words counts (data.vectorize, bigrams=%s)" % (params["n_features"], params["bigrams"]),
-            "output": "probability: FP32 [batch, 1] probability that the text is positive",
-            "metrics": ", ".join("%s=%.4f" % kv for kv in metrics.items()),
-        },
-    )
+    checkpoint = {
+        "state_dict": model.state_dict(),
+        "n_features": params["n_features"],
+        "hidden": params["hidden"],
+        "bigrams": params["bigrams"],
+        "run_id": tracker.run_id,
+        "metrics": metrics,
+    }
+    torch.save(checkpoint, checkpoint_path)
+    write_onnx(model, onnx_path, params["n_features"], params["bigrams"], tracker.run_id, metrics)
     tracker.log_artifact(onnx_path)
     print("wrote %s and %s in %.1f s (run %s)" % (checkpoint_path, onnx_path, time.time() - started, tracker.run_id))
     return metrics

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { listTemplates, readTemplate, TEMPLATE_IDS, ScaffoldError } from '../../../src/core/scaffold/projectTemplates';
 import {
@@ -16,6 +17,7 @@ import { suggestProjectName, validateProjectName } from '../../../src/core/scaff
 import { scaffoldProject } from '../../../src/core/scaffold/scaffoldProject';
 import { initGitRepo, FALLBACK_IDENTITY } from '../../../src/core/scaffold/initGitRepo';
 import { installAdvice } from '../../../src/core/env/checkInterpreter';
+import { parsePipeline } from '../../../src/core/pipelines/readPipeline';
 import { REPO_ROOT, tempDir } from '../runs/runsTestSupport';
 
 const HELPER_DIR = path.join(REPO_ROOT, 'python');
@@ -110,6 +112,36 @@ describe('templates', () => {
     );
     for (const m of dvc.matchAll(/cmd: python (\S+)/g)) assert.ok(paths.includes(m[1]), m[1]);
   });
+
+  for (const id of ['image-classifier', 'text-classifier', 'recommender']) {
+    it(`${id}: a dvc.yaml (prepare, train, evaluate, export) whose scripts, deps and params are all in the project`, async () => {
+      const files = await planProject(await readTemplate(id), { name: 'my-proj', helperDir: HELPER_DIR });
+      const paths = files.map((f) => f.path);
+      const text = (p: string) => files.find((f) => f.path === p)!.content.toString('utf8');
+      const p = await parsePipeline(text('dvc.yaml'), '/proj');
+      assert.deepEqual(
+        p.stages.map((s) => s.name),
+        ['prepare', 'train', 'evaluate', 'export'],
+      );
+      const outs = new Set(p.stages.flatMap((s) => s.outs.map((o) => o.path)));
+      const params = parseYaml(text('params.yaml')) as Record<string, unknown>;
+      for (const s of p.stages) {
+        const [python, script] = String(s.cmd).split(' ');
+        assert.ok(python === 'python' && paths.includes(script), `${s.name}: ${String(s.cmd)} runs a script of the project`);
+        for (const d of s.deps) assert.ok(paths.includes(d) || outs.has(d), `${s.name}: dep ${d} is in the project or an out`);
+        for (const k of s.params.flatMap((g) => g.keys ?? [])) assert.ok(k in params, `${s.name}: param ${k} is in params.yaml`);
+      }
+      assert.deepEqual(
+        p.stages.flatMap((s) => s.outs.map((o) => [s.name, o.path, o.kind, o.cache])),
+        [
+          ['prepare', 'data/split.npz', 'out', true],
+          ['train', 'model.pt', 'out', true],
+          ['evaluate', 'metrics.json', 'metric', false],
+          ['export', 'model.onnx', 'out', true],
+        ],
+      );
+    });
+  }
 });
 
 describe('project names', () => {
