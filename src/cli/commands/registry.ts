@@ -11,7 +11,7 @@ import { formatRolled, rollAlias, type RolledTarget } from '../../core/deploy/ro
 import { containerEnvFor } from './deployAlias';
 import { RETRAIN_HELP, RETRAIN_USAGE, retrainCommand } from './registryRetrain';
 
-/** Rolls what serves NAME@ALIAS in the workspace (local servers, containers behind their front proxy) after a move. */
+/** Rolls what serves NAME@ALIAS in the workspace (local servers, containers, Kubernetes deployments) after a move. */
 async function rollServing(ctx: CliContext, name: string, alias: string): Promise<RolledTarget[]> {
   return rollAlias({
     workspace: ctx.workspace,
@@ -62,7 +62,10 @@ records that it was forced.
 ${RETRAIN_HELP}
 After promote and rollback move an alias, what serves it in the workspace rolls, and each roll is printed:
 a local server (mlw serve NAME@ALIAS) swaps the version in with no failed request; a container
-(mlw deploy local NAME@ALIAS) is replaced blue/green behind its stable port. Exit 1 when a roll failed.
+(mlw deploy local NAME@ALIAS) is replaced blue/green behind its stable port; a Kubernetes deployment
+(mlw deploy k8s NAME@ALIAS) gets the new version's image pushed, the image in its manifest bumped on disk, applied
+in its recorded context and namespace, and its rollout followed (kubectl's lines on stderr). Exit 1 when a roll
+failed: the alias has moved all the same, and the line says kubectl's reason and how to undo it.
 
 Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.`;
 

@@ -10,7 +10,9 @@ import { listDeployments } from '../../../core/registry/aliasDeployments';
 /**
  * After Promote (or another alias move) from the workbench: rolls what serves NAME@ALIAS in the folder, as
  * `mlw registry promote` does: local servers swap the version themselves (we wait for their records), a container
- * of `mlw deploy local NAME@ALIAS` is replaced blue/green behind its stable port, under a progress notification.
+ * of `mlw deploy local NAME@ALIAS` is replaced blue/green behind its stable port, a Kubernetes deployment of
+ * `mlw deploy k8s NAME@ALIAS` gets the new image pushed, its manifest bumped, applied and its rollout followed (the
+ * kubectl lines in the log and the notification), under a progress notification.
  * Returns the rolls (none when nothing serves the alias); a failed roll is shown as an error.
  */
 export async function rollServingDeployments(
@@ -20,7 +22,7 @@ export async function rollServingDeployments(
   extensionRoot: string,
   log: Pick<Logger, 'info' | 'warn'>,
 ): Promise<RolledTarget[]> {
-  const serving = (await listDeployments(folder, model, alias)).filter((d) => d.kind === 'server' || d.kind === 'container');
+  const serving = await listDeployments(folder, model, alias);
   if (!serving.length) return [];
   const rolled = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Rolling ${model}@${alias}` },
@@ -39,7 +41,11 @@ export async function rollServingDeployments(
           baseImage: d.baseImage,
           mlwScript: path.join(extensionRoot, 'dist', 'mlw.js'),
           dockerHost: d.dockerHost,
-          onLog: (line) => log.info(`Roll ${model}@${alias}: ${line}`),
+          onLog: (line) => {
+            log.info(`Roll ${model}@${alias}: ${line}`);
+            // kubectl rollout status lines (a Kubernetes deployment's roll) say where the rollout is.
+            if (line.startsWith('kubectl: ')) progress.report({ message: line.slice(9, 100) });
+          },
         }),
       });
     },
