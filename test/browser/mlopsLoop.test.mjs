@@ -2,10 +2,12 @@
 // it: a tabular-classifier project from the template, a champion trained with the system Python (torch) and
 // registered, a drift reference profile from its training features; `mlw deploy local clf@champion --capture 1`
 // puts it in a container behind a stable endpoint, and the Deployments view says it captures. Drifted traffic (rows
-// of the held-out split with four features scaled, each with an OIP request id) raises the drift warning; the labels
-// of those ids arrive later in ground-truth.jsonl. A challenger is trained and registered; Promote to Champion… with
-// a gate it cannot pass is refused with the gate's numbers; with "accuracy > champion + 0.01" it passes and the
-// container rolls blue/green under a steady load generator with zero failed requests, the endpoint now answering the
+// of the held-out split with four features doubled, each with an OIP request id) raises the drift warning; the labels
+// of those ids arrive later in ground-truth.jsonl. Retrain on Recent Data (the warning's button when the extension
+// has it, else `mlw registry retrain`) reruns the champion's training with the labelled captures, registers the
+// candidate as challenger and evaluates both on the same held-out captured rows. Promote… with a gate it cannot pass
+// is refused with the gate's numbers; with "accuracy > champion + 0.01" Promote to Champion… passes and the container
+// rolls blue/green under a steady load generator with zero failed requests, the endpoint now answering the
 // challenger's outputs (computed here with onnxruntime-node from the registered file); a rollback brings the
 // champion's outputs back.
 import { test, before, after } from 'node:test';
@@ -167,9 +169,9 @@ async function until(what, read, ok, timeoutMs = 60_000) {
   assert.fail(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
 
-/** Held-out rows as production would send them after the drift: features 0-3 (radius, texture, perimeter, area) x1.6. */
+/** Held-out rows as production would send them after the drift: features 0-3 (radius, texture, perimeter, area) x2. */
 const DRIFTED = [0, 1, 2, 3];
-const drift = (row) => row.map((v, i) => (DRIFTED.includes(i) ? v * 1.6 : v));
+const drift = (row) => row.map((v, i) => (DRIFTED.includes(i) ? v * 2 : v));
 
 async function infer(endpoint, rows, id) {
   const res = await fetch(`${endpoint}/v2/models/clf/infer`, {
@@ -203,8 +205,8 @@ function loadGenerator(endpoint, rows, everyMs = 40) {
   const timer = setInterval(() => {
     const at = Date.now();
     const p = infer(endpoint, rows).then(
-      (a) => answers.push({ at, ...a }),
-      (e) => answers.push({ at, status: 0, error: e.message }),
+      (a) => answers.push({ at, done: Date.now(), ...a }),
+      (e) => answers.push({ at, done: Date.now(), status: 0, error: e.message }),
     );
     inflight.add(p);
     p.finally(() => inflight.delete(p));
@@ -232,7 +234,7 @@ async function containerEvents(since) {
       id: e.Actor?.ID ?? e.id,
       name: e.Actor?.Attributes?.name,
       image: e.Actor?.Attributes?.image,
-      ns: e.timeNano,
+      ns: BigInt(e.timeNano),
     }));
 }
 
@@ -252,6 +254,8 @@ test(
 );
 
 async function loop() {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  const retrainButton = pkg.contributes.commands.some((c) => c.command === 'mlWorkbench.retrainOnRecentData');
   // 1. The champion: a short training (2 epochs), registered from its run as champion (no gates yet), and the
   //    drift reference profile of its training features beside the model the run wrote.
   championRun = await train(['epochs=2']);
@@ -289,6 +293,7 @@ async function loop() {
   const warningText = await warning.innerText();
   assert.match(warningText, /PSI \d+\.\d\d > 0\.2/);
   assert.match(warningText, /Open Monitor/);
+  if (retrainButton) assert.match(warningText, /Retrain on Recent Data/);
   await shot('91-mlops-drift-warning');
   // Every drifted request was captured with its id; the labels arrive later, as in production.
   const captures = join(project, '.mlw', 'captures', 'clf');
@@ -303,19 +308,34 @@ async function loop() {
   );
   console.log(`${capturedIds.length} captured requests, drift warning at ${elapsed()}`);
   writeFileSync(join(captures, 'ground-truth.jsonl'), ids.map((id, i) => JSON.stringify({ id, label: heldout.y[i] })).join('\n') + '\n');
-  await runCommand('Notifications: Clear All Notifications');
 
-  // 4. The challenger: the project's training again (the template's full 25 epochs), registered as challenger.
-  const challengerRun = await train([]);
-  await mlwOk(['registry', 'register', '--run', challengerRun.id, '--name', 'clf', '--alias', 'challenger']);
+  // 4. Retrain on Recent Data from the warning: the champion's run again with the labelled captures, the candidate
+  //    registered as challenger, both evaluated on the same held-out captured rows.
+  writeFileSync(join(project, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy >= 0.999"]\n'); // one it cannot pass
+  let retrained;
+  if (retrainButton) {
+    await warning.locator('.monaco-button', { hasText: 'Retrain on Recent Data' }).click();
+    retrained = await notification(/clf v2 registered as challenger/, 300_000);
+    const text = (await retrained.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /clf v2 registered as challenger: accuracy \d\.\d+ vs champion v1 \d\.\d+ on the same \d+ held-out captured rows\./);
+    assert.match(text, /Promote…/);
+    assert.match(text, /Show Run/);
+    await shot('92-mlops-retrained');
+  } else {
+    await runCommand('Notifications: Clear All Notifications');
+    const out = JSON.parse(await mlwOk(['registry', 'retrain', 'clf', '--python', PYTHON, '--json'], 300_000));
+    assert.equal(out.candidate.version, 2);
+  }
   const [champion, challenger] = registry().versions;
   assert.equal(registry().aliases.challenger, 2);
+  const onHoldout = (v) => v.evaluations.at(-1).metrics;
+  assert.equal(challenger.evaluations.at(-1).data.sha256, champion.evaluations.at(-1).data.sha256, 'evaluated on the same rows');
+  assert.ok(onHoldout(challenger).accuracy > onHoldout(champion).accuracy + 0.01, 'the candidate beats the champion on the drifted rows');
   console.log(
-    `challenger v2 accuracy ${challenger.metrics.accuracy.toFixed(3)} vs champion v1 ${champion.metrics.accuracy.toFixed(3)} (${elapsed()})`,
+    `challenger v2 accuracy ${onHoldout(challenger).accuracy.toFixed(3)} vs champion v1 ${onHoldout(champion).accuracy.toFixed(3)} on ${onHoldout(challenger).rows} held-out captured rows (${retrainButton ? 'Retrain on Recent Data button' : 'mlw registry retrain'}, ${elapsed()})`,
   );
 
-  // 5. A gate the challenger cannot pass: Promote to Champion… is refused in a modal that lists it with its numbers.
-  writeFileSync(join(project, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy >= 0.999"]\n');
+  // 5. The gate it cannot pass: Promote… is refused in a modal that lists it with its numbers.
   const clfRow = sidebarRow(/^\s*clf\s*2 versions/); // the Models view follows .mlw/registry/
   await clfRow.waitFor({ timeout: 30_000 });
   if ((await clfRow.getAttribute('aria-expanded')) !== 'true') await clfRow.locator('.monaco-tl-twistie').click();
@@ -325,16 +345,18 @@ async function loop() {
     await v2Row.hover();
     await v2Row.locator('.action-label[aria-label^="Promote to Champion"]').click();
   };
-  await promote();
+  if (retrainButton) await retrained.locator('.monaco-button', { hasText: 'Promote…' }).click();
+  else await promote();
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 30_000 });
   const refusal = (await dialog.innerText()).replace(/\s+/g, ' ');
   assert.match(refusal, /clf v2 was not promoted: 1 of 1 gates failed/);
   const shown = String(Number(challenger.metrics.accuracy.toPrecision(6)));
   assert.ok(refusal.includes(`accuracy >= 0.999: accuracy ${shown} < 0.999`), `the failed gate with its numbers: ${refusal}`);
-  await shot('92-mlops-gate-refused');
+  await shot('93-mlops-gate-refused');
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+  await runCommand('Notifications: Clear All Notifications');
   assert.equal(registry().aliases.champion, 1, 'a refused promotion moves nothing');
 
   // 6. The gate it passes, and the promotion for real with a steady load on the endpoint: the container rolls
@@ -367,7 +389,7 @@ async function loop() {
   await load.stop();
   await runCommand('Notifications: Clear All Notifications');
   await page.mouse.move(1000, 820);
-  await shot('93-mlops-deployments-after-roll');
+  await shot('94-mlops-deployments-after-roll');
   const failed = load.answers.filter((a) => a.status !== 200);
   assert.equal(failed.length, 0, `failed requests during the roll: ${JSON.stringify(failed.slice(0, 3))}`);
   assert.ok(load.answers.length > 50, `only ${load.answers.length} requests were sent during the roll`);
@@ -376,11 +398,13 @@ async function loop() {
   const events = await containerEvents(promotedAt - 2000);
   const started = events.find((e) => e.action === 'start' && e.image === 'clf:v2');
   const died = events.find((e) => e.action === 'die' && e.image === 'clf:v1');
-  assert.ok(started && died, `the engine saw clf:v2 start and clf:v1 die: ${JSON.stringify(events)}`);
+  assert.ok(started && died, `the engine saw clf:v2 start and clf:v1 die: ${events.map((e) => `${e.action} ${e.image}`).join(', ')}`);
   assert.ok(started.ns < died.ns, 'the new container started before the old one stopped');
+  const firstV2 = load.answers.filter((a) => close(a.data, e2)).sort((a, b) => a.done - b.done)[0];
+  assert.ok(firstV2.done < Number(died.ns / 1_000_000n), 'the new container answered through the endpoint before the old one stopped');
   const roll = registry().history?.at?.(-1);
   console.log(
-    `promotion under load: ${load.answers.length} requests, 0 failed; v2 started ${((Number(died.ns) - Number(started.ns)) / 1e6).toFixed(0)} ms before v1 died (${elapsed()})${roll ? `; history: ${JSON.stringify(roll).slice(0, 160)}` : ''}`,
+    `promotion under load: ${load.answers.length} requests, 0 failed; v2 started ${(died.ns - started.ns) / 1_000_000n} ms and answered ${Number(died.ns / 1_000_000n) - firstV2.done} ms before v1 died (${elapsed()})${roll ? `; history: ${JSON.stringify(roll).slice(0, 160)}` : ''}`,
   );
 
   // 7. Roll back: champion is v1 again, and the endpoint answers with v1's outputs, still with no failed request.
