@@ -4,7 +4,7 @@ import { addVersion, emptyModel, findVersion, moveAlias, rollbackAlias, checkAli
 import { describeNewVersion, type RegisterSource } from '../../core/registry/registerVersion';
 import { PromotionRefused, promoteVersion, type PromoteOutcome } from '../../core/registry/promoteVersion';
 import { RegistryStore } from '../../core/registry/RegistryStore';
-import { CHAMPION, MODEL_NAME, type RegisteredModel } from '../../core/registry/registryTypes';
+import { CHAMPION, MODEL_NAME, type ModelVersion, type RegisteredModel } from '../../core/registry/registryTypes';
 import { whoAmI } from '../../core/registry/whoAmI';
 import { formatMetric, textTable } from '../../core/runs/formatRun';
 import { formatRolled, rollAlias, type RolledTarget } from '../../core/deploy/rollAlias';
@@ -120,6 +120,13 @@ async function promote(
   }
 }
 
+/** `; pipeline stage export, metrics from metrics.json (evaluate)` for a version made by a dvc.yaml stage. */
+function pipelineNote(v: ModelVersion): string {
+  if (!v.pipeline) return '';
+  const from = v.pipeline.metricsFrom.map((m) => `${m.file} (${m.stage})`).join(', ');
+  return `; pipeline stage ${v.pipeline.stage}${from ? `, metrics from ${from}` : ''}`;
+}
+
 async function register(args: string[], ctx: CliContext, store: RegistryStore): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -153,7 +160,7 @@ async function register(args: string[], ctx: CliContext, store: RegistryStore): 
   if (ctx.json && alias !== CHAMPION) ctx.out(JSON.stringify({ name, ...version, aliases: alias ? [alias] : [] }, null, 2));
   else if (!ctx.json)
     ctx.out(
-      `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''}${sameAs !== undefined ? `; the same bytes as version ${sameAs}` : ''})`,
+      `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''}${sameAs !== undefined ? `; the same bytes as version ${sameAs}` : ''}${pipelineNote(version)})`,
     );
   if (alias === CHAMPION) return promote(store, name, String(version.version), CHAMPION, false, ctx);
   return 0;

@@ -35,6 +35,14 @@ function canonicalVersion(v: ModelVersion): ModelVersion {
     recipe: v.recipe ? { recipe: v.recipe.recipe, parentSha256: v.recipe.parentSha256 } : null,
     benchmark: v.benchmark ? { p50_ms: v.benchmark.p50_ms, p99_ms: v.benchmark.p99_ms, file: v.benchmark.file } : null,
     dataInputs: (v.dataInputs ?? []).map((d) => ({ path: d.path, sha256: d.sha256 })),
+    ...(v.pipeline
+      ? {
+          pipeline: {
+            stage: v.pipeline.stage,
+            metricsFrom: v.pipeline.metricsFrom.map((m) => ({ file: m.file, stage: m.stage, keys: [...m.keys] })),
+          },
+        }
+      : {}),
     ...(v.evaluations?.length
       ? {
           evaluations: v.evaluations.map((e) => ({

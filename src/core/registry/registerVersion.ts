@@ -5,6 +5,7 @@ import { RunStore } from '../runs/RunStore';
 import { locateArtifact } from '../runs/snapshot/locateArtifact';
 import { summarizeMetrics } from '../runs/summarizeMetrics';
 import type { FileRecord, Run } from '../runs/runTypes';
+import { pipelineOrigin, type PipelineOrigin } from '../pipelines/pipelineMetrics';
 import { describeVersionFile } from './describeVersionFile';
 import { RegistryError } from './RegistryStore';
 import type { ModelVersion, VersionSource } from './registryTypes';
@@ -79,20 +80,32 @@ export async function describeNewVersion(
     src = { kind: 'file', runId: null };
   }
   const facts = await describeVersionFile(file, workspace, benchmarkNear);
+  let origin: PipelineOrigin | undefined;
   if (!run) {
     // The run that logged these bytes, if any: its metrics are the version's.
     const runs = await listWorkspaceRuns(workspace, { store, tensorboard: false });
     run = runs.find((r) => r.artifacts.some((a) => a.sha256 === facts.sha256));
     if (run) src = { kind: 'file', runId: run.id, artifact: run.artifacts.find((a) => a.sha256 === facts.sha256)!.path };
+    else {
+      // Else an out of a fresh pipeline stage: that stage's run, and the metrics files the pipeline declares.
+      origin = await pipelineOrigin(workspace, file, runs);
+      if (origin) {
+        run = origin.runId ? runs.find((r) => r.id === origin!.runId) : undefined;
+        src = { kind: 'file', runId: origin.runId, artifact: workspacePath(workspace, file) };
+      }
+    }
   }
+  const metrics = run ? await runMetrics(workspace, run, store) : {};
+  if (origin) Object.assign(metrics, origin.metrics);
   return {
     registeredAt: (meta.now ?? new Date()).toISOString(),
     registeredBy: meta.by,
     source: src,
     path: workspacePath(workspace, file),
     ...facts,
-    metrics: run ? await runMetrics(workspace, run, store) : {},
+    metrics: Object.fromEntries(Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     dataInputs: (run?.dataInputs ?? []).map((d) => ({ path: d.path, sha256: d.sha256 })),
+    ...(origin ? { pipeline: { stage: origin.stage, metricsFrom: origin.sources } } : {}),
     notes: meta.notes ?? '',
   };
 }

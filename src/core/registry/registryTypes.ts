@@ -48,6 +48,11 @@ export interface ModelVersion {
   /** The source run's data inputs (`mlw run --data FILE`): a champion-relative gate compares only on the same data. */
   dataInputs?: Array<{ path: string; sha256: string }>;
   /**
+   * Set when the file is an out of a fresh dvc.yaml stage: that stage, and the metrics files of the pipeline's fresh
+   * stages its metrics were read from (paths relative to the folder of dvc.yaml).
+   */
+  pipeline?: { stage: string; metricsFrom: Array<{ file: string; stage: string; keys: string[] }> };
+  /**
    * Evaluations of the version's file on a named data set (e.g. the held-out rows of `mlw registry retrain`, run
    * through onnxruntime as serving does): a champion-relative gate compares on one both versions have, by sha256.
    */

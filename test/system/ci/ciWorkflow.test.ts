@@ -4,7 +4,8 @@
  * `jobs.<id>.runs-on`, `steps[]` with exactly one of `run`/`uses`, `if:` expressions, secrets only as
  * `${{ secrets.NAME }}`) and of GitLab CI (`stages`, each job's `stage` among them, `script`, `rules`, `artifacts`).
  * Then the GitHub workflow's `mlw` steps are EXECUTED locally in order, twice, in a project made from the
- * tabular-classifier template with real /usr/bin/python3 torch training: the steps guarded to the main branch
+ * tabular-classifier template (its dvc.yaml pipeline: prepare, train, evaluate, export) with real /usr/bin/python3
+ * torch training, `python` on PATH standing for setup-python's: the steps guarded to the main branch
  * (containerize, push) are skipped and asserted to be exactly those; the Markdown summary of the second pass holds
  * the candidate's and the champion's metrics as the registry recorded them.
  */
@@ -12,7 +13,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { RegisteredModel } from '../../../src/core/registry/registryTypes';
 import { formatMetric } from '../../../src/core/runs/formatRun';
@@ -23,8 +24,18 @@ import { REPO_ROOT, tempDir } from '../../unit/runs/runsTestSupport';
 const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
 const HELPER_DIR = path.join(REPO_ROOT, 'python');
 
+/** A folder with `python` -> the system Python, first on PATH: the pipeline's stages run `python train.py` as CI's would. */
+let pythonBin: string | undefined;
+function pathWithPython(): string {
+  if (!pythonBin) {
+    pythonBin = tempDir('mlw-ci-bin-');
+    symlinkSync(SYSTEM_PYTHON, path.join(pythonBin, 'python'));
+  }
+  return `${pythonBin}${path.delimiter}${process.env.PATH ?? ''}`;
+}
+
 function mlw(ws: string, args: string[]): { code: number | null; out: string; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLW_PYTHON: SYSTEM_PYTHON };
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLW_PYTHON: SYSTEM_PYTHON, PATH: pathWithPython() };
   const r = spawnSync(process.execPath, [MLW, '--workspace', ws, ...args], { encoding: 'utf8', timeout: 300_000, env });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -43,14 +54,10 @@ type GhWorkflow = {
   jobs: Record<string, { 'runs-on': string; steps: GhStep[] }>;
 };
 
-/**
- * A tabular-classifier project without its dvc.yaml, so that the workflow trains with `mlw run train.py` (the pipeline
- * path is rendered in the GitLab case below, and the template's pipeline runs in test/system/scaffold/templatePipeline).
- */
+/** A tabular-classifier project as `mlw new` makes it, with its dvc.yaml: the workflow runs the pipeline. */
 async function project(): Promise<string> {
   const dir = path.join(tempDir('mlw-ci-'), 'proj');
   await scaffoldProject({ template: 'tabular-classifier', dir, git: false, helperDir: HELPER_DIR });
-  rmSync(path.join(dir, 'dvc.yaml'));
   return dir;
 }
 
@@ -59,7 +66,7 @@ describe('mlw ci init', () => {
     const ws = await project();
     const r = mlw(ws, ['ci', 'init', 'github', '--model', 'clf', '--json']);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(JSON.parse(r.out), { provider: 'github', file: '.github/workflows/mlw.yml', model: 'clf', pipeline: false });
+    assert.deepEqual(JSON.parse(r.out), { provider: 'github', file: '.github/workflows/mlw.yml', model: 'clf', pipeline: true });
     const text = readFileSync(path.join(ws, '.github/workflows/mlw.yml'), 'utf8');
     const wf = parse(text) as GhWorkflow;
     assert.ok(wf.on.push && 'pull_request' in wf.on, 'on: push and pull_request');
@@ -153,8 +160,7 @@ describe('mlw ci init', () => {
 
     const first = pass();
     assert.deepEqual(first.ran, [
-      'mlw run train.py',
-      'mlw run evaluate.py',
+      'mlw pipeline run',
       'mlw registry register model.onnx --name clf --alias challenger',
       'mlw ci summary clf > mlw-summary.md',
       'mlw registry promote clf challenger',
@@ -183,6 +189,12 @@ describe('mlw ci init', () => {
     assert.match(md, /\| Metric \| challenger v2 \| champion v1 \| Δ \|/);
     assert.match(md, /No promotion gates declared for clf in mlw\.yaml\./);
     assert.ok(Object.keys(v2.metrics).includes('accuracy'), JSON.stringify(v2.metrics));
+    assert.deepEqual(
+      v2.pipeline?.metricsFrom.map((m) => [m.file, m.stage]),
+      [['metrics.json', 'evaluate']],
+      "the pipeline's metrics: evaluate's metrics.json",
+    );
+    assert.equal(v2.metrics.accuracy, JSON.parse(readFileSync(path.join(ws, 'metrics.json'), 'utf8')).accuracy);
     for (const m of ['accuracy', 'f1', 'roc_auc'].filter((k) => k in v2.metrics)) {
       const row = md.split('\n').find((l) => l.startsWith(`| ${m} |`));
       assert.ok(row, `a row for ${m}:\n${md}`);
