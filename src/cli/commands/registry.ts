@@ -9,6 +9,7 @@ import { whoAmI } from '../../core/registry/whoAmI';
 import { formatMetric, textTable } from '../../core/runs/formatRun';
 import { formatRolled, rollAlias, type RolledTarget } from '../../core/deploy/rollAlias';
 import { containerEnvFor } from './deployAlias';
+import { mirrorAfterChange, syncCommand } from './registryMirror';
 import { RETRAIN_HELP, RETRAIN_USAGE, retrainCommand } from './registryRetrain';
 
 /** Rolls what serves NAME@ALIAS in the workspace (local servers, containers, Kubernetes deployments) after a move. */
@@ -37,6 +38,7 @@ mlw registry list [--json]
 mlw registry alias NAME VERSION A
 mlw registry promote NAME VERSION [--to champion] [--force] [--json]
 mlw registry rollback NAME [--json]
+mlw registry sync [NAME] [--json]
 ${RETRAIN_USAGE}
 
 The model registry of the workspace, kept in .mlw/registry/NAME.json (one plain JSON file per model, reviewable
@@ -66,6 +68,13 @@ a local server (mlw serve NAME@ALIAS) swaps the version in with no failed reques
 (mlw deploy k8s NAME@ALIAS) gets the new version's image pushed, the image in its manifest bumped on disk, applied
 in its recorded context and namespace, and its rollout followed (kubectl's lines on stderr). Exit 1 when a roll
 failed: the alias has moved all the same, and the line says kubectl's reason and how to undo it.
+When MLFLOW_TRACKING_URI names an MLflow tracking server (http or https; MLFLOW_TRACKING_TOKEN, or
+MLFLOW_TRACKING_USERNAME and _PASSWORD), register, alias, promote and rollback also write its Model Registry
+through REST: the registered model, each version (source: the run's artifact on the server when the run was
+pushed there, else the file's file:// URI; tags mlw.sha256, mlw.version, mlw.gates), and the aliases. The server
+numbers versions itself: its number is kept as "mlflow" on the version (mlw registry list --json). The local
+registry stays the source of truth: a server that is away or refuses gets a one-line warning and the local
+change stands; "sync" sends what the server lacks of NAME (of every model without NAME).
 
 Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 usage.`;
 
@@ -110,7 +119,9 @@ async function promote(
     }
     const rolled = await rollServing(ctx, name, o.alias);
     if (ctx.json) ctx.out(JSON.stringify({ ...o, rolled }, null, 2));
-    return reportRolled(ctx, name, o.alias, rolled);
+    const code = reportRolled(ctx, name, o.alias, rolled);
+    await mirrorAfterChange(ctx, store, name);
+    return code;
   } catch (e) {
     if (!(e instanceof PromotionRefused)) throw e;
     if (ctx.json) ctx.out(JSON.stringify(e.outcome, null, 2));
@@ -162,6 +173,7 @@ async function register(args: string[], ctx: CliContext, store: RegistryStore): 
     ctx.out(
       `registered ${name} version ${version.version}${alias && alias !== CHAMPION ? ` as ${alias}` : ''} (sha256 ${version.sha256.slice(0, 12)}${version.source.runId ? `, run ${version.source.runId}` : ''}${sameAs !== undefined ? `; the same bytes as version ${sameAs}` : ''}${pipelineNote(version)})`,
     );
+  await mirrorAfterChange(ctx, store, name);
   if (alias === CHAMPION) return promote(store, name, String(version.version), CHAMPION, false, ctx);
   return 0;
 }
@@ -226,7 +238,9 @@ export const registryCommand: CliCommand = {
             ? JSON.stringify({ name, alias, version: moved.version, previous: moved.before })
             : `${name}@${alias} -> version ${moved.version}${moved.before !== null ? ` (was ${moved.before})` : ''}`,
         );
-        return reportRolled(ctx, name, alias, await rollServing(ctx, name, alias));
+        const code = reportRolled(ctx, name, alias, await rollServing(ctx, name, alias));
+        await mirrorAfterChange(ctx, store, name);
+        return code;
       }
       case 'promote': {
         const { values, positionals } = parseArgs({
@@ -247,12 +261,16 @@ export const registryCommand: CliCommand = {
         if (!ctx.json) ctx.out(`${name}@champion -> version ${r.to} (rolled back from ${r.from})`);
         const rolled = await rollServing(ctx, name, CHAMPION);
         if (ctx.json) ctx.out(JSON.stringify({ name, alias: CHAMPION, from: r.from, to: r.to, rolled }));
-        return reportRolled(ctx, name, CHAMPION, rolled);
+        const code = reportRolled(ctx, name, CHAMPION, rolled);
+        await mirrorAfterChange(ctx, store, name);
+        return code;
       }
+      case 'sync':
+        return syncCommand(rest, ctx, store);
       case 'retrain':
         return retrainCommand(rest, ctx);
       default:
-        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote or rollback');
+        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote, rollback or sync');
     }
   },
 };

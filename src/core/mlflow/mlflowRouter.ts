@@ -9,6 +9,8 @@ import { MlflowError, invalidParameter } from './mlflowErrors';
 import type { MlflowInput } from './mlflowInput';
 import { MAX_BATCH_LOG_REQUEST_SIZE } from './mlflowLimits';
 import type { MlflowSession } from './MlflowSession';
+import { registryHandlers, type HttpMethod } from './registryHandlers';
+import { RegistryError } from '../registry/RegistryStore';
 import { runHandlers } from './runHandlers';
 
 type Handler = (s: MlflowSession, input: MlflowInput) => Promise<object>;
@@ -96,6 +98,8 @@ async function route(s: MlflowSession, req: IncomingMessage, res: ServerResponse
   }
   const m = API.exec(pathname);
   const endpoint = m?.[1];
+  if (endpoint !== undefined && Object.prototype.hasOwnProperty.call(registryHandlers, endpoint))
+    return routeRegistry(s, req, res, url, endpoint);
   const handler = endpoint !== undefined && Object.prototype.hasOwnProperty.call(HANDLERS, endpoint) ? HANDLERS[endpoint] : undefined;
   const wanted = endpoint && GET_ENDPOINTS.has(endpoint) ? 'GET' : 'POST';
   if (!handler || method !== wanted) {
@@ -111,6 +115,26 @@ async function route(s: MlflowSession, req: IncomingMessage, res: ServerResponse
       ? queryInput(url)
       : await readJson(req, endpoint === 'runs/log-batch' ? MAX_BATCH_LOG_REQUEST_SIZE : MAX_JSON_BODY, endpoint === 'runs/log-batch');
   send(res, 200, await handler(s, input));
+}
+
+/** The user a request names: basic auth's user name (MLflow's server records it as user_id), else `mlflow`. */
+function requestUser(req: IncomingMessage): string {
+  const header = req.headers.authorization ?? '';
+  if (!/^basic /i.test(header)) return 'mlflow';
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return (colon > 0 ? decoded.slice(0, colon) : '') || 'mlflow';
+}
+
+/** A Model Registry endpoint: by method (registered-models/alias takes GET, POST and DELETE); DELETE reads a body or the query. */
+async function routeRegistry(s: MlflowSession, req: IncomingMessage, res: ServerResponse, url: URL, endpoint: string): Promise<void> {
+  const methods = registryHandlers[endpoint];
+  const method = (req.method ?? 'GET') as HttpMethod;
+  const handler = Object.prototype.hasOwnProperty.call(methods, method) ? methods[method] : undefined;
+  if (!handler)
+    throw new MlflowError('ENDPOINT_NOT_FOUND', `/api/2.0/mlflow/${endpoint} takes ${Object.keys(methods).join(' or ')}, not ${method}`);
+  const input = method === 'GET' ? queryInput(url) : { ...queryInput(url), ...(await readJson(req, MAX_JSON_BODY, false)) };
+  send(res, 200, await handler(s, input, requestUser(req)));
 }
 
 /** Answers one request: the token first, then the endpoint; every failure as MLflow's error body. */
@@ -135,7 +159,9 @@ export async function handleMlflowRequest(
         ? e
         : e instanceof PathEscapeError || e instanceof URIError
           ? invalidParameter(`Invalid path: ${(e as Error).message}`)
-          : new MlflowError('INTERNAL_ERROR', (e as Error).message);
+          : e instanceof RegistryError
+            ? invalidParameter(e.message)
+            : new MlflowError('INTERNAL_ERROR', (e as Error).message);
     if (err.code === 'INTERNAL_ERROR') logger.error(`MLflow endpoint: ${req.method} ${req.url}: ${(e as Error).stack ?? e}`);
     req.resume(); // a refused upload's body is read and dropped, so the client gets the answer
     if (res.headersSent) res.destroy();

@@ -53,6 +53,9 @@ function canonicalVersion(v: ModelVersion): ModelVersion {
         }
       : {}),
     notes: v.notes,
+    ...(v.tags && Object.keys(v.tags).length ? { tags: sortedRecord(v.tags) } : {}),
+    ...(v.sourceUri !== undefined ? { sourceUri: v.sourceUri } : {}),
+    ...(v.mlflow ? { mlflow: { uri: v.mlflow.uri, version: v.mlflow.version } } : {}),
   };
 }
 
@@ -76,6 +79,10 @@ export function canonicalModel(m: RegisteredModel): RegisteredModel {
     aliases: sortedRecord(m.aliases),
     versions: [...m.versions].sort((a, b) => a.version - b.version).map(canonicalVersion),
     aliasHistory: m.aliasHistory.map(canonicalMove),
+    ...(m.description ? { description: m.description } : {}),
+    ...(m.tags && Object.keys(m.tags).length ? { tags: sortedRecord(m.tags) } : {}),
+    ...(m.createdAt ? { createdAt: m.createdAt } : {}),
+    ...(m.updatedAt ? { updatedAt: m.updatedAt } : {}),
   };
 }
 

@@ -52,7 +52,8 @@ export function aliasLineage(model: RegisteredModel, alias = CHAMPION): number[]
   const stack: number[] = [];
   for (const m of model.aliasHistory) {
     if (m.alias !== alias) continue;
-    if (m.action === 'rollback') {
+    if (m.action === 'delete') stack.length = 0;
+    else if (m.action === 'rollback') {
       stack.pop();
       if (stack[stack.length - 1] !== m.to) stack.push(m.to);
     } else if (stack[stack.length - 1] !== m.to) stack.push(m.to);

@@ -58,6 +58,18 @@ export interface ModelVersion {
    */
   evaluations?: ModelEvaluation[];
   notes: string;
+  /** Tags set through the MLflow REST API of `mlw mlflow-server` (model-versions/create, set-tag). */
+  tags?: Record<string, string>;
+  /** The `source` URI an MLflow client gave when it created this version through `mlw mlflow-server`. */
+  sourceUri?: string;
+  /** Where this version is mirrored on an MLflow tracking server: the server's URL and the number it gave it. */
+  mlflow?: MlflowMirrorRef;
+}
+
+/** A local version's copy in the Model Registry of an MLflow tracking server (its own version number, a string). */
+export interface MlflowMirrorRef {
+  uri: string;
+  version: string;
 }
 
 /** One evaluation of a version's model file on one data set. */
@@ -78,7 +90,8 @@ export interface GateResult {
   detail: string;
 }
 
-export type AliasAction = 'register' | 'alias' | 'promote' | 'rollback';
+/** `delete`: an MLflow client deleted the alias through `mlw mlflow-server` (`to` is the version it pointed to). */
+export type AliasAction = 'register' | 'alias' | 'promote' | 'rollback' | 'delete';
 
 /** One move of an alias: append-only. */
 export interface AliasMove {
@@ -101,6 +114,12 @@ export interface RegisteredModel {
   aliases: Record<string, number>;
   versions: ModelVersion[];
   aliasHistory: AliasMove[];
+  /** Set through the MLflow REST API of `mlw mlflow-server` (registered-models/create, update, set-tag). */
+  description?: string;
+  tags?: Record<string, string>;
+  /** ISO times, recorded when the model is created or changed through that API (else derived from versions and moves). */
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 export const CHAMPION = 'champion';

@@ -9,6 +9,7 @@ import { ModelsTree } from './modelsTree';
 import { ModelSummaryCache } from './modelSummaryCache';
 import { OnnxInspectorProvider } from './onnxInspectorProvider';
 import { promoteCommand } from './registry/promoteCommand';
+import { useSecretsForRegistryMirror } from './registry/mirrorRegistryChange';
 import { WeightsInspectorProvider } from './weightsInspectorProvider';
 
 /**
@@ -18,6 +19,7 @@ import { WeightsInspectorProvider } from './weightsInspectorProvider';
 export function activate({ extension, log }: FeatureContext): Feature {
   const summaries = new ModelSummaryCache();
   const tree = new ModelsTree(log, summaries);
+  useSecretsForRegistryMirror(extension.secrets, log);
   return {
     commands: {
       [Command.refreshModels]: { run: () => tree.refresh() },

@@ -107,12 +107,16 @@ export class MlflowClient {
     });
   }
 
-  private async call<T>(method: 'GET' | 'POST', endpoint: string, input: Record<string, unknown>): Promise<T> {
+  /**
+   * One call of `/api/2.0/mlflow/<endpoint>`: GET with the input as query parameters (a list repeats its key), other
+   * methods with a JSON body (DELETE too, as MLflow's client sends it). The answer's JSON, or an MlflowServerError.
+   */
+  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, input: Record<string, unknown>): Promise<T> {
     let target = `${this.url}/api/2.0/mlflow/${endpoint}`;
     let body: { bytes: Buffer; type: string } | undefined;
     if (method === 'GET') {
       const q = new URLSearchParams();
-      for (const [k, v] of Object.entries(input)) if (v !== undefined) q.append(k, String(v));
+      for (const [k, v] of Object.entries(input)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined) q.append(k, String(x));
       if ([...q].length) target += `?${q}`;
     } else body = { bytes: Buffer.from(JSON.stringify(input)), type: 'application/json' };
     const text = await this.send(method, target, endpoint, body);

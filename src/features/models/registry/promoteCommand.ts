@@ -4,6 +4,7 @@ import { PromotionRefused, promoteVersion } from '../../../core/registry/promote
 import { RegistryStore } from '../../../core/registry/RegistryStore';
 import { whoAmI } from '../../../core/registry/whoAmI';
 import { UserError } from '../../../vscode/userError';
+import { mirrorRegistryChange } from './mirrorRegistryChange';
 import type { RegistryNode } from './registryNodes';
 import { rollServingDeployments } from './rollServingDeployments';
 
@@ -21,6 +22,7 @@ export async function promoteCommand(node: unknown, log: Logger, refresh: () => 
   const version = String(n.version.version);
   try {
     const o = await promoteVersion(store, name, version, { by });
+    void mirrorRegistryChange(n.folder, name, log);
     log.info(
       `Registry: ${name}@champion -> v${o.version}; gates: ${o.gates.map((g) => `${g.gate}: ${g.detail}`).join('; ') || 'none declared'}`,
     );
@@ -45,6 +47,7 @@ export async function promoteCommand(node: unknown, log: Logger, refresh: () => 
     );
     if (pick !== force) return;
     const o = await promoteVersion(store, name, version, { by, force: true });
+    void mirrorRegistryChange(n.folder, name, log);
     refresh();
     await rollServingDeployments(n.folder, name, o.alias, extensionRoot, log);
     void vscode.window.showWarningMessage(
