@@ -1,9 +1,10 @@
+import os
 import unittest
 
 import numpy as np
 
-from tests import support  # noqa: F401
-from data import load_data, read_ratings
+from tests.support import scratch_dir
+from data import load_data, load_prepared, read_ratings, save_split
 
 
 class DataTest(unittest.TestCase):
@@ -20,3 +21,16 @@ class DataTest(unittest.TestCase):
         self.assertEqual(len(d.test.ratings), 236)
         pairs = set(zip(d.train.users.tolist(), d.train.items.tolist()))
         self.assertFalse(pairs & set(zip(d.test.users.tolist(), d.test.items.tolist())))
+
+    def test_the_prepared_split_reads_back_byte_for_byte_and_only_for_its_seed(self):
+        path = os.path.join(scratch_dir(self), "split.npz")
+        save_split(load_data(0.2, 3), 0.2, 3, path)
+        with open(path, "rb") as f:
+            first = f.read()
+        save_split(load_data(0.2, 3), 0.2, 3, path)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), first, "prepare writes the same bytes for the same params")
+        got, want = load_prepared(0.2, 3, path), load_data(0.2, 3)
+        self.assertEqual((got.n_users, got.n_items), (want.n_users, want.n_items))
+        np.testing.assert_array_equal(got.test.ratings, want.test.ratings)
+        np.testing.assert_array_equal(load_prepared(0.2, 4, path).test.users, load_data(0.2, 4).test.users)
