@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
@@ -24,20 +24,30 @@ describe('request capture from the editor', function () {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const dir = path.join(folder, '.mlw', 'captures', MODEL);
     rmSync(dir, { recursive: true, force: true });
+    const model = vscode.Uri.file(path.join(folder, 'models', `${MODEL}.onnx`));
+    // The same file served, stopped, and served again at once (capture on): the new server keeps the port, so the
+    // stopped one (still listed) and the new one share the URL, and commands given that URL must reach the new one.
+    url = await vscode.commands.executeCommand<string | undefined>('mlWorkbench.serveModel', model);
+    assert.ok(url, 'the first server started');
+    await vscode.commands.executeCommand('mlWorkbench.stopServer', url);
+    const first = url;
     await config().update('serve.captureRate', 1, vscode.ConfigurationTarget.Workspace);
-    // A copy of its own: the serving suite's server of models/conv2d.onnx (same file, same remembered port) is not this one.
-    const model = path.join(folder, 'models', 'capture', `${MODEL}.onnx`);
-    mkdirSync(path.dirname(model), { recursive: true });
-    copyFileSync(path.join(folder, 'models', `${MODEL}.onnx`), model);
-    url = await vscode.commands.executeCommand<string | undefined>('mlWorkbench.serveModel', vscode.Uri.file(model));
-    assert.ok(url, 'the server started');
+    url = await vscode.commands.executeCommand<string | undefined>('mlWorkbench.serveModel', model);
+    assert.equal(url, first, 'served again on the port it had');
     const stats = (await (await fetch(`${url}/v2/models/${MODEL}/stats`)).json()) as {
       capture: { enabled: boolean; rate: number; dir: string };
     };
     assert.deepEqual([stats.capture.enabled, stats.capture.rate, stats.capture.dir], [true, 1, dir]);
-    await vscode.commands.executeCommand('mlWorkbench.sendTestRequest', url);
+    const answer = await vscode.commands.executeCommand<{ outputs?: unknown[] } | undefined>('mlWorkbench.sendTestRequest', url);
+    assert.ok(answer?.outputs?.length, 'the test request reached the running server');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.commands.executeCommand('mlWorkbench.stopServer', url);
+    const stopped = url;
     url = undefined;
+    await assert.rejects(
+      fetch(`${stopped}/v2/health/live`, { signal: AbortSignal.timeout(5_000) }),
+      'stopServer stopped the running server',
+    );
     const index = path.join(dir, 'chunk-000001.jsonl');
     await waitFor(`${index} written`, () => existsSync(index), 10_000);
     const line = JSON.parse(readFileSync(index, 'utf8').trim().split('\n')[0]) as {
@@ -49,7 +59,6 @@ describe('request capture from the editor', function () {
     assert.equal(line.protocol, 'v2');
     assert.ok(existsSync(path.join(dir, line.inputs[0].file)));
     rmSync(dir, { recursive: true, force: true });
-    rmSync(path.dirname(model), { recursive: true, force: true });
   });
 
   it('a container that captures says so in the Deployments view', () => {

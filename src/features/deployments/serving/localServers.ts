@@ -480,9 +480,14 @@ export class LocalServers extends Disposable {
     return this.servers;
   }
 
+  /**
+   * The server at `url`. The port is kept across restarts, so a stopped server still listed and the one serving the
+   * same file since share the URL: the running one is meant (else the newest).
+   */
   byUrl(url: string): LocalServer | undefined {
     const norm = url.replace(/\/+$/, '');
-    return this.servers.find((s) => s.url === norm);
+    const at = this.servers.filter((s) => s.url === norm);
+    return at.find((s) => s.running) ?? at[at.length - 1];
   }
 
   runningFor(modelPath: string): LocalServer | undefined {
