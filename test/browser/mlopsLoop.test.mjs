@@ -108,8 +108,12 @@ before(async () => {
   });
   assert.equal(created.status, 0, created.stderr);
   mkdirSync(join(project, '.vscode'), { recursive: true });
-  // The test engine cannot pull the default base image: images are built FROM the locally imported one.
-  writeFileSync(join(project, '.vscode', 'settings.json'), JSON.stringify({ 'mlWorkbench.docker.baseImage': engine.baseImage }, null, 2));
+  // The test engine cannot pull the default base image: images are built FROM the locally imported one. The
+  // project's interpreter is the system Python (torch), as a user sets it.
+  writeFileSync(
+    join(project, '.vscode', 'settings.json'),
+    JSON.stringify({ 'mlWorkbench.docker.baseImage': engine.baseImage, 'mlWorkbench.pythonPath': PYTHON }, null, 2),
+  );
   // The template's own split: training features for the reference profile, the held-out rows for traffic.
   const split = spawnSync(
     PYTHON,
