@@ -9,6 +9,9 @@ Serves the workspace's runs over MLflow's tracking REST API 2.0, so a team witho
 server can share runs: MLflow clients, "ML: Connect to MLflow Tracking Server…" and
 "mlw runs push ID --to URL" read and write runs here (experiments, runs, metric history,
 artifacts through /api/2.0/mlflow-artifacts). Runs pushed here land in this workspace's .mlw/runs.
+The workspace's model registry (.mlw/registry/) is served as MLflow's Model Registry API: registered
+models and versions (get, search, create, update, tags), aliases (set, delete, get-by-alias) and
+get-download-uri; "mlw registry" in another workspace with MLFLOW_TRACKING_URI set mirrors into it.
 Every request needs the token: "Authorization: Bearer T" (MLFLOW_TRACKING_TOKEN=T), or basic auth
 with T as the password (MLFLOW_TRACKING_USERNAME=any MLFLOW_TRACKING_PASSWORD=T).
 Runs until Ctrl+C.
