@@ -8,6 +8,8 @@
  */
 import type { ParamValue, RunDeployment, RunSource, RunStatus } from '../core/runs/runTypes';
 import type { StudySummary } from '../core/sweeps/studyTypes';
+import type { RegistryPageView } from '../core/registry/registryPageTypes';
+import { ALIAS_NAME, MODEL_NAME } from '../core/registry/registryTypes';
 
 /** A run's flattened parameter value, as the run store holds it. */
 export type RunParamValue = ParamValue;
@@ -108,10 +110,26 @@ export type RunsToWebview =
       study?: RunStudyView;
     }
   | { type: 'study'; study: RunStudyView }
+  /** The registry page: registered models, versions, gates for the candidate, alias history. */
+  | { type: 'registry'; page: RegistryPageView }
   | { type: 'error'; message: string };
 
+/** What the registry page asks of the extension (each runs the command of the same name). */
+export type RegistryAction =
+  | { type: 'promote'; model: string; version: number }
+  | { type: 'rollback'; model: string; alias: string }
+  | { type: 'setAlias'; model: string; version: number }
+  | { type: 'serveAlias'; model: string; alias: string }
+  | { type: 'deployAlias'; model: string; alias: string };
+
 export type RunsFromWebview =
-  { type: 'ready' } | { type: 'stop' } | { type: 'rerun' } | { type: 'openLog' } | { type: 'openDashboard'; runId: string };
+  | { type: 'ready' }
+  | { type: 'stop' }
+  | { type: 'rerun' }
+  | { type: 'openLog' }
+  | { type: 'openDashboard'; runId: string }
+  | { type: 'openRegistry' }
+  | RegistryAction;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,6 +147,23 @@ export function parseRunsMessage(raw: unknown): RunsFromWebview | undefined {
       return typeof raw.runId === 'string' && /^[A-Za-z0-9_.-]{1,128}$/.test(raw.runId)
         ? { type: 'openDashboard', runId: raw.runId }
         : undefined;
+    case 'openRegistry':
+      return { type: 'openRegistry' };
+    case 'promote':
+    case 'setAlias': {
+      const { model, version } = raw;
+      return typeof model === 'string' && MODEL_NAME.test(model) && typeof version === 'number' && Number.isInteger(version) && version > 0
+        ? { type: raw.type, model, version }
+        : undefined;
+    }
+    case 'rollback':
+    case 'serveAlias':
+    case 'deployAlias': {
+      const { model, alias } = raw;
+      return typeof model === 'string' && MODEL_NAME.test(model) && typeof alias === 'string' && ALIAS_NAME.test(alias)
+        ? { type: raw.type, model, alias }
+        : undefined;
+    }
     default:
       return undefined;
   }

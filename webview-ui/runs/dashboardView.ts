@@ -139,6 +139,7 @@ export class DashboardView {
         ...(run.source === 'mlw'
           ? [button('Rerun', () => this.post({ type: 'rerun' }), live), button('Open Output Log', () => this.post({ type: 'openLog' }))]
           : []),
+        button('Registry', () => this.post({ type: 'openRegistry' })),
       ),
       this.valuesEl,
       chartControls(this.view, () => {

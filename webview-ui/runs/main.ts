@@ -5,6 +5,7 @@ import { resetColors } from './charts';
 import { defaultViewState, toRaw, type ViewState } from './common';
 import { CompareView } from './compareView';
 import { DashboardView } from './dashboardView';
+import { RegistryView } from './registryView';
 import styles from './runs.css';
 
 /** The runs app: the dashboard of one run, or the comparison of several. */
@@ -21,9 +22,9 @@ const view: ViewState = { ...defaultViewState(), ...saved, compare: { ...default
 const save = () => host.setState(view);
 const openDashboard = (runId: string) => host.post({ type: 'openDashboard', runId });
 
-let current: DashboardView | CompareView | undefined;
+let current: DashboardView | CompareView | RegistryView | undefined;
 
-function show(next: DashboardView | CompareView): void {
+function show(next: DashboardView | CompareView | RegistryView): void {
   current?.destroy();
   current = next;
   next.render();
@@ -72,6 +73,21 @@ function onMessage(message: RunsToWebview): void {
         again?.focus({ preventScroll: true });
         if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
       }
+      window.scrollTo(0, scrollY);
+      break;
+    }
+    case 'registry': {
+      // A live refresh redraws the page: keep the focused button (by its label) and the scroll position.
+      const focused =
+        document.activeElement instanceof HTMLButtonElement
+          ? (document.activeElement.getAttribute('aria-label') ?? document.activeElement.textContent)
+          : undefined;
+      const scrollY = window.scrollY;
+      show(new RegistryView(root, message.page, (m) => host.post(m)));
+      if (focused)
+        [...root.querySelectorAll('button')]
+          .find((b) => (b.getAttribute('aria-label') ?? b.textContent) === focused)
+          ?.focus({ preventScroll: true });
       window.scrollTo(0, scrollY);
       break;
     }

@@ -51,6 +51,8 @@ export function followAliases(
       url: server.url,
       served: s.name,
       process: processIdentity(),
+      // The Deployments view says whether it captures requests.
+      ...(server.handler.capture ? { capture: server.handler.capture.config.rate } : {}),
     };
     records.set(s.name, r);
     await writeDeployment(workspace, r).catch((e: unknown) => io.logger.warn(`cannot write the deployment record: ${String(e)}`));

@@ -9,6 +9,7 @@ import type { DockerService } from './containers/dockerService';
 import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containers/containerNodes';
 import { Command } from '../../commandIds';
 import { cloudEndpointItem, cloudEndpoints, cloudGroupItem, type CloudEndpointInfo } from './targets/cloudEndpointNodes';
+import { aliasGroupItem, aliasServingItem, type AliasDeploymentsWatch, type AliasServing } from './aliasNodes';
 
 export type DeploymentNode =
   | { type: 'localGroup' }
@@ -19,7 +20,9 @@ export type DeploymentNode =
   | { type: 'lineageStep'; container: ContainerInfo; index: number; label: string; description: string; tooltip: string; icon: string }
   | { type: 'dockerUnavailable'; message: string }
   | { type: 'cloudGroup' }
-  | { type: 'cloudEndpoint'; endpoint: CloudEndpointInfo };
+  | { type: 'cloudEndpoint'; endpoint: CloudEndpointInfo }
+  | { type: 'aliasGroup' }
+  | { type: 'aliasServing'; serving: AliasServing };
 
 const STATE_ICON: Record<ServerState, vscode.ThemeIcon> = {
   starting: new vscode.ThemeIcon('loading~spin'),
@@ -39,6 +42,8 @@ const NODE_TYPES = new Set([
   'dockerUnavailable',
   'cloudGroup',
   'cloudEndpoint',
+  'aliasGroup',
+  'aliasServing',
 ]);
 
 export function isDeploymentNode(v: unknown): v is DeploymentNode {
@@ -56,6 +61,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   private readonly group: DeploymentNode = { type: 'localGroup' };
   private readonly containersGroup: DeploymentNode = { type: 'containersGroup' };
   private readonly cloudGroup: DeploymentNode = { type: 'cloudGroup' };
+  private readonly aliasGroup: DeploymentNode = { type: 'aliasGroup' };
   private readonly serverNodes = new Map<LocalServer, DeploymentNode>();
   private readonly containerNodes = new Map<string, DeploymentNode & { type: 'container' }>();
   private lineage: LineageRecord[] = [];
@@ -66,9 +72,12 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     private readonly containers: ContainerWatcher,
     private readonly docker: DockerService,
     private readonly readLineage: () => Promise<LineageRecord[]>,
+    /** What serves each registry alias (.mlw/deployments/): the "Registry aliases" group. */
+    private readonly aliases?: AliasDeploymentsWatch,
   ) {
     super();
     this.track(servers.onDidChange(() => this.refresh()));
+    if (aliases) this.track(aliases.onDidChange(() => this.refresh()));
     this.track(containers.onDidChange(() => void this.reloadLineage()));
   }
 
@@ -112,6 +121,7 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   getChildren(node?: DeploymentNode): DeploymentNode[] {
     if (!node) {
       const roots: DeploymentNode[] = [];
+      if (this.aliases?.all.length) roots.push(this.aliasGroup);
       if (this.servers.all.length) roots.push(this.group);
       if (!this.lineageRead) void this.reloadLineage();
       const cloud = cloudEndpoints(this.lineage).length > 0;
@@ -142,6 +152,9 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         }));
       case 'cloudGroup':
         return cloudEndpoints(this.lineage).map((endpoint) => ({ type: 'cloudEndpoint', endpoint }));
+      case 'aliasGroup':
+        return (this.aliases?.all ?? []).map((serving) => ({ type: 'aliasServing', serving }));
+      case 'aliasServing':
       case 'model':
       case 'lineageStep':
       case 'dockerUnavailable':
@@ -156,7 +169,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
       case 'containersGroup':
       case 'dockerUnavailable':
       case 'cloudGroup':
+      case 'aliasGroup':
         return undefined;
+      case 'aliasServing':
+        return this.aliasGroup;
       case 'cloudEndpoint':
         return this.cloudGroup;
       case 'server':
@@ -191,10 +207,15 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         item.iconPath = STATE_ICON[s.state];
         item.description = s.state === 'ready' ? s.url : s.state === 'failed' ? `failed${s.error ? `: ${s.error}` : ''}` : s.state;
         if (s.running && s.captureRate > 0) item.description += ` · ${captureLabel(s.captureRate)}`;
+        if (s.ref?.version !== undefined) item.description = `v${s.ref.version} · ${item.description}`;
         const md = new vscode.MarkdownString(undefined, true);
         md.appendMarkdown(`**${s.label}** — ${s.state}  \n`);
         if (s.url) md.appendMarkdown(`URL: \`${s.url}\`  \n`);
         if (s.captureRate > 0) md.appendMarkdown(`Capture: ${captureLabel(s.captureRate)} of requests into \`.mlw/captures/\`  \n`);
+        if (s.ref)
+          md.appendMarkdown(
+            `Follows \`${s.ref.text}\`${s.ref.version !== undefined ? ` (serves version ${s.ref.version})` : ''}: promote or rollback rolls it  \n`,
+          );
         md.appendMarkdown(`Model: \`${s.modelPath}\`  \nStarted: ${new Date(s.startedAt).toLocaleTimeString()}`);
         if (s.error) md.appendText(`\nError: ${s.error}`);
         item.tooltip = md;
@@ -259,6 +280,10 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         return cloudGroupItem(cloudEndpoints(this.lineage).length);
       case 'cloudEndpoint':
         return cloudEndpointItem(node.endpoint);
+      case 'aliasGroup':
+        return aliasGroupItem(this.aliases?.all.length ?? 0);
+      case 'aliasServing':
+        return aliasServingItem(node.serving, this.servers);
     }
   }
 }

@@ -13,6 +13,8 @@ import { DeploymentsTree } from './deploymentsTree';
 import { ReadonlyDocuments } from './readonlyDocuments';
 import { LocalServers } from './serving/localServers';
 import { servingCommands } from './serving/servingCommands';
+import { aliasServingCommands } from './serving/aliasServing';
+import { AliasDeploymentsWatch } from './aliasNodes';
 import { deployKubernetesCommand } from './targets/deployKubernetesCommand';
 import { deployCloudCommand } from './targets/deployCloudCommand';
 
@@ -27,7 +29,8 @@ export function activate({ extension, log }: FeatureContext): Feature {
   const docker = new DockerService(log);
   const watcher = new ContainerWatcher(docker, log);
   const docs = ReadonlyDocuments.register();
-  const tree = new DeploymentsTree(localServers, watcher, docker, readAllLineage);
+  const aliases = new AliasDeploymentsWatch(localServers);
+  const tree = new DeploymentsTree(localServers, watcher, docker, readAllLineage, aliases);
   const view = vscode.window.createTreeView(View.deployments, { treeDataProvider: tree });
   // Follow the engine only while someone looks at the view.
   watcher.setVisible(view.visible);
@@ -53,6 +56,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
         },
       },
       ...servingCommands(localServers, tree, view, log),
+      ...aliasServingCommands({ servers: localServers, tree, view, aliases, docker, extensionUri: extension.extensionUri, logger: log }),
       ...containerCommands(ctx),
       [Command.containerizeModel]: { trust: 'Building container images', run: (arg) => containerizeModelCommand(ctx, arg) },
       [Command.pushImage]: { trust: 'Pushing images', run: (arg, target) => pushImageCommand(ctx, arg, target) },
@@ -61,6 +65,15 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.deployToVertex]: { trust: 'Deploying to Vertex AI', run: (arg) => deployCloudCommand(ctx, 'vertex', arg) },
       [Command.deployToAzureML]: { trust: 'Deploying to Azure ML', run: (arg) => deployCloudCommand(ctx, 'azureml', arg) },
     },
-    disposables: [localServers, docker, watcher, docs, tree, view, view.onDidChangeVisibility((e) => watcher.setVisible(e.visible))],
+    disposables: [
+      localServers,
+      aliases,
+      docker,
+      watcher,
+      docs,
+      tree,
+      view,
+      view.onDidChangeVisibility((e) => watcher.setVisible(e.visible)),
+    ],
   };
 }

@@ -10,6 +10,7 @@ import { ModelSummaryCache } from './modelSummaryCache';
 import { OnnxInspectorProvider } from './onnxInspectorProvider';
 import { promoteCommand } from './registry/promoteCommand';
 import { useSecretsForRegistryMirror } from './registry/mirrorRegistryChange';
+import { registryCommands } from './registry/registryCommands';
 import { WeightsInspectorProvider } from './weightsInspectorProvider';
 
 /**
@@ -28,6 +29,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
       [Command.promoteRegistryVersion]: {
         run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh(), extension.extensionUri.fsPath),
       },
+      ...registryCommands(extension.extensionUri, log, () => tree.refresh()),
       [Command.exportToOnnx]: {
         trust: 'Exporting models to ONNX',
         run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),

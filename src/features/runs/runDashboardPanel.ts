@@ -111,6 +111,11 @@ export class RunDashboardPanel extends WebviewPanelHost<RunsToWebview, RunsFromW
       case 'openDashboard':
         await runCommand(Command.openRunDashboard, message.runId);
         break;
+      case 'openRegistry':
+        await runCommand(Command.openRegistry, { folder: this.entry.workspace });
+        break;
+      default:
+        break;
     }
   }
 

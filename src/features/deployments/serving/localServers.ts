@@ -37,6 +37,17 @@ export interface ServerRecord {
   url?: string;
   /** Its capture rate (absent: off). */
   captureRate?: number;
+  /** A server of a registry alias (`clf@champion`, run in `workspace`): it follows the alias. */
+  ref?: AliasRef;
+}
+
+/** A registry reference a server serves and follows (`mlw serve NAME@ALIAS` in the workspace folder). */
+export interface AliasRef {
+  workspace: string;
+  /** `NAME@ALIAS`. */
+  text: string;
+  /** The registry version it serves now (updated when the server rolls). */
+  version?: number;
 }
 
 /**
@@ -61,6 +72,8 @@ export class LocalServer {
   private exited: Promise<void> = Promise.resolve();
   private killTimer: NodeJS.Timeout | undefined;
   private tail: FileTail | undefined;
+  /** Set for a server of a registry alias (see AliasRef): launched with NAME@ALIAS in the workspace folder. */
+  ref: AliasRef | undefined;
 
   constructor(
     readonly id: number,
@@ -72,7 +85,12 @@ export class LocalServer {
   ) {}
 
   get label(): string {
-    return path.basename(this.modelPath);
+    return this.ref ? this.ref.text : path.basename(this.modelPath);
+  }
+
+  /** What its last port is remembered by: the model file, or the alias in its workspace. */
+  get portKey(): string {
+    return this.ref ? `${this.ref.workspace}#${this.ref.text}` : this.modelPath;
   }
 
   get running(): boolean {
@@ -87,6 +105,7 @@ export class LocalServer {
           logFile: this.logFile,
           url: this.url,
           ...(this.captureRate ? { captureRate: this.captureRate } : {}),
+          ...(this.ref ? { ref: { ...this.ref } } : {}),
         }
       : undefined;
   }
@@ -109,7 +128,8 @@ export class LocalServer {
     this.reset();
     const capture = captureServeArgs(this.modelPath);
     this.captureRate = capture.rate;
-    const args = [this.serverScript, this.modelPath, '--port', String(port), ...executionProviderArgs(), ...capture.args];
+    const served = this.ref ? this.ref.text : this.modelPath;
+    const args = [this.serverScript, served, '--port', String(port), ...executionProviderArgs(), ...capture.args];
     this.log.info(`Starting ${process.execPath} ${args.join(' ')}`);
     mkdirSync(this.logDir, { recursive: true });
     const logFile = path.join(this.logDir, `server-${process.pid}-${this.id}-${Date.now()}.log`);
@@ -117,7 +137,8 @@ export class LocalServer {
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, args, {
-        cwd: path.dirname(this.modelPath),
+        // An alias resolves against the workspace's registry, as `mlw serve NAME@ALIAS` run there does.
+        cwd: this.ref ? this.ref.workspace : path.dirname(this.modelPath),
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['ignore', fd, fd],
         windowsHide: true,
@@ -252,6 +273,12 @@ export class LocalServer {
           break;
         case 'closed':
           this.log.info('Drained and closed.');
+          break;
+        case 'rolled':
+          // The alias moved (promote, rollback): the server swapped the version in (followAlias.ts).
+          if (this.ref && typeof event.to === 'number') this.ref.version = event.to;
+          this.log.info(`${String(event.ref)} moved: rolled from version ${String(event.from)} to ${String(event.to)}`);
+          this.changed(this);
           break;
         default:
           this.log.info(line);
@@ -470,6 +497,7 @@ export class LocalServers extends Disposable {
     const id = this.nextId++;
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'server.js').fsPath;
     const server = new LocalServer(id, record.modelPath, this.serverLog(id, record.modelPath), script, (s) => this.changed(s));
+    if (record.ref && typeof record.ref.workspace === 'string' && typeof record.ref.text === 'string') server.ref = { ...record.ref };
     this.servers.push(server);
     this.logger.info(`Reattached to the server of ${record.modelPath} at ${record.url} (process ${record.pid})`);
     await server.adopt(record);
@@ -491,15 +519,24 @@ export class LocalServers extends Disposable {
   }
 
   runningFor(modelPath: string): LocalServer | undefined {
-    return this.servers.find((s) => s.running && s.modelPath === modelPath);
+    return this.servers.find((s) => s.running && !s.ref && s.modelPath === modelPath);
   }
 
-  /** Starts a server for a model file and resolves with it once ready. */
-  async start(modelPath: string, token?: vscode.CancellationToken): Promise<LocalServer> {
+  /** The running server of a registry alias (`NAME@ALIAS`) in a workspace folder. */
+  runningForRef(workspace: string, text: string): LocalServer | undefined {
+    return this.servers.find((s) => s.running && s.ref?.workspace === workspace && s.ref.text === text);
+  }
+
+  /**
+   * Starts a server for a model file, or for a registry alias (`ref`: it serves `modelPath`, the alias's version
+   * now, and follows the alias), and resolves with it once ready.
+   */
+  async start(modelPath: string, token?: vscode.CancellationToken, ref?: AliasRef): Promise<LocalServer> {
     const id = this.nextId++;
-    const log = this.serverLog(id, modelPath);
+    const log = this.serverLog(id, ref ? ref.text : modelPath);
     const script = vscode.Uri.joinPath(this.extensionUri, 'dist', 'server.js').fsPath;
     const server = new LocalServer(id, modelPath, log, script, (s) => this.changed(s));
+    if (ref) server.ref = { ...ref };
     this.servers.push(server);
     this.logger.info(`Serving ${modelPath} (server ${id})`);
     await this.launch(server, token);
@@ -511,7 +548,7 @@ export class LocalServers extends Disposable {
    * keeps the URL; on any free port otherwise, or when the last one was taken in the meantime.
    */
   private async launch(server: LocalServer, token?: vscode.CancellationToken, last?: number): Promise<void> {
-    const port = await choosePort(last ?? this.state?.get<PortMemory>(PORTS_STATE_KEY)?.[server.modelPath]);
+    const port = await choosePort(last ?? this.state?.get<PortMemory>(PORTS_STATE_KEY)?.[server.portKey]);
     try {
       await server.launch(token, port);
     } catch (e) {
@@ -524,8 +561,8 @@ export class LocalServers extends Disposable {
     const url = server.url;
     if (server.state === 'ready' && url) {
       const port = portOfUrl(url);
-      if (this.state && port && this.state.get<PortMemory>(PORTS_STATE_KEY)?.[server.modelPath] !== port)
-        void this.state.update(PORTS_STATE_KEY, rememberPort(this.state.get<PortMemory>(PORTS_STATE_KEY), server.modelPath, port));
+      if (this.state && port && this.state.get<PortMemory>(PORTS_STATE_KEY)?.[server.portKey] !== port)
+        void this.state.update(PORTS_STATE_KEY, rememberPort(this.state.get<PortMemory>(PORTS_STATE_KEY), server.portKey, port));
       this.drift.watch(
         localMonitorKey(server),
         url,
