@@ -65,7 +65,8 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'chrome120',
-    loader: { '.css': 'text' },
+    // .ttf: the codicon font (@vscode/codicons, a dependency of @vscode-elements) as a file beside the bundles.
+    loader: { '.css': 'text', '.ttf': 'file' },
   },
 ];
 

@@ -4,13 +4,14 @@ import type { FeatureContext } from './features/feature';
 import * as deployments from './features/deployments';
 import * as environment from './features/environment';
 import * as models from './features/models';
+import * as pipelines from './features/pipelines';
 import * as runs from './features/runs';
 import * as scaffold from './features/scaffold';
 
 const loadStart = performance.now();
 
 /** Every feature, each a folder under features/ whose index exports `activate(ctx): Feature`. */
-const FEATURES = [environment, models, runs, deployments, scaffold];
+const FEATURES = [environment, models, runs, pipelines, deployments, scaffold];
 
 /** What `activate` returns to other extensions and to the integration suite: how long activation took. */
 export interface ExtensionApi {

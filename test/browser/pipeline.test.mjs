@@ -1,0 +1,147 @@
+// The pipeline view in the real workbench (code-server + Chromium) on a project made from the tabular-classifier
+// template, with real /usr/bin/python3 torch training: the CodeLens on dvc.yaml opens the stage graph, every stage
+// never run; Run Pipeline makes them all fresh (each stage a tracked run); an edit of params.yaml's epochs turns
+// train, evaluate and export stale (prepare stays fresh) with the reason shown; Run Stage on evaluate makes train
+// and evaluate fresh and leaves export stale; Run Stage on export, all fresh. Keyboard moves along the graph.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { browserTestSkip, openWorkbench, shots } from '../harness/browserSession.mjs';
+import { repoRoot } from '../harness/codeServer.mjs';
+
+const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
+
+function pythonSkip() {
+  const ok =
+    existsSync(PYTHON) &&
+    spawnSync(PYTHON, ['-c', 'import torch, sklearn, onnx, yaml, numpy'], { encoding: 'utf8', timeout: 120_000 }).status === 0;
+  const missing = ok
+    ? undefined
+    : `${PYTHON} with torch, sklearn, onnx, yaml (apt-get install python3-torch python3-sklearn python3-onnx python3-yaml)`;
+  if (missing && process.env.CI === 'true') throw new Error(`CI=true and missing ${missing}`);
+  return missing ? `missing ${missing}` : false;
+}
+const skip = browserTestSkip() || pythonSkip();
+
+let session;
+let page;
+let workspace;
+const STAGES = ['prepare', 'train', 'evaluate', 'export'];
+
+before(async () => {
+  if (skip) return;
+  session = await openWorkbench('browser-pipeline', {
+    models: false,
+    prepare: (ws) => {
+      workspace = ws;
+      for (const f of readdirSync(ws)) rmSync(join(ws, f), { recursive: true, force: true });
+      const r = spawnSync(
+        process.execPath,
+        [join(repoRoot, 'dist', 'mlw.js'), 'new', 'tabular-classifier', ws, '--no-git', '--force', '--python', PYTHON],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      mkdirSync(join(ws, '.vscode'), { recursive: true });
+      const file = join(ws, '.vscode', 'settings.json');
+      const settings = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+      writeFileSync(file, JSON.stringify({ ...settings, 'mlWorkbench.pythonPath': PYTHON }, null, 2));
+    },
+  });
+  page = session.page;
+});
+
+after(async () => {
+  await session?.close();
+});
+
+const frame = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+const stage = (name) => frame().locator(`button.pl-stage[data-stage="${name}"]`);
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
+
+/** Waits until each named stage's line reads as `expected` says (a RegExp on its aria-label). */
+async function waitStates(expected, timeout) {
+  for (const [name, re] of Object.entries(expected)) {
+    await frame()
+      .getByRole('button', { name: new RegExp(`^${name}: ${re.source}`) })
+      .waitFor({ timeout });
+  }
+  const labels = {};
+  for (const name of Object.keys(expected)) labels[name] = await stage(name).getAttribute('aria-label');
+  return labels;
+}
+
+test(
+  'pipeline view: never run, Run Pipeline, a param edit makes exactly the downstream stages stale, Run Stage',
+  { skip, timeout: 900_000 },
+  async () => {
+    await page.keyboard.press('Control+P');
+    const quick = page.locator('.quick-input-widget .quick-input-box input');
+    await quick.waitFor();
+    await quick.fill('dvc.yaml');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'dvc.yaml' }).first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'dvc.yaml' }).waitFor({ timeout: 30_000 });
+    await page.locator('.editor-actions [aria-label="Show Pipeline"]').first().waitFor({ timeout: 30_000 });
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Show Pipeline' });
+    await lens.first().waitFor({ timeout: 60_000 });
+    await lens.first().click();
+    await page.locator('.tabs-container .tab', { hasText: 'Pipeline: browser-pipeline' }).waitFor({ timeout: 60_000 });
+
+    const never = Object.fromEntries(STAGES.map((s) => [s, /never run$/]));
+    await waitStates(never, 60_000);
+    assert.match(await frame().locator('.pl-summary').innerText(), /4 never run/);
+    // Keyboard: Tab reaches the stages, arrow down follows an edge from prepare to a stage that reads its outs.
+    await stage('prepare').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await stage('prepare').getAttribute('aria-pressed'), 'true');
+    await page.keyboard.press('ArrowDown');
+    const down = await frame().locator('button.pl-stage[aria-pressed="true"]').getAttribute('data-stage');
+    assert.ok(['train', 'evaluate', 'export'].includes(down), `arrow down from prepare selected ${down}`);
+    assert.match(await frame().getByRole('complementary', { name: 'Stage details' }).innerText(), /Command[\s\S]*python/i);
+    await shot('70-pipeline-never-run');
+
+    await frame().getByRole('button', { name: 'Run Pipeline' }).click();
+    await frame().getByRole('button', { name: 'Cancel' }).waitFor({ timeout: 30_000 });
+    await frame()
+      .getByRole('button', { name: /: running…$/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await shot('71-pipeline-running');
+    await waitStates(Object.fromEntries(STAGES.map((s) => [s, /fresh$/])), 600_000);
+    await frame().getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', timeout: 30_000 });
+    assert.ok(existsSync(join(workspace, 'model.onnx')) && existsSync(join(workspace, 'metrics.json')));
+    const runs = readdirSync(join(workspace, '.mlw', 'runs')).filter((d) => existsSync(join(workspace, '.mlw', 'runs', d, 'run.json')));
+    const stageRuns = runs.map(
+      (d) => JSON.parse(readFileSync(join(workspace, '.mlw', 'runs', d, 'run.json'), 'utf8')).tags?.['mlw.pipeline.stage'],
+    );
+    assert.deepEqual(stageRuns.filter(Boolean).sort(), [...STAGES].sort(), 'each stage a tracked run');
+    assert.ok(!existsSync(join(workspace, 'dvc.lock')), 'without DVC, dvc.lock is not written');
+    assert.match(await frame().locator('.pl-summary').innerText(), /4 fresh/);
+    await shot('72-pipeline-fresh');
+
+    // A dep edit from outside the editor: epochs feeds train only; train and what reads model.pt turn stale.
+    const params = join(workspace, 'params.yaml');
+    writeFileSync(params, readFileSync(params, 'utf8').replace(/^epochs: \d+/m, 'epochs: 12'));
+    const stale = await waitStates({ prepare: /fresh$/, train: /stale/, evaluate: /stale/, export: /stale/ }, 60_000);
+    assert.equal(stale.train, 'train: stale: param epochs changed');
+    assert.match(stale.evaluate, /^evaluate: stale: /);
+    await stage('train').click();
+    const details = frame().getByRole('complementary', { name: 'Stage details' });
+    assert.match(await details.innerText(), /Why stale[\s\S]*param epochs changed/i);
+    await shot('73-pipeline-stale-after-edit');
+
+    // Run Stage on evaluate: it and the stale stage it depends on (train) run; export stays stale.
+    await stage('evaluate').click();
+    await frame().getByRole('button', { name: 'Run Stage' }).click();
+    await waitStates({ prepare: /fresh$/, train: /fresh$/, evaluate: /fresh$/, export: /stale: dep model\.pt modified/ }, 600_000);
+    await frame().getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', timeout: 30_000 });
+    await shot('74-pipeline-run-stage');
+    await stage('export').click();
+    await frame().getByRole('button', { name: 'Run Stage' }).click();
+    await waitStates(Object.fromEntries(STAGES.map((s) => [s, /fresh$/])), 600_000);
+    await frame().getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', timeout: 30_000 });
+    await shot('75-pipeline-fresh-again');
+  },
+);
