@@ -3,9 +3,9 @@
 // registered, a drift reference profile from its training features; `mlw deploy local clf@champion --capture 1`
 // puts it in a container behind a stable endpoint, and the Deployments view says it captures. Drifted traffic (rows
 // of the held-out split with four features doubled, each with an OIP request id) raises the drift warning; the labels
-// of those ids arrive later in ground-truth.jsonl. Retrain on Recent Data (the warning's button when the extension
-// has it, else `mlw registry retrain`) reruns the champion's training with the labelled captures, registers the
-// candidate as challenger and evaluates both on the same held-out captured rows. Promote… with a gate it cannot pass
+// of those ids arrive later in ground-truth.jsonl. The warning's Retrain on Recent Data reruns the champion's training
+// with the labelled captures, registers the candidate as challenger and evaluates both on the same held-out captured
+// rows. Promote… with a gate it cannot pass
 // is refused with the gate's numbers; with "accuracy > champion + 0.01" Promote to Champion… passes and the container
 // rolls blue/green under a steady load generator with zero failed requests, the endpoint now answering the
 // challenger's outputs (computed here with onnxruntime-node from the registered file); a rollback brings the
@@ -258,8 +258,6 @@ test(
 );
 
 async function loop() {
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
-  const retrainButton = pkg.contributes.commands.some((c) => c.command === 'mlWorkbench.retrainOnRecentData');
   // 1. The champion: a short training (2 epochs), registered from its run as champion (no gates yet), and the
   //    drift reference profile of its training features beside the model the run wrote.
   championRun = await train(['epochs=2']);
@@ -297,7 +295,7 @@ async function loop() {
   const warningText = await warning.innerText();
   assert.match(warningText, /PSI \d+\.\d\d > 0\.2/);
   assert.match(warningText, /Open Monitor/);
-  if (retrainButton) assert.match(warningText, /Retrain on Recent Data/);
+  assert.match(warningText, /Retrain on Recent Data/);
   await shot('91-mlops-drift-warning');
   // Every drifted request was captured with its id; the labels arrive later, as in production.
   const captures = join(project, '.mlw', 'captures', 'clf');
@@ -316,27 +314,25 @@ async function loop() {
   // 4. Retrain on Recent Data from the warning: the champion's run again with the labelled captures, the candidate
   //    registered as challenger, both evaluated on the same held-out captured rows.
   writeFileSync(join(project, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy >= 0.999"]\n'); // one it cannot pass
-  let retrained;
-  if (retrainButton) {
-    await warning.locator('.monaco-button', { hasText: 'Retrain on Recent Data' }).click();
-    retrained = await notification(/clf v2 registered as challenger/, 300_000);
-    const text = (await retrained.innerText()).replace(/\s+/g, ' ');
-    assert.match(text, /clf v2 registered as challenger: accuracy \d\.\d+ vs champion v1 \d\.\d+ on the same \d+ held-out captured rows\./);
-    assert.match(text, /Promote…/);
-    assert.match(text, /Show Run/);
-    await shot('92-mlops-retrained');
-  } else {
-    await runCommand('Notifications: Clear All Notifications');
-    const out = JSON.parse(await mlwOk(['registry', 'retrain', 'clf', '--python', PYTHON, '--json'], 300_000));
-    assert.equal(out.candidate.version, 2);
-  }
+  await warning.locator('.monaco-button', { hasText: 'Retrain on Recent Data' }).click();
+  const retrained = await notification(/clf v2 registered as challenger/, 300_000);
+  const retrainText = (await retrained.innerText()).replace(/\s+/g, ' ');
+  assert.match(
+    retrainText,
+    /clf v2 registered as challenger: accuracy \d\.\d+ vs champion v1 \d\.\d+ on the same \d+ held-out captured rows\./,
+  );
+  assert.match(retrainText, /Promote…/);
+  assert.match(retrainText, /Show Run/);
+  await shot('92-mlops-retrained');
   const [champion, challenger] = registry().versions;
   assert.equal(registry().aliases.challenger, 2);
   const onHoldout = (v) => v.evaluations.at(-1).metrics;
   assert.equal(challenger.evaluations.at(-1).data.sha256, champion.evaluations.at(-1).data.sha256, 'evaluated on the same rows');
   assert.ok(onHoldout(challenger).accuracy > onHoldout(champion).accuracy + 0.01, 'the candidate beats the champion on the drifted rows');
+  const said = `accuracy ${onHoldout(challenger).accuracy.toFixed(2)} vs champion v1 ${onHoldout(champion).accuracy.toFixed(2)} on the same ${onHoldout(challenger).rows} held-out`;
+  assert.ok(retrainText.includes(said), `the message says the recorded evaluations (${said}): ${retrainText}`);
   console.log(
-    `challenger v2 accuracy ${onHoldout(challenger).accuracy.toFixed(3)} vs champion v1 ${onHoldout(champion).accuracy.toFixed(3)} on ${onHoldout(challenger).rows} held-out captured rows (${retrainButton ? 'Retrain on Recent Data button' : 'mlw registry retrain'}, ${elapsed()})`,
+    `challenger v2 accuracy ${onHoldout(challenger).accuracy.toFixed(3)} vs champion v1 ${onHoldout(champion).accuracy.toFixed(3)} on ${onHoldout(challenger).rows} held-out captured rows (${elapsed()})`,
   );
 
   // 5. The gate it cannot pass: Promote… is refused in a modal that lists it with its numbers.
@@ -349,8 +345,7 @@ async function loop() {
     await v2Row.hover();
     await v2Row.locator('.action-label[aria-label^="Promote to Champion"]').click();
   };
-  if (retrainButton) await retrained.locator('.monaco-button', { hasText: 'Promote…' }).click();
-  else await promote();
+  await retrained.locator('.monaco-button', { hasText: 'Promote…' }).click();
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 30_000 });
   const refusal = (await dialog.innerText()).replace(/\s+/g, ' ');
