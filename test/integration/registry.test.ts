@@ -7,6 +7,10 @@ import { addVersion, emptyModel } from '../../src/core/registry/aliasMoves';
 import { describeNewVersion } from '../../src/core/registry/registerVersion';
 import { RegistryStore } from '../../src/core/registry/RegistryStore';
 import { registryChildren, registryGroup, registryTreeItem } from '../../src/features/models/registry/registryNodes';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import { RunStore } from '../../src/core/runs/RunStore';
+import { startMlflowEndpoint } from '../../src/core/mlflow/startMlflowEndpoint';
 import { EXTENSION_ID } from './activation.test';
 import { waitFor } from './support';
 
@@ -59,5 +63,32 @@ describe('Model registry in the Models view', () => {
     assert.ok(refreshed);
     const v2 = registryChildren(registryChildren(refreshed)[0])[0];
     assert.match(String(registryTreeItem(v2).description), /^champion · accuracy=0\.9/);
+  });
+
+  it("Promote to Champion also writes the connected MLflow server's Model Registry", async () => {
+    // A team server: the MLflow endpoint of `mlw mlflow-server` over another workspace, connected as a user would.
+    const teamWs = mkdtempSync(path.join(os.tmpdir(), 'mlw-it-team-'));
+    const ep = await startMlflowEndpoint({ store: new RunStore(teamWs), token: 'team-token' });
+    try {
+      await vscode.commands.executeCommand('mlWorkbench.connectMlflowServer', {
+        url: ep.url,
+        auth: { kind: 'token', token: 'team-token' },
+      });
+      const store = new RegistryStore(folder);
+      const fields = await describeNewVersion(folder, { file: 'models/linear.onnx' }, { by: 'integration' });
+      await store.update('mirrored', async () => ({ model: addVersion(emptyModel('mirrored'), fields).model, result: undefined }));
+      const group = await registryGroup();
+      const model = registryChildren(group!).find((n) => registryTreeItem(n).label === 'mirrored')!;
+      await vscode.commands.executeCommand(Command.promoteRegistryVersion, registryChildren(model)[0]);
+      const mapped = await waitFor('the version mapped to the server', async () => (await store.read('mirrored'))?.versions[0].mlflow);
+      assert.deepEqual(mapped, { uri: ep.url, version: '1' });
+      const onServer = await new RegistryStore(teamWs).get('mirrored');
+      assert.deepEqual(onServer.aliases, { champion: 1 });
+      assert.equal(onServer.versions[0].sha256, fields.sha256);
+      assert.equal(onServer.versions[0].tags?.['mlw.forced'], 'false');
+    } finally {
+      await vscode.commands.executeCommand('mlWorkbench.disconnectMlflowServer');
+      await ep.close(1000);
+    }
   });
 });
