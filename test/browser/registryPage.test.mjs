@@ -10,10 +10,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserTestSkip, openWorkbench, shots, widenSidebar } from '../harness/browserSession.mjs';
+import { browserTestSkip, chooseFromContextMenu, openWorkbench, shots, widenSidebar } from '../harness/browserSession.mjs';
 import { repoRoot } from '../harness/codeServer.mjs';
+import { dockerEngineMissing, startDockerEngine } from '../harness/dockerEngine.mjs';
 
 const PYTHON = process.env.MLW_TEST_PYTHON ?? '/usr/bin/python3';
 const MLW = join(repoRoot, 'dist', 'mlw.js');
@@ -25,6 +26,15 @@ function pythonSkip() {
 }
 
 const skip = browserTestSkip() || pythonSkip();
+
+function dockerSkip() {
+  if (skip) return skip;
+  const missing = dockerEngineMissing({ needRegistry: false });
+  if (missing && process.env.CI === 'true') throw new Error(`CI=true and ${missing}`);
+  return missing ? `no Docker engine for Deploy Locally: ${missing}` : false;
+}
+const noDocker = dockerSkip();
+let engine;
 
 const TRAIN = `import sys
 import numpy as np
@@ -93,10 +103,18 @@ const versions = {};
 
 before(async () => {
   if (skip) return;
+  if (!noDocker) {
+    engine = await startDockerEngine({ needRegistry: false });
+    process.env.DOCKER_HOST = engine.dockerHost; // code-server, the extension host and mlw inherit it
+  }
   session = await openWorkbench('browser-registry-page', {
     models: false,
     prepare: (ws) => {
       workspace = ws;
+      if (engine) {
+        mkdirSync(join(ws, '.vscode'), { recursive: true });
+        writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'mlWorkbench.docker.baseImage': engine.baseImage }));
+      }
       writeFileSync(join(ws, 'train.py'), TRAIN);
       writeFileSync(join(ws, 'eval.csv'), 'x,y\n1,0\n'); // the held-out slice both runs record as their data input
       versions.v1 = train(ws, 'clf-weak', { C: '0.01', max_iter: '5' });
@@ -111,7 +129,14 @@ before(async () => {
 });
 
 after(async () => {
+  // A container deployment the journey did not stop: its proxy and container go with the CLI.
+  const left =
+    workspace && existsSync(join(workspace, '.mlw', 'deployments'))
+      ? readdirSync(join(workspace, '.mlw', 'deployments')).filter((f) => f.endsWith('.container.json'))
+      : [];
+  if (left.length) spawnSync(process.execPath, [MLW, '--workspace', workspace, 'deploy', 'stop', 'clf@champion'], { timeout: 60_000 });
   await session?.close();
+  await engine?.stop();
 });
 
 const sidebar = () => page.locator('.part.sidebar');
@@ -244,4 +269,67 @@ async function journey() {
   // 7. Stop it from the Registry aliases group: the record goes and the group with it.
   await rowAction(aliasRow, 'Stop Registry Deployment');
   await sidebarRow(/clf@champion → v2/).waitFor({ state: 'detached', timeout: 30_000 });
+}
+
+/** x · Wᵀ + b of a version's saved coefficients: the logits its model answers for x. */
+const logitsOf = (v, x) => [0, 1, 2].map((k) => x.reduce((s, xi, i) => s + xi * v.coef[k * 4 + i], v.intercept[k]));
+
+async function infer(endpoint, x) {
+  const res = await fetch(`${endpoint}/v2/models/clf/infer`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: x }] }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()).outputs[0].data;
+}
+
+const close = (got, want, what) => got.forEach((v, k) => assert.ok(Math.abs(v - want[k]) < 1e-3, `${what} logit ${k}: ${v} vs ${want[k]}`));
+
+test(
+  'Deploy Locally clf@champion from the Models view on a real Docker engine, then Roll Back from the registry page rolls the container',
+  { skip: skip || noDocker, timeout: 600_000 },
+  async () => {
+    try {
+      await deployJourney();
+    } catch (e) {
+      await shot('89-registry-deploy-failure').catch(() => undefined);
+      throw e;
+    }
+  },
+);
+
+async function deployJourney() {
+  assert.equal(registryFile().aliases.champion, 2, 'the first test promoted v2');
+  const x = [5.9, 3.0, 5.1, 1.8];
+  // 1. The model's context menu in the Models view: Deploy Registry Alias Locally…, pick clf@champion.
+  const modelRow = sidebarRow(/^\s*clf\s*2 versions/);
+  await chooseFromContextMenu(page, modelRow, 'Deploy Registry Alias Locally (NAME@ALIAS)…');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'clf@champion' }).first().click();
+  // 2. Built, started, behind its front proxy: the Deployments view says what serves the alias.
+  const aliasRow = sidebarRow(/clf@champion → v2[\s\S]*container :\d+ · capture off/);
+  await aliasRow.waitFor({ timeout: 300_000 });
+  const port = /container :(\d+)/.exec(await aliasRow.innerText())[1];
+  const endpoint = `http://127.0.0.1:${port}`;
+  close(await infer(endpoint, x), logitsOf(versions.v2, x), 'v2');
+  await aliasRow.hover();
+  await shot('83-registry-alias-container');
+
+  // 3. Roll Back champion from the registry page: confirmed, the CLI moves the alias and rolls the container
+  //    blue/green behind the same port; the endpoint answers v1's logits.
+  await page.locator('.tabs-container .tab', { hasText: 'Model Registry' }).click();
+  const frame = webview();
+  await frame.getByRole('button', { name: 'Roll back clf@champion to its previous version' }).click();
+  await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Roll Back' }).click();
+  await sidebarRow(/clf@champion → v1[\s\S]*container :\d+/).waitFor({ timeout: 300_000 });
+  assert.equal(/container :(\d+)/.exec(await sidebarRow(/clf@champion → v1/).innerText())[1], port, 'the endpoint keeps its port');
+  close(await infer(endpoint, x), logitsOf(versions.v1, x), 'v1 after the rollback');
+  const history = frame.getByRole('table', { name: 'Alias history of clf' });
+  await history.locator('tbody tr').first().filter({ hasText: 'rollback' }).filter({ hasText: 'v2 → v1' }).waitFor({ timeout: 30_000 });
+  await shot('84-registry-rolled-back');
+
+  // 4. Stop it from the Deployments view: proxy and container go, and so does the row.
+  await rowAction(sidebarRow(/clf@champion → v1/), 'Stop Registry Deployment');
+  await sidebarRow(/clf@champion → v1/).waitFor({ state: 'detached', timeout: 60_000 });
+  await assert.rejects(fetch(endpoint, { signal: AbortSignal.timeout(5_000) }), 'the endpoint is gone');
 }

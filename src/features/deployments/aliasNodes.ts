@@ -79,6 +79,10 @@ function captureOf(d: AliasDeployment, servers: LocalServers): number {
   return 0;
 }
 
+/** What identifies a deployment across its rolls: folder, NAME@ALIAS, kind, and a server's process. */
+export const aliasServingKey = (a: AliasServing): string =>
+  `${a.folder}:${a.deployment.model}@${a.deployment.alias}:${a.deployment.kind}:${a.deployment.kind === 'server' ? a.deployment.process.pid : ''}`;
+
 export function aliasGroupItem(count: number): vscode.TreeItem {
   const item = new vscode.TreeItem('Registry aliases', vscode.TreeItemCollapsibleState.Expanded);
   item.id = 'registryAliases';
@@ -92,7 +96,7 @@ export function aliasGroupItem(count: number): vscode.TreeItem {
 export function aliasServingItem(a: AliasServing, servers: LocalServers): vscode.TreeItem {
   const d = a.deployment;
   const item = new vscode.TreeItem(`${d.model}@${d.alias} → v${d.version}`, vscode.TreeItemCollapsibleState.None);
-  item.id = `registryAlias:${a.folder}:${d.model}@${d.alias}:${d.kind}:${d.kind === 'server' ? d.process.pid : ''}`;
+  item.id = `registryAlias:${aliasServingKey(a)}`;
   const endpoint = aliasEndpoint(d);
   const capture = captureOf(d, servers);
   const kind = d.kind === 'server' ? 'local server' : d.kind;

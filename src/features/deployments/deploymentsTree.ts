@@ -9,7 +9,7 @@ import type { DockerService } from './containers/dockerService';
 import { containerDescription, containerEndpoint, containerIcon, containerTooltip, lineageSteps } from './containers/containerNodes';
 import { Command } from '../../commandIds';
 import { cloudEndpointItem, cloudEndpoints, cloudGroupItem, type CloudEndpointInfo } from './targets/cloudEndpointNodes';
-import { aliasGroupItem, aliasServingItem, type AliasDeploymentsWatch, type AliasServing } from './aliasNodes';
+import { aliasGroupItem, aliasServingItem, aliasServingKey, type AliasDeploymentsWatch, type AliasServing } from './aliasNodes';
 
 export type DeploymentNode =
   | { type: 'localGroup' }
@@ -62,6 +62,8 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
   private readonly containersGroup: DeploymentNode = { type: 'containersGroup' };
   private readonly cloudGroup: DeploymentNode = { type: 'cloudGroup' };
   private readonly aliasGroup: DeploymentNode = { type: 'aliasGroup' };
+  /** One node per alias deployment record, kept across redraws: a command from a row gets the node it was drawn from. */
+  private readonly aliasNodes = new Map<string, DeploymentNode & { type: 'aliasServing' }>();
   private readonly serverNodes = new Map<LocalServer, DeploymentNode>();
   private readonly containerNodes = new Map<string, DeploymentNode & { type: 'container' }>();
   private lineage: LineageRecord[] = [];
@@ -152,8 +154,22 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
         }));
       case 'cloudGroup':
         return cloudEndpoints(this.lineage).map((endpoint) => ({ type: 'cloudEndpoint', endpoint }));
-      case 'aliasGroup':
-        return (this.aliases?.all ?? []).map((serving) => ({ type: 'aliasServing', serving }));
+      case 'aliasGroup': {
+        const all = this.aliases?.all ?? [];
+        const keys = new Set(all.map(aliasServingKey));
+        for (const k of this.aliasNodes.keys()) if (!keys.has(k)) this.aliasNodes.delete(k);
+        return all.map((serving) => {
+          const key = aliasServingKey(serving);
+          const node = this.aliasNodes.get(key);
+          if (node) {
+            node.serving = serving;
+            return node;
+          }
+          const created = { type: 'aliasServing' as const, serving };
+          this.aliasNodes.set(key, created);
+          return created;
+        });
+      }
       case 'aliasServing':
       case 'model':
       case 'lineageStep':

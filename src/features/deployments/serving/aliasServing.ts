@@ -13,7 +13,7 @@ import { runMlwJson } from '../../../vscode/runMlw';
 import { UserError } from '../../../vscode/userError';
 import { aliasEndpoint, type AliasDeploymentsWatch } from '../aliasNodes';
 import { isDeploymentNode, type DeploymentNode, type DeploymentsTree } from '../deploymentsTree';
-import type { DockerService } from '../containers/dockerService';
+import { baseImageSetting, type DockerService } from '../containers/dockerService';
 import type { LocalServers } from './localServers';
 
 interface AliasChoice {
@@ -132,6 +132,7 @@ export function aliasServingCommands(deps: {
     if (!c) return undefined;
     const text = `${c.model}@${c.alias}`;
     const dockerHost = setting('docker.host') || undefined;
+    const baseImage = await baseImageSetting();
     const r = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -150,7 +151,16 @@ export function aliasServingCommands(deps: {
             readyMs: number;
           }>(
             deps.extensionUri,
-            ['--workspace', c.folder, 'deploy', 'local', text, ...(dockerHost ? ['--docker-host', dockerHost] : [])],
+            [
+              '--workspace',
+              c.folder,
+              'deploy',
+              'local',
+              text,
+              '--base-image',
+              baseImage,
+              ...(dockerHost ? ['--docker-host', dockerHost] : []),
+            ],
             `Deploy ${text}`,
             abort.signal,
           );
