@@ -2,7 +2,8 @@
 // template, with real /usr/bin/python3 torch training: the CodeLens on dvc.yaml opens the stage graph, every stage
 // never run; Run Pipeline makes them all fresh (each stage a tracked run); an edit of params.yaml's epochs turns
 // train, evaluate and export stale (prepare stays fresh) with the reason shown; Run Stage on evaluate makes train
-// and evaluate fresh and leaves export stale; Run Stage on export, all fresh. Keyboard moves along the graph.
+// and evaluate fresh and leaves export stale; Run Stage on export, all fresh; a run cancelled while train runs leaves
+// it stale. Keyboard moves along the graph.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -143,5 +144,19 @@ test(
     await waitStates(Object.fromEntries(STAGES.map((s) => [s, /fresh$/])), 600_000);
     await frame().getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', timeout: 30_000 });
     await shot('75-pipeline-fresh-again');
+
+    // train.py edited and a long training asked for: Run Pipeline, then Cancel while train runs; it stays stale.
+    const trainPy = join(workspace, 'train.py');
+    writeFileSync(trainPy, `${readFileSync(trainPy, 'utf8')}\n# edited by the test\n`);
+    writeFileSync(params, readFileSync(params, 'utf8').replace(/^epochs: \d+/m, 'epochs: 100000'));
+    const edited = await waitStates({ prepare: /fresh$/, train: /stale/ }, 60_000);
+    assert.equal(edited.train, 'train: stale: dep train.py modified');
+    await frame().getByRole('button', { name: 'Run Pipeline' }).click();
+    await frame().getByRole('button', { name: 'train: running…' }).waitFor({ timeout: 120_000 });
+    await frame().getByRole('button', { name: 'Cancel' }).click();
+    await frame().getByRole('status').filter({ hasText: 'Cancelled: stage train was stopped.' }).waitFor({ timeout: 60_000 });
+    await waitStates({ prepare: /fresh$/, train: /stale: dep train\.py modified/, evaluate: /stale/, export: /stale/ }, 60_000);
+    await frame().getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', timeout: 30_000 });
+    await shot('76-pipeline-cancelled');
   },
 );

@@ -188,7 +188,9 @@ export class PipelinePanel extends WebviewPanelHost<PipelineToWebview, PipelineF
             onStage: (e) => {
               if (e.type === 'skip') run.activity.delete(e.stage);
               else if (e.type === 'start') {
-                run.activity.set(e.stage, 'running');
+                // `dvc repro` is one run for every stage it brings up to date.
+                if (!p.stages.some((x) => x.name === e.stage)) for (const k of run.activity.keys()) run.activity.set(k, 'running');
+                else run.activity.set(e.stage, 'running');
                 run.runIds.set(e.stage, e.runId);
                 run.current = e.stage;
                 progress.report({ message: `stage ${e.stage}` });
@@ -202,7 +204,12 @@ export class PipelinePanel extends WebviewPanelHost<PipelineToWebview, PipelineF
           });
         },
       );
-      if (!result.ok && result.error) {
+      if (controller.signal.aborted) {
+        const stopped = result.stages.find((x) => x.outcome === 'failed');
+        for (const [k, v] of run.activity) if (v === 'failed') run.activity.delete(k);
+        run.lastError = `Cancelled${stopped ? `: stage ${stopped.stage} was stopped` : ''}.`;
+        this.output.appendLine('--- cancelled');
+      } else if (!result.ok && result.error) {
         run.lastError = result.error;
         this.output.appendLine(`--- ${result.error}`);
         const failed = result.stages.find((s) => s.outcome === 'failed');
