@@ -86,6 +86,14 @@ describe('Model registry in the Models view', () => {
       assert.deepEqual(onServer.aliases, { champion: 1 });
       assert.equal(onServer.versions[0].sha256, fields.sha256);
       assert.equal(onServer.versions[0].tags?.['mlw.forced'], 'false');
+
+      // Set Registry Alias… runs mlw registry alias: the server's alias follows.
+      await vscode.commands.executeCommand(Command.setRegistryAlias, { folder, model: 'mirrored', version: 1 }, 'staging');
+      const staged = await waitFor('staging on the server', async () => {
+        const m = await new RegistryStore(teamWs).read('mirrored');
+        return m?.aliases.staging === 1 ? m : undefined;
+      });
+      assert.deepEqual(staged.aliases, { champion: 1, staging: 1 });
     } finally {
       await vscode.commands.executeCommand('mlWorkbench.disconnectMlflowServer');
       await ep.close(1000);

@@ -8,6 +8,7 @@ import { registryTarget } from '../../../core/registry/registryTarget';
 import { ALIAS_NAME, CHAMPION } from '../../../core/registry/registryTypes';
 import { runMlwJson } from '../../../vscode/runMlw';
 import { UserError } from '../../../vscode/userError';
+import { mirrorRegistryChange } from './mirrorRegistryChange';
 import { RegistryPanel } from './registryPanel';
 import type { RegistryNode } from './registryNodes';
 
@@ -37,7 +38,10 @@ async function mlwRegistry<T>(extensionUri: vscode.Uri, folder: string, args: st
     const abort = new AbortController();
     const sub = token.onCancellationRequested(() => abort.abort());
     try {
-      return await runMlwJson<T>(extensionUri, ['--workspace', folder, 'registry', ...args], title, abort.signal);
+      const out = await runMlwJson<T>(extensionUri, ['--workspace', folder, 'registry', ...args], title, abort.signal);
+      // The move is made: the connected MLflow server's Model Registry follows (in the background, never failing it).
+      if (['promote', 'rollback', 'alias'].includes(args[0]) && args[1]) void mirrorRegistryChange(folder, args[1], log);
+      return out;
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       const stderr = (e as { stderr?: string }).stderr;
