@@ -88,6 +88,14 @@ async function allModels(s: MlflowSession): Promise<RegisteredModel[]> {
   return registryOf(s).list();
 }
 
+async function latestVersions(s: MlflowSession, input: MlflowInput): Promise<object> {
+  const model = await getModel(s, requiredString(input, 'name'));
+  const stages = stringList(input, 'stages');
+  const latest = [...model.versions].sort((a, b) => b.version - a.version)[0];
+  const keep = latest && (!stages.length || stages.some((x) => x.toLowerCase() === 'none'));
+  return { model_versions: keep ? [modelVersionJson(model, latest, ctxOf(s))] : [] };
+}
+
 export const registryHandlers: Record<string, Partial<Record<HttpMethod, RegistryHandler>>> = {
   'registered-models/create': {
     async POST(s, input) {
@@ -199,15 +207,8 @@ export const registryHandlers: Record<string, Partial<Record<HttpMethod, Registr
     },
   },
 
-  'registered-models/get-latest-versions': {
-    async POST(s, input) {
-      const model = await getModel(s, requiredString(input, 'name'));
-      const stages = stringList(input, 'stages');
-      const latest = [...model.versions].sort((a, b) => b.version - a.version)[0];
-      const keep = latest && (!stages.length || stages.some((x) => x.toLowerCase() === 'none'));
-      return { model_versions: keep ? [modelVersionJson(model, latest, ctxOf(s))] : [] };
-    },
-  },
+  // Stages are not kept here: every version stands in stage None, and the latest is the latest of None.
+  'registered-models/get-latest-versions': { POST: latestVersions, GET: latestVersions },
 
   'model-versions/create': {
     async POST(s, input, who) {

@@ -139,6 +139,8 @@ describe('Model Registry REST API of mlw mlflow-server', () => {
       (latest.body.model_versions as Json[]).map((x) => x.version),
       ['1'],
     );
+    const latestGet = await call(ep, 'GET', 'registered-models/get-latest-versions', { name: 'clf' });
+    assert.equal(((latestGet.body.model_versions as Json[])[0] as Json).version, '1');
 
     // The same file, as `mlw registry` reads it: the move recorded with who made it.
     const local = await new RegistryStore(ws).get('clf');
@@ -338,6 +340,21 @@ describe('RegistryMirror', () => {
     );
     const all = (await call(ep, 'GET', 'model-versions/search', { filter: "name = 'clf'" })).body.model_versions as Json[];
     assert.equal(all.length, 3, 'no duplicate made');
+  });
+
+  it('fails in one line naming the refusal when the token is wrong, and writes nothing locally', async () => {
+    const { ep } = await serve();
+    const ws = tempDir('mlw-regmirror-auth-');
+    const store = new RegistryStore(ws);
+    await store.write(addVersion(emptyModel('clf'), version(ws, 'a.bin', 'aaa')).model);
+    const before = readFileSync(path.join(ws, '.mlw', 'registry', 'clf.json'), 'utf8');
+    const client = new MlflowClient({ url: ep.url, auth: { kind: 'token', token: 'wrong' } });
+    await assert.rejects(mirrorRegisteredModel(client, store, 'clf'), (e: Error) => {
+      assert.match(e.message, /HTTP 401 UNAUTHENTICATED.*check the token/);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+    assert.equal(readFileSync(path.join(ws, '.mlw', 'registry', 'clf.json'), 'utf8'), before);
   });
 
   it('keeps files without server fields byte-identical (no new keys)', async () => {
