@@ -39,6 +39,7 @@ export const Command = {
   tryModel: 'mlWorkbench.tryModel',
   optimizeModel: 'mlWorkbench.optimizeModel',
   promoteRegistryVersion: 'mlWorkbench.promoteRegistryVersion',
+  retrainOnRecentData: 'mlWorkbench.retrainOnRecentData',
   openRegistry: 'mlWorkbench.openRegistry',
   rollbackRegistryAlias: 'mlWorkbench.rollbackRegistryAlias',
   setRegistryAlias: 'mlWorkbench.setRegistryAlias',

@@ -9,6 +9,7 @@ import { ModelsTree } from './modelsTree';
 import { ModelSummaryCache } from './modelSummaryCache';
 import { OnnxInspectorProvider } from './onnxInspectorProvider';
 import { promoteCommand } from './registry/promoteCommand';
+import { retrainCommand } from './registry/retrainCommand';
 import { useSecretsForRegistryMirror } from './registry/mirrorRegistryChange';
 import { registryCommands } from './registry/registryCommands';
 import { WeightsInspectorProvider } from './weightsInspectorProvider';
@@ -30,6 +31,10 @@ export function activate({ extension, log }: FeatureContext): Feature {
         run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh(), extension.extensionUri.fsPath),
       },
       ...registryCommands(extension.extensionUri, log, () => tree.refresh()),
+      [Command.retrainOnRecentData]: {
+        trust: 'Retraining on recent data',
+        run: (arg?: unknown) => retrainCommand(arg, log, () => tree.refresh()),
+      },
       [Command.exportToOnnx]: {
         trust: 'Exporting models to ONNX',
         run: (arg?: unknown, opts?: unknown) => exportOnnxCommand(extension, log, arg, opts),

@@ -31,6 +31,8 @@ export interface ExportOptions {
   seed?: number;
   /** Default `<workspace>/.mlw/captures`. */
   capturesDir?: string;
+  /** The served model name whose captures to read, when it is not `name` (a file served under its own name). */
+  served?: string;
   now?: Date;
 }
 
@@ -84,12 +86,13 @@ export async function exportRecentData(o: ExportOptions): Promise<RecentDataset>
   const seed = o.seed ?? 42;
   const workspace = path.resolve(o.workspace);
   const capturesRoot = o.capturesDir ? path.resolve(workspace, o.capturesDir) : path.join(workspace, CAPTURE_DIR);
-  const dir = path.join(capturesRoot, safeName(o.name));
+  const served = o.served ?? o.name;
+  const dir = path.join(capturesRoot, safeName(served));
   const shown = (p: string) => slash(path.relative(workspace, p).startsWith('..') ? p : path.relative(workspace, p));
   const captured = await readCapturedRequests(dir);
   if (!captured.requests.length)
     throw new RegistryError(
-      `No captured requests for ${o.name} in ${shown(dir)}: serve it with --capture 0.1 (or the Capture setting) first`,
+      `No captured requests for ${served} in ${shown(dir)}: serve it with --capture 0.1 (or the Capture setting) first`,
     );
   const gtFile = path.join(dir, GROUND_TRUTH_FILE);
   const truth = await readGroundTruth(gtFile, shown(gtFile));

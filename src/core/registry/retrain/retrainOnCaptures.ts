@@ -32,6 +32,8 @@ export interface RetrainOptions {
   /** Held-out fraction of the labelled captured rows (default 0.3). */
   holdout?: number;
   seed?: number;
+  /** The served model name whose captures are read (default `name`: served as NAME@ALIAS). */
+  served?: string;
   signal?: AbortSignal;
   /** The run's output, line by line, and progress lines of the retrain itself. */
   onLine?: (line: string) => void;
@@ -91,7 +93,7 @@ export async function retrainOnCaptures(o: RetrainOptions): Promise<RetrainOutco
   const { script, args } = relaunchOf(source);
 
   o.signal?.throwIfAborted();
-  const dataset = await exportRecentData({ workspace, name: o.name, holdout: o.holdout, seed: o.seed, now: now() });
+  const dataset = await exportRecentData({ workspace, name: o.name, served: o.served, holdout: o.holdout, seed: o.seed, now: now() });
   const r = dataset.rows;
   say(
     `${o.name}: ${r.captured} captured rows, ${r.labelled} with ground truth (${r.unlabelled} without${r.mismatched ? `, ${r.mismatched} with a label count other than their rows` : ''}): ${r.train} to train on, ${r.holdout} held out, in ${dataset.path}`,

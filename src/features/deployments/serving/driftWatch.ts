@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { Command } from '../../../commandIds';
+import { runCommand } from '../../../commands';
 import type { Logger } from '../../../core/logger';
 import { DEFAULT_DRIFT_THRESHOLD, driftedFeatures, driftWarning, parseModelDrift } from '../../../core/serve/driftReport';
 import type { ModelDrift } from '../../../shared/serveProtocol';
@@ -12,7 +14,11 @@ const FETCH_TIMEOUT_MS = 3_000;
 export interface DriftTarget {
   key: string;
   label: string;
+  /** The file a served model was loaded from, when known: Retrain on Recent Data finds its registered model by sha256. */
+  file?: (model: string) => string | undefined;
 }
+
+export const RETRAIN_BUTTON = 'Retrain on Recent Data';
 
 export function driftThreshold(): number {
   const v = vscode.workspace.getConfiguration(SECTION).get<number>(DRIFT_THRESHOLD_SETTING, DEFAULT_DRIFT_THRESHOLD);
@@ -78,7 +84,10 @@ export class DriftWatch implements vscode.Disposable {
     return { dispose: () => this.claimed.delete(key) };
   }
 
-  /** Shows the drift warning once per target and model; "Open Monitor" runs `open`. */
+  /**
+   * Shows the drift warning once per target and model; "Open Monitor" runs `open`, "Retrain on Recent Data" retrains
+   * the registered model it serves on its captured requests.
+   */
   warn(target: DriftTarget, drift: readonly ModelDrift[], threshold: number, open: () => unknown): void {
     for (const m of drift) {
       const id = warnKey(target, m.model);
@@ -88,7 +97,11 @@ export class DriftWatch implements vscode.Disposable {
       this.warned.add(id);
       const text = driftWarning(m.model, drifted, threshold);
       this.logger.warn(`${target.label}: ${text}`);
-      void vscode.window.showWarningMessage(text, 'Open Monitor').then((choice) => (choice === 'Open Monitor' ? open() : undefined));
+      void vscode.window.showWarningMessage(text, 'Open Monitor', RETRAIN_BUTTON).then((choice) => {
+        if (choice === 'Open Monitor') return open();
+        if (choice === RETRAIN_BUTTON) return runCommand(Command.retrainOnRecentData, { served: m.model, file: target.file?.(m.model) });
+        return undefined;
+      });
     }
   }
 

@@ -10,7 +10,7 @@ import { executionProviderArgs } from '../../../vscode/executionProviderArgs';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { Disposable } from '../../../vscode/disposable';
-import { DriftWatch } from './driftWatch';
+import { DriftWatch, type DriftTarget } from './driftWatch';
 import { captureServeArgs } from './captureSetting';
 import { choosePort, portOfUrl, rememberPort, type PortMemory } from '../../../core/deploy/localPort';
 
@@ -412,8 +412,8 @@ class FileTail {
 }
 
 /** The identity a local server has in the monitor and the drift watch. */
-export function localMonitorKey(server: LocalServer): { key: string; label: string } {
-  return { key: `local:${server.id}`, label: server.label };
+export function localMonitorKey(server: LocalServer): DriftTarget {
+  return { key: `local:${server.id}`, label: server.label, file: (model) => server.models.find((m) => m.name === model)?.path };
 }
 
 /** Every model server the extension started; stopped when the extension deactivates. */
