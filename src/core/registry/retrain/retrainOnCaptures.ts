@@ -132,9 +132,10 @@ export async function retrainOnCaptures(o: RetrainOptions): Promise<RetrainOutco
     throw new RegistryError(`retraining run ${run.id} ${run.status}${how}; its log is ${log}${last ? `: ${last}` : ''}`);
   }
 
+  // The new run's file of the artifact the champion was registered from (the run may log other models too).
   const fields = await describeNewVersion(
     workspace,
-    { runId: run.id },
+    { runId: run.id, artifact: champion.source.artifact },
     {
       by: o.by,
       notes: `retrained from v${champion.version} on ${dataset.path}`,
