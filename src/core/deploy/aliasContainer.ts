@@ -5,6 +5,13 @@
  * switches to it, the requests in flight to the old one finish, and only then is the old one stopped (SIGTERM:
  * its server drains too) and removed. A new container that does not come up is removed and the old one keeps
  * serving.
+ *
+ * On a machine with few cores the new container's start (node, the model's ORT session, its first requests) would
+ * take CPU from the one in service and show in its latency: it starts with an eighth of the normal CPU weight (it
+ * yields to the serving container when both want the CPU, runs at full speed when that one is idle, and no busy
+ * container can slow it more than 9-fold), gets the normal weight once its smoke request has passed, just before
+ * the switch; the old one gets the low weight for its shutdown. (The least weight, 2, starved a new container for a
+ * minute beside other busy containers on a loaded machine.)
  */
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -20,6 +27,9 @@ import { runLocal } from './runLocal';
 import { captureMount } from './captureMount';
 
 export const ALIAS_LABEL = 'dev.mlworkbench.registryAlias';
+/** CPU weights (Docker CpuShares): a container that does not serve yet or any more, and one that serves (Docker's default). */
+export const STANDBY_CPU_SHARES = 128;
+export const SERVING_CPU_SHARES = 1024;
 
 export interface ContainerEnv {
   engine: DockerEngine;
@@ -56,17 +66,23 @@ async function startVersion(env: ContainerEnv, ref: ResolvedRef, capture?: numbe
     labels: { [ALIAS_LABEL]: refText(ref) },
     signal: env.signal,
     capture: capture === undefined ? undefined : captureMount(env.workspace, img.served, capture),
+    cpuShares: STANDBY_CPU_SHARES,
   });
-  if (!r.smoke.ok) {
+  try {
+    if (!r.smoke.ok)
+      throw new Error(
+        `${refText(ref)} version ${ref.version.version}: the new container answered ready but its smoke request failed: ${r.smoke.summary}`,
+      );
+    await env.engine.setCpuShares(r.container.id, SERVING_CPU_SHARES);
+  } catch (e) {
     await env.engine.remove(r.container.id, { force: true }).catch(() => undefined);
-    throw new Error(
-      `${refText(ref)} version ${ref.version.version}: the new container answered ready but its smoke request failed: ${r.smoke.summary}`,
-    );
+    throw e;
   }
   return { img, r };
 }
 
 async function retire(env: ContainerEnv, id: string): Promise<void> {
+  await env.engine.setCpuShares(id, STANDBY_CPU_SHARES).catch(() => undefined); // it serves nothing any more
   await env.engine.stop(id, { timeoutSeconds: Math.ceil((env.drainTimeoutMs ?? 30_000) / 1000) }).catch(() => undefined);
   await env.engine.remove(id, { force: true });
 }

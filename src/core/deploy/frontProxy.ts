@@ -2,8 +2,9 @@
  * The front proxy of a container deployment that follows a registry alias (`mlw deploy local clf@champion`).
  * Two containers cannot publish one host port, so the stable endpoint is this small HTTP proxy on 127.0.0.1:PORT,
  * owned by the deployment; each container publishes a port of its own and the proxy forwards to the current one.
- * A blue/green roll starts the new container, waits until it is ready, switches the proxy (PUT /_mlw/front), waits
- * until the requests in flight to the old one have finished, then stops it.
+ * A blue/green roll starts the new container, waits until it is ready, switches the proxy (PUT /_mlw/front: the proxy
+ * opens a kept-alive connection to the new upstream first, and refuses one it cannot reach), waits until the
+ * requests in flight to the old one have finished, then stops it.
  *
  * The control route /_mlw/front (GET: upstream and in-flight counts; PUT {"upstream":URL}: switch) wants the
  * deployment's token (Authorization: Bearer); every other path is forwarded as it is.
@@ -76,6 +77,22 @@ export async function startFrontProxy(opts: {
     }
   };
 
+  /**
+   * Opens a kept-alive connection to `u` (one probe request), so the first requests forwarded after a switch do not
+   * wait for a connect to the new upstream; refuses an upstream that does not answer.
+   */
+  const preconnect = (u: string) =>
+    new Promise<void>((resolve, reject) => {
+      const probe = http.request(`${u}/v2/health/live`, { agent: agentOf(u), timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      probe.on('timeout', () => probe.destroy(new Error('no answer within 5 s')));
+      probe.on('error', reject);
+      probe.end();
+    });
+
   const control = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (code: number, body: unknown) => {
       res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -91,6 +108,11 @@ export async function startFrontProxy(opts: {
       return send(400, { error: `invalid JSON: ${(e as Error).message}` });
     }
     if (typeof next !== 'string' || !/^http:\/\/[^/]+$/.test(next)) return send(400, { error: 'upstream must be http://HOST:PORT' });
+    try {
+      await preconnect(next);
+    } catch (e) {
+      return send(502, { error: `the front proxy cannot reach ${next}: ${(e as Error).message}` });
+    }
     const previous = upstream;
     upstream = next;
     opts.logger.info(`front proxy: upstream ${previous} -> ${next}`);

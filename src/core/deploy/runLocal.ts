@@ -111,6 +111,8 @@ export async function runLocal(opts: {
   /** Container name; default `mlw-<model>-<6 hex>`, so `docker ps` says what each one serves. */
   name?: string;
   labels?: Record<string, string>;
+  /** CPU weight of the container while it starts (DockerEngine.runContainer). */
+  cpuShares?: number;
   signal?: AbortSignal;
   timeoutMs?: number;
   /** Request capture on, into the workspace (see captureMount.ts). */
@@ -126,6 +128,7 @@ export async function runLocal(opts: {
     labels: { ...opts.labels, ...opts.capture?.labels },
     env: opts.capture?.env,
     binds: opts.capture?.binds,
+    cpuShares: opts.cpuShares,
   });
   const binding = container.ports.find((p) => p.containerPort === opts.containerPort);
   if (!binding) throw new Error(`Container ${container.name} has no host port for ${opts.containerPort}/tcp`);

@@ -170,6 +170,8 @@ export class DockerEngine {
     labels?: Record<string, string>;
     memoryBytes?: number;
     nanoCpus?: number;
+    /** Relative CPU weight against the engine's other containers (Docker's default 1024); see setCpuShares. */
+    cpuShares?: number;
     cmd?: string[];
     /** Bind mounts, `hostPath:containerPath[:ro]` (as the platforms mount a model folder). */
     binds?: string[];
@@ -187,6 +189,7 @@ export class DockerEngine {
         PortBindings: { [port]: [{ HostIp: opts.hostIp ?? '127.0.0.1', HostPort: opts.hostPort ? String(opts.hostPort) : '' }] },
         Memory: opts.memoryBytes,
         NanoCpus: opts.nanoCpus,
+        CpuShares: opts.cpuShares,
         Binds: opts.binds,
       },
     });
@@ -197,6 +200,11 @@ export class DockerEngine {
       throw e;
     }
     return this.inspectContainer(container.id);
+  }
+
+  /** Changes a running container's CPU weight (e.g. a blue/green roll's new container, low until it serves). */
+  async setCpuShares(id: string, shares: number): Promise<void> {
+    await this.docker.getContainer(id).update({ CpuShares: shares });
   }
 
   async listContainers(opts: { all?: boolean; managedOnly?: boolean } = {}): Promise<ContainerInfo[]> {

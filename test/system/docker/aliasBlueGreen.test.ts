@@ -4,17 +4,32 @@
  * `mlw registry promote clf 2` builds clf:v2, starts it, waits for ready, switches, drains and stops the old
  * container; `mlw registry rollback clf` rolls back to a new container of the reused clf:v1. Zero failed
  * requests, the endpoint's port never changes, its answers are each version's outputs as onnxruntime-node
- * computes them, and exactly one container serves the alias after each roll.
+ * computes them, and exactly one container serves the alias after each roll, at the normal CPU weight (it started
+ * at a low one).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import { close, expected, loadGenerator, mlwAsync, writeTwoVersions } from '../../support/aliasRollSupport';
 import { needs, pythonHas } from '../../support/requires';
-import { ALIAS_LABEL } from '../../../src/core/deploy/aliasContainer';
+import { ALIAS_LABEL, SERVING_CPU_SHARES } from '../../../src/core/deploy/aliasContainer';
 import { useTestEngine } from './engineHarness';
 
 const ready = useTestEngine('mlw-alias-blue-green-', false);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container's CPU weight as the engine has it (a new container starts low and serves at the normal weight). */
+function cpuShares(socketPath: string, id: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ socketPath, path: `/containers/${id}/json` }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve((JSON.parse(body) as { HostConfig: { CpuShares: number } }).HostConfig.CpuShares));
+      })
+      .on('error', reject);
+  });
+}
 
 test('promotion rolls the container blue/green behind a stable endpoint with zero failed requests', async (t) => {
   const docker = ready(t);
@@ -51,7 +66,9 @@ test('promotion rolls the container blue/green behind a stable endpoint with zer
     ),
   );
   await sleep(500);
-  assert.equal((await servingAlias()).length, 1, 'the old container is stopped after the roll');
+  const serving = await servingAlias();
+  assert.equal(serving.length, 1, 'the old container is stopped after the roll');
+  assert.equal(await cpuShares(env.socketPath, serving[0].id), SERVING_CPU_SHARES, 'the new container serves at the normal CPU weight');
   const rollbackAt = Date.now();
   const back = await mlw(['registry', 'rollback', 'clf']);
   assert.equal(back.code, 0, back.out + back.err);
