@@ -31,33 +31,35 @@ let page;
 let workspace;
 const STAGES = ['prepare', 'train', 'evaluate', 'export'];
 
+/** Empties the harness's workspace and makes the tabular-classifier project in it, with the system Python chosen. */
+function scaffold(ws) {
+  for (const f of readdirSync(ws)) rmSync(join(ws, f), { recursive: true, force: true });
+  const r = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'dist', 'mlw.js'), 'new', 'tabular-classifier', ws, '--no-git', '--force', '--python', PYTHON],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  const file = join(ws, '.vscode', 'settings.json');
+  const settings = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  writeFileSync(file, JSON.stringify({ ...settings, 'mlWorkbench.pythonPath': PYTHON }, null, 2));
+}
+
 before(async () => {
   if (skip) return;
-  session = await openWorkbench('browser-pipeline', {
-    models: false,
-    prepare: (ws) => {
-      workspace = ws;
-      for (const f of readdirSync(ws)) rmSync(join(ws, f), { recursive: true, force: true });
-      const r = spawnSync(
-        process.execPath,
-        [join(repoRoot, 'dist', 'mlw.js'), 'new', 'tabular-classifier', ws, '--no-git', '--force', '--python', PYTHON],
-        { encoding: 'utf8', timeout: 120_000 },
-      );
-      assert.equal(r.status, 0, r.stderr);
-      mkdirSync(join(ws, '.vscode'), { recursive: true });
-      const file = join(ws, '.vscode', 'settings.json');
-      const settings = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-      writeFileSync(file, JSON.stringify({ ...settings, 'mlWorkbench.pythonPath': PYTHON }, null, 2));
-    },
-  });
+  session = await openWorkbench('browser-pipeline', { models: false, prepare: (ws) => ((workspace = ws), scaffold(ws)) });
   page = session.page;
 });
 
 after(async () => {
   await session?.close();
+  await untrusted?.close();
 });
 
-const frame = () => page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+let untrusted;
+
+const frame = (p = page) => p.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
 const stage = (name) => frame().locator(`button.pl-stage[data-stage="${name}"]`);
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
 
@@ -160,3 +162,26 @@ test(
     await shot('76-pipeline-cancelled');
   },
 );
+
+test('Restricted Mode: ML: Show Pipeline shows the status, running is disabled', { skip, timeout: 300_000 }, async () => {
+  await session?.close();
+  session = undefined;
+  untrusted = await openWorkbench('browser-pipeline-untrusted', { models: false, trusted: false, prepare: scaffold });
+  const p = untrusted.page;
+  await p.locator('.part.statusbar', { hasText: 'Restricted Mode' }).waitFor({ timeout: 60_000 });
+  // The palette lists a command once the extension host has loaded: wait for the CodeLens of dvc.yaml first.
+  await p.keyboard.press('Control+P');
+  await p.locator('.quick-input-widget .quick-input-box input').fill('dvc.yaml');
+  await p.locator('.quick-input-widget .monaco-list-row', { hasText: 'dvc.yaml' }).first().waitFor({ timeout: 30_000 });
+  await p.keyboard.press('Enter');
+  await p.locator('.monaco-editor .codelens-decoration a', { hasText: 'Show Pipeline' }).first().waitFor({ timeout: 60_000 });
+  await untrusted.runCommand('ML: Show Pipeline');
+  await p.locator('.tabs-container .tab', { hasText: 'Pipeline: browser-pipeline-untrusted' }).waitFor({ timeout: 60_000 });
+  const f = frame(p);
+  await f.getByRole('button', { name: /^train: never run$/ }).waitFor({ timeout: 60_000 });
+  await f.getByText('Restricted Mode: the status is shown, running is disabled until you trust this workspace.').waitFor();
+  assert.equal(await f.getByRole('button', { name: 'Run Pipeline' }).isDisabled(), true);
+  await f.getByRole('button', { name: /^train: / }).click();
+  assert.equal(await f.getByRole('button', { name: 'Run Stage' }).isDisabled(), true);
+  await p.screenshot({ path: join(shots, '77-pipeline-restricted.png') });
+});
