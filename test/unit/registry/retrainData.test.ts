@@ -15,6 +15,7 @@ import { parseNpy } from '../../../src/core/ort/parseNpy';
 import { exportRecentData } from '../../../src/core/registry/retrain/exportRecentData';
 import { readGroundTruth } from '../../../src/core/registry/retrain/readGroundTruth';
 import { classifierMetrics } from '../../../src/core/registry/retrain/classifierMetrics';
+import { retrainMessage } from '../../../src/core/registry/retrain/retrainMessage';
 import { evaluateGate } from '../../../src/core/registry/evaluateGates';
 import { parseGate } from '../../../src/core/registry/parseGate';
 import type { ModelVersion } from '../../../src/core/registry/registryTypes';
@@ -205,5 +206,19 @@ describe('a champion-relative gate on a common evaluation', () => {
     const champion = v(1, { accuracy: 0.8 }, [{ data: { ...data, sha256: 'ef'.repeat(32) }, at, metrics: { accuracy: 0.71, rows: 120 } }]);
     const candidate = v(2, { accuracy: 0.9 }, [{ data, at, metrics: { accuracy: 0.93, rows: 120 } }]);
     assert.match(evaluateGate(gate, candidate, champion, drift).detail, /^not comparable: version 2 was evaluated on other data/);
+  });
+});
+
+describe('retrainMessage', () => {
+  it('says the challenger, both accuracies and the held-out rows they share', () => {
+    assert.equal(
+      retrainMessage({
+        name: 'clf',
+        candidate: { version: 2, metrics: { accuracy: 0.9764705882352941, rows: 170 } },
+        champion: { version: 1, metrics: { accuracy: 0.8, rows: 170 } },
+        rows: { captured: 569, labelled: 568, unlabelled: 1, mismatched: 0, train: 398, holdout: 170 },
+      }),
+      'clf v2 registered as challenger: accuracy 0.98 vs champion v1 0.80 on the same 170 held-out captured rows.',
+    );
   });
 });

@@ -5,6 +5,7 @@ import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import { RegistryError, RegistryStore } from '../../../core/registry/RegistryStore';
 import { CHAMPION, type RegisteredModel } from '../../../core/registry/registryTypes';
+import { retrainMessage } from '../../../core/registry/retrain/retrainMessage';
 import { retrainOnCaptures, type RetrainOutcome } from '../../../core/registry/retrain/retrainOnCaptures';
 import { whoAmI } from '../../../core/registry/whoAmI';
 import { CAPTURE_DIR } from '../../../core/serve/capture/captureArgs';
@@ -78,8 +79,6 @@ async function target(arg: unknown): Promise<Target> {
   return pick('Retrain which registered model on its captured requests?');
 }
 
-const two = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(2));
-
 /** The ways out of a failed retrain: the run when there is one, else the captures folder. */
 function waysOut(e: Error, t: Target): UserError {
   const run = /retraining run (\S+) /.exec(e.message)?.[1];
@@ -144,11 +143,7 @@ export async function retrainCommand(arg: unknown, log: vscode.LogOutputChannel,
   log.info(
     `Retrain ${name}: v${o.candidate.version} (run ${o.runId}) ${JSON.stringify(o.candidate.metrics)} vs champion v${o.champion.version} ${JSON.stringify(o.champion.metrics)} on ${o.dataset.holdoutData.path}; gates: ${o.gates.map((g) => `${g.gate} ${g.passed ? 'pass' : 'FAIL'} (${g.detail})`).join('; ') || 'none declared'}`,
   );
-  const choice = await vscode.window.showInformationMessage(
-    `${name} v${o.candidate.version} registered as challenger: accuracy ${two(o.candidate.metrics.accuracy)} vs champion v${o.champion.version} ${two(o.champion.metrics.accuracy)} on the same ${o.rows.holdout} held-out captured rows.`,
-    'Promote…',
-    'Show Run',
-  );
+  const choice = await vscode.window.showInformationMessage(retrainMessage(o), 'Promote…', 'Show Run');
   if (choice === 'Show Run') await runCommand(Command.openRunDashboard, o.runId);
   else if (choice === 'Promote…') {
     const model = await new RegistryStore(t.folder).get(name);
