@@ -34,6 +34,9 @@ describe('request capture from the editor', function () {
     await config().update('serve.captureRate', 1, vscode.ConfigurationTarget.Workspace);
     url = await vscode.commands.executeCommand<string | undefined>('mlWorkbench.serveModel', model);
     assert.equal(url, first, 'served again on the port it had');
+    // Remove (of a server that stopped) given the shared URL removes the stopped one and leaves the new one serving.
+    await vscode.commands.executeCommand('mlWorkbench.removeServer', url);
+    assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200, 'Remove left the running server alone');
     const stats = (await (await fetch(`${url}/v2/models/${MODEL}/stats`)).json()) as {
       capture: { enabled: boolean; rate: number; dir: string };
     };

@@ -510,12 +510,13 @@ export class LocalServers extends Disposable {
 
   /**
    * The server at `url`. The port is kept across restarts, so a stopped server still listed and the one serving the
-   * same file since share the URL: the running one is meant (else the newest).
+   * same file since share the URL: the one `fits` (a command's own filter: Stop a running one, Remove a stopped one),
+   * else the running one, else the newest.
    */
-  byUrl(url: string): LocalServer | undefined {
+  byUrl(url: string, fits?: (s: LocalServer) => boolean): LocalServer | undefined {
     const norm = url.replace(/\/+$/, '');
-    const at = this.servers.filter((s) => s.url === norm);
-    return at.find((s) => s.running) ?? at[at.length - 1];
+    const at = this.servers.filter((s) => s.url === norm).reverse();
+    return (fits && at.find(fits)) ?? at.find((s) => s.running) ?? at[0];
   }
 
   runningFor(modelPath: string): LocalServer | undefined {

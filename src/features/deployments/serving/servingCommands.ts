@@ -127,7 +127,7 @@ export function servingCommands(
   async function pickServer(arg: unknown, filter: (s: LocalServer) => boolean, what: string): Promise<LocalServer | undefined> {
     if (isDeploymentNode(arg) && (arg.type === 'server' || arg.type === 'model')) return arg.server;
     if (typeof arg === 'string') {
-      const s = servers.byUrl(arg);
+      const s = servers.byUrl(arg, filter);
       if (!s) throw new UserError(`No local server at ${arg}.`);
       return s;
     }
