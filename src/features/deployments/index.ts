@@ -6,6 +6,7 @@ import { BuiltImages } from './containers/builtImages';
 import { containerCommands } from './containers/containerCommands';
 import { containerizeModelCommand } from './containers/containerizeCommand';
 import { ContainerWatcher } from './containers/containerWatcher';
+import { watchContainerDrift } from './containers/containerDriftWatch';
 import { DockerService } from './containers/dockerService';
 import { pushImageCommand } from './containers/pushImageCommand';
 import { readAllLineage, type DeployContext } from './deployContext';
@@ -74,6 +75,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
       tree,
       view,
       view.onDidChangeVisibility((e) => watcher.setVisible(e.visible)),
+      watchContainerDrift(watcher, localServers.drift),
     ],
   };
 }
