@@ -16,14 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  browserTestSkip,
-  chooseFromContextMenu,
-  openWorkbenchPage,
-  runPaletteCommand,
-  shots,
-  widenSidebar,
-} from '../harness/browserSession.mjs';
+import { browserTestSkip, openWorkbenchPage, runPaletteCommand, shots, widenSidebar } from '../harness/browserSession.mjs';
 import { repoRoot, startCodeServer } from '../harness/codeServer.mjs';
 import { dockerEngineMissing, engineRequest, startDockerEngine } from '../harness/dockerEngine.mjs';
 
@@ -276,16 +269,15 @@ async function loop() {
   await widenSidebar(page);
   const v1Row = sidebarRow(/healthy · clf:v1 · :\d+ · capturing 100 %/);
   await v1Row.waitFor({ timeout: 90_000 });
+  // The alias's row names the endpoint clients use (the front proxy's port, stable across rolls).
+  const frontPort = new URL(endpoint).port;
+  const aliasRow = (version) => sidebarRow(new RegExp(`clf@champion → v${version}\\s*container :${frontPort} · capturing 100 %`));
+  await aliasRow(1).waitFor({ timeout: 30_000 });
   await page.mouse.move(1000, 820);
   await shot('90-mlops-deployed-capturing');
 
-  // 3. Drifted traffic through the stable endpoint, one request per held-out row with its id; the container's monitor
-  //    (opened from the view) sees the drift and the warning comes up.
-  await chooseFromContextMenu(page, v1Row, 'Open Container Monitor');
-  await page
-    .locator('.tabs-container .tab', { hasText: /^Monitor: / })
-    .first()
-    .waitFor({ timeout: 30_000 });
+  // 3. Drifted traffic through the stable endpoint, one request per held-out row with its id: the workbench watches
+  //    the container's drift (no monitor open) and the warning comes up.
   const ids = heldout.x.map((_, i) => `heldout-${i}`);
   for (let i = 0; i < heldout.x.length; i++) {
     const a = await infer(endpoint, [drift(heldout.x[i])], ids[i]);
@@ -379,6 +371,7 @@ async function loop() {
     (n) => n === 0,
     30_000,
   );
+  await aliasRow(2).waitFor({ timeout: 30_000 });
   await until(
     'the answers of v2',
     async () => (await infer(endpoint, probe)).data,
@@ -420,6 +413,7 @@ async function loop() {
   await backLoad.stop();
   assert.equal(backLoad.answers.filter((a) => a.status !== 200).length, 0, 'no failed request during the rollback');
   await sidebarRow(/healthy · clf:v1 · :\d+ · capturing 100 %/).waitFor({ timeout: 60_000 });
+  await aliasRow(1).waitFor({ timeout: 30_000 });
   assert.equal(registry().aliases.champion, 1);
   console.log(`rolled back with ${backLoad.answers.length} requests, 0 failed (${elapsed()})`);
   assert.ok(existsSync(join(project, '.mlw', 'deployments')), 'the deployment record is kept while it serves');
