@@ -28,6 +28,7 @@ export function activate({ extension, log }: FeatureContext): Feature {
       ...modelCommands({ context: extension, log, summaries }),
       ...optimizeCommands(extension.extensionUri, log),
       [Command.promoteRegistryVersion]: {
+        trust: 'Promoting a registry version (it rolls what serves the alias)',
         run: (node?: unknown) => promoteCommand(node, log, () => tree.refresh(), extension.extensionUri.fsPath),
       },
       ...registryCommands(extension.extensionUri, log, () => tree.refresh()),
