@@ -67,8 +67,9 @@ const portOf = (url: string): string => {
 
 /** The client endpoint of a deployment: the server's URL, the front proxy's stable one. */
 export function aliasEndpoint(d: AliasDeployment): string | undefined {
-  const r = d as { kind: string; url?: string; endpoint?: string };
-  return r.kind === 'server' ? r.url : r.endpoint;
+  if (d.kind === 'server') return d.url;
+  if (d.kind === 'container') return d.endpoint;
+  return undefined; // a Kubernetes deployment's endpoint is the cluster's Service, not a URL on this machine
 }
 
 /** The capture rate of a deployment: the record's, else (a server of this window) the server's own. */
@@ -100,15 +101,26 @@ export function aliasServingItem(a: AliasServing, servers: LocalServers): vscode
   const endpoint = aliasEndpoint(d);
   const capture = captureOf(d, servers);
   const kind = d.kind === 'server' ? 'local server' : d.kind;
-  item.description = `${kind}${endpoint ? ` :${portOf(endpoint)}` : ''} · ${capture > 0 ? captureLabel(capture) : 'capture off'}`;
-  item.iconPath = new vscode.ThemeIcon(d.kind === 'server' ? 'vm-running' : 'package', new vscode.ThemeColor('testing.iconPassed'));
+  item.description =
+    d.kind === 'kubernetes'
+      ? `kubernetes deployment/${d.deployment} · ${d.context}/${d.namespace}${d.pending ? ` · v${d.pending.version} did not roll out` : d.applied ? '' : ' · manifest only'}`
+      : `${kind}${endpoint ? ` :${portOf(endpoint)}` : ''} · ${capture > 0 ? captureLabel(capture) : 'capture off'}`;
+  const pending = d.kind === 'kubernetes' && d.pending !== undefined;
+  item.iconPath = new vscode.ThemeIcon(
+    d.kind === 'server' ? 'vm-running' : d.kind === 'kubernetes' ? 'cloud' : 'package',
+    new vscode.ThemeColor(pending ? 'problemsWarningIcon.foreground' : 'testing.iconPassed'),
+  );
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${d.model}@${d.alias}** serves version ${d.version} (since ${d.since.slice(0, 19).replace('T', ' ')})  \n`);
   if (endpoint) md.appendMarkdown(`Endpoint: \`${endpoint}\` (model \`${(d as { served?: string }).served ?? d.model}\`)  \n`);
   if (d.kind === 'server') md.appendMarkdown(`Local server, process ${d.process.pid}: it follows the alias itself  \n`);
   if (d.kind === 'container')
     md.appendMarkdown(`Container \`${d.container.name}\` (${d.container.image}) behind its front proxy (process ${d.proxy.pid})  \n`);
-  md.appendMarkdown(capture > 0 ? `Capture: ${captureLabel(capture)} into \`.mlw/captures/\`` : 'Capture: off');
+  if (d.kind === 'kubernetes') {
+    md.appendMarkdown(`Deployment \`${d.deployment}\` in context \`${d.context}\`, namespace \`${d.namespace}\`  \n`);
+    md.appendMarkdown(`Manifest \`${d.manifest}\`, image \`${d.image}\`${d.applied ? '' : ' (written, not applied)'}  \n`);
+    if (d.pending) md.appendMarkdown(`Version ${d.pending.version} was applied but did not roll out: ${d.pending.reason}`);
+  } else md.appendMarkdown(capture > 0 ? `Capture: ${captureLabel(capture)} into \`.mlw/captures/\`` : 'Capture: off');
   item.tooltip = md;
   item.contextValue = `registryAlias.${d.kind}`;
   item.accessibilityInformation = { label: `${d.model} at ${d.alias}, version ${d.version}, ${item.description}` };
