@@ -28,9 +28,17 @@ def load_data(test_size=0.25, seed=42):
     return Split(x_train, y_train, x_test, y_test, list(raw.feature_names), mean, std)
 
 
-def load_prepared(test_size=0.25, seed=42):
-    """The split prepare.py wrote to data/split.npz, or a fresh one when it is absent."""
-    if not os.path.exists(SPLIT_FILE):
-        return load_data(test_size, seed)
-    saved = np.load(SPLIT_FILE)
-    return Split(*[list(saved[k]) if k == "feature_names" else saved[k] for k in Split._fields])
+def save_split(split, test_size, seed, path=SPLIT_FILE):
+    """Writes `split` to `path` with the test_size and seed that made it (same inputs, same bytes)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    np.savez(path, test_size=float(test_size), seed=int(seed), **{k: np.asarray(v) for k, v in split._asdict().items()})
+
+
+def load_prepared(test_size=0.25, seed=42, path=SPLIT_FILE):
+    """The split prepare.py wrote to data/split.npz when it was made with this test_size and seed,
+    else a fresh one (so `python train.py --seed=7` never trains on another seed's split)."""
+    if os.path.exists(path):
+        saved = np.load(path)
+        if "seed" in saved.files and float(saved["test_size"]) == float(test_size) and int(saved["seed"]) == int(seed):
+            return Split(*[list(saved[k]) if k == "feature_names" else saved[k] for k in Split._fields])
+    return load_data(test_size, seed)

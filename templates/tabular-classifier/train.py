@@ -17,8 +17,8 @@ from torch import nn
 
 from data import load_prepared
 from evaluate import evaluate
-from export_onnx import export_onnx
-from model import Classifier, WithProbability
+from export import write_onnx
+from model import Classifier
 from params import load_params
 from tracking import Tracker
 
@@ -87,22 +87,15 @@ def train(params, tracker, onnx_path="model.onnx", checkpoint_path="model.pt"):
     tracker.log_metrics(metrics)
     print("test  " + "  ".join("%s %.4f" % kv for kv in metrics.items()))
 
-    torch.save({"state_dict": model.state_dict(), "hidden": params["hidden"]}, checkpoint_path)
-    export_onnx(
-        WithProbability(model),
-        (torch.as_tensor(data.x_test[:1]),),
-        onnx_path,
-        input_names=["features"],
-        output_names=["probability"],
-        metadata={
-            "mlw.run_id": tracker.run_id,
-            "project": PROJECT,
-            "template": TEMPLATE,
-            "input": "features: FP32 [batch, %d] raw feature values (%s, ...)" % (data.x_train.shape[1], ", ".join(data.feature_names[:3])),
-            "output": "probability: FP32 [batch, 1] probability that the case should be flagged",
-            "metrics": ", ".join("%s=%.4f" % kv for kv in metrics.items()),
-        },
-    )
+    checkpoint = {
+        "state_dict": model.state_dict(),
+        "hidden": params["hidden"],
+        "feature_names": list(data.feature_names),
+        "run_id": tracker.run_id,
+        "metrics": metrics,
+    }
+    torch.save(checkpoint, checkpoint_path)
+    write_onnx(model, onnx_path, tracker.run_id, metrics, list(data.feature_names))
     tracker.log_artifact(onnx_path)
     print("wrote %s and %s in %.1f s (run %s)" % (checkpoint_path, onnx_path, time.time() - started, tracker.run_id))
     return metrics

@@ -86,13 +86,12 @@ export async function describeNewVersion(
     const runs = await listWorkspaceRuns(workspace, { store, tensorboard: false });
     run = runs.find((r) => r.artifacts.some((a) => a.sha256 === facts.sha256));
     if (run) src = { kind: 'file', runId: run.id, artifact: run.artifacts.find((a) => a.sha256 === facts.sha256)!.path };
-    else {
-      // Else an out of a fresh pipeline stage: that stage's run, and the metrics files the pipeline declares.
-      origin = await pipelineOrigin(workspace, file, runs);
-      if (origin) {
-        run = origin.runId ? runs.find((r) => r.id === origin!.runId) : undefined;
-        src = { kind: 'file', runId: origin.runId, artifact: workspacePath(workspace, file) };
-      }
+    // An out of a fresh pipeline stage also gets the metrics files the pipeline declares (a training run may have
+    // logged the same bytes the export stage wrote); with no run that logged them, the source is that stage's run.
+    origin = await pipelineOrigin(workspace, file, runs);
+    if (origin && !run) {
+      run = origin.runId ? runs.find((r) => r.id === origin!.runId) : undefined;
+      src = { kind: 'file', runId: origin.runId, artifact: workspacePath(workspace, file) };
     }
   }
   const metrics = run ? await runMetrics(workspace, run, store) : {};
