@@ -270,7 +270,9 @@ export const registryCommand: CliCommand = {
       case 'retrain':
         return retrainCommand(rest, ctx);
       default:
-        throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote, rollback or sync');
+        throw new UsageError(
+          sub ? `unknown subcommand "${sub}"` : 'expected a subcommand: register, list, alias, promote, rollback, retrain or sync',
+        );
     }
   },
 };
