@@ -8,6 +8,9 @@
  *   config view --minify …       the namespace of that context
  *   apply -f FILE                `deployment.apps/NAME created|configured|unchanged`, `service/NAME created|unchanged`
  *                                per object (the file parsed as YAML), the Deployment's image kept in the state
+ *   delete -f FILE               `deployment.apps "NAME" deleted`, `service "NAME" deleted` per object of the file
+ *                                the state has (removed from it); for one it has not, kubectl's `Error from server
+ *                                (NotFound): error when deleting "FILE": deployments.apps "NAME" not found`, exit 1
  *   rollout status deployment/N  kubectl's DeploymentStatusViewer lines, one every 30 ms: "Waiting for deployment
  *                                "N" rollout to finish: 0 of R updated replicas are available...", …, "deployment "N"
  *                                successfully rolled out"; the image must be pullable (its manifest answered by the
@@ -77,6 +80,25 @@ async function pullable(image) {
     }
     return save();
   }
+  if (a[0] === 'delete' && a[1] === '-f' && a.length === 3) {
+    if (!fs.existsSync(a[2])) fail('error: the path "' + a[2] + '" does not exist');
+    const docs = YAML.parseAllDocuments(fs.readFileSync(a[2], 'utf8')).map((d) => d.toJS());
+    let missing = false;
+    for (const o of docs) {
+      const kind = o.kind, name = o.metadata.name, k = key(kind, name);
+      const what = kind === 'Deployment' ? 'deployment.apps' : kind.toLowerCase();
+      if (state[k]) {
+        delete state[k];
+        process.stdout.write(what + ' "' + name + '" deleted\\n');
+      } else {
+        missing = true;
+        process.stderr.write('Error from server (NotFound): error when deleting "' + a[2] + '": ' +
+          (kind === 'Deployment' ? 'deployments.apps' : kind.toLowerCase() + 's') + ' "' + name + '" not found\\n');
+      }
+    }
+    save();
+    return void (missing && process.exit(1));
+  }
   if (a[0] === 'rollout' && a[1] === 'status' && a.length === 4 && /^--timeout=\\d+s$/.test(a[3])) {
     const name = a[2].replace(/^deployment\\//, ''), d = state[key('Deployment', name)];
     if (!d) fail('Error from server (NotFound): deployments.apps "' + name + '" not found');
@@ -115,6 +137,14 @@ export function kubectlStandIn(dir: string, transcript: KubectlTranscript) {
     env: { PATH: `${bin}${path.delimiter}${process.env.PATH}`, FAKE_KUBECTL_DIR: dir, FAKE_KUBECTL_REPO: REPO_ROOT },
     argv,
     setTranscript,
+    /** The objects the stand-in's cluster has, as CONTEXT/NAMESPACE/KIND/NAME. */
+    clusterObjects: (): string[] => {
+      try {
+        return Object.keys(JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as object).sort();
+      } catch {
+        return [];
+      }
+    },
     /** The image the stand-in's cluster runs for a Deployment (after its last apply). */
     clusterImage: (context: string, namespace: string, name: string): string | undefined =>
       (JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as Record<string, { image?: string }>)[

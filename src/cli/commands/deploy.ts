@@ -272,8 +272,22 @@ export const deployCommand: CliCommand = {
       case 'local':
         return deployLocal(rest, ctx);
       case 'stop': {
-        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'docker-host': { type: 'string' } } });
-        return deployStop(positionals, ctx, values['docker-host']);
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            'docker-host': { type: 'string' },
+            context: { type: 'string' },
+            namespace: { type: 'string' },
+            'keep-cluster': { type: 'boolean' },
+          },
+        });
+        return deployStop(positionals, ctx, {
+          dockerHost: values['docker-host'],
+          context: values.context,
+          namespace: values.namespace,
+          keepCluster: values['keep-cluster'],
+        });
       }
       case 'front': {
         const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, upstream: { type: 'string' } } });

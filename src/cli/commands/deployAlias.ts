@@ -5,6 +5,9 @@
  */
 import * as path from 'node:path';
 import { deployAliasContainer, findContainerDeployment, stopAliasContainer, type ContainerEnv } from '../../core/deploy/aliasContainer';
+import { findKubernetesDeployments } from '../../core/deploy/aliasKubernetes';
+import { findKubectl } from '../../core/deploy/kubectl';
+import { deleteCommand, stopAliasKubernetes } from '../../core/deploy/stopAliasKubernetes';
 import { startFrontProxy } from '../../core/deploy/frontProxy';
 import { FRONT_TOKEN_ENV } from '../../core/deploy/frontProcess';
 import { DEFAULT_BASE_IMAGE } from '../../core/docker/renderDockerfile';
@@ -14,14 +17,17 @@ import { UsageError, type CliContext } from '../cliCommand';
 import { buildLogger, connectEngine, packageRoot } from './containerize';
 
 export const ALIAS_USAGE = `mlw deploy local NAME@ALIAS|NAME@vN [--port N] [--capture RATE] [--base-image IMG] [--docker-host URL] [--json]
-mlw deploy stop NAME@ALIAS [--docker-host URL]
+mlw deploy stop NAME@ALIAS [--docker-host URL] [--context C] [--namespace NS] [--keep-cluster]
 
 local NAME@ALIAS runs the registry version the alias points to (image NAME:vN, built once and reused) behind a
        small front proxy on 127.0.0.1:PORT that the deployment owns, so the endpoint keeps its port: when
        mlw registry promote|rollback moves the alias, a container of the new version starts on a port of its own,
        must answer ready and a smoke request, the proxy switches to it, requests in flight finish on the old one,
        and then the old one stops (blue/green). Running it again rolls to the alias's version, if it moved.
-stop   stops the proxy and the container of NAME@ALIAS.`;
+stop   stops the proxy and the container of NAME@ALIAS, and deletes its Kubernetes deployment (mlw deploy k8s
+       NAME@ALIAS --apply): kubectl delete -f MANIFEST in the recorded context and namespace (--context and
+       --namespace pick one of several, and leave the container alone). --keep-cluster only forgets the record
+       (promotions stop rolling it; the cluster keeps it). The manifest file stays.`;
 
 export async function containerEnvFor(
   ctx: CliContext,
@@ -71,15 +77,47 @@ export async function deployAliasLocal(
   return 0;
 }
 
-export async function deployStop(args: string[], ctx: CliContext, dockerHost?: string): Promise<number> {
+export async function deployStop(
+  args: string[],
+  ctx: CliContext,
+  opts: { dockerHost?: string; context?: string; namespace?: string; keepCluster?: boolean } = {},
+): Promise<number> {
   if (args.length !== 1) throw new UsageError('deploy stop: expected NAME@ALIAS');
   const ref = refArg(args[0]);
-  const d = await findContainerDeployment(ctx.workspace, ref.name, ref.ref);
-  if (!d)
-    throw new Error(`no container deployment of ${refText(ref)} runs in this workspace (mlw deploy local ${refText(ref)} starts one)`);
-  const env = await containerEnvFor(ctx, { dockerHost: dockerHost ?? d.dockerHost });
-  await stopAliasContainer(env, d);
-  ctx.out(`stopped ${refText(ref)} at ${d.endpoint} (container ${d.container.name}, front proxy pid ${d.proxy.pid})`);
+  const text = refText(ref);
+  const scoped = opts.context !== undefined || opts.namespace !== undefined;
+  const container = scoped ? undefined : await findContainerDeployment(ctx.workspace, ref.name, ref.ref);
+  const all = await findKubernetesDeployments(ctx.workspace, ref.name, ref.ref);
+  const k8s = all.filter(
+    (d) => (opts.context === undefined || d.context === opts.context) && (opts.namespace === undefined || d.namespace === opts.namespace),
+  );
+  if (!container && !k8s.length) {
+    if (scoped && all.length)
+      throw new UsageError(
+        `no Kubernetes deployment of ${text} is recorded in ${[opts.context && `context ${opts.context}`, opts.namespace && `namespace ${opts.namespace}`].filter(Boolean).join(', ')}: recorded are ${all.map((d) => `${d.context}/${d.namespace}`).join(', ')}`,
+      );
+    throw new Error(
+      `no container or Kubernetes deployment of ${text} is recorded in this workspace (mlw deploy local ${text}, or mlw deploy k8s ${text} --registry R, starts one)`,
+    );
+  }
+  if (container) {
+    const env = await containerEnvFor(ctx, { dockerHost: opts.dockerHost ?? container.dockerHost });
+    await stopAliasContainer(env, container);
+    ctx.out(`stopped ${text} at ${container.endpoint} (container ${container.container.name}, front proxy pid ${container.proxy.pid})`);
+  }
+  const kubectl = k8s.some((d) => d.applied) && !opts.keepCluster ? await findKubectl() : undefined;
+  for (const d of k8s) {
+    const r = await stopAliasKubernetes({ workspace: ctx.workspace, kubectl, signal: ctx.signal, onLog: buildLogger(ctx) }, d, {
+      keepCluster: opts.keepCluster,
+    });
+    if (r.deleted)
+      ctx.out(
+        `stopped ${text} at ${d.endpoint}: ${r.lines.join(', ') || 'nothing left to delete'}${r.notFound.length ? ` (${r.notFound.length} of its objects were gone already)` : ''}; record removed, manifest ${d.manifest} kept`,
+      );
+    else if (d.applied)
+      ctx.out(`forgot ${text} at ${d.endpoint}: promotions no longer roll it; the cluster keeps it (delete it with ${deleteCommand(d)})`);
+    else ctx.out(`forgot ${text} at ${d.endpoint}: its manifest ${d.manifest} was never applied (kept)`);
+  }
   return 0;
 }
 
