@@ -67,7 +67,13 @@ export function stageRun(runs: readonly Run[], stage: string): Run | undefined {
  * its run, and the metrics of every fresh stage's `metrics:` files. Undefined otherwise (no dvc.yaml, not an out,
  * or the producing stage is stale: the file is not what the pipeline would make now).
  */
-export async function pipelineOrigin(workspace: string, file: string, runs: readonly Run[]): Promise<PipelineOrigin | undefined> {
+export async function pipelineOrigin(
+  workspace: string,
+  file: string,
+  runs: readonly Run[],
+  /** Param overrides the pipeline last ran with (runPipeline's `params`): the stages are fresh as they ran. */
+  params?: Readonly<Record<string, string>>,
+): Promise<PipelineOrigin | undefined> {
   if (!existsSync(path.join(workspace, DVC_YAML))) return undefined;
   let p: Pipeline;
   try {
@@ -77,7 +83,7 @@ export async function pipelineOrigin(workspace: string, file: string, runs: read
   }
   const producer = producingStage(p, file);
   if (!producer) return undefined;
-  const status = await pipelineStatus(p);
+  const status = await pipelineStatus(p, { params });
   const state = new Map(status.stages.map((s) => [s.name, s.state]));
   if (state.get(producer.name) === 'stale') return undefined;
   const metrics: Record<string, number> = {};

@@ -6,6 +6,7 @@ import { isObject, lookup } from './interpolate';
 import { readDvcLock, readMlwLock } from './dvcLock';
 import type { LockedFile, LockedStage, Lock, Pipeline, PipelineStage } from './pipelineTypes';
 import { stageOrder, stagePath, upstreamOf } from './stageGraph';
+import { DEFAULT_PARAMS } from './readPipeline';
 
 export type StageState = 'fresh' | 'stale' | 'frozen';
 
@@ -68,8 +69,17 @@ function lockedFile(rel: string, h: PathHash | undefined): LockedFile {
 
 const byPath = (a: LockedFile, b: LockedFile): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-/** What dvc.lock would record for the stage as the workspace is now (missing paths without md5). */
-export async function currentLockEntry(p: Pipeline, s: PipelineStage, hasher: PathHasher): Promise<LockedStage> {
+/**
+ * What dvc.lock would record for the stage as the workspace is now (missing paths without md5). `overrides`: params
+ * of the default params file that a run passed to the stage's command instead (runPipeline's `params`), recorded as
+ * the stage ran with them.
+ */
+export async function currentLockEntry(
+  p: Pipeline,
+  s: PipelineStage,
+  hasher: PathHasher,
+  overrides?: Readonly<Record<string, string>>,
+): Promise<LockedStage> {
   const deps = await Promise.all(s.deps.map(async (d) => lockedFile(d, await hasher.hash(stagePath(p, s, d)))));
   const outs = await Promise.all(s.outs.map(async (o) => lockedFile(o.path, await hasher.hash(stagePath(p, s, o.path)))));
   const params: Record<string, Record<string, unknown>> = {};
@@ -87,6 +97,8 @@ export async function currentLockEntry(p: Pipeline, s: PipelineStage, hasher: Pa
           }
         }
     }
+    if (overrides && spec.file === DEFAULT_PARAMS)
+      for (const [k, v] of Object.entries(overrides)) if (spec.keys?.includes(k)) values[k] = v;
     params[spec.file] = values;
   }
   const entry: LockedStage = { cmd: s.cmd };
@@ -135,6 +147,8 @@ export interface StatusOptions {
   cache?: HashCache;
   dvcLock?: Lock;
   mlwLock?: Lock;
+  /** Param overrides the stages that declare them ran with (runPipeline's `params`): compared as their values. */
+  params?: Readonly<Record<string, string>>;
 }
 
 /** Each stage fresh or stale against dvc.lock (or ML Workbench's own record of runs it made without DVC). */
@@ -147,7 +161,7 @@ export async function pipelineStatus(p: Pipeline, o: StatusOptions = {}): Promis
   const up = upstreamOf(p);
   const order = stageOrder(p, up);
   const byName = new Map(p.stages.map((s) => [s.name, s]));
-  const entries = new Map(await Promise.all(p.stages.map(async (s) => [s.name, await currentLockEntry(p, s, hasher)] as const)));
+  const entries = new Map(await Promise.all(p.stages.map(async (s) => [s.name, await currentLockEntry(p, s, hasher, o.params)] as const)));
   const result = new Map<string, StageStatus>();
   for (const name of order) {
     const s = byName.get(name) as PipelineStage;

@@ -9,7 +9,7 @@ import { HashCache } from './HashCache';
 import { writeDvcLockEntry, writeMlwLockEntry } from './dvcLock';
 import { currentLockEntry, PathHasher, pipelineStatus } from './pipelineStatus';
 import type { Pipeline, PipelineStage } from './pipelineTypes';
-import { PipelineError } from './readPipeline';
+import { DEFAULT_PARAMS, PipelineError } from './readPipeline';
 import { stageOrder, upstreamOf, withUpstream } from './stageGraph';
 import { stageInterpreterEnv } from './stageInterpreterEnv';
 
@@ -29,6 +29,14 @@ export interface RunPipelineOptions {
    * PATH, as in an activated venv. Default: PATH as it is (`python3` standing in when there is no `python`).
    */
   python?: string;
+  /**
+   * Params passed to this run only, without touching params.yaml (DVC has no such override, so ML Workbench runs the
+   * stages itself even when dvc is installed): a stage that lists the key among its params.yaml params gets
+   * ` --key='value'` appended to its cmd, its run records the value as its param, and its lock entry (ML Workbench's
+   * record, and dvc.lock with `updateLock`) records the value it ran with, so the stage reads stale against
+   * params.yaml afterwards, as it is. A stage whose cmd is a list of commands cannot take one: an error.
+   */
+  params?: Readonly<Record<string, string>>;
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** Called as each stage starts, is skipped (fresh) or ends. */
   onStage?: (e: StageEvent) => void;
@@ -124,15 +132,39 @@ async function runWithDvc(p: Pipeline, dvc: string, o: RunPipelineOptions, logge
   };
 }
 
+/** The params of `params` that stage `s` lists among those of params.yaml. */
+export function stageOverrides(s: PipelineStage, params: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params ?? {}))
+    if (s.params.some((spec) => spec.file === DEFAULT_PARAMS && spec.keys?.includes(k))) out[k] = v;
+  return out;
+}
+
+const shellQuote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+
+/** The stage's cmd with ` --key='value'` appended for each of its overrides. */
+function cmdWith(s: PipelineStage, overrides: Record<string, string>): string | string[] {
+  const extra = Object.entries(overrides).map(([k, v]) => ` --${k}=${shellQuote(v)}`);
+  if (!extra.length) return s.cmd;
+  if (typeof s.cmd !== 'string')
+    throw new PipelineError(
+      `stage ${s.name} runs several commands: ML Workbench cannot tell which takes --${Object.keys(overrides).join(', --')}; make its cmd one command`,
+    );
+  return s.cmd + extra.join('');
+}
+
 async function runStage(p: Pipeline, s: PipelineStage, o: RunPipelineOptions, shell: string, logger: Logger): Promise<StageRunResult> {
+  const overrides = stageOverrides(s, o.params);
   const handle = await launchRun(
     {
       store: o.store,
-      command: shellArgv(s.cmd, shell),
+      command: shellArgv(cmdWith(s, overrides), shell),
       cwd: path.resolve(p.root, s.wdir),
       experiment: 'pipeline',
       name: s.name,
       tags: { 'mlw.pipeline.stage': s.name },
+      // Recorded as the run's params; they reach the command as the arguments above, not twice.
+      ...(Object.keys(overrides).length ? { params: overrides, paramsMode: 'env' as const } : {}),
       env: o.env,
       onOutput: o.onOutput,
       scanArtifacts: false,
@@ -145,7 +177,7 @@ async function runStage(p: Pipeline, s: PipelineStage, o: RunPipelineOptions, sh
   let error = run.status === 'finished' ? undefined : stageFailure(s.name, run);
   if (!error) {
     const hasher = new PathHasher(await HashCache.open(p.root));
-    const entry = await currentLockEntry(p, s, hasher);
+    const entry = await currentLockEntry(p, s, hasher, o.params);
     await hasher.cache.save();
     const missing = (entry.outs ?? []).filter((f) => !f.md5).map((f) => f.path);
     if (missing.length) error = `stage ${s.name} did not produce ${missing.join(', ')} [run ${run.id}]`;
@@ -166,7 +198,7 @@ async function runStages(
   logger: Logger,
 ): Promise<PipelineRunResult> {
   const shell = o.shell ?? process.env.SHELL ?? '/bin/sh';
-  const status = await pipelineStatus(p);
+  const status = await pipelineStatus(p, { params: o.params });
   const state = new Map(status.stages.map((s) => [s.name, s.state]));
   const byName = new Map(p.stages.map((s) => [s.name, s]));
   const ran = new Set<string>();
@@ -192,14 +224,17 @@ async function runStages(
  * Brings the pipeline up to date: `dvc repro [target]` when DVC is installed, otherwise runs each stale stage (and
  * everything downstream of a stage it ran) in dependency order, each as a tracked run, stopping at the first failure.
  * Without DVC nothing DVC reads is written (no cache, no dvc.lock) unless `updateLock`; ML Workbench keeps its own
- * record in .mlw/pipelines/lock.json so the stages read fresh afterwards.
+ * record in .mlw/pipelines/lock.json so the stages read fresh afterwards. With `params`, always ML Workbench's runner.
  */
 export async function runPipeline(p: Pipeline, options: RunPipelineOptions): Promise<PipelineRunResult> {
   const logger = options.logger ?? silentLogger;
   const up = upstreamOf(p);
   const order = stageOrder(p, up);
   const selected = selectStages(p, order, up, options.target);
-  const dvc = options.dvc !== false ? await findExecutable('dvc', { ...process.env, ...options.env }, p.root) : undefined;
+  // A list cmd that would need an override fails before anything runs.
+  for (const s of p.stages) if (selected.includes(s.name)) cmdWith(s, stageOverrides(s, options.params));
+  const dvc =
+    options.dvc !== false && !options.params ? await findExecutable('dvc', { ...process.env, ...options.env }, p.root) : undefined;
   const stageEnv = await stageInterpreterEnv(options.python, options.env, p.root);
   if (stageEnv.python) logger.info(`Pipeline stages run with python = ${stageEnv.python}`);
   try {

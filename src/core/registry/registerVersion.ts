@@ -56,7 +56,7 @@ const workspacePath = (workspace: string, file: string) => {
 export async function describeNewVersion(
   workspace: string,
   source: RegisterSource,
-  meta: { by: string; notes?: string; now?: Date },
+  meta: { by: string; notes?: string; now?: Date; pipelineParams?: Readonly<Record<string, string>> },
 ): Promise<NewVersion> {
   const store = new RunStore(workspace);
   let file: string;
@@ -88,7 +88,7 @@ export async function describeNewVersion(
     if (run) src = { kind: 'file', runId: run.id, artifact: run.artifacts.find((a) => a.sha256 === facts.sha256)!.path };
     // An out of a fresh pipeline stage also gets the metrics files the pipeline declares (a training run may have
     // logged the same bytes the export stage wrote); with no run that logged them, the source is that stage's run.
-    origin = await pipelineOrigin(workspace, file, runs);
+    origin = await pipelineOrigin(workspace, file, runs, meta.pipelineParams);
     if (origin && !run) {
       run = origin.runId ? runs.find((r) => r.id === origin!.runId) : undefined;
       src = { kind: 'file', runId: origin.runId, artifact: workspacePath(workspace, file) };

@@ -244,4 +244,65 @@ describe('pipeline run without DVC (real Python stages)', () => {
     assert.match(readFileSync(path.join(store.dir, failed.runId as string, 'stdout.log'), 'utf8'), /starting/);
     assert.deepEqual(await states(root), { prepare: 'fresh', train: 'stale', evaluate: 'stale' });
   });
+  it('passes a param override to the stages that list it, as an argument, without touching params.yaml', async () => {
+    const root = tempDir('mlw-pipe-override-');
+    write(root, {
+      'params.yaml': 'recent_data: ""\nlr: 0.1\n',
+      'dvc.yaml': `stages:
+  train:
+    cmd: sh -c 'printf "%s\\n" "$@" > args.txt' train
+    params:
+      - lr
+      - recent_data
+    outs:
+      - args.txt
+  report:
+    cmd: cp args.txt report.txt
+    deps:
+      - args.txt
+    params:
+      - lr
+    outs:
+      - report.txt
+`,
+    });
+    const params = readFileSync(path.join(root, 'params.yaml'));
+    const store = new RunStore(root, silentLogger);
+    await runPipeline(await readPipeline(root), { store, dvc: false });
+    assert.equal(readFileSync(path.join(root, 'args.txt'), 'utf8'), '\n', 'no override: no argument');
+
+    const value = "data/it's here";
+    const r = await runPipeline(await readPipeline(root), { store, params: { recent_data: value } });
+    assert.deepEqual(
+      r.stages.map((s) => [s.stage, s.outcome]),
+      [
+        ['train', 'ran'],
+        ['report', 'ran'],
+      ],
+    );
+    assert.equal(r.via, 'mlw', "ML Workbench's runner, even where dvc is installed");
+    // The value reaches the command as one argument, quoted for the shell.
+    assert.equal(readFileSync(path.join(root, 'args.txt'), 'utf8'), `--recent_data=${value}\n`);
+    assert.deepEqual(readFileSync(path.join(root, 'params.yaml')), params);
+    const run = (await store.readRun(r.stages[0].runId!))!;
+    assert.deepEqual(run.params, { recent_data: value });
+    const report = (await store.readRun(r.stages[1].runId!))!;
+    assert.deepEqual(report.params, {}, 'report does not list recent_data');
+    const p = await readPipeline(root);
+    // Fresh as it ran with the override; against params.yaml, train is stale (and report downstream).
+    assert.deepEqual(
+      (await pipelineStatus(p, { params: { recent_data: value } })).stages.map((s) => s.state),
+      ['fresh', 'fresh'],
+    );
+    const plain = await pipelineStatus(p);
+    assert.deepEqual(plain.stages[0].reasons, ['param recent_data changed']);
+    assert.equal(plain.stages[1].state, 'stale');
+
+    write(root, {
+      'dvc.yaml': readFileSync(path.join(root, 'dvc.yaml'), 'utf8').replace(/cmd: sh -c .*\n/, "cmd:\n      - 'true'\n      - 'true'\n"),
+    });
+    await assert.rejects(runPipeline(await readPipeline(root), { store, params: { recent_data: value } }), {
+      message: 'stage train runs several commands: ML Workbench cannot tell which takes --recent_data; make its cmd one command',
+    });
+  });
 });

@@ -121,7 +121,7 @@ export async function retrainCommand(arg: unknown, log: vscode.LogOutputChannel,
             logger: log,
             onLine: (line) => {
               log.info(`[retrain ${name}] ${line}`);
-              if (/^(run |evaluating|\S+: \d+ captured rows)/.test(line)) progress.report({ message: line.slice(0, 120) });
+              if (/^(run |stage |evaluating|\S+: \d+ captured rows)/.test(line)) progress.report({ message: line.slice(0, 120) });
             },
           });
         } catch (e) {
