@@ -46,6 +46,7 @@ export const Command = {
   serveRegistryAlias: 'mlWorkbench.serveRegistryAlias',
   deployRegistryAlias: 'mlWorkbench.deployRegistryAlias',
   stopRegistryDeployment: 'mlWorkbench.stopRegistryDeployment',
+  openRegistryDeploymentManifest: 'mlWorkbench.openRegistryDeploymentManifest',
   exportToOnnx: 'mlWorkbench.exportToOnnx',
   measureShapes: 'mlWorkbench.measureShapes',
   containerizeModel: 'mlWorkbench.containerizeModel',

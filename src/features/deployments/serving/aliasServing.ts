@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CommandTable } from '../../../commands';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
 import type { Logger } from '../../../core/logger';
 import { stopAliasContainer } from '../../../core/deploy/aliasContainer';
+import { findKubectl } from '../../../core/deploy/kubectl';
+import { deleteCommand, stopAliasKubernetes } from '../../../core/deploy/stopAliasKubernetes';
+import type { KubernetesDeployment } from '../../../core/registry/aliasDeployments';
 import { RegistryStore } from '../../../core/registry/RegistryStore';
 import { refText, resolveRegistryRef } from '../../../core/registry/registryRef';
 import { registryTarget, type RegistryTarget } from '../../../core/registry/registryTarget';
@@ -194,7 +199,8 @@ export function aliasServingCommands(deps: {
       const picked = await vscode.window.showQuickPick(
         all.map((a) => ({
           label: `${a.deployment.model}@${a.deployment.alias}`,
-          description: `${a.deployment.kind} ${aliasEndpoint(a.deployment) ?? ''}`,
+          description:
+            a.deployment.kind === 'kubernetes' ? a.deployment.endpoint : `${a.deployment.kind} ${aliasEndpoint(a.deployment) ?? ''}`,
           a,
         })),
         { title: 'Stop Registry Deployment' },
@@ -215,13 +221,115 @@ export function aliasServingCommands(deps: {
         stopAliasContainer({ engine, workspace: node!.folder }, d),
       );
       logger.info(`Stopped ${text}: front proxy ${d.proxy.pid}, container ${d.container.name}`);
+    } else if (d.kind === 'kubernetes') {
+      if (!(await stopKubernetes(node.folder, d))) return;
     } else throw new UserError(`${text} is a ${(d as { kind: string }).kind} deployment: stop it where it runs.`);
     await aliases.reload();
+  }
+
+  /** Asks first (naming context, namespace and Deployment), then kubectl delete -f MANIFEST; false when declined. */
+  async function stopKubernetes(folder: string, d: KubernetesDeployment): Promise<boolean> {
+    const text = `${d.model}@${d.alias}`;
+    const where = `deployment/${d.deployment} in context ${d.context}, namespace ${d.namespace}`;
+    const DELETE = 'Delete from Cluster';
+    const FORGET = d.applied ? 'Forget Record Only' : 'Forget Record';
+    const choice = await vscode.window.showWarningMessage(
+      d.applied ? `Delete ${where}?` : `Forget the Kubernetes deployment of ${text} (${where})?`,
+      {
+        modal: true,
+        detail: d.applied
+          ? `${deleteCommand(d)} deletes the Deployment and Service the manifest created (the cluster stops serving ${text}), and the record goes: promotions no longer roll it. "${FORGET}" keeps the cluster as it is. The manifest file stays.`
+          : `Its manifest ${d.manifest} was never applied, so nothing is deleted from a cluster; promotions stop bumping it. The manifest file stays.`,
+      },
+      ...(d.applied ? [DELETE, FORGET] : [FORGET]),
+    );
+    if (!choice) return false;
+    const keepCluster = choice !== DELETE;
+    if (!keepCluster && !vscode.workspace.isTrusted)
+      throw new UserError(
+        `Deleting from a Kubernetes cluster is disabled in Restricted Mode: this workspace is not trusted. "${FORGET}" still works, or run ${deleteCommand(d)} yourself.`,
+        [{ title: 'Manage Workspace Trust', run: () => vscode.commands.executeCommand('workbench.trust.manage') }],
+      );
+    const kubectl = keepCluster ? undefined : await findKubectl(process.env);
+    const r = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: keepCluster ? `Forgetting ${text}` : `Deleting ${where}`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await stopAliasKubernetes(
+            {
+              workspace: folder,
+              kubectl,
+              signal: abort.signal,
+              onLog: (line) => {
+                logger.info(`Stop ${text}: ${line}`);
+                progress.report({ message: line.slice(0, 100) });
+              },
+            },
+            d,
+            { keepCluster },
+          );
+        } catch (e) {
+          if (abort.signal.aborted) throw e;
+          throw new UserError(`Could not stop ${text}: ${(e as Error).message}`, [
+            { title: 'Open Manifest', run: () => openManifest(folder, d) },
+          ]);
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const said = r.deleted
+      ? `Deleted ${where}${r.lines.length ? ` (${r.lines.join(', ')})` : ''}${r.notFound.length ? `; ${r.notFound.length} of its objects were gone already` : ''}.`
+      : d.applied
+        ? `Forgot ${text} at ${where}; the cluster keeps it.`
+        : `Forgot the manifest-only deployment of ${text}.`;
+    logger.info(said);
+    void vscode.window.showInformationMessage(said);
+    return true;
+  }
+
+  async function openManifest(folder: string, d: KubernetesDeployment): Promise<void> {
+    const file = path.resolve(folder, d.manifest);
+    if (!existsSync(file))
+      throw new UserError(`The manifest ${d.manifest} of ${d.model}@${d.alias} is gone: restore it from git, or deploy again.`);
+    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+  }
+
+  async function openManifestCommand(arg: unknown): Promise<void> {
+    let a = isDeploymentNode(arg) && arg.type === 'aliasServing' ? arg.serving : undefined;
+    if (!a) {
+      const k8s = aliases.all.filter((x) => x.deployment.kind === 'kubernetes');
+      if (!k8s.length) throw new UserError('No Kubernetes deployment of a registry alias is recorded in this workspace.');
+      a =
+        k8s.length === 1
+          ? k8s[0]
+          : (
+              await vscode.window.showQuickPick(
+                k8s.map((x) => ({
+                  label: `${x.deployment.model}@${x.deployment.alias}`,
+                  description: x.deployment.kind === 'kubernetes' ? x.deployment.endpoint : '',
+                  x,
+                })),
+                { title: 'Open Manifest' },
+              )
+            )?.x;
+    }
+    if (!a) return;
+    if (a.deployment.kind !== 'kubernetes')
+      throw new UserError(`${a.deployment.model}@${a.deployment.alias} has no manifest: it is a ${a.deployment.kind}.`);
+    await openManifest(a.folder, a.deployment);
   }
 
   return {
     [Command.serveRegistryAlias]: { trust: 'Serving models', run: serveAlias },
     [Command.deployRegistryAlias]: { trust: 'Deploying containers', run: deployAlias },
     [Command.stopRegistryDeployment]: { run: stopAliasDeployment },
+    [Command.openRegistryDeploymentManifest]: { run: openManifestCommand },
   };
 }

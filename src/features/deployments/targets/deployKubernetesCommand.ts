@@ -7,6 +7,38 @@ import { ReadonlyDocuments } from '../readonlyDocuments';
 import { recordLineage, withCancellableProgress, workspaceRootFor, type DeployContext } from '../deployContext';
 import { Command } from '../../../commandIds';
 import { runCommand } from '../../../commands';
+import { parseRegistryRef } from '../../../core/registry/registryRef';
+import { registryTarget } from '../../../core/registry/registryTarget';
+import { deployAliasKubernetesCommand, registryAliases, type AliasPick } from './deployAliasKubernetesCommand';
+
+/** NAME@ALIAS the command was given: a Registry node of the Models view, `{ folder, model, alias }`, or 'NAME@ALIAS'. */
+async function aliasOf(arg: unknown): Promise<AliasPick | undefined> {
+  const t = registryTarget(arg);
+  const ref = typeof arg === 'string' ? parseRegistryRef(arg) : undefined;
+  if (!t && !ref?.follows) return undefined;
+  const all = await registryAliases();
+  const matching = t
+    ? all.filter(
+        (a) =>
+          a.folder === t.folder &&
+          a.model === t.model &&
+          (t.alias ? a.alias === t.alias : t.version === undefined || a.version === t.version),
+      )
+    : all.filter((a) => a.model === ref!.name && a.alias === ref!.ref);
+  if (!matching.length) {
+    if (ref && !t) return undefined; // an image reference that only looks like NAME@ALIAS
+    throw new UserError(
+      `${t!.model} has ${t!.alias ? `no alias "${t!.alias}"` : t!.version !== undefined ? `no alias on version ${t!.version}` : 'no aliases yet'}: Deploy to Kubernetes follows an alias. Promote a version (or set an alias) first.`,
+    );
+  }
+  if (matching.length === 1) return matching[0];
+  return (
+    await vscode.window.showQuickPick(
+      matching.map((a) => ({ label: `${a.model}@${a.alias}`, description: `version ${a.version}`, a })),
+      { title: 'Deploy to Kubernetes', placeHolder: 'The alias to follow: when it moves, the deployment rolls' },
+    )
+  )?.a;
+}
 
 async function saveManifests(ctx: DeployContext, modelPath: string, name: string, yaml: string): Promise<string> {
   const file = path.join(workspaceRootFor(modelPath || undefined), 'deploy', 'k8s', `${name}.yaml`);
@@ -17,11 +49,42 @@ async function saveManifests(ctx: DeployContext, modelPath: string, name: string
 }
 
 /**
- * "ML: Deploy to Kubernetes…": a Deployment and Service (optionally a KServe InferenceService) for
- * an image built here, shown for review, then applied with kubectl and followed until rolled out,
- * or saved to deploy/k8s/<name>.yaml. Resolves with the saved or applied manifest path.
+ * "ML: Deploy to Kubernetes…": a registry alias (NAME@ALIAS, see deployAliasKubernetesCommand), or a Deployment and
+ * Service (optionally a KServe InferenceService) for an image built here, shown for review, then applied with
+ * kubectl and followed until rolled out, or saved to deploy/k8s/<name>.yaml. Resolves with the saved or applied
+ * manifest path.
  */
 export async function deployKubernetesCommand(ctx: DeployContext, arg: unknown): Promise<string | undefined> {
+  const alias = await aliasOf(arg);
+  if (alias) return deployAliasKubernetesCommand(ctx, alias);
+  if (arg === undefined) {
+    // From the palette: the registry aliases (followed by promotions) next to the images built here.
+    const aliases = await registryAliases();
+    if (aliases.length) {
+      const picked = await vscode.window.showQuickPick<vscode.QuickPickItem & { alias?: AliasPick; image?: string }>(
+        [
+          { label: 'Registry aliases', kind: vscode.QuickPickItemKind.Separator },
+          ...aliases.map((a) => ({
+            label: `$(library) ${a.model}@${a.alias}`,
+            description: `version ${a.version}${vscode.workspace.workspaceFolders!.length > 1 ? ` · ${path.basename(a.folder)}` : ''}`,
+            detail: 'Its version image pushed to your registry; rolls when the alias moves (promote, rollback)',
+            alias: a,
+          })),
+          ...(ctx.images.all.length ? [{ label: 'Images built here', kind: vscode.QuickPickItemKind.Separator }] : []),
+          ...ctx.images.all.map((b) => ({
+            label: `$(package) ${b.image}`,
+            description: `${path.basename(b.modelPath)} · ${new Date(b.builtAt).toLocaleString()}`,
+            detail: b.pushed?.[0] ? `pushed to ${b.pushed[0].reference}` : undefined,
+            image: b.image,
+          })),
+        ],
+        { title: 'Deploy to Kubernetes', placeHolder: 'A registry alias (NAME@ALIAS) or an image built by Containerize Model' },
+      );
+      if (!picked) return undefined;
+      if (picked.alias) return deployAliasKubernetesCommand(ctx, picked.alias);
+      arg = picked.image;
+    }
+  }
   const built = await pickBuiltImage(ctx, arg, 'Deploy to Kubernetes');
   if (!built) return undefined;
   // A cluster pulls from a registry: prefer the reference the image was pushed to, pinned by digest.
