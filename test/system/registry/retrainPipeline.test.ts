@@ -178,6 +178,22 @@ describe('mlw registry retrain (pipeline)', () => {
     assert.equal(forced.code, 1);
     assert.match(forced.err.trim().split('\n').at(-1)!, /^mlw registry: run \S+ was not launched by ML Workbench as a Python script/);
     assert.equal(readModel(ws).versions.length, 2, 'nothing registered');
+
+    // A stage failing after train.py rewrote model.onnx: the champion (kept already) and the registry stay as they were.
+    const evaluate = path.join(ws, 'evaluate.py');
+    writeFileSync(
+      evaluate,
+      readFileSync(evaluate, 'utf8').replace('if __name__ == "__main__":\n', '$&    raise SystemExit("boom: evaluate broke")\n'),
+    );
+    const crash = mlw(ws, ['registry', 'retrain', 'clf', '--python', SYSTEM_PYTHON]);
+    assert.equal(crash.code, 1);
+    assert.match(
+      crash.err.trim().split('\n').at(-1)!,
+      /^mlw registry: retraining pipeline \(prepare, train, evaluate\) failed: stage evaluate failed \(exit code 1\): boom: evaluate broke \[run \S+\]$/,
+    );
+    assert.deepEqual(readModel(ws).versions.length, 2);
+    assert.equal(sha256(path.join(ws, readModel(ws).versions[0].path)), championSha);
+    assert.deepEqual(readFileSync(path.join(ws, 'params.yaml')), paramsBefore);
     t.diagnostic(`retrain pipeline system test: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 });

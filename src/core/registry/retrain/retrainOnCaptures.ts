@@ -252,6 +252,17 @@ async function retrainPipeline(plan: RetrainPipelinePlan, c: TrainContext & { la
   const before = await listWorkspaceRuns(workspace, { store: runs, tensorboard: false });
   // Before anything rewrites the champion's file.
   const championPath = await keepRegisteredFile(workspace, champion, before, runs, c.label);
+  if (championPath !== champion.path) {
+    // Recorded now, not after: a stage that fails after train.py rewrote model.onnx must not change the champion.
+    await new RegistryStore(workspace).update(o.name, async (m) => {
+      if (!m) throw new RegistryError(`${o.name} is gone from the registry`);
+      const versions = m.versions.map((v) =>
+        v.version === champion.version && v.sha256 === champion.sha256 ? { ...v, path: championPath } : v,
+      );
+      return { model: { ...m, versions }, result: undefined };
+    });
+    say(`${c.label}: its file ${champion.path} is a pipeline out, kept as ${championPath}`);
+  }
   const params = { [RECENT_DATA_PARAM]: inside(p.root, dataset.trainDir) };
   const result = await runPipeline(p, {
     store: runs,
