@@ -275,7 +275,7 @@ export function aliasServingCommands(deps: {
             { keepCluster },
           );
         } catch (e) {
-          if (abort.signal.aborted) throw e;
+          if (abort.signal.aborted) throw new vscode.CancellationError();
           throw new UserError(`Could not stop ${text}: ${(e as Error).message}`, [
             { title: 'Open Manifest', run: () => openManifest(folder, d) },
           ]);
