@@ -22,7 +22,8 @@ k8s NAME@ALIAS (or: mlw deploy kubernetes) containerizes the version the alias p
        kubectl context and namespace (default: the current context and its namespace, recorded and passed
        explicitly on every later call). --apply applies them and follows the rollout. When mlw registry
        promote|rollback|alias moves the alias, the new version's image is pushed, the manifest's image bumped on
-       disk (git shows it), applied and its rollout followed; a failed rollout keeps the alias move and exits 1.`;
+       disk (git shows it), applied and its rollout followed; a failed rollout keeps the alias move and exits 1.
+       mlw deploy stop NAME@ALIAS deletes it (kubectl delete -f MANIFEST in the recorded context and namespace).`;
 
 function count(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;

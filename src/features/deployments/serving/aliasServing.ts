@@ -278,6 +278,14 @@ export function aliasServingCommands(deps: {
           if (abort.signal.aborted) throw new vscode.CancellationError();
           throw new UserError(`Could not stop ${text}: ${(e as Error).message}`, [
             { title: 'Open Manifest', run: () => openManifest(folder, d) },
+            {
+              title: 'Forget Record Only',
+              run: async () => {
+                await stopAliasKubernetes({ workspace: folder }, d, { keepCluster: true });
+                logger.info(`Forgot ${text} at ${where}; the cluster keeps it.`);
+                await aliases.reload();
+              },
+            },
           ]);
         } finally {
           sub.dispose();
