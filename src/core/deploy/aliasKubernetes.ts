@@ -295,7 +295,7 @@ export async function rollAliasKubernetes(
     served: img.served,
   };
   delete next.pending;
-  if (!d.applied) {
+  const rolled = async (applied: boolean, rolloutMs: number) => {
     await writeDeployment(env.workspace, next);
     await lineageOf(env, ref, next, file);
     return {
@@ -304,10 +304,11 @@ export async function rollAliasKubernetes(
       from,
       to: { version: ref.version.version, image: target, digest, imageReused: img.reused },
       bumped: bump.changed > 0,
-      applied: false,
-      rolloutMs: 0,
+      applied,
+      rolloutMs,
     };
-  }
+  };
+  if (!d.applied) return rolled(false, 0);
   let rolloutMs;
   try {
     rolloutMs = await applyAndFollow(env, d, file);
@@ -318,15 +319,5 @@ export async function rollAliasKubernetes(
     if (e instanceof KubernetesRollError) throw new KubernetesRollError(`${e.message}; ${undo()}`, e.reason);
     throw e;
   }
-  await writeDeployment(env.workspace, next);
-  await lineageOf(env, ref, next, file);
-  return {
-    endpoint: d.endpoint,
-    manifest: d.manifest,
-    from,
-    to: { version: ref.version.version, image: target, digest, imageReused: img.reused },
-    bumped: bump.changed > 0,
-    applied: true,
-    rolloutMs,
-  };
+  return rolled(true, rolloutMs);
 }
