@@ -19,6 +19,7 @@ import { UserError } from '../../../vscode/userError';
 import { aliasEndpoint, type AliasDeploymentsWatch } from '../aliasNodes';
 import { isDeploymentNode, type DeploymentNode, type DeploymentsTree } from '../deploymentsTree';
 import { baseImageSetting, type DockerService } from '../containers/dockerService';
+import { captureRate } from './captureSetting';
 import type { LocalServers } from './localServers';
 
 interface AliasChoice {
@@ -138,6 +139,8 @@ export function aliasServingCommands(deps: {
     const text = `${c.model}@${c.alias}`;
     const dockerHost = setting('docker.host') || undefined;
     const baseImage = await baseImageSetting();
+    // The folder's capture setting: every container a roll starts for this deployment captures at that rate too.
+    const capture = captureRate(c.folder);
     const r = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -165,6 +168,7 @@ export function aliasServingCommands(deps: {
               '--base-image',
               baseImage,
               ...(dockerHost ? ['--docker-host', dockerHost] : []),
+              ...(capture > 0 ? ['--capture', String(capture)] : []),
             ],
             `Deploy ${text}`,
             abort.signal,
