@@ -9,53 +9,21 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RegisteredModel } from '../../../src/core/registry/registryTypes';
 import type { RetrainOutcome } from '../../../src/core/registry/retrain/retrainOnCaptures';
 import type { Run } from '../../../src/core/runs/runTypes';
 import { scaffoldProject } from '../../../src/core/scaffold/scaffoldProject';
-import { silentLogger } from '../../../src/core/logger';
-import { parseServeArgs } from '../../../src/core/serve/serveArgs';
-import { startServer } from '../../../src/core/serve/startServer';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
-import { REPO_ROOT, tempDir } from '../../unit/runs/runsTestSupport';
-import { destroyAgent, postJson } from '../serve/fixtures';
+import { HELPER_DIR, MLW, mlwIn, readModel, sendDriftedTraffic } from '../../support/retrainSupport';
+import { tempDir } from '../../unit/runs/runsTestSupport';
 
-const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
-const HELPER_DIR = path.join(REPO_ROOT, 'python');
-/** mean radius, mean perimeter, mean area, worst radius, worst perimeter, worst area: measured 1.6× larger now. */
-const DRIFTED = [0, 2, 3, 20, 22, 23];
-const SCALE = 1.6;
-
-function mlw(ws: string, args: string[]): { code: number | null; out: string; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLW_PYTHON: SYSTEM_PYTHON };
-  delete env.MLW_USER;
-  const r = spawnSync(process.execPath, [MLW, '--workspace', ws, ...args], { encoding: 'utf8', timeout: 300_000, env });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mlw = (ws: string, args: string[]) => mlwIn(ws, args, { MLW_PYTHON: SYSTEM_PYTHON });
 
 function ok(ws: string, args: string[]): string {
   const r = mlw(ws, args);
   assert.equal(r.code, 0, `mlw ${args.join(' ')}: ${r.err}`);
   return r.out;
-}
-
-const readModel = (ws: string) => JSON.parse(readFileSync(path.join(ws, '.mlw', 'registry', 'clf.json'), 'utf8')) as RegisteredModel;
-
-/** The data set's rows and 0/1 "flag" labels, as the template's data.py reads them. */
-function dataset(): { x: number[][]; y: number[] } {
-  const out = execFileSync(
-    SYSTEM_PYTHON,
-    [
-      '-c',
-      'import json, numpy as np\nfrom sklearn.datasets import load_breast_cancer\nd = load_breast_cancer()\n' +
-        'print(json.dumps({"x": d.data.astype(np.float32).tolist(), "y": (d.target == 0).astype(int).tolist()}))',
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, timeout: 60_000 },
-  );
-  return JSON.parse(out);
 }
 
 describe('mlw registry retrain', () => {
@@ -89,31 +57,8 @@ describe('mlw registry retrain', () => {
     );
 
     // Drifted traffic to clf@champion with every request captured: 20 one-row requests, then batches of 10.
-    const { x, y } = dataset();
-    const drifted = x.map((row) => row.map((v, j) => (DRIFTED.includes(j) ? v * SCALE : v)));
-    const { options } = await parseServeArgs(['clf@champion', '--port', '0', '--host', '127.0.0.1', '--capture', '1'], ws, {});
-    const server = await startServer(options, silentLogger);
-    const truth: string[] = [];
-    try {
-      for (let start = 0, k = 0; start < drifted.length; k++) {
-        const n = start < 20 ? 1 : Math.min(10, drifted.length - start);
-        const id = `req-${k}`;
-        const res = await postJson(`${server.url}/v2/models/clf/infer`, {
-          id,
-          inputs: [{ name: 'features', shape: [n, 30], datatype: 'FP32', data: drifted.slice(start, start + n).flat() }],
-        });
-        assert.equal(res.status, 200, res.body.toString());
-        assert.equal(JSON.parse(res.body.toString()).id, id);
-        // Labels arrive later, for every request but the first.
-        const labels = y.slice(start, start + n);
-        if (k > 0) truth.push(JSON.stringify({ id, label: n === 1 ? labels[0] : labels }));
-        start += n;
-      }
-    } finally {
-      await server.close();
-      destroyAgent();
-    }
-    writeFileSync(path.join(ws, '.mlw', 'captures', 'clf', 'ground-truth.jsonl'), truth.join('\n') + '\n');
+    // Labels arrive later, for every request but the first.
+    await sendDriftedTraffic(ws, { rowsAt: (start) => (start < 20 ? 1 : 10), labelled: (k) => k > 0 });
     writeFileSync(path.join(ws, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy > champion + 0.01"]\n');
 
     const r = mlw(ws, ['registry', 'retrain', 'clf', '--python', SYSTEM_PYTHON, '--json']);

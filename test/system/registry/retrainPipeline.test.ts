@@ -11,33 +11,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PipelineStatus } from '../../../src/core/pipelines/pipelineStatus';
-import type { RegisteredModel } from '../../../src/core/registry/registryTypes';
 import type { RetrainOutcome } from '../../../src/core/registry/retrain/retrainOnCaptures';
 import type { Run } from '../../../src/core/runs/runTypes';
 import { scaffoldProject } from '../../../src/core/scaffold/scaffoldProject';
-import { silentLogger } from '../../../src/core/logger';
-import { parseServeArgs } from '../../../src/core/serve/serveArgs';
-import { startServer } from '../../../src/core/serve/startServer';
 import { needs, pythonHas, SYSTEM_PYTHON } from '../../support/requires';
-import { REPO_ROOT, tempDir } from '../../unit/runs/runsTestSupport';
-import { destroyAgent, postJson } from '../serve/fixtures';
+import { HELPER_DIR, MLW, mlwIn, readModel, sendDriftedTraffic } from '../../support/retrainSupport';
+import { tempDir } from '../../unit/runs/runsTestSupport';
 
-const MLW = path.join(REPO_ROOT, 'dist', 'mlw.js');
-const HELPER_DIR = path.join(REPO_ROOT, 'python');
-const DRIFTED = [0, 2, 3, 20, 22, 23];
-const SCALE = 1.6;
-
-function mlw(ws: string, args: string[]): { code: number | null; out: string; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
-  delete env.MLW_USER;
-  delete env.MLW_PYTHON;
-  const r = spawnSync(process.execPath, [MLW, '--workspace', ws, ...args], { encoding: 'utf8', timeout: 300_000, env });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const mlw = (ws: string, args: string[]) => mlwIn(ws, args, { MLW_PYTHON: undefined });
 
 function ok(ws: string, args: string[]): string {
   const r = mlw(ws, args);
@@ -46,20 +30,6 @@ function ok(ws: string, args: string[]): string {
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const readModel = (ws: string) => JSON.parse(readFileSync(path.join(ws, '.mlw', 'registry', 'clf.json'), 'utf8')) as RegisteredModel;
-
-function dataset(): { x: number[][]; y: number[] } {
-  const out = execFileSync(
-    SYSTEM_PYTHON,
-    [
-      '-c',
-      'import json, numpy as np\nfrom sklearn.datasets import load_breast_cancer\nd = load_breast_cancer()\n' +
-        'print(json.dumps({"x": d.data.astype(np.float32).tolist(), "y": (d.target == 0).astype(int).tolist()}))',
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, timeout: 60_000 },
-  );
-  return JSON.parse(out);
-}
 
 describe('mlw registry retrain (pipeline)', () => {
   it('reruns the pipeline with recent_data as a param override, leaves params.yaml and dvc.lock as they were, and the challenger beats the champion', async (t) => {
@@ -83,28 +53,8 @@ describe('mlw registry retrain (pipeline)', () => {
     const championSha = readModel(ws).versions[0].sha256;
     assert.equal(readModel(ws).versions[0].path, 'model.onnx');
 
-    const { x, y } = dataset();
-    const drifted = x.map((row) => row.map((v, j) => (DRIFTED.includes(j) ? v * SCALE : v)));
-    const { options } = await parseServeArgs(['clf@champion', '--port', '0', '--host', '127.0.0.1', '--capture', '1'], ws, {});
-    const server = await startServer(options, silentLogger);
-    const truth: string[] = [];
-    try {
-      for (let start = 0, k = 0; start < drifted.length; k++) {
-        const n = Math.min(20, drifted.length - start);
-        const id = `req-${k}`;
-        const res = await postJson(`${server.url}/v2/models/clf/infer`, {
-          id,
-          inputs: [{ name: 'features', shape: [n, 30], datatype: 'FP32', data: drifted.slice(start, start + n).flat() }],
-        });
-        assert.equal(res.status, 200, res.body.toString());
-        truth.push(JSON.stringify({ id, label: y.slice(start, start + n) }));
-        start += n;
-      }
-    } finally {
-      await server.close();
-      destroyAgent();
-    }
-    writeFileSync(path.join(ws, '.mlw', 'captures', 'clf', 'ground-truth.jsonl'), truth.join('\n') + '\n');
+    // Drifted traffic in batches of 20 rows, every request captured; ground truth for all of them.
+    await sendDriftedTraffic(ws, { rowsAt: () => 20 });
     writeFileSync(path.join(ws, 'mlw.yaml'), 'registry:\n  clf:\n    gates: ["accuracy > champion + 0.01"]\n');
 
     const paramsBefore = readFileSync(path.join(ws, 'params.yaml'));
