@@ -7,7 +7,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import { Command } from '../../src/commandIds';
 import { RegistryStore } from '../../src/core/registry/RegistryStore';
@@ -15,48 +14,25 @@ import { registryChildren, registryGroup } from '../../src/features/models/regis
 import { kubectlStandIn } from '../support/kubectlStandIn';
 import { MLW, writeTwoVersions } from '../support/aliasRollSupport';
 import { EXTENSION_ID } from './activation.test';
-import { waitFor } from './support';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-interface Engine {
-  dockerHost: string;
-  registry: string;
-  baseImage: string;
-  stop(): Promise<void>;
-}
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{
-  dockerEngineMissing(o: unknown): string | undefined;
-  startDockerEngine(o: unknown): Promise<Engine>;
-}>;
+import { keepEnv, startTestEngine, waitFor, type TestEngine } from './support';
 
 describe('Promote to Champion rolls a Kubernetes deployment of the alias', function () {
   this.timeout(600_000);
   let folder = '';
-  let engine: Engine | undefined;
+  let engine: TestEngine | undefined;
   let dir = '';
-  const saved = { PATH: process.env.PATH, dir: process.env.FAKE_KUBECTL_DIR, repo: process.env.FAKE_KUBECTL_REPO };
+  const restoreEnv = keepEnv(['PATH', 'FAKE_KUBECTL_DIR', 'FAKE_KUBECTL_REPO']);
 
   before(async function () {
-    const harness = await importEsm(pathToFileURL(path.join(REPO_ROOT, 'test', 'harness', 'dockerEngine.mjs')).href);
-    const missing = harness.dockerEngineMissing({ needRegistry: true });
-    if (missing) {
-      if (process.env.CI === 'true') throw new Error(`CI=true and the test Docker engine is missing: ${missing}`);
-      this.skip();
-    }
+    engine = await startTestEngine();
+    if (!engine) this.skip();
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
     folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    engine = await harness.startDockerEngine({ needRegistry: true });
     dir = mkdtempSync(path.join(tmpdir(), 'mlw-k8s-promote-'));
   });
 
   after(async () => {
-    process.env.PATH = saved.PATH;
-    for (const [k, v] of [
-      ['FAKE_KUBECTL_DIR', saved.dir],
-      ['FAKE_KUBECTL_REPO', saved.repo],
-    ] as const)
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    restoreEnv();
     await engine?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (folder) {

@@ -10,24 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import { Command } from '../../src/commandIds';
 import { kubectlStandIn } from '../support/kubectlStandIn';
 import { MLW, writeTwoVersions } from '../support/aliasRollSupport';
 import { EXTENSION_ID } from './activation.test';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-interface Engine {
-  dockerHost: string;
-  registry: string;
-  baseImage: string;
-  stop(): Promise<void>;
-}
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{
-  dockerEngineMissing(o: unknown): string | undefined;
-  startDockerEngine(o: unknown): Promise<Engine>;
-}>;
+import { keepEnv, startTestEngine, type TestEngine } from './support';
 
 type Win = Record<
   'showQuickPick' | 'showInputBox' | 'showInformationMessage' | 'showWarningMessage' | 'showErrorMessage' | 'withProgress',
@@ -97,34 +85,23 @@ async function answering<T>(
 describe('Deploy to Kubernetes of a registry alias from the editor, and Stop Registry Deployment of it', function () {
   this.timeout(600_000);
   let folder = '';
-  let engine: Engine | undefined;
+  let engine: TestEngine | undefined;
   let dir = '';
-  const saved = { PATH: process.env.PATH, dir: process.env.FAKE_KUBECTL_DIR, repo: process.env.FAKE_KUBECTL_REPO };
+  const restoreEnv = keepEnv(['PATH', 'FAKE_KUBECTL_DIR', 'FAKE_KUBECTL_REPO']);
   const config = () => vscode.workspace.getConfiguration('mlWorkbench');
 
   before(async function () {
-    const harness = await importEsm(pathToFileURL(path.join(REPO_ROOT, 'test', 'harness', 'dockerEngine.mjs')).href);
-    const missing = harness.dockerEngineMissing({ needRegistry: true });
-    if (missing) {
-      if (process.env.CI === 'true') throw new Error(`CI=true and the test Docker engine is missing: ${missing}`);
-      this.skip();
-    }
+    engine = await startTestEngine();
+    if (!engine) this.skip();
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
     folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    engine = await harness.startDockerEngine({ needRegistry: true });
     dir = mkdtempSync(path.join(tmpdir(), 'mlw-k8s-editor-'));
     await config().update('docker.host', engine.dockerHost, vscode.ConfigurationTarget.Global);
     await config().update('docker.baseImage', engine.baseImage, vscode.ConfigurationTarget.Global);
   });
 
   after(async () => {
-    process.env.PATH = saved.PATH;
-    for (const [k, v] of [
-      ['FAKE_KUBECTL_DIR', saved.dir],
-      ['FAKE_KUBECTL_REPO', saved.repo],
-    ] as const)
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    restoreEnv();
     await config().update('docker.host', undefined, vscode.ConfigurationTarget.Global);
     await config().update('docker.baseImage', undefined, vscode.ConfigurationTarget.Global);
     await engine?.stop();

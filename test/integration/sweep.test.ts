@@ -1,24 +1,22 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from './activation.test';
-import { storedRuns } from './support';
+import { importHarness, storedRuns } from './support';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 interface SshServer {
   host: string;
   configFile: string;
   stop(): Promise<void>;
 }
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<Record<string, unknown>>;
 const sshHarness = () =>
-  importEsm(pathToFileURL(path.resolve(__dirname, '..', '..', '..', 'test', 'harness', 'sshServer.mjs')).href) as Promise<{
+  importHarness<{
     sshServerMissing: () => string | undefined;
     startSshServer: (o: unknown) => Promise<SshServer>;
-  }>;
+  }>('sshServer.mjs');
 
 function hasOptuna(): boolean {
   try {
