@@ -81,6 +81,9 @@ export class DeploymentsTree extends Disposable implements vscode.TreeDataProvid
     this.track(servers.onDidChange(() => this.refresh()));
     if (aliases) this.track(aliases.onDidChange(() => this.refresh()));
     this.track(containers.onDidChange(() => void this.reloadLineage()));
+    // A deployment recorded from a terminal (mlw deploy sagemaker|vertex|azureml, mlw deploy k8s) joins the view too.
+    const lineage = this.track(vscode.workspace.createFileSystemWatcher('**/.mlw/lineage.jsonl'));
+    for (const on of [lineage.onDidCreate, lineage.onDidChange, lineage.onDidDelete]) this.track(on(() => void this.reloadLineage()));
   }
 
   refresh(): void {

@@ -79,6 +79,9 @@ export class ContainerWatcher extends Disposable {
 
   private async list(): Promise<void> {
     this.refreshCount++;
+    // Health checks and polls list the same containers again and again: only a listing that differs is a change (a
+    // change redraws the Deployments view, which closes the hover a user is reading).
+    const before = JSON.stringify([this.listed, this.containers]);
     try {
       const engine = await this.docker.engine();
       this.containers = (await engine.listContainers({ all: true, managedOnly: true })).sort((a, b) => b.createdAt - a.createdAt);
@@ -92,7 +95,7 @@ export class ContainerWatcher extends Disposable {
         this.logger.warn(`Could not list containers: ${(e as Error).message}`);
       }
     }
-    this.changed.fire();
+    if (JSON.stringify([this.listed, this.containers]) !== before) this.changed.fire();
   }
 
   private async follow(): Promise<void> {
